@@ -1,0 +1,18 @@
+// Package link is the wire protocol between the portal and the game server.
+//
+// The portal listens; the game server dials. Each side first sends a
+// [Hello] frame (protocol version, role, the portal's run id), then both
+// exchange [Message] frames. A frame is a 4-byte big-endian length, one
+// opcode byte and a JSON body; there is no 64 KiB payload limit, only
+// [Config.MaxFrame] as a guard against garbage.
+//
+// The opcodes are Evennia's AMP operations (PCONN, PDISCONN, PSYNC, SSYNC,
+// SLOGIN, ...) as typed [Op] constants, plus data in both directions.
+//
+// A [Conn] owns one reader (the caller of [Conn.Recv]) and one writer
+// goroutine that batches queued frames into few syscalls. Sends never
+// block on the network: they enqueue, and the writer flushes whatever
+// has accumulated whenever it wakes.
+//
+// The package is a leaf: it imports nothing from the project.
+package link

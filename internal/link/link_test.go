@@ -1,0 +1,310 @@
+package link
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestOpString(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		op   Op
+		want string
+	}{
+		{OpPortalConnect, "PCONN"},
+		{OpServerSync, "SSYNC"},
+		{OpError, "ERROR"},
+		{Op(0), "OP(0)"},
+		{Op(200), "OP(200)"},
+	}
+	for _, tt := range tests {
+		if got := tt.op.String(); got != tt.want {
+			t.Errorf("Op(%d).String() = %q, want %q", tt.op, got, tt.want)
+		}
+	}
+	for op := OpHello; op < opEnd; op++ {
+		if opNames[op] == "" {
+			t.Errorf("op %d has no name", op)
+		}
+	}
+}
+
+func sampleMessages() []Message {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	return []Message{
+		{Op: OpHello, Hello: &Hello{Version: Version, Role: RolePortal, RunID: "abc", PID: 42, Started: now}},
+		{Op: OpPortalConnect, Sessid: 7, Session: &SessionData{Sessid: 7, Seq: 3, ProtocolKey: "telnet", Address: "127.0.0.1", ConnTime: now, CmdLast: now, CmdLastVisible: now, ProtocolFlags: map[string]any{"SCREENWIDTH": float64(80)}}},
+		{Op: OpServerSync, Clean: true, Seen: 9, Sessions: []SessionData{{Sessid: 1, Uid: 5, LoggedIn: true, Uname: "bob", ConnTime: now, CmdLast: now, CmdLastVisible: now}}},
+		{Op: OpDataOut, Sessid: 9, Data: []Command{Text("hello\nworld"), {Name: "prompt", Args: []any{"> "}, Kwargs: map[string]any{"x": "y"}}}},
+		{Op: OpDataIn, Sessid: 9, Data: []Command{Text(strings.Repeat("x", 200_000))}},
+		{Op: OpServerDisconnect, Sessid: 4, Reason: "idle timeout exceeded"},
+		{Op: OpServerConnect, Protocol: "irc", Config: map[string]any{"network": "localhost"}},
+		{Op: OpError, Err: "unknown thing"},
+	}
+}
+
+func TestFrameRoundTrip(t *testing.T) {
+	t.Parallel()
+	var buf []byte
+	want := sampleMessages()
+	for _, m := range want {
+		var err error
+		if buf, err = AppendFrame(buf, m); err != nil {
+			t.Fatalf("AppendFrame(%v): %v", m.Op, err)
+		}
+	}
+	fr := NewFrameReader(bytes.NewReader(buf), 0)
+	for i, w := range want {
+		got, err := fr.Read()
+		if err != nil {
+			t.Fatalf("Read #%d: %v", i, err)
+		}
+		if d := cmp.Diff(normalize(w), got); d != "" {
+			t.Errorf("message #%d (-want +got):\n%s", i, d)
+		}
+	}
+}
+
+// normalize fills the defaults a JSON round trip produces.
+func normalize(m Message) Message {
+	for i, c := range m.Data {
+		if c.Args == nil {
+			c.Args = []any{}
+		}
+		if c.Kwargs == nil {
+			c.Kwargs = map[string]any{}
+		}
+		m.Data[i] = c
+	}
+	return m
+}
+
+func TestFrameErrors(t *testing.T) {
+	t.Parallel()
+	big, _ := AppendFrame(nil, Message{Op: OpDataIn, Data: []Command{Text(strings.Repeat("y", 1000))}})
+	badOp := []byte{0, 0, 0, 3, 99, '{', '}'}
+	badJSON := []byte{0, 0, 0, 3, byte(OpDataIn), '{', '!'}
+	tests := []struct {
+		name string
+		in   []byte
+		max  int
+		want error
+	}{
+		{"too large", big, 100, ErrFrameTooLarge},
+		{"zero length", []byte{0, 0, 0, 0}, 0, ErrFrameTooLarge},
+		{"bad op", badOp, 0, ErrBadOp},
+		{"truncated", big[:50], 0, nil},
+		{"bad json", badJSON, 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := NewFrameReader(bytes.NewReader(tt.in), tt.max).Read()
+			if err == nil {
+				t.Fatal("Read succeeded, want an error")
+			}
+			if tt.want != nil && !errors.Is(err, tt.want) {
+				t.Fatalf("Read error = %v, want %v", err, tt.want)
+			}
+		})
+	}
+	if _, err := AppendFrame(nil, Message{Op: 0}); !errors.Is(err, ErrBadOp) {
+		t.Fatalf("AppendFrame(op 0) = %v, want ErrBadOp", err)
+	}
+}
+
+func FuzzFrameReader(f *testing.F) {
+	for _, m := range sampleMessages() {
+		b, _ := AppendFrame(nil, m)
+		f.Add(b)
+	}
+	f.Add([]byte{0, 0, 0, 2, 1, '{'})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fr := NewFrameReader(bufio.NewReader(bytes.NewReader(b)), 1<<16)
+		for range 100 {
+			m, err := fr.Read()
+			if err != nil {
+				return
+			}
+			// Whatever decodes must encode and decode again to the same thing.
+			enc, err := AppendFrame(nil, m)
+			if err != nil {
+				t.Fatalf("re-encode %v: %v", m.Op, err)
+			}
+			again, err := NewFrameReader(bytes.NewReader(enc), 0).Read()
+			if err != nil {
+				t.Fatalf("re-decode: %v", err)
+			}
+			if again.Op != m.Op || again.Sessid != m.Sessid || len(again.Data) != len(m.Data) {
+				t.Fatalf("round trip changed the message: %+v vs %+v", m, again)
+			}
+		}
+	})
+}
+
+func pipe(t *testing.T) (*Conn, *Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, _ := ln.Accept()
+		accepted <- c
+	}()
+	dc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := NewConn(<-accepted, Config{})
+	b := NewConn(dc, Config{})
+	t.Cleanup(func() { a.Close(); b.Close() })
+	return a, b
+}
+
+func TestConnHandshakeAndOrder(t *testing.T) {
+	t.Parallel()
+	portal, server := pipe(t)
+	ctx := context.Background()
+	errc := make(chan error, 1)
+	go func() {
+		h, err := server.Handshake(ctx, Hello{Role: RoleServer})
+		if err == nil && h.RunID != "run-1" {
+			err = errors.New("server saw run id " + h.RunID)
+		}
+		errc <- err
+	}()
+	h, err := portal.Handshake(ctx, Hello{Role: RolePortal, RunID: "run-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Role != RoleServer || h.Version != Version {
+		t.Fatalf("portal saw hello %+v", h)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	const n = 5000
+	go func() {
+		for i := 1; i <= n; i++ {
+			_ = portal.Send(Message{Op: OpDataIn, Sessid: uint64(i)})
+		}
+	}()
+	for i := 1; i <= n; i++ {
+		m, err := server.Recv()
+		if err != nil {
+			t.Fatalf("Recv #%d: %v", i, err)
+		}
+		if m.Sessid != uint64(i) {
+			t.Fatalf("message #%d has sessid %d: out of order", i, m.Sessid)
+		}
+	}
+	if err := portal.Flush(ctx); err != nil {
+		t.Fatalf("Flush: %v", err)
+	}
+}
+
+func TestConnHandshakeRejectsOtherVersion(t *testing.T) {
+	t.Parallel()
+	portal, server := pipe(t)
+	go func() {
+		_ = server.Send(Message{Op: OpHello, Hello: &Hello{Version: Version + 1, Role: RoleServer}})
+	}()
+	_, err := portal.Handshake(context.Background(), Hello{Role: RolePortal})
+	if !errors.Is(err, ErrVersion) {
+		t.Fatalf("Handshake = %v, want ErrVersion", err)
+	}
+}
+
+func TestConnHandshakeRejectsNonHello(t *testing.T) {
+	t.Parallel()
+	portal, server := pipe(t)
+	go func() { _ = server.Send(Message{Op: OpDataIn}) }()
+	_, err := portal.Handshake(context.Background(), Hello{Role: RolePortal})
+	if !errors.Is(err, ErrHandshake) {
+		t.Fatalf("Handshake = %v, want ErrHandshake", err)
+	}
+}
+
+func TestConnQueueFull(t *testing.T) {
+	t.Parallel()
+	// Nobody reads the other end of a net.Pipe, so writes block forever.
+	a, _ := net.Pipe()
+	c := NewConn(a, Config{MaxQueue: 1 << 10})
+	defer c.Close()
+	var err error
+	for i := 0; i < 100 && err == nil; i++ {
+		err = c.Send(Message{Op: OpDataIn, Data: []Command{Text(strings.Repeat("z", 100))}})
+	}
+	if !errors.Is(err, ErrQueueFull) {
+		t.Fatalf("Send = %v, want ErrQueueFull", err)
+	}
+	<-c.Done()
+	if err := c.Send(Message{Op: OpDataIn}); err == nil {
+		t.Fatal("Send after failure succeeded")
+	}
+}
+
+func TestConnCloseIdempotentAndRecvFails(t *testing.T) {
+	t.Parallel()
+	a, b := pipe(t)
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Recv(); err == nil {
+		t.Fatal("Recv after the peer closed succeeded")
+	}
+	<-b.Done()
+	if b.Err() == nil {
+		t.Fatal("Err is nil after close")
+	}
+}
+
+func TestFlushHonoursContext(t *testing.T) {
+	t.Parallel()
+	a, _ := net.Pipe()
+	c := NewConn(a, Config{})
+	defer c.Close()
+	_ = c.Send(Message{Op: OpDataIn})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := c.Flush(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Flush = %v, want context.Canceled", err)
+	}
+}
+
+func BenchmarkSendRecv(b *testing.B) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	defer ln.Close()
+	acc := make(chan net.Conn, 1)
+	go func() { c, _ := ln.Accept(); acc <- c }()
+	d, _ := net.Dial("tcp", ln.Addr().String())
+	s, r := NewConn(d, Config{}), NewConn(<-acc, Config{})
+	defer s.Close()
+	defer r.Close()
+	m := Message{Op: OpDataOut, Sessid: 12, Data: []Command{Text("You see a room with a long description."), Prompt("> ")}}
+	b.ReportAllocs()
+	go func() {
+		for i := 0; i < b.N; i++ {
+			_ = s.Send(m)
+		}
+	}()
+	for i := 0; i < b.N; i++ {
+		if _, err := r.Recv(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,157 @@
+package link
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Version is the link protocol version carried in [Hello].
+const Version = 1
+
+// Roles carried in [Hello.Role].
+const (
+	RolePortal = "portal"
+	RoleServer = "server"
+)
+
+// Restart modes carried in [Message.Mode], as Evennia names them.
+const (
+	ModeReload   = "reload"
+	ModeReset    = "reset"
+	ModeShutdown = "shutdown"
+)
+
+// Hello is the first frame each side sends.
+type Hello struct {
+	// Version is the sender's [Version].
+	Version int `json:"version"`
+	// Role is [RolePortal] or [RoleServer].
+	Role string `json:"role"`
+	// RunID identifies one portal run; it changes at every portal start so a
+	// server can tell an old portal's sessions from a new one's (Evennia bug 5.2).
+	RunID string `json:"run_id,omitempty"`
+	// PID is the sender's process id.
+	PID int `json:"pid,omitempty"`
+	// Started is when the sender's process (or embedded instance) started.
+	Started time.Time `json:"started"`
+}
+
+// Command is one output or input instruction, Evennia's cmdname: [args, kwargs].
+// On the wire it is the JSON array ["name", [args...], {kwargs}].
+type Command struct {
+	Name   string
+	Args   []any
+	Kwargs map[string]any
+}
+
+// Text returns a "text" command with one string argument.
+func Text(s string) Command { return Command{Name: "text", Args: []any{s}} }
+
+// Prompt returns a "prompt" command with one string argument.
+func Prompt(s string) Command { return Command{Name: "prompt", Args: []any{s}} }
+
+// FirstString returns Args[0] if it is a string.
+func (c Command) FirstString() (string, bool) {
+	if len(c.Args) == 0 {
+		return "", false
+	}
+	s, ok := c.Args[0].(string)
+	return s, ok
+}
+
+// MarshalJSON encodes c as ["name", [args], {kwargs}].
+func (c Command) MarshalJSON() ([]byte, error) {
+	args := c.Args
+	if args == nil {
+		args = []any{}
+	}
+	kw := c.Kwargs
+	if kw == nil {
+		kw = map[string]any{}
+	}
+	return json.Marshal([]any{c.Name, args, kw})
+}
+
+// UnmarshalJSON decodes ["name", [args], {kwargs}]; args and kwargs may be missing.
+func (c *Command) UnmarshalJSON(b []byte) error {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return fmt.Errorf("command: %w", err)
+	}
+	if len(raw) == 0 {
+		return fmt.Errorf("command: empty array")
+	}
+	var out Command
+	if err := json.Unmarshal(raw[0], &out.Name); err != nil {
+		return fmt.Errorf("command name: %w", err)
+	}
+	if len(raw) > 1 {
+		if err := json.Unmarshal(raw[1], &out.Args); err != nil {
+			return fmt.Errorf("command %q args: %w", out.Name, err)
+		}
+	}
+	if len(raw) > 2 {
+		if err := json.Unmarshal(raw[2], &out.Kwargs); err != nil {
+			return fmt.Errorf("command %q kwargs: %w", out.Name, err)
+		}
+	}
+	*c = out
+	return nil
+}
+
+// SessionData is the synced state of one session (Evennia's SESSION_SYNC_ATTRS).
+// The portal owns the protocol fields; the server owns the account fields.
+type SessionData struct {
+	Sessid      uint64 `json:"sessid"`
+	ProtocolKey string `json:"protocol_key,omitempty"`
+	Address     string `json:"address,omitempty"`
+	Csessid     string `json:"csessid,omitempty"`
+	Suid        string `json:"suid,omitempty"`
+	// Seq is the portal's connect sequence: the order in which PCONNs were sent.
+	Seq            uint64         `json:"seq,omitempty"`
+	Uid            int64          `json:"uid,omitempty"`
+	Uname          string         `json:"uname,omitempty"`
+	LoggedIn       bool           `json:"logged_in,omitempty"`
+	Puid           int64          `json:"puid,omitempty"`
+	ConnTime       time.Time      `json:"conn_time"`
+	CmdLast        time.Time      `json:"cmd_last"`
+	CmdLastVisible time.Time      `json:"cmd_last_visible"`
+	CmdTotal       int64          `json:"cmd_total,omitempty"`
+	ProtocolFlags  map[string]any `json:"protocol_flags,omitempty"`
+	ServerData     map[string]any `json:"server_data,omitempty"`
+	CmdsetStorage  string         `json:"cmdset_storage_string,omitempty"`
+}
+
+// Message is one link frame. Which fields matter depends on Op; the
+// opcode docs and the handlers say which.
+type Message struct {
+	// Op is carried in the frame header, not in the JSON body.
+	Op Op `json:"-"`
+	// Sessid names the session for per-session operations; 0 means none.
+	Sessid uint64 `json:"sessid,omitempty"`
+	// Session is the session data of PCONN, PCONNSYNC and SLOGIN.
+	Session *SessionData `json:"session,omitempty"`
+	// Sessions is the snapshot of PSYNC (portal reply) and SSYNC.
+	Sessions []SessionData `json:"sessions,omitempty"`
+	// Clean asks SSYNC to remove portal sessions missing from the snapshot.
+	Clean bool `json:"clean,omitempty"`
+	// Seen, on SSYNC, is the highest PCONN sequence the server had applied
+	// when it took the snapshot: a clean sync never touches newer sessions.
+	Seen uint64 `json:"seen,omitempty"`
+	// Reason explains a disconnect or a restart.
+	Reason string `json:"reason,omitempty"`
+	// Mode is the restart mode (PSYNC reply, SRELOAD, SRESET, SSHUTD).
+	Mode string `json:"mode,omitempty"`
+	// Data carries the commands of DATAIN and DATAOUT, in order.
+	Data []Command `json:"data,omitempty"`
+	// Protocol and Config are the factory name and options of SCONN.
+	Protocol string         `json:"protocol,omitempty"`
+	Config   map[string]any `json:"config,omitempty"`
+	// Info is free-form status (PSYNC: the server pid and start time).
+	Info map[string]any `json:"info,omitempty"`
+	// Hello is the body of [OpHello].
+	Hello *Hello `json:"hello,omitempty"`
+	// Err describes the failure reported by [OpError].
+	Err string `json:"err,omitempty"`
+}
