@@ -138,6 +138,7 @@ type Message struct {
 	Clean bool `json:"clean,omitempty"`
 	// Seen, on SSYNC, is the highest PCONN sequence the server had applied
 	// when it took the snapshot: a clean sync never touches newer sessions.
+	// On ACK it is the number of messages the server processed on this link.
 	Seen uint64 `json:"seen,omitempty"`
 	// Reason explains a disconnect or a restart.
 	Reason string `json:"reason,omitempty"`

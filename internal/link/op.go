@@ -43,6 +43,10 @@ const (
 	OpDataOut
 	// OpError reports a request the receiver could not handle; the link stays up.
 	OpError
+	// OpAck (server to portal) says how many messages the server has
+	// processed on this link ([Message.Seen]); the portal keeps every later
+	// one and replays it to the next server if the link dies.
+	OpAck
 
 	opEnd // one past the last valid op
 )
@@ -66,6 +70,7 @@ var opNames = [...]string{
 	OpDataIn:              "DATAIN",
 	OpDataOut:             "DATAOUT",
 	OpError:               "ERROR",
+	OpAck:                 "ACK",
 }
 
 // String returns Evennia's name for the operation.

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+)
+
+// Exit codes of portalsim. Each has one meaning; scripts and CI rely on them.
+const (
+	// ExitOK: the command did what was asked.
+	ExitOK = 0
+	// ExitFailure: the command failed at run time (a listener could not bind, a file could not be written, ...).
+	ExitFailure = 1
+	// ExitUsage: the command line was wrong (unknown command or flag, bad value).
+	ExitUsage = 2
+	// ExitInvalidConfig: a configuration or scenario was invalid.
+	ExitInvalidConfig = 104
+)
+
+// usageError marks an error in the command line.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// exitCoder is an error that carries its own exit code.
+type exitCoder interface{ ExitCode() int }
+
+// exitCode maps err to an exit code, printing it to stderr.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return ExitOK
+	}
+	fmt.Fprintf(stderr, "portalsim: %v\n", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintln(stderr, `Run "portalsim help" for usage.`)
+		return ExitUsage
+	}
+	var ec exitCoder
+	if errors.As(err, &ec) {
+		return ec.ExitCode()
+	}
+	return ExitFailure
+}

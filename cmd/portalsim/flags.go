@@ -1,0 +1,86 @@
+package main
+
+import (
+	"flag"
+	"time"
+
+	"github.com/portalsim/portalsim/portal"
+	"github.com/portalsim/portalsim/sim"
+)
+
+// portalFlags are the portal's settings on the command line.
+type portalFlags struct {
+	telnet, link, name string
+	connRate, cmdRate  float64
+	charLimit          int
+	idle, keepalive    time.Duration
+}
+
+func (p *portalFlags) register(fs *flag.FlagSet, telnetDefault, linkDefault string) {
+	fs.StringVar(&p.telnet, "telnet", telnetDefault, "telnet listen address (port 0: random)")
+	fs.StringVar(&p.link, "link", linkDefault, "game-server link listen address (port 0: random)")
+	fs.StringVar(&p.name, "name", portal.DefaultServerName, "server name shown to players")
+	fs.Float64Var(&p.connRate, "max-connection-rate", portal.DefaultMaxConnectionRate, "new sessions released per second by the connect throttle; 0 or less: no throttle")
+	fs.Float64Var(&p.cmdRate, "max-command-rate", portal.DefaultMaxCommandRate, "inputs per second per session; 0 or less: unlimited")
+	fs.IntVar(&p.charLimit, "max-char-limit", portal.DefaultMaxCharLimit, "longest input line in characters; 0 or less: unlimited")
+	fs.DurationVar(&p.idle, "idle-timeout", 0, "disconnect sessions idle this long; 0: never")
+	fs.DurationVar(&p.keepalive, "keepalive", portal.DefaultKeepalive, "telnet NOP keepalive interval; 0: off")
+}
+
+// offIfNotPositive turns the command line's "0 or less disables" into the
+// Config's "negative disables" (its zero means "default").
+func offIfNotPositive[T int | float64 | time.Duration](v T) T {
+	if v <= 0 {
+		return -1
+	}
+	return v
+}
+
+func (p *portalFlags) config() portal.Config {
+	return portal.Config{
+		TelnetAddr:        p.telnet,
+		LinkAddr:          p.link,
+		ServerName:        p.name,
+		MaxConnectionRate: offIfNotPositive(p.connRate),
+		MaxCommandRate:    offIfNotPositive(p.cmdRate),
+		MaxCharLimit:      offIfNotPositive(p.charLimit),
+		IdleTimeout:       p.idle,
+		Keepalive:         offIfNotPositive(p.keepalive),
+	}
+}
+
+// simFlags are the game server's settings on the command line.
+type simFlags struct {
+	data       string
+	loginDelay time.Duration
+	prompt     string
+	hashIter   int
+}
+
+func (s *simFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&s.data, "data", "", "world journal file (accounts, rooms, objects); empty: in memory, lost when the process ends")
+	fs.DurationVar(&s.loginDelay, "login-delay", sim.DefaultLoginScreenDelay, "delay before the login screen is shown")
+	fs.StringVar(&s.prompt, "prompt", sim.DefaultPrompt, "prompt sent after every command's output")
+	fs.IntVar(&s.hashIter, "hash-iterations", 4096, "PBKDF2 iterations for password hashes")
+}
+
+// world opens the world the flags describe.
+func (s *simFlags) world(name string) (*sim.World, error) {
+	var store sim.Store = sim.NewMemoryStore()
+	if s.data != "" {
+		j, err := sim.OpenJournal(s.data)
+		if err != nil {
+			return nil, err
+		}
+		store = j
+	}
+	return sim.NewWorld(sim.WorldConfig{Store: store, ServerName: name, HashIterations: s.hashIter})
+}
+
+func (s *simFlags) config(portalAddr string, w *sim.World) sim.Config {
+	delay := s.loginDelay
+	if delay == 0 {
+		delay = -1
+	}
+	return sim.Config{PortalAddr: portalAddr, World: w, LoginScreenDelay: delay, Prompt: s.prompt}
+}

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+)
+
+const portalUsage = `Run the portal alone. It accepts players on the telnet port and one game
+server ("portalsim server") on the link port, and keeps the players
+connected while the game server restarts.`
+
+func runPortal(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("portal", portalUsage, stderr)
+	var pf portalFlags
+	var lf logFlags
+	pf.register(fs, "127.0.0.1:4000", "127.0.0.1:4006")
+	lf.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log, err := lf.logger(stderr)
+	if err != nil {
+		return err
+	}
+	cfg := pf.config()
+	cfg.Logger = log
+	p, err := startPortal(cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "portalsim portal: telnet %s, link %s\n", p.TelnetAddr(), p.LinkAddr())
+	select {
+	case <-ctx.Done():
+	case <-p.ShutdownRequested():
+		log.Info("portal.shutdown", "by", "game")
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return p.Shutdown(sctx)
+}

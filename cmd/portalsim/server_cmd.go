@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/portalsim/portalsim/sim"
+)
+
+const serverUsage = `Run the game server alone. It dials the portal's link port (and redials
+while the portal is away). An in-game "reload" or SIGHUP restarts the
+process in place (the binary is executed again with the same arguments);
+players stay connected through the portal. Use -data so that accounts
+and the world survive restarts.`
+
+func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("server", serverUsage, stderr)
+	var sf simFlags
+	var lf logFlags
+	portalAddr := fs.String("portal", "127.0.0.1:4006", "the portal's link address")
+	name := fs.String("name", "portalsim", "server name shown on the login screen")
+	sf.register(fs)
+	lf.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log, err := lf.logger(stderr)
+	if err != nil {
+		return err
+	}
+	world, err := sf.world(*name)
+	if err != nil {
+		return err
+	}
+	defer world.Close()
+	cfg := sf.config(*portalAddr, world)
+	cfg.Logger = log
+	srv, err := sim.New(cfg)
+	if err != nil {
+		return exitErr{ExitInvalidConfig, err}
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			srv.Reload("reload", "(SIGHUP)")
+		}
+	}()
+	fmt.Fprintf(stdout, "portalsim server: pid %d, portal %s\n", os.Getpid(), *portalAddr)
+	err = srv.Run(ctx)
+	if !errors.Is(err, sim.ErrReload) {
+		if errors.Is(err, context.Canceled) {
+			return nil
+		}
+		return err
+	}
+	// Restart: replace this process with a fresh one, like Evennia's portal
+	// starting a new server process.
+	_ = world.Close()
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("reload: %w", err)
+	}
+	log.Info("server.exec", "exe", exe)
+	return syscall.Exec(exe, os.Args, os.Environ())
+}

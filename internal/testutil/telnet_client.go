@@ -1,0 +1,206 @@
+package testutil
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/portalsim/portalsim/portal/telnet"
+)
+
+// PromptMark stands for the end-of-output marker (IAC GA or IAC EOR) in
+// the text a [TelnetClient] has received.
+const PromptMark = "\u241e"
+
+// ErrTimeout is returned when the expected output did not arrive in time.
+var ErrTimeout = errors.New("testutil: timed out waiting for output")
+
+// TelnetClient is a scripted telnet MUD client for tests. It refuses
+// every option except EOR (so prompts are marked) and, if asked, NAWS.
+type TelnetClient struct {
+	nc net.Conn
+
+	mu     sync.Mutex
+	cond   *sync.Cond
+	buf    strings.Builder // received text not yet consumed, with PromptMark for GA/EOR
+	err    error           // read error; the connection is gone
+	naws   [2]int
+	closed bool
+}
+
+// DialTelnet connects to a telnet server.
+func DialTelnet(addr string) (*TelnetClient, error) {
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	c := &TelnetClient{nc: nc}
+	c.cond = sync.NewCond(&c.mu)
+	go c.read()
+	return c, nil
+}
+
+// SetWindowSize makes the client accept NAWS and report w x h.
+func (c *TelnetClient) SetWindowSize(w, h int) {
+	c.mu.Lock()
+	c.naws = [2]int{w, h}
+	c.mu.Unlock()
+}
+
+func (c *TelnetClient) read() {
+	var dec telnet.Decoder
+	b := make([]byte, 4096)
+	for {
+		n, err := c.nc.Read(b)
+		if n > 0 {
+			var reply []byte
+			c.mu.Lock()
+			dec.Decode(b[:n], func(e telnet.Event) {
+				switch e.Kind {
+				case telnet.EventData:
+					c.buf.Write(e.Data)
+				case telnet.EventCommand:
+					if e.Cmd == telnet.GA || e.Cmd == telnet.EOR {
+						c.buf.WriteString(PromptMark)
+					}
+				case telnet.EventNegotiation:
+					reply = append(reply, c.answer(e.Verb, e.Opt)...)
+				}
+			})
+			c.cond.Broadcast()
+			c.mu.Unlock()
+			if len(reply) > 0 {
+				_, _ = c.nc.Write(reply)
+			}
+		}
+		if err != nil {
+			c.mu.Lock()
+			c.err = err
+			c.cond.Broadcast()
+			c.mu.Unlock()
+			return
+		}
+	}
+}
+
+// answer replies to a negotiation. c.mu is held.
+func (c *TelnetClient) answer(v telnet.Verb, o telnet.Option) []byte {
+	switch v {
+	case telnet.Verb(telnet.WILL):
+		if o == telnet.OptEOR {
+			return telnet.AppendNegotiation(nil, telnet.Verb(telnet.DO), o)
+		}
+		return telnet.AppendNegotiation(nil, telnet.Verb(telnet.DONT), o)
+	case telnet.Verb(telnet.DO):
+		if o == telnet.OptNAWS && c.naws[0] > 0 {
+			b := telnet.AppendNegotiation(nil, telnet.Verb(telnet.WILL), o)
+			return telnet.AppendNAWS(b, c.naws[0], c.naws[1])
+		}
+		return telnet.AppendNegotiation(nil, telnet.Verb(telnet.WONT), o)
+	}
+	return nil
+}
+
+// Send writes one line (CRLF appended).
+func (c *TelnetClient) Send(line string) error {
+	_ = c.nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	_, err := c.nc.Write([]byte(line + "\r\n"))
+	return err
+}
+
+// Write writes raw bytes.
+func (c *TelnetClient) Write(b []byte) error {
+	_ = c.nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	_, err := c.nc.Write(b)
+	return err
+}
+
+// Expect waits until the received text matches re, and consumes the text
+// up to the end of the match, which it returns.
+func (c *TelnetClient) Expect(re *regexp.Regexp, timeout time.Duration) (string, error) {
+	return c.wait(timeout, func(s string) int {
+		if loc := re.FindStringIndex(s); loc != nil {
+			return loc[1]
+		}
+		return -1
+	}, re.String())
+}
+
+// ReadPrompt waits for the next end-of-output marker and returns the text before it, consumed.
+func (c *TelnetClient) ReadPrompt(timeout time.Duration) (string, error) {
+	out, err := c.wait(timeout, func(s string) int {
+		if i := strings.Index(s, PromptMark); i >= 0 {
+			return i + len(PromptMark)
+		}
+		return -1
+	}, "a prompt")
+	return strings.TrimSuffix(out, PromptMark), err
+}
+
+// Command sends line and returns the output up to the next prompt.
+func (c *TelnetClient) Command(line string, timeout time.Duration) (string, error) {
+	if err := c.Send(line); err != nil {
+		return "", err
+	}
+	return c.ReadPrompt(timeout)
+}
+
+// Pending returns the received text not yet consumed.
+func (c *TelnetClient) Pending() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buf.String()
+}
+
+// Closed reports whether the server closed the connection (or it failed).
+func (c *TelnetClient) Closed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err != nil
+}
+
+// WaitClosed waits until the server closes the connection.
+func (c *TelnetClient) WaitClosed(timeout time.Duration) error {
+	_, err := c.wait(timeout, func(string) int { return -1 }, "the connection to close")
+	if c.Closed() {
+		return nil
+	}
+	return err
+}
+
+func (c *TelnetClient) wait(timeout time.Duration, match func(string) int, what string) (string, error) {
+	deadline := time.Now().Add(timeout)
+	timer := time.AfterFunc(timeout, func() {
+		c.mu.Lock()
+		c.cond.Broadcast()
+		c.mu.Unlock()
+	})
+	defer timer.Stop()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for {
+		s := c.buf.String()
+		if i := match(s); i >= 0 {
+			c.buf.Reset()
+			c.buf.WriteString(s[i:])
+			return s[:i], nil
+		}
+		if c.err != nil {
+			return s, fmt.Errorf("waiting for %s: connection closed (%w); received %q", what, c.err, s)
+		}
+		if !time.Now().Before(deadline) {
+			return s, fmt.Errorf("waiting for %s: %w; received %q", what, ErrTimeout, s)
+		}
+		c.cond.Wait()
+	}
+}
+
+// Close closes the connection.
+func (c *TelnetClient) Close() error { return c.nc.Close() }
+
+// LocalAddr is the client's side of the connection.
+func (c *TelnetClient) LocalAddr() net.Addr { return c.nc.LocalAddr() }

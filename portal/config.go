@@ -1,0 +1,140 @@
+package portal
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Evennia's defaults (settings_default.py), used where a Config field is zero.
+const (
+	DefaultServerName        = "portalsim"
+	DefaultMaxConnectionRate = 2.0
+	DefaultMaxCommandRate    = 80.0
+	DefaultMaxCharLimit      = 6000
+	DefaultKeepalive         = 30 * time.Second
+	DefaultOutboundLimit     = 1 << 20
+	DefaultQueuedInputLimit  = 200
+	DefaultHoldLimit         = 100_000
+	DefaultMaxLineLength     = 16 << 10
+)
+
+// The texts Evennia sends for the input limits and the connect queue.
+const (
+	CommandRateWarning = "You entered commands too fast. Wait a moment and try again."
+	CharLimitWarning   = "You entered a string that was too long. Please break it up into multiple parts."
+	LineTooLongWarning = "Your line was too long and was discarded."
+	ServerGoneWarning  = "The game server is restarting and too much input is waiting; your input was not delivered."
+	InvalidUTF8Warning = "Your client sent an incorrect UTF-8 sequence; it was read as Latin-1."
+)
+
+// Config configures a [Portal]. The zero value is usable: telnet and the
+// link on random loopback ports with Evennia's default limits.
+//
+// The rate and limit fields take 0 to mean "the default" and a negative
+// value to mean "off" (Evennia's "<= 0 disables", without its crash on 0, bug 5.27).
+type Config struct {
+	// TelnetAddr is where players connect; "" means "127.0.0.1:0" (a random port).
+	TelnetAddr string
+	// LinkAddr is where the game server connects; "" means "127.0.0.1:0".
+	LinkAddr string
+	// ServerName is shown in the DoS message; "" means [DefaultServerName].
+	ServerName string
+
+	// MaxConnectionRate is how many queued sessions are released per second.
+	MaxConnectionRate float64
+	// MaxCommandRate is how many inputs one session may send per second.
+	MaxCommandRate float64
+	// MaxCharLimit is the longest input line in characters.
+	MaxCharLimit int
+	// MaxLineLength bounds the telnet line buffer in bytes (bug 5.10); longer lines are discarded with a warning.
+	MaxLineLength int
+	// QueuedInputLimit bounds the input kept for a session waiting in the connect queue.
+	QueuedInputLimit int
+	// HoldLimit bounds the input held while no game server is linked.
+	HoldLimit int
+	// OutboundLimit bounds the bytes waiting to be written to one client;
+	// a client that lets more pile up is disconnected as a slow consumer.
+	OutboundLimit int
+
+	// IdleTimeout disconnects a session without input for this long; 0 or negative: never.
+	IdleTimeout time.Duration
+	// Keepalive is the telnet NOP interval; 0 means [DefaultKeepalive], negative: off.
+	Keepalive time.Duration
+
+	// Protocols are the outbound protocol factories [Handler.ServerConnect] may start, by name.
+	Protocols map[string]ProtocolFactory
+
+	// Logger receives the portal's logs; nil discards them.
+	Logger *slog.Logger
+	// OnSessionClosed, if set, is called once for each closed session, after it left the handler.
+	OnSessionClosed func(sessid uint64, state SessionState, reason CloseReason)
+}
+
+// withDefaults returns a copy with zero fields filled in.
+func (c Config) withDefaults() Config {
+	if c.TelnetAddr == "" {
+		c.TelnetAddr = "127.0.0.1:0"
+	}
+	if c.LinkAddr == "" {
+		c.LinkAddr = "127.0.0.1:0"
+	}
+	if c.ServerName == "" {
+		c.ServerName = DefaultServerName
+	}
+	if c.MaxConnectionRate == 0 {
+		c.MaxConnectionRate = DefaultMaxConnectionRate
+	}
+	if c.MaxCommandRate == 0 {
+		c.MaxCommandRate = DefaultMaxCommandRate
+	}
+	if c.MaxCharLimit == 0 {
+		c.MaxCharLimit = DefaultMaxCharLimit
+	}
+	if c.MaxLineLength == 0 {
+		c.MaxLineLength = DefaultMaxLineLength
+	}
+	if c.QueuedInputLimit == 0 {
+		c.QueuedInputLimit = DefaultQueuedInputLimit
+	}
+	if c.HoldLimit == 0 {
+		c.HoldLimit = DefaultHoldLimit
+	}
+	if c.OutboundLimit == 0 {
+		c.OutboundLimit = DefaultOutboundLimit
+	}
+	if c.Keepalive == 0 {
+		c.Keepalive = DefaultKeepalive
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// Validate reports every problem with c, joined.
+func (c Config) Validate() error {
+	var errs []error
+	if c.MaxLineLength < 0 {
+		errs = append(errs, fmt.Errorf("MaxLineLength %d: must not be negative", c.MaxLineLength))
+	}
+	if c.OutboundLimit < 0 {
+		errs = append(errs, fmt.Errorf("OutboundLimit %d: must not be negative", c.OutboundLimit))
+	}
+	if c.QueuedInputLimit < 0 {
+		errs = append(errs, fmt.Errorf("QueuedInputLimit %d: must not be negative", c.QueuedInputLimit))
+	}
+	if c.HoldLimit < 0 {
+		errs = append(errs, fmt.Errorf("HoldLimit %d: must not be negative", c.HoldLimit))
+	}
+	for name, f := range c.Protocols {
+		if f == nil {
+			errs = append(errs, fmt.Errorf("protocol %q: nil factory", name))
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %w", ErrInvalidConfig, errors.Join(errs...))
+}

@@ -1,0 +1,469 @@
+package portal
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/portalsim/portalsim/internal/link"
+)
+
+// Handler is the portal's session handler (Evennia's PortalSessionHandler).
+// All methods are safe for concurrent use.
+//
+// Lock order: a session's mu may be taken before h.mu or the uplink's
+// mutex, never after h.mu.
+type Handler struct {
+	cfg      Config
+	log      *slog.Logger
+	up       *uplink
+	throttle *Throttle
+	cmdLimit int
+	started  time.Time
+
+	lastSessid atomic.Uint64
+	closingAll atomic.Bool
+	stats      handlerCounters
+
+	// mu guards the fields below.
+	mu       sync.RWMutex
+	sessions map[uint64]*Session // released sessions (connected or logged in)
+	seq      uint64              // connect sequence: one per PCONN
+	connTime time.Time           // when a server last connected
+}
+
+// handlerCounters are what the handler counts; see [HandlerStats].
+type handlerCounters struct {
+	connected, closed                     atomic.Uint64
+	inputs, rateDropped, charDropped      atomic.Uint64
+	queuedInput, queuedDropped            atomic.Uint64
+	holdDropped                           atomic.Uint64
+	outputs, outputUnknown, outputPanics  atomic.Uint64
+	loginUnknown, syncCleaned, syncKept   atomic.Uint64
+	invalidUTF8, longLines, protocolError atomic.Uint64
+}
+
+// HandlerStats is a snapshot of the handler's counters.
+type HandlerStats struct {
+	// Connected counts sessions ever created; Closed those that ended.
+	Connected, Closed uint64
+	// Inputs counts input messages accepted; RateDropped and CharDropped
+	// those refused by the command rate and the character limit.
+	Inputs, RateDropped, CharDropped uint64
+	// QueuedInput counts inputs kept while their session was queued;
+	// QueuedDropped those refused because too many were waiting.
+	QueuedInput, QueuedDropped uint64
+	// HoldDropped counts inputs refused while no server was linked and the hold buffer was full.
+	HoldDropped uint64
+	// Outputs counts output messages dispatched; OutputUnknown those for
+	// a sessid the portal does not have; OutputPanics protocol handlers that panicked.
+	Outputs, OutputUnknown, OutputPanics uint64
+	// LoginUnknown counts SLOGINs for a session already gone (bug 5.37).
+	LoginUnknown uint64
+	// SyncCleaned counts sessions closed by a clean SSYNC; SyncKept those
+	// spared because their PCONN was newer than the snapshot (bug 5.1).
+	SyncCleaned, SyncKept uint64
+	// InvalidUTF8, LongLines and ProtocolErrors count bad client input.
+	InvalidUTF8, LongLines, ProtocolErrors uint64
+	// Throttle holds the connect throttle's counters.
+	Throttle ThrottleStats
+	// Held is how many messages wait for a game server.
+	Held int
+}
+
+func newHandler(cfg Config, up *uplink) *Handler {
+	h := &Handler{
+		cfg:      cfg,
+		log:      cfg.Logger.With("component", "portal.sessions"),
+		up:       up,
+		cmdLimit: commandLimit(cfg.MaxCommandRate),
+		started:  time.Now(),
+		sessions: make(map[uint64]*Session),
+	}
+	h.throttle = NewThrottle(cfg.MaxConnectionRate, h.release)
+	return h
+}
+
+// GenerateSessid returns a sessid unique for this portal run: ids only
+// grow and are never reused, also across game-server restarts.
+func (h *Handler) GenerateSessid() uint64 { return h.lastSessid.Add(1) }
+
+// Connect registers a new connection and puts it through the connect
+// throttle. The session gets its sessid here, before the protocol starts
+// any goroutine. A session that joins a non-empty queue is told so, with
+// its estimated wait (Evennia's DoS message).
+func (h *Handler) Connect(p Protocol) *Session {
+	s := newSession(h, h.GenerateSessid(), p, time.Now())
+	h.stats.connected.Add(1)
+	ahead, wait := h.throttle.Admit(s)
+	if ahead > 0 {
+		s.Msg(fmt.Sprintf("%s DoS protection is active. You are queued to connect in %.1f seconds ...",
+			h.cfg.ServerName, wait.Seconds()))
+	}
+	return s
+}
+
+// release moves a session from the throttle queue to the server: PCONN
+// (with the sync data as it is now), then the input typed while queued.
+func (h *Handler) release(s *Session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.state.CompareAndSwap(int32(StateQueued), int32(StateConnected)) {
+		return // closed while queued
+	}
+	h.mu.Lock()
+	h.seq++
+	s.data.Seq = h.seq
+	h.sessions[s.sessid] = s
+	h.mu.Unlock()
+	data := s.dataLocked()
+	h.up.send(link.Message{Op: link.OpPortalConnect, Sessid: s.sessid, Session: &data}, s)
+	for _, cmds := range s.pendingIn {
+		h.sendInputLocked(s, cmds)
+	}
+	s.pendingIn = nil
+}
+
+// Sync sends the protocol-side session data (negotiation results, window
+// size) to the server as PCONNSYNC. A queued session needs nothing: its
+// PCONN will carry the data as it is at release (bug 5.9).
+func (h *Handler) Sync(s *Session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch s.State() {
+	case StateConnected, StateLoggedIn:
+		d := s.connSyncLocked()
+		h.up.send(link.Message{Op: link.OpPortalConnSync, Sessid: s.sessid, Session: &d}, nil)
+	}
+}
+
+// Disconnect is called by a protocol whose connection closed on the
+// portal side (client quit, read error). See [Session.Close].
+func (h *Handler) Disconnect(s *Session, reason CloseReason) { h.closeSession(s, reason, "") }
+
+// closeSession is the only way a session ends. The first call wins; a
+// released session sends exactly one PDISCONN, a queued one none.
+func (h *Handler) closeSession(s *Session, reason CloseReason, message string) {
+	s.mu.Lock()
+	prev := s.State()
+	if prev == StateClosed {
+		s.mu.Unlock()
+		return
+	}
+	s.state.Store(int32(StateClosed))
+	s.reason = reason
+	s.pendingIn = nil
+	if prev != StateQueued {
+		h.mu.Lock()
+		if h.sessions[s.sessid] == s {
+			delete(h.sessions, s.sessid)
+		}
+		h.mu.Unlock()
+		if !h.closingAll.Load() {
+			h.up.send(link.Message{Op: link.OpPortalDisconnect, Sessid: s.sessid, Reason: reason.String()}, nil)
+		}
+	}
+	s.mu.Unlock()
+	if prev == StateQueued {
+		h.throttle.Remove(s) // after s.mu: the throttle calls release with its own locks held
+	}
+	h.stats.closed.Add(1)
+	s.proto.Close(message)
+	h.log.Debug("session.closed", "sessid", s.sessid, "state", prev, "reason", reason)
+	if h.cfg.OnSessionClosed != nil {
+		h.cfg.OnSessionClosed(s.sessid, prev, reason)
+	}
+}
+
+// DisconnectAll closes every session, queued ones included, for a portal
+// shutdown. The server gets one PDISCONNALL instead of a PDISCONN each.
+func (h *Handler) DisconnectAll() {
+	h.closingAll.Store(true)
+	h.up.send(link.Message{Op: link.OpPortalDisconnectAll}, nil)
+	for _, s := range h.throttle.Stop() {
+		h.closeSession(s, ReasonPortalShutdown, "")
+	}
+	for _, s := range h.Sessions() {
+		h.closeSession(s, ReasonPortalShutdown, "")
+	}
+}
+
+// ServerConnect starts an outbound protocol by factory name (Evennia's
+// SCONN). An unknown name is [ErrUnknownProtocol].
+func (h *Handler) ServerConnect(ctx context.Context, name string, config map[string]any) error {
+	f := h.cfg.Protocols[name]
+	if f == nil {
+		return fmt.Errorf("server connect %q: %w", name, ErrUnknownProtocol)
+	}
+	if err := f(ctx, h, config); err != nil {
+		return fmt.Errorf("server connect %q: %w", name, err)
+	}
+	return nil
+}
+
+// ServerDisconnect closes one session on the server's request, sending
+// reason to the client first.
+func (h *Handler) ServerDisconnect(sessid uint64, reason string) error {
+	s := h.Get(sessid)
+	if s == nil {
+		return fmt.Errorf("server disconnect %d: %w", sessid, ErrUnknownSession)
+	}
+	h.closeSession(s, ReasonServerDisconnect, reason)
+	return nil
+}
+
+// ServerDisconnectAll closes every session on the server's request,
+// queued ones included (they would otherwise get in afterwards).
+func (h *Handler) ServerDisconnectAll(reason string) {
+	for _, s := range h.throttle.TakeAll() {
+		h.closeSession(s, ReasonServerDisconnectAll, reason)
+	}
+	for _, s := range h.Sessions() {
+		h.closeSession(s, ReasonServerDisconnectAll, reason)
+	}
+}
+
+// ServerLoggedIn records that the server authenticated a session (SLOGIN).
+// A session already gone is ignored and counted (bug 5.37): its PDISCONN
+// is already on the way to the server.
+func (h *Handler) ServerLoggedIn(sessid uint64, d link.SessionData) error {
+	s := h.Get(sessid)
+	if s == nil {
+		h.stats.loginUnknown.Add(1)
+		return fmt.Errorf("server login %d: %w", sessid, ErrUnknownSession)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.State() == StateClosed {
+		h.stats.loginUnknown.Add(1)
+		return fmt.Errorf("server login %d: %w", sessid, ErrUnknownSession)
+	}
+	s.loadLocked(d, true)
+	s.state.Store(int32(StateLoggedIn))
+	return nil
+}
+
+// ServerSessionSync loads the server's session data into the matching
+// sessions (SSYNC). With clean, sessions the server no longer has are
+// closed, but only those whose PCONN the server had seen when it took the
+// snapshot (seq <= seen): a session connected since is kept (bug 5.1).
+func (h *Handler) ServerSessionSync(sessions []link.SessionData, clean bool, seen uint64) {
+	inSnap := make(map[uint64]struct{}, len(sessions))
+	for _, d := range sessions {
+		inSnap[d.Sessid] = struct{}{}
+		s := h.Get(d.Sessid)
+		if s == nil {
+			continue
+		}
+		s.mu.Lock()
+		if st := s.State(); st == StateConnected || st == StateLoggedIn {
+			s.loadLocked(d, d.LoggedIn)
+			if d.LoggedIn {
+				s.state.Store(int32(StateLoggedIn))
+			} else {
+				s.state.Store(int32(StateConnected))
+			}
+		}
+		s.mu.Unlock()
+	}
+	if !clean {
+		return
+	}
+	for _, s := range h.Sessions() {
+		if _, ok := inSnap[s.sessid]; ok {
+			continue
+		}
+		if s.Data().Seq > seen {
+			h.stats.syncKept.Add(1)
+			continue
+		}
+		h.stats.syncCleaned.Add(1)
+		h.closeSession(s, ReasonServerSync, "")
+	}
+}
+
+// CountLoggedIn counts logged-in sessions, or every released session with includeUnloggedIn.
+func (h *Handler) CountLoggedIn(includeUnloggedIn bool) int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	if includeUnloggedIn {
+		return len(h.sessions)
+	}
+	n := 0
+	for _, s := range h.sessions {
+		if s.State() == StateLoggedIn {
+			n++
+		}
+	}
+	return n
+}
+
+// SessionsFromCsessid returns the released sessions with the given browser session key.
+func (h *Handler) SessionsFromCsessid(csessid string) []*Session {
+	if csessid == "" {
+		return nil
+	}
+	var out []*Session
+	for _, s := range h.Sessions() {
+		if s.Data().Csessid == csessid {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// AnnounceAll sends message to every released session.
+func (h *Handler) AnnounceAll(message string) {
+	for _, s := range h.Sessions() {
+		s.Msg(message)
+	}
+}
+
+// AtServerConnection records that a game server connected (PSYNC).
+func (h *Handler) AtServerConnection() {
+	h.mu.Lock()
+	h.connTime = time.Now()
+	h.mu.Unlock()
+}
+
+// ServerConnectedAt is when a game server last connected; zero if never.
+func (h *Handler) ServerConnectedAt() time.Time {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.connTime
+}
+
+// DataIn relays input from a session to the server, after the character
+// limit (measured in characters of text, the same for every protocol,
+// bug 5.8) and the command rate (bug 5.28). Input from a queued session is
+// kept and delivered after its PCONN (bug 5.6). Refused input is answered
+// with Evennia's warning and counted; nothing is dropped silently.
+func (h *Handler) DataIn(s *Session, cmds ...link.Command) {
+	if len(cmds) == 0 {
+		return
+	}
+	if lim := h.cfg.MaxCharLimit; lim > 0 {
+		for _, c := range cmds {
+			if t, ok := c.FirstString(); ok && c.Name == "text" && utf8.RuneCountInString(t) > lim {
+				h.stats.charDropped.Add(1)
+				s.Msg(CharLimitWarning)
+				return
+			}
+		}
+	}
+	now := time.Now()
+	var warn string
+	s.mu.Lock()
+	switch {
+	case s.State() == StateClosed:
+	case !s.rate.allow(now, h.cmdLimit):
+		h.stats.rateDropped.Add(1)
+		warn = CommandRateWarning
+	case s.State() == StateQueued:
+		if len(s.pendingIn) >= h.cfg.QueuedInputLimit {
+			h.stats.queuedDropped.Add(1)
+			warn = ServerGoneWarning
+			break
+		}
+		h.stats.queuedInput.Add(1)
+		s.pendingIn = append(s.pendingIn, cmds)
+	default:
+		s.data.CmdLast = now
+		if !h.sendInputLocked(s, cmds) {
+			warn = ServerGoneWarning
+		}
+	}
+	s.mu.Unlock()
+	if warn != "" {
+		s.Msg(warn)
+	}
+}
+
+// sendInputLocked sends one input message; false if it could not be held. s.mu must be held.
+func (h *Handler) sendInputLocked(s *Session, cmds []link.Command) bool {
+	if !h.up.sendInput(link.Message{Op: link.OpDataIn, Sessid: s.sessid, Data: cmds}) {
+		h.stats.holdDropped.Add(1)
+		return false
+	}
+	h.stats.inputs.Add(1)
+	return true
+}
+
+// DataOut relays output from the server to a session. Each command goes
+// to the protocol's handler for its name or to its default handler.
+// Output for an unknown sessid is counted and dropped.
+func (h *Handler) DataOut(sessid uint64, cmds []link.Command) {
+	s := h.Get(sessid)
+	if s == nil {
+		h.stats.outputUnknown.Add(1)
+		return
+	}
+	h.dispatch(s, cmds)
+}
+
+// dispatch runs each command through the session's protocol. A panicking
+// protocol handler is logged with its stack and counted, never fatal.
+func (h *Handler) dispatch(s *Session, cmds []link.Command) {
+	defer func() {
+		if r := recover(); r != nil {
+			h.stats.outputPanics.Add(1)
+			h.log.Error("session.output.panic", "sessid", s.sessid, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	for _, c := range cmds {
+		h.stats.outputs.Add(1)
+		if f := s.proto.Output(strings.ToLower(strings.TrimSpace(c.Name))); f != nil {
+			f(c.Args, c.Kwargs)
+		} else {
+			s.proto.SendDefault(c)
+		}
+	}
+}
+
+// Get returns the released session with sessid, or nil.
+func (h *Handler) Get(sessid uint64) *Session {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.sessions[sessid]
+}
+
+// Sessions returns the released sessions, in no particular order.
+func (h *Handler) Sessions() []*Session {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := make([]*Session, 0, len(h.sessions))
+	for _, s := range h.sessions {
+		out = append(out, s)
+	}
+	return out
+}
+
+// Throttle returns the connect throttle.
+func (h *Handler) Throttle() *Throttle { return h.throttle }
+
+// CountInvalid records bad client input of one kind; protocols call it.
+func (h *Handler) countInvalidUTF8() { h.stats.invalidUTF8.Add(1) }
+func (h *Handler) countLongLine()    { h.stats.longLines.Add(1) }
+func (h *Handler) countProtocolErr() { h.stats.protocolError.Add(1) }
+
+// Stats returns the handler's counters.
+func (h *Handler) Stats() HandlerStats {
+	c := &h.stats
+	return HandlerStats{
+		Connected: c.connected.Load(), Closed: c.closed.Load(),
+		Inputs: c.inputs.Load(), RateDropped: c.rateDropped.Load(), CharDropped: c.charDropped.Load(),
+		QueuedInput: c.queuedInput.Load(), QueuedDropped: c.queuedDropped.Load(),
+		HoldDropped: c.holdDropped.Load(),
+		Outputs:     c.outputs.Load(), OutputUnknown: c.outputUnknown.Load(), OutputPanics: c.outputPanics.Load(),
+		LoginUnknown: c.loginUnknown.Load(), SyncCleaned: c.syncCleaned.Load(), SyncKept: c.syncKept.Load(),
+		InvalidUTF8: c.invalidUTF8.Load(), LongLines: c.longLines.Load(), ProtocolErrors: c.protocolError.Load(),
+		Throttle: h.throttle.Stats(),
+		Held:     h.up.heldCount(),
+	}
+}

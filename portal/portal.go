@@ -1,0 +1,397 @@
+package portal
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/portalsim/portalsim/internal/link"
+)
+
+// Portal owns the player listeners and the game-server link.
+//
+// Lifecycle: [New], [Portal.Start], then [Portal.Shutdown] (graceful) or
+// [Portal.Close] (hard). Every method is safe to call more than once.
+type Portal struct {
+	cfg   Config
+	log   *slog.Logger
+	runID string
+	up    *uplink
+	h     *Handler
+
+	ctx    context.Context // cancelled at Close
+	cancel context.CancelFunc
+
+	started   atomic.Bool
+	stopping  atomic.Bool
+	closeOnce sync.Once
+	done      chan struct{}
+	shutReq   chan struct{} // closed when the server asks for a full shutdown (PSHUTD)
+	shutOnce  sync.Once
+
+	telnetLn net.Listener
+	linkLn   net.Listener
+
+	// mu guards the fields below.
+	mu    sync.Mutex
+	conns map[*telnetConn]struct{}
+	wg    sync.WaitGroup // every goroutine started through goSafe
+}
+
+// New validates cfg and returns a portal that is not yet listening.
+func New(cfg Config) (*Portal, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	p := &Portal{
+		cfg:     cfg,
+		log:     cfg.Logger.With("component", "portal"),
+		runID:   hex.EncodeToString(b[:]),
+		done:    make(chan struct{}),
+		shutReq: make(chan struct{}),
+		conns:   make(map[*telnetConn]struct{}),
+	}
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.up = newUplink(cfg.Logger, p.runID, cfg.HoldLimit)
+	p.h = newHandler(cfg, p.up)
+	return p, nil
+}
+
+// Start binds the listeners and starts accepting. Ports of 0 are chosen
+// by the system; see [Portal.TelnetAddr] and [Portal.LinkAddr].
+func (p *Portal) Start() error {
+	if !p.started.CompareAndSwap(false, true) {
+		return errors.New("portal: already started")
+	}
+	var err error
+	if p.linkLn, err = net.Listen("tcp", p.cfg.LinkAddr); err != nil {
+		return fmt.Errorf("listen link: %w", err)
+	}
+	if p.telnetLn, err = net.Listen("tcp", p.cfg.TelnetAddr); err != nil {
+		_ = p.linkLn.Close()
+		return fmt.Errorf("listen telnet: %w", err)
+	}
+	p.goSafe(func() { p.acceptLinks() })
+	p.goSafe(func() { p.acceptTelnet() })
+	if p.cfg.Keepalive > 0 {
+		p.goSafe(func() { p.keepalive() })
+	}
+	p.goSafe(func() { p.logStats() })
+	p.log.Info("portal.started", "telnet", p.telnetLn.Addr().String(), "link", p.linkLn.Addr().String(), "run_id", p.runID)
+	return nil
+}
+
+// TelnetAddr is the telnet listener's address; nil before Start.
+func (p *Portal) TelnetAddr() net.Addr {
+	if p.telnetLn == nil {
+		return nil
+	}
+	return p.telnetLn.Addr()
+}
+
+// LinkAddr is the game-server link listener's address; nil before Start.
+func (p *Portal) LinkAddr() net.Addr {
+	if p.linkLn == nil {
+		return nil
+	}
+	return p.linkLn.Addr()
+}
+
+// RunID identifies this portal run; it changes at every start.
+func (p *Portal) RunID() string { return p.runID }
+
+// Handler returns the session handler.
+func (p *Portal) Handler() *Handler { return p.h }
+
+// ServerConnected reports whether a game server is linked and synced.
+func (p *Portal) ServerConnected() bool { return p.up.connected() }
+
+// ShutdownRequested is closed when the game server asks for a full
+// shutdown (PSHUTD, the in-game "shutdown"); the owner should then call Shutdown.
+func (p *Portal) ShutdownRequested() <-chan struct{} { return p.shutReq }
+
+// Done is closed once the portal has stopped.
+func (p *Portal) Done() <-chan struct{} { return p.done }
+
+// StopServer asks the linked game server to stop (SSHUTD), or to restart
+// with mode [link.ModeReload] or [link.ModeReset]. False if none is linked.
+func (p *Portal) StopServer(mode string) bool {
+	op := link.OpServerShutdown
+	switch mode {
+	case link.ModeReload:
+		op = link.OpServerReload
+	case link.ModeReset:
+		op = link.OpServerReset
+	}
+	return p.up.sendControl(link.Message{Op: op, Mode: mode})
+}
+
+// Shutdown stops accepting, disconnects every session (the server gets
+// PDISCONNALL, then SSHUTD), flushes the link and waits for the
+// connections to finish, or for ctx. It returns ctx.Err() on deadline.
+func (p *Portal) Shutdown(ctx context.Context) error {
+	if !p.stopping.CompareAndSwap(false, true) {
+		select {
+		case <-p.done:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	p.closeListeners()
+	p.h.DisconnectAll()
+	p.up.sendControl(link.Message{Op: link.OpServerShutdown, Mode: link.ModeShutdown})
+	err := p.up.flush(ctx)
+	wait := make(chan struct{})
+	go func() {
+		p.mu.Lock()
+		conns := make([]*telnetConn, 0, len(p.conns))
+		for c := range p.conns {
+			conns = append(conns, c)
+		}
+		p.mu.Unlock()
+		for _, c := range conns {
+			<-c.finished
+		}
+		close(wait)
+	}()
+	select {
+	case <-wait:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	p.Close()
+	return err
+}
+
+// Close stops everything at once: listeners, link and connections.
+func (p *Portal) Close() error {
+	p.stopping.Store(true)
+	p.closeOnce.Do(func() {
+		p.closeListeners()
+		p.cancel()
+		p.up.closeLink()
+		p.mu.Lock()
+		for c := range p.conns {
+			c.nc.Close()
+		}
+		p.mu.Unlock()
+		p.wg.Wait()
+		p.h.throttle.Stop()
+		close(p.done)
+		p.log.Info("portal.stopped")
+	})
+	return nil
+}
+
+func (p *Portal) closeListeners() {
+	if p.telnetLn != nil {
+		_ = p.telnetLn.Close()
+	}
+	if p.linkLn != nil {
+		_ = p.linkLn.Close()
+	}
+}
+
+// goSafe runs f in a goroutine tracked by the portal's WaitGroup, with a
+// logged recover. It refuses once Close has begun waiting.
+func (p *Portal) goSafe(f func()) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ctx.Err() != nil {
+		return false
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		defer func() {
+			if r := recover(); r != nil {
+				p.log.Error("portal.panic", "panic", r, "stack", string(debug.Stack()))
+			}
+		}()
+		f()
+	}()
+	return true
+}
+
+func (p *Portal) acceptTelnet() {
+	for {
+		nc, err := p.telnetLn.Accept()
+		if err != nil {
+			if p.stopping.Load() || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			p.log.Warn("telnet.accept", "err", err)
+			select {
+			case <-time.After(50 * time.Millisecond): // EMFILE and friends: back off a little
+			case <-p.ctx.Done():
+				return
+			}
+			continue
+		}
+		p.serveTelnet(nc)
+	}
+}
+
+func (p *Portal) trackConn(c *telnetConn, add bool) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if add {
+		if p.ctx.Err() != nil {
+			return false
+		}
+		p.conns[c] = struct{}{}
+	} else {
+		delete(p.conns, c)
+	}
+	return true
+}
+
+func (p *Portal) acceptLinks() {
+	for {
+		nc, err := p.linkLn.Accept()
+		if err != nil {
+			if p.stopping.Load() || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			p.log.Warn("link.accept", "err", err)
+			continue
+		}
+		p.goSafe(func() { p.serveLink(nc) })
+	}
+}
+
+// serveLink runs one game-server link: handshake, then every message from
+// the server, until the link closes.
+func (p *Portal) serveLink(nc net.Conn) {
+	c := link.NewConn(nc, link.Config{})
+	defer c.Close()
+	stop := context.AfterFunc(p.ctx, func() { c.Close() })
+	defer stop()
+	peer, err := c.Handshake(p.ctx, link.Hello{Role: link.RolePortal, RunID: p.runID, PID: os.Getpid(), Started: p.h.started})
+	if err != nil {
+		p.log.Warn("link.handshake", "remote", nc.RemoteAddr().String(), "err", err)
+		return
+	}
+	if peer.Role != link.RoleServer {
+		p.log.Warn("link.handshake", "remote", nc.RemoteAddr().String(), "err", "peer is not a server", "role", peer.Role)
+		return
+	}
+	p.up.attach(c, peer)
+	p.log.Info("link.connected", "remote", nc.RemoteAddr().String(), "server_pid", peer.PID)
+	for {
+		m, err := c.Recv()
+		if err != nil {
+			p.up.detach(c, err)
+			return
+		}
+		p.handleServer(c, m)
+	}
+}
+
+// handleServer applies one message from the game server.
+func (p *Portal) handleServer(c *link.Conn, m link.Message) {
+	h := p.h
+	var err error
+	switch m.Op {
+	case link.OpPortalSync:
+		h.AtServerConnection()
+		err = p.up.syncServer(c, h, m.Info)
+	case link.OpDataOut:
+		h.DataOut(m.Sessid, m.Data)
+	case link.OpServerLogin:
+		if m.Session == nil {
+			err = errors.New("SLOGIN without session data")
+			break
+		}
+		err = h.ServerLoggedIn(m.Sessid, *m.Session)
+		if errors.Is(err, ErrUnknownSession) {
+			err = nil // bug 5.37: counted, expected in a race
+		}
+	case link.OpServerDisconnect:
+		_ = h.ServerDisconnect(m.Sessid, m.Reason) // already gone: its PDISCONN is on the way
+	case link.OpServerDisconnectAll:
+		h.ServerDisconnectAll(m.Reason)
+	case link.OpServerSync:
+		h.ServerSessionSync(m.Sessions, m.Clean, m.Seen)
+	case link.OpServerConnect:
+		err = h.ServerConnect(p.ctx, m.Protocol, m.Config)
+	case link.OpServerReload, link.OpServerReset, link.OpServerShutdown:
+		mode := m.Mode
+		if mode == "" {
+			mode = map[link.Op]string{link.OpServerReload: link.ModeReload, link.OpServerReset: link.ModeReset, link.OpServerShutdown: link.ModeShutdown}[m.Op]
+		}
+		if m.Reason != "" {
+			h.AnnounceAll(m.Reason)
+		}
+		p.up.holdFor(c, m.Op, mode)
+		p.log.Info("link.server.stopping", "mode", mode)
+	case link.OpPortalShutdown:
+		p.shutOnce.Do(func() { close(p.shutReq) })
+	case link.OpAck:
+		p.up.ack(c, m.Seen)
+	case link.OpError:
+		p.log.Warn("link.server.error", "err", m.Err)
+	default:
+		err = fmt.Errorf("unexpected %v from the server", m.Op)
+	}
+	if err != nil {
+		p.log.Warn("link.server.op", "op", m.Op, "sessid", m.Sessid, "err", err)
+		p.up.reply(c, link.Message{Op: link.OpError, Sessid: m.Sessid, Err: fmt.Sprintf("%v: %v", m.Op, err)})
+	}
+}
+
+// keepalive writes a telnet NOP to every connection each interval.
+func (p *Portal) keepalive() {
+	t := time.NewTicker(p.cfg.Keepalive)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.ctx.Done():
+			return
+		case <-t.C:
+		}
+		p.mu.Lock()
+		for c := range p.conns {
+			c.nop()
+		}
+		p.mu.Unlock()
+	}
+}
+
+// logStats writes one aggregated line every 10 s while something changes,
+// instead of a line per client.
+func (p *Portal) logStats() {
+	t := time.NewTicker(10 * time.Second)
+	defer t.Stop()
+	var last HandlerStats
+	for {
+		select {
+		case <-p.ctx.Done():
+			return
+		case <-t.C:
+		}
+		s := p.h.Stats()
+		s.Held = 0
+		if s == last {
+			continue
+		}
+		last = s
+		p.log.Info("portal.stats", "sessions", p.h.CountLoggedIn(true), "logged_in", p.h.CountLoggedIn(false),
+			"queued", s.Throttle.Waiting, "released", s.Throttle.Released, "abandoned", s.Throttle.Abandoned,
+			"inputs", s.Inputs, "rate_dropped", s.RateDropped, "char_dropped", s.CharDropped,
+			"hold_dropped", s.HoldDropped, "output_unknown", s.OutputUnknown, "held", p.up.heldCount())
+	}
+}

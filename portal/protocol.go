@@ -1,0 +1,32 @@
+package portal
+
+import (
+	"context"
+
+	"github.com/portalsim/portalsim/internal/link"
+)
+
+// OutputFunc is a protocol's handler for one output command (Evennia's send_<cmd>).
+type OutputFunc func(args []any, kwargs map[string]any)
+
+// Protocol is one connection's transport, as the [Handler] sees it.
+// Methods may be called from any goroutine; they must not block on the
+// network (queue and return).
+type Protocol interface {
+	// Key is Evennia's protocol_key: "telnet", "telnet/ssl", "websocket", ...
+	Key() string
+	// Address is the client's address.
+	Address() string
+	// Output returns the protocol's handler for the lower-case command name, or nil.
+	Output(cmd string) OutputFunc
+	// SendDefault handles an output command without its own handler.
+	SendDefault(cmd link.Command)
+	// Close sends message (if not empty) and closes the connection. It must
+	// be idempotent and must not call back into the handler synchronously.
+	Close(message string)
+}
+
+// ProtocolFactory starts an outbound protocol for [Handler.ServerConnect]
+// (Evennia's SCONN: IRC, RSS, ... bots). It must call [Handler.Connect]
+// like any other protocol. config comes from the game server.
+type ProtocolFactory func(ctx context.Context, h *Handler, config map[string]any) error

@@ -1,0 +1,155 @@
+package portal
+
+import (
+	"maps"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/portalsim/portalsim/internal/link"
+)
+
+// Session is one player connection on the portal (Evennia's PortalSession).
+// Its sessid is fixed before any of its goroutines start.
+type Session struct {
+	h      *Handler
+	sessid uint64
+	proto  Protocol
+	state  atomic.Int32
+	// announced is set once a server has been sent this session's PCONN
+	// (as opposed to it waiting in the hold buffer). Written by the uplink.
+	announced atomic.Bool
+
+	// inQueue is guarded by the throttle's mutex.
+	inQueue bool
+
+	// mu guards the fields below.
+	mu        sync.Mutex
+	data      link.SessionData
+	pendingIn [][]link.Command // input typed while queued, delivered after release
+	rate      rateWindow
+	reason    CloseReason
+}
+
+// Sessid returns the session's id, unique for the portal run.
+func (s *Session) Sessid() uint64 { return s.sessid }
+
+// State returns the session's current state.
+func (s *Session) State() SessionState { return SessionState(s.state.Load()) }
+
+// Protocol returns the session's transport.
+func (s *Session) Protocol() Protocol { return s.proto }
+
+// Data returns a copy of the session's sync data.
+func (s *Session) Data() link.SessionData {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dataLocked()
+}
+
+// dataLocked returns a copy of the sync data. s.mu must be held.
+func (s *Session) dataLocked() link.SessionData {
+	d := s.data
+	d.ProtocolFlags = maps.Clone(d.ProtocolFlags)
+	d.ServerData = maps.Clone(d.ServerData)
+	return d
+}
+
+// CloseReason returns why the session closed, or ReasonNone.
+func (s *Session) CloseReason() CloseReason {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reason
+}
+
+// SetFlags merges protocol flags (negotiation results, window size) into
+// the session. Call [Handler.Sync] afterwards to tell the server.
+func (s *Session) SetFlags(flags map[string]any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.data.ProtocolFlags == nil {
+		s.data.ProtocolFlags = make(map[string]any, len(flags))
+	}
+	maps.Copy(s.data.ProtocolFlags, flags)
+}
+
+// Flag returns one protocol flag.
+func (s *Session) Flag(name string) (any, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.data.ProtocolFlags[name]
+	return v, ok
+}
+
+// Close closes the session for reason, sending message to the client first
+// (if not empty). Only the first call has an effect.
+func (s *Session) Close(reason CloseReason, message string) {
+	s.h.closeSession(s, reason, message)
+}
+
+// DataIn relays input from the client; see [Handler.DataIn].
+func (s *Session) DataIn(cmds ...link.Command) { s.h.DataIn(s, cmds...) }
+
+// Msg sends text to the client, bypassing the server.
+func (s *Session) Msg(text string) {
+	s.h.dispatch(s, []link.Command{link.Text(text)})
+}
+
+// loadLocked applies server-sent sync data: every field the server owns,
+// with protocol flags merged (Evennia's load_sync_data). s.mu must be held.
+func (s *Session) loadLocked(d link.SessionData, loggedIn bool) {
+	s.data.Uid = d.Uid
+	s.data.Uname = d.Uname
+	s.data.LoggedIn = loggedIn
+	s.data.Puid = d.Puid
+	if !d.CmdLast.IsZero() {
+		s.data.CmdLast = d.CmdLast
+	}
+	if !d.CmdLastVisible.IsZero() {
+		s.data.CmdLastVisible = d.CmdLastVisible
+	}
+	if d.CmdTotal != 0 {
+		s.data.CmdTotal = d.CmdTotal
+	}
+	if d.CmdsetStorage != "" {
+		s.data.CmdsetStorage = d.CmdsetStorage
+	}
+	if d.ServerData != nil {
+		s.data.ServerData = maps.Clone(d.ServerData)
+	}
+	if len(d.ProtocolFlags) > 0 {
+		if s.data.ProtocolFlags == nil {
+			s.data.ProtocolFlags = map[string]any{}
+		}
+		maps.Copy(s.data.ProtocolFlags, d.ProtocolFlags)
+	}
+}
+
+// connSyncLocked returns the protocol-side subset sent by PCONNSYNC
+// (Evennia leaves out the fields the server owns). s.mu must be held.
+func (s *Session) connSyncLocked() link.SessionData {
+	return link.SessionData{
+		Sessid:        s.sessid,
+		ProtocolKey:   s.data.ProtocolKey,
+		Address:       s.data.Address,
+		Csessid:       s.data.Csessid,
+		ConnTime:      s.data.ConnTime,
+		Seq:           s.data.Seq,
+		ProtocolFlags: maps.Clone(s.data.ProtocolFlags),
+		ServerData:    maps.Clone(s.data.ServerData),
+	}
+}
+
+func newSession(h *Handler, sessid uint64, p Protocol, now time.Time) *Session {
+	s := &Session{h: h, sessid: sessid, proto: p}
+	s.data = link.SessionData{
+		Sessid:         sessid,
+		ProtocolKey:    p.Key(),
+		Address:        p.Address(),
+		ConnTime:       now,
+		CmdLast:        now,
+		CmdLastVisible: now,
+		ProtocolFlags:  map[string]any{"ENCODING": "utf-8"},
+	}
+	return s
+}

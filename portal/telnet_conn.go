@@ -1,0 +1,306 @@
+package portal
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/portalsim/portalsim/internal/link"
+	"github.com/portalsim/portalsim/portal/telnet"
+)
+
+// httpRequestLine matches an HTTP request sent to the telnet port by mistake.
+var httpRequestLine = regexp.MustCompile(`^(GET|HEAD|POST|PUT|DELETE|OPTIONS|CONNECT|TRACE|PATCH) \S+ HTTP/\d\.\d$`)
+
+// httpWarning answers an HTTP request on the telnet port.
+const httpWarning = "This is a telnet port for MUD clients, not a web server.\r\n"
+
+// telnetConn is one telnet player connection: a [Protocol] with one
+// reader goroutine (IAC parsing, lines, limits) and one writer goroutine
+// (the outbox).
+type telnetConn struct {
+	p        *Portal
+	nc       net.Conn
+	out      *outbox
+	sess     *Session
+	finished chan struct{} // closed when both goroutines have ended
+	stop     chan struct{} // closed to stop the writer
+	stopOnce sync.Once
+
+	// Reader state: touched only by the reader goroutine.
+	dec        telnet.Decoder
+	lines      telnet.LineBuffer
+	gotLine    bool
+	warnedUTF8 bool
+
+	// negMu guards the negotiator, used by the reader and by output.
+	negMu sync.Mutex
+	neg   telnet.Negotiator
+
+	eor atomic.Bool // the client accepted EOR: prompts end with IAC EOR instead of IAC GA
+}
+
+var _ Protocol = (*telnetConn)(nil)
+
+// serveTelnet sets up a new telnet connection and starts its goroutines.
+func (p *Portal) serveTelnet(nc net.Conn) {
+	c := &telnetConn{
+		p:        p,
+		nc:       nc,
+		out:      newOutbox(nc, p.cfg.OutboundLimit),
+		finished: make(chan struct{}),
+		stop:     make(chan struct{}),
+	}
+	c.lines.Max = p.cfg.MaxLineLength
+	c.neg.SupportLocal(telnet.OptEOR)
+	c.neg.SupportRemote(telnet.OptNAWS)
+	c.neg.SupportRemote(telnet.OptTTYPE)
+	if !p.trackConn(c, true) {
+		nc.Close()
+		return
+	}
+	// Offer what we support before anything else is written.
+	var offer []byte
+	c.negMu.Lock()
+	offer = append(offer, c.neg.EnableLocal(telnet.OptEOR)...)
+	offer = append(offer, c.neg.EnableRemote(telnet.OptNAWS)...)
+	offer = append(offer, c.neg.EnableRemote(telnet.OptTTYPE)...)
+	c.negMu.Unlock()
+	c.out.write(offer)
+
+	c.sess = p.h.Connect(c) // the sessid is fixed before any goroutine starts
+	var wg sync.WaitGroup
+	wg.Add(2)
+	ok := p.goSafe(func() {
+		defer wg.Done()
+		c.writeLoop()
+	}) && p.goSafe(func() {
+		defer wg.Done()
+		c.readLoop()
+	})
+	if !ok {
+		c.sess.Close(ReasonPortalShutdown, "")
+		nc.Close()
+		p.trackConn(c, false)
+		close(c.finished)
+		return
+	}
+	go func() {
+		wg.Wait()
+		p.trackConn(c, false)
+		close(c.finished)
+	}()
+}
+
+// Key implements [Protocol].
+func (c *telnetConn) Key() string { return "telnet" }
+
+// Address implements [Protocol].
+func (c *telnetConn) Address() string {
+	if a, ok := c.nc.RemoteAddr().(*net.TCPAddr); ok {
+		return a.IP.String()
+	}
+	return c.nc.RemoteAddr().String()
+}
+
+// Output implements [Protocol]: "text" and "prompt".
+func (c *telnetConn) Output(cmd string) OutputFunc {
+	switch cmd {
+	case "text":
+		return c.sendText
+	case "prompt":
+		return c.sendPrompt
+	}
+	return nil
+}
+
+// SendDefault implements [Protocol]. Out-of-band data needs MSDP or GMCP,
+// which plain telnet has not negotiated, so it is not sent.
+func (c *telnetConn) SendDefault(link.Command) {}
+
+// Close implements [Protocol].
+func (c *telnetConn) Close(message string) {
+	if message != "" {
+		c.sendText([]any{message}, nil)
+	}
+	c.out.closeAfterFlush()
+}
+
+func (c *telnetConn) sendText(args []any, _ map[string]any) {
+	text := argString(args)
+	b := telnet.AppendEscaped(make([]byte, 0, len(text)+8), []byte(text))
+	if len(b) < 2 || string(b[len(b)-2:]) != "\r\n" {
+		b = append(b, '\r', '\n')
+	}
+	c.queue(b)
+}
+
+// sendPrompt writes text without a line end, then the end-of-output
+// marker: IAC EOR if the client accepted it, otherwise IAC GA.
+func (c *telnetConn) sendPrompt(args []any, _ map[string]any) {
+	text := argString(args)
+	b := telnet.AppendEscaped(make([]byte, 0, len(text)+4), []byte(text))
+	if c.eor.Load() {
+		b = telnet.AppendCommand(b, telnet.EOR)
+	} else {
+		b = telnet.AppendCommand(b, telnet.GA)
+	}
+	c.queue(b)
+}
+
+func (c *telnetConn) nop() { c.out.write(telnet.AppendCommand(nil, telnet.NOP)) }
+
+// queue writes b to the outbox; an overflowing client is a slow consumer.
+func (c *telnetConn) queue(b []byte) {
+	if !c.out.write(b) && c.out.overflowed() && c.sess != nil {
+		c.sess.Close(ReasonSlowConsumer, "")
+		c.stopWriter()
+	}
+}
+
+func (c *telnetConn) stopWriter() { c.stopOnce.Do(func() { close(c.stop) }) }
+
+func argString(args []any) string {
+	if len(args) == 0 {
+		return ""
+	}
+	if s, ok := args[0].(string); ok {
+		return s
+	}
+	return ""
+}
+
+func (c *telnetConn) writeLoop() {
+	err := c.out.run(c.stop)
+	c.nc.Close()
+	if err != nil {
+		c.sess.Close(ReasonWriteError, "")
+	}
+}
+
+func (c *telnetConn) readLoop() {
+	defer c.stopWriter()
+	buf := make([]byte, 4096)
+	idle := c.p.cfg.IdleTimeout
+	for {
+		if idle > 0 {
+			_ = c.nc.SetReadDeadline(time.Now().Add(idle))
+		}
+		n, err := c.nc.Read(buf)
+		if n > 0 {
+			c.dec.Decode(buf[:n], c.onEvent)
+		}
+		if err != nil {
+			c.readFailed(err)
+			return
+		}
+	}
+}
+
+func (c *telnetConn) readFailed(err error) {
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		c.sess.Close(ReasonIdleTimeout, "Idle timeout exceeded, disconnecting.")
+		// Give the writer a moment to deliver the message; it closes the socket.
+		select {
+		case <-c.stop:
+		case <-time.After(time.Second):
+		}
+	case errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET):
+		c.sess.Close(ReasonClientQuit, "")
+	default:
+		if c.sess.State() == StateClosed {
+			return // we closed it
+		}
+		c.sess.Close(ReasonReadError, "")
+	}
+}
+
+func (c *telnetConn) onEvent(e telnet.Event) {
+	switch e.Kind {
+	case telnet.EventData:
+		c.lines.Write(e.Data, c.onLine)
+	case telnet.EventNegotiation:
+		c.negMu.Lock()
+		reply, ch := c.neg.Receive(e.Verb, e.Opt)
+		c.negMu.Unlock()
+		if len(reply) > 0 {
+			c.out.write(reply)
+		}
+		if ch.Changed {
+			c.optionChanged(ch)
+		}
+	case telnet.EventSubneg:
+		c.onSubneg(e.Opt, e.Data)
+	case telnet.EventError:
+		c.p.h.countProtocolErr()
+		c.p.log.Debug("telnet.malformed", "sessid", c.sess.sessid, "err", e.Err)
+	}
+}
+
+func (c *telnetConn) optionChanged(ch telnet.Change) {
+	switch {
+	case ch.Opt == telnet.OptEOR && ch.Side == telnet.Local:
+		c.eor.Store(ch.Enabled)
+	case ch.Opt == telnet.OptTTYPE && ch.Side == telnet.Remote && ch.Enabled:
+		c.out.write(telnet.AppendTTYPESend(nil))
+	case ch.Opt == telnet.OptNAWS && ch.Side == telnet.Remote:
+		c.sess.SetFlags(map[string]any{"AUTORESIZE": ch.Enabled})
+	}
+}
+
+func (c *telnetConn) onSubneg(opt telnet.Option, payload []byte) {
+	switch opt {
+	case telnet.OptNAWS:
+		w, h, ok := telnet.ParseNAWS(payload)
+		if !ok {
+			c.p.h.countProtocolErr()
+			return
+		}
+		c.sess.SetFlags(map[string]any{"SCREENWIDTH": w, "SCREENHEIGHT": h})
+		c.p.h.Sync(c.sess)
+	case telnet.OptTTYPE:
+		name, ok := telnet.ParseTTYPEIs(payload)
+		if !ok {
+			c.p.h.countProtocolErr()
+			return
+		}
+		c.sess.SetFlags(map[string]any{"TTYPE": true, "CLIENTNAME": strings.ToUpper(name)})
+		c.p.h.Sync(c.sess)
+	}
+}
+
+func (c *telnetConn) onLine(line []byte, overflow bool) {
+	if overflow {
+		c.p.h.countLongLine()
+		c.sess.Msg(LineTooLongWarning)
+		return
+	}
+	text, valid := telnet.DecodeText(line)
+	if !valid {
+		c.p.h.countInvalidUTF8()
+		if !c.warnedUTF8 {
+			c.warnedUTF8 = true
+			c.sess.Msg(InvalidUTF8Warning)
+		}
+	}
+	if !c.gotLine {
+		c.gotLine = true
+		if httpRequestLine.MatchString(text) {
+			c.out.write([]byte(httpWarning))
+			c.sess.Close(ReasonProtocolError, "")
+			return
+		}
+	}
+	if strings.Trim(text, "\x00") == "" && strings.Contains(text, "\x00") {
+		text = "idle" // the legacy NUL keepalive
+	}
+	c.sess.DataIn(link.Text(text))
+}

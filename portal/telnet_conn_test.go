@@ -1,0 +1,257 @@
+package portal_test
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portalsim/portalsim/internal/testutil"
+	"github.com/portalsim/portalsim/portal"
+	"github.com/portalsim/portalsim/portal/telnet"
+)
+
+const wait = 5 * time.Second
+
+// startPortal starts a portal with no game server on random loopback ports.
+func startPortal(t *testing.T, cfg portal.Config) *portal.Portal {
+	t.Helper()
+	if cfg.MaxConnectionRate == 0 {
+		cfg.MaxConnectionRate = -1
+	}
+	p, err := portal.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+func dial(t *testing.T, addr string) *testutil.TelnetClient {
+	t.Helper()
+	c, err := testutil.DialTelnet(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func expect(t *testing.T, c *testutil.TelnetClient, re string) string {
+	t.Helper()
+	got, err := c.Expect(regexp.MustCompile(re), wait)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func TestTelnetOffersOptionsAndRefusesOthers(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, portal.Config{})
+	nc, err := net.Dial("tcp", p.TelnetAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	// Ask for options the portal does not support; it must refuse, once.
+	var req []byte
+	req = telnet.AppendNegotiation(req, telnet.Verb(telnet.DO), telnet.OptMXP)
+	req = telnet.AppendNegotiation(req, telnet.Verb(telnet.WILL), telnet.OptLinemode)
+	if _, err := nc.Write(req); err != nil {
+		t.Fatal(err)
+	}
+	want := [][]byte{
+		telnet.AppendNegotiation(nil, telnet.Verb(telnet.WILL), telnet.OptEOR),
+		telnet.AppendNegotiation(nil, telnet.Verb(telnet.DO), telnet.OptNAWS),
+		telnet.AppendNegotiation(nil, telnet.Verb(telnet.DO), telnet.OptTTYPE),
+		telnet.AppendNegotiation(nil, telnet.Verb(telnet.WONT), telnet.OptMXP),
+		telnet.AppendNegotiation(nil, telnet.Verb(telnet.DONT), telnet.OptLinemode),
+	}
+	var got []byte
+	buf := make([]byte, 256)
+	_ = nc.SetReadDeadline(time.Now().Add(wait))
+	for !containsAll(got, want) {
+		n, err := nc.Read(buf)
+		if err != nil {
+			t.Fatalf("read: %v; got %v", err, got)
+		}
+		got = append(got, buf[:n]...)
+	}
+}
+
+func containsAll(b []byte, parts [][]byte) bool {
+	for _, p := range parts {
+		if !bytes.Contains(b, p) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestTelnetNAWSAndTTYPEReachSessionFlags(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, portal.Config{})
+	c := dial(t, p.TelnetAddr().String())
+	c.SetWindowSize(132, 50)
+	err := testutil.Await(wait, 5*time.Millisecond, func() error {
+		for _, s := range p.Handler().Sessions() {
+			if w, _ := s.Flag("SCREENWIDTH"); w == 132 {
+				if h, _ := s.Flag("SCREENHEIGHT"); h == 50 {
+					return nil
+				}
+			}
+		}
+		return errWaiting
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+var errWaiting = &waitErr{}
+
+type waitErr struct{}
+
+func (*waitErr) Error() string { return "condition not met yet" }
+
+func TestTelnetLineTooLong(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, portal.Config{MaxLineLength: 100})
+	c := dial(t, p.TelnetAddr().String())
+	if err := c.Write([]byte(strings.Repeat("x", 500))); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, c, regexp.QuoteMeta(portal.LineTooLongWarning))
+	if st := p.Handler().Stats(); st.LongLines != 1 {
+		t.Fatalf("LongLines = %d", st.LongLines)
+	}
+}
+
+func TestTelnetCharLimitMeasuredInCharacters(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, portal.Config{MaxCharLimit: 10})
+	c := dial(t, p.TelnetAddr().String())
+	if err := c.Send("éééééééééé"); err != nil { // 10 characters, 20 bytes
+		t.Fatal(err)
+	}
+	if err := c.Send("12345678901"); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, c, regexp.QuoteMeta(portal.CharLimitWarning))
+	err := testutil.Await(wait, 5*time.Millisecond, func() error {
+		if st := p.Handler().Stats(); st.Inputs == 1 && st.CharDropped == 1 {
+			return nil
+		}
+		return errWaiting
+	})
+	if err != nil {
+		t.Fatalf("%v: %+v", err, p.Handler().Stats())
+	}
+}
+
+func TestTelnetInvalidUTF8Warned(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, portal.Config{})
+	c := dial(t, p.TelnetAddr().String())
+	if err := c.Write([]byte("caf\xe9\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, c, regexp.QuoteMeta(portal.InvalidUTF8Warning))
+}
+
+func TestTelnetHTTPRequestRejected(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, portal.Config{})
+	c := dial(t, p.TelnetAddr().String())
+	if err := c.Send("GET / HTTP/1.1"); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, c, "not a web server")
+	if err := c.WaitClosed(wait); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTelnetIdleTimeout(t *testing.T) {
+	t.Parallel()
+	var reasons = make(chan portal.CloseReason, 1)
+	p := startPortal(t, portal.Config{IdleTimeout: 200 * time.Millisecond, OnSessionClosed: func(_ uint64, _ portal.SessionState, r portal.CloseReason) { reasons <- r }})
+	c := dial(t, p.TelnetAddr().String())
+	expect(t, c, "Idle timeout")
+	if err := c.WaitClosed(wait); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-reasons; r != portal.ReasonIdleTimeout {
+		t.Fatalf("reason %v", r)
+	}
+}
+
+func TestTelnetKeepaliveNOP(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, portal.Config{Keepalive: 20 * time.Millisecond})
+	nc, err := net.Dial("tcp", p.TelnetAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nop := []byte{telnet.IAC, telnet.NOP}
+	var got []byte
+	buf := make([]byte, 256)
+	_ = nc.SetReadDeadline(time.Now().Add(wait))
+	for !bytes.Contains(got, nop) {
+		n, err := nc.Read(buf)
+		if err != nil {
+			t.Fatalf("no NOP: %v", err)
+		}
+		got = append(got, buf[:n]...)
+	}
+}
+
+func TestTelnetClientCloseEndsSession(t *testing.T) {
+	t.Parallel()
+	reasons := make(chan portal.CloseReason, 1)
+	p := startPortal(t, portal.Config{OnSessionClosed: func(_ uint64, _ portal.SessionState, r portal.CloseReason) { reasons <- r }})
+	c := dial(t, p.TelnetAddr().String())
+	err := testutil.Await(wait, 5*time.Millisecond, func() error {
+		if p.Handler().CountLoggedIn(true) == 1 {
+			return nil
+		}
+		return errWaiting
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if r := <-reasons; r != portal.ReasonClientQuit {
+		t.Fatalf("reason %v, want client-quit", r)
+	}
+}
+
+func TestPortalShutdownClosesClients(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, portal.Config{MaxConnectionRate: 1})
+	a := dial(t, p.TelnetAddr().String())
+	b := dial(t, p.TelnetAddr().String()) // queued
+	expect(t, a, "")                      // connected
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if err := p.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*testutil.TelnetClient{a, b} {
+		if err := c.WaitClosed(wait); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Shutdown(ctx); err != nil {
+		t.Fatalf("second Shutdown: %v", err)
+	}
+	<-p.Done()
+}

@@ -1,0 +1,123 @@
+package sim
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Account name and password rules.
+const (
+	MinAccountNameLen = 3
+	MaxAccountNameLen = 30
+	MinPasswordLen    = 3
+)
+
+// AccountID identifies an account. It is an alias of int64, the type of
+// Evennia's uid on the portal link (link.SessionData.Uid).
+type AccountID = int64
+
+// Account is a player's login. Values returned by [World] methods are copies.
+// The password is kept only as a PBKDF2 hash, never in plain text.
+type Account struct {
+	ID   AccountID
+	Name string
+	// Character is the account's character (same name), puppeted at login.
+	Character ObjID
+	Created   time.Time
+	hash      string
+}
+
+// validateAccountName checks 3-30 characters of [A-Za-z0-9_-].
+func validateAccountName(name string) error {
+	if n := len(name); n < MinAccountNameLen || n > MaxAccountNameLen {
+		return fmt.Errorf("%w: %q must be %d-%d characters long", ErrBadName, name, MinAccountNameLen, MaxAccountNameLen)
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return fmt.Errorf("%w: %q may only use letters, digits, _ and -", ErrBadName, name)
+		}
+	}
+	return nil
+}
+
+// CreateAccount creates an account and its character, of the same name, in
+// Limbo (which is also its home). The password is hashed before the world is
+// locked. Errors wrap [ErrBadName], [ErrBadPassword] or [ErrNameTaken], or
+// come from the store.
+func (w *World) CreateAccount(name, password string) (*Account, error) {
+	if err := validateAccountName(name); err != nil {
+		return nil, err
+	}
+	if len(password) < MinPasswordLen {
+		return nil, fmt.Errorf("%w: must be at least %d characters long", ErrBadPassword, MinPasswordLen)
+	}
+	if _, taken := w.AccountByName(name); taken { // cheap early check, before hashing
+		return nil, fmt.Errorf("%w: %q", ErrNameTaken, name)
+	}
+	hash, err := HashPassword(password, w.iterations)
+	if err != nil {
+		return nil, err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, taken := w.accountNames[strings.ToLower(name)]; taken {
+		return nil, fmt.Errorf("%w: %q", ErrNameTaken, name)
+	}
+	id := w.nextAcct
+	char := w.newObjIDLocked(1)
+	rec := Record{
+		Op: OpAccount, Time: w.now().UTC(), Account: id, Name: name, Hash: hash,
+		Objects: []ObjectSpec{{
+			ID: char, Key: name, Kind: KindCharacter, Typeclass: TypeclassCharacter,
+			Location: LimboID, Home: LimboID, Owner: id,
+		}},
+	}
+	if err := w.commitLocked(rec); err != nil {
+		return nil, err
+	}
+	a := *w.accounts[id]
+	return &a, nil
+}
+
+// Authenticate returns the account called name (case-insensitive) if password
+// is right, else an error wrapping [ErrLoginFailed]. The hash is checked
+// outside the world lock.
+func (w *World) Authenticate(name, password string) (*Account, error) {
+	a, ok := w.AccountByName(name)
+	if !ok {
+		return nil, ErrLoginFailed
+	}
+	match, err := CheckPassword(a.hash, password)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrLoginFailed, err)
+	}
+	if !match {
+		return nil, ErrLoginFailed
+	}
+	return a, nil
+}
+
+// AccountByName returns a copy of the account called name (case-insensitive).
+func (w *World) AccountByName(name string) (*Account, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	id, ok := w.accountNames[strings.ToLower(strings.TrimSpace(name))]
+	if !ok {
+		return nil, false
+	}
+	a := *w.accounts[id]
+	return &a, true
+}
+
+// AccountByID returns a copy of account id.
+func (w *World) AccountByID(id AccountID) (*Account, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	p := w.accounts[id]
+	if p == nil {
+		return nil, false
+	}
+	a := *p
+	return &a, true
+}

@@ -1,0 +1,347 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/portalsim/portalsim/internal/link"
+)
+
+// Server is one run of the game server. Create it with [New] and call
+// [Server.Run]; after Run returns, make a new Server to run again.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	world   *World
+	started time.Time
+
+	events  chan event
+	control chan control
+	linked  atomic.Bool
+	stats   serverCounters
+
+	// Owned by the event loop goroutine.
+	conn      *link.Conn
+	sessions  map[uint64]*serverSession
+	byChar    map[ObjID]map[uint64]*serverSession
+	maxSeq    uint64 // the highest PCONN sequence applied
+	recvN     uint64 // messages processed on the current link
+	ackedN    uint64 // the last count acknowledged to the portal
+	portalRun string // the portal run the sessions belong to
+	reloading string // the mode of a restart we asked the portal for; "" if none
+	result    error  // what Run returns once the loop ends; set when stopping
+	stopping  bool
+}
+
+// event is something for the loop: a link message, a timer, or link loss.
+type event struct {
+	conn  *link.Conn
+	msg   link.Message
+	err   error // the link failed
+	timer *loginTimer
+}
+
+// control is a request from outside the loop.
+type control struct {
+	reload   string // restart mode, or "" for snapshot requests
+	reason   string
+	snapshot chan<- []link.SessionData
+}
+
+type serverCounters struct {
+	commands, unknownInput, unknownConnSync atomic.Uint64
+	logins, kicked, loginScreens            atomic.Uint64
+}
+
+// Stats are the server's counters.
+type Stats struct {
+	// Commands counts input lines executed.
+	Commands uint64
+	// UnknownInput counts input for a sessid the server does not have.
+	UnknownInput uint64
+	// Logins counts successful logins; Kicked sessions disconnected by a
+	// newer login of the same account (MULTISESSION_MODE 0).
+	Logins, Kicked uint64
+	// LoginScreens counts login screens shown.
+	LoginScreens uint64
+}
+
+// New validates cfg and returns a server ready to [Server.Run].
+func New(cfg Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	return &Server{
+		cfg:      cfg,
+		log:      cfg.Logger.With("component", "sim.server"),
+		world:    cfg.World,
+		started:  time.Now(),
+		events:   make(chan event, 1024),
+		control:  make(chan control, 8),
+		sessions: make(map[uint64]*serverSession),
+		byChar:   make(map[ObjID]map[uint64]*serverSession),
+	}, nil
+}
+
+// Run dials the portal (redialling with backoff whenever the link is
+// lost) and serves until ctx ends (ctx.Err()), the game shuts down (nil)
+// or asks to restart ([ErrReload]).
+func (s *Server) Run(ctx context.Context) error {
+	delay := s.cfg.RedialMin
+	for {
+		nc, err := (&net.Dialer{Timeout: 5 * time.Second}).DialContext(ctx, "tcp", s.cfg.PortalAddr)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			s.log.Debug("link.dial", "addr", s.cfg.PortalAddr, "err", err, "retry_in", delay)
+			select {
+			case <-time.After(delay):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			delay = min(time.Duration(float64(delay)*1.5), s.cfg.RedialMax)
+			continue
+		}
+		delay = s.cfg.RedialMin
+		done, err := s.serveLink(ctx, link.NewConn(nc, link.Config{}))
+		if done {
+			return err
+		}
+		s.log.Info("link.lost", "err", err)
+	}
+}
+
+// Reload asks the running server to restart, keeping every player
+// connected (what SIGHUP does). It returns at once.
+func (s *Server) Reload(mode, reason string) {
+	if mode == "" {
+		mode = link.ModeReload
+	}
+	select {
+	case s.control <- control{reload: mode, reason: reason}:
+	default:
+	}
+}
+
+// Linked reports whether the server is synced with a portal.
+func (s *Server) Linked() bool { return s.linked.Load() }
+
+// Stats returns the server's counters.
+func (s *Server) Stats() Stats {
+	c := &s.stats
+	return Stats{Commands: c.commands.Load(), UnknownInput: c.unknownInput.Load(),
+		Logins: c.logins.Load(), Kicked: c.kicked.Load(), LoginScreens: c.loginScreens.Load()}
+}
+
+// Sessions returns the server's session table, as it would sync it to the
+// portal. It returns nil if the server is not running.
+func (s *Server) Sessions(ctx context.Context) []link.SessionData {
+	ch := make(chan []link.SessionData, 1)
+	select {
+	case s.control <- control{snapshot: ch}:
+	case <-ctx.Done():
+		return nil
+	}
+	select {
+	case out := <-ch:
+		return out
+	case <-ctx.Done():
+		return nil
+	}
+}
+
+// serveLink runs one link until it fails (done=false: redial) or the
+// server stops (done=true, with Run's result).
+func (s *Server) serveLink(ctx context.Context, c *link.Conn) (done bool, err error) {
+	defer c.Close()
+	peer, err := c.Handshake(ctx, link.Hello{Role: link.RoleServer, PID: os.Getpid(), Started: s.started})
+	if err != nil {
+		return ctx.Err() != nil, errors.Join(err, ctx.Err())
+	}
+	if peer.Role != link.RolePortal {
+		return false, fmt.Errorf("peer role %q is not a portal", peer.Role)
+	}
+	if s.portalRun != "" && peer.RunID != s.portalRun {
+		// A new portal run: every session we hold belongs to the old one
+		// and must never be matched to the new portal's sessids (bug 5.2).
+		s.log.Warn("link.portal.restarted", "old_run", s.portalRun, "new_run", peer.RunID, "dropped", len(s.sessions))
+		s.dropAll()
+		s.maxSeq = 0
+	}
+	s.portalRun = peer.RunID
+	s.conn = c
+	defer func() { s.conn = nil; s.linked.Store(false) }()
+	if err := c.Send(link.Message{Op: link.OpPortalSync, Info: map[string]any{
+		"pid": os.Getpid(), "started": s.started.Format(time.RFC3339Nano),
+	}}); err != nil {
+		return false, err
+	}
+	s.recvN, s.ackedN = 0, 0
+	go s.readLink(c)
+	var ackTimer <-chan time.Time
+	ackTick := time.NewTicker(ackInterval)
+	defer ackTick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return true, ctx.Err()
+		case <-ackTick.C:
+			s.ack(true)
+		case ctl := <-s.control:
+			if ctl.snapshot != nil {
+				ctl.snapshot <- s.snapshot()
+				continue
+			}
+			s.requestRestart(ctl.reload, ctl.reason)
+			ackTimer = time.After(s.cfg.AckTimeout)
+		case <-ackTimer:
+			s.log.Warn("reload.ack.timeout")
+			s.finishRestart(s.reloading)
+		case ev := <-s.events:
+			if ev.conn != nil && ev.conn != c {
+				continue // from an older link
+			}
+			switch {
+			case ev.timer != nil:
+				s.loginScreen(ev.timer)
+			case ev.err != nil:
+				return false, ev.err
+			default:
+				s.recvN++
+				s.handle(ev.msg)
+				s.ack(false)
+			}
+		}
+		if s.stopping {
+			ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			_ = c.Flush(ctx)
+			cancel()
+			return true, s.result
+		}
+	}
+}
+
+func (s *Server) readLink(c *link.Conn) {
+	for {
+		m, err := c.Recv()
+		if err != nil {
+			s.events <- event{conn: c, err: err}
+			return
+		}
+		s.events <- event{conn: c, msg: m}
+	}
+}
+
+func (s *Server) send(m link.Message) {
+	if s.conn == nil {
+		return
+	}
+	if err := s.conn.Send(m); err != nil {
+		s.log.Debug("link.send", "op", m.Op, "err", err)
+	}
+}
+
+// ackInterval is how often the server acknowledges processed messages
+// at least; ackBatch is how many it processes at most between acks.
+const (
+	ackInterval = 20 * time.Millisecond
+	ackBatch    = 512
+)
+
+// ack tells the portal how many messages have been processed, when
+// enough piled up (or always, with force).
+func (s *Server) ack(force bool) {
+	if s.recvN == s.ackedN || (!force && s.recvN-s.ackedN < ackBatch && len(s.events) > 0) {
+		return
+	}
+	s.ackedN = s.recvN
+	s.send(link.Message{Op: link.OpAck, Seen: s.recvN})
+}
+
+// handle applies one message from the portal.
+func (s *Server) handle(m link.Message) {
+	switch m.Op {
+	case link.OpPortalSync:
+		s.portalSync(m.Mode, m.Sessions)
+	case link.OpPortalConnect:
+		if m.Session != nil {
+			s.portalConnect(*m.Session)
+		}
+	case link.OpPortalDisconnect:
+		if ss := s.sessions[m.Sessid]; ss != nil { // unknown: a no-op (bug 5.7)
+			s.remove(ss)
+		}
+	case link.OpPortalDisconnectAll:
+		s.dropAll() // really disconnects (bug 5.3)
+	case link.OpPortalConnSync:
+		if ss := s.sessions[m.Sessid]; ss != nil && m.Session != nil {
+			ss.loadPortalFields(*m.Session)
+		}
+	case link.OpDataIn:
+		s.dataIn(m.Sessid, m.Data)
+	case link.OpServerReload, link.OpServerReset:
+		mode := m.Mode
+		if mode == "" {
+			mode = link.ModeReload
+		}
+		if s.reloading == "" {
+			// The portal asked: acknowledge, then restart.
+			s.send(link.Message{Op: m.Op, Mode: mode})
+		}
+		s.finishRestart(mode)
+	case link.OpServerShutdown:
+		s.log.Info("server.shutdown", "by", "portal")
+		s.stopping, s.result = true, nil
+	case link.OpError:
+		s.log.Warn("link.portal.error", "sessid", m.Sessid, "err", m.Err)
+	default:
+		s.send(link.Message{Op: link.OpError, Sessid: m.Sessid, Err: fmt.Sprintf("unexpected %v from the portal", m.Op)})
+	}
+}
+
+// requestRestart asks the portal to hold everything for us (SRELOAD or
+// SRESET); its acknowledgement, the last thing it sends us, finishes the restart.
+func (s *Server) requestRestart(mode, reason string) {
+	if s.reloading != "" || s.stopping {
+		return
+	}
+	s.reloading = mode
+	s.log.Info("server.restart.requested", "mode", mode, "reason", reason)
+	op := link.OpServerReload
+	if mode == link.ModeReset {
+		op = link.OpServerReset
+	}
+	s.send(link.Message{Op: op, Mode: mode})
+}
+
+// finishRestart pushes every session to the portal (SSYNC, clean) and stops the loop with ErrReload.
+func (s *Server) finishRestart(mode string) {
+	s.ack(true)
+	s.send(link.Message{Op: link.OpServerSync, Sessions: s.snapshot(), Clean: true, Seen: s.maxSeq})
+	s.log.Info("server.restarting", "mode", mode, "sessions", len(s.sessions))
+	s.stopping, s.result = true, ErrReload
+}
+
+// snapshot returns every session's sync data.
+func (s *Server) snapshot() []link.SessionData {
+	out := make([]link.SessionData, 0, len(s.sessions))
+	for _, ss := range s.sessions {
+		out = append(out, ss.syncData())
+	}
+	return out
+}
+
+// loginTimer shows the login screen after the connect delay, unless the
+// session is gone or logged in by then (bug 5.36).
+type loginTimer struct {
+	sess *serverSession
+	t    *time.Timer
+}
