@@ -289,7 +289,9 @@ func (p *Portal) serveLink(nc net.Conn) {
 		p.log.Warn("link.handshake", "remote", nc.RemoteAddr().String(), "err", "peer is not a server", "role", peer.Role)
 		return
 	}
-	p.up.attach(c, peer)
+	done := make(chan struct{})
+	defer close(done)
+	p.up.attach(c, done, peer)
 	p.log.Info("link.connected", "remote", nc.RemoteAddr().String(), "server_pid", peer.PID)
 	for {
 		m, err := c.Recv()

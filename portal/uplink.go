@@ -2,7 +2,6 @@ package portal
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"os"
 	"sync"
@@ -52,10 +51,14 @@ type uplink struct {
 	runID string
 	limit int
 
+	// attachMu serializes attach: one server at a time takes over.
+	attachMu sync.Mutex
+
 	// mu guards the fields below.
 	mu        sync.Mutex
 	state     linkState
 	conn      *link.Conn
+	connDone  <-chan struct{} // closed when conn's reader has processed everything
 	mode      string // restart mode to report at the next PSYNC
 	hold      []held
 	heldInput int
@@ -156,22 +159,35 @@ func (u *uplink) connected() bool {
 	return u.state == linkLive
 }
 
-// attach makes c the server link, replacing (closing) any older one.
-func (u *uplink) attach(c *link.Conn, peer link.Hello) {
+// takeoverWait bounds how long a new server waits for the old link to
+// deliver what its server sent last (the acknowledgement and SSYNC of a
+// reload) before the old link is cut.
+var takeoverWait = 5 * time.Second
+
+// attach makes c the server link. An older link still open is first
+// given time to finish (a reloading server's last messages must be
+// applied before the new server's), then closed.
+func (u *uplink) attach(c *link.Conn, done <-chan struct{}, peer link.Hello) {
+	u.attachMu.Lock()
+	defer u.attachMu.Unlock()
 	u.mu.Lock()
-	old := u.conn
+	old, oldDone := u.conn, u.connDone
+	u.mu.Unlock()
 	if old != nil {
-		u.requeueLocked()
+		select {
+		case <-oldDone:
+		case <-time.After(takeoverWait):
+			u.log.Warn("link.replaced", "old", old.RemoteAddr(), "new", c.RemoteAddr())
+			_ = old.Close()
+			<-oldDone
+		}
 	}
-	u.conn = c
+	u.mu.Lock()
+	u.conn, u.connDone = c, done
 	u.peer = peer
 	u.state = linkNone // until its PSYNC
 	u.sentN = 0
 	u.mu.Unlock()
-	if old != nil {
-		u.log.Warn("link.replaced", "old", old.RemoteAddr(), "new", c.RemoteAddr())
-		_ = old.Close()
-	}
 }
 
 // detach forgets c if it is still the current link.
@@ -308,11 +324,10 @@ func (u *uplink) flush(ctx context.Context) error {
 	if c == nil {
 		return nil
 	}
-	err := c.Flush(ctx)
-	if errors.Is(err, link.ErrClosed) {
-		return nil
+	if err := c.Flush(ctx); err != nil && ctx.Err() != nil {
+		return err
 	}
-	return err
+	return nil // a link that closed meanwhile has nothing left to flush
 }
 
 // closeLink closes the current link, if any.

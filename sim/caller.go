@@ -38,10 +38,7 @@ func (c *caller) Login(a *Account) error {
 			s.disconnect(other, "Logged in from elsewhere. Disconnecting.")
 		}
 	}
-	if c.ss.timer != nil {
-		c.ss.timer.t.Stop()
-		c.ss.timer = nil
-	}
+	c.ss.stopLoginTimer()
 	if !s.attach(c.ss, a.ID) {
 		return ErrNotFound
 	}

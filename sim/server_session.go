@@ -18,6 +18,16 @@ type serverSession struct {
 	timer   *loginTimer
 }
 
+// stopLoginTimer cancels a pending login screen.
+func (ss *serverSession) stopLoginTimer() {
+	if ss.timer != nil {
+		if ss.timer.t != nil {
+			ss.timer.t.Stop()
+		}
+		ss.timer = nil
+	}
+}
+
 func (ss *serverSession) syncData() link.SessionData {
 	d := ss.data
 	d.ProtocolFlags = maps.Clone(d.ProtocolFlags)
@@ -26,8 +36,7 @@ func (ss *serverSession) syncData() link.SessionData {
 }
 
 // loadPortalFields applies PCONNSYNC: only the fields the portal owns,
-// with protocol flags merged, so a flag the server set is not reverted
-// by stale portal data (bug 5.15).
+// with protocol flags merged (Evennia's load_sync_data).
 func (ss *serverSession) loadPortalFields(d link.SessionData) {
 	ss.data.ProtocolKey = d.ProtocolKey
 	ss.data.Address = d.Address
@@ -38,11 +47,7 @@ func (ss *serverSession) loadPortalFields(d link.SessionData) {
 	if ss.data.ProtocolFlags == nil {
 		ss.data.ProtocolFlags = map[string]any{}
 	}
-	for k, v := range d.ProtocolFlags {
-		if _, serverSet := ss.data.ServerData["flag:"+k]; !serverSet {
-			ss.data.ProtocolFlags[k] = v
-		}
-	}
+	maps.Copy(ss.data.ProtocolFlags, d.ProtocolFlags)
 }
 
 // portalConnect creates a session for a PCONN. A session that arrives
@@ -62,6 +67,10 @@ func (s *Server) portalConnect(d link.SessionData) {
 	ss.data.LoggedIn, ss.data.Uid, ss.data.Uname = false, 0, ""
 	lt := &loginTimer{sess: ss}
 	ss.timer = lt
+	if s.cfg.LoginScreenDelay <= 0 {
+		s.loginScreen(lt) // before any input of the session is processed
+		return
+	}
 	lt.t = time.AfterFunc(s.cfg.LoginScreenDelay, func() { s.events <- event{timer: lt} })
 }
 
@@ -133,10 +142,7 @@ func (s *Server) sendLogin(ss *serverSession) {
 
 // remove forgets a session: cancels its login screen, unpuppets its character.
 func (s *Server) remove(ss *serverSession) {
-	if ss.timer != nil {
-		ss.timer.t.Stop()
-		ss.timer = nil
-	}
+	ss.stopLoginTimer()
 	if ss.char != 0 {
 		if m := s.byChar[ss.char]; m != nil {
 			delete(m, ss.data.Sessid)

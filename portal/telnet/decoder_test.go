@@ -377,7 +377,8 @@ func FuzzDecoder(f *testing.F) {
 	f.Add(cat(sIAC, sSB, sIAC, sIAC, sIAC, sSB, sIAC, sSE, sIAC, sIAC), []byte{1}, uint8(1))
 	f.Fuzz(func(t *testing.T, in, sizes []byte, maxSubneg uint8) {
 		in = in[:min(len(in), maxFuzzInput)]
-		m := int(maxSubneg)
+		sizes = sizes[:min(len(sizes), maxFuzzInput)]
+		m := int(maxSubneg % 64) // small limits, so that inputs overflow them
 		limit := m
 		if limit == 0 {
 			limit = DefaultMaxSubneg

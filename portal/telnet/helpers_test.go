@@ -141,4 +141,4 @@ func writeChunks(maxLine int, chunks ...[]byte) ([]line, int) {
 // a handful of states, so longer inputs find nothing new, while they make
 // the fuzzer's quadratic minimization of every new interesting input take
 // most of the fuzzing time.
-const maxFuzzInput = 1024
+const maxFuzzInput = 256

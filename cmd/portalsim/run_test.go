@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestRunUsage(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantOut  string
+	}{
+		{"no command", nil, ExitUsage, "Usage: portalsim"},
+		{"unknown command", []string{"frobnicate"}, ExitUsage, `unknown command "frobnicate"`},
+		{"help", []string{"help"}, ExitOK, "serve"},
+		{"version", []string{"version"}, ExitOK, "portalsim "},
+		{"--version", []string{"--version"}, ExitOK, "portalsim "},
+		{"serve -h", []string{"serve", "-h"}, ExitOK, "-max-connection-rate"},
+		{"portal -h", []string{"portal", "-h"}, ExitOK, "-link"},
+		{"server -h", []string{"server", "-h"}, ExitOK, "-portal"},
+		{"bad flag", []string{"serve", "-nope"}, ExitUsage, "flag provided but not defined"},
+		{"bad log level", []string{"portal", "-log-level", "loud"}, ExitUsage, "-log-level"},
+		{"stray argument", []string{"version", "extra"}, ExitUsage, "unexpected argument"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var out bytes.Buffer
+			err := run(context.Background(), tt.args, &out, &out)
+			code := exitCode(err, &out)
+			if code != tt.wantCode {
+				t.Fatalf("exit code %d, want %d; output:\n%s", code, tt.wantCode, out.String())
+			}
+			if !strings.Contains(out.String(), tt.wantOut) {
+				t.Fatalf("output does not contain %q:\n%s", tt.wantOut, out.String())
+			}
+		})
+	}
+	if got := exitCode(flag.ErrHelp, io.Discard); got != ExitOK {
+		t.Fatalf("exitCode(ErrHelp) = %d", got)
+	}
+	if got := exitCode(exitErr{ExitInvalidConfig, errors.New("x")}, io.Discard); got != ExitInvalidConfig {
+		t.Fatalf("exitCode(invalid config) = %d", got)
+	}
+}
+
+// lineWriter collects output and lets a test wait for a line.
+type lineWriter struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+func (w *lineWriter) await(t *testing.T, re *regexp.Regexp) []string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		w.mu.Lock()
+		m := re.FindStringSubmatch(w.buf.String())
+		w.mu.Unlock()
+		if m != nil {
+			return m
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("output never matched %v:\n%s", re, w.buf.String())
+	return nil
+}
+
+// serve runs "portalsim serve" in process on a random port and returns its telnet address.
+func serve(t *testing.T, extra ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &lineWriter{}
+	done := make(chan error, 1)
+	args := append([]string{"serve", "-telnet", "127.0.0.1:0", "-log-level", "warn", "-hash-iterations", "1"}, extra...)
+	go func() { done <- run(ctx, args, out, out) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return out.await(t, regexp.MustCompile(`telnet (\S+),`))[1]
+}
+
+const tintin = "/usr/games/tt++"
+
+// An ordinary MUD client (TinTin++ from Debian) creates an account, logs
+// in, digs a room, walks through the exit, says something and quits.
+func TestTinTinPlays(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat(tintin); err != nil {
+		t.Skipf("TinTin++ is not installed (%s): apt-get install tintin++ (.ci/run does)", tintin)
+	}
+	host, port, _ := strings.Cut(serve(t), ":")
+	dir := t.TempDir()
+	logFile := filepath.Join(dir, "session.log")
+	script := filepath.Join(dir, "play.tin")
+	// Each action answers one server reply, so the script runs at the server's pace.
+	tin := strings.Join([]string{
+		`#event {SESSION CONNECTED} {#log {overwrite} {` + logFile + `}}`,
+		`#action {Enter quit to disconnect.} {create tinuser tinpass1}`,
+		`#action {A new account 'tinuser' was created} {connect tinuser tinpass1}`,
+		`#action {You become tinuser.} {dig/tel Garden = north, south}`,
+		`#action {Created exit south} {south}`,
+		`#action {Exits: north} {north}`,
+		`#action {Exits: south} {say hello from tintin}`,
+		`#action {You say, "hello from tintin"} {quit}`,
+		`#event {SESSION DISCONNECTED} {#end}`,
+		`#delay {20} {#end}`,
+		`#session mud ` + host + ` ` + port,
+	}, "\n") + "\n"
+	if err := os.WriteFile(script, []byte(tin), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, tintin, "-H", "-G", script)
+	cmd.Stdin = nil
+	out, err := cmd.CombinedOutput()
+	if err != nil && ctx.Err() != nil {
+		t.Fatalf("tt++ timed out: %v\n%s", err, out)
+	}
+	log, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatalf("no session log: %v\ntt++ output:\n%s", err, out)
+	}
+	text := string(log)
+	for _, want := range []string{
+		"Welcome to portalsim",
+		"A new account 'tinuser' was created",
+		"You become tinuser.",
+		"Created room Garden",
+		"Limbo",
+		`You say, "hello from tintin"`,
+		"Good bye!",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("session log lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("session log:\n%s", text)
+	}
+}
+
+// The same conversation with the Debian telnet client.
+func TestTelnetClientPlays(t *testing.T) {
+	t.Parallel()
+	telnetPath, err := exec.LookPath("telnet")
+	if err != nil {
+		t.Skip("telnet is not installed: apt-get install telnet (.ci/run does)")
+	}
+	host, port, _ := strings.Cut(serve(t), ":")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, telnetPath, host, port)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &lineWriter{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	step := func(line, want string) {
+		t.Helper()
+		if line != "" {
+			if _, err := io.WriteString(stdin, line+"\n"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out.await(t, regexp.MustCompile(regexp.QuoteMeta(want)))
+	}
+	step("", "Enter quit to disconnect.")
+	step("create telly tellpass", "A new account 'telly' was created")
+	step("connect telly tellpass", "You become telly.")
+	step("dig/tel Attic = up, down", "Created room Attic")
+	step("down", "Exits: up")
+	step("say hi from telnet", `You say, "hi from telnet"`)
+	step("quit", "Good bye!")
+	_ = stdin.Close()
+	if err := cmd.Wait(); err != nil && ctx.Err() != nil {
+		t.Fatalf("telnet did not exit: %v", err)
+	}
+}

@@ -1,0 +1,224 @@
+package portal_test
+
+import (
+	"context"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portalsim/portalsim/internal/link"
+	"github.com/portalsim/portalsim/portal"
+)
+
+// fakeServer is a hand-driven game server on the link.
+type fakeServer struct {
+	t *testing.T
+	c *link.Conn
+}
+
+func dialServer(t *testing.T, p *portal.Portal) *fakeServer {
+	t.Helper()
+	nc, err := net.Dial("tcp", p.LinkAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := link.NewConn(nc, link.Config{})
+	t.Cleanup(func() { c.Close() })
+	hello, err := c.Handshake(context.Background(), link.Hello{Role: link.RoleServer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hello.RunID != p.RunID() {
+		t.Fatalf("hello run id %q, want %q", hello.RunID, p.RunID())
+	}
+	if err := c.Send(link.Message{Op: link.OpPortalSync}); err != nil {
+		t.Fatal(err)
+	}
+	return &fakeServer{t: t, c: c}
+}
+
+// next returns the next message, skipping none.
+func (f *fakeServer) next() link.Message {
+	f.t.Helper()
+	type res struct {
+		m   link.Message
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		m, err := f.c.Recv()
+		ch <- res{m, err}
+	}()
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			f.t.Fatalf("recv: %v", r.err)
+		}
+		return r.m
+	case <-time.After(wait):
+		f.t.Fatal("no message from the portal")
+	}
+	return link.Message{}
+}
+
+// expectOps reads len(want) messages and checks their ops, returning them.
+func (f *fakeServer) expectOps(want ...link.Op) []link.Message {
+	f.t.Helper()
+	var got []link.Message
+	var names []string
+	for range want {
+		m := f.next()
+		got = append(got, m)
+		names = append(names, m.Op.String())
+	}
+	for i, op := range want {
+		if got[i].Op != op {
+			f.t.Fatalf("got %s, want %v", strings.Join(names, " "), want)
+		}
+	}
+	return got
+}
+
+func text(m link.Message) string {
+	if len(m.Data) == 0 {
+		return ""
+	}
+	s, _ := m.Data[0].FirstString()
+	return s
+}
+
+// A server killed before acknowledging loses nothing: the next server gets
+// the unacknowledged PCONN and input again, in order.
+func TestUnackedMessagesReplayedToNextServer(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, portal.Config{})
+	s1 := dialServer(t, p)
+	s1.expectOps(link.OpPortalSync)
+	c := dial(t, p.TelnetAddr().String())
+	pconn := s1.expectOps(link.OpPortalConnect)[0]
+	if err := c.Send("first"); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(s1.expectOps(link.OpDataIn)[0]); got != "first" {
+		t.Fatalf("input %q", got)
+	}
+	s1.c.Close() // killed: nothing acknowledged
+	if err := c.Send("second"); err != nil {
+		t.Fatal(err)
+	}
+
+	s2 := dialServer(t, p)
+	ms := s2.expectOps(link.OpPortalSync, link.OpPortalConnect, link.OpDataIn, link.OpDataIn)
+	if len(ms[0].Sessions) != 0 {
+		t.Fatalf("snapshot has %d sessions; the unacknowledged PCONN must announce it instead", len(ms[0].Sessions))
+	}
+	if ms[0].Mode != portal.ModeReconnect {
+		t.Fatalf("mode %q, want %q", ms[0].Mode, portal.ModeReconnect)
+	}
+	if ms[1].Sessid != pconn.Sessid || text(ms[2]) != "first" || text(ms[3]) != "second" {
+		t.Fatalf("replayed %v %q %q", ms[1].Sessid, text(ms[2]), text(ms[3]))
+	}
+	// Acknowledge everything: the next server gets the session in the snapshot and no replay.
+	if err := s2.c.Send(link.Message{Op: link.OpAck, Seen: 4}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.c.Send(link.Message{Op: link.OpDataOut, Sessid: pconn.Sessid, Data: []link.Command{link.Text("ack-barrier")}}); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, c, "ack-barrier")
+	s2.c.Close()
+	s3 := dialServer(t, p)
+	m := s3.expectOps(link.OpPortalSync)[0]
+	if len(m.Sessions) != 1 || m.Sessions[0].Sessid != pconn.Sessid {
+		t.Fatalf("snapshot %+v, want the one session", m.Sessions)
+	}
+	if err := c.Send("third"); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(s3.expectOps(link.OpDataIn)[0]); got != "third" {
+		t.Fatalf("after the snapshot got %q, want the new input only", got)
+	}
+}
+
+// A server that announces a reload gets an acknowledgement and then
+// nothing more; what players type meanwhile goes to the next server.
+func TestReloadHoldsUntilNextServer(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, portal.Config{})
+	s1 := dialServer(t, p)
+	s1.expectOps(link.OpPortalSync)
+	c := dial(t, p.TelnetAddr().String())
+	s1.expectOps(link.OpPortalConnect)
+	if err := s1.c.Send(link.Message{Op: link.OpServerReload, Reason: "Server restart initiated ..."}); err != nil {
+		t.Fatal(err)
+	}
+	ack := s1.expectOps(link.OpServerReload)[0]
+	if ack.Mode != link.ModeReload {
+		t.Fatalf("ack mode %q", ack.Mode)
+	}
+	expect(t, c, "Server restart initiated")
+	if err := c.Send("during"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s1.c.Send(link.Message{Op: link.OpAck, Seen: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s1.c.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s1.c.Close()
+	s2 := dialServer(t, p)
+	ms := s2.expectOps(link.OpPortalSync, link.OpDataIn)
+	if ms[0].Mode != link.ModeReload || len(ms[0].Sessions) != 1 || text(ms[1]) != "during" {
+		t.Fatalf("mode %q, %d sessions, input %q", ms[0].Mode, len(ms[0].Sessions), text(ms[1]))
+	}
+}
+
+// Unknown operations and bad payloads get an error back; the link stays up.
+func TestServerErrorsAnswered(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, portal.Config{})
+	s := dialServer(t, p)
+	s.expectOps(link.OpPortalSync)
+	for _, m := range []link.Message{
+		{Op: link.OpServerLogin, Sessid: 5},
+		{Op: link.OpServerConnect, Protocol: "irc"},
+		{Op: link.OpDataIn, Sessid: 1},
+	} {
+		if err := s.c.Send(m); err != nil {
+			t.Fatal(err)
+		}
+		e := s.expectOps(link.OpError)[0]
+		if e.Err == "" {
+			t.Fatalf("empty error for %v", m.Op)
+		}
+	}
+	// Output for a sessid nobody has is counted, and the link still works.
+	if err := s.c.Send(link.Message{Op: link.OpDataOut, Sessid: 999, Data: []link.Command{link.Text("x")}}); err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, p.TelnetAddr().String())
+	s.expectOps(link.OpPortalConnect)
+	_ = c
+	if got := p.Handler().Stats().OutputUnknown; got != 1 {
+		t.Fatalf("OutputUnknown = %d", got)
+	}
+}
+
+// A second server replaces the first; only one is ever live.
+func TestNewServerReplacesOld(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, portal.Config{})
+	s1 := dialServer(t, p)
+	s1.expectOps(link.OpPortalSync)
+	s2 := dialServer(t, p)
+	s2.expectOps(link.OpPortalSync)
+	if _, err := s1.c.Recv(); err == nil {
+		t.Fatal("the replaced link is still open")
+	}
+	dial(t, p.TelnetAddr().String())
+	if m := s2.next(); m.Op != link.OpPortalConnect {
+		t.Fatalf("new server got %v", m.Op)
+	}
+}
