@@ -59,7 +59,7 @@ type uplink struct {
 	state     linkState
 	conn      *link.Conn
 	connDone  <-chan struct{} // closed when conn's reader has processed everything
-	mode      string // restart mode to report at the next PSYNC
+	mode      string          // restart mode to report at the next PSYNC
 	hold      []held
 	heldInput int
 	sentN     uint64 // messages sent on the current link
