@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"log/slog"
 	"time"
 
 	"github.com/portalsim/portalsim/portal"
@@ -64,8 +65,8 @@ func (s *simFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&s.hashIter, "hash-iterations", 4096, "PBKDF2 iterations for password hashes")
 }
 
-// world opens the world the flags describe.
-func (s *simFlags) world(name string) (*sim.World, error) {
+// world opens the world the flags describe, logging journal lines it had to skip.
+func (s *simFlags) world(name string, log *slog.Logger) (*sim.World, error) {
 	var store sim.Store = sim.NewMemoryStore()
 	if s.data != "" {
 		j, err := sim.OpenJournal(s.data)
@@ -74,7 +75,17 @@ func (s *simFlags) world(name string) (*sim.World, error) {
 		}
 		store = j
 	}
-	return sim.NewWorld(sim.WorldConfig{Store: store, ServerName: name, HashIterations: s.hashIter})
+	w, err := sim.NewWorld(sim.WorldConfig{Store: store, ServerName: name, HashIterations: s.hashIter})
+	if err != nil {
+		return nil, exitErr{ExitInvalidConfig, err}
+	}
+	if errs := w.ReplayErrors(); len(errs) > 0 {
+		log.Warn("world.replay.skipped", "path", s.data, "records", len(errs), "first", errs[0])
+	}
+	if s.data != "" {
+		log.Info("world.opened", "path", s.data, "replayed", w.Replayed())
+	}
+	return w, nil
 }
 
 func (s *simFlags) config(portalAddr string, w *sim.World) sim.Config {

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/portalsim/portalsim/internal/testutil"
 )
 
 func TestRunUsage(t *testing.T) {
@@ -203,5 +205,40 @@ func TestTelnetClientPlays(t *testing.T) {
 	_ = stdin.Close()
 	if err := cmd.Wait(); err != nil && ctx.Err() != nil {
 		t.Fatalf("telnet did not exit: %v", err)
+	}
+}
+
+// The in-game "shutdown" stops the whole serve process cleanly.
+func TestServeStopsOnGameShutdown(t *testing.T) {
+	t.Parallel()
+	out := &lineWriter{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(context.Background(), []string{"serve", "-telnet", "127.0.0.1:0", "-log-level", "warn", "-hash-iterations", "1"}, out, out)
+	}()
+	addr := out.await(t, regexp.MustCompile(`telnet (\S+),`))[1]
+	c, err := testutil.DialTelnet(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, cmd := range []string{"create boss pw123", "connect boss pw123"} {
+		if _, err := c.Command(cmd, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Send("shutdown"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop after the in-game shutdown")
+	}
+	if err := c.WaitClosed(10 * time.Second); err != nil {
+		t.Fatal(err)
 	}
 }

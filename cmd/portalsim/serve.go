@@ -31,7 +31,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	world, err := sf.world(pf.name)
+	world, err := sf.world(pf.name, log)
 	if err != nil {
 		return err
 	}

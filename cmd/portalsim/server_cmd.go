@@ -33,7 +33,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	world, err := sf.world(*name)
+	world, err := sf.world(*name, log)
 	if err != nil {
 		return err
 	}
