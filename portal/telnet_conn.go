@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/portalsim/portalsim/internal/link"
-	"github.com/portalsim/portalsim/portal/telnet"
+	"github.com/portalsim/portalsim/internal/telnet"
 )
 
 // httpRequestLine matches an HTTP request sent to the telnet port by mistake.

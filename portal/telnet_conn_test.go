@@ -11,7 +11,7 @@ import (
 
 	"github.com/portalsim/portalsim/internal/testutil"
 	"github.com/portalsim/portalsim/portal"
-	"github.com/portalsim/portalsim/portal/telnet"
+	"github.com/portalsim/portalsim/internal/telnet"
 )
 
 const wait = 5 * time.Second

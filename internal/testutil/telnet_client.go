@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/portalsim/portalsim/portal/telnet"
+	"github.com/portalsim/portalsim/internal/telnet"
 )
 
 // PromptMark stands for the end-of-output marker (IAC GA or IAC EOR) in

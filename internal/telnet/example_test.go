@@ -3,7 +3,7 @@ package telnet_test
 import (
 	"fmt"
 
-	"github.com/portalsim/portalsim/portal/telnet"
+	"github.com/portalsim/portalsim/internal/telnet"
 )
 
 // A portal reads raw bytes, decodes telnet, answers negotiations and
