@@ -24,18 +24,21 @@ type Server struct {
 	events  chan event
 	control chan control
 	linked  atomic.Bool
+	serving atomic.Bool // the event loop is answering control requests
 	stats   serverCounters
 
 	// Owned by the event loop goroutine.
 	conn      *link.Conn
 	sessions  map[uint64]*serverSession
 	byChar    map[ObjID]map[uint64]*serverSession
-	maxSeq    uint64 // the highest PCONN sequence applied
-	recvN     uint64 // messages processed on the current link
-	ackedN    uint64 // the last count acknowledged to the portal
-	portalRun string // the portal run the sessions belong to
-	reloading string // the mode of a restart we asked the portal for; "" if none
-	result    error  // what Run returns once the loop ends; set when stopping
+	maxSeq    uint64           // the highest PCONN sequence applied
+	recvN     uint64           // messages processed on the current link
+	ackedN    uint64           // the last count acknowledged to the portal
+	portalRun string           // the portal run the sessions belong to
+	reloading string           // the mode of a restart we asked the portal for; "" if none
+	ackDue    <-chan time.Time // fires if the portal does not acknowledge our restart request
+	synced    bool             // a portal sync has happened in this process
+	result    error            // what Run returns once the loop ends; set when stopping
 	stopping  bool
 }
 
@@ -128,6 +131,7 @@ func (s *Server) Reload(mode, reason string) {
 	select {
 	case s.control <- control{reload: mode, reason: reason}:
 	default:
+		s.log.Warn("server.reload.dropped", "reason", "a restart request is already waiting")
 	}
 }
 
@@ -142,8 +146,11 @@ func (s *Server) Stats() Stats {
 }
 
 // Sessions returns the server's session table, as it would sync it to the
-// portal. It returns nil if the server is not running.
+// portal. It returns nil if the server is not connected to a portal.
 func (s *Server) Sessions(ctx context.Context) []link.SessionData {
+	if !s.serving.Load() {
+		return nil
+	}
 	ch := make(chan []link.SessionData, 1)
 	select {
 	case s.control <- control{snapshot: ch}:
@@ -178,7 +185,8 @@ func (s *Server) serveLink(ctx context.Context, c *link.Conn) (done bool, err er
 	}
 	s.portalRun = peer.RunID
 	s.conn = c
-	defer func() { s.conn = nil; s.linked.Store(false) }()
+	s.serving.Store(true)
+	defer func() { s.conn = nil; s.linked.Store(false); s.serving.Store(false) }()
 	if err := c.Send(link.Message{Op: link.OpPortalSync, Info: map[string]any{
 		"pid": os.Getpid(), "started": s.started.Format(time.RFC3339Nano),
 	}}); err != nil {
@@ -186,7 +194,6 @@ func (s *Server) serveLink(ctx context.Context, c *link.Conn) (done bool, err er
 	}
 	s.recvN, s.ackedN = 0, 0
 	go s.readLink(c)
-	var ackTimer <-chan time.Time
 	ackTick := time.NewTicker(ackInterval)
 	defer ackTick.Stop()
 	for {
@@ -201,8 +208,7 @@ func (s *Server) serveLink(ctx context.Context, c *link.Conn) (done bool, err er
 				continue
 			}
 			s.requestRestart(ctl.reload, ctl.reason)
-			ackTimer = time.After(s.cfg.AckTimeout)
-		case <-ackTimer:
+		case <-s.ackDue:
 			s.log.Warn("reload.ack.timeout")
 			s.finishRestart(s.reloading)
 		case ev := <-s.events:
@@ -213,6 +219,11 @@ func (s *Server) serveLink(ctx context.Context, c *link.Conn) (done bool, err er
 			case ev.timer != nil:
 				s.loginScreen(ev.timer)
 			case ev.err != nil:
+				if s.reloading != "" {
+					// Lost while restarting: the portal holds everything for the
+					// next server, which syncs from it; there is nothing to push.
+					return true, ErrReload
+				}
 				return false, ev.err
 			default:
 				s.recvN++
@@ -314,6 +325,7 @@ func (s *Server) requestRestart(mode, reason string) {
 		return
 	}
 	s.reloading = mode
+	s.ackDue = time.After(s.cfg.AckTimeout)
 	s.log.Info("server.restart.requested", "mode", mode, "reason", reason)
 	op := link.OpServerReload
 	if mode == link.ModeReset {

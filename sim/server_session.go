@@ -64,7 +64,7 @@ func (s *Server) portalConnect(d link.SessionData) {
 		s.sendLogin(ss)
 		return
 	}
-	ss.data.LoggedIn, ss.data.Uid, ss.data.Uname = false, 0, ""
+	ss.data.LoggedIn, ss.data.Uid, ss.data.Uname, ss.data.Puid = false, 0, "", 0
 	lt := &loginTimer{sess: ss}
 	ss.timer = lt
 	if s.cfg.LoginScreenDelay <= 0 {
@@ -101,7 +101,7 @@ func (s *Server) portalSync(mode string, sessions []link.SessionData) {
 		}
 		ss := &serverSession{data: d}
 		s.sessions[d.Sessid] = ss
-		if d.LoggedIn && d.Uid != 0 && !s.attach(ss, d.Uid) {
+		if !(d.LoggedIn && d.Uid != 0 && s.attach(ss, d.Uid)) {
 			ss.data.LoggedIn, ss.data.Uid, ss.data.Uname, ss.data.Puid = false, 0, "", 0
 		}
 	}
@@ -112,7 +112,12 @@ func (s *Server) portalSync(mode string, sessions []link.SessionData) {
 	}
 	s.linked.Store(true)
 	s.log.Info("link.synced", "mode", mode, "sessions", len(sessions))
-	if mode == link.ModeReload || mode == link.ModeReset || mode == "reconnect" {
+	restarted := mode == link.ModeReload || mode == link.ModeReset || mode == "reconnect"
+	first := !s.synced
+	s.synced = true
+	// Only a new server process announces a restart; a link that merely
+	// reconnected to the same server restarted nothing (bug 5.20).
+	if restarted && first {
 		for _, ss := range s.sessions {
 			s.output(ss, []string{" ... Server restarted."}, false)
 		}
