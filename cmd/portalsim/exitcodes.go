@@ -15,6 +15,12 @@ const (
 	ExitFailure = 1
 	// ExitUsage: the command line was wrong (unknown command or flag, bad value).
 	ExitUsage = 2
+	// ExitInvalidRun: the load run's numbers cannot be trusted: the
+	// generator itself was the bottleneck (late timers, saturated CPU, no
+	// file descriptors left) or its accounting did not add up.
+	ExitInvalidRun = 97
+	// ExitThresholds: the load run completed but a threshold failed.
+	ExitThresholds = 99
 	// ExitInvalidConfig: a configuration or scenario was invalid.
 	ExitInvalidConfig = 104
 )

@@ -1,0 +1,330 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/portalsim/portalsim/dummyrunner"
+	"github.com/portalsim/portalsim/portal"
+	"github.com/portalsim/portalsim/reports"
+	"github.com/portalsim/portalsim/sim"
+)
+
+const runUsage = `Run a load scenario: dummy players connect to a portal, follow Evennia's
+dummyrunner profiles and pacing, and every command is measured. With no
+scenario file the built-in default runs (50 "looker" players, 30 s) against
+an embedded portal and game server on loopback. A live progress line shows
+once a second; at the end a summary is printed and the JSON report written.
+Ctrl-C stops early: players log out and the report is still written.
+
+Exit codes: 0 all thresholds held, 99 a threshold failed, 97 the run is
+invalid (the generator was its own bottleneck), 104 bad scenario, 2 bad usage.
+
+Usage: portalsim run [flags] [scenario.yaml]`
+
+// runFlags are the run command's flags.
+type runFlags struct {
+	target, profile, model, out, schedule, shard string
+	clients, procs                               int
+	duration                                     time.Duration
+	seed                                         int64
+	quiet                                        bool
+	child                                        bool
+	first, count                                 int
+	logs                                         logFlags
+}
+
+func (f *runFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.target, "target", "", "host:port of a telnet MUD to load (default: an embedded portal and game server)")
+	fs.IntVar(&f.clients, "clients", 0, "number of players (closed model), overriding the scenario")
+	fs.DurationVar(&f.duration, "duration", 0, "how long the closed model runs, overriding the scenario")
+	fs.Int64Var(&f.seed, "seed", 0, "random seed, overriding the scenario: the same seed sends the same commands")
+	fs.StringVar(&f.profile, "profile", "", "every player follows this profile (built in: "+strings.Join(dummyrunner.BuiltinProfiles(), ", ")+"; or a file)")
+	fs.StringVar(&f.out, "o", "portalsim-report.json", `report file ("" for none)`)
+	fs.StringVar(&f.schedule, "schedule", "", "write the realized schedule (one JSON line per command) to this file")
+	fs.IntVar(&f.procs, "procs", 1, "spread the players over this many child processes (beyond ~9,000 players one process runs out of file descriptors)")
+	fs.StringVar(&f.shard, "shard", "", "run only shard i of n (\"i/n\", 0-based) of the players; merge the reports with \"portalsim report merge\"")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress line")
+	fs.BoolVar(&f.child, "child", false, "internal: run as a child of --procs, writing JSON lines to stdout")
+	fs.IntVar(&f.first, "child-first", 0, "internal: first player id of a child")
+	fs.IntVar(&f.count, "child-count", 0, "internal: number of players of a child")
+	f.logs.register(fs)
+	f.logs.level = "warn"
+}
+
+// parseInterspersed parses flags before and after the scenario argument.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("run", runUsage, stderr)
+	var f runFlags
+	f.register(fs)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usagef("run: one scenario file at most, got %q", pos)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	log, err := f.logs.logger(stderr)
+	if err != nil {
+		return err
+	}
+
+	sc, path, err := loadScenario(pos, f, set)
+	if err != nil {
+		return err
+	}
+	if f.child {
+		return runChild(ctx, sc, f, stdout)
+	}
+	opts := dummyrunner.Options{Target: f.target}
+	if f.shard != "" {
+		if opts.First, opts.Count, err = shardRange(f.shard, sc.Sessions()); err != nil {
+			return err
+		}
+	}
+
+	embedded := opts.Target == "" && sc.Target == ""
+	var stack *embeddedStack
+	if embedded {
+		if stack, err = startEmbedded(ctx, log); err != nil {
+			return err
+		}
+		defer stack.stop()
+		opts.Target = stack.addr
+	}
+	if opts.Target == "" {
+		opts.Target = sc.Target
+	}
+	fmt.Fprintf(stdout, "portalsim run: scenario %q (%s model, %d players, %s, seed %d) against %s%s\n",
+		sc.Name, sc.Model, sc.Sessions(), sc.PlannedDuration(), sc.Seed, opts.Target, map[bool]string{true: " (embedded)"}[embedded])
+
+	var rep *reports.Report
+	if f.procs > 1 {
+		rep, err = runProcs(ctx, sc, path, f, opts, stdout, stderr)
+	} else {
+		rep, err = runLocal(ctx, sc, f, opts, stdout, embedded)
+	}
+	if err != nil {
+		return err
+	}
+	rep.Meta.Shard = f.shard
+	rep.Check(sc.ParsedThresholds())
+	writeSummary(stdout, rep)
+	if f.out != "" {
+		if err := rep.WriteFile(f.out); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+		fmt.Fprintf(stdout, "report: %s\n", f.out)
+	}
+	switch {
+	case !rep.Meta.Valid:
+		return exitErr{ExitInvalidRun, fmt.Errorf("run invalid: %s", strings.Join(rep.Meta.InvalidReasons, "; "))}
+	case !rep.Passed():
+		return exitErr{ExitThresholds, errors.New("thresholds failed")}
+	}
+	return nil
+}
+
+// loadScenario reads the scenario (or the default) and applies the overrides.
+func loadScenario(pos []string, f runFlags, set map[string]bool) (*dummyrunner.Scenario, string, error) {
+	var sc *dummyrunner.Scenario
+	var path string
+	var err error
+	if len(pos) == 1 {
+		path = pos[0]
+		if sc, err = dummyrunner.LoadScenario(path); err != nil {
+			return nil, "", exitErr{ExitInvalidConfig, err}
+		}
+	} else {
+		sc = dummyrunner.DefaultScenario()
+	}
+	if set["clients"] {
+		sc.Clients = f.clients
+	}
+	if set["duration"] {
+		sc.Duration = f.duration
+	}
+	if set["seed"] {
+		sc.Seed = f.seed
+	}
+	if set["target"] {
+		sc.Target = f.target
+	}
+	if f.profile != "" {
+		sc.Profiles = map[string]float64{f.profile: 1}
+		sc.Session.Profile = ""
+		if strings.ContainsAny(f.profile, "/.") {
+			sc.ProfileFiles = append(sc.ProfileFiles, f.profile)
+			p, err := dummyrunner.LoadProfile(f.profile)
+			if err != nil {
+				return nil, "", exitErr{ExitInvalidConfig, err}
+			}
+			sc.Profiles = map[string]float64{p.Name: 1}
+		}
+	}
+	if err := sc.Compile(); err != nil {
+		return nil, "", exitErr{ExitInvalidConfig, err}
+	}
+	return sc, path, nil
+}
+
+// shardRange turns "i/n" into the players of shard i.
+func shardRange(s string, total int) (first, count int, err error) {
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, usagef("-shard %q: want i/n with 0 <= i < n", s)
+	}
+	first = i * total / n
+	return first, (i+1)*total/n - first, nil
+}
+
+// runLocal runs the players in this process.
+func runLocal(ctx context.Context, sc *dummyrunner.Scenario, f runFlags, opts dummyrunner.Options, stdout io.Writer, embedded bool) (*reports.Report, error) {
+	if f.schedule != "" {
+		file, err := os.Create(f.schedule)
+		if err != nil {
+			return nil, err
+		}
+		defer file.Close()
+		opts.Schedule = file
+	}
+	runner, err := dummyrunner.NewRunner(sc, opts)
+	if err != nil {
+		return nil, exitErr{ExitInvalidConfig, err}
+	}
+	meta := newMeta(sc, runner.Target(), f)
+	_, meta.Clients = runner.Players()
+	if sc.Model == dummyrunner.ModelOpen {
+		meta.Clients = sc.Sessions()
+		if opts.Count > 0 {
+			meta.Clients = opts.Count
+		}
+	}
+	start := time.Now()
+	agg := dummyrunner.NewAggregator(meta, start)
+	var mon dummyrunner.Monitor
+	monCtx, stopMon := context.WithCancel(context.Background())
+	monDone := make(chan struct{})
+	go func() { defer close(monDone); mon.Run(monCtx) }()
+
+	results := make(chan dummyrunner.Result, 1<<16)
+	runDone := make(chan error, 1)
+	go func() { runDone <- runner.Run(ctx, results) }()
+	progCtx, stopProg := context.WithCancel(context.Background())
+	progDone := make(chan struct{})
+	go func() {
+		defer close(progDone)
+		if !f.quiet {
+			dummyrunner.ShowProgress(progCtx, stdout, isTerminal(stdout), agg.Snapshot)
+		}
+	}()
+	for r := range results {
+		agg.Add(r)
+	}
+	err = <-runDone
+	stopProg()
+	<-progDone
+	stopMon()
+	<-monDone
+	rep := agg.Close(time.Now())
+	mon.Judge(rep, sc.Health, embedded)
+	return rep, err
+}
+
+func newMeta(sc *dummyrunner.Scenario, target string, f runFlags) reports.Meta {
+	return reports.Meta{
+		Scenario:    sc.Name,
+		Description: sc.Description,
+		Seed:        sc.Seed,
+		Version:     versionString(),
+		Target:      target,
+		Protocol:    sc.Protocol,
+		Model:       sc.Model,
+		Machine:     reports.CurrentMachine(),
+		Procs:       max(f.procs, 1),
+	}
+}
+
+// isTerminal reports whether w is a terminal (for the live progress line).
+func isTerminal(w io.Writer) bool {
+	file, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := file.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// embeddedStack is a portal and game server in this process, set up the
+// way Evennia's dummyrunner settings mixin sets up a game for load tests:
+// no connect throttle, no command rate limit, cheap password hashing.
+type embeddedStack struct {
+	addr   string
+	portal *portal.Portal
+	cancel context.CancelFunc
+	done   chan error
+	world  *sim.World
+}
+
+func startEmbedded(ctx context.Context, log *slog.Logger) (*embeddedStack, error) {
+	p, err := startPortal(portal.Config{MaxConnectionRate: -1, MaxCommandRate: -1, Logger: log, Keepalive: -1})
+	if err != nil {
+		return nil, err
+	}
+	w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), HashIterations: 1})
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	sctx, cancel := context.WithCancel(context.Background())
+	s := &embeddedStack{addr: p.TelnetAddr().String(), portal: p, cancel: cancel, done: make(chan error, 1), world: w}
+	cfg := sim.Config{PortalAddr: p.LinkAddr().String(), World: w, Logger: log, RedialMin: 10 * time.Millisecond}
+	go func() { s.done <- superviseServer(sctx, cfg, log) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !p.ServerConnected() {
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			s.stop()
+			return nil, errors.New("embedded game server did not link to the portal")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return s, nil
+}
+
+func (s *embeddedStack) stop() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = s.portal.Shutdown(ctx)
+	s.cancel()
+	<-s.done
+}

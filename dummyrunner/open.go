@@ -1,0 +1,136 @@
+package dummyrunner
+
+import (
+	"context"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// arrivalTimes returns when each session of the open model should
+// arrive, relative to the start: the stages' rate moves linearly from the
+// previous stage's target to its own, and session k arrives when the
+// integral of the rate reaches k. No randomness: the schedule is the same
+// in every run.
+func arrivalTimes(stages []Stage) []time.Duration {
+	var out []time.Duration
+	var offset time.Duration
+	prev, acc := 0.0, 0.0 // rate at the stage start; arrivals owed so far
+	for _, st := range stages {
+		d := st.Duration.Seconds()
+		r0, r1 := prev, st.Target
+		// Arrivals in this stage: A(t) = r0 t + (r1-r0) t² / (2d).
+		total := (r0 + r1) / 2 * d
+		next := math.Floor(acc) + 1
+		for next <= acc+total+1e-9 {
+			need := next - acc // arrivals still owed within this stage
+			var t float64
+			if a := (r1 - r0) / (2 * d); math.Abs(a) < 1e-12 {
+				t = need / r0
+			} else {
+				// a t² + r0 t - need = 0
+				t = (-r0 + math.Sqrt(r0*r0+4*a*need)) / (2 * a)
+			}
+			out = append(out, offset+time.Duration(t*float64(time.Second)))
+			next++
+		}
+		acc += total
+		prev = r1
+		offset += st.Duration
+	}
+	return out
+}
+
+// arrivals runs the open model: sessions arrive on schedule (whether or
+// not earlier ones are done), each logs in, performs the session's
+// actions at the intended pace and leaves. Arrivals beyond MaxSessions
+// are dropped and counted.
+func (r *Runner) arrivals(ctx context.Context, wg *sync.WaitGroup) {
+	start := time.Now()
+	var active atomic.Int64
+	first, count := r.opts.First, r.opts.Count
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for k, at := range arrivalTimes(r.sc.Stages) {
+		if count > 0 && (k < first || k >= first+count) {
+			continue // another process or shard runs this session
+		}
+		intended := start.Add(at)
+		t.Reset(time.Until(intended))
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if active.Load() >= int64(r.sc.MaxSessions) {
+			r.results <- Result{Kind: KindLost, Client: k, At: time.Now(), State: StateConnecting, Reason: ReasonMaxSessions}
+			continue
+		}
+		active.Add(1)
+		p := newPlayer(r, k)
+		wg.Go(func() {
+			defer active.Add(-1)
+			r.runOpen(ctx, p, intended)
+		})
+	}
+}
+
+// runOpen is one open-model session. Command k is intended at
+// arrival + k*think whatever the server does, so a stall shows up in the
+// latency measured from the intended time (coordinated omission).
+func (r *Runner) runOpen(ctx context.Context, p *player, arrival time.Time) {
+	if !p.connect(ctx) {
+		return
+	}
+	defer p.timeout.Stop()
+	think := r.sc.Session.Think
+	k := 0
+	actions := 0
+	intended := func() time.Time { k++; return arrival.Add(time.Duration(k) * think) }
+	p.loadLogin()
+	for i := range p.cmds {
+		p.cmds[i].intended = intended()
+	}
+	wait := time.NewTimer(0)
+	defer wait.Stop()
+	for {
+		if len(p.cmds) == 0 && p.out == nil {
+			switch {
+			case !p.loggedIn:
+				p.lose(ReasonLoginFailed)
+				return
+			case actions >= r.sc.Session.Actions:
+				p.leave(r.sc.LogoutGrace)
+				return
+			}
+			actions++
+			before := len(p.cmds)
+			p.loadAction(p.prof.pick(p.content.Float64()), false, false)
+			for i := before; i < len(p.cmds); i++ {
+				p.cmds[i].intended = intended()
+			}
+		}
+		var due <-chan time.Time
+		if p.out == nil && len(p.cmds) > 0 {
+			wait.Reset(time.Until(p.cmds[0].intended))
+			due = wait.C
+		}
+		select {
+		case <-ctx.Done():
+			p.leave(r.sc.LogoutGrace)
+			return
+		case ev, ok := <-p.conn.events:
+			if !p.event(ev, ok) {
+				return
+			}
+		case <-p.timeout.C:
+			p.lose(ReasonTimeout)
+			return
+		case <-due:
+			if !p.sendNext() {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,392 @@
+package dummyrunner
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// queued is one command waiting to be sent (Evennia's client._cmdlist).
+type queued struct {
+	text     string
+	action   string
+	login    bool // part of the login action
+	logout   bool // part of the logout action: completes when the server closes
+	intended time.Time
+}
+
+// pending is the command in flight: at most one per player, so every
+// byte of output belongs to it.
+type pending struct {
+	queued
+	sent  time.Time
+	first time.Time
+	buf   strings.Builder
+	tag   string // the echo sentinel's tag, in echo completion mode
+}
+
+// player is one dummy client and its script. All its fields belong to
+// its own goroutine; only the socket reader runs beside it.
+type player struct {
+	r       *Runner
+	id      int
+	pace    *rand.Rand // timing decisions (closed model)
+	content *rand.Rand // which actions: the same seed gives the same commands
+	prof    *Profile
+	sc      script
+
+	conn     *telnetConn
+	start    time.Time // the connection attempt began
+	state    string
+	cmds     []queued
+	out      *pending
+	wantSend bool // a tick chose to send while a command was in flight
+	seq      int
+
+	loginStarted, loggedIn, countedLogin bool
+	finished                             bool // lost or done was reported
+	timeout                              *time.Timer
+}
+
+func newPlayer(r *Runner, id int) *player {
+	seed := uint64(r.sc.Seed)
+	p := &player{
+		r:       r,
+		id:      id,
+		pace:    rand.New(rand.NewPCG(seed, uint64(id)<<1)),
+		content: rand.New(rand.NewPCG(seed, uint64(id)<<1|1)),
+	}
+	p.prof = r.sc.profileFor(p.content.Float64())
+	p.sc = script{
+		name:      fmt.Sprintf("Dummy_%s_%d", r.prefix, id),
+		password:  r.password + "-" + strconv.Itoa(id),
+		startRoom: fmt.Sprintf("testing_room_start_%s_%d", r.prefix, id),
+		prefix:    fmt.Sprintf("%s_%d", r.prefix, id),
+	}
+	p.timeout = time.NewTimer(time.Hour)
+	p.timeout.Stop()
+	return p
+}
+
+func (p *player) emit(res Result) {
+	res.Client = p.id
+	if res.At.IsZero() {
+		res.At = time.Now()
+	}
+	p.r.results <- res
+}
+
+func (p *player) setState(state, phase string, at time.Time) {
+	p.state = state
+	p.emit(Result{Kind: KindState, State: state, Phase: phase, At: at, Latency: at.Sub(p.start)})
+}
+
+// lose ends the player early for reason, failing a command in flight.
+func (p *player) lose(reason string) {
+	if p.finished {
+		return
+	}
+	p.finished = true
+	if p.out != nil {
+		p.fail(reason)
+	}
+	p.emit(Result{Kind: KindLost, State: p.state, Reason: reason})
+	p.releaseLogin()
+	if p.conn != nil {
+		p.conn.close()
+	}
+}
+
+// connect dials and waits for the login screen (the first prompt, or the
+// answer to an echo probe). False if the player was lost.
+func (p *player) connect(ctx context.Context) bool {
+	p.start = time.Now()
+	p.state = StateConnecting
+	p.emit(Result{Kind: KindState, State: StateConnecting, At: p.start})
+	if err := p.r.dialSem.Acquire(ctx, 1); err != nil {
+		p.emit(Result{Kind: KindLost, State: StateConnecting, Reason: ReasonAborted})
+		return false
+	}
+	conn, err := dialTelnet(ctx, p.r.target, p.r.sc.ConnectTimeout)
+	p.r.dialSem.Release(1)
+	if err != nil {
+		reason := ReasonDial
+		if ctx.Err() != nil {
+			reason = ReasonAborted
+		}
+		p.emit(Result{Kind: KindLost, State: StateConnecting, Reason: reason})
+		return false
+	}
+	p.conn = conn
+	p.setState(StateConnected, "connect", time.Now())
+	if p.r.sc.Completion == CompletionEcho {
+		p.queueFront(queued{text: EchoCommand + " login-screen", action: "login_screen"})
+		p.sendNext()
+	}
+	deadline := time.NewTimer(p.r.sc.ConnectTimeout)
+	defer deadline.Stop()
+	var firstText time.Time
+	for {
+		select {
+		case ev, ok := <-conn.events:
+			if !ok || ev.kind == evClosed {
+				p.lose(ReasonDisconnected)
+				return false
+			}
+			if ev.kind == evText && firstText.IsZero() {
+				firstText = ev.at
+			}
+			screen := ev.kind == evPrompt
+			if p.out != nil { // echo mode: the probe's answer marks the screen
+				p.absorb(ev)
+				screen = p.out == nil
+			}
+			if screen {
+				neg := conn.negotiatedAt()
+				if neg.IsZero() {
+					neg = firstText
+				}
+				if neg.IsZero() {
+					neg = ev.at
+				}
+				p.setState(StateConnected, "negotiation", neg)
+				p.setState(StateLoginScreen, "login_screen", ev.at)
+				return true
+			}
+		case <-deadline.C:
+			p.lose(ReasonNoLogin)
+			return false
+		case <-ctx.Done():
+			p.lose(ReasonAborted)
+			return false
+		}
+	}
+}
+
+// queueFront puts a command before the others.
+func (p *player) queueFront(q queued) { p.cmds = append([]queued{q}, p.cmds...) }
+
+// loadAction appends an action's commands.
+func (p *player) loadAction(a WeightedAction, login, logout bool) {
+	for _, text := range commandsFor(a, &p.sc) {
+		p.cmds = append(p.cmds, queued{text: text, action: a.Action, login: login, logout: logout})
+	}
+}
+
+func (p *player) loadLogin() {
+	p.loginStarted = true
+	p.countedLogin = true
+	p.r.loggingIn.Add(1)
+	p.loadAction(WeightedAction{Action: p.prof.Login}, true, false)
+	p.setState(StateLoggingIn, "", time.Now())
+}
+
+// releaseLogin takes the player out of the login-concurrency count.
+func (p *player) releaseLogin() {
+	if p.countedLogin {
+		p.countedLogin = false
+		p.r.loggingIn.Add(-1)
+	}
+}
+
+// sendNext sends the first queued command. False if the player was lost.
+func (p *player) sendNext() bool {
+	if len(p.cmds) == 0 || p.out != nil {
+		return true
+	}
+	q := p.cmds[0]
+	p.cmds = p.cmds[1:]
+	now := time.Now()
+	text := strings.ReplaceAll(q.text, TimestampMark, strconv.FormatFloat(float64(now.UnixNano())/1e9, 'f', 6, 64))
+	p.seq++
+	p.out = &pending{queued: q, sent: now}
+	if p.r.sc.Completion == CompletionEcho && !q.logout && !strings.HasPrefix(text, EchoCommand+" login-screen") {
+		p.out.tag = fmt.Sprintf("c%d-%d", p.id, p.seq)
+		text += "\r\n" + EchoCommand + " " + p.out.tag
+	}
+	p.r.logSchedule(p.id, p.seq, q, text, now)
+	p.emit(Result{Kind: KindSent, Action: q.action, Command: q.text, At: now, Intended: q.intended})
+	if err := p.conn.send(text); err != nil {
+		p.lose(ReasonWrite)
+		return false
+	}
+	p.timeout.Reset(p.r.sc.CommandTimeout)
+	return true
+}
+
+// absorb applies one socket event to the command in flight.
+func (p *player) absorb(ev connEvent) {
+	out := p.out
+	if out == nil {
+		return
+	}
+	switch ev.kind {
+	case evText:
+		if out.first.IsZero() {
+			out.first = ev.at
+		}
+		out.buf.WriteString(ev.text)
+		if out.tag != "" && strings.Contains(out.buf.String(), EchoCommand+":"+out.tag+",") {
+			p.complete(ev.at)
+		} else if out.tag == "" && out.action == "login_screen" && strings.Contains(out.buf.String(), EchoCommand+":login-screen,") {
+			p.complete(ev.at)
+		}
+	case evPrompt:
+		if p.r.sc.Completion == CompletionPrompt {
+			p.complete(ev.at)
+		}
+	}
+}
+
+// complete finishes the command in flight as answered at time at.
+func (p *player) complete(at time.Time) {
+	out := p.out
+	p.out = nil
+	p.timeout.Stop()
+	res := Result{Kind: KindCommand, Action: out.action, At: at, Latency: at.Sub(out.sent), Intended: out.intended}
+	res.TTFB = res.Latency
+	if !out.first.IsZero() {
+		res.TTFB = out.first.Sub(out.sent)
+	}
+	if !out.intended.IsZero() {
+		res.Corrected = at.Sub(out.intended)
+	}
+	if out.action == "login_screen" {
+		return // the echo probe that stands for the login screen is not a command
+	}
+	p.emit(res)
+	text := out.buf.String()
+	if strings.HasPrefix(out.text, EchoCommand+" ") {
+		p.lag(text, at)
+	}
+	if out.login && !p.loggedIn && p.r.sc.loginRe.MatchString(text) {
+		p.loggedIn = true
+		p.releaseLogin()
+		p.setState(StateLoggedIn, "logged_in", at)
+	}
+}
+
+// fail finishes the command in flight as failed for reason.
+func (p *player) fail(reason string) {
+	out := p.out
+	p.out = nil
+	p.timeout.Stop()
+	if out.action == "login_screen" {
+		return
+	}
+	p.emit(Result{Kind: KindCommand, Action: out.action, Reason: reason, Intended: out.intended})
+}
+
+// lag reads Evennia's echo answer "dummyrunner_echo_response:<t>,<server t>".
+func (p *player) lag(text string, at time.Time) {
+	i := strings.Index(text, EchoCommand+":")
+	if i < 0 {
+		return
+	}
+	line := text[i+len(EchoCommand)+1:]
+	if j := strings.IndexAny(line, "\r\n"); j >= 0 {
+		line = line[:j]
+	}
+	sent, server, ok := strings.Cut(strings.TrimSpace(line), ",")
+	if !ok {
+		return
+	}
+	t0, err1 := strconv.ParseFloat(strings.TrimSpace(sent), 64)
+	t1, err2 := strconv.ParseFloat(strings.TrimSpace(server), 64)
+	if err1 != nil || err2 != nil {
+		return // the bare probe of the help action carries no time
+	}
+	now := float64(at.UnixNano()) / 1e9
+	sec := func(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
+	p.emit(Result{Kind: KindLag, At: at, LagIn: sec(t1 - t0), LagOut: sec(now - t1), Latency: sec(now - t0)})
+}
+
+// event handles a socket event in the main loop. False if the player is gone.
+func (p *player) event(ev connEvent, ok bool) bool {
+	if !ok || ev.kind == evClosed {
+		if p.out != nil && p.out.logout {
+			p.complete(time.Now())
+			return false
+		}
+		p.lose(ReasonDisconnected)
+		return false
+	}
+	p.absorb(ev)
+	if p.out == nil && p.loginStarted && !p.loggedIn && !p.hasLogin() {
+		p.lose(ReasonLoginFailed)
+		return false
+	}
+	if p.out == nil && p.wantSend {
+		p.wantSend = false
+		return p.sendNext()
+	}
+	return true
+}
+
+// hasLogin reports whether login commands are still queued.
+func (p *player) hasLogin() bool {
+	for _, q := range p.cmds {
+		if q.login {
+			return true
+		}
+	}
+	return false
+}
+
+// leave logs the player out at the end of the run: it lets the command in
+// flight finish, sends the logout action and waits for the server to close
+// the connection, all within the grace period. What is still in flight at
+// the end is failed as aborted.
+func (p *player) leave(grace time.Duration) {
+	deadline := time.NewTimer(grace)
+	defer deadline.Stop()
+	p.wantSend = false
+	p.cmds = nil
+	p.state = StateLoggingOut
+	for p.out != nil {
+		select {
+		case ev, ok := <-p.conn.events:
+			if !p.event(ev, ok) {
+				return
+			}
+		case <-deadline.C:
+			p.lose(ReasonAborted)
+			return
+		}
+	}
+	if p.loggedIn {
+		p.loadAction(WeightedAction{Action: p.prof.Logout}, false, true)
+	} else {
+		p.loadAction(WeightedAction{Action: "logout"}, false, true)
+	}
+	for len(p.cmds) > 0 || p.out != nil {
+		if !p.sendNext() {
+			return
+		}
+		select {
+		case ev, ok := <-p.conn.events:
+			if !p.event(ev, ok) {
+				p.done() // the server closed after quit; a no-op if the player was lost
+				return
+			}
+		case <-deadline.C:
+			p.lose(ReasonAborted)
+			return
+		}
+	}
+	p.done()
+}
+
+// done reports a player that finished normally and closes its socket.
+func (p *player) done() {
+	if p.finished {
+		return
+	}
+	p.finished = true
+	p.releaseLogin()
+	p.emit(Result{Kind: KindDone, State: p.state})
+	p.conn.close()
+}

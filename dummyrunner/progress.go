@@ -1,0 +1,68 @@
+package dummyrunner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Line renders the progress as one line.
+func (p Progress) Line() string {
+	return fmt.Sprintf("%5.0fs  connecting %d  connected %d  login screen %d  logging in %d  logged in %d/%d  done %d  lost %d  %6.1f actions/s  p50 %s  p99 %s  errors %d",
+		p.Elapsed.Seconds(), p.Connecting, p.Connected, p.LoginScreen, p.LoggingIn, p.LoggedIn, p.Planned,
+		p.Finished, p.Lost, p.ActionsPerSec, fmtDur(p.P50), fmtDur(p.P99), p.Errors)
+}
+
+// fmtDur prints a latency with three significant digits.
+func fmtDur(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "-"
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond))
+	case d < time.Second:
+		return fmt.Sprintf("%.3gms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.3gs", d.Seconds())
+}
+
+// ShowProgress writes snap() once a second until ctx ends: on a terminal
+// one line rewritten in place, otherwise one plain line per second.
+func ShowProgress(ctx context.Context, w io.Writer, terminal bool, snap func(time.Time) Progress) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if terminal {
+				fmt.Fprintln(w)
+			}
+			return
+		case now := <-t.C:
+			line := snap(now).Line()
+			if terminal {
+				fmt.Fprintf(w, "\r\033[K%s", line)
+			} else {
+				fmt.Fprintln(w, line)
+			}
+		}
+	}
+}
+
+// Add sums two processes' progress (elapsed and planned are kept from p;
+// the p50 and p99 of the sum are the larger of the two, an upper bound).
+func (p Progress) Add(o Progress) Progress {
+	p.Connecting += o.Connecting
+	p.Connected += o.Connected
+	p.LoginScreen += o.LoginScreen
+	p.LoggingIn += o.LoggingIn
+	p.LoggedIn += o.LoggedIn
+	p.Finished += o.Finished
+	p.Lost += o.Lost
+	p.ActionsPerSec += o.ActionsPerSec
+	p.P50 = max(p.P50, o.P50)
+	p.P99 = max(p.P99, o.P99)
+	p.Errors += o.Errors
+	return p
+}

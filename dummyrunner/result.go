@@ -1,0 +1,69 @@
+package dummyrunner
+
+import "time"
+
+// ResultKind says what a [Result] reports.
+type ResultKind uint8
+
+// The kinds of results.
+const (
+	// KindSent: a command was written (Action, Intended when scheduled).
+	KindSent ResultKind = iota + 1
+	// KindCommand: a command finished: answered (Reason empty) or failed (Reason says why).
+	KindCommand
+	// KindState: a client moved to State; Phase, if set, is a connection phase it reached.
+	KindState
+	// KindLost: a client ended before finishing, at State, for Reason.
+	KindLost
+	// KindDone: a client finished its script and left.
+	KindDone
+	// KindLag: an echo probe came back (LagIn, LagOut, Latency = total).
+	KindLag
+	// KindLateness: the generator's timer probe woke late by Latency.
+	KindLateness
+)
+
+// Client states, in order; the live progress counts clients per state.
+const (
+	StateConnecting  = "connecting"
+	StateConnected   = "connected"
+	StateLoginScreen = "login_screen"
+	StateLoggingIn   = "logging_in"
+	StateLoggedIn    = "logged_in"
+	StateLoggingOut  = "logging_out"
+)
+
+// Failure reasons of commands and clients.
+const (
+	ReasonTimeout      = "timeout"
+	ReasonDisconnected = "disconnected"
+	ReasonAborted      = "aborted"
+	ReasonDial         = "dial"
+	ReasonWrite        = "write"
+	ReasonLoginFailed  = "login_failed"
+	ReasonNoLogin      = "no_login_screen"
+	ReasonMaxSessions  = "max_sessions"
+)
+
+// Result is one measurement. Results are data, never control flow: a
+// failure is a Result with a Reason, and the run goes on.
+type Result struct {
+	Kind   ResultKind
+	Client int
+	At     time.Time
+
+	Action  string // KindSent, KindCommand
+	Command string // KindSent: the command as written
+	State   string // KindState, KindLost
+	Phase   string // KindState: the report phase reached, if any
+	Reason  string // KindCommand (failed), KindLost
+
+	// Intended is when the command should have been sent (open model); zero otherwise.
+	Intended time.Time
+	// TTFB, Latency and Corrected are the command's time to first byte,
+	// to completion from the actual send, and to completion from the
+	// intended send. For KindState, Latency is the time since the
+	// connection attempt began; for KindLag it is the total lag.
+	TTFB, Latency, Corrected time.Duration
+	LagIn, LagOut            time.Duration
+}

@@ -1,0 +1,229 @@
+package dummyrunner
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/semaphore"
+)
+
+// maxDialsInFlight bounds concurrent connection attempts so thousands of
+// players starting at once do not overflow the server's accept backlog.
+const maxDialsInFlight = 256
+
+// Options are the runner's settings that are not part of the scenario.
+type Options struct {
+	// Target overrides the scenario's target (host:port).
+	Target string
+	// First and Count select the players this runner drives (ids
+	// First..First+Count-1), for --procs and --shard; Count 0 means all.
+	First, Count int
+	// Schedule, if set, receives one JSON line per command sent: the
+	// realized schedule, for reproducing a run.
+	Schedule io.Writer
+}
+
+// Runner executes a scenario. Create one per run with [NewRunner].
+type Runner struct {
+	sc       *Scenario
+	opts     Options
+	target   string
+	prefix   string // derived from the seed: names are the same in every run with that seed
+	password string
+	results  chan<- Result
+	dialSem  *semaphore.Weighted
+
+	loggingIn atomic.Int64
+
+	schedMu sync.Mutex
+}
+
+// NewRunner prepares a run of sc.
+func NewRunner(sc *Scenario, opts Options) (*Runner, error) {
+	target := opts.Target
+	if target == "" {
+		target = sc.Target
+	}
+	if target == "" {
+		return nil, fmt.Errorf("%w: no target", ErrInvalidScenario)
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d", sc.Seed)
+	sum := h.Sum64()
+	rng := rand.New(rand.NewPCG(sum, 0))
+	const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	pw := make([]byte, 20) // Evennia: 20 random alphanumerics per run
+	for i := range pw {
+		pw[i] = letters[rng.IntN(len(letters))]
+	}
+	return &Runner{
+		sc:       sc,
+		opts:     opts,
+		target:   target,
+		prefix:   fmt.Sprintf("%06x", sum&0xffffff),
+		password: string(pw),
+		dialSem:  semaphore.NewWeighted(maxDialsInFlight),
+	}, nil
+}
+
+// Target is the address the players connect to.
+func (r *Runner) Target() string { return r.target }
+
+// Players returns the ids this runner drives in the closed model.
+func (r *Runner) Players() (first, count int) {
+	count = r.opts.Count
+	if count == 0 {
+		count = r.sc.Clients - r.opts.First
+	}
+	return r.opts.First, count
+}
+
+// Run drives the players until the scenario's duration has passed or ctx
+// ends, then logs every player out (bounded by the scenario's logout
+// grace) and returns. Every measurement goes to results, which Run closes.
+func (r *Runner) Run(ctx context.Context, results chan<- Result) error {
+	r.results = results
+	defer close(results)
+	stop, cancel := context.WithTimeout(ctx, r.sc.PlannedDuration())
+	defer cancel()
+	var wg sync.WaitGroup
+	probeDone := make(chan struct{})
+	go func() { defer close(probeDone); r.probe(stop) }()
+	switch r.sc.Model {
+	case ModelOpen:
+		r.arrivals(stop, &wg)
+	default:
+		first, count := r.Players()
+		for i := range count {
+			p := newPlayer(r, first+i)
+			wg.Go(func() { r.runClosed(stop, p, time.Duration(i)*r.sc.RampUp/time.Duration(max(count, 1))) })
+		}
+	}
+	wg.Wait()
+	<-probeDone
+	return nil
+}
+
+// runClosed is one player of the closed model, paced like Evennia's
+// dummyrunner: a tick every TIMESTEP (jittered once per player), one
+// random draw per tick deciding both whether to log in and whether to
+// send the next command.
+func (r *Runner) runClosed(ctx context.Context, p *player, delay time.Duration) {
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			p.emit(Result{Kind: KindLost, State: StateConnecting, Reason: ReasonAborted})
+			return
+		}
+	}
+	step := r.sc.Pacing.Timestep
+	df := max(0.001*float64(step), min(float64(step)/10, float64(500*time.Millisecond)))
+	interval := time.Duration(float64(step) - df + p.pace.Float64()*df)
+	if !p.connect(ctx) {
+		return
+	}
+	defer p.timeout.Stop()
+	next := time.Now()
+	tick := time.NewTimer(0)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			p.leave(r.sc.LogoutGrace)
+			return
+		case ev, ok := <-p.conn.events:
+			if !p.event(ev, ok) {
+				return
+			}
+		case <-p.timeout.C:
+			p.lose(ReasonTimeout)
+			return
+		case <-tick.C:
+			if !r.closedStep(p) {
+				return
+			}
+			next = next.Add(interval)
+			tick.Reset(time.Until(next))
+		}
+	}
+}
+
+// closedStep is one tick of Evennia's client.step().
+func (r *Runner) closedStep(p *player) bool {
+	pc := r.sc.Pacing
+	rnd := p.pace.Float64()
+	if len(p.cmds) == 0 {
+		switch {
+		case !p.loginStarted:
+			if rnd >= pc.ChanceOfLogin && r.loggingIn.Load() >= int64(pc.LoginConcurrency) {
+				return true
+			}
+			p.loadLogin()
+		case p.loggedIn:
+			p.loadAction(p.prof.pick(p.content.Float64()), false, false)
+		default:
+			return true // still logging in
+		}
+	}
+	if rnd < pc.ChanceOfAction {
+		if p.out != nil {
+			p.wantSend = true
+			return true
+		}
+		return p.sendNext()
+	}
+	return true
+}
+
+// logSchedule writes one line of the realized schedule.
+func (r *Runner) logSchedule(client, seq int, q queued, text string, sent time.Time) {
+	if r.opts.Schedule == nil {
+		return
+	}
+	line := struct {
+		Client   int       `json:"client"`
+		Seq      int       `json:"seq"`
+		Action   string    `json:"action"`
+		Command  string    `json:"command"`
+		Intended time.Time `json:"intended,omitzero"`
+		Sent     time.Time `json:"sent"`
+	}{client, seq, q.action, q.text, q.intended, sent}
+	b, _ := json.Marshal(line)
+	r.schedMu.Lock()
+	defer r.schedMu.Unlock()
+	_, _ = r.opts.Schedule.Write(append(b, '\n'))
+}
+
+// probe measures the generator's own timer lateness every 10ms: when the
+// generator is overloaded, its timers fire late and its latencies lie.
+func (r *Runner) probe(ctx context.Context) {
+	const every = 10 * time.Millisecond
+	next := time.Now().Add(every)
+	t := time.NewTimer(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			r.results <- Result{Kind: KindLateness, At: now, Latency: max(time.Since(next), 0)}
+			next = next.Add(every)
+			if d := time.Until(next); d > 0 {
+				t.Reset(d)
+			} else {
+				next = time.Now().Add(every)
+				t.Reset(every)
+			}
+		}
+	}
+}

@@ -1,0 +1,662 @@
+package reports
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"time"
+)
+
+// Version is the version of the report layout this package writes and
+// reads. It changes whenever a change to the JSON form would make an old
+// reader misread a new report.
+const Version = 1
+
+// The load models of Meta.Model.
+const (
+	// ModelClosed is a fixed population of clients, each waiting for its
+	// previous command before it sends the next.
+	ModelClosed = "closed"
+	// ModelOpen is clients arriving at a planned rate whatever the server
+	// does; latencies from the intended send time go to Action.Corrected.
+	ModelOpen = "open"
+)
+
+// The connection phases, in the order a client reaches them.
+const (
+	// PhaseConnect is the TCP connection being established.
+	PhaseConnect = "connect"
+	// PhaseNegotiation is the end of the telnet option negotiation.
+	PhaseNegotiation = "negotiation"
+	// PhaseLoginScreen is the login screen (the first prompt) received.
+	PhaseLoginScreen = "login_screen"
+	// PhaseLoggedIn is the login confirmed.
+	PhaseLoggedIn = "logged_in"
+)
+
+// PhaseNames lists the connection phases in the order a client reaches
+// them. New creates a Phase for each. Do not modify it.
+var PhaseNames = []string{PhaseConnect, PhaseNegotiation, PhaseLoginScreen, PhaseLoggedIn}
+
+// Report is everything measured in one run of the load generator (or in
+// one shard of it; see Merge). Create one with New; Read returns one
+// whose maps and histograms are all allocated.
+type Report struct {
+	// Version is the layout version, Version for reports of this package.
+	Version int `json:"version"`
+	// Meta describes the run.
+	Meta Meta `json:"meta"`
+	// Clients counts the simulated clients.
+	Clients Clients `json:"clients"`
+	// Actions holds the commands by action kind ("look", "login",
+	// "measure_lag", ...).
+	Actions map[string]*Action `json:"actions"`
+	// Phases holds the connection phases by name (see PhaseNames).
+	Phases map[string]*Phase `json:"phases"`
+	// Lag is the echo probe's latency split.
+	Lag Lag `json:"lag"`
+	// Timeline has one entry per second of the run; Timeline[i].Second is i.
+	Timeline []Interval `json:"timeline"`
+	// Generator describes the load generator's own health.
+	Generator Generator `json:"generator"`
+	// Thresholds holds the results of the last Check.
+	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
+}
+
+// Meta describes a run.
+type Meta struct {
+	// Scenario is the scenario's name; reports of different scenarios do
+	// not merge.
+	Scenario string `json:"scenario"`
+	// Description is the scenario's description.
+	Description string `json:"description,omitempty"`
+	// Seed is the random seed of the run; reports of different seeds do
+	// not merge.
+	Seed int64 `json:"seed"`
+	// Version is the version of the tool that made the report.
+	Version string `json:"tool_version"`
+	// Commit is the source revision of the tool, if known.
+	Commit string `json:"commit,omitempty"`
+	// Target is the address the clients connected to.
+	Target string `json:"target"`
+	// Protocol is the protocol the clients spoke (e.g. "telnet").
+	Protocol string `json:"protocol"`
+	// Model is the load model, ModelClosed or ModelOpen.
+	Model string `json:"model"`
+	// Machine describes the machine the generator ran on.
+	Machine Machine `json:"machine"`
+	// Start is when the run started; Interval seconds count from it.
+	Start time.Time `json:"start"`
+	// Duration is how long the run lasted.
+	Duration time.Duration `json:"duration_ns"`
+	// Valid is false when the generator could not keep its schedule (or
+	// failed otherwise), so the measurements describe the generator
+	// rather than the server.
+	Valid bool `json:"valid"`
+	// InvalidReasons says why the run is not valid.
+	InvalidReasons []string `json:"invalid_reasons,omitempty"`
+	// Shard identifies the part of the run the report covers, e.g. "1/4";
+	// empty for a whole run. Merge joins the labels with ",".
+	Shard string `json:"shard,omitempty"`
+	// Procs is the number of generator processes whose measurements the
+	// report holds: 1 for a single process (New sets 0 to 1), summed by
+	// Merge.
+	Procs int `json:"procs"`
+	// Clients is the planned number of clients.
+	Clients int `json:"clients"`
+}
+
+// Machine describes the machine a generator ran on.
+type Machine struct {
+	// Hostname is the machine's host name.
+	Hostname string `json:"hostname"`
+	// OS is the operating system, as runtime.GOOS.
+	OS string `json:"os"`
+	// Arch is the architecture, as runtime.GOARCH.
+	Arch string `json:"arch"`
+	// CPUs is the number of logical CPUs.
+	CPUs int `json:"cpus"`
+	// GoVersion is the Go version the generator was built with.
+	GoVersion string `json:"go_version"`
+}
+
+// CurrentMachine describes the machine the program runs on.
+func CurrentMachine() Machine {
+	host, _ := os.Hostname() // best effort: an unknown host name stays empty
+	return Machine{
+		Hostname:  host,
+		OS:        runtime.GOOS,
+		Arch:      runtime.GOARCH,
+		CPUs:      runtime.NumCPU(),
+		GoVersion: runtime.Version(),
+	}
+}
+
+// Clients counts the simulated clients of a run.
+type Clients struct {
+	// Planned is how many clients the scenario asked for.
+	Planned int64 `json:"planned"`
+	// Started is how many clients began connecting.
+	Started int64 `json:"started"`
+	// LoggedIn is how many clients logged in.
+	LoggedIn int64 `json:"logged_in"`
+	// Finished is how many clients ran their script to the end.
+	Finished int64 `json:"finished"`
+	// Lost counts the clients that did not finish, by reason.
+	Lost map[string]int64 `json:"lost"`
+}
+
+// LostTotal returns the number of lost clients, all reasons together.
+func (c *Clients) LostTotal() int64 {
+	return sumCounts(c.Lost)
+}
+
+// Action is the commands of one action kind.
+type Action struct {
+	// Sent is how many commands were sent.
+	Sent int64 `json:"sent"`
+	// Answered is how many commands were answered completely.
+	Answered int64 `json:"answered"`
+	// Failed counts the commands without a complete answer, by reason
+	// ("timeout", "disconnected", "aborted", ...).
+	Failed map[string]int64 `json:"failed"`
+	// TTFB is the time from sending a command to the first byte of its
+	// answer.
+	TTFB *Histogram `json:"ttfb"`
+	// Latency is the time from sending a command to its complete answer.
+	Latency *Histogram `json:"latency"`
+	// Corrected is the latency measured from the intended send time (open
+	// model), which includes the time a command waited to be sent; it may
+	// be empty.
+	Corrected *Histogram `json:"corrected"`
+}
+
+// newAction returns an Action with its map and histograms allocated.
+func newAction() *Action {
+	return &Action{
+		Failed:    map[string]int64{},
+		TTFB:      NewHistogram(),
+		Latency:   NewHistogram(),
+		Corrected: NewHistogram(),
+	}
+}
+
+// FailedTotal returns the number of failed commands, all reasons together.
+func (a *Action) FailedTotal() int64 {
+	return sumCounts(a.Failed)
+}
+
+// Accounted reports whether every sent command is either answered or
+// failed: Sent == Answered + FailedTotal().
+func (a *Action) Accounted() bool {
+	return a.Sent == a.Answered+a.FailedTotal()
+}
+
+// merge adds o to a.
+func (a *Action) merge(o *Action) {
+	if o == nil {
+		return
+	}
+	a.normalize()
+	a.Sent += o.Sent
+	a.Answered += o.Answered
+	addCounts(a.Failed, o.Failed)
+	a.TTFB.Merge(o.TTFB)
+	a.Latency.Merge(o.Latency)
+	a.Corrected.Merge(o.Corrected)
+}
+
+func (a *Action) normalize() {
+	if a.Failed == nil {
+		a.Failed = map[string]int64{}
+	}
+	fill(&a.TTFB, &a.Latency, &a.Corrected)
+}
+
+func (a *Action) clone() *Action {
+	c := newAction()
+	c.merge(a)
+	return c
+}
+
+// Phase is one connection phase.
+type Phase struct {
+	// Reached is how many clients reached the phase.
+	Reached int64 `json:"reached"`
+	// Lost counts the clients lost in the phase (before reaching it), by
+	// reason.
+	Lost map[string]int64 `json:"lost"`
+	// Latency is the time from the start of the connection attempt to
+	// reaching the phase.
+	Latency *Histogram `json:"latency"`
+}
+
+func newPhase() *Phase {
+	return &Phase{Lost: map[string]int64{}, Latency: NewHistogram()}
+}
+
+func (p *Phase) merge(o *Phase) {
+	if o == nil {
+		return
+	}
+	p.normalize()
+	p.Reached += o.Reached
+	addCounts(p.Lost, o.Lost)
+	p.Latency.Merge(o.Latency)
+}
+
+func (p *Phase) normalize() {
+	if p.Lost == nil {
+		p.Lost = map[string]int64{}
+	}
+	fill(&p.Latency)
+}
+
+func (p *Phase) clone() *Phase {
+	c := newPhase()
+	c.merge(p)
+	return c
+}
+
+// Lag is the echo probe's latency split: a timestamp sent through the
+// server and echoed back.
+type Lag struct {
+	// In is the time from the client to the server.
+	In *Histogram `json:"in"`
+	// Out is the time from the server back to the client.
+	Out *Histogram `json:"out"`
+	// Total is the round trip.
+	Total *Histogram `json:"total"`
+}
+
+// Interval is one second of the run.
+type Interval struct {
+	// Second is the interval's offset from Meta.Start, in seconds.
+	Second int `json:"t"`
+	// Sent is how many commands were sent in the second.
+	Sent int64 `json:"sent"`
+	// Answered is how many commands were answered in the second.
+	Answered int64 `json:"answered"`
+	// Failed is how many commands failed in the second.
+	Failed int64 `json:"failed"`
+	// Connected is the number of connected clients at the end of the second.
+	Connected int64 `json:"connected"`
+	// LoggedIn is the number of logged-in clients at the end of the second.
+	LoggedIn int64 `json:"logged_in"`
+	// Latency is the latency of the commands answered in the second; it
+	// is left out of the JSON when empty.
+	Latency *Histogram `json:"latency,omitzero"`
+}
+
+// add adds the counters, gauges and latencies of o to iv.
+func (iv *Interval) add(o *Interval) {
+	iv.Sent += o.Sent
+	iv.Answered += o.Answered
+	iv.Failed += o.Failed
+	iv.Connected += o.Connected
+	iv.LoggedIn += o.LoggedIn
+	fill(&iv.Latency)
+	iv.Latency.Merge(o.Latency)
+}
+
+// Generator describes the load generator's own health during the run.
+type Generator struct {
+	// TimerLateness is how late the generator's timers fired.
+	TimerLateness *Histogram `json:"timer_lateness"`
+	// SendSlip is how much later than intended commands were sent.
+	SendSlip *Histogram `json:"send_slip"`
+	// CPUMax is the highest CPU use seen, as a fraction of all cores (0..1).
+	CPUMax float64 `json:"cpu_max"`
+	// CPUMean is the mean CPU use, as a fraction of all cores (0..1).
+	CPUMean float64 `json:"cpu_mean"`
+	// FDMax is the highest number of open file descriptors seen.
+	FDMax int `json:"fd_max"`
+	// FDLimit is the file descriptor limit.
+	FDLimit int `json:"fd_limit"`
+	// Notes are remarks about the generator, e.g. warnings.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// New returns an empty report of the run meta describes, with every map
+// and histogram allocated, a Phase for each of PhaseNames, Version set,
+// Clients.Planned set from meta.Clients, and Meta.Procs at least 1.
+func New(meta Meta) *Report {
+	if meta.Procs == 0 {
+		meta.Procs = 1
+	}
+	meta.InvalidReasons = slices.Clone(meta.InvalidReasons)
+	r := &Report{
+		Version: Version,
+		Meta:    meta,
+		Clients: Clients{Planned: int64(meta.Clients)},
+	}
+	r.normalize()
+	return r
+}
+
+// normalize sets a zero Version to Version and allocates every nil map,
+// map entry and histogram, and a Phase for each of PhaseNames.
+func (r *Report) normalize() {
+	if r.Version == 0 {
+		r.Version = Version
+	}
+	if r.Clients.Lost == nil {
+		r.Clients.Lost = map[string]int64{}
+	}
+	if r.Actions == nil {
+		r.Actions = map[string]*Action{}
+	}
+	for name, a := range r.Actions {
+		if a == nil {
+			a = newAction()
+			r.Actions[name] = a
+		}
+		a.normalize()
+	}
+	if r.Phases == nil {
+		r.Phases = map[string]*Phase{}
+	}
+	for _, name := range PhaseNames {
+		r.Phase(name)
+	}
+	for name, p := range r.Phases {
+		if p == nil {
+			p = newPhase()
+			r.Phases[name] = p
+		}
+		p.normalize()
+	}
+	fill(&r.Lag.In, &r.Lag.Out, &r.Lag.Total, &r.Generator.TimerLateness, &r.Generator.SendSlip)
+	if r.Timeline == nil {
+		r.Timeline = []Interval{}
+	}
+	for i := range r.Timeline {
+		fill(&r.Timeline[i].Latency)
+	}
+}
+
+// fill allocates the nil histograms hs point to.
+func fill(hs ...**Histogram) {
+	for _, h := range hs {
+		if *h == nil {
+			*h = NewHistogram()
+		}
+	}
+}
+
+// Action returns the action called name, creating it if needed.
+func (r *Report) Action(name string) *Action {
+	if r.Actions == nil {
+		r.Actions = map[string]*Action{}
+	}
+	a := r.Actions[name]
+	if a == nil {
+		a = newAction()
+		r.Actions[name] = a
+	}
+	return a
+}
+
+// Phase returns the phase called name, creating it if needed.
+func (r *Report) Phase(name string) *Phase {
+	if r.Phases == nil {
+		r.Phases = map[string]*Phase{}
+	}
+	p := r.Phases[name]
+	if p == nil {
+		p = newPhase()
+		r.Phases[name] = p
+	}
+	return p
+}
+
+// IntervalAt returns the interval of the given second, extending the
+// timeline with empty intervals so that it stays contiguous from 0. A
+// negative second is taken as 0. The pointer points into Timeline, so it
+// is valid only until the next call that extends the timeline.
+func (r *Report) IntervalAt(second int) *Interval {
+	second = max(second, 0)
+	for len(r.Timeline) <= second {
+		r.Timeline = append(r.Timeline, Interval{Second: len(r.Timeline), Latency: NewHistogram()})
+	}
+	iv := &r.Timeline[second]
+	fill(&iv.Latency)
+	return iv
+}
+
+// Totals returns the sum of all actions: counters and failure reasons
+// added, histograms merged.
+func (r *Report) Totals() Action {
+	t := newAction()
+	for _, a := range r.Actions {
+		t.merge(a)
+	}
+	return *t
+}
+
+// Clone returns an independent deep copy of r.
+func (r *Report) Clone() *Report {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	c.Meta.InvalidReasons = slices.Clone(r.Meta.InvalidReasons)
+	c.Clients.Lost = maps.Clone(r.Clients.Lost)
+	c.Actions = make(map[string]*Action, len(r.Actions))
+	for name, a := range r.Actions {
+		c.Actions[name] = a.clone()
+	}
+	c.Phases = make(map[string]*Phase, len(r.Phases))
+	for name, p := range r.Phases {
+		c.Phases[name] = p.clone()
+	}
+	c.Lag = Lag{In: r.Lag.In.Clone(), Out: r.Lag.Out.Clone(), Total: r.Lag.Total.Clone()}
+	c.Timeline = slices.Clone(r.Timeline)
+	for i := range c.Timeline {
+		c.Timeline[i].Latency = c.Timeline[i].Latency.Clone()
+	}
+	c.Generator.TimerLateness = r.Generator.TimerLateness.Clone()
+	c.Generator.SendSlip = r.Generator.SendSlip.Clone()
+	c.Generator.Notes = slices.Clone(r.Generator.Notes)
+	c.Thresholds = slices.Clone(r.Thresholds)
+	c.normalize()
+	return &c
+}
+
+// Validate checks that r is consistent: the Version is this package's
+// (else ErrVersion), no counter is negative, every action is Accounted,
+// the timeline is contiguous from 0 and the generator's figures are
+// finite. Other problems wrap ErrInvalid; all of them are joined.
+func (r *Report) Validate() error {
+	if r.Version != Version {
+		return fmt.Errorf("%w: %d, want %d", ErrVersion, r.Version, Version)
+	}
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...)))
+	}
+	if r.Meta.Duration < 0 {
+		bad("negative duration %v", r.Meta.Duration)
+	}
+	c := r.Clients
+	if c.Planned < 0 || c.Started < 0 || c.LoggedIn < 0 || c.Finished < 0 {
+		bad("negative client count (planned %d, started %d, logged in %d, finished %d)", c.Planned, c.Started, c.LoggedIn, c.Finished)
+	}
+	if reason, ok := negativeCount(c.Lost); ok {
+		bad("clients lost for %q: negative count %d", reason, c.Lost[reason])
+	}
+	for _, name := range slices.Sorted(maps.Keys(r.Actions)) {
+		a := r.Actions[name]
+		if a == nil {
+			continue
+		}
+		if a.Sent < 0 || a.Answered < 0 {
+			bad("action %q: negative count (sent %d, answered %d)", name, a.Sent, a.Answered)
+		}
+		if reason, ok := negativeCount(a.Failed); ok {
+			bad("action %q: failed for %q: negative count %d", name, reason, a.Failed[reason])
+		}
+		if !a.Accounted() {
+			bad("action %q: %d sent but %d answered and %d failed", name, a.Sent, a.Answered, a.FailedTotal())
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(r.Phases)) {
+		p := r.Phases[name]
+		if p == nil {
+			continue
+		}
+		if p.Reached < 0 {
+			bad("phase %q: negative reached count %d", name, p.Reached)
+		}
+		if reason, ok := negativeCount(p.Lost); ok {
+			bad("phase %q: lost for %q: negative count %d", name, reason, p.Lost[reason])
+		}
+	}
+	for i, iv := range r.Timeline {
+		if iv.Second != i {
+			bad("timeline entry %d has second %d (the timeline must be contiguous from 0)", i, iv.Second)
+			break
+		}
+		if iv.Sent < 0 || iv.Answered < 0 || iv.Failed < 0 || iv.Connected < 0 || iv.LoggedIn < 0 {
+			bad("timeline second %d: negative count", i)
+		}
+	}
+	g := r.Generator
+	for _, f := range []float64{g.CPUMax, g.CPUMean} {
+		if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
+			bad("generator cpu use %v is not a fraction", f)
+			break
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Write writes r as indented JSON. It first allocates any nil map or
+// histogram of r, so that they are written empty rather than null.
+func (r *Report) Write(w io.Writer) error {
+	r.normalize()
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// WriteFile writes r to the named file atomically: to a temporary file
+// in the same directory, which is then renamed.
+func (r *Report) WriteFile(path string) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = f.Close()           // already failed; the first error matters
+			_ = os.Remove(f.Name()) // best effort clean-up
+		}
+	}()
+	bw := bufio.NewWriter(f)
+	if err := r.Write(bw); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := f.Chmod(0o644); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// Read reads a report written by Write. It rejects a report of another
+// layout version with ErrVersion, allocates whatever map or histogram the
+// JSON leaves null or out, and rejects an inconsistent report (see
+// Validate). Errors of malformed JSON wrap ErrInvalid (and ErrHistogram
+// for a bad histogram).
+func Read(rd io.Reader) (*Report, error) {
+	data, err := io.ReadAll(rd)
+	if err != nil {
+		return nil, fmt.Errorf("read report: %w", err)
+	}
+	var probe struct {
+		Version *int `json:"version"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	switch {
+	case probe.Version == nil:
+		return nil, fmt.Errorf("%w: no version, want %d", ErrVersion, Version)
+	case *probe.Version != Version:
+		return nil, fmt.Errorf("%w: %d, want %d", ErrVersion, *probe.Version, Version)
+	}
+	r := &Report{}
+	if err := json.Unmarshal(data, r); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	r.normalize()
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// ReadFile reads the report in the named file (see Read).
+func ReadFile(path string) (*Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read report: %w", err)
+	}
+	defer func() { _ = f.Close() }() // read-only: a close error loses nothing
+	r, err := Read(bufio.NewReader(f))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
+}
+
+// sumCounts returns the sum of the counts of m.
+func sumCounts(m map[string]int64) int64 {
+	var n int64
+	for _, c := range m {
+		n += c
+	}
+	return n
+}
+
+// addCounts adds the counts of src to dst.
+func addCounts(dst, src map[string]int64) {
+	for k, c := range src {
+		dst[k] += c
+	}
+}
+
+// negativeCount returns the (first, in sorted order) key of m with a
+// negative count.
+func negativeCount(m map[string]int64) (string, bool) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if m[k] < 0 {
+			return k, true
+		}
+	}
+	return "", false
+}
