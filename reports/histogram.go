@@ -31,10 +31,57 @@ const (
 // accept a nil *Histogram and treat it as empty. A Histogram is not safe
 // for concurrent use.
 type Histogram struct {
-	hdr     *hdrhistogram.Histogram // nil until the first value
+	hdr     *hdrhistogram.Histogram // nil until the first value, and while packed
+	packed  []byte                  // the V2 compressed encoding, set by Compact
+	count   int64                   // the count while packed
 	min     int64                   // exact minimum, valid when the count is positive
 	max     int64                   // exact maximum, valid when the count is positive
 	clamped int64
+}
+
+// Compact trades speed for memory: it packs the buckets into their
+// compressed encoding (a few hundred bytes instead of about 264 KiB). Read
+// methods then decode a temporary copy on each call, and the next write
+// unpacks for good. Use it for histograms that are done changing, such
+// as the per-second latencies of a long run's timeline.
+func (h *Histogram) Compact() {
+	if h == nil || h.hdr == nil || h.packed != nil {
+		return
+	}
+	n := h.hdr.TotalCount()
+	if n == 0 {
+		h.hdr = nil
+		return
+	}
+	enc, err := h.hdr.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return // keep it unpacked: correct, only bigger
+	}
+	h.packed, h.count, h.hdr = enc, n, nil
+}
+
+// view returns the buckets for reading: the live ones, or a temporary
+// decoding of the packed ones. Nil when there are none.
+func (h *Histogram) view() *hdrhistogram.Histogram {
+	if h == nil {
+		return nil
+	}
+	if h.packed != nil {
+		d, err := hdrhistogram.Decode(h.packed)
+		if err != nil {
+			return nil
+		}
+		return d
+	}
+	return h.hdr
+}
+
+// open makes the buckets writable again after Compact.
+func (h *Histogram) open() {
+	if h.packed != nil {
+		h.hdr = h.view()
+		h.packed, h.count = nil, 0
+	}
 }
 
 // NewHistogram returns an empty Histogram.
@@ -67,6 +114,7 @@ func (h *Histogram) RecordN(d time.Duration, n int64) {
 		v = int64(HistogramMax)
 		h.clamped += n
 	}
+	h.open()
 	if h.hdr == nil {
 		h.hdr = newHDR()
 	}
@@ -92,6 +140,7 @@ func (h *Histogram) Merge(o *Histogram) {
 	if o == h {
 		o = o.Clone()
 	}
+	h.open()
 	if h.hdr == nil {
 		h.hdr = newHDR()
 	}
@@ -102,7 +151,7 @@ func (h *Histogram) Merge(o *Histogram) {
 		h.max = max(h.max, o.max)
 	}
 	// Both histograms have the same geometry, so nothing is dropped.
-	h.hdr.Merge(o.hdr)
+	h.hdr.Merge(o.view())
 	h.clamped += o.clamped
 }
 
@@ -116,11 +165,13 @@ func (h *Histogram) Clone() *Histogram {
 	if h.hdr != nil {
 		c.hdr = h.hdr.Clone()
 	}
+	// A packed histogram's bytes are never modified in place, so the clone may share them.
 	return &c
 }
 
 // Reset removes every recorded value, keeping the allocated buckets.
 func (h *Histogram) Reset() {
+	h.packed, h.count = nil, 0
 	if h.hdr != nil {
 		h.hdr.Reset()
 	}
@@ -129,7 +180,13 @@ func (h *Histogram) Reset() {
 
 // Count returns the number of recorded values.
 func (h *Histogram) Count() int64 {
-	if h == nil || h.hdr == nil {
+	if h == nil {
+		return 0
+	}
+	if h.packed != nil {
+		return h.count
+	}
+	if h.hdr == nil {
 		return 0
 	}
 	return h.hdr.TotalCount()
@@ -175,7 +232,7 @@ func (h *Histogram) Mean() time.Duration {
 	if h.min == h.max {
 		return time.Duration(h.min)
 	}
-	return h.clamp(h.hdr.Mean())
+	return h.clamp(h.view().Mean())
 }
 
 // StdDev returns the standard deviation of the recorded values (to the
@@ -184,7 +241,7 @@ func (h *Histogram) StdDev() time.Duration {
 	if h.Count() == 0 || h.min == h.max {
 		return 0
 	}
-	return time.Duration(math.Round(h.hdr.StdDev()))
+	return time.Duration(math.Round(h.view().StdDev()))
 }
 
 // Quantile returns the value below which the fraction q of the recorded
@@ -202,7 +259,7 @@ func (h *Histogram) Quantile(q float64) time.Duration {
 	case q >= 1:
 		return time.Duration(h.max)
 	}
-	return h.clamp(float64(h.hdr.ValueAtQuantile(q * 100)))
+	return h.clamp(float64(h.view().ValueAtQuantile(q * 100)))
 }
 
 // clamp rounds v to a Duration within [min, max].
@@ -220,7 +277,7 @@ func (h *Histogram) Equal(o *Histogram) bool {
 	if n == 0 {
 		return true
 	}
-	return h.min == o.min && h.max == o.max && h.hdr.Equals(o.hdr)
+	return h.min == o.min && h.max == o.max && h.view().Equals(o.view())
 }
 
 // String returns a one-line summary, for logs.
@@ -257,6 +314,10 @@ type Summary struct {
 
 // Summary returns the statistics of h; all zero when h is empty.
 func (h *Histogram) Summary() Summary {
+	if h != nil && h.packed != nil { // decode once, not once per statistic
+		u := &Histogram{hdr: h.view(), min: h.min, max: h.max, clamped: h.clamped}
+		return u.Summary()
+	}
 	return Summary{
 		Count:  h.Count(),
 		Min:    h.Min(),
@@ -289,9 +350,12 @@ func (h *Histogram) MarshalJSON() ([]byte, error) {
 	s := h.Summary()
 	w := histogramJSON{Summary: &s}
 	if s.Count > 0 {
-		enc, err := h.hdr.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
-		if err != nil {
-			return nil, fmt.Errorf("encode histogram: %w", err)
+		enc := h.packed
+		if enc == nil {
+			var err error
+			if enc, err = h.hdr.Encode(hdrhistogram.V2CompressedEncodingCookieBase); err != nil {
+				return nil, fmt.Errorf("encode histogram: %w", err)
+			}
 		}
 		w.HDR = string(enc)
 		w.MinNS, w.MaxNS, w.Clamped = h.min, h.max, h.clamped
@@ -367,5 +431,6 @@ func decodeHistogram(w histogramJSON) (*Histogram, error) {
 	case !hd.ValuesAreEquivalent(hi, hd.Max()):
 		return nil, fmt.Errorf("max_ns %d is not in the highest bucket (%d)", hi, hd.Max())
 	}
-	return &Histogram{hdr: hd, min: lo, max: hi, clamped: w.Clamped}, nil
+	// Keep the compact form: a report read back costs what its file does.
+	return &Histogram{packed: []byte(w.HDR), count: n, min: lo, max: hi, clamped: w.Clamped}, nil
 }

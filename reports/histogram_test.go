@@ -341,7 +341,7 @@ func TestHistogramJSONRoundTrip(t *testing.T) {
 			if !got.Equal(tc.h) {
 				t.Errorf("round trip = %v, want %v", got, tc.h)
 			}
-			if tc.h.Count() > 0 && !got.hdr.Equals(tc.h.hdr) {
+			if tc.h.Count() > 0 && !got.view().Equals(tc.h.view()) {
 				t.Error("round trip changed the HDR counts")
 			}
 			if g, w := got.Summary(), tc.h.Summary(); g != w {
@@ -492,5 +492,44 @@ func BenchmarkRecord(b *testing.B) {
 	for b.Loop() {
 		h.Record(ds[i&1023])
 		i++
+	}
+}
+
+func TestHistogramCompact(t *testing.T) {
+	t.Parallel()
+	h := NewHistogram()
+	for i := 1; i <= 1000; i++ {
+		h.Record(time.Duration(i) * time.Microsecond)
+	}
+	want := h.Clone()
+	h.Compact()
+	if h.hdr != nil || len(h.packed) == 0 || len(h.packed) > 8<<10 {
+		t.Fatalf("compact histogram holds hdr=%v and %d packed bytes", h.hdr != nil, len(h.packed))
+	}
+	if !h.Equal(want) || h.Count() != 1000 || h.Summary() != want.Summary() {
+		t.Fatalf("compact histogram differs: %v vs %v", h, want)
+	}
+	b, err := json.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Histogram
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !back.Equal(want) {
+		t.Fatalf("round trip of a compact histogram differs")
+	}
+	// Writing unpacks it and keeps every value.
+	h.Record(5 * time.Second)
+	want.Record(5 * time.Second)
+	if !h.Equal(want) || h.packed != nil {
+		t.Fatalf("record after compact: %v vs %v", h, want)
+	}
+	m := NewHistogram()
+	back.Compact()
+	m.Merge(&back)
+	if m.Count() != 1000 {
+		t.Fatalf("merge of a compact histogram: count %d", m.Count())
 	}
 }

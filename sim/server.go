@@ -52,9 +52,10 @@ type event struct {
 
 // control is a request from outside the loop.
 type control struct {
-	reload   string // restart mode, or "" for snapshot requests
+	reload   string // restart mode, or "" for other requests
 	reason   string
 	snapshot chan<- []link.SessionData
+	stall    time.Duration
 }
 
 type serverCounters struct {
@@ -135,6 +136,13 @@ func (s *Server) Reload(mode, reason string) {
 	}
 }
 
+// Stall freezes the game for d, as a long garbage collection or a slow
+// command would: nothing is processed meanwhile, then everything waiting
+// is. It is a fault for tests and load scenarios (coordinated omission).
+func (s *Server) Stall(d time.Duration) {
+	s.control <- control{stall: d}
+}
+
 // Linked reports whether the server is synced with a portal.
 func (s *Server) Linked() bool { return s.linked.Load() }
 
@@ -205,6 +213,11 @@ func (s *Server) serveLink(ctx context.Context, c *link.Conn) (done bool, err er
 		case ctl := <-s.control:
 			if ctl.snapshot != nil {
 				ctl.snapshot <- s.snapshot()
+				continue
+			}
+			if ctl.stall > 0 {
+				s.log.Warn("fault.stall", "for", ctl.stall)
+				time.Sleep(ctl.stall) // the fault: the game freezes, the portal keeps everyone connected
 				continue
 			}
 			s.requestRestart(ctl.reload, ctl.reason)

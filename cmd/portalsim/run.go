@@ -19,6 +19,7 @@ type command struct {
 // commands is the fixed set of subcommands.
 func commands() map[string]command {
 	return map[string]command{
+		"report":  {"show or merge run reports", runReport},
 		"run":     {"run a load scenario: dummy players against a portal (embedded by default)", runRun},
 		"serve":   {"run the portal and the game server in one process", runServe},
 		"portal":  {"run the portal alone; a game server connects to its link port", runPortal},
