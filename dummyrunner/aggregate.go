@@ -93,6 +93,7 @@ func (a *Aggregator) Add(r Result) {
 		}
 		iv.Answered++
 		iv.Latency.Record(r.Latency)
+		iv.ActionLatency(r.Action).Record(r.Latency)
 		a.cur.answered++
 		a.cur.latency.Record(r.Latency)
 	case KindState:
@@ -175,7 +176,7 @@ func (a *Aggregator) gaugesLocked(second int) {
 	iv := a.rep.IntervalAt(second)
 	iv.LoggedIn = a.counts[StateLoggedIn]
 	iv.Connected = int64(len(a.states)) - a.counts[StateConnecting]
-	iv.Latency.Compact()
+	iv.Compact()
 }
 
 // Tick lets time move on without results (a quiet second).

@@ -294,6 +294,30 @@ type Interval struct {
 	// Latency is the latency of the commands answered in the second; it
 	// is left out of the JSON when empty.
 	Latency *Histogram `json:"latency,omitzero"`
+	// Actions is Latency per action kind (only the actions answered in the
+	// second), so runs can be compared action by action over time.
+	Actions map[string]*Histogram `json:"actions,omitempty"`
+}
+
+// ActionLatency returns the second's latency histogram of one action, creating it.
+func (iv *Interval) ActionLatency(name string) *Histogram {
+	if iv.Actions == nil {
+		iv.Actions = map[string]*Histogram{}
+	}
+	h := iv.Actions[name]
+	if h == nil {
+		h = NewHistogram()
+		iv.Actions[name] = h
+	}
+	return h
+}
+
+// Compact packs the second's histograms (see [Histogram.Compact]).
+func (iv *Interval) Compact() {
+	iv.Latency.Compact()
+	for _, h := range iv.Actions {
+		h.Compact()
+	}
 }
 
 // add adds the counters, gauges and latencies of o to iv.
@@ -305,6 +329,9 @@ func (iv *Interval) add(o *Interval) {
 	iv.LoggedIn += o.LoggedIn
 	fill(&iv.Latency)
 	iv.Latency.Merge(o.Latency)
+	for name, h := range o.Actions {
+		iv.ActionLatency(name).Merge(h)
+	}
 }
 
 // Generator describes the load generator's own health during the run.
@@ -462,6 +489,12 @@ func (r *Report) Clone() *Report {
 	c.Timeline = slices.Clone(r.Timeline)
 	for i := range c.Timeline {
 		c.Timeline[i].Latency = c.Timeline[i].Latency.Clone()
+		if acts := c.Timeline[i].Actions; acts != nil {
+			c.Timeline[i].Actions = make(map[string]*Histogram, len(acts))
+			for name, h := range acts {
+				c.Timeline[i].Actions[name] = h.Clone()
+			}
+		}
 	}
 	c.Generator.TimerLateness = r.Generator.TimerLateness.Clone()
 	c.Generator.SendSlip = r.Generator.SendSlip.Clone()

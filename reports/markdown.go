@@ -1,0 +1,57 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// WriteMarkdown writes the report as GitHub-flavoured Markdown, for CI job
+// summaries and pull-request comments.
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	ew := &errWriter{w: w}
+	status := "valid"
+	if !r.Meta.Valid {
+		status = "**INVALID**: " + mdEscape(strings.Join(r.Meta.InvalidReasons, "; "))
+	}
+	fmt.Fprintf(ew, "### Load run `%s`\n\n", mdEscape(r.Meta.Scenario))
+	fmt.Fprintf(ew, "%s model, seed %d, %d players, %s, %s\n\n", r.Meta.Model, r.Meta.Seed, r.Meta.Clients, r.Meta.Duration.Round(1e6), status)
+	c := r.Clients
+	fmt.Fprintf(ew, "Players: %d started, %d logged in, %d finished, %d lost", c.Started, c.LoggedIn, c.Finished, c.LostTotal())
+	if len(c.Lost) > 0 {
+		fmt.Fprintf(ew, " (%s)", mdEscape(countsText(c.Lost)))
+	}
+	fmt.Fprint(ew, "\n\n| action | sent | answered | failed | p50 | p90 | p99 | max |\n|---|--:|--:|--:|--:|--:|--:|--:|\n")
+	tot := r.Totals()
+	row := func(name string, a *Action) {
+		l := a.Latency
+		fmt.Fprintf(ew, "| %s | %d | %d | %d | %s | %s | %s | %s |\n", mdEscape(name), a.Sent, a.Answered, a.FailedTotal(),
+			FormatDuration(l.Quantile(.5)), FormatDuration(l.Quantile(.9)), FormatDuration(l.Quantile(.99)), FormatDuration(l.Max()))
+	}
+	for _, n := range r.actionNames() {
+		row(n, r.Actions[n])
+	}
+	row("**all**", &tot)
+	fmt.Fprint(ew, "\n| phase | reached | lost | p50 | p99 |\n|---|--:|--:|--:|--:|\n")
+	for _, name := range PhaseNames {
+		if ph := r.Phases[name]; ph != nil {
+			fmt.Fprintf(ew, "| %s | %d | %d | %s | %s |\n", name, ph.Reached, sumCounts(ph.Lost), FormatDuration(ph.Latency.Quantile(.5)), FormatDuration(ph.Latency.Quantile(.99)))
+		}
+	}
+	if len(r.Thresholds) > 0 {
+		fmt.Fprint(ew, "\n| threshold | actual | |\n|---|--:|---|\n")
+		for _, t := range r.Thresholds {
+			mark := "pass"
+			if !t.Pass {
+				mark = "**FAIL**"
+			}
+			fmt.Fprintf(ew, "| `%s` | %s | %s |\n", mdEscape(t.Expr), mdEscape(t.Actual), mark)
+		}
+	}
+	return ew.err
+}
+
+// mdEscape keeps user text from breaking a Markdown table.
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ", "`", "'", "<", "&lt;", ">", "&gt;").Replace(s)
+}
