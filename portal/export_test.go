@@ -6,3 +6,7 @@ func init() {
 	// Tests that replace a live server need not wait the production grace time.
 	takeoverWait = 300 * time.Millisecond
 }
+
+// TakeoverInProgress reports whether a server's link is attaching (waiting
+// for the old link to finish), for tests that must act during a takeover.
+func (p *Portal) TakeoverInProgress() bool { return len(p.up.attachSem) == 1 }

@@ -17,8 +17,15 @@ import (
 // Handler is the portal's session handler (Evennia's PortalSessionHandler).
 // All methods are safe for concurrent use.
 //
-// Lock order: a session's mu may be taken before h.mu or the uplink's
-// mutex, never after h.mu.
+// Lock order: a lock may be taken while those to its left are held, never
+// while one to its right is:
+//
+//	Throttle.mu → Throttle.relMu → Session.mu → Handler.mu / uplink.mu → link.Conn.mu
+//
+// Handler.mu and uplink.mu are never held together. The throttle calls
+// release with relMu held, so nothing under relMu takes Throttle.mu (no
+// close of a queued session there). uplink.attachSem is taken before
+// uplink.mu, with no other lock held.
 type Handler struct {
 	cfg      Config
 	log      *slog.Logger
@@ -44,6 +51,7 @@ type handlerCounters struct {
 	inputs, rateDropped, charDropped      atomic.Uint64
 	queuedInput, queuedDropped            atomic.Uint64
 	holdDropped                           atomic.Uint64
+	syncDeferred, syncMerged              atomic.Uint64
 	outputs, outputUnknown, outputPanics  atomic.Uint64
 	loginUnknown, syncCleaned, syncKept   atomic.Uint64
 	invalidUTF8, longLines, protocolError atomic.Uint64
@@ -61,6 +69,15 @@ type HandlerStats struct {
 	QueuedInput, QueuedDropped uint64
 	// HoldDropped counts inputs refused while no server was linked and the hold buffer was full.
 	HoldDropped uint64
+	// SyncDeferred counts PCONNSYNCs postponed by the per-session sync
+	// rate ([Handler.Sync]); SyncMerged those that needed no message of
+	// their own: a deferred one still due, or one waiting in the hold
+	// buffer, carries their data.
+	SyncDeferred, SyncMerged uint64
+	// EncodeDropped counts messages for the server that could not be
+	// encoded (a NaN in a session's flags, say): dropped and logged,
+	// never held, since no server could ever take them.
+	EncodeDropped uint64
 	// Outputs counts output messages dispatched; OutputUnknown those for
 	// a sessid the portal does not have; OutputPanics protocol handlers that panicked.
 	Outputs, OutputUnknown, OutputPanics uint64
@@ -96,13 +113,22 @@ func (h *Handler) GenerateSessid() uint64 { return h.lastSessid.Add(1) }
 
 // Connect registers a new connection and puts it through the connect
 // throttle. The session gets its sessid here, before the protocol starts
-// any goroutine. A session that joins a non-empty queue is told so, with
-// its estimated wait (Evennia's DoS message).
+// any goroutine; a protocol that keeps its session implements
+// [SessionBinder] and gets it before the session is admitted. A session
+// that joins a non-empty queue is told so, with its estimated wait
+// (Evennia's DoS message). Once the portal is shutting down (the throttle
+// stopped), the session is closed at once with [ReasonPortalShutdown].
 func (h *Handler) Connect(p Protocol) *Session {
 	s := newSession(h, h.GenerateSessid(), p, time.Now())
 	h.stats.connected.Add(1)
+	if b, ok := p.(SessionBinder); ok {
+		b.Bind(s)
+	}
 	ahead, wait := h.throttle.Admit(s)
-	if ahead > 0 {
+	switch {
+	case ahead == AdmitRefused:
+		h.closeSession(s, ReasonPortalShutdown, "")
+	case ahead > 0:
 		s.Msg(fmt.Sprintf("%s DoS protection is active. You are queued to connect in %.1f seconds ...",
 			h.cfg.ServerName, wait.Seconds()))
 	}
@@ -130,16 +156,61 @@ func (h *Handler) release(s *Session) {
 	s.pendingIn = nil
 }
 
+// syncInterval is the per-session sync rate: at most one PCONNSYNC per
+// session per syncInterval.
+const syncInterval = 100 * time.Millisecond
+
 // Sync sends the protocol-side session data (negotiation results, window
 // size) to the server as PCONNSYNC. A queued session needs nothing: its
 // PCONN will carry the data as it is at release (bug 5.9).
+//
+// A client controls how often this runs (each NAWS or TTYPE), so it is
+// bounded twice. Rate: at most one PCONNSYNC per session per
+// [syncInterval]; a Sync sooner than that is deferred to the end of the
+// interval, and any Sync while one is deferred merges into it (the
+// deferred one reads the session's data when it goes, so the server
+// always ends with the latest). Hold: at most one PCONNSYNC per session
+// waits for a server; a newer one replaces its data in place.
 func (h *Handler) Sync(s *Session) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch s.State() {
 	case StateConnected, StateLoggedIn:
-		d := s.connSyncLocked()
-		h.up.send(link.Message{Op: link.OpPortalConnSync, Sessid: s.sessid, Session: &d}, nil)
+	default:
+		return
+	}
+	if s.syncTimer != nil {
+		h.stats.syncMerged.Add(1)
+		return
+	}
+	now := time.Now()
+	if !s.lastSync.IsZero() {
+		if wait := s.lastSync.Add(syncInterval).Sub(now); wait > 0 {
+			h.stats.syncDeferred.Add(1)
+			s.syncTimer = time.AfterFunc(wait, func() { h.deferredSync(s) })
+			return
+		}
+	}
+	h.syncLocked(s, now)
+}
+
+// deferredSync sends the PCONNSYNC a rate-limited Sync deferred.
+func (h *Handler) deferredSync(s *Session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.syncTimer = nil
+	switch s.State() {
+	case StateConnected, StateLoggedIn:
+		h.syncLocked(s, time.Now())
+	}
+}
+
+// syncLocked sends one PCONNSYNC with the session's data as it is now. s.mu must be held.
+func (h *Handler) syncLocked(s *Session, now time.Time) {
+	s.lastSync = now
+	d := s.connSyncLocked()
+	if h.up.sendSync(link.Message{Op: link.OpPortalConnSync, Sessid: s.sessid, Session: &d}) {
+		h.stats.syncMerged.Add(1)
 	}
 }
 
@@ -159,6 +230,10 @@ func (h *Handler) closeSession(s *Session, reason CloseReason, message string) {
 	s.state.Store(int32(StateClosed))
 	s.reason = reason
 	s.pendingIn = nil
+	if s.syncTimer != nil {
+		s.syncTimer.Stop() // if it already fired, it finds the session closed
+		s.syncTimer = nil
+	}
 	if prev != StateQueued {
 		h.mu.Lock()
 		if h.sessions[s.sessid] == s {
@@ -183,10 +258,17 @@ func (h *Handler) closeSession(s *Session, reason CloseReason, message string) {
 
 // DisconnectAll closes every session, queued ones included, for a portal
 // shutdown. The server gets one PDISCONNALL instead of a PDISCONN each.
+//
+// Nothing escapes: the throttle is stopped first, and Stop returns only
+// once a release in progress (a session the timer popped just before) has
+// registered its session and sent its PCONN, so that PCONN goes before
+// the PDISCONNALL and the session is in the table swept below. Sessions
+// connecting later are refused by the stopped throttle and closed by Connect.
 func (h *Handler) DisconnectAll() {
-	h.closingAll.Store(true)
+	h.closingAll.Store(true) // from now on no PDISCONN: the PDISCONNALL covers them
+	queued := h.throttle.Stop()
 	h.up.send(link.Message{Op: link.OpPortalDisconnectAll}, nil)
-	for _, s := range h.throttle.Stop() {
+	for _, s := range queued {
 		h.closeSession(s, ReasonPortalShutdown, "")
 	}
 	for _, s := range h.Sessions() {
@@ -219,7 +301,9 @@ func (h *Handler) ServerDisconnect(sessid uint64, reason string) error {
 }
 
 // ServerDisconnectAll closes every session on the server's request,
-// queued ones included (they would otherwise get in afterwards).
+// queued ones included (they would otherwise get in afterwards). TakeAll
+// waits out a release in progress, so its session is in the table by the
+// time the released sessions are swept.
 func (h *Handler) ServerDisconnectAll(reason string) {
 	for _, s := range h.throttle.TakeAll() {
 		h.closeSession(s, ReasonServerDisconnectAll, reason)
@@ -459,8 +543,10 @@ func (h *Handler) Stats() HandlerStats {
 		Connected: c.connected.Load(), Closed: c.closed.Load(),
 		Inputs: c.inputs.Load(), RateDropped: c.rateDropped.Load(), CharDropped: c.charDropped.Load(),
 		QueuedInput: c.queuedInput.Load(), QueuedDropped: c.queuedDropped.Load(),
-		HoldDropped: c.holdDropped.Load(),
-		Outputs:     c.outputs.Load(), OutputUnknown: c.outputUnknown.Load(), OutputPanics: c.outputPanics.Load(),
+		HoldDropped:  c.holdDropped.Load(),
+		SyncDeferred: c.syncDeferred.Load(), SyncMerged: c.syncMerged.Load(),
+		EncodeDropped: h.up.encodeDropped.Load(),
+		Outputs:       c.outputs.Load(), OutputUnknown: c.outputUnknown.Load(), OutputPanics: c.outputPanics.Load(),
 		LoginUnknown: c.loginUnknown.Load(), SyncCleaned: c.syncCleaned.Load(), SyncKept: c.syncKept.Load(),
 		InvalidUTF8: c.invalidUTF8.Load(), LongLines: c.longLines.Load(), ProtocolErrors: c.protocolError.Load(),
 		Throttle: h.throttle.Stats(),

@@ -126,7 +126,8 @@ func (p *Portal) ShutdownRequested() <-chan struct{} { return p.shutReq }
 func (p *Portal) Done() <-chan struct{} { return p.done }
 
 // StopServer asks the linked game server to stop (SSHUTD), or to restart
-// with mode [link.ModeReload] or [link.ModeReset]. False if none is linked.
+// with mode [link.ModeReload] or [link.ModeReset]. False if none is linked
+// and synced, or if the linked one has already announced a restart or stop.
 func (p *Portal) StopServer(mode string) bool {
 	op := link.OpServerShutdown
 	switch mode {
@@ -139,8 +140,13 @@ func (p *Portal) StopServer(mode string) bool {
 }
 
 // Shutdown stops accepting, disconnects every session (the server gets
-// PDISCONNALL, then SSHUTD), flushes the link and waits for the
+// PDISCONNALL, then SSHUTD), delivers them to the server and waits for the
 // connections to finish, or for ctx. It returns ctx.Err() on deadline.
+//
+// PDISCONNALL and SSHUTD go like any message: to the live server, or held.
+// If a server is taking over (its link accepted before Shutdown, the old
+// one reloading), Shutdown waits for it to sync, so it gets them from the
+// hold; with no server linked, they are dropped at Close. See uplink.deliver.
 func (p *Portal) Shutdown(ctx context.Context) error {
 	if !p.stopping.CompareAndSwap(false, true) {
 		select {
@@ -152,8 +158,8 @@ func (p *Portal) Shutdown(ctx context.Context) error {
 	}
 	p.closeListeners()
 	p.h.DisconnectAll()
-	p.up.sendControl(link.Message{Op: link.OpServerShutdown, Mode: link.ModeShutdown})
-	err := p.up.flush(ctx)
+	p.up.send(link.Message{Op: link.OpServerShutdown, Mode: link.ModeShutdown}, nil)
+	err := p.up.deliver(ctx)
 	wait := make(chan struct{})
 	go func() {
 		p.mu.Lock()
@@ -190,6 +196,7 @@ func (p *Portal) Close() error {
 		p.mu.Unlock()
 		p.wg.Wait()
 		p.h.throttle.Stop()
+		p.up.discard()
 		close(p.done)
 		p.log.Info("portal.stopped")
 	})
@@ -269,12 +276,16 @@ func (p *Portal) acceptLinks() {
 			p.log.Warn("link.accept", "err", err)
 			continue
 		}
-		p.goSafe(func() { p.serveLink(nc) })
+		if !p.goSafe(func() { p.serveLink(nc) }) {
+			_ = nc.Close() // Close has begun
+		}
 	}
 }
 
 // serveLink runs one game-server link: handshake, then every message from
-// the server, until the link closes.
+// the server, until the link closes. The link is detached however the
+// loop ends (a panic included), before done is closed: a server taking
+// over waits for done, and must find the unacknowledged messages requeued.
 func (p *Portal) serveLink(nc net.Conn) {
 	c := link.NewConn(nc, link.Config{})
 	defer c.Close()
@@ -292,19 +303,29 @@ func (p *Portal) serveLink(nc net.Conn) {
 	done := make(chan struct{})
 	defer close(done)
 	p.up.attach(c, done, peer)
+	lost := errors.New("link reader ended")
+	defer func() { p.up.detach(c, lost) }()
 	p.log.Info("link.connected", "remote", nc.RemoteAddr().String(), "server_pid", peer.PID)
 	for {
 		m, err := c.Recv()
 		if err != nil {
-			p.up.detach(c, err)
+			lost = err
 			return
 		}
 		p.handleServer(c, m)
 	}
 }
 
-// handleServer applies one message from the game server.
+// handleServer applies one message from the game server. A panic while
+// applying it (a protocol factory, the OnSessionClosed hook) is logged
+// with its stack and answered with an error; the link stays up.
 func (p *Portal) handleServer(c *link.Conn, m link.Message) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.log.Error("link.server.panic", "op", m.Op, "sessid", m.Sessid, "panic", r, "stack", string(debug.Stack()))
+			p.up.reply(c, link.Message{Op: link.OpError, Sessid: m.Sessid, Err: fmt.Sprintf("%v: portal panic: %v", m.Op, r)})
+		}
+	}()
 	h := p.h
 	var err error
 	switch m.Op {
@@ -394,6 +415,7 @@ func (p *Portal) logStats() {
 		p.log.Info("portal.stats", "sessions", p.h.CountLoggedIn(true), "logged_in", p.h.CountLoggedIn(false),
 			"queued", s.Throttle.Waiting, "released", s.Throttle.Released, "abandoned", s.Throttle.Abandoned,
 			"inputs", s.Inputs, "rate_dropped", s.RateDropped, "char_dropped", s.CharDropped,
-			"hold_dropped", s.HoldDropped, "output_unknown", s.OutputUnknown, "held", p.up.heldCount())
+			"hold_dropped", s.HoldDropped, "output_unknown", s.OutputUnknown, "held", p.up.heldCount(),
+			"sync_deferred", s.SyncDeferred, "sync_merged", s.SyncMerged, "encode_dropped", s.EncodeDropped)
 	}
 }

@@ -26,6 +26,15 @@ type Protocol interface {
 	Close(message string)
 }
 
+// SessionBinder is an optional interface of a [Protocol] that keeps its
+// [*Session]. [Handler.Connect] calls Bind before it admits the session
+// to the connect throttle, so before anything (a release, output, a
+// close) can reach the protocol from another goroutine: the protocol must
+// not take the session from Connect's result instead, which may come too late.
+type SessionBinder interface {
+	Bind(s *Session)
+}
+
 // ProtocolFactory starts an outbound protocol for [Handler.ServerConnect]
 // (Evennia's SCONN: IRC, RSS, ... bots). It must call [Handler.Connect]
 // like any other protocol. config comes from the game server.

@@ -29,6 +29,8 @@ type Session struct {
 	pendingIn [][]link.Command // input typed while queued, delivered after release
 	rate      rateWindow
 	reason    CloseReason
+	lastSync  time.Time   // when the last PCONNSYNC was sent (see Handler.Sync)
+	syncTimer *time.Timer // a deferred PCONNSYNC, if one is due
 }
 
 // Sessid returns the session's id, unique for the portal run.

@@ -29,9 +29,10 @@ type telnetConn struct {
 	p        *Portal
 	nc       net.Conn
 	out      *outbox
-	sess     *Session
+	sess     *Session      // set by Bind, inside Handler.Connect, before anything can use it
 	finished chan struct{} // closed when both goroutines have ended
 	stop     chan struct{} // closed to stop the writer
+	wrDone   chan struct{} // closed when the writer has ended (the socket is closed)
 	stopOnce sync.Once
 
 	// Reader state: touched only by the reader goroutine.
@@ -39,6 +40,8 @@ type telnetConn struct {
 	lines      telnet.LineBuffer
 	gotLine    bool
 	warnedUTF8 bool
+	naws       [2]int // the last window size the client sent
+	gotNAWS    bool
 
 	// negMu guards the negotiator, used by the reader and by output.
 	negMu sync.Mutex
@@ -47,7 +50,10 @@ type telnetConn struct {
 	eor atomic.Bool // the client accepted EOR: prompts end with IAC EOR instead of IAC GA
 }
 
-var _ Protocol = (*telnetConn)(nil)
+var (
+	_ Protocol      = (*telnetConn)(nil)
+	_ SessionBinder = (*telnetConn)(nil)
+)
 
 // serveTelnet sets up a new telnet connection and starts its goroutines.
 func (p *Portal) serveTelnet(nc net.Conn) {
@@ -57,6 +63,7 @@ func (p *Portal) serveTelnet(nc net.Conn) {
 		out:      newOutbox(nc, p.cfg.OutboundLimit),
 		finished: make(chan struct{}),
 		stop:     make(chan struct{}),
+		wrDone:   make(chan struct{}),
 	}
 	c.lines.Max = p.cfg.MaxLineLength
 	c.neg.SupportLocal(telnet.OptEOR)
@@ -75,7 +82,7 @@ func (p *Portal) serveTelnet(nc net.Conn) {
 	c.negMu.Unlock()
 	c.out.write(offer)
 
-	c.sess = p.h.Connect(c) // the sessid is fixed before any goroutine starts
+	p.h.Connect(c) // binds c.sess; the sessid is fixed before any goroutine starts
 	var wg sync.WaitGroup
 	wg.Add(2)
 	ok := p.goSafe(func() {
@@ -98,6 +105,11 @@ func (p *Portal) serveTelnet(nc net.Conn) {
 		close(c.finished)
 	}()
 }
+
+// Bind implements [SessionBinder]: Connect hands over the session before
+// it is admitted, so the DoS message, a release or a slow-consumer close
+// already find it.
+func (c *telnetConn) Bind(s *Session) { c.sess = s }
 
 // Key implements [Protocol].
 func (c *telnetConn) Key() string { return "telnet" }
@@ -178,6 +190,7 @@ func argString(args []any) string {
 }
 
 func (c *telnetConn) writeLoop() {
+	defer close(c.wrDone)
 	err := c.out.run(c.stop)
 	c.nc.Close()
 	if err != nil {
@@ -209,9 +222,11 @@ func (c *telnetConn) readFailed(err error) {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		c.sess.Close(ReasonIdleTimeout, "Idle timeout exceeded, disconnecting.")
 		// Give the writer a moment to deliver the message; it closes the socket.
+		t := time.NewTimer(time.Second)
+		defer t.Stop()
 		select {
-		case <-c.stop:
-		case <-time.After(time.Second):
+		case <-c.wrDone:
+		case <-t.C:
 		}
 	case errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET):
 		c.sess.Close(ReasonClientQuit, "")
@@ -264,6 +279,10 @@ func (c *telnetConn) onSubneg(opt telnet.Option, payload []byte) {
 			c.p.h.countProtocolErr()
 			return
 		}
+		if c.gotNAWS && c.naws == [2]int{w, h} {
+			return // the same size again: nothing to tell the server
+		}
+		c.gotNAWS, c.naws = true, [2]int{w, h}
 		c.sess.SetFlags(map[string]any{"SCREENWIDTH": w, "SCREENHEIGHT": h})
 		c.p.h.Sync(c.sess)
 	case telnet.OptTTYPE:

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portalsim/portalsim/internal/telnet"
 	"github.com/portalsim/portalsim/internal/testutil"
 	"github.com/portalsim/portalsim/portal"
-	"github.com/portalsim/portalsim/internal/telnet"
 )
 
 const wait = 5 * time.Second

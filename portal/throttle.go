@@ -18,7 +18,8 @@ type Throttle struct {
 	release  func(*Session)
 
 	// relMu serializes release calls in queue order; taken while mu is held,
-	// released after the callback returns.
+	// released after the callback returns. Stop and TakeAll take it (after
+	// mu) to wait out a release in progress.
 	relMu sync.Mutex
 
 	// mu guards the fields below.
@@ -58,14 +59,23 @@ func NewThrottle(rate float64, release func(*Session)) *Throttle {
 // Interval is the time between releases; 0 when disabled.
 func (t *Throttle) Interval() time.Duration { return t.interval }
 
+// Admit's ahead for a session that does not wait in the queue.
+const (
+	// AdmitReleased: s was released at once.
+	AdmitReleased = -1
+	// AdmitRefused: the throttle is stopped; s was neither released nor
+	// queued, and the caller must close it.
+	AdmitRefused = -2
+)
+
 // Admit releases s now if the queue is empty and the rate allows it;
 // otherwise it queues s. It returns how many sessions wait ahead of s and
-// an estimate of the wait. ahead is -1 when s was released at once.
+// an estimate of the wait, or [AdmitReleased] or [AdmitRefused].
 func (t *Throttle) Admit(s *Session) (ahead int, wait time.Duration) {
 	t.mu.Lock()
 	if t.stopped {
 		t.mu.Unlock()
-		return -1, 0
+		return AdmitRefused, 0
 	}
 	now := time.Now()
 	if t.interval == 0 || (t.live == 0 && !now.Before(t.next)) {
@@ -75,7 +85,7 @@ func (t *Throttle) Admit(s *Session) (ahead int, wait time.Duration) {
 		t.mu.Unlock()
 		defer t.relMu.Unlock()
 		t.release(s)
-		return -1, 0
+		return AdmitReleased, 0
 	}
 	ahead = t.live
 	s.inQueue = true
@@ -157,10 +167,11 @@ func (t *Throttle) Waiting(s *Session) bool {
 }
 
 // Stop stops releasing and returns the sessions still waiting, oldest first.
-// Later Admit calls release nothing.
+// Later Admit calls refuse ([AdmitRefused]). A release in progress (the
+// timer popped a session just before) has finished when Stop returns, so
+// no session is released after it.
 func (t *Throttle) Stop() []*Session {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	t.stopped = true
 	if t.timer != nil {
 		t.timer.Stop()
@@ -170,7 +181,17 @@ func (t *Throttle) Stop() []*Session {
 	for s := t.popLocked(); s != nil; s = t.popLocked() {
 		out = append(out, s)
 	}
+	t.mu.Unlock()
+	t.waitRelease()
 	return out
+}
+
+// waitRelease waits until no release is in progress. t.mu must not be
+// held: a release in progress may be waiting for it (Admit holds t.mu
+// while it takes relMu).
+func (t *Throttle) waitRelease() {
+	t.relMu.Lock()
+	t.relMu.Unlock() // an empty critical section: a barrier
 }
 
 // Stats returns the throttle's counters.
@@ -181,14 +202,17 @@ func (t *Throttle) Stats() ThrottleStats {
 }
 
 // TakeAll removes every waiting session and returns them, oldest first,
-// counted as abandoned. The throttle keeps running.
+// counted as abandoned. The throttle keeps running. Like [Throttle.Stop],
+// it returns only once a release in progress has finished, so a session
+// popped just before is registered by then (see [Handler.ServerDisconnectAll]).
 func (t *Throttle) TakeAll() []*Session {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	var out []*Session
 	for s := t.popLocked(); s != nil; s = t.popLocked() {
 		out = append(out, s)
 		t.abandoned++
 	}
+	t.mu.Unlock()
+	t.waitRelease()
 	return out
 }

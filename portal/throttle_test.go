@@ -182,8 +182,11 @@ func TestThrottleStopAndTakeAll(t *testing.T) {
 		if order, _ := log.snapshot(); !equal(order, []uint64{1}) {
 			t.Fatalf("released %v after Stop, want [1]", order)
 		}
-		if ahead, _ := th.Admit(testSession(7)); ahead != -1 {
-			t.Fatal("Admit after Stop queued a session")
+		if ahead, _ := th.Admit(testSession(7)); ahead != AdmitRefused {
+			t.Fatalf("Admit after Stop = %d, want AdmitRefused: it neither queues nor releases", ahead)
+		}
+		if order, _ := log.snapshot(); !equal(order, []uint64{1}) {
+			t.Fatalf("released %v after Admit on a stopped throttle, want [1]", order)
 		}
 	})
 }

@@ -2,9 +2,11 @@ package portal
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/portalsim/portalsim/internal/link"
@@ -30,6 +32,29 @@ const (
 	linkHolding
 )
 
+func (s linkState) String() string {
+	switch s {
+	case linkNone:
+		return "none"
+	case linkSyncing:
+		return "syncing"
+	case linkLive:
+		return "live"
+	case linkHolding:
+		return "holding"
+	}
+	return "linkState(?)"
+}
+
+// sendResult is what became of a message handed to the uplink.
+type sendResult int
+
+const (
+	sentLive    sendResult = iota // sent to the live server
+	sentHeld                      // held for the next server
+	sentDropped                   // could not be encoded: dropped, counted and logged
+)
+
 // held is one message waiting for a game server, or sent and not yet
 // acknowledged by it.
 type held struct {
@@ -40,7 +65,13 @@ type held struct {
 
 // uplink is the portal's side of the game-server link. While no server is
 // live, messages are held in order (input bounded by HoldLimit) and
-// replayed after the next PSYNC.
+// replayed after the next PSYNC. At most one PCONNSYNC per session waits
+// in the hold (see sendSync), and at most one PCONN and PDISCONN: with
+// input bounded by HoldLimit, the hold is bounded by the sessions.
+//
+// A message that cannot be encoded is dropped (counted, logged) rather
+// than held: no server could ever take it, and holding it would put it
+// behind later messages of its session that went out live.
 //
 // Delivery is at least once: every message sent to a server is kept until
 // the server acknowledges having processed it (OpAck). If the link dies
@@ -51,25 +82,42 @@ type uplink struct {
 	runID string
 	limit int
 
-	// attachMu serializes attach: one server at a time takes over.
-	attachMu sync.Mutex
+	// attachSem (capacity 1) serializes attach: one server at a time
+	// takes over. A channel, so that deliver can wait for it bounded by a context.
+	attachSem chan struct{}
+
+	encodeDropped atomic.Uint64 // messages that could not be encoded
 
 	// mu guards the fields below.
 	mu        sync.Mutex
 	state     linkState
 	conn      *link.Conn
 	connDone  <-chan struct{} // closed when conn's reader has processed everything
+	changed   chan struct{}   // closed and replaced when state or conn changes
 	mode      string          // restart mode to report at the next PSYNC
 	hold      []held
 	heldInput int
-	sentN     uint64 // messages sent on the current link
-	unacked   []held // replayable messages sent and not yet acknowledged, oldest first
+	heldSync  map[uint64]*link.SessionData // the data of the PCONNSYNC held for a session
+	sentN     uint64                       // messages sent on the current link
+	unacked   []held                       // replayable messages sent and not yet acknowledged, oldest first
 	peer      link.Hello
 	serverPID int
 }
 
 func newUplink(log *slog.Logger, runID string, limit int) *uplink {
-	return &uplink{log: log.With("component", "portal.link"), runID: runID, limit: limit, mode: link.ModeShutdown}
+	return &uplink{
+		log: log.With("component", "portal.link"), runID: runID, limit: limit, mode: link.ModeShutdown,
+		attachSem: make(chan struct{}, 1),
+		changed:   make(chan struct{}),
+		heldSync:  make(map[uint64]*link.SessionData),
+	}
+}
+
+// notifyLocked wakes whoever waits for the state or the conn to change
+// (deliver). u.mu must be held.
+func (u *uplink) notifyLocked() {
+	close(u.changed)
+	u.changed = make(chan struct{})
 }
 
 // send delivers m to the live server or holds it. s, for a PCONN, is the session it announces.
@@ -86,26 +134,71 @@ func (u *uplink) sendInput(m link.Message) bool {
 	if u.state != linkLive && u.heldInput >= u.limit {
 		return false
 	}
-	if u.state != linkLive {
+	if u.sendLocked(m, nil) == sentHeld {
 		u.heldInput++
 	}
-	u.sendLocked(m, nil)
 	return true
 }
 
+// sendSync is send for a PCONNSYNC. At most one per session waits in the
+// hold: while one is held, a newer one only replaces its data in place
+// (the data is the session's whole protocol-side subset, so the newest is
+// all the server needs, and it still follows the session's PCONN), and
+// merged is true.
+func (u *uplink) sendSync(m link.Message) (merged bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if d := u.heldSync[m.Sessid]; d != nil {
+		*d = *m.Session
+		return true
+	}
+	if u.sendLocked(m, nil) == sentHeld {
+		u.heldSync[m.Sessid] = m.Session
+	}
+	return false
+}
+
 // sendLocked sends or holds. u.mu must be held.
-func (u *uplink) sendLocked(m link.Message, s *Session) {
+func (u *uplink) sendLocked(m link.Message, s *Session) sendResult {
 	if u.state == linkLive {
-		if err := u.sendRawLocked(u.conn, m); err == nil {
+		err := u.sendRawLocked(u.conn, m)
+		if err == nil {
 			if s != nil {
 				s.announced.Store(true)
 			}
 			u.unacked = append(u.unacked, held{msg: m, sess: s, n: u.sentN})
-			return
+			return sentLive
+		}
+		if !linkDead(u.conn, err) {
+			u.dropLocked(m.Op, m.Sessid, err)
+			return sentDropped
 		}
 		// The link just died; the reader will notice. Keep the message.
 	}
 	u.hold = append(u.hold, held{msg: m, sess: s})
+	return sentHeld
+}
+
+// linkDead reports whether err, from sending on c, means the link is gone
+// (keep the message for the next server) rather than that the message
+// could not be encoded (no server could ever take it). A Conn that failed
+// keeps its error, so c.Err covers a link closed by a read error too.
+func linkDead(c *link.Conn, err error) bool {
+	return link.IsClosed(err) || errors.Is(err, link.ErrQueueFull) || c.Err() != nil
+}
+
+// dropLocked counts and logs a message that could not be encoded. u.mu must be held.
+func (u *uplink) dropLocked(op link.Op, sessid uint64, err error) {
+	u.encodeDropped.Add(1)
+	u.log.Error("link.encode.dropped", "op", op, "sessid", sessid, "err", err)
+}
+
+// forgetSyncLocked forgets m as the PCONNSYNC held for its session, once
+// it left the hold. u.mu must be held.
+func (u *uplink) forgetSyncLocked(m link.Message) {
+	if m.Op == link.OpPortalConnSync && m.Session != nil && u.heldSync[m.Sessid] == m.Session {
+		delete(u.heldSync, m.Sessid)
+	}
 }
 
 // sendRawLocked sends m on c and counts it. Every message to a server goes
@@ -168,8 +261,8 @@ var takeoverWait = 5 * time.Second
 // given time to finish (a reloading server's last messages must be
 // applied before the new server's), then closed.
 func (u *uplink) attach(c *link.Conn, done <-chan struct{}, peer link.Hello) {
-	u.attachMu.Lock()
-	defer u.attachMu.Unlock()
+	u.attachSem <- struct{}{}
+	defer func() { <-u.attachSem }()
 	u.mu.Lock()
 	old, oldDone := u.conn, u.connDone
 	u.mu.Unlock()
@@ -187,6 +280,7 @@ func (u *uplink) attach(c *link.Conn, done <-chan struct{}, peer link.Hello) {
 	u.peer = peer
 	u.state = linkNone // until its PSYNC
 	u.sentN = 0
+	u.notifyLocked()
 	u.mu.Unlock()
 }
 
@@ -204,6 +298,7 @@ func (u *uplink) detach(c *link.Conn, err error) {
 	}
 	n := len(u.unacked)
 	u.requeueLocked()
+	u.notifyLocked()
 	u.log.Info("link.lost", "err", err, "held", len(u.hold), "unacked", n, "mode", u.mode)
 }
 
@@ -230,6 +325,8 @@ func (u *uplink) requeueLocked() {
 // announced session, then every held message in order, then goes live.
 // Sessions whose PCONN is still held are left out of the snapshot: their
 // PCONN follows, so the new server shows them the login screen (bug 5.5).
+// A held message, or a session's data, that cannot be encoded is dropped
+// (counted, logged) and the rest goes on: it would fail at every sync.
 func (u *uplink) syncServer(c *link.Conn, h *Handler, info map[string]any) error {
 	u.mu.Lock()
 	if u.conn != c {
@@ -237,6 +334,7 @@ func (u *uplink) syncServer(c *link.Conn, h *Handler, info map[string]any) error
 		return link.ErrClosed
 	}
 	u.state = linkSyncing // everything sent from now is held
+	u.notifyLocked()
 	u.mu.Unlock()
 
 	var snap []link.SessionData
@@ -260,23 +358,34 @@ func (u *uplink) syncServer(c *link.Conn, h *Handler, info map[string]any) error
 		u.serverPID = int(pid)
 	}
 	mode := u.mode
-	err := u.sendRawLocked(c, link.Message{Op: link.OpPortalSync, Mode: mode, Sessions: snap, Info: map[string]any{
+	psync := link.Message{Op: link.OpPortalSync, Mode: mode, Sessions: snap, Info: map[string]any{
 		"portal_pid": os.Getpid(), "portal_start": h.started.Format(time.RFC3339Nano), "run_id": u.runID,
-	}})
+	}}
+	err := u.sendRawLocked(c, psync)
+	if err != nil && !linkDead(c, err) {
+		psync.Sessions = u.encodableLocked(snap)
+		err = u.sendRawLocked(c, psync)
+	}
 	if err != nil {
 		return err
 	}
 	n := len(u.hold)
 	for i, m := range u.hold {
-		if err := u.sendRawLocked(c, m.msg); err != nil {
+		err := u.sendRawLocked(c, m.msg)
+		if err != nil && linkDead(c, err) {
 			u.hold = u.hold[i:] // the link died; keep what is left held
 			return err
 		}
-		if m.sess != nil {
-			m.sess.announced.Store(true)
-		}
+		u.forgetSyncLocked(m.msg)
 		if m.msg.Op == link.OpDataIn {
 			u.heldInput--
+		}
+		if err != nil {
+			u.dropLocked(m.msg.Op, m.msg.Sessid, err)
+			continue
+		}
+		if m.sess != nil {
+			m.sess.announced.Store(true)
 		}
 		m.n = u.sentN
 		u.unacked = append(u.unacked, m)
@@ -284,10 +393,26 @@ func (u *uplink) syncServer(c *link.Conn, h *Handler, info map[string]any) error
 	clear(u.hold)
 	u.hold = nil
 	u.heldInput = 0
+	clear(u.heldSync)
 	u.state = linkLive
 	u.mode = ""
-	u.log.Info("link.synced", "sessions", len(snap), "replayed", n, "mode", mode, "server_pid", u.serverPID)
+	u.notifyLocked()
+	u.log.Info("link.synced", "sessions", len(psync.Sessions), "replayed", n, "mode", mode, "server_pid", u.serverPID)
 	return nil
+}
+
+// encodableLocked returns the snapshot without the sessions whose data
+// cannot be encoded, which it drops (counted, logged). u.mu must be held.
+func (u *uplink) encodableLocked(snap []link.SessionData) []link.SessionData {
+	out := snap[:0:0]
+	for _, d := range snap {
+		if _, err := link.AppendFrame(nil, link.Message{Op: link.OpPortalSync, Sessions: []link.SessionData{d}}); err != nil {
+			u.dropLocked(link.OpPortalSync, d.Sessid, err)
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // holdFor stops sending to c because its server announced a restart or
@@ -304,30 +429,80 @@ func (u *uplink) holdFor(c *link.Conn, op link.Op, mode string) {
 		_ = u.sendRawLocked(c, link.Message{Op: op, Mode: mode})
 	}
 	u.state = linkHolding
+	u.notifyLocked()
 }
 
-// sendControl sends an operation to the live server; false if none is live.
+// sendControl sends an operation to the live server; false if none is
+// live. It neither holds the operation (it is meant for the server linked
+// now) nor sends it to a server that is syncing or has announced a
+// restart or stop (holdFor's promise: nothing reaches that server after
+// its acknowledgement).
 func (u *uplink) sendControl(m link.Message) bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if u.conn == nil {
+	if u.state != linkLive {
+		u.log.Warn("link.control.refused", "op", m.Op, "state", u.state)
 		return false
 	}
 	return u.sendRawLocked(u.conn, m) == nil
 }
 
-// flush waits until everything sent to the current link was written.
-func (u *uplink) flush(ctx context.Context) error {
+// deliver waits, bounded by ctx, until what was sent or held has reached
+// a server that can take it, for a graceful shutdown:
+//
+//   - a takeover in progress (a new server attaching while the old link
+//     finishes) is waited for;
+//   - a server linked but not yet synced is waited for until its PSYNC,
+//     which replays the hold, or until its link is lost;
+//   - then the live link is flushed.
+//
+// With no server linked, or one that announced a restart or stop and no
+// new server attaching, it returns at once: no server can take the hold
+// before Close, which drops it (see discard). A server whose link was not
+// yet accepted, or still in its handshake, is not waited for.
+func (u *uplink) deliver(ctx context.Context) error {
+	select {
+	case u.attachSem <- struct{}{}:
+		<-u.attachSem
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	for {
+		u.mu.Lock()
+		c, st, changed := u.conn, u.state, u.changed
+		u.mu.Unlock()
+		switch {
+		case c == nil || st == linkHolding:
+			return nil
+		case st == linkLive:
+			if err := c.Flush(ctx); err != nil && ctx.Err() != nil {
+				return err
+			}
+			return nil // a link that closed meanwhile has nothing left to flush
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// discard drops what is still held or unacknowledged when the portal
+// closes (no server will take it), with one log line saying how much.
+func (u *uplink) discard() {
 	u.mu.Lock()
-	c := u.conn
-	u.mu.Unlock()
-	if c == nil {
-		return nil
+	defer u.mu.Unlock()
+	n := len(u.hold) + len(u.unacked)
+	if n == 0 {
+		return
 	}
-	if err := c.Flush(ctx); err != nil && ctx.Err() != nil {
-		return err
-	}
-	return nil // a link that closed meanwhile has nothing left to flush
+	u.log.Warn("link.held.dropped", "messages", n, "input", u.heldInput, "unacked", len(u.unacked))
+	clear(u.hold)
+	u.hold = nil
+	u.unacked = nil
+	u.heldInput = 0
+	clear(u.heldSync)
 }
 
 // closeLink closes the current link, if any.

@@ -14,6 +14,10 @@ const DefaultMaxFrame = 64 << 20
 // headerLen is the 4-byte length prefix.
 const headerLen = 4
 
+// readChunk is how much of a frame's body is read (and allocated) at a
+// time: memory follows the bytes actually received, not the announced length.
+const readChunk = 64 << 10
+
 // AppendFrame appends the encoded frame for m to dst.
 func AppendFrame(dst []byte, m Message) ([]byte, error) {
 	if !m.Op.Valid() {
@@ -56,13 +60,23 @@ func (f *FrameReader) Read() (Message, error) {
 	if n < 1 || n > f.max {
 		return Message{}, fmt.Errorf("frame of %d bytes (max %d): %w", n, f.max, ErrFrameTooLarge)
 	}
-	if cap(f.buf) < n {
-		f.buf = make([]byte, n)
+	// Grow the buffer as the bytes arrive rather than trusting the
+	// announced length: a peer (before the handshake, anyone) that
+	// announces a huge frame and sends little costs only what it sent.
+	buf := f.buf[:0]
+	for len(buf) < n {
+		k := min(n-len(buf), readChunk)
+		if cap(buf)-len(buf) < k { // double, so copying stays linear, but never past n
+			nb := make([]byte, len(buf), min(max(2*cap(buf), len(buf)+k), n))
+			copy(nb, buf)
+			buf = nb
+		}
+		if _, err := io.ReadFull(f.r, buf[len(buf):len(buf)+k]); err != nil {
+			return Message{}, fmt.Errorf("frame body: %w", noEOF(err))
+		}
+		buf = buf[:len(buf)+k]
 	}
-	buf := f.buf[:n]
-	if _, err := io.ReadFull(f.r, buf); err != nil {
-		return Message{}, fmt.Errorf("frame body: %w", noEOF(err))
-	}
+	f.buf = buf
 	op := Op(buf[0])
 	if !op.Valid() {
 		return Message{}, fmt.Errorf("frame op %d: %w", buf[0], ErrBadOp)
