@@ -160,7 +160,9 @@ func (a *Aggregator) roll(sec int) {
 	if sec <= a.cur.second {
 		return
 	}
-	a.gaugesLocked(a.cur.second)
+	for q := a.cur.second; q < sec; q++ { // quiet seconds keep the gauges too
+		a.gaugesLocked(q)
+	}
 	if sec > a.cur.second+1 { // a quiet second in between: nothing happened in the last one
 		a.cur.answered, a.cur.failed = 0, 0
 		a.cur.latency.Reset()

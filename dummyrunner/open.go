@@ -10,30 +10,30 @@ import (
 
 // arrivalTimes returns when each session of the open model should
 // arrive, relative to the start: the stages' rate moves linearly from the
-// previous stage's target to its own, and session k arrives when the
-// integral of the rate reaches k. No randomness: the schedule is the same
-// in every run.
+// previous stage's target to its own, and session k (from 0) arrives when
+// the integral of the rate reaches k, so a constant 10/s for 2 s gives
+// arrivals at 0, 100 ms, ..., 1.9 s. Every arrival falls in [0, total
+// duration), never on the deadline. No randomness: the schedule is the
+// same in every run.
 func arrivalTimes(stages []Stage) []time.Duration {
 	var out []time.Duration
 	var offset time.Duration
-	prev, acc := 0.0, 0.0 // rate at the stage start; arrivals owed so far
+	prev, acc := 0.0, 0.0 // rate at the stage start; the integral so far
 	for _, st := range stages {
 		d := st.Duration.Seconds()
 		r0, r1 := prev, st.Target
-		// Arrivals in this stage: A(t) = r0 t + (r1-r0) t² / (2d).
+		// The integral within this stage: A(t) = r0 t + (r1-r0) t² / (2d).
 		total := (r0 + r1) / 2 * d
-		next := math.Floor(acc) + 1
-		for next <= acc+total+1e-9 {
-			need := next - acc // arrivals still owed within this stage
+		for next := math.Ceil(acc - 1e-9); total > 0 && next < acc+total-1e-9; next++ {
+			need := next - acc
 			var t float64
 			if a := (r1 - r0) / (2 * d); math.Abs(a) < 1e-12 {
 				t = need / r0
 			} else {
 				// a t² + r0 t - need = 0
-				t = (-r0 + math.Sqrt(r0*r0+4*a*need)) / (2 * a)
+				t = (-r0 + math.Sqrt(max(r0*r0+4*a*need, 0))) / (2 * a)
 			}
 			out = append(out, offset+time.Duration(t*float64(time.Second)))
-			next++
 		}
 		acc += total
 		prev = r1
@@ -64,7 +64,9 @@ func (r *Runner) arrivals(ctx context.Context, wg *sync.WaitGroup) {
 		case <-t.C:
 		}
 		if active.Load() >= int64(r.sc.MaxSessions) {
-			r.results <- Result{Kind: KindLost, Client: k, At: time.Now(), State: StateConnecting, Reason: ReasonMaxSessions}
+			now := time.Now()
+			r.results <- Result{Kind: KindState, Client: k, At: now, State: StateConnecting}
+			r.results <- Result{Kind: KindLost, Client: k, At: now, State: StateConnecting, Reason: ReasonMaxSessions}
 			continue
 		}
 		active.Add(1)

@@ -207,8 +207,10 @@ func (p *player) sendNext() bool {
 		p.out.tag = fmt.Sprintf("c%d-%d", p.id, p.seq)
 		text += "\r\n" + EchoCommand + " " + p.out.tag
 	}
-	p.r.logSchedule(p.id, p.seq, q, text, now)
-	p.emit(Result{Kind: KindSent, Action: q.action, Command: q.text, At: now, Intended: q.intended})
+	if q.action != "login_screen" { // the echo probe standing for the login screen is not a command
+		p.r.logSchedule(p.id, p.seq, q, text, now)
+		p.emit(Result{Kind: KindSent, Action: q.action, Command: q.text, At: now, Intended: q.intended})
+	}
 	if err := p.conn.send(text); err != nil {
 		p.lose(ReasonWrite)
 		return false
@@ -315,7 +317,7 @@ func (p *player) event(ev connEvent, ok bool) bool {
 		return false
 	}
 	p.absorb(ev)
-	if p.out == nil && p.loginStarted && !p.loggedIn && !p.hasLogin() {
+	if p.out == nil && p.loginStarted && !p.loggedIn && !p.hasLogin() && p.state != StateLoggingOut {
 		p.lose(ReasonLoginFailed)
 		return false
 	}

@@ -122,6 +122,8 @@ func (r *Runner) runClosed(ctx context.Context, p *player, delay time.Duration) 
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
+			// Counted as started and lost, so that started = finished + lost holds.
+			p.emit(Result{Kind: KindState, State: StateConnecting})
 			p.emit(Result{Kind: KindLost, State: StateConnecting, Reason: ReasonAborted})
 			return
 		}

@@ -1,0 +1,269 @@
+package dummyrunner
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefaultScenario(t *testing.T) {
+	t.Parallel()
+	sc := DefaultScenario()
+	tests := []struct {
+		field     string
+		got, want any
+	}{
+		{"Name", sc.Name, "default"},
+		{"Model", sc.Model, ModelClosed},
+		{"Protocol", sc.Protocol, "telnet"},
+		{"Clients", sc.Clients, 50},
+		{"Duration", sc.Duration, 30 * time.Second},
+		{"Seed", sc.Seed, int64(1)},
+		{"len(Profiles)", len(sc.Profiles), 1},
+		{"Profiles[looker]", sc.Profiles["looker"], 1.0},
+		{"Pacing", sc.Pacing, Pacing{Timestep: time.Second, ChanceOfAction: 0.5, ChanceOfLogin: 0.01, LoginConcurrency: 10}},
+		{"Completion", sc.Completion, CompletionPrompt},
+		{"CommandTimeout", sc.CommandTimeout, 30 * time.Second},
+		{"ConnectTimeout", sc.ConnectTimeout, 30 * time.Second},
+		{"LogoutGrace", sc.LogoutGrace, 5 * time.Second},
+		{"Session", sc.Session, SessionSpec{Actions: 10, Think: 2 * time.Second}},
+		{"MaxSessions", sc.MaxSessions, 10_000},
+		{"Health", sc.Health, Health{MaxTimerLateness: 250 * time.Millisecond, MaxCPU: 0.95}},
+		{"Thresholds", strings.Join(sc.Thresholds, "; "), "p99(*) < 1s; errors == 0; lost_clients == 0"},
+		{"len(ParsedThresholds)", len(sc.ParsedThresholds()), 3},
+		{"PlannedDuration", sc.PlannedDuration(), 30 * time.Second},
+		{"Sessions", sc.Sessions(), 50},
+		{"Target", sc.Target, ""},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s = %v, want %v", tt.field, tt.got, tt.want)
+		}
+	}
+	if p := sc.profileFor(0.5); p == nil || p.Name != "looker" {
+		t.Errorf("profileFor(0.5) = %v, want the looker profile", p)
+	}
+	for _, line := range []string{"You become Dummy_1.", "Welcome back, Dummy_1!", "You are now logged in."} {
+		if !sc.loginRe.MatchString(line) {
+			t.Errorf("the default login_success does not match %q", line)
+		}
+	}
+	if sc.loginRe.MatchString("Username and/or password is incorrect.") {
+		t.Error("the default login_success matches a failed login")
+	}
+}
+
+func TestParseScenarioDefaults(t *testing.T) {
+	t.Parallel()
+	sc := mustScenario(t, "clients: 1\nduration: 1s\npacing: {timestep: 200ms, chance_of_action: 0.25}")
+	tests := []struct {
+		field     string
+		got, want any
+	}{
+		{"Name", sc.Name, "unnamed"},
+		{"Model", sc.Model, ModelClosed},
+		{"Profiles", len(sc.Profiles) == 1 && sc.Profiles["looker"] == 1, true},
+		{"ChanceOfLogin", sc.Pacing.ChanceOfLogin, 0.01},
+		{"LoginConcurrency", sc.Pacing.LoginConcurrency, 10},
+		// Think defaults to the closed model's mean time between commands.
+		{"Session.Think", sc.Session.Think, 800 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s = %v, want %v", tt.field, tt.got, tt.want)
+		}
+	}
+}
+
+func TestScenarioReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		yaml string
+		want []string
+	}{
+		{
+			name: "closed",
+			yaml: `
+name: broken
+model: closed
+protocol: websocket
+completion: psychic
+pacing: {chance_of_action: 1.5}
+login_success: "(unclosed"
+thresholds: ["p99(*) <<< 1s"]
+profiles: {looker: -1, speedrunner: 1}
+profile_files: [testdata/nope.yaml]
+`,
+			want: []string{
+				`"broken"`,
+				"clients must be positive",
+				"duration must be positive",
+				`protocol "websocket"`,
+				`completion "psychic"`,
+				"pacing chances must be between 0 and 1",
+				"login_success",
+				"thresholds",
+				`profile "looker": weight must be positive`,
+				"speedrunner",
+				"testdata/nope.yaml",
+			},
+		},
+		{
+			name: "open",
+			yaml: `
+model: open
+stages: [{duration: 1s, target: 5}, {duration: 0s, target: 5}, {duration: 1s, target: -1}]
+session: {profile: speedrunner}
+pacing: {chance_of_login: -0.1}
+`,
+			want: []string{
+				"stage 2: duration must be positive",
+				"stage 3: duration must be positive and target not negative",
+				"session profile",
+				"speedrunner",
+				"pacing chances",
+			},
+		},
+		{
+			name: "open without stages",
+			yaml: "model: open",
+			want: []string{"the open model needs stages"},
+		},
+		{
+			name: "unknown model",
+			yaml: "model: chaotic\nclients: 1\nduration: 1s",
+			want: []string{`model "chaotic"`},
+		},
+		{
+			name: "unknown field",
+			yaml: "clients: 1\nduration: 1s\nclient: 2",
+			want: []string{"client"},
+		},
+		{
+			name: "bad duration",
+			yaml: "clients: 1\nduration: soon",
+			want: []string{"soon"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sc, err := ParseScenario([]byte(tt.yaml), "")
+			if !errors.Is(err, ErrInvalidScenario) {
+				t.Fatalf("ParseScenario = %+v, %v; want an error wrapping ErrInvalidScenario", sc, err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not mention %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadScenarioResolvesProfileFiles(t *testing.T) {
+	t.Parallel()
+	sc, err := LoadScenario(filepath.Join("testdata", "custom_scenario.yaml"))
+	if err != nil {
+		t.Fatalf("LoadScenario: %v", err)
+	}
+	p := sc.profiles["scripted"]
+	if p == nil {
+		t.Fatalf("profile %q not loaded; have %v", "scripted", sc.profiles)
+	}
+	if got, want := len(p.Actions), 3; got != want {
+		t.Errorf("scripted has %d actions, want %d", got, want)
+	}
+	// Profiles are picked by weight, in name order: looker 1/4, scripted 3/4.
+	for _, tt := range []struct {
+		r    float64
+		want string
+	}{{0, "looker"}, {0.25, "looker"}, {0.26, "scripted"}, {0.999, "scripted"}} {
+		if got := sc.profileFor(tt.r).Name; got != tt.want {
+			t.Errorf("profileFor(%v) = %s, want %s", tt.r, got, tt.want)
+		}
+	}
+
+	// The same file parsed from another directory: relative to dir, not to the working directory.
+	b, err := os.ReadFile(filepath.Join("testdata", "custom_scenario.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, err := filepath.Abs("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseScenario(b, abs); err != nil {
+		t.Errorf("ParseScenario with dir %s: %v", abs, err)
+	}
+	if _, err := ParseScenario(b, ""); !errors.Is(err, ErrInvalidScenario) || !strings.Contains(err.Error(), "profiles/scripted.yaml") {
+		t.Errorf("ParseScenario without dir = %v; want the missing profile file reported", err)
+	}
+}
+
+func TestTemplateExpansion(t *testing.T) {
+	t.Parallel()
+	fresh := func() *script {
+		return &script{name: "Dummy_a_1", password: "pw-1", startRoom: "start_a_1", prefix: "a_1"}
+	}
+	built := func() *script {
+		s := fresh()
+		s.objs = []string{"obj_1", "obj_2"}
+		s.exits = []string{"exit_3", "exit_4"}
+		return s
+	}
+	tests := []struct {
+		name string
+		s    *script
+		tmpl string
+		want string
+	}{
+		{"name and password", fresh(), "connect {name} {password}", "connect Dummy_a_1 pw-1"},
+		{"start room", fresh(), "teleport {start_room}", "teleport start_a_1"},
+		{"new tokens differ", fresh(), "dig room_{new} = x_{new}", "dig room_a_1_1 = x_a_1_2"},
+		{"obj without objects", fresh(), "look {obj}", "look me"},
+		{"obj is the last stored", built(), "look {obj}", "look obj_2"},
+		{"exit without exits", fresh(), "look {exit}", "look here"},
+		{"exit is the last stored", built(), "{exit}", "exit_4"},
+		{"timestamp left for send time", fresh(), "dummyrunner_echo_response {timestamp}", "dummyrunner_echo_response {timestamp}"},
+		{"unknown fields kept", fresh(), "say {nope}", "say {nope}"},
+		{"repeated fields", built(), "{name} {name} {obj} {obj}", "Dummy_a_1 Dummy_a_1 obj_2 obj_2"},
+	}
+	for _, tt := range tests {
+		if got := expand(tt.tmpl, tt.s); got != tt.want {
+			t.Errorf("%s: expand(%q) = %q, want %q", tt.name, tt.tmpl, got, tt.want)
+		}
+	}
+
+	// Through a profile: a custom action's commands are templates; the
+	// counter behind {new} is shared with the built-in actions.
+	sc, err := LoadScenario(filepath.Join("testdata", "custom_scenario.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := sc.profiles["scripted"]
+	s := fresh()
+	var got []string
+	for _, a := range p.Actions {
+		got = append(got, commandsFor(a, s)...)
+	}
+	want := []string{
+		"dig/tel testing_room_a_1_1 = exit_a_1_2, exit_a_1_3",
+		"create thing_a_1_4",
+		"desc me = made by Dummy_a_1",
+		"look exit_a_1_3",
+		"say hello from Dummy_a_1 in start_a_1 at {timestamp}",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("commands =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// A custom action may reuse a built-in name: its commands win.
+	if got := commandsFor(WeightedAction{Action: "looks", Commands: []string{"glance {exit}"}}, fresh()); len(got) != 1 || got[0] != "glance here" {
+		t.Errorf("custom looks = %q, want [glance here]", got)
+	}
+}
