@@ -493,11 +493,19 @@ func (u *uplink) deliver(ctx context.Context) error {
 func (u *uplink) discard() {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	n := len(u.hold) + len(u.unacked)
-	if n == 0 {
-		return
+	n := 0
+	for _, list := range [][]held{u.hold, u.unacked} {
+		for _, m := range list {
+			// The shutdown's own PDISCONNALL and SSHUTD matter to no one once
+			// the portal is gone; anything else was lost.
+			if op := m.msg.Op; op != link.OpPortalDisconnectAll && op != link.OpServerShutdown {
+				n++
+			}
+		}
 	}
-	u.log.Warn("link.held.dropped", "messages", n, "input", u.heldInput, "unacked", len(u.unacked))
+	if n > 0 {
+		u.log.Warn("link.held.dropped", "messages", n, "input", u.heldInput, "unacked", len(u.unacked))
+	}
 	clear(u.hold)
 	u.hold = nil
 	u.unacked = nil
