@@ -1,17 +1,31 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 
 	"github.com/portalsim/portalsim/reports"
 )
 
 const reportUsage = `Work with run reports (the JSON files "portalsim run" writes).
 
-  portalsim report show FILE               print the summary of a report
-  portalsim report merge -o OUT A B ...    merge the reports of shards or processes of one run, exactly`
+  portalsim report show [-format text|markdown|benchfmt|json] FILE
+                                           print a report: terminal tables, Markdown for CI
+                                           summaries and pull requests, Go benchmark lines
+                                           for benchstat, or the JSON itself
+  portalsim report html FILE -o OUT.html   one self-contained HTML page with plots
+  portalsim report merge -o OUT A B ...    merge the reports of shards or processes of one run, exactly
+  portalsim report compare [flags] BASE HEAD
+                                           compare two runs with statistics a CI job can gate on
+
+Exit codes of compare: 0 no significant change, 3 improvement only,
+4 regression, 5 not enough data, 6 invalid input (an invalid run, or runs
+of different scenarios); 1 and 2 are errors and bad usage.`
 
 func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -26,12 +40,17 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return reportShow(args[1:], stdout, stderr)
 	case "merge":
 		return reportMerge(args[1:], stdout, stderr)
+	case "html":
+		return reportHTML(args[1:], stdout, stderr)
+	case "compare":
+		return reportCompare(args[1:], stdout, stderr)
 	}
 	return usagef("report: unknown subcommand %q", args[0])
 }
 
 func reportShow(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("report show", "Print the summary of a report.\n\nUsage: portalsim report show FILE", stderr)
+	fs := newFlagSet("report show", "Print a report.\n\nUsage: portalsim report show [-format text|markdown|benchfmt|json] FILE", stderr)
+	format := fs.String("format", "text", "text (terminal tables), markdown (CI summaries, PR comments), benchfmt (for benchstat) or json")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -43,8 +62,41 @@ func reportShow(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return exitErr{ExitInvalidConfig, err}
 	}
-	fmt.Fprintf(stdout, "scenario %q (%s model, seed %d) against %s, started %s\n", r.Meta.Scenario, r.Meta.Model, r.Meta.Seed, r.Meta.Target, r.Meta.Start.Format("2006-01-02 15:04:05 MST"))
-	writeSummary(stdout, r)
+	switch *format {
+	case "text":
+		return r.WriteText(stdout)
+	case "markdown", "md":
+		return r.WriteMarkdown(stdout)
+	case "benchfmt", "bench":
+		return r.WriteBenchfmt(stdout)
+	case "json":
+		return r.Write(stdout)
+	}
+	return usagef("report show: -format %q: want text, markdown, benchfmt or json", *format)
+}
+
+func reportHTML(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("report html", "Write a report as one self-contained HTML page with plots (no network needed to view it).\n\nUsage: portalsim report html FILE -o OUT.html", stderr)
+	out := fs.String("o", "report.html", "the HTML file to write")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("report html: one report file, got %d", len(pos))
+	}
+	r, err := reports.ReadFile(pos[0])
+	if err != nil {
+		return exitErr{ExitInvalidConfig, err}
+	}
+	var b bytes.Buffer
+	if err := r.WriteHTML(&b); err != nil {
+		return err
+	}
+	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", *out)
 	return nil
 }
 
@@ -75,4 +127,93 @@ func reportMerge(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "merged %d reports into %s\n", len(rs), *out)
 	return nil
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ", ") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+const compareUsage = `Compare two runs of the same scenario: per metric (p50, p90, p99 of all
+commands and per action, throughput, error rate) the change of the median
+over the runs' time windows, its bootstrap confidence interval, and a
+Mann-Whitney U test, Holm-corrected over all metrics. A change fails the
+comparison only if it is significant AND at least the minimum effect (or
+beyond its threshold). Thresholds: "p99 +10%" (may rise 10%), "p99(looks)
++20%", "throughput -5%" (may fall 5%), "errors > 0", "error_rate > 1%".
+
+Usage: portalsim report compare [flags] BASE.json HEAD.json
+       portalsim report compare [flags] BASE1.json,BASE2.json HEAD1.json,HEAD2.json
+
+Several runs per side (comma-separated, best interleaved: base, head, base,
+head) are pooled: each is trimmed of its warm-up and cool-down and their
+time windows compared together.
+
+Exit codes: 0 no significant change, 3 improvement only, 4 regression,
+5 not enough data, 6 invalid input.`
+
+func reportCompare(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("report compare", compareUsage, stderr)
+	var ths stringList
+	fs.Var(&ths, "threshold", "a comparison threshold, e.g. \"p99 +10%\" (repeatable)")
+	alpha := fs.Float64("alpha", reports.DefaultCompareAlpha, "significance level")
+	minEffect := fs.Float64("min-effect", reports.DefaultMinEffect, "smallest relative change that counts (0.1 = 10%)")
+	format := fs.String("format", "text", "text, markdown or json")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usagef("report compare: want BASE and HEAD, got %d files", len(pos))
+	}
+	base, err := readPooled(pos[0])
+	if err != nil {
+		return exitErr{reports.VerdictInvalid.ExitCode(), err}
+	}
+	head, err := readPooled(pos[1])
+	if err != nil {
+		return exitErr{reports.VerdictInvalid.ExitCode(), err}
+	}
+	parsed, err := reports.ParseCompareThresholds(ths)
+	if err != nil {
+		return usageError{err}
+	}
+	c, err := reports.Compare(base, head, reports.CompareOptions{Alpha: *alpha, MinEffect: *minEffect, Thresholds: parsed, Trim: -1})
+	if err != nil {
+		return err
+	}
+	switch *format {
+	case "text":
+		err = c.WriteText(stdout)
+	case "markdown", "md":
+		err = c.WriteMarkdown(stdout)
+	case "json":
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(c)
+	default:
+		return usagef("report compare: -format %q: want text, markdown or json", *format)
+	}
+	if err != nil {
+		return err
+	}
+	if code := c.Verdict.ExitCode(); code != 0 {
+		return exitErr{code, fmt.Errorf("comparison: %s", c.Verdict)}
+	}
+	return nil
+}
+
+// readPooled reads a comma-separated list of reports and pools them, each
+// trimmed of its warm-up and cool-down.
+func readPooled(list string) (*reports.Report, error) {
+	var rs []*reports.Report
+	for _, p := range strings.Split(list, ",") {
+		r, err := reports.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		rs = append(rs, r)
+	}
+	return reports.Pool(rs, -1)
 }

@@ -137,7 +137,10 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	rep.Meta.Shard = f.shard
 	rep.Check(sc.ParsedThresholds())
-	writeSummary(stdout, rep)
+	fmt.Fprintln(stdout)
+	if err := rep.WriteText(stdout); err != nil {
+		return err
+	}
 	if f.out != "" {
 		if err := rep.WriteFile(f.out); err != nil {
 			return fmt.Errorf("write report: %w", err)

@@ -1,0 +1,122 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"text/tabwriter"
+	"time"
+)
+
+// WriteText writes the comparison as a terminal table, one row per
+// metric, with the verdict and its reasons below.
+func (c *Comparison) WriteText(w io.Writer) error {
+	ew := &errWriter{w: w}
+	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "metric\tbase\thead\tchange\tci\tp\tn\t\t")
+	for _, r := range c.Rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\t\n", r.Metric, diffValue(r, r.Base), diffValue(r, r.Head),
+			diffChange(r, r.Change), diffCI(r), diffP(r), r.NBase, r.NHead, diffMark(r))
+	}
+	tw.Flush()
+	for _, a := range c.Absolute {
+		mark := "ok"
+		if !a.Pass {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(ew, "%s %s (head: %s)\n", mark, a.Expr, a.Actual)
+	}
+	fmt.Fprintf(ew, "\nverdict: %s (alpha %.2g, min effect %.0f%%, %ds windows, %ds trimmed at each end)\n",
+		c.Verdict, c.Alpha, 100*c.MinEffect, c.Window, c.Trim)
+	for _, r := range c.Reasons {
+		fmt.Fprintf(ew, "  %s\n", r)
+	}
+	return ew.err
+}
+
+// WriteMarkdown writes the comparison as a Markdown table.
+func (c *Comparison) WriteMarkdown(w io.Writer) error {
+	ew := &errWriter{w: w}
+	fmt.Fprintf(ew, "### Load comparison: **%s**\n\n", c.Verdict)
+	fmt.Fprint(ew, "| metric | base | head | change | CI | p (Holm) | |\n|---|--:|--:|--:|--:|--:|---|\n")
+	for _, r := range c.Rows {
+		fmt.Fprintf(ew, "| %s | %s | %s | %s | %s | %s | %s |\n", mdEscape(r.Metric), diffValue(r, r.Base), diffValue(r, r.Head),
+			diffChange(r, r.Change), diffCI(r), diffP(r), diffMark(r))
+	}
+	for _, a := range c.Absolute {
+		mark := "pass"
+		if !a.Pass {
+			mark = "**FAIL**"
+		}
+		fmt.Fprintf(ew, "\n`%s`: head %s, %s\n", mdEscape(a.Expr), mdEscape(a.Actual), mark)
+	}
+	if len(c.Reasons) > 0 {
+		fmt.Fprintln(ew)
+		for _, r := range c.Reasons {
+			fmt.Fprintf(ew, "- %s\n", mdEscape(r))
+		}
+	}
+	fmt.Fprintf(ew, "\n<sub>Mann–Whitney U over %ds windows, Holm-corrected, alpha %.2g; a change counts when significant and at least %.0f%% (or beyond its threshold).</sub>\n",
+		c.Window, c.Alpha, 100*c.MinEffect)
+	return ew.err
+}
+
+func diffValue(r MetricDiff, v float64) string {
+	switch r.Unit {
+	case "ns":
+		return FormatDuration(time.Duration(v))
+	case "/s":
+		return fmt.Sprintf("%.1f/s", v)
+	case "ratio":
+		return fmt.Sprintf("%.2f%%", 100*v)
+	}
+	return fmt.Sprintf("%g", v)
+}
+
+func diffChange(r MetricDiff, v float64) string {
+	if r.Insufficient {
+		return "-"
+	}
+	if r.Unit == "ratio" {
+		return fmt.Sprintf("%+.2fpp", 100*v)
+	}
+	return fmt.Sprintf("%+.1f%%", 100*v)
+}
+
+func diffCI(r MetricDiff) string {
+	if r.Insufficient || (r.CILow == 0 && r.CIHigh == 0) {
+		return "-"
+	}
+	if r.Unit == "ratio" {
+		return fmt.Sprintf("[%+.2fpp, %+.2fpp]", 100*r.CILow, 100*r.CIHigh)
+	}
+	return fmt.Sprintf("[%+.1f%%, %+.1f%%]", 100*r.CILow, 100*r.CIHigh)
+}
+
+func diffP(r MetricDiff) string {
+	if r.Insufficient {
+		return "-"
+	}
+	if r.PAdjusted < 0.001 {
+		return "<0.001"
+	}
+	return fmt.Sprintf("%.3f", math.Min(r.PAdjusted, 1))
+}
+
+// diffMark says what the row means: ~ no significant change, better,
+// worse (significant but within threshold or effect), FAIL.
+func diffMark(r MetricDiff) string {
+	switch {
+	case r.Insufficient:
+		return "not enough data"
+	case r.Failed:
+		return "REGRESSION"
+	case r.Significant && r.Worse && r.Informational:
+		return "worse (informational)"
+	case r.Significant && r.Worse:
+		return "worse"
+	case r.Significant:
+		return "better"
+	}
+	return "~"
+}
