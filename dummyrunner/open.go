@@ -129,6 +129,11 @@ func (r *Runner) runOpen(ctx context.Context, p *player, arrival time.Time) {
 		case <-p.timeout.C:
 			p.lose(ReasonTimeout)
 			return
+		case cmd := <-p.eventCh():
+			p.queueFront(queued{text: cmd, action: "event"})
+			if !p.sendNext() {
+				return
+			}
 		case <-due:
 			if !p.sendNext() {
 				return

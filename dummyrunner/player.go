@@ -392,3 +392,12 @@ func (p *player) done() {
 	p.emit(Result{Kind: KindDone, State: p.state})
 	p.conn.close()
 }
+
+// eventCh is the runner's event channel while the player is logged in and
+// idle (no command in flight), and nil (never ready) otherwise.
+func (p *player) eventCh() chan string {
+	if p.loggedIn && p.out == nil && p.state == StateLoggedIn {
+		return p.r.events
+	}
+	return nil
+}

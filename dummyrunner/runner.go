@@ -41,6 +41,7 @@ type Runner struct {
 	dialSem  *semaphore.Weighted
 
 	loggingIn atomic.Int64
+	events    chan string // scenario events, taken by the first free logged-in player
 
 	schedMu sync.Mutex
 }
@@ -70,6 +71,7 @@ func NewRunner(sc *Scenario, opts Options) (*Runner, error) {
 		prefix:   fmt.Sprintf("%06x", sum&0xffffff),
 		password: string(pw),
 		dialSem:  semaphore.NewWeighted(maxDialsInFlight),
+		events:   make(chan string),
 	}, nil
 }
 
@@ -96,6 +98,9 @@ func (r *Runner) Run(ctx context.Context, results chan<- Result) error {
 	var wg sync.WaitGroup
 	probeDone := make(chan struct{})
 	go func() { defer close(probeDone); r.probe(stop) }()
+	if r.opts.First == 0 { // with several processes or shards, the first one sends the events
+		go r.scheduleEvents(stop)
+	}
 	switch r.sc.Model {
 	case ModelOpen:
 		r.arrivals(stop, &wg)
@@ -150,6 +155,11 @@ func (r *Runner) runClosed(ctx context.Context, p *player, delay time.Duration) 
 		case <-p.timeout.C:
 			p.lose(ReasonTimeout)
 			return
+		case cmd := <-p.eventCh():
+			p.queueFront(queued{text: cmd, action: "event"})
+			if !p.sendNext() {
+				return
+			}
 		case <-tick.C:
 			if !r.closedStep(p) {
 				return
@@ -226,6 +236,26 @@ func (r *Runner) probe(ctx context.Context) {
 				next = time.Now().Add(every)
 				t.Reset(every)
 			}
+		}
+	}
+}
+
+// scheduleEvents hands each scenario event, at its time, to the first
+// free logged-in player.
+func (r *Runner) scheduleEvents(ctx context.Context) {
+	start := time.Now()
+	for _, ev := range r.sc.Events {
+		t := time.NewTimer(time.Until(start.Add(ev.At)))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		select {
+		case r.events <- ev.Command:
+		case <-ctx.Done():
+			return
 		}
 	}
 }

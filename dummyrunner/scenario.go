@@ -78,6 +78,9 @@ type Scenario struct {
 	LogoutGrace time.Duration `yaml:"logout_grace,omitempty"`
 	// Thresholds must all hold for the run to pass (see reports.ParseThreshold).
 	Thresholds []string `yaml:"thresholds,omitempty"`
+	// Events are commands one logged-in player sends at a set time, to
+	// make things happen under load: "reload" restarts the game server.
+	Events []Event `yaml:"events,omitempty"`
 	// Health sets when the generator declares its own run invalid.
 	Health Health `yaml:"health,omitempty"`
 
@@ -87,6 +90,14 @@ type Scenario struct {
 	profileList []string
 	thresholds  []reports.Threshold
 	loginRe     *regexp.Regexp
+}
+
+// Event is a command sent once, At this long after the start, by
+// whichever logged-in player is free first. It is measured like any
+// command, as the action "event".
+type Event struct {
+	At      time.Duration `yaml:"at"`
+	Command string        `yaml:"command"`
 }
 
 // Stage is one leg of the open model's arrival rate: it moves linearly
@@ -239,6 +250,11 @@ func (s *Scenario) Compile() error {
 		}
 	default:
 		bad("model %q: want %q or %q", s.Model, ModelClosed, ModelOpen)
+	}
+	for i, ev := range s.Events {
+		if ev.At < 0 || ev.Command == "" || (s.PlannedDuration() > 0 && ev.At >= s.PlannedDuration()) {
+			bad("event %d: needs a command and a time within the run", i+1)
+		}
 	}
 	if s.Protocol != "telnet" {
 		bad("protocol %q: only telnet is supported so far", s.Protocol)

@@ -33,19 +33,8 @@ func runChild(ctx context.Context, sc *dummyrunner.Scenario, f runFlags, stdout 
 		return usagef("-child needs -target")
 	}
 	opts := dummyrunner.Options{Target: f.target, First: f.first, Count: f.count}
-	runner, err := dummyrunner.NewRunner(sc, opts)
-	if err != nil {
-		return err
-	}
-	meta := newMeta(sc, runner.Target(), f)
+	meta := newMeta(sc, "", f)
 	meta.Procs = 1
-	meta.Clients = f.count
-	start := time.Now()
-	agg := dummyrunner.NewAggregator(meta, start)
-	var mon dummyrunner.Monitor
-	monCtx, stopMon := context.WithCancel(context.Background())
-	monDone := make(chan struct{})
-	go func() { defer close(monDone); mon.Run(monCtx) }()
 	var mu sync.Mutex
 	enc := json.NewEncoder(stdout)
 	emit := func(l childLine) {
@@ -53,36 +42,23 @@ func runChild(ctx context.Context, sc *dummyrunner.Scenario, f runFlags, stdout 
 		defer mu.Unlock()
 		_ = enc.Encode(l)
 	}
-	results := make(chan dummyrunner.Result, 1<<16)
-	runDone := make(chan error, 1)
-	go func() { runDone <- runner.Run(ctx, results) }()
-	tickCtx, stopTick := context.WithCancel(context.Background())
-	tickDone := make(chan struct{})
-	go func() {
-		defer close(tickDone)
+	progress := func(ctx context.Context, snap func(time.Time) dummyrunner.Progress) {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		for {
 			select {
-			case <-tickCtx.Done():
+			case <-ctx.Done():
 				return
 			case now := <-t.C:
-				p := agg.Snapshot(now)
+				p := snap(now)
 				emit(childLine{Progress: &p})
 			}
 		}
-	}()
-	for r := range results {
-		agg.Add(r)
 	}
-	err = <-runDone
-	stopTick()
-	<-tickDone
-	stopMon()
-	<-monDone
-	rep := agg.Close(time.Now())
-	mon.Judge(rep, sc.Health, false)
-	emit(childLine{Report: rep})
+	rep, err := dummyrunner.Execute(ctx, sc, opts, meta, false, progress)
+	if rep != nil {
+		emit(childLine{Report: rep})
+	}
 	return err
 }
 

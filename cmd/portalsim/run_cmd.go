@@ -221,46 +221,16 @@ func runLocal(ctx context.Context, sc *dummyrunner.Scenario, f runFlags, opts du
 		defer file.Close()
 		opts.Schedule = file
 	}
-	runner, err := dummyrunner.NewRunner(sc, opts)
-	if err != nil {
+	var progress func(context.Context, func(time.Time) dummyrunner.Progress)
+	if !f.quiet {
+		progress = func(ctx context.Context, snap func(time.Time) dummyrunner.Progress) {
+			dummyrunner.ShowProgress(ctx, stdout, isTerminal(stdout), snap)
+		}
+	}
+	rep, err := dummyrunner.Execute(ctx, sc, opts, newMeta(sc, "", f), embedded, progress)
+	if rep == nil && err != nil {
 		return nil, exitErr{ExitInvalidConfig, err}
 	}
-	meta := newMeta(sc, runner.Target(), f)
-	_, meta.Clients = runner.Players()
-	if sc.Model == dummyrunner.ModelOpen {
-		meta.Clients = sc.Sessions()
-		if opts.Count > 0 {
-			meta.Clients = opts.Count
-		}
-	}
-	start := time.Now()
-	agg := dummyrunner.NewAggregator(meta, start)
-	var mon dummyrunner.Monitor
-	monCtx, stopMon := context.WithCancel(context.Background())
-	monDone := make(chan struct{})
-	go func() { defer close(monDone); mon.Run(monCtx) }()
-
-	results := make(chan dummyrunner.Result, 1<<16)
-	runDone := make(chan error, 1)
-	go func() { runDone <- runner.Run(ctx, results) }()
-	progCtx, stopProg := context.WithCancel(context.Background())
-	progDone := make(chan struct{})
-	go func() {
-		defer close(progDone)
-		if !f.quiet {
-			dummyrunner.ShowProgress(progCtx, stdout, isTerminal(stdout), agg.Snapshot)
-		}
-	}()
-	for r := range results {
-		agg.Add(r)
-	}
-	err = <-runDone
-	stopProg()
-	<-progDone
-	stopMon()
-	<-monDone
-	rep := agg.Close(time.Now())
-	mon.Judge(rep, sc.Health, embedded)
 	return rep, err
 }
 

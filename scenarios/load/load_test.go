@@ -1,0 +1,55 @@
+package load_test
+
+import (
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/portalsim/portalsim/dummyrunner"
+	"github.com/portalsim/portalsim/scenarios/loadspec"
+)
+
+var _ = Describe("Load scenarios", Label("load"), func() {
+	It("answers every command of the smoke scenario quickly", func(ctx SpecContext) {
+		rep := loadspec.MustRun(ctx, "../smoke.yaml")
+		Expect(rep).To(loadspec.BeValid())
+		Expect(rep).To(loadspec.HaveNoLostCommands())
+		Expect(rep).To(loadspec.HaveNoLostClients())
+		Expect(rep).To(loadspec.HaveP99Below("looks", 250*time.Millisecond))
+		Expect(rep).To(loadspec.PassThresholds())
+	}, SpecTimeout(time.Minute))
+
+	It("keeps every player and every command through a game-server reload under load", func(ctx SpecContext) {
+		rep := loadspec.MustRun(ctx, "../reload-under-load.yaml")
+		Expect(rep.Actions["event"].Answered).To(BeEquivalentTo(1), "the reload was sent and answered")
+		Expect(rep).To(loadspec.HaveNoLostCommands())
+		Expect(rep).To(loadspec.HaveNoLostClients())
+		Expect(rep.Clients.Finished).To(BeEquivalentTo(100))
+	}, SpecTimeout(2*time.Minute))
+
+	It("measures latency from the intended send time in the open model", Label("slow"), func(ctx SpecContext) {
+		rep := loadspec.MustRun(ctx, "../open-ramp.yaml", loadspec.WithScenario(func(sc *dummyrunner.Scenario) {
+			sc.Stages = []dummyrunner.Stage{{Duration: 4 * time.Second, Target: 10}, {Duration: 4 * time.Second, Target: 10}}
+			sc.Session.Actions = 5
+		}))
+		Expect(rep).To(loadspec.HaveNoLostCommands())
+		total := rep.Totals()
+		// Every scripted command has an intended send time; the logout at the end does not.
+		Expect(total.Corrected.Count()).To(Equal(total.Answered - rep.Actions["logout"].Answered))
+		Expect(rep).To(loadspec.HaveQuantileBelow("*", 0.5, 100*time.Millisecond))
+	}, SpecTimeout(time.Minute))
+
+	It("is written in a few lines for an inline scenario", func(ctx SpecContext) {
+		rep := loadspec.MustRun(ctx, `
+name: inline
+model: closed
+clients: 5
+duration: 3s
+profiles: {idler: 1}
+pacing: {timestep: 100ms, chance_of_action: 1, chance_of_login: 1, login_concurrency: 100}
+`)
+		Expect(rep).To(loadspec.HaveNoLostCommands())
+		Expect(rep).NotTo(loadspec.HaveP99Below("*", time.Nanosecond))
+	}, SpecTimeout(time.Minute))
+})

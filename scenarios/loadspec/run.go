@@ -1,0 +1,90 @@
+package loadspec
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/portalsim/portalsim/dummyrunner"
+	"github.com/portalsim/portalsim/internal/testutil"
+	"github.com/portalsim/portalsim/portal"
+	"github.com/portalsim/portalsim/reports"
+	"github.com/portalsim/portalsim/sim"
+)
+
+// Option changes a run.
+type Option func(*config)
+
+type config struct {
+	target   string
+	override func(*dummyrunner.Scenario)
+}
+
+// WithTarget runs against a portal at addr instead of an embedded one.
+func WithTarget(addr string) Option { return func(c *config) { c.target = addr } }
+
+// WithScenario changes the loaded scenario before it runs (fewer
+// clients, a shorter duration, ...).
+func WithScenario(f func(*dummyrunner.Scenario)) Option { return func(c *config) { c.override = f } }
+
+// Run runs a scenario, given as a file path or as inline YAML (anything
+// containing a newline), against an embedded portal and game server set
+// up like Evennia's dummyrunner settings (no connect throttle, no command
+// rate limit), or against WithTarget. It returns the report with the
+// scenario's thresholds checked.
+func Run(ctx context.Context, scenario string, opts ...Option) (*reports.Report, error) {
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	var sc *dummyrunner.Scenario
+	var err error
+	if strings.Contains(scenario, "\n") {
+		sc, err = dummyrunner.ParseScenario([]byte(scenario), "")
+	} else {
+		sc, err = dummyrunner.LoadScenario(scenario)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cfg.override != nil {
+		cfg.override(sc)
+		if err := sc.Compile(); err != nil {
+			return nil, err
+		}
+	}
+	target := cfg.target
+	embedded := target == ""
+	if embedded {
+		st, err := testutil.StartStack(testutil.StackConfig{
+			Portal: portal.Config{MaxConnectionRate: -1, MaxCommandRate: -1, Keepalive: -1},
+			Sim:    sim.Config{LoginScreenDelay: sim.DefaultLoginScreenDelay},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("start embedded portal: %w", err)
+		}
+		defer st.Close()
+		target = st.TelnetAddr()
+	}
+	meta := reports.Meta{Scenario: sc.Name, Description: sc.Description, Seed: sc.Seed, Version: "loadspec",
+		Protocol: sc.Protocol, Model: sc.Model, Machine: reports.CurrentMachine(), Procs: 1}
+	return dummyrunner.Execute(ctx, sc, dummyrunner.Options{Target: target}, meta, embedded, nil)
+}
+
+// MustRun is Run for specs: it fails the spec on an error.
+func MustRun(ctx context.Context, scenario string, opts ...Option) *reports.Report {
+	rep, err := Run(ctx, scenario, opts...)
+	if err != nil {
+		panic(fmt.Sprintf("loadspec: run %s: %v", firstLine(scenario), err))
+	}
+	return rep
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// durationString prints a limit in a failure message.
+func durationString(d time.Duration) string { return reports.FormatDuration(d) }
