@@ -14,13 +14,28 @@ import (
 // Ginkgo JSON report; .ci/run sets it to count specs.
 const ReportDirEnv = "PORTALSIM_GINKGO_REPORT_DIR"
 
+// LabelFilterEnv, when set, is the label filter of every suite run with
+// [RunSuite] (unless one is given on the command line): .ci/run uses it to
+// run the slow specs apart, since "go test ./..." cannot pass Ginkgo flags
+// to some packages only.
+const LabelFilterEnv = "PORTALSIM_GINKGO_LABEL_FILTER"
+
 // RunSuite registers Gomega's fail handler and runs the Ginkgo suite,
 // writing a JSON report to $PORTALSIM_GINKGO_REPORT_DIR when it is set.
 func RunSuite(t *testing.T, name string) {
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	suiteCfg, reporterCfg := ginkgo.GinkgoConfiguration()
+	slug := strings.ToLower(strings.ReplaceAll(name, " ", "-"))
+	if f := os.Getenv(LabelFilterEnv); f != "" && suiteCfg.LabelFilter == "" {
+		suiteCfg.LabelFilter = f
+		slug += "-" + strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+				return r
+			}
+			return '_'
+		}, f)
+	}
 	if dir := os.Getenv(ReportDirEnv); dir != "" && reporterCfg.JSONReport == "" {
-		slug := strings.ToLower(strings.ReplaceAll(name, " ", "-"))
 		reporterCfg.JSONReport = filepath.Join(dir, slug+".json")
 	}
 	ginkgo.RunSpecs(t, name, suiteCfg, reporterCfg)
