@@ -1,0 +1,217 @@
+package sessid_test
+
+import (
+	"fmt"
+	"net"
+	"regexp"
+	"slices"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/portalsim/portalsim/internal/link"
+	"github.com/portalsim/portalsim/internal/testutil"
+	"github.com/portalsim/portalsim/portal"
+)
+
+var _ = Describe("Sessids under concurrent connects", Label("sessid"), func() {
+	var (
+		p    *portal.Portal
+		fake *testutil.FakeServer
+	)
+
+	BeforeEach(func(ctx SpecContext) {
+		p = startPortal(portal.Config{MaxConnectionRate: -1})
+		var err error
+		fake, err = testutil.DialFakeServer(ctx, p.LinkAddr().String(), testutil.FakeServerConfig{AutoAck: true})
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(fake.Close)
+		Eventually(ctx, p.ServerConnected).WithTimeout(wait).Should(BeTrue())
+	}, NodeTimeout(wait))
+
+	It("gives each of 5,000 concurrent connections its own sessid", func(ctx SpecContext) {
+		const (
+			n        = 5000
+			inFlight = 256  // connects at once
+			held     = 2000 // connections kept open at once; with the portal's side, well under 9,000 sockets
+		)
+		addr := p.TelnetAddr().String()
+		var (
+			mu   sync.Mutex
+			open []net.Conn // oldest first
+		)
+		DeferCleanup(func() {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, c := range open {
+				c.Close()
+			}
+		})
+		var g errgroup.Group
+		g.SetLimit(inFlight)
+		for range n {
+			g.Go(func() error {
+				defer GinkgoRecover()
+				nc, err := net.DialTimeout("tcp", addr, wait)
+				if err != nil {
+					return err
+				}
+				// The portal's telnet offer: it has accepted the connection.
+				_ = nc.SetReadDeadline(time.Now().Add(wait))
+				var b [64]byte
+				if _, err := nc.Read(b[:]); err != nil {
+					nc.Close()
+					return fmt.Errorf("reading the telnet offer: %w", err)
+				}
+				mu.Lock()
+				open = append(open, nc)
+				var drop net.Conn
+				if len(open) > held {
+					drop, open = open[0], open[1:]
+				}
+				mu.Unlock()
+				if drop != nil {
+					drop.Close()
+				}
+				return nil
+			})
+		}
+		Expect(g.Wait()).To(Succeed())
+
+		pconns := func() []uint64 { return fake.Sessids(link.OpPortalConnect) }
+		Eventually(ctx, pconns).WithTimeout(time.Minute).WithPolling(20 * time.Millisecond).Should(HaveLen(n))
+		duplicates := func() []uint64 {
+			seen := make(map[uint64]bool, n)
+			var dup []uint64
+			for _, id := range pconns() {
+				if seen[id] {
+					dup = append(dup, id)
+				}
+				seen[id] = true
+			}
+			return dup
+		}
+		Consistently(ctx, duplicates).WithTimeout(500 * time.Millisecond).Should(BeEmpty())
+		Expect(pconns()).To(HaveLen(n))
+		Expect(p.Handler().Stats().Connected).To(Equal(uint64(n)))
+		Expect(sessidSet(p)).To(HaveLen(held), "the connections still open")
+	}, SpecTimeout(3*time.Minute))
+})
+
+var _ = Describe("Sessids across game-server restarts", Label("sessid"), func() {
+	var st *testutil.Stack
+
+	BeforeEach(func() {
+		var err error
+		st, err = testutil.StartStack(testutil.StackConfig{Portal: portal.Config{MaxConnectionRate: -1, Keepalive: -1}})
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(st.Close)
+	})
+
+	It("hands out larger sessids after a kill, a restart and an in-game reload, never a reused one", func(ctx SpecContext) {
+		var (
+			clients []*testutil.TelnetClient
+			highest uint64
+			every   = map[uint64]string{}
+		)
+		// batch connects n clients at once and checks their sessids are new and larger than any before.
+		batch := func(phase string, n int) []*testutil.TelnetClient {
+			before, connected := sessidSet(st.Portal), st.Portal.Handler().Stats().Connected
+			cs := make([]*testutil.TelnetClient, n)
+			var g errgroup.Group
+			for i := range n {
+				g.Go(func() error {
+					defer GinkgoRecover()
+					var err error
+					cs[i], err = testutil.DialTelnet(st.TelnetAddr())
+					return err
+				})
+			}
+			err := g.Wait()
+			DeferCleanup(func() {
+				for _, c := range cs {
+					if c != nil {
+						c.Close()
+					}
+				}
+			})
+			Expect(err).NotTo(HaveOccurred(), "phase %q", phase)
+			// Every connection has its session once the portal counted them all
+			// (with the throttle off, a session is registered as it is counted).
+			var fresh []uint64
+			Eventually(ctx, func() uint64 { return st.Portal.Handler().Stats().Connected }).WithTimeout(wait).
+				Should(BeNumerically(">=", connected+uint64(n)), "phase %q", phase)
+			Eventually(ctx, func() []uint64 {
+				fresh = fresh[:0]
+				for id := range sessidSet(st.Portal) {
+					if !before[id] {
+						fresh = append(fresh, id)
+					}
+				}
+				return fresh
+			}).WithTimeout(2*time.Second).Should(HaveLen(n), func() string {
+				return fmt.Sprintf("%d connections, %d new sessids: one replaced another; phase %q", n, len(fresh), phase)
+			})
+			slices.Sort(fresh)
+			for _, id := range fresh {
+				Expect(every).NotTo(HaveKey(id), "phase %q reused sessid %d, first given %s", phase, id, every[id])
+				Expect(id).To(BeNumerically(">", highest), "phase %q: sessid %d after %d", phase, id, highest)
+				every[id] = phase
+			}
+			highest = fresh[len(fresh)-1]
+			clients = append(clients, cs...)
+			return cs
+		}
+
+		first := batch("first server", 3)
+		for _, c := range first {
+			_, err := c.Expect(loginScreen, wait)
+			Expect(err).NotTo(HaveOccurred())
+		}
+		admin := first[0]
+		login(admin, "admin")
+
+		By("killing the game server and connecting while none is linked")
+		Expect(st.KillServer()).To(Succeed())
+		down := batch("no server", 3)
+		Expect(st.StartServer()).To(Succeed())
+		for _, c := range down {
+			_, err := c.Expect(loginScreen, wait)
+			Expect(err).NotTo(HaveOccurred())
+		}
+		batch("restarted server", 3)
+
+		By("reloading from inside the game")
+		out, err := admin.Command("reload", wait)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(out).To(ContainSubstring("Server restart initiated"))
+		_, err = admin.Expect(regexp.MustCompile(`Server restarted`), wait)
+		Expect(err).NotTo(HaveOccurred())
+		batch("reloaded server", 3)
+
+		By("killing and restarting once more")
+		Expect(st.KillServer()).To(Succeed())
+		Expect(st.StartServer()).To(Succeed())
+		batch("second restart", 3)
+
+		Eventually(ctx, func() error { return tablesAgree(ctx, st.Portal, st.Server()) }).WithTimeout(wait).Should(Succeed())
+		Expect(sessidSet(st.Portal)).To(HaveLen(len(clients)))
+		for i, c := range clients {
+			Expect(c.Closed()).To(BeFalse(), "client %d", i)
+		}
+		out, err = admin.Command("examine me", wait)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(out).To(ContainSubstring("admin"), "the admin is still the admin")
+	}, SpecTimeout(2*time.Minute))
+
+	// Websocket sessions inherit the sessid of an earlier tab with the
+	// same browser session key (csessid); Evennia takes the last match,
+	// sends PDISCONN for it at once and PCONN for the same id only at
+	// release. The portal has no websocket listener yet.
+	It("gives a websocket reconnect its old tab's sessid without a duplicate server session (5.12)", Label("websocket"), func() {
+		Skip("websocket comes with the protocols issue (5.12)")
+	})
+})
