@@ -192,10 +192,16 @@ func argString(args []any) string {
 func (c *telnetConn) writeLoop() {
 	defer close(c.wrDone)
 	err := c.out.run(c.stop)
-	c.nc.Close()
-	if err != nil {
+	// Record why before closing the socket, or the reader would call the
+	// closed socket a read error.
+	switch {
+	case err == nil:
+	case errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNRESET):
+		c.sess.Close(ReasonClientQuit, "") // the client hung up while output was in flight
+	default:
 		c.sess.Close(ReasonWriteError, "")
 	}
+	c.nc.Close()
 }
 
 func (c *telnetConn) readLoop() {
