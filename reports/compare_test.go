@@ -199,7 +199,7 @@ func TestCompareVerdicts(t *testing.T) {
 		{
 			name: "30% slower", head: func(s *synthRun) { s.slow = 1.3 },
 			want:       VerdictRegression,
-			wantFailed: []string{"p50(*)", "p90(*)", "p99(*)", "p50(looks)", "p50(measure_lag)"}, // per-action p99: informational
+			wantFailed: []string{"p50(*)", "p90(*)", "p99(*)"}, // per-action rows: informational
 			wantReason: "p99(*) is worse: +",
 		},
 		{
