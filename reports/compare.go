@@ -812,6 +812,8 @@ func rowReason(r MetricDiff, cfg compareConfig) string {
 		return fmt.Sprintf("%s is worse: %s, beyond the threshold %q", r.Metric, change, r.Threshold)
 	case r.Failed:
 		return fmt.Sprintf("%s is worse: %s", r.Metric, change)
+	case r.Worse && r.Informational:
+		return fmt.Sprintf("%s is worse: %s (informational: no threshold names it)", r.Metric, change)
 	case r.Worse:
 		return fmt.Sprintf("%s is worse: %s, within the threshold %q", r.Metric, change, r.Threshold)
 	}
