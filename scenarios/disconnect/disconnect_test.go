@@ -168,6 +168,8 @@ var _ = Describe("A client's close racing a server disconnect", Label("disconnec
 			srv := st.Server()
 			Eventually(ctx, func() []link.SessionData { return srv.Sessions(ctx) }).WithTimeout(wait).Should(BeEmpty(), where)
 			Eventually(ctx, func() error { return exactlyOnce(ids, st.Tap.Count(true, link.OpPortalDisconnect)) }).WithTimeout(wait).Should(Succeed(), where)
+			// The hook runs after the PDISCONN is sent, so it may come a little later.
+			Eventually(ctx, func() error { return exactlyOnce(ids, hook.perSessid()) }).WithTimeout(wait).Should(Succeed(), where)
 			Consistently(ctx, func() error {
 				if err := exactlyOnce(ids, st.Tap.Count(true, link.OpPortalDisconnect)); err != nil {
 					return fmt.Errorf("PDISCONN %w", err)
@@ -278,7 +280,7 @@ var _ = Describe("SLOGIN for a session the portal has already dropped", Label("d
 		Expect(p.Handler().Get(id2).State()).To(Equal(portal.StateLoggedIn))
 		Expect(p.ServerConnected()).To(BeTrue())
 		Consistently(ctx, func() map[uint64]int { return f.count(link.OpError) }).WithTimeout(100 * time.Millisecond).Should(BeEmpty())
-		Expect(hook.perSessid()).To(Equal(map[uint64]int{id: 1}))
+		Eventually(ctx, hook.perSessid).WithTimeout(wait).Should(Equal(map[uint64]int{id: 1}))
 		Expect(p.Handler().Stats().LoginUnknown).To(Equal(before + 1))
 	}, SpecTimeout(time.Minute))
 
