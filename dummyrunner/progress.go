@@ -5,26 +5,15 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/portalsim/portalsim/reports"
 )
 
 // Line renders the progress as one line.
 func (p Progress) Line() string {
 	return fmt.Sprintf("%5.0fs  connecting %d  connected %d  login screen %d  logging in %d  logged in %d/%d  done %d  lost %d  %6.1f actions/s  p50 %s  p99 %s  errors %d",
 		p.Elapsed.Seconds(), p.Connecting, p.Connected, p.LoginScreen, p.LoggingIn, p.LoggedIn, p.Planned,
-		p.Finished, p.Lost, p.ActionsPerSec, fmtDur(p.P50), fmtDur(p.P99), p.Errors)
-}
-
-// fmtDur prints a latency with three significant digits.
-func fmtDur(d time.Duration) string {
-	switch {
-	case d == 0:
-		return "-"
-	case d < time.Millisecond:
-		return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond))
-	case d < time.Second:
-		return fmt.Sprintf("%.3gms", float64(d)/float64(time.Millisecond))
-	}
-	return fmt.Sprintf("%.3gs", d.Seconds())
+		p.Finished, p.Lost, p.ActionsPerSec, reports.FormatDuration(p.P50), reports.FormatDuration(p.P99), p.Errors)
 }
 
 // ShowProgress writes snap() once a second until ctx ends: on a terminal

@@ -1,6 +1,7 @@
 package dummyrunner
 
 import (
+	"github.com/portalsim/portalsim/reports"
 	"strings"
 	"testing"
 	"time"
@@ -20,8 +21,8 @@ func TestFmtDur(t *testing.T) {
 		{90 * time.Second, "90s"},
 	}
 	for _, tt := range tests {
-		if got := fmtDur(tt.d); got != tt.want {
-			t.Errorf("fmtDur(%v) = %q, want %q", tt.d, got, tt.want)
+		if got := reports.FormatDuration(tt.d); got != tt.want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", tt.d, got, tt.want)
 		}
 	}
 }
