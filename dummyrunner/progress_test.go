@@ -1,13 +1,14 @@
 package dummyrunner
 
 import (
-	"github.com/portalsim/portalsim/reports"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/portalsim/portalsim/reports"
 )
 
-func TestFmtDur(t *testing.T) {
+func TestProgressDurations(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		d    time.Duration
