@@ -36,8 +36,8 @@ func goLive(t *testing.T, h *Handler) (*pipeServer, link.Message) {
 			ps.msgs <- m
 		}
 	}()
-	h.up.attach(ps.c, make(chan struct{}), link.Hello{Role: link.RoleServer})
-	if err := h.up.syncServer(ps.c, h, nil); err != nil {
+	h.up.attach(ps.c, make(chan struct{}), link.Hello{Role: link.RoleServer}, 1)
+	if err := h.up.syncServer(ps.c, h, link.Message{Op: link.OpPortalSync}); err != nil {
 		ps.close() // a synctest bubble must not end with the pipe's goroutines blocked
 		t.Fatalf("syncServer: %v", err)
 	}
@@ -265,7 +265,7 @@ func TestEncodeErrorDroppedNotHeld(t *testing.T) {
 			t.Fatal("the link is no longer live")
 		}
 		h.up.ack(ps.c, 3) // PSYNC, PCONN, DATAIN
-		h.up.detach(ps.c, errors.New("test: link lost"))
+		h.up.detach(ps.c, errors.New("test: link lost"), 0)
 		ps.close()
 
 		// While no server is linked: b's PCONN and its unencodable PCONNSYNC are held.

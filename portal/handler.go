@@ -52,6 +52,7 @@ type handlerCounters struct {
 	queuedInput, queuedDropped            atomic.Uint64
 	holdDropped                           atomic.Uint64
 	syncDeferred, syncMerged              atomic.Uint64
+	syncStale, syncResent                 atomic.Uint64
 	outputs, outputUnknown, outputPanics  atomic.Uint64
 	loginUnknown, syncCleaned, syncKept   atomic.Uint64
 	invalidUTF8, longLines, protocolError atomic.Uint64
@@ -74,6 +75,11 @@ type HandlerStats struct {
 	// their own: a deferred one still due, or one waiting in the hold
 	// buffer, carries their data.
 	SyncDeferred, SyncMerged uint64
+	// SyncStale counts protocol flags in an SSYNC left unapplied because
+	// this side had changed them since (bug 5.15); SyncResent the
+	// PCONNSYNCs sent because an SSYNC changed a flag while older
+	// PCONNSYNCs were still on their way to the server.
+	SyncStale, SyncResent uint64
 	// EncodeDropped counts messages for the server that could not be
 	// encoded (a NaN in a session's flags, say): dropped and logged,
 	// never held, since no server could ever take them.
@@ -148,7 +154,7 @@ func (h *Handler) release(s *Session) {
 	s.data.Seq = h.seq
 	h.sessions[s.sessid] = s
 	h.mu.Unlock()
-	data := s.dataLocked()
+	data := s.announceLocked()
 	h.up.send(link.Message{Op: link.OpPortalConnect, Sessid: s.sessid, Session: &data}, s)
 	for _, cmds := range s.pendingIn {
 		h.sendInputLocked(s, cmds)
@@ -208,7 +214,7 @@ func (h *Handler) deferredSync(s *Session) {
 // syncLocked sends one PCONNSYNC with the session's data as it is now. s.mu must be held.
 func (h *Handler) syncLocked(s *Session, now time.Time) {
 	s.lastSync = now
-	d := s.connSyncLocked()
+	d := s.nextSyncLocked()
 	if h.up.sendSync(link.Message{Op: link.OpPortalConnSync, Sessid: s.sessid, Session: &d}) {
 		h.stats.syncMerged.Add(1)
 	}
@@ -346,8 +352,9 @@ func (h *Handler) ServerSessionSync(sessions []link.SessionData, clean bool, see
 			continue
 		}
 		s.mu.Lock()
+		resync := false
 		if st := s.State(); st == StateConnected || st == StateLoggedIn {
-			s.loadLocked(d, d.LoggedIn)
+			resync = s.loadLocked(d, d.LoggedIn)
 			if d.LoggedIn {
 				s.state.Store(int32(StateLoggedIn))
 			} else {
@@ -355,6 +362,10 @@ func (h *Handler) ServerSessionSync(sessions []link.SessionData, clean bool, see
 			}
 		}
 		s.mu.Unlock()
+		if resync {
+			h.stats.syncResent.Add(1)
+			h.Sync(s)
+		}
 	}
 	if !clean {
 		return
@@ -545,6 +556,7 @@ func (h *Handler) Stats() HandlerStats {
 		QueuedInput: c.queuedInput.Load(), QueuedDropped: c.queuedDropped.Load(),
 		HoldDropped:  c.holdDropped.Load(),
 		SyncDeferred: c.syncDeferred.Load(), SyncMerged: c.syncMerged.Load(),
+		SyncStale: c.syncStale.Load(), SyncResent: c.syncResent.Load(),
 		EncodeDropped: h.up.encodeDropped.Load(),
 		Outputs:       c.outputs.Load(), OutputUnknown: c.outputUnknown.Load(), OutputPanics: c.outputPanics.Load(),
 		LoginUnknown: c.loginUnknown.Load(), SyncCleaned: c.syncCleaned.Load(), SyncKept: c.syncKept.Load(),

@@ -395,6 +395,63 @@ func TestServerSessionSyncClean(t *testing.T) {
 	}
 }
 
+// Bug 5.15: an SSYNC flag older than the portal's own change of it is
+// ignored; a server change applied while the server has not yet seen
+// every PCONNSYNC is sent back in a new one.
+func TestServerSessionSyncOrdersFlags(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		setLocally map[string]any // flags the portal sets, then syncs (rev 1), before the SSYNC
+		dirty      map[string]any // flags set after that, not yet synced
+		ssync      link.SessionData
+		want       map[string]any // the portal's flags after the SSYNC
+		wantResync bool
+	}{
+		{"server up to date: its values apply", map[string]any{"SCREENWIDTH": 120}, nil,
+			link.SessionData{SyncRev: 1, ProtocolFlags: map[string]any{"SCREENWIDTH": 90.0, "NOCOLOR": true}},
+			map[string]any{"SCREENWIDTH": 90.0, "NOCOLOR": true}, false},
+		{"server behind: the portal's newer flag stays, the others apply and go back", map[string]any{"SCREENWIDTH": 120}, nil,
+			link.SessionData{SyncRev: 0, ProtocolFlags: map[string]any{"SCREENWIDTH": 80.0, "NOCOLOR": true}},
+			map[string]any{"SCREENWIDTH": 120, "NOCOLOR": true}, true},
+		{"server behind, nothing changes: no resync", map[string]any{"SCREENWIDTH": 120}, nil,
+			link.SessionData{SyncRev: 0, ProtocolFlags: map[string]any{"SCREENWIDTH": 80.0, "ENCODING": "utf-8"}},
+			map[string]any{"SCREENWIDTH": 120}, false},
+		{"a flag set and not yet synced stays", nil, map[string]any{"SCREENWIDTH": 130},
+			link.SessionData{SyncRev: 0, ProtocolFlags: map[string]any{"SCREENWIDTH": 80.0}},
+			map[string]any{"SCREENWIDTH": 130}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newTestHandler(t, noThrottle())
+			s := h.Connect(&fakeProto{})
+			if tt.setLocally != nil {
+				s.SetFlags(tt.setLocally)
+				h.Sync(s)
+			}
+			if tt.dirty != nil {
+				s.SetFlags(tt.dirty)
+			}
+			syncs := func() int { return strings.Count(ops(sent(h)), "PCONNSYNC") }
+			before := syncs()
+			tt.ssync.Sessid = s.Sessid()
+			h.ServerSessionSync([]link.SessionData{tt.ssync}, false, 0)
+			got := s.Data().ProtocolFlags
+			for k, v := range tt.want {
+				if !sameFlag(got[k], v) {
+					t.Errorf("flag %s = %v, want %v (all: %v)", k, got[k], v, got)
+				}
+			}
+			// A PCONNSYNC held for the server is updated in place, so count
+			// the resync by the counter.
+			if resync := h.Stats().SyncResent > 0; resync != tt.wantResync {
+				t.Errorf("resync %v, want %v (PCONNSYNCs held %d -> %d)", resync, tt.wantResync, before, syncs())
+			}
+		})
+	}
+}
+
 func TestDataOutDispatch(t *testing.T) {
 	t.Parallel()
 	h := newTestHandler(t, noThrottle())

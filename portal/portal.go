@@ -33,6 +33,7 @@ type Portal struct {
 
 	started   atomic.Bool
 	stopping  atomic.Bool
+	links     atomic.Uint64 // numbers the game-server links (Hello.Link)
 	closeOnce sync.Once
 	done      chan struct{}
 	shutReq   chan struct{} // closed when the server asks for a full shutdown (PSHUTD)
@@ -291,7 +292,8 @@ func (p *Portal) serveLink(nc net.Conn) {
 	defer c.Close()
 	stop := context.AfterFunc(p.ctx, func() { c.Close() })
 	defer stop()
-	peer, err := c.Handshake(p.ctx, link.Hello{Role: link.RolePortal, RunID: p.runID, PID: os.Getpid(), Started: p.h.started})
+	linkN := p.links.Add(1)
+	peer, err := c.Handshake(p.ctx, link.Hello{Role: link.RolePortal, RunID: p.runID, PID: os.Getpid(), Started: p.h.started, Link: linkN})
 	if err != nil {
 		p.log.Warn("link.handshake", "remote", nc.RemoteAddr().String(), "err", err)
 		return
@@ -302,10 +304,12 @@ func (p *Portal) serveLink(nc net.Conn) {
 	}
 	done := make(chan struct{})
 	defer close(done)
-	p.up.attach(c, done, peer)
+	p.up.attach(c, done, peer, linkN)
 	lost := errors.New("link reader ended")
-	defer func() { p.up.detach(c, lost) }()
-	p.log.Info("link.connected", "remote", nc.RemoteAddr().String(), "server_pid", peer.PID)
+	var recv, due atomic.Uint64 // server messages processed on this link; those that are not ACKs
+	defer func() { p.up.detach(c, lost, recv.Load()) }()
+	p.goSafe(func() { p.ackServer(c, &recv, &due, done) })
+	p.log.Info("link.connected", "remote", nc.RemoteAddr().String(), "server_pid", peer.PID, "link", linkN)
 	for {
 		m, err := c.Recv()
 		if err != nil {
@@ -313,6 +317,35 @@ func (p *Portal) serveLink(nc net.Conn) {
 			return
 		}
 		p.handleServer(c, m)
+		recv.Add(1)
+		if m.Op != link.OpAck {
+			due.Add(1)
+		}
+	}
+}
+
+// ackInterval is how often the portal acknowledges the server's messages
+// it processed, when there are new ones.
+const ackInterval = 20 * time.Millisecond
+
+// ackServer acknowledges, every ackInterval until done, the server
+// messages processed on c (recv of them), so that the server can forget
+// them. Only messages other than ACKs call for one (due), or the two
+// sides would acknowledge each other's acknowledgements forever.
+func (p *Portal) ackServer(c *link.Conn, recv, due *atomic.Uint64, done <-chan struct{}) {
+	t := time.NewTicker(ackInterval)
+	defer t.Stop()
+	var acked uint64
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+		}
+		if d := due.Load(); d != acked {
+			p.up.ackServer(c, recv.Load())
+			acked = d
+		}
 	}
 }
 
@@ -331,7 +364,7 @@ func (p *Portal) handleServer(c *link.Conn, m link.Message) {
 	switch m.Op {
 	case link.OpPortalSync:
 		h.AtServerConnection()
-		err = p.up.syncServer(c, h, m.Info)
+		err = p.up.syncServer(c, h, m)
 	case link.OpDataOut:
 		h.DataOut(m.Sessid, m.Data)
 	case link.OpServerLogin:

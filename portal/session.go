@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"encoding/json"
 	"maps"
 	"sync"
 	"sync/atomic"
@@ -31,6 +32,11 @@ type Session struct {
 	reason    CloseReason
 	lastSync  time.Time   // when the last PCONNSYNC was sent (see Handler.Sync)
 	syncTimer *time.Timer // a deferred PCONNSYNC, if one is due
+	// dirty holds the flags set on this side since the last PCONN or
+	// PCONNSYNC; flagRev, for each flag set on this side, the SyncRev of
+	// the PCONNSYNC that carried it last (see link.SessionData.SyncRev).
+	dirty   map[string]struct{}
+	flagRev map[string]uint64
 }
 
 // Sessid returns the session's id, unique for the portal run.
@@ -73,6 +79,33 @@ func (s *Session) SetFlags(flags map[string]any) {
 		s.data.ProtocolFlags = make(map[string]any, len(flags))
 	}
 	maps.Copy(s.data.ProtocolFlags, flags)
+	if s.dirty == nil {
+		s.dirty = make(map[string]struct{}, len(flags))
+	}
+	for k := range flags {
+		s.dirty[k] = struct{}{}
+	}
+}
+
+// announceLocked returns the data for the session's PCONN: every flag
+// set so far goes with it, so none is dirty any more. s.mu must be held.
+func (s *Session) announceLocked() link.SessionData {
+	clear(s.dirty)
+	return s.dataLocked()
+}
+
+// nextSyncLocked numbers a new PCONNSYNC and returns its data: the flags
+// set since the last one are recorded as carried by it. s.mu must be held.
+func (s *Session) nextSyncLocked() link.SessionData {
+	s.data.SyncRev++
+	if len(s.dirty) > 0 && s.flagRev == nil {
+		s.flagRev = make(map[string]uint64, len(s.dirty))
+	}
+	for k := range s.dirty {
+		s.flagRev[k] = s.data.SyncRev
+	}
+	clear(s.dirty)
+	return s.connSyncLocked()
 }
 
 // Flag returns one protocol flag.
@@ -98,8 +131,12 @@ func (s *Session) Msg(text string) {
 }
 
 // loadLocked applies server-sent sync data: every field the server owns,
-// with protocol flags merged (Evennia's load_sync_data). s.mu must be held.
-func (s *Session) loadLocked(d link.SessionData, loggedIn bool) {
+// with protocol flags merged (Evennia's load_sync_data), except a flag
+// this side set later than the server had heard of (bug 5.15; see
+// link.SessionData.SyncRev). It reports whether a flag changed while the
+// server had not yet applied every PCONNSYNC: the server then needs one
+// more, or its older PCONNSYNCs would undo the change. s.mu must be held.
+func (s *Session) loadLocked(d link.SessionData, loggedIn bool) (resync bool) {
 	s.data.Uid = d.Uid
 	s.data.Uname = d.Uname
 	s.data.LoggedIn = loggedIn
@@ -119,12 +156,32 @@ func (s *Session) loadLocked(d link.SessionData, loggedIn bool) {
 	if d.ServerData != nil {
 		s.data.ServerData = maps.Clone(d.ServerData)
 	}
-	if len(d.ProtocolFlags) > 0 {
-		if s.data.ProtocolFlags == nil {
-			s.data.ProtocolFlags = map[string]any{}
-		}
-		maps.Copy(s.data.ProtocolFlags, d.ProtocolFlags)
+	if len(d.ProtocolFlags) == 0 {
+		return false
 	}
+	if s.data.ProtocolFlags == nil {
+		s.data.ProtocolFlags = map[string]any{}
+	}
+	changed := false
+	for k, v := range d.ProtocolFlags {
+		if _, ok := s.dirty[k]; ok || s.flagRev[k] > d.SyncRev {
+			s.h.stats.syncStale.Add(1)
+			continue // ours is newer; the server gets it by a PCONNSYNC
+		}
+		if old, ok := s.data.ProtocolFlags[k]; !ok || !sameFlag(old, v) {
+			s.data.ProtocolFlags[k] = v
+			changed = true
+		}
+	}
+	return changed && d.SyncRev < s.data.SyncRev
+}
+
+// sameFlag compares two flag values as the link carries them (numbers
+// arrive as float64).
+func sameFlag(a, b any) bool {
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && string(ja) == string(jb)
 }
 
 // connSyncLocked returns the protocol-side subset sent by PCONNSYNC
@@ -137,6 +194,7 @@ func (s *Session) connSyncLocked() link.SessionData {
 		Csessid:       s.data.Csessid,
 		ConnTime:      s.data.ConnTime,
 		Seq:           s.data.Seq,
+		SyncRev:       s.data.SyncRev,
 		ProtocolFlags: maps.Clone(s.data.ProtocolFlags),
 		ServerData:    maps.Clone(s.data.ServerData),
 	}

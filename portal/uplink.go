@@ -60,8 +60,13 @@ const (
 type held struct {
 	msg  link.Message
 	sess *Session // the session a PCONN announces; nil otherwise
-	n    uint64   // for unacknowledged messages: its number on the link
+	link uint64   // the link it was last sent on; 0 if never sent
+	n    uint64   // its number on that link
 }
+
+// recentLinks is how many links' received counts the portal remembers
+// for a server that links again (see uplink.seenOn).
+const recentLinks = 16
 
 // uplink is the portal's side of the game-server link. While no server is
 // live, messages are held in order (input bounded by HoldLimit) and
@@ -98,8 +103,10 @@ type uplink struct {
 	hold      []held
 	heldInput int
 	heldSync  map[uint64]*link.SessionData // the data of the PCONNSYNC held for a session
+	linkN     uint64                       // the current link's number (Hello.Link)
 	sentN     uint64                       // messages sent on the current link
 	unacked   []held                       // replayable messages sent and not yet acknowledged, oldest first
+	seenOn    map[uint64]uint64            // server messages processed, by link number, for the recent links
 	peer      link.Hello
 	serverPID int
 }
@@ -110,6 +117,7 @@ func newUplink(log *slog.Logger, runID string, limit int) *uplink {
 		attachSem: make(chan struct{}, 1),
 		changed:   make(chan struct{}),
 		heldSync:  make(map[uint64]*link.SessionData),
+		seenOn:    make(map[uint64]uint64),
 	}
 }
 
@@ -166,7 +174,7 @@ func (u *uplink) sendLocked(m link.Message, s *Session) sendResult {
 			if s != nil {
 				s.announced.Store(true)
 			}
-			u.unacked = append(u.unacked, held{msg: m, sess: s, n: u.sentN})
+			u.unacked = append(u.unacked, held{msg: m, sess: s, link: u.linkN, n: u.sentN})
 			return sentLive
 		}
 		if !linkDead(u.conn, err) {
@@ -220,6 +228,16 @@ func (u *uplink) reply(c *link.Conn, m link.Message) {
 	}
 }
 
+// ackServer tells the live server how many of its messages on c the
+// portal has processed, so that it can forget them.
+func (u *uplink) ackServer(c *link.Conn, n uint64) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.conn == c && u.state == linkLive {
+		_ = u.sendRawLocked(c, link.Message{Op: link.OpAck, Seen: n})
+	}
+}
+
 // ack drops the messages the server has processed.
 func (u *uplink) ack(c *link.Conn, n uint64) {
 	u.mu.Lock()
@@ -260,7 +278,7 @@ var takeoverWait = 5 * time.Second
 // attach makes c the server link. An older link still open is first
 // given time to finish (a reloading server's last messages must be
 // applied before the new server's), then closed.
-func (u *uplink) attach(c *link.Conn, done <-chan struct{}, peer link.Hello) {
+func (u *uplink) attach(c *link.Conn, done <-chan struct{}, peer link.Hello, linkN uint64) {
 	u.attachSem <- struct{}{}
 	defer func() { <-u.attachSem }()
 	u.mu.Lock()
@@ -279,17 +297,27 @@ func (u *uplink) attach(c *link.Conn, done <-chan struct{}, peer link.Hello) {
 	u.conn, u.connDone = c, done
 	u.peer = peer
 	u.state = linkNone // until its PSYNC
+	u.linkN = linkN
 	u.sentN = 0
 	u.notifyLocked()
 	u.mu.Unlock()
 }
 
-// detach forgets c if it is still the current link.
-func (u *uplink) detach(c *link.Conn, err error) {
+// detach forgets c if it is still the current link; recv is how many
+// server messages the portal processed on it.
+func (u *uplink) detach(c *link.Conn, err error, recv uint64) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.conn != c {
 		return
+	}
+	if recv > 0 {
+		u.seenOn[u.linkN] = recv
+		for k := range u.seenOn {
+			if k+recentLinks <= u.linkN {
+				delete(u.seenOn, k)
+			}
+		}
 	}
 	u.conn = nil
 	u.state = linkNone
@@ -321,13 +349,18 @@ func (u *uplink) requeueLocked() {
 	u.unacked = nil
 }
 
-// syncServer answers a server's PSYNC: the restart mode and every
+// syncServer answers a server's PSYNC (req): the restart mode and every
 // announced session, then every held message in order, then goes live.
 // Sessions whose PCONN is still held are left out of the snapshot: their
 // PCONN follows, so the new server shows them the login screen (bug 5.5).
 // A held message, or a session's data, that cannot be encoded is dropped
 // (counted, logged) and the rest goes on: it would fail at every sync.
-func (u *uplink) syncServer(c *link.Conn, h *Handler, info map[string]any) error {
+//
+// A server that kept running while its link was cut names the lost link
+// and how many messages it processed there: those are not replayed (they
+// would run twice), and the reply says how many of the server's messages
+// on its link the portal processed, so the server resends the rest (bug 5.20).
+func (u *uplink) syncServer(c *link.Conn, h *Handler, req link.Message) error {
 	u.mu.Lock()
 	if u.conn != c {
 		u.mu.Unlock()
@@ -335,6 +368,7 @@ func (u *uplink) syncServer(c *link.Conn, h *Handler, info map[string]any) error
 	}
 	u.state = linkSyncing // everything sent from now is held
 	u.notifyLocked()
+	u.skipProcessedLocked(req.Link, req.Seen)
 	u.mu.Unlock()
 
 	var snap []link.SessionData
@@ -354,13 +388,16 @@ func (u *uplink) syncServer(c *link.Conn, h *Handler, info map[string]any) error
 	if u.conn != c {
 		return link.ErrClosed
 	}
-	if pid, ok := info["pid"].(float64); ok {
+	if pid, ok := req.Info["pid"].(float64); ok {
 		u.serverPID = int(pid)
 	}
 	mode := u.mode
 	psync := link.Message{Op: link.OpPortalSync, Mode: mode, Sessions: snap, Info: map[string]any{
 		"portal_pid": os.Getpid(), "portal_start": h.started.Format(time.RFC3339Nano), "run_id": u.runID,
 	}}
+	if seen, ok := u.seenOn[req.Link]; ok && req.Link != 0 {
+		psync.Link, psync.Seen = req.Link, seen
+	}
 	err := u.sendRawLocked(c, psync)
 	if err != nil && !linkDead(c, err) {
 		psync.Sessions = u.encodableLocked(snap)
@@ -387,7 +424,7 @@ func (u *uplink) syncServer(c *link.Conn, h *Handler, info map[string]any) error
 		if m.sess != nil {
 			m.sess.announced.Store(true)
 		}
-		m.n = u.sentN
+		m.link, m.n = u.linkN, u.sentN
 		u.unacked = append(u.unacked, m)
 	}
 	clear(u.hold)
@@ -399,6 +436,35 @@ func (u *uplink) syncServer(c *link.Conn, h *Handler, info map[string]any) error
 	u.notifyLocked()
 	u.log.Info("link.synced", "sessions", len(psync.Sessions), "replayed", n, "mode", mode, "server_pid", u.serverPID)
 	return nil
+}
+
+// skipProcessedLocked drops from the hold the messages the server says
+// it processed: n of those numbered on link lnk, before the link was cut.
+// A PCONN dropped so has announced its session. u.mu must be held.
+func (u *uplink) skipProcessedLocked(lnk, n uint64) {
+	if lnk == 0 {
+		return
+	}
+	kept, skipped := u.hold[:0], 0
+	for _, m := range u.hold {
+		if m.link != lnk || m.n > n {
+			kept = append(kept, m)
+			continue
+		}
+		skipped++
+		if m.sess != nil {
+			m.sess.announced.Store(true)
+		}
+		if m.msg.Op == link.OpDataIn {
+			u.heldInput--
+		}
+		u.forgetSyncLocked(m.msg)
+	}
+	clear(u.hold[len(kept):])
+	u.hold = kept
+	if skipped > 0 {
+		u.log.Info("link.resumed", "link", lnk, "server_seen", n, "skipped", skipped)
+	}
 }
 
 // encodableLocked returns the snapshot without the sessions whose data

@@ -8,16 +8,24 @@ import (
 	"time"
 
 	"github.com/portalsim/portalsim/internal/link"
+	"github.com/portalsim/portalsim/internal/testutil"
 	"github.com/portalsim/portalsim/portal"
 )
 
 // fakeServer is a hand-driven game server on the link.
 type fakeServer struct {
-	t *testing.T
-	c *link.Conn
+	t     *testing.T
+	c     *link.Conn
+	hello link.Hello // the portal's
 }
 
 func dialServer(t *testing.T, p *portal.Portal) *fakeServer {
+	t.Helper()
+	return dialServerResuming(t, p, link.Message{Op: link.OpPortalSync})
+}
+
+// dialServerResuming links a fake server whose PSYNC is psync.
+func dialServerResuming(t *testing.T, p *portal.Portal, psync link.Message) *fakeServer {
 	t.Helper()
 	nc, err := net.Dial("tcp", p.LinkAddr().String())
 	if err != nil {
@@ -32,34 +40,40 @@ func dialServer(t *testing.T, p *portal.Portal) *fakeServer {
 	if hello.RunID != p.RunID() {
 		t.Fatalf("hello run id %q, want %q", hello.RunID, p.RunID())
 	}
-	if err := c.Send(link.Message{Op: link.OpPortalSync}); err != nil {
+	if err := c.Send(psync); err != nil {
 		t.Fatal(err)
 	}
-	return &fakeServer{t: t, c: c}
+	return &fakeServer{t: t, c: c, hello: hello}
 }
 
-// next returns the next message, skipping none.
+// next returns the next message, skipping the portal's ACKs.
 func (f *fakeServer) next() link.Message {
 	f.t.Helper()
 	type res struct {
 		m   link.Message
 		err error
 	}
-	ch := make(chan res, 1)
-	go func() {
-		m, err := f.c.Recv()
-		ch <- res{m, err}
-	}()
-	select {
-	case r := <-ch:
-		if r.err != nil {
-			f.t.Fatalf("recv: %v", r.err)
+	deadline := time.After(wait)
+	for {
+		ch := make(chan res, 1)
+		go func() {
+			m, err := f.c.Recv()
+			ch <- res{m, err}
+		}()
+		select {
+		case r := <-ch:
+			if r.err != nil {
+				f.t.Fatalf("recv: %v", r.err)
+			}
+			if r.m.Op == link.OpAck {
+				continue // the portal acknowledging our messages
+			}
+			return r.m
+		case <-deadline:
+			f.t.Fatal("no message from the portal")
 		}
-		return r.m
-	case <-time.After(wait):
-		f.t.Fatal("no message from the portal")
+		return link.Message{}
 	}
-	return link.Message{}
 }
 
 // expectOps reads len(want) messages and checks their ops, returning them.
@@ -141,6 +155,88 @@ func TestUnackedMessagesReplayedToNextServer(t *testing.T) {
 	}
 }
 
+// The same server process linking again after a cut (bug 5.20) names the
+// lost link and how many of its messages it processed: those are not
+// replayed (they would run twice), the rest is, and the portal's reply
+// says how many of the server's messages it processed on that link.
+func TestRelinkOfSameServerResumes(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, portal.Config{})
+	s1 := dialServer(t, p)
+	s1.expectOps(link.OpPortalSync) // its message 1 on link 1
+	c := dial(t, p.TelnetAddr().String())
+	pconn := s1.expectOps(link.OpPortalConnect)[0] // 2
+	for _, line := range []string{"first", "second"} {
+		if err := c.Send(line); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ms := s1.expectOps(link.OpDataIn, link.OpDataIn); text(ms[0]) != "first" || text(ms[1]) != "second" { // 3, 4
+		t.Fatalf("input %q %q", text(ms[0]), text(ms[1]))
+	}
+	// The server processed "first" but its ACK says 2; it sent two
+	// messages after its PSYNC, which the portal processes: 3 in all.
+	for _, m := range []link.Message{
+		{Op: link.OpAck, Seen: 2},
+		{Op: link.OpDataOut, Sessid: pconn.Sessid, Data: []link.Command{link.Text("answer-1")}},
+	} {
+		if err := s1.c.Send(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expect(t, c, "answer-1")
+	s1.c.Close()
+	awaitNoServer(t, p)
+	if err := c.Send("third"); err != nil {
+		t.Fatal(err)
+	}
+
+	s2 := dialServerResuming(t, p, link.Message{Op: link.OpPortalSync, Link: s1.hello.Link, Seen: 3})
+	if s2.hello.Link == s1.hello.Link || s2.hello.Link == 0 {
+		t.Fatalf("link numbers %d then %d, want distinct and non-zero", s1.hello.Link, s2.hello.Link)
+	}
+	ms := s2.expectOps(link.OpPortalSync, link.OpDataIn, link.OpDataIn)
+	if ms[0].Link != s1.hello.Link || ms[0].Seen != 3 {
+		t.Fatalf("PSYNC reply says link %d seen %d, want link %d seen 3", ms[0].Link, ms[0].Seen, s1.hello.Link)
+	}
+	if len(ms[0].Sessions) != 1 || ms[0].Sessions[0].Sessid != pconn.Sessid {
+		t.Fatalf("snapshot %+v, want the session whose PCONN the server processed", ms[0].Sessions)
+	}
+	if text(ms[1]) != "second" || text(ms[2]) != "third" {
+		t.Fatalf("replayed %q %q, want second and third only", text(ms[1]), text(ms[2]))
+	}
+}
+
+// A server naming a link the portal does not know (another portal run's,
+// or one long gone) gets everything unacknowledged again and no count.
+func TestRelinkNamingUnknownLinkReplaysAll(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, portal.Config{})
+	s1 := dialServer(t, p)
+	s1.expectOps(link.OpPortalSync)
+	dial(t, p.TelnetAddr().String())
+	s1.expectOps(link.OpPortalConnect)
+	s1.c.Close()
+	awaitNoServer(t, p)
+	s2 := dialServerResuming(t, p, link.Message{Op: link.OpPortalSync, Link: s1.hello.Link + 100, Seen: 2})
+	ms := s2.expectOps(link.OpPortalSync, link.OpPortalConnect)
+	if ms[0].Link != 0 || ms[0].Seen != 0 {
+		t.Fatalf("PSYNC reply says link %d seen %d for an unknown link, want none", ms[0].Link, ms[0].Seen)
+	}
+}
+
+func awaitNoServer(t *testing.T, p *portal.Portal) {
+	t.Helper()
+	if err := testutil.Await(wait, time.Millisecond, func() error {
+		if p.ServerConnected() {
+			return errWaiting
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A server that announces a reload gets an acknowledgement and then
 // nothing more; what players type meanwhile goes to the next server.
 func TestReloadHoldsUntilNextServer(t *testing.T) {
@@ -214,8 +310,14 @@ func TestNewServerReplacesOld(t *testing.T) {
 	s1.expectOps(link.OpPortalSync)
 	s2 := dialServer(t, p)
 	s2.expectOps(link.OpPortalSync)
-	if _, err := s1.c.Recv(); err == nil {
-		t.Fatal("the replaced link is still open")
+	for {
+		m, err := s1.c.Recv()
+		if err != nil {
+			break
+		}
+		if m.Op != link.OpAck {
+			t.Fatalf("the replaced link got %v", m.Op)
+		}
 	}
 	dial(t, p.TelnetAddr().String())
 	if m := s2.next(); m.Op != link.OpPortalConnect {

@@ -33,11 +33,16 @@ type Server struct {
 	byChar    map[ObjID]map[uint64]*serverSession
 	maxSeq    uint64           // the highest PCONN sequence applied
 	recvN     uint64           // messages processed on the current link
-	ackedN    uint64           // the last count acknowledged to the portal
+	ackDueN   uint64           // messages processed on the current link that are not ACKs
+	ackedN    uint64           // ackDueN when the last ACK was sent
 	portalRun string           // the portal run the sessions belong to
 	reloading string           // the mode of a restart we asked the portal for; "" if none
 	ackDue    <-chan time.Time // fires if the portal does not acknowledge our restart request
 	synced    bool             // a portal sync has happened in this process
+	out       outbox           // messages kept until the portal acknowledges them
+	resuming  bool             // the link is up, the portal's PSYNC reply not yet processed
+	lastLink  uint64           // the last link of this portal run whose PSYNC reply was processed
+	lastRecv  uint64           // messages processed on lastLink
 	result    error            // what Run returns once the loop ends; set when stopping
 	stopping  bool
 }
@@ -61,6 +66,7 @@ type control struct {
 type serverCounters struct {
 	commands, unknownInput, unknownConnSync atomic.Uint64
 	logins, kicked, loginScreens            atomic.Uint64
+	resent, encodeDropped                   atomic.Uint64
 }
 
 // Stats are the server's counters.
@@ -74,6 +80,11 @@ type Stats struct {
 	Logins, Kicked uint64
 	// LoginScreens counts login screens shown.
 	LoginScreens uint64
+	// Resent counts messages sent again after a link cut because the
+	// portal had not processed them (bug 5.20).
+	Resent uint64
+	// EncodeDropped counts messages that could not be encoded.
+	EncodeDropped uint64
 }
 
 // New validates cfg and returns a server ready to [Server.Run].
@@ -150,7 +161,8 @@ func (s *Server) Linked() bool { return s.linked.Load() }
 func (s *Server) Stats() Stats {
 	c := &s.stats
 	return Stats{Commands: c.commands.Load(), UnknownInput: c.unknownInput.Load(),
-		Logins: c.logins.Load(), Kicked: c.kicked.Load(), LoginScreens: c.loginScreens.Load()}
+		Logins: c.logins.Load(), Kicked: c.kicked.Load(), LoginScreens: c.loginScreens.Load(),
+		Resent: c.resent.Load(), EncodeDropped: c.encodeDropped.Load()}
 }
 
 // Sessions returns the server's session table, as it would sync it to the
@@ -190,17 +202,32 @@ func (s *Server) serveLink(ctx context.Context, c *link.Conn) (done bool, err er
 		s.log.Warn("link.portal.restarted", "old_run", s.portalRun, "new_run", peer.RunID, "dropped", len(s.sessions))
 		s.dropAll()
 		s.maxSeq = 0
+		s.out.reset()
+		s.lastLink, s.lastRecv = 0, 0
 	}
 	s.portalRun = peer.RunID
 	s.conn = c
+	s.out.link, s.out.sentN = peer.Link, 0
+	s.recvN, s.ackDueN, s.ackedN = 0, 0, 0
+	s.resuming = true // until the portal's PSYNC reply says where the last link stopped
 	s.serving.Store(true)
-	defer func() { s.conn = nil; s.linked.Store(false); s.serving.Store(false) }()
-	if err := c.Send(link.Message{Op: link.OpPortalSync, Info: map[string]any{
+	defer func() {
+		if s.recvN > 0 {
+			// The portal's reply was processed on this link: from now on
+			// this is the link to resume from (see outbox).
+			s.lastLink, s.lastRecv = s.out.link, s.recvN
+		}
+		s.out.link = 0
+		s.conn = nil
+		s.linked.Store(false)
+		s.serving.Store(false)
+	}()
+	s.send(link.Message{Op: link.OpPortalSync, Link: s.lastLink, Seen: s.lastRecv, Info: map[string]any{
 		"pid": os.Getpid(), "started": s.started.Format(time.RFC3339Nano),
-	}}); err != nil {
+	}})
+	if err := c.Err(); err != nil {
 		return false, err
 	}
-	s.recvN, s.ackedN = 0, 0
 	go s.readLink(c)
 	ackTick := time.NewTicker(ackInterval)
 	defer ackTick.Stop()
@@ -240,6 +267,9 @@ func (s *Server) serveLink(ctx context.Context, c *link.Conn) (done bool, err er
 				return false, ev.err
 			default:
 				s.recvN++
+				if ev.msg.Op != link.OpAck {
+					s.ackDueN++ // an ACK alone calls for none, or both sides would ack acks forever
+				}
 				s.handle(ev.msg)
 				s.ack(false)
 			}
@@ -264,12 +294,48 @@ func (s *Server) readLink(c *link.Conn) {
 	}
 }
 
+// send sends m to the portal, or keeps it for the next link while there
+// is none, or while the current one is not yet resumed (so that what the
+// lost link did not deliver goes first). See outbox.
 func (s *Server) send(m link.Message) {
-	if s.conn == nil {
+	if s.conn == nil || (s.resuming && resendable(m.Op)) {
+		s.out.unsent(m)
 		return
 	}
 	if err := s.conn.Send(m); err != nil {
-		s.log.Debug("link.send", "op", m.Op, "err", err)
+		if linkDead(s.conn, err) {
+			s.out.unsent(m)
+			return
+		}
+		s.stats.encodeDropped.Add(1)
+		s.log.Error("link.encode.dropped", "op", m.Op, "sessid", m.Sessid, "err", err)
+		return
+	}
+	s.out.sent(m)
+}
+
+// resume sends again, in order, what the portal did not process of the
+// link it names (lnk, n: its PSYNC reply), and whatever waited for a
+// link. Messages for sessions the portal no longer has are dropped.
+func (s *Server) resume(lnk, n uint64) {
+	s.resuming = false
+	if s.out.dropped > 0 {
+		s.log.Warn("link.resend.dropped", "messages", s.out.dropped, "reason", "the portal did not acknowledge them")
+		s.out.dropped = 0
+	}
+	pending := s.out.take(lnk, n)
+	resent, gone := 0, 0
+	for _, m := range pending {
+		if id := m.msg.Sessid; id != 0 && s.sessions[id] == nil && m.msg.Op != link.OpServerDisconnect {
+			gone++
+			continue
+		}
+		s.send(m.msg)
+		resent++
+	}
+	if len(pending) > 0 {
+		s.stats.resent.Add(uint64(resent))
+		s.log.Info("link.resumed", "link", lnk, "portal_seen", n, "resent", resent, "for_gone_sessions", gone)
 	}
 }
 
@@ -283,10 +349,10 @@ const (
 // ack tells the portal how many messages have been processed, when
 // enough piled up (or always, with force).
 func (s *Server) ack(force bool) {
-	if s.recvN == s.ackedN || (!force && s.recvN-s.ackedN < ackBatch && len(s.events) > 0) {
+	if s.ackDueN == s.ackedN || (!force && s.ackDueN-s.ackedN < ackBatch && len(s.events) > 0) {
 		return
 	}
-	s.ackedN = s.recvN
+	s.ackedN = s.ackDueN
 	s.send(link.Message{Op: link.OpAck, Seen: s.recvN})
 }
 
@@ -295,6 +361,9 @@ func (s *Server) handle(m link.Message) {
 	switch m.Op {
 	case link.OpPortalSync:
 		s.portalSync(m.Mode, m.Sessions)
+		s.resume(m.Link, m.Seen)
+	case link.OpAck:
+		s.out.ack(s.out.link, m.Seen)
 	case link.OpPortalConnect:
 		if m.Session != nil {
 			s.portalConnect(*m.Session)

@@ -12,6 +12,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -86,10 +87,14 @@ func newFakePortal(t *testing.T, tweak func(*sim.Config)) *fakePortal {
 
 // portalLink is the portal's end of one link to the server.
 type portalLink struct {
-	t    *testing.T
-	c    *link.Conn
-	in   chan link.Message // every message from the server; closed when the link fails
-	quit chan struct{}     // closed by close, to stop the reader
+	t     *testing.T
+	p     *fakePortal
+	num   uint64 // its Hello.Link number
+	c     *link.Conn
+	in    chan link.Message // every message from the server; closed when the link fails
+	quit  chan struct{}     // closed by close, to stop the reader
+	req   link.Message      // the server's PSYNC
+	recvd atomic.Uint64     // messages read from the server, counted as processed
 }
 
 // accept accepts the server's next link, handshakes as the portal of run
@@ -103,11 +108,11 @@ func (p *fakePortal) accept(runID string) *portalLink {
 	if err != nil {
 		p.t.Fatalf("accepting the server's link: %v", err)
 	}
-	l := &portalLink{t: p.t, c: link.NewConn(nc, link.Config{}), in: make(chan link.Message, 256), quit: make(chan struct{})}
+	l := &portalLink{t: p.t, p: p, num: uint64(len(p.links) + 1), c: link.NewConn(nc, link.Config{}), in: make(chan link.Message, 256), quit: make(chan struct{})}
 	p.links = append(p.links, l)
 	ctx, cancel := context.WithTimeout(context.Background(), portalWait)
 	defer cancel()
-	hello, err := l.c.Handshake(ctx, link.Hello{Role: link.RolePortal, RunID: runID})
+	hello, err := l.c.Handshake(ctx, link.Hello{Role: link.RolePortal, RunID: runID, Link: l.num})
 	if err != nil {
 		p.t.Fatalf("Handshake: %v", err)
 	}
@@ -122,6 +127,7 @@ func (p *fakePortal) accept(runID string) *portalLink {
 	if m.Op != link.OpPortalSync {
 		p.t.Fatalf("first message from the server is %v (%+v), want PSYNC", m.Op, m)
 	}
+	l.req = m
 	return l
 }
 
@@ -140,6 +146,7 @@ func (l *portalLink) read() {
 		if err != nil {
 			return
 		}
+		l.recvd.Add(1)
 		select {
 		case l.in <- m:
 		case <-l.quit:
@@ -243,10 +250,16 @@ func (l *portalLink) send(m link.Message) {
 	}
 }
 
-// sync answers the server's PSYNC.
+// sync answers the server's PSYNC. Like the portal, it says how many
+// messages it read on the earlier link the server's PSYNC names, so that
+// the server resends only the rest.
 func (l *portalLink) sync(mode string, sessions ...link.SessionData) {
 	l.t.Helper()
-	l.send(link.Message{Op: link.OpPortalSync, Mode: mode, Sessions: sessions})
+	m := link.Message{Op: link.OpPortalSync, Mode: mode, Sessions: sessions}
+	if n := l.req.Link; n > 0 && n < l.num && l.p.links[n-1] != nil {
+		m.Link, m.Seen = n, l.p.links[n-1].recvd.Load()
+	}
+	l.send(m)
 }
 
 // input sends lines as one DATAIN for sessid.
@@ -1120,3 +1133,74 @@ func TestServerLinkRedial(t *testing.T) {
 		})
 	}
 }
+
+// 14. A link cut while this process keeps running (bug 5.20): the
+// portal's PSYNC reply says how many messages of the lost link it
+// processed, and the server sends the rest again, in order, once.
+func TestServerLinkResendsWhatThePortalMissed(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		// seen picks the reply's count from the messages read before
+		// the last command (before) and after its answer (after); ok
+		// false sends a reply naming no link.
+		seen       func(before, after uint64) (uint64, bool)
+		wantFirst  string // what the first DATAOUT after the reply holds
+		wantResent bool
+	}{
+		{"portal processed everything", func(_, after uint64) (uint64, bool) { return after, true }, "", false},
+		{"the last answer was lost", func(before, _ uint64) (uint64, bool) { return before, true }, "You say, \"hello\"", true},
+		{"portal names no link", func(_, _ uint64) (uint64, bool) { return 0, false }, loginScreenMark, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := newFakePortal(t, nil)
+			p.createAccount("kate", "pw1")
+			l := p.start()
+			d := link.SessionData{Sessid: 1, Seq: 1, ProtocolKey: "telnet"}
+			l.connect(d)
+			l.login(1, "kate", "pw1")
+			before := l.recvd.Load()
+			l.answer(1, "say hello")
+			after := l.recvd.Load()
+			l.close()
+			if err := testutil.Await(portalWait, 2*time.Millisecond, func() error {
+				if p.srv.Linked() {
+					return errors.New("server still linked")
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+
+			l2 := p.accept("run-1")
+			if l2.req.Link != l.num {
+				t.Fatalf("the server's PSYNC names link %d, want %d (the one it lost)", l2.req.Link, l.num)
+			}
+			reply := link.Message{Op: link.OpPortalSync, Mode: portal520Mode, Sessions: []link.SessionData{d}}
+			if n, ok := tt.seen(before, after); ok {
+				reply.Link, reply.Seen = l.num, n
+			}
+			l2.send(reply)
+			if tt.wantFirst == "" {
+				l2.input(1, "look")
+				if _, got := l2.output(1); !strings.Contains(got, "Limbo") {
+					t.Fatalf("first output after the reply %q, want the answer to the new look (nothing resent)", got)
+				}
+			} else if _, got := l2.output(1); !strings.Contains(got, tt.wantFirst) {
+				t.Fatalf("first output after the reply %q, want it to hold %q", got, tt.wantFirst)
+			}
+			if n := p.srv.Stats().Resent; (n > 0) != tt.wantResent {
+				t.Fatalf("Stats().Resent = %d, want resent %v", n, tt.wantResent)
+			}
+			s := p.awaitSessions(wantSessids(1))[1]
+			if !s.LoggedIn {
+				t.Fatalf("session 1 = %+v, want kate still logged in", s)
+			}
+		})
+	}
+}
+
+// portal520Mode is what a portal reports to a server that relinked without a restart.
+const portal520Mode = "reconnect"

@@ -41,6 +41,7 @@ func (ss *serverSession) loadPortalFields(d link.SessionData) {
 	ss.data.ProtocolKey = d.ProtocolKey
 	ss.data.Address = d.Address
 	ss.data.Csessid = d.Csessid
+	ss.data.SyncRev = d.SyncRev // sent back in every SSYNC (bug 5.15)
 	if !d.ConnTime.IsZero() {
 		ss.data.ConnTime = d.ConnTime
 	}

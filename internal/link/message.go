@@ -35,6 +35,11 @@ type Hello struct {
 	PID int `json:"pid,omitempty"`
 	// Started is when the sender's process (or embedded instance) started.
 	Started time.Time `json:"started"`
+	// Link, from the portal, numbers this link within the portal run
+	// (1, 2, ...). A server that keeps running while its link is cut
+	// names the link it lost by this number when it links again, so both
+	// sides can resume where that link stopped (bug 5.20).
+	Link uint64 `json:"link,omitempty"`
 }
 
 // Command is one output or input instruction, Evennia's cmdname: [args, kwargs].
@@ -121,6 +126,14 @@ type SessionData struct {
 	ProtocolFlags  map[string]any `json:"protocol_flags,omitempty"`
 	ServerData     map[string]any `json:"server_data,omitempty"`
 	CmdsetStorage  string         `json:"cmdset_storage_string,omitempty"`
+	// SyncRev orders the protocol flags of the two sides (bug 5.15). The
+	// portal numbers its PCONNSYNCs of a session 1, 2, ... (PCONN is 0)
+	// and sends the number in each, and in its PSYNC snapshot; a server
+	// keeps the number of the last one it applied and sends it back in
+	// every SSYNC. The portal ignores a flag in an SSYNC that it changed
+	// in a later PCONNSYNC than the one the server had applied: the
+	// server's value is older, and the newer one is on its way.
+	SyncRev uint64 `json:"sync_rev,omitempty"`
 }
 
 // Message is one link frame. Which fields matter depends on Op; the
@@ -138,8 +151,14 @@ type Message struct {
 	Clean bool `json:"clean,omitempty"`
 	// Seen, on SSYNC, is the highest PCONN sequence the server had applied
 	// when it took the snapshot: a clean sync never touches newer sessions.
-	// On ACK it is the number of messages the server processed on this link.
+	// On ACK it is the number of messages the sender processed on this
+	// link. On PSYNC (both ways) it is the number of messages the sender
+	// processed on the earlier link named by Link: the peer resends only
+	// what came after (bug 5.20).
 	Seen uint64 `json:"seen,omitempty"`
+	// Link, on PSYNC, names an earlier link of the same portal run by its
+	// [Hello.Link] number: the one Seen counts. 0 means none.
+	Link uint64 `json:"link,omitempty"`
 	// Reason explains a disconnect or a restart.
 	Reason string `json:"reason,omitempty"`
 	// Mode is the restart mode (PSYNC reply, SRELOAD, SRESET, SSHUTD).

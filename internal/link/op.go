@@ -43,9 +43,10 @@ const (
 	OpDataOut
 	// OpError reports a request the receiver could not handle; the link stays up.
 	OpError
-	// OpAck (server to portal) says how many messages the server has
-	// processed on this link ([Message.Seen]); the portal keeps every later
-	// one and replays it to the next server if the link dies.
+	// OpAck (both ways) says how many messages the sender has processed
+	// on this link ([Message.Seen]); the receiver keeps every later one
+	// and sends it again if the link dies: the portal to whichever server
+	// links next, a server to the same portal run when it links again.
 	OpAck
 
 	opEnd // one past the last valid op

@@ -16,6 +16,11 @@ type LinkTapConfig struct {
 	// delay the message (and every later one in its direction), but must
 	// return before [LinkTap.Close] can.
 	Drop func(toServer bool, m link.Message) bool
+	// LoseRest makes a drop final for its direction of that connection:
+	// every later message is dropped too, as when a connection is cut
+	// with data in flight (a stream loses a tail, never a message in the
+	// middle). Later connections are not affected.
+	LoseRest bool
 	// KeepServerSide keeps the server's connection open when the portal
 	// side closes, until [LinkTap.Close]: the server then still serves
 	// its link (and answers sim.Server.Sessions) after the portal is
@@ -162,6 +167,9 @@ func (t *LinkTap) relay(src, dst net.Conn, toServer bool) {
 			return
 		}
 		drop := dead || (t.cfg.Drop != nil && t.cfg.Drop(toServer, m))
+		if drop && t.cfg.LoseRest {
+			dead = true
+		}
 		t.mu.Lock()
 		t.msgs = append(t.msgs, TapMessage{ToServer: toServer, Dropped: drop, Message: m})
 		t.mu.Unlock()

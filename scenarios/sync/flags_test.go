@@ -72,8 +72,9 @@ func (c *rawClient) saw(text string) bool {
 
 // flagServer is a hand-driven game server on the link that keeps each
 // session's data the way sim does: PCONN stores it, PCONNSYNC merges the
-// portal's flags into it (sim's loadPortalFields), and the server changes
-// a flag of its own by pushing an SSYNC (clean=false). Its reader can be
+// portal's flags into it and records its SyncRev (sim's loadPortalFields),
+// and the server changes a flag of its own by pushing an SSYNC
+// (clean=false) that carries that SyncRev back. Its reader can be
 // paused, so that a PCONNSYNC stays in flight: sent, not yet applied.
 type flagServer struct {
 	c *link.Conn
@@ -109,6 +110,9 @@ func (f *flagServer) read() {
 		}
 		f.mu.Lock()
 		resume := f.resume
+		if m.Op == link.OpAck {
+			resume = nil // the portal's acknowledgements are not held up
+		}
 		if resume != nil && m.Op == link.OpPortalConnSync && m.Session != nil {
 			f.inFlight[m.Sessid] = *m.Session
 		}
@@ -135,10 +139,13 @@ func (f *flagServer) apply(m link.Message) {
 				d.ProtocolFlags = map[string]any{}
 			}
 			maps.Copy(d.ProtocolFlags, m.Session.ProtocolFlags)
+			d.SyncRev = m.Session.SyncRev // sent back in every SSYNC, as sim does
 		}
 		delete(f.inFlight, m.Sessid)
 	case link.OpPortalDisconnect:
 		delete(f.sessions, m.Sessid)
+	case link.OpAck:
+		return // acknowledging an acknowledgement would never end
 	}
 	_ = f.c.Send(link.Message{Op: link.OpAck, Seen: f.n})
 }
@@ -209,7 +216,7 @@ func (f *flagServer) setFlag(sessid uint64, key string, value any, full bool, ma
 	}
 	d.ProtocolFlags[key] = value
 	push := link.SessionData{Sessid: sessid, Uid: d.Uid, Uname: d.Uname, LoggedIn: d.LoggedIn, Puid: d.Puid,
-		ProtocolFlags: map[string]any{key: value}}
+		SyncRev: d.SyncRev, ProtocolFlags: map[string]any{key: value}}
 	if full {
 		push = *d
 		push.ProtocolFlags = maps.Clone(d.ProtocolFlags)
@@ -321,15 +328,17 @@ var _ = Describe("PCONNSYNC racing a server-side flag change", Label("sync"), fu
 			}).WithTimeout(wait).Should(BeFalse())
 			converged(ctx, "crossing", id)
 			tablesAgree()
+			if key != "SCREENWIDTH" {
+				By("each side's change survives: the client's new size and the server's flag")
+				d, _ := f.session(id)
+				Expect(d.ProtocolFlags["SCREENWIDTH"]).To(BeEquivalentTo(120), "the client's resize was undone")
+				Expect(d.ProtocolFlags[key]).To(BeEquivalentTo(value), "the server's change was undone")
+			}
 		},
 		Entry("the server pushes only the flag it changed, another one than the resize's", SpecTimeout(30*time.Second), "SCREENREADER", true, false, ""),
-		Entry("the server pushes its whole session, as sim's snapshot does", SpecTimeout(30*time.Second), "SCREENREADER", true, true,
-			"a full-session SSYNC carries the server's stale SCREENWIDTH; portal/session.go:126 (loadLocked, via "+
-				"ServerSessionSync, portal/handler.go:350) merges it over the newer value the portal has just sent "+
-				"in PCONNSYNC, so the portal keeps 80 while the server gets 120"),
-		Entry("the server changes the very flag the resize changes", SpecTimeout(30*time.Second), "SCREENWIDTH", 100, false,
-			"Evennia 5.15 itself: each side applies the other's value last (portal 100, server 120); nothing in "+
-				"PCONNSYNC/SSYNC orders the two, portal/session.go:126 and sim/server_session.go:50"),
+		Entry("the server pushes its whole session, as sim's snapshot does", SpecTimeout(30*time.Second), "SCREENREADER", true, true, ""),
+		Entry("the server changes a flag the portal sent earlier, which the resize's PCONNSYNC carries with its old value", SpecTimeout(30*time.Second), "ENCODING", "latin-1", false, ""),
+		Entry("the server changes the very flag the resize changes (Evennia: each side keeps the other's value)", SpecTimeout(30*time.Second), "SCREENWIDTH", 100, false, ""),
 	)
 
 	It("converges under randomized timings of the resize and a server push of another flag (bug 5.15)", Label("race"), func(ctx SpecContext) {
@@ -385,9 +394,6 @@ var _ = Describe("A window resize during a reload", Label("sync"), func() {
 	})
 
 	It("leaves the portal and the new server with the same flags when the client resizes while the reload's SSYNC is in flight (bug 5.15)", func(ctx SpecContext) {
-		knownBug("the reload's clean SSYNC carries the old server's SCREENWIDTH; portal/session.go:126 (loadLocked, " +
-			"called by ServerSessionSync, portal/handler.go:350) merges it over the newer size the portal holds in " +
-			"a PCONNSYNC for the next server, which then gets the new size while the portal keeps the old one")
 		c := dialRaw(st.TelnetAddr())
 		Eventually(ctx, func() bool { return c.saw("connect <username>") }).WithTimeout(wait).Should(BeTrue())
 		Expect(c.write(willNAWS(80, 24))).To(Succeed())

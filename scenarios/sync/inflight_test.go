@@ -24,17 +24,13 @@ var _ = Describe("Messages in flight when the link is cut without a server resta
 	BeforeEach(func() {
 		lose.Store(false)
 		st = startStack(testutil.ProxiedStackConfig{Tap: &testutil.LinkTapConfig{
-			Drop: func(toServer bool, m link.Message) bool { return !toServer && lose.Load() },
+			Drop:     func(toServer bool, m link.Message) bool { return !toServer && lose.Load() },
+			LoseRest: true,
 		}})
 		cs = newClients()
 	})
 
 	It("answers, and runs once, a login the server processed just before the cut, and both sides agree it is logged in (bug 5.20)", func(ctx SpecContext) {
-		knownBug("the server's messages on the wire at a link cut are lost: the portal replays the unacknowledged input " +
-			"(portal/uplink.go:308, requeueLocked) to the same server process, which already ran it: the command runs twice, " +
-			"its answer and SLOGIN are lost, so the client never sees \"You become\" (it gets \"Command 'connect' is not " +
-			"available\"), and the portal keeps the session logged out while the server has it logged in (sim/server_session.go:98-100 " +
-			"keeps the server's own login on a relink; nothing resends SLOGIN)")
 		c, err := cs.dial(st.TelnetAddr())
 		Expect(err).NotTo(HaveOccurred())
 		_, err = c.Expect(loginScreen, wait)
