@@ -2,6 +2,7 @@ package portal_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -294,12 +295,16 @@ func TestServerErrorsAnswered(t *testing.T) {
 	if err := s.c.Send(link.Message{Op: link.OpDataOut, Sessid: 999, Data: []link.Command{link.Text("x")}}); err != nil {
 		t.Fatal(err)
 	}
-	c := dial(t, p.TelnetAddr().String())
-	s.expectOps(link.OpPortalConnect)
-	_ = c
-	if got := p.Handler().Stats().OutputUnknown; got != 1 {
-		t.Fatalf("OutputUnknown = %d", got)
+	if err := testutil.Await(wait, time.Millisecond, func() error {
+		if got := p.Handler().Stats().OutputUnknown; got != 1 {
+			return fmt.Errorf("OutputUnknown = %d, want 1", got)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
+	dial(t, p.TelnetAddr().String())
+	s.expectOps(link.OpPortalConnect)
 }
 
 // A second server replaces the first; only one is ever live.

@@ -1204,3 +1204,49 @@ func TestServerLinkResendsWhatThePortalMissed(t *testing.T) {
 
 // portal520Mode is what a portal reports to a server that relinked without a restart.
 const portal520Mode = "reconnect"
+
+// 15. A login screen still due when the server stopped is shown by the
+// next one (bug 5.5): the reload's snapshot says so in the server data,
+// and a PSYNC carrying that data starts the screen again.
+func TestServerLinkLoginScreenSurvivesReload(t *testing.T) {
+	t.Parallel()
+	t.Run("the reload snapshot marks a screen still due", func(t *testing.T) {
+		t.Parallel()
+		p := newFakePortal(t, func(c *sim.Config) { c.LoginScreenDelay = time.Hour })
+		l := p.start()
+		l.send(link.Message{Op: link.OpPortalConnect, Sessid: 1, Session: &link.SessionData{Sessid: 1, Seq: 1}})
+		p.awaitSessions(wantSessids(1))
+		p.srv.Reload(link.ModeReload, "")
+		l.expect(link.OpServerReload)
+		l.send(link.Message{Op: link.OpServerReload, Mode: link.ModeReload})
+		m := l.waitFor(link.OpServerSync)
+		if len(m.Sessions) != 1 || m.Sessions[0].ServerData["login_screen"] != "pending" {
+			t.Fatalf("reload SSYNC %s, want sessid 1 with its login screen pending", describe(m))
+		}
+	})
+	tests := []struct {
+		name       string
+		serverData map[string]any
+		wantScreen bool
+	}{
+		{"screen pending", map[string]any{"login_screen": "pending"}, true},
+		{"screen shown", map[string]any{"login_screen": "shown"}, false},
+		{"no record (a portal that never heard from a server)", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := newFakePortal(t, nil)
+			l := p.accept("run-1")
+			l.sync(link.ModeReload, link.SessionData{Sessid: 1, Seq: 1, ServerData: tt.serverData})
+			if m := l.expect(link.OpDataOut); !strings.Contains(outText(m), "Server restarted") {
+				t.Fatalf("first output %s, want the restart notice", describe(m))
+			}
+			l.input(1, "idle") // a barrier: its answer is the prompt alone
+			_, text := l.output(1)
+			if got := strings.Contains(text, loginScreenMark); got != tt.wantScreen {
+				t.Fatalf("next output %q: login screen %v, want %v", text, got, tt.wantScreen)
+			}
+		})
+	}
+}

@@ -66,10 +66,42 @@ func (s *Server) portalConnect(d link.SessionData) {
 		return
 	}
 	ss.data.LoggedIn, ss.data.Uid, ss.data.Uname, ss.data.Puid = false, 0, "", 0
+	s.startLoginScreen(ss)
+}
+
+// The login screen's progress is kept in the session's server data
+// (Evennia's server_data), which a reloading server pushes to the portal
+// and the portal hands to the next server: a screen still due when the
+// old server stopped is shown by the new one (bug 5.5).
+const (
+	loginScreenKey     = "login_screen"
+	loginScreenPending = "pending"
+	loginScreenShown   = "shown"
+)
+
+// setLoginScreen records the login screen's progress in the server data.
+func (ss *serverSession) setLoginScreen(state string) {
+	ss.data.ServerData = maps.Clone(ss.data.ServerData) // the map may be shared with a snapshot
+	if ss.data.ServerData == nil {
+		ss.data.ServerData = map[string]any{}
+	}
+	ss.data.ServerData[loginScreenKey] = state
+}
+
+// loginScreenDue reports whether the data says a login screen is still to be shown.
+func loginScreenDue(d link.SessionData) bool {
+	return !d.LoggedIn && d.ServerData[loginScreenKey] == loginScreenPending
+}
+
+// startLoginScreen shows ss the login screen after the connect delay
+// (at once without one, before any input of the session is processed).
+func (s *Server) startLoginScreen(ss *serverSession) {
+	ss.stopLoginTimer()
+	ss.setLoginScreen(loginScreenPending)
 	lt := &loginTimer{sess: ss}
 	ss.timer = lt
 	if s.cfg.LoginScreenDelay <= 0 {
-		s.loginScreen(lt) // before any input of the session is processed
+		s.loginScreen(lt)
 		return
 	}
 	lt.t = time.AfterFunc(s.cfg.LoginScreenDelay, func() { s.events <- event{timer: lt} })
@@ -83,6 +115,7 @@ func (s *Server) loginScreen(lt *loginTimer) {
 		return
 	}
 	ss.timer = nil
+	ss.setLoginScreen(loginScreenShown)
 	s.stats.loginScreens.Add(1)
 	s.output(ss, []string{s.world.LoginScreen()}, true)
 }
@@ -93,6 +126,7 @@ func (s *Server) loginScreen(lt *loginTimer) {
 // longer has are removed.
 func (s *Server) portalSync(mode string, sessions []link.SessionData) {
 	keep := make(map[uint64]bool, len(sessions))
+	var due []*serverSession // login screens the previous server did not get to show (bug 5.5)
 	for _, d := range sessions {
 		keep[d.Sessid] = true
 		s.maxSeq = max(s.maxSeq, d.Seq)
@@ -104,6 +138,9 @@ func (s *Server) portalSync(mode string, sessions []link.SessionData) {
 		s.sessions[d.Sessid] = ss
 		if !(d.LoggedIn && d.Uid != 0 && s.attach(ss, d.Uid)) {
 			ss.data.LoggedIn, ss.data.Uid, ss.data.Uname, ss.data.Puid = false, 0, "", 0
+		}
+		if loginScreenDue(ss.data) {
+			due = append(due, ss)
 		}
 	}
 	for id, ss := range s.sessions {
@@ -122,6 +159,9 @@ func (s *Server) portalSync(mode string, sessions []link.SessionData) {
 		for _, ss := range s.sessions {
 			s.output(ss, []string{" ... Server restarted."}, false)
 		}
+	}
+	for _, ss := range due {
+		s.startLoginScreen(ss)
 	}
 }
 

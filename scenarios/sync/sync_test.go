@@ -269,9 +269,7 @@ var _ = Describe("A server restart during a mass connect", Label("sync"), func()
 		Entry("the server killed and started again", SpecTimeout(time.Minute), "kill", time.Duration(-1), ""),
 		Entry("an in-game reload", SpecTimeout(time.Minute), "reload", time.Duration(-1), ""),
 		Entry("the server killed and started again, login screen after Evennia's 0.3 s", SpecTimeout(time.Minute), "kill", sim.DefaultLoginScreenDelay, ""),
-		Entry("an in-game reload, login screen after Evennia's 0.3 s", SpecTimeout(time.Minute), "reload", sim.DefaultLoginScreenDelay,
-			"a client whose PCONN the old server applied less than LoginScreenDelay before the reload never gets its login screen "+
-				"(timing-dependent here; see the spec below, which is deterministic)"),
+		Entry("an in-game reload, login screen after Evennia's 0.3 s", SpecTimeout(time.Minute), "reload", sim.DefaultLoginScreenDelay, ""),
 	)
 
 	Context("with a login-screen delay longer than a reload takes", func() {
@@ -287,9 +285,6 @@ var _ = Describe("A server restart during a mass connect", Label("sync"), func()
 		})
 
 		It("shows the login screen to a client that connected within the login-screen delay before a reload (bug 5.5)", func(ctx SpecContext) {
-			knownBug("the pending login screen dies with the old server: finishRestart (sim/server.go:351) snapshots the session " +
-				"without its pending timer (started at sim/server_session.go:74), and the new server's portalSync " +
-				"(sim/server_session.go:102) rebuilds it with none, so the client never sees the login screen")
 			c, err := cs.dial(st.TelnetAddr())
 			Expect(err).NotTo(HaveOccurred())
 			old := st.Server()
