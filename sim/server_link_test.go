@@ -444,18 +444,14 @@ func TestServerLinkPortalConnectShowsLoginScreen(t *testing.T) {
 	tests := []struct {
 		name string
 		d    link.SessionData
-		bug  string
 	}{
-		{"telnet", link.SessionData{Sessid: 1, ProtocolKey: "telnet", Address: "127.0.0.1", Seq: 1}, ""},
-		{"large sessid", link.SessionData{Sessid: 1 << 40, ProtocolKey: "websocket", Seq: 9}, ""},
-		{"claims a login it cannot have", link.SessionData{Sessid: 3, ProtocolKey: "ssh", LoggedIn: true, Uid: 424242, Uname: "ghost"}, ""},
-		{"claims a login with a puid", link.SessionData{Sessid: 3, ProtocolKey: "ssh", LoggedIn: true, Uid: 424242, Uname: "ghost", Puid: 77}, ""},
+		{"telnet", link.SessionData{Sessid: 1, ProtocolKey: "telnet", Address: "127.0.0.1", Seq: 1}},
+		{"large sessid", link.SessionData{Sessid: 1 << 40, ProtocolKey: "websocket", Seq: 9}},
+		{"claims a login it cannot have", link.SessionData{Sessid: 3, ProtocolKey: "ssh", LoggedIn: true, Uid: 424242, Uname: "ghost"}},
+		{"claims a login with a puid", link.SessionData{Sessid: 3, ProtocolKey: "ssh", LoggedIn: true, Uid: 424242, Uname: "ghost", Puid: 77}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.bug != "" {
-				t.Skip("BUG: " + tt.bug)
-			}
 			t.Parallel()
 			p := newFakePortal(t, nil)
 			l := p.start()
@@ -840,16 +836,12 @@ func TestServerLinkReloadAckTimeout(t *testing.T) {
 	tests := []struct {
 		name   string
 		inGame bool
-		bug    string
 	}{
-		{"Server.Reload", false, ""},
-		{"in game", true, ""},
+		{"Server.Reload", false},
+		{"in game", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.bug != "" {
-				t.Skip("BUG: " + tt.bug)
-			}
 			t.Parallel()
 			p := newFakePortal(t, func(c *sim.Config) { c.AckTimeout = 50 * time.Millisecond })
 			p.createAccount("erin", "pw1")
@@ -991,22 +983,18 @@ func TestServerLinkPortalSyncReply(t *testing.T) {
 		uid          int64 // 0: no uid; -1: the test account's
 		loggedIn     bool
 		wantLoggedIn bool
-		bug          string
 	}{
-		{"known uid, reload", link.ModeReload, -1, true, true, ""},
-		{"known uid, reset", link.ModeReset, -1, true, true, ""},
-		{"known uid, reconnect", "reconnect", -1, true, true, ""},
-		{"known uid, cold start", link.ModeShutdown, -1, true, true, ""},
-		{"unknown uid, reload", link.ModeReload, 9999, true, false, ""},
-		{"not logged in, reload", link.ModeReload, 0, false, false, ""},
-		{"logged in without uid", link.ModeReload, 0, true, false, ""},
-		{"uid but not logged in", link.ModeReload, -1, false, false, ""},
+		{"known uid, reload", link.ModeReload, -1, true, true},
+		{"known uid, reset", link.ModeReset, -1, true, true},
+		{"known uid, reconnect", "reconnect", -1, true, true},
+		{"known uid, cold start", link.ModeShutdown, -1, true, true},
+		{"unknown uid, reload", link.ModeReload, 9999, true, false},
+		{"not logged in, reload", link.ModeReload, 0, false, false},
+		{"logged in without uid", link.ModeReload, 0, true, false},
+		{"uid but not logged in", link.ModeReload, -1, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.bug != "" {
-				t.Skip("BUG: " + tt.bug)
-			}
 			t.Parallel()
 			p := newFakePortal(t, nil)
 			acct := p.createAccount("jill", "pw1")

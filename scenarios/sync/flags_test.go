@@ -301,10 +301,7 @@ var _ = Describe("PCONNSYNC racing a server-side flag change", Label("sync"), fu
 	}
 
 	DescribeTable("both sides converge to the same flags when the server's SSYNC and the client's resize cross on the link (bug 5.15)",
-		func(ctx SpecContext, key string, value any, full bool, bug string) {
-			if bug != "" {
-				knownBug(bug)
-			}
+		func(ctx SpecContext, key string, value any, full bool) {
 			c, id := session(ctx)
 
 			By("the client resizes; the portal sends PCONNSYNC, which the server has received but not yet applied")
@@ -335,10 +332,10 @@ var _ = Describe("PCONNSYNC racing a server-side flag change", Label("sync"), fu
 				Expect(d.ProtocolFlags[key]).To(BeEquivalentTo(value), "the server's change was undone")
 			}
 		},
-		Entry("the server pushes only the flag it changed, another one than the resize's", SpecTimeout(30*time.Second), "SCREENREADER", true, false, ""),
-		Entry("the server pushes its whole session, as sim's snapshot does", SpecTimeout(30*time.Second), "SCREENREADER", true, true, ""),
-		Entry("the server changes a flag the portal sent earlier, which the resize's PCONNSYNC carries with its old value", SpecTimeout(30*time.Second), "ENCODING", "latin-1", false, ""),
-		Entry("the server changes the very flag the resize changes (Evennia: each side keeps the other's value)", SpecTimeout(30*time.Second), "SCREENWIDTH", 100, false, ""),
+		Entry("the server pushes only the flag it changed, another one than the resize's", SpecTimeout(30*time.Second), "SCREENREADER", true, false),
+		Entry("the server pushes its whole session, as sim's snapshot does", SpecTimeout(30*time.Second), "SCREENREADER", true, true),
+		Entry("the server changes a flag the portal sent earlier, which the resize's PCONNSYNC carries with its old value", SpecTimeout(30*time.Second), "ENCODING", "latin-1", false),
+		Entry("the server changes the very flag the resize changes (Evennia: each side keeps the other's value)", SpecTimeout(30*time.Second), "SCREENWIDTH", 100, false),
 	)
 
 	It("converges under randomized timings of the resize and a server push of another flag (bug 5.15)", Label("race"), func(ctx SpecContext) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"regexp"
 	"sync"
 	"sync/atomic"
@@ -192,18 +191,6 @@ func jsonFlags(m map[string]any) map[string]any {
 		out = map[string]any{}
 	}
 	return out
-}
-
-// knownBugEnv, set to 1, runs the specs of known bugs instead of skipping
-// them, to see whether a bug is still there.
-const knownBugEnv = "PORTALSIM_RUN_KNOWN_BUGS"
-
-// knownBug skips the spec with "BUG: " and the explanation, unless
-// knownBugEnv is set.
-func knownBug(explanation string) {
-	if os.Getenv(knownBugEnv) != "1" {
-		Skip("BUG: " + explanation + " (set " + knownBugEnv + "=1 to run it)")
-	}
 }
 
 // reportSeed records the spec's random seed and, if the spec fails,

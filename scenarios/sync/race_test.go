@@ -34,18 +34,15 @@ func envInt(name string, def int) int {
 
 var _ = Describe("Randomized interleavings of connects, logins, quits, kills, reloads and link cuts", Label("sync", "race"), func() {
 	DescribeTable("settle with agreeing tables, every client not closed by the test connected and answering look",
-		func(ctx SpecContext, cuts bool, bug string) {
-			if bug != "" {
-				knownBug(bug)
-			}
+		func(ctx SpecContext, cuts bool) {
 			rounds, steps := envInt(raceRoundsEnv, 10), envInt(raceStepsEnv, 40)
 			seed := reportSeed()
 			for r := range rounds {
 				runRaceRound(ctx, seed, r, steps, cuts)
 			}
 		},
-		Entry("kills, restarts and reloads", SpecTimeout(3*time.Minute), false, ""),
-		Entry("kills, restarts, reloads and link cuts (bug 5.20)", SpecTimeout(3*time.Minute), true, ""),
+		Entry("kills, restarts and reloads", SpecTimeout(3*time.Minute), false),
+		Entry("kills, restarts, reloads and link cuts (bug 5.20)", SpecTimeout(3*time.Minute), true),
 	)
 })
 
