@@ -98,6 +98,10 @@ type HandlerStats struct {
 	Throttle ThrottleStats
 	// Held is how many messages wait for a game server.
 	Held int
+	// Unacked is how many messages the game server was sent and has not
+	// yet acknowledged processing: what a crash of the server now would
+	// make the portal send again to the next one.
+	Unacked int
 }
 
 func newHandler(cfg Config, up *uplink) *Handler {
@@ -563,5 +567,6 @@ func (h *Handler) Stats() HandlerStats {
 		InvalidUTF8: c.invalidUTF8.Load(), LongLines: c.longLines.Load(), ProtocolErrors: c.protocolError.Load(),
 		Throttle: h.throttle.Stats(),
 		Held:     h.up.heldCount(),
+		Unacked:  h.up.unackedCount(),
 	}
 }

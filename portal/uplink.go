@@ -263,6 +263,14 @@ func (u *uplink) heldCount() int {
 	return len(u.hold)
 }
 
+// unackedCount is how many messages were sent to the server and not yet
+// acknowledged by it.
+func (u *uplink) unackedCount() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return len(u.unacked)
+}
+
 // connected reports whether a server is live.
 func (u *uplink) connected() bool {
 	u.mu.Lock()

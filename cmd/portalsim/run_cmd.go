@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/portalsim/portalsim/dummyrunner"
+	"github.com/portalsim/portalsim/internal/embedded"
 	"github.com/portalsim/portalsim/portal"
 	"github.com/portalsim/portalsim/reports"
 	"github.com/portalsim/portalsim/sim"
@@ -111,26 +112,26 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 
-	embedded := opts.Target == "" && sc.Target == ""
-	var stack *embeddedStack
-	if embedded {
-		if stack, err = startEmbedded(ctx, log); err != nil {
+	inProcess := opts.Target == "" && sc.Target == ""
+	if inProcess {
+		stack, err := startEmbedded(ctx, log)
+		if err != nil {
 			return err
 		}
-		defer stack.stop()
-		opts.Target = stack.addr
+		defer stopEmbedded(stack)
+		opts.Target = stack.TelnetAddr()
 	}
 	if opts.Target == "" {
 		opts.Target = sc.Target
 	}
 	fmt.Fprintf(stdout, "portalsim run: scenario %q (%s model, %d players, %s, seed %d) against %s%s\n",
-		sc.Name, sc.Model, sc.Sessions(), sc.PlannedDuration(), sc.Seed, opts.Target, map[bool]string{true: " (embedded)"}[embedded])
+		sc.Name, sc.Model, sc.Sessions(), sc.PlannedDuration(), sc.Seed, opts.Target, map[bool]string{true: " (embedded)"}[inProcess])
 
 	var rep *reports.Report
 	if f.procs > 1 {
 		rep, err = runProcs(ctx, sc, path, f, opts, stdout, stderr)
 	} else {
-		rep, err = runLocal(ctx, sc, f, opts, stdout, embedded)
+		rep, err = runLocal(ctx, sc, f, opts, stdout, inProcess)
 	}
 	if err != nil {
 		return err
@@ -212,7 +213,7 @@ func shardRange(s string, total int) (first, count int, err error) {
 }
 
 // runLocal runs the players in this process.
-func runLocal(ctx context.Context, sc *dummyrunner.Scenario, f runFlags, opts dummyrunner.Options, stdout io.Writer, embedded bool) (*reports.Report, error) {
+func runLocal(ctx context.Context, sc *dummyrunner.Scenario, f runFlags, opts dummyrunner.Options, stdout io.Writer, shared bool) (*reports.Report, error) {
 	if f.schedule != "" {
 		file, err := os.Create(f.schedule)
 		if err != nil {
@@ -227,7 +228,7 @@ func runLocal(ctx context.Context, sc *dummyrunner.Scenario, f runFlags, opts du
 			dummyrunner.ShowProgress(ctx, stdout, isTerminal(stdout), snap)
 		}
 	}
-	rep, err := dummyrunner.Execute(ctx, sc, opts, newMeta(sc, "", f), embedded, progress)
+	rep, err := dummyrunner.Execute(ctx, sc, opts, newMeta(sc, "", f), shared, progress)
 	if rep == nil && err != nil {
 		return nil, exitErr{ExitInvalidConfig, err}
 	}
@@ -258,46 +259,29 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// embeddedStack is a portal and game server in this process, set up the
-// way Evennia's dummyrunner settings mixin sets up a game for load tests:
-// no connect throttle, no command rate limit, cheap password hashing.
-type embeddedStack struct {
-	addr   string
-	portal *portal.Portal
-	cancel context.CancelFunc
-	done   chan error
-	world  *sim.World
-}
-
-func startEmbedded(ctx context.Context, log *slog.Logger) (*embeddedStack, error) {
-	p, err := startPortal(portal.Config{MaxConnectionRate: -1, MaxCommandRate: -1, Logger: log, Keepalive: -1})
-	if err != nil {
-		return nil, err
-	}
+// startEmbedded starts a portal and game server in this process, set up
+// the way Evennia's dummyrunner settings mixin sets up a game for load
+// tests: no connect throttle, no command rate limit, cheap password hashing.
+func startEmbedded(ctx context.Context, log *slog.Logger) (*embedded.Stack, error) {
 	w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), HashIterations: 1})
 	if err != nil {
-		p.Close()
 		return nil, err
 	}
-	sctx, cancel := context.WithCancel(context.Background())
-	s := &embeddedStack{addr: p.TelnetAddr().String(), portal: p, cancel: cancel, done: make(chan error, 1), world: w}
-	cfg := sim.Config{PortalAddr: p.LinkAddr().String(), World: w, Logger: log, RedialMin: 10 * time.Millisecond}
-	go func() { s.done <- superviseServer(sctx, cfg, log) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for !p.ServerConnected() {
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			s.stop()
-			return nil, errors.New("embedded game server did not link to the portal")
-		}
-		time.Sleep(5 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	st, err := embedded.Start(ctx, embedded.Config{
+		Portal: portal.Config{MaxConnectionRate: -1, MaxCommandRate: -1, Logger: log, Keepalive: -1},
+		Sim:    sim.Config{World: w, Logger: log, RedialMin: 10 * time.Millisecond},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("embedded game: %w", err)
 	}
-	return s, nil
+	return st, nil
 }
 
-func (s *embeddedStack) stop() {
+// stopEmbedded shuts an embedded stack down.
+func stopEmbedded(st *embedded.Stack) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = s.portal.Shutdown(ctx)
-	s.cancel()
-	<-s.done
+	_ = st.Shutdown(ctx)
 }

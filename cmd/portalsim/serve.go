@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"time"
 
+	"github.com/portalsim/portalsim/internal/embedded"
 	"github.com/portalsim/portalsim/portal"
 	"github.com/portalsim/portalsim/sim"
 )
@@ -39,34 +39,27 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	pcfg := pf.config()
 	pcfg.Logger = log
-	p, err := startPortal(pcfg)
+	scfg := sf.config("", world) // embedded.Start sets the portal's link address
+	scfg.Logger = log
+	scfg.RedialMin = 20 * time.Millisecond
+	st, err := embedded.Start(ctx, embedded.Config{Portal: pcfg, Sim: scfg})
+	if errors.Is(err, portal.ErrInvalidConfig) || errors.Is(err, sim.ErrInvalidConfig) {
+		return exitErr{ExitInvalidConfig, err}
+	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "portalsim serve: telnet %s, link %s\n", p.TelnetAddr(), p.LinkAddr())
-
-	scfg := sf.config(p.LinkAddr().String(), world)
-	scfg.Logger = log
-	scfg.RedialMin = 20 * time.Millisecond
-	simCtx, stopSim := context.WithCancel(ctx)
-	simDone := make(chan error, 1)
-	go func() { simDone <- superviseServer(simCtx, scfg, log) }()
+	fmt.Fprintf(stdout, "portalsim serve: telnet %s, link %s\n", st.Portal.TelnetAddr(), st.Portal.LinkAddr())
 
 	select {
 	case <-ctx.Done():
-	case <-p.ShutdownRequested():
+	case <-st.Portal.ShutdownRequested():
 		log.Info("serve.shutdown", "by", "game")
-	case err = <-simDone:
-		simDone <- err
+	case <-st.ServerEnded():
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	perr := p.Shutdown(sctx)
-	stopSim()
-	if serr := <-simDone; serr != nil && !errors.Is(serr, context.Canceled) {
-		err = errors.Join(err, serr)
-	}
-	return errors.Join(err, perr)
+	return st.Shutdown(sctx)
 }
 
 // startPortal creates and starts a portal.
@@ -79,23 +72,6 @@ func startPortal(cfg portal.Config) (*portal.Portal, error) {
 		return nil, err
 	}
 	return p, nil
-}
-
-// superviseServer runs game servers one after the other: each reload
-// starts a new one on the same world, as Evennia's portal restarts its
-// server process.
-func superviseServer(ctx context.Context, cfg sim.Config, log *slog.Logger) error {
-	for {
-		srv, err := sim.New(cfg)
-		if err != nil {
-			return exitErr{ExitInvalidConfig, err}
-		}
-		err = srv.Run(ctx)
-		if !errors.Is(err, sim.ErrReload) {
-			return err
-		}
-		log.Info("serve.server.restarting")
-	}
 }
 
 // exitErr is an error with its exit code.

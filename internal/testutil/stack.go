@@ -2,26 +2,21 @@ package testutil
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"sync"
 	"time"
 
+	"github.com/portalsim/portalsim/internal/embedded"
 	"github.com/portalsim/portalsim/portal"
 	"github.com/portalsim/portalsim/sim"
 )
 
-// Stack is an embedded portal and game server on random loopback ports,
-// the way "portalsim serve" runs them.
-type Stack struct {
-	Portal *portal.Portal
-	World  *sim.World
-	cfg    sim.Config
+// stackWait bounds starting, awaiting and killing a stack's game server.
+const stackWait = 10 * time.Second
 
-	mu     sync.Mutex
-	server *sim.Server
-	cancel context.CancelFunc
-	done   chan error
+// Stack is an embedded portal and game server on random loopback ports,
+// the way "portalsim serve" runs them, with test defaults: cheap password
+// hashing, the login screen at once, a fast redial.
+type Stack struct {
+	*embedded.Stack
 }
 
 // StackConfig configures [StartStack]. Zero values are usable; addresses
@@ -33,27 +28,16 @@ type StackConfig struct {
 	NoServer bool
 }
 
-// StartStack starts a portal and (unless NoServer) a game server linked
-// to it, and waits until the server is synced.
-func StartStack(cfg StackConfig) (*Stack, error) {
-	p, err := portal.New(cfg.Portal)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.Start(); err != nil {
-		return nil, err
-	}
-	w := cfg.Sim.World
-	if w == nil {
-		w, err = sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), HashIterations: 1})
-		if err != nil {
-			p.Close()
-			return nil, err
-		}
-	}
+// embeddedConfig applies the test defaults.
+func (cfg StackConfig) embeddedConfig() (embedded.Config, error) {
 	scfg := cfg.Sim
-	scfg.World = w
-	scfg.PortalAddr = p.LinkAddr().String()
+	if scfg.World == nil {
+		w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), HashIterations: 1})
+		if err != nil {
+			return embedded.Config{}, err
+		}
+		scfg.World = w
+	}
 	if scfg.RedialMin == 0 {
 		scfg.RedialMin = 10 * time.Millisecond
 		scfg.RedialMax = 200 * time.Millisecond
@@ -61,98 +45,57 @@ func StartStack(cfg StackConfig) (*Stack, error) {
 	if scfg.LoginScreenDelay == 0 {
 		scfg.LoginScreenDelay = -1
 	}
-	s := &Stack{Portal: p, World: w, cfg: scfg}
-	if !cfg.NoServer {
-		if err := s.StartServer(); err != nil {
-			s.Close()
-			return nil, err
-		}
-	}
-	return s, nil
+	return embedded.Config{Portal: cfg.Portal, Sim: scfg, NoServer: cfg.NoServer}, nil
 }
 
-// TelnetAddr is the portal's telnet address as host:port.
-func (s *Stack) TelnetAddr() string { return s.Portal.TelnetAddr().String() }
+// StartStack starts a portal and (unless NoServer) a game server linked
+// to it, and waits until the server is synced.
+func StartStack(cfg StackConfig) (*Stack, error) {
+	ecfg, err := cfg.embeddedConfig()
+	if err != nil {
+		return nil, err
+	}
+	return startStack(ecfg)
+}
 
-// Server returns the running game server, or nil.
-func (s *Stack) Server() *sim.Server {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.server
+func startStack(cfg embedded.Config) (*Stack, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), stackWait)
+	defer cancel()
+	s, err := embedded.Start(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Stack{s}, nil
 }
 
 // StartServer starts a game server (restarting it after each in-game
 // reload, like "portalsim serve") and waits until the portal is synced with it.
 func (s *Stack) StartServer() error {
-	s.mu.Lock()
-	if s.cancel != nil {
-		s.mu.Unlock()
-		return errors.New("testutil: a server is already running")
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
-	s.done = make(chan error, 1)
-	done := s.done
-	s.mu.Unlock()
-	go func() {
-		for {
-			srv, err := sim.New(s.cfg)
-			if err != nil {
-				done <- err
-				return
-			}
-			s.mu.Lock()
-			s.server = srv
-			s.mu.Unlock()
-			err = srv.Run(ctx)
-			if !errors.Is(err, sim.ErrReload) {
-				done <- err
-				return
-			}
-		}
-	}()
-	return s.AwaitServer(10 * time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), stackWait)
+	defer cancel()
+	return s.Stack.StartServer(ctx)
 }
 
 // AwaitServer waits until the portal is synced with a game server.
 func (s *Stack) AwaitServer(timeout time.Duration) error {
-	return Await(timeout, 5*time.Millisecond, func() error {
-		if s.Portal.ServerConnected() {
-			return nil
-		}
-		return errors.New("no game server synced with the portal")
-	})
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return s.Stack.AwaitServer(ctx)
 }
 
 // KillServer stops the game server abruptly, as SIGKILL would: the link
 // drops with no goodbye and no session sync. It waits until the portal
 // has noticed.
 func (s *Stack) KillServer() error {
-	s.mu.Lock()
-	cancel, done := s.cancel, s.done
-	s.cancel, s.server = nil, nil
-	s.mu.Unlock()
-	if cancel == nil {
-		return errors.New("testutil: no server running")
-	}
-	cancel()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		return errors.New("testutil: server did not stop")
-	}
-	return Await(10*time.Second, 5*time.Millisecond, func() error {
-		if s.Portal.ServerConnected() {
-			return fmt.Errorf("portal still thinks a server is linked")
-		}
-		return nil
-	})
+	ctx, cancel := context.WithTimeout(context.Background(), stackWait)
+	defer cancel()
+	return s.Stack.KillServer(ctx)
 }
 
-// Close stops the server and the portal.
+// Close kills the server, then shuts the portal down.
 func (s *Stack) Close() {
 	_ = s.KillServer()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = s.Portal.Shutdown(ctx)
+	_ = s.Shutdown(ctx)
 }

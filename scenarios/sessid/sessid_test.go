@@ -174,7 +174,11 @@ var _ = Describe("Sessids across game-server restarts", Label("sessid"), func() 
 		admin := first[0]
 		login(admin, "admin")
 
-		By("killing the game server and connecting while none is linked")
+		By("killing the game server, once it acknowledged the login, and connecting while none is linked")
+		// A kill before the acknowledgement would replay the login to the
+		// next server (at least once), and its "not available" answer would
+		// come where the reload's is awaited below.
+		Eventually(ctx, func() int { return st.Portal.Handler().Stats().Unacked }).WithTimeout(wait).Should(BeZero())
 		Expect(st.KillServer()).To(Succeed())
 		down := batch("no server", 3)
 		Expect(st.StartServer()).To(Succeed())

@@ -1,0 +1,237 @@
+package embedded
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/portalsim/portalsim/portal"
+	"github.com/portalsim/portalsim/sim"
+)
+
+// Config configures [Start].
+type Config struct {
+	// Portal is the portal's config, used as given.
+	Portal portal.Config
+	// Sim is the game server's config. Start sets PortalAddr; a nil
+	// World gets a fresh in-memory one.
+	Sim sim.Config
+	// NoServer starts only the portal; [Stack.StartServer] starts the
+	// game server later.
+	NoServer bool
+	// Via, if set, puts a relay between the game server and the portal:
+	// it is given the portal's link address and returns the address the
+	// server dials instead, and a function that stops the relay (called
+	// by [Stack.Shutdown] once the server is stopped).
+	Via func(linkAddr string) (dial string, stop func(), err error)
+}
+
+// Stack is a running portal and its supervised game server.
+type Stack struct {
+	// Portal is the portal players connect to.
+	Portal *portal.Portal
+	// World is the game world every server of the stack plays.
+	World *sim.World
+
+	cfg     sim.Config
+	log     *slog.Logger
+	stopVia func()
+
+	mu     sync.Mutex
+	server *sim.Server
+	cancel context.CancelFunc
+	done   chan error // the supervisor's result; buffered, read by whoever stops it
+	ended  chan struct{}
+}
+
+// Start starts the portal and, unless cfg.NoServer, a game server linked
+// to it, and waits until they are synced or ctx ends.
+func Start(ctx context.Context, cfg Config) (*Stack, error) {
+	p, err := portal.New(cfg.Portal)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Start(); err != nil {
+		return nil, err
+	}
+	s := &Stack{Portal: p, stopVia: func() {}}
+	dial := p.LinkAddr().String()
+	if cfg.Via != nil {
+		d, stop, err := cfg.Via(dial)
+		if err != nil {
+			p.Close()
+			return nil, fmt.Errorf("embedded: relay: %w", err)
+		}
+		dial, s.stopVia = d, stop
+	}
+	s.World = cfg.Sim.World
+	if s.World == nil {
+		if s.World, err = sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore()}); err != nil {
+			s.stopVia()
+			p.Close()
+			return nil, err
+		}
+	}
+	s.cfg = cfg.Sim
+	s.cfg.World = s.World
+	s.cfg.PortalAddr = dial
+	s.log = s.cfg.Logger
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if !cfg.NoServer {
+		if err := s.StartServer(ctx); err != nil {
+			s.Shutdown(context.Background())
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// TelnetAddr is the portal's telnet address as host:port.
+func (s *Stack) TelnetAddr() string { return s.Portal.TelnetAddr().String() }
+
+// Server returns the running game server, or nil. After an in-game
+// reload it is the new one once that has been created.
+func (s *Stack) Server() *sim.Server {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.server
+}
+
+// StartServer starts a game server, and a new one after each in-game
+// reload, and waits until the portal is synced with it or ctx ends.
+func (s *Stack) StartServer(ctx context.Context) error {
+	s.mu.Lock()
+	if s.cancel != nil {
+		s.mu.Unlock()
+		return errors.New("embedded: a game server is already running")
+	}
+	sctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	done, ended := make(chan error, 1), make(chan struct{})
+	s.done, s.ended = done, ended
+	s.mu.Unlock()
+	go func() {
+		err := s.supervise(sctx)
+		done <- err
+		close(ended)
+	}()
+	return s.AwaitServer(ctx)
+}
+
+// supervise runs game servers one after the other until one ends for
+// another reason than a reload.
+func (s *Stack) supervise(ctx context.Context) error {
+	for {
+		srv, err := sim.New(s.cfg)
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		if ctx.Err() != nil { // killed meanwhile: never publish a server that will not run
+			s.mu.Unlock()
+			return ctx.Err()
+		}
+		s.server = srv
+		s.mu.Unlock()
+		err = srv.Run(ctx)
+		if !errors.Is(err, sim.ErrReload) || ctx.Err() != nil {
+			return err
+		}
+		s.log.Info("embedded.server.restarting")
+	}
+}
+
+// ServerEnded is closed when the game server stopped by itself (the game
+// shut down, or its config was refused); [Stack.Err] then says why. It is
+// nil while no server was started.
+func (s *Stack) ServerEnded() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ended
+}
+
+// pollInterval is how often AwaitServer and KillServer look at the
+// portal's link state, which offers no notification.
+const pollInterval = 5 * time.Millisecond
+
+// AwaitServer waits until the portal is synced with a game server, the
+// server stopped, or ctx ends.
+func (s *Stack) AwaitServer(ctx context.Context) error {
+	ended := s.ServerEnded()
+	t := time.NewTicker(pollInterval)
+	defer t.Stop()
+	for !s.Portal.ServerConnected() {
+		select {
+		case <-ended:
+			return fmt.Errorf("embedded: the game server stopped: %w", s.takeErr())
+		case <-ctx.Done():
+			return fmt.Errorf("embedded: no game server synced with the portal: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// takeErr returns the supervisor's result and puts it back for the next reader.
+func (s *Stack) takeErr() error {
+	s.mu.Lock()
+	done := s.done
+	s.mu.Unlock()
+	err := <-done
+	done <- err
+	return err
+}
+
+// KillServer stops the game server abruptly, as SIGKILL would: the link
+// drops with no goodbye and no session sync. It waits until the portal
+// has noticed, or ctx ends.
+func (s *Stack) KillServer(ctx context.Context) error {
+	s.mu.Lock()
+	cancel, ended := s.cancel, s.ended
+	s.cancel, s.server = nil, nil
+	s.mu.Unlock()
+	if cancel == nil {
+		return errors.New("embedded: no game server running")
+	}
+	cancel()
+	select {
+	case <-ended:
+	case <-ctx.Done():
+		return fmt.Errorf("embedded: the game server did not stop: %w", ctx.Err())
+	}
+	t := time.NewTicker(pollInterval)
+	defer t.Stop()
+	for s.Portal.ServerConnected() {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("embedded: the portal still has a game server linked: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// Shutdown stops the portal gracefully (every player is told, the server
+// gets PDISCONNALL), then the game server and the relay. It returns the
+// portal's shutdown error and the server's, if it failed.
+func (s *Stack) Shutdown(ctx context.Context) error {
+	perr := s.Portal.Shutdown(ctx)
+	s.mu.Lock()
+	cancel, done := s.cancel, s.done
+	s.cancel, s.server = nil, nil
+	s.mu.Unlock()
+	var serr error
+	if cancel != nil {
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			serr = err
+		}
+	}
+	s.stopVia()
+	return errors.Join(perr, serr)
+}
