@@ -1,0 +1,105 @@
+package embedded_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/portalsim/portalsim/internal/embedded"
+	"github.com/portalsim/portalsim/portal"
+	"github.com/portalsim/portalsim/sim"
+)
+
+const wait = 10 * time.Second
+
+func fastWorld(t *testing.T) *sim.World {
+	t.Helper()
+	w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), HashIterations: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// A stack starts synced, survives a kill and a reload with a new server
+// each time, and shuts down with both gone.
+func TestStackLifecycle(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	relayed := false
+	st, err := embedded.Start(ctx, embedded.Config{
+		Portal: portal.Config{MaxConnectionRate: -1},
+		Sim:    sim.Config{World: fastWorld(t), RedialMin: 5 * time.Millisecond},
+		Via: func(linkAddr string) (string, func(), error) {
+			return linkAddr, func() { relayed = true }, nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.Portal.ServerConnected() || st.Server() == nil {
+		t.Fatal("Start returned before the server synced")
+	}
+	first := st.Server()
+	if err := st.StartServer(ctx); err == nil {
+		t.Fatal("a second StartServer while one runs succeeded")
+	}
+	if err := st.KillServer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st.Portal.ServerConnected() || st.Server() != nil {
+		t.Fatal("the killed server is still linked or published")
+	}
+	if err := st.StartServer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	restarted := st.Server()
+	if restarted == first {
+		t.Fatal("StartServer after a kill reused the old server")
+	}
+	restarted.Reload("", "")
+	for st.Server() == restarted || !st.Portal.ServerConnected() {
+		select {
+		case <-ctx.Done():
+			t.Fatal("no new server after the reload")
+		case <-time.After(time.Millisecond):
+		}
+	}
+	if err := st.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !relayed {
+		t.Fatal("Shutdown did not stop the relay")
+	}
+	if _, err := net.Dial("tcp", st.TelnetAddr()); err == nil {
+		t.Fatal("the portal still listens after Shutdown")
+	}
+}
+
+// A config the game server refuses fails Start at once, wrapping sim's error.
+func TestStartRefusedServerConfig(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	_, err := embedded.Start(ctx, embedded.Config{
+		Sim: sim.Config{World: fastWorld(t), RedialMin: time.Second, RedialMax: time.Millisecond},
+	})
+	if !errors.Is(err, sim.ErrInvalidConfig) {
+		t.Fatalf("Start = %v, want sim.ErrInvalidConfig", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("Start waited for its context instead of failing at once")
+	}
+}
+
+// A refused portal config is the portal's error.
+func TestStartRefusedPortalConfig(t *testing.T) {
+	t.Parallel()
+	_, err := embedded.Start(context.Background(), embedded.Config{Portal: portal.Config{TelnetAddr: "not an address"}})
+	if err == nil {
+		t.Fatal("Start with a bad telnet address succeeded")
+	}
+}
