@@ -73,20 +73,7 @@ func ParseCompareThreshold(s string) (CompareThreshold, error) {
 // It returns the errors of all bad expressions joined, and then no
 // thresholds.
 func ParseCompareThresholds(ss []string) ([]CompareThreshold, error) {
-	ts := make([]CompareThreshold, 0, len(ss))
-	var errs []error
-	for _, s := range ss {
-		t, err := ParseCompareThreshold(s)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		ts = append(ts, t)
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return ts, nil
+	return parseEach(ss, ParseCompareThreshold)
 }
 
 func parseCompareThreshold(expr string) (CompareThreshold, error) {

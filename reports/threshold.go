@@ -100,20 +100,26 @@ func ParseThreshold(s string) (Threshold, error) {
 // ParseThresholds parses each of ss (see ParseThreshold). It returns the
 // errors of all bad expressions joined, and then no thresholds.
 func ParseThresholds(ss []string) ([]Threshold, error) {
-	ts := make([]Threshold, 0, len(ss))
+	return parseEach(ss, ParseThreshold)
+}
+
+// parseEach parses each of ss with parse. It returns the errors of all
+// bad expressions joined, and then no results.
+func parseEach[T any](ss []string, parse func(string) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(ss))
 	var errs []error
 	for _, s := range ss {
-		t, err := ParseThreshold(s)
+		t, err := parse(s)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		ts = append(ts, t)
+		out = append(out, t)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return ts, nil
+	return out, nil
 }
 
 func parseThreshold(expr string) (Threshold, error) {
