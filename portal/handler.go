@@ -52,7 +52,7 @@ type handlerCounters struct {
 	queuedInput, queuedDropped            atomic.Uint64
 	holdDropped                           atomic.Uint64
 	syncDeferred, syncMerged              atomic.Uint64
-	syncStale, syncResent                 atomic.Uint64
+	syncStale                             atomic.Uint64
 	outputs, outputUnknown, outputPanics  atomic.Uint64
 	loginUnknown, syncCleaned, syncKept   atomic.Uint64
 	invalidUTF8, longLines, protocolError atomic.Uint64
@@ -76,10 +76,8 @@ type HandlerStats struct {
 	// buffer, carries their data.
 	SyncDeferred, SyncMerged uint64
 	// SyncStale counts protocol flags in an SSYNC left unapplied because
-	// this side had changed them since (bug 5.15); SyncResent the
-	// PCONNSYNCs sent because an SSYNC changed a flag while older
-	// PCONNSYNCs were still on their way to the server.
-	SyncStale, SyncResent uint64
+	// this side had changed them since (bug 5.15).
+	SyncStale uint64
 	// EncodeDropped counts messages for the server that could not be
 	// encoded (a NaN in a session's flags, say): dropped and logged,
 	// never held, since no server could ever take them.
@@ -356,9 +354,8 @@ func (h *Handler) ServerSessionSync(sessions []link.SessionData, clean bool, see
 			continue
 		}
 		s.mu.Lock()
-		resync := false
 		if st := s.State(); st == StateConnected || st == StateLoggedIn {
-			resync = s.loadLocked(d, d.LoggedIn)
+			s.loadLocked(d, d.LoggedIn)
 			if d.LoggedIn {
 				s.state.Store(int32(StateLoggedIn))
 			} else {
@@ -366,10 +363,6 @@ func (h *Handler) ServerSessionSync(sessions []link.SessionData, clean bool, see
 			}
 		}
 		s.mu.Unlock()
-		if resync {
-			h.stats.syncResent.Add(1)
-			h.Sync(s)
-		}
 	}
 	if !clean {
 		return
@@ -560,7 +553,7 @@ func (h *Handler) Stats() HandlerStats {
 		QueuedInput: c.queuedInput.Load(), QueuedDropped: c.queuedDropped.Load(),
 		HoldDropped:  c.holdDropped.Load(),
 		SyncDeferred: c.syncDeferred.Load(), SyncMerged: c.syncMerged.Load(),
-		SyncStale: c.syncStale.Load(), SyncResent: c.syncResent.Load(),
+		SyncStale:     c.syncStale.Load(),
 		EncodeDropped: h.up.encodeDropped.Load(),
 		Outputs:       c.outputs.Load(), OutputUnknown: c.outputUnknown.Load(), OutputPanics: c.outputPanics.Load(),
 		LoginUnknown: c.loginUnknown.Load(), SyncCleaned: c.syncCleaned.Load(), SyncKept: c.syncKept.Load(),

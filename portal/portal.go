@@ -342,8 +342,7 @@ func (p *Portal) ackServer(c *link.Conn, recv, due *atomic.Uint64, done <-chan s
 			return
 		case <-t.C:
 		}
-		if d := due.Load(); d != acked {
-			p.up.ackServer(c, recv.Load())
+		if d := due.Load(); d != acked && p.up.ackServer(c, recv.Load()) {
 			acked = d
 		}
 	}

@@ -1,7 +1,6 @@
 package portal
 
 import (
-	"encoding/json"
 	"maps"
 	"sync"
 	"sync/atomic"
@@ -94,18 +93,23 @@ func (s *Session) announceLocked() link.SessionData {
 	return s.dataLocked()
 }
 
-// nextSyncLocked numbers a new PCONNSYNC and returns its data: the flags
-// set since the last one are recorded as carried by it. s.mu must be held.
+// nextSyncLocked numbers a new PCONNSYNC and returns its data, whose
+// protocol flags are only those set on this side since the last one (a
+// flag it did not change must not overwrite a change the server made
+// meanwhile; bug 5.15); they are recorded as carried by it. s.mu must be held.
 func (s *Session) nextSyncLocked() link.SessionData {
 	s.data.SyncRev++
 	if len(s.dirty) > 0 && s.flagRev == nil {
 		s.flagRev = make(map[string]uint64, len(s.dirty))
 	}
+	d := s.connSyncLocked()
+	d.ProtocolFlags = make(map[string]any, len(s.dirty))
 	for k := range s.dirty {
 		s.flagRev[k] = s.data.SyncRev
+		d.ProtocolFlags[k] = s.data.ProtocolFlags[k]
 	}
 	clear(s.dirty)
-	return s.connSyncLocked()
+	return d
 }
 
 // Flag returns one protocol flag.
@@ -133,10 +137,8 @@ func (s *Session) Msg(text string) {
 // loadLocked applies server-sent sync data: every field the server owns,
 // with protocol flags merged (Evennia's load_sync_data), except a flag
 // this side set later than the server had heard of (bug 5.15; see
-// link.SessionData.SyncRev). It reports whether a flag changed while the
-// server had not yet applied every PCONNSYNC: the server then needs one
-// more, or its older PCONNSYNCs would undo the change. s.mu must be held.
-func (s *Session) loadLocked(d link.SessionData, loggedIn bool) (resync bool) {
+// link.SessionData.SyncRev). s.mu must be held.
+func (s *Session) loadLocked(d link.SessionData, loggedIn bool) {
 	s.data.Uid = d.Uid
 	s.data.Uname = d.Uname
 	s.data.LoggedIn = loggedIn
@@ -157,31 +159,18 @@ func (s *Session) loadLocked(d link.SessionData, loggedIn bool) (resync bool) {
 		s.data.ServerData = maps.Clone(d.ServerData)
 	}
 	if len(d.ProtocolFlags) == 0 {
-		return false
+		return
 	}
 	if s.data.ProtocolFlags == nil {
 		s.data.ProtocolFlags = map[string]any{}
 	}
-	changed := false
 	for k, v := range d.ProtocolFlags {
 		if _, ok := s.dirty[k]; ok || s.flagRev[k] > d.SyncRev {
 			s.h.stats.syncStale.Add(1)
 			continue // ours is newer; the server gets it by a PCONNSYNC
 		}
-		if old, ok := s.data.ProtocolFlags[k]; !ok || !sameFlag(old, v) {
-			s.data.ProtocolFlags[k] = v
-			changed = true
-		}
+		s.data.ProtocolFlags[k] = v
 	}
-	return changed && d.SyncRev < s.data.SyncRev
-}
-
-// sameFlag compares two flag values as the link carries them (numbers
-// arrive as float64).
-func sameFlag(a, b any) bool {
-	ja, err1 := json.Marshal(a)
-	jb, err2 := json.Marshal(b)
-	return err1 == nil && err2 == nil && string(ja) == string(jb)
 }
 
 // connSyncLocked returns the protocol-side subset sent by PCONNSYNC

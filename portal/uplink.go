@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -149,15 +150,21 @@ func (u *uplink) sendInput(m link.Message) bool {
 }
 
 // sendSync is send for a PCONNSYNC. At most one per session waits in the
-// hold: while one is held, a newer one only replaces its data in place
-// (the data is the session's whole protocol-side subset, so the newest is
-// all the server needs, and it still follows the session's PCONN), and
-// merged is true.
+// hold: while one is held, a newer one is merged into it in place (its
+// fields replace the held ones, its protocol flags, which are only those
+// changed since the previous PCONNSYNC, are added to the held ones; the
+// merge still follows the session's PCONN), and merged is true.
 func (u *uplink) sendSync(m link.Message) (merged bool) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if d := u.heldSync[m.Sessid]; d != nil {
+		flags := maps.Clone(d.ProtocolFlags)
+		if flags == nil {
+			flags = make(map[string]any, len(m.Session.ProtocolFlags))
+		}
+		maps.Copy(flags, m.Session.ProtocolFlags)
 		*d = *m.Session
+		d.ProtocolFlags = flags
 		return true
 	}
 	if u.sendLocked(m, nil) == sentHeld {
@@ -229,13 +236,14 @@ func (u *uplink) reply(c *link.Conn, m link.Message) {
 }
 
 // ackServer tells the live server how many of its messages on c the
-// portal has processed, so that it can forget them.
-func (u *uplink) ackServer(c *link.Conn, n uint64) {
+// portal has processed, so that it can forget them; false if c is not live.
+func (u *uplink) ackServer(c *link.Conn, n uint64) bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if u.conn == c && u.state == linkLive {
-		_ = u.sendRawLocked(c, link.Message{Op: link.OpAck, Seen: n})
+	if u.conn != c || u.state != linkLive {
+		return false
 	}
+	return u.sendRawLocked(c, link.Message{Op: link.OpAck, Seen: n}) == nil
 }
 
 // ack drops the messages the server has processed.

@@ -418,6 +418,12 @@ func (s *Server) requestRestart(mode, reason string) {
 
 // finishRestart pushes every session to the portal (SSYNC, clean) and stops the loop with ErrReload.
 func (s *Server) finishRestart(mode string) {
+	if s.resuming {
+		// The portal has not said where the lost link stopped, and this
+		// process is going: send what it kept now (at least once), and
+		// the final sync after it.
+		s.resume(0, 0)
+	}
 	s.ack(true)
 	s.send(link.Message{Op: link.OpServerSync, Sessions: s.snapshot(), Clean: true, Seen: s.maxSeq})
 	s.log.Info("server.restarting", "mode", mode, "sessions", len(s.sessions))

@@ -1235,6 +1235,60 @@ func TestServerLinkLoginScreenSurvivesReload(t *testing.T) {
 			if got := strings.Contains(text, loginScreenMark); got != tt.wantScreen {
 				t.Fatalf("next output %q: login screen %v, want %v", text, got, tt.wantScreen)
 			}
+			if tt.wantScreen {
+				// The portal hears that it was shown, so that a later server
+				// (after a crash, with no reload sync) does not show it again.
+				m := l.expect(link.OpServerSync)
+				if len(m.Sessions) != 1 || m.Sessions[0].ServerData["login_screen"] != "shown" || m.Clean {
+					t.Fatalf("after the carried screen %s, want an SSYNC of sessid 1 with the screen shown", describe(m))
+				}
+			}
 		})
+	}
+}
+
+// 16. A reload while the server waits for the portal's answer to its
+// relink (the portal slow to take the new link over): what the server
+// kept for the portal, and its final sync, still go out before it stops.
+func TestServerLinkReloadWhileResuming(t *testing.T) {
+	t.Parallel()
+	p := newFakePortal(t, func(c *sim.Config) { c.AckTimeout = 50 * time.Millisecond })
+	p.createAccount("erin", "pw1")
+	l := p.start()
+	l.connect(link.SessionData{Sessid: 1, Seq: 1})
+	l.login(1, "erin", "pw1")
+	l.close()
+	if err := testutil.Await(portalWait, 2*time.Millisecond, func() error {
+		if p.srv.Linked() {
+			return errors.New("server still linked")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	l2 := p.accept("run-1") // and never answer its PSYNC
+	p.srv.Reload("", "")
+	l2.expect(link.OpServerReload)
+	var resent int
+	for {
+		m := l2.next()
+		if m.Op == link.OpServerSync {
+			if !m.Clean || len(m.Sessions) != 1 || !m.Sessions[0].LoggedIn {
+				t.Fatalf("final SSYNC %s, want a clean one with erin logged in", describe(m))
+			}
+			break
+		}
+		resent++ // what the lost link may not have delivered, at least once
+	}
+	if resent == 0 {
+		t.Fatal("nothing kept from the lost link was sent before the final sync")
+	}
+	select {
+	case <-p.done:
+		if !errors.Is(p.err, sim.ErrReload) {
+			t.Fatalf("Run = %v, want ErrReload", p.err)
+		}
+	case <-time.After(portalWait):
+		t.Fatal("the server did not stop for its reload")
 	}
 }

@@ -16,6 +16,10 @@ type serverSession struct {
 	account *Account
 	char    ObjID
 	timer   *loginTimer
+	// carried is set for a session whose login screen a previous server
+	// left pending: once shown, the portal is told (SSYNC), so that a
+	// later server does not show it again.
+	carried bool
 }
 
 // stopLoginTimer cancels a pending login screen.
@@ -118,6 +122,10 @@ func (s *Server) loginScreen(lt *loginTimer) {
 	ss.setLoginScreen(loginScreenShown)
 	s.stats.loginScreens.Add(1)
 	s.output(ss, []string{s.world.LoginScreen()}, true)
+	if ss.carried {
+		ss.carried = false
+		s.send(link.Message{Op: link.OpServerSync, Sessions: []link.SessionData{ss.syncData()}})
+	}
 }
 
 // portalSync rebuilds the session table from the portal's PSYNC reply.
@@ -140,6 +148,7 @@ func (s *Server) portalSync(mode string, sessions []link.SessionData) {
 			ss.data.LoggedIn, ss.data.Uid, ss.data.Uname, ss.data.Puid = false, 0, "", 0
 		}
 		if loginScreenDue(ss.data) {
+			ss.carried = true
 			due = append(due, ss)
 		}
 	}

@@ -194,11 +194,13 @@ func (s *Stack) KillServer(ctx context.Context) error {
 	s.mu.Lock()
 	cancel, ended := s.cancel, s.ended
 	s.cancel, s.server = nil, nil
+	if cancel != nil {
+		cancel() // under the lock: supervise then never publishes another server
+	}
 	s.mu.Unlock()
 	if cancel == nil {
 		return errors.New("embedded: no game server running")
 	}
-	cancel()
 	select {
 	case <-ended:
 	case <-ctx.Done():
@@ -224,10 +226,12 @@ func (s *Stack) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	cancel, done := s.cancel, s.done
 	s.cancel, s.server = nil, nil
+	if cancel != nil {
+		cancel() // under the lock: supervise then never publishes another server
+	}
 	s.mu.Unlock()
 	var serr error
 	if cancel != nil {
-		cancel()
 		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
 			serr = err
 		}

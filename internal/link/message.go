@@ -132,7 +132,10 @@ type SessionData struct {
 	// keeps the number of the last one it applied and sends it back in
 	// every SSYNC. The portal ignores a flag in an SSYNC that it changed
 	// in a later PCONNSYNC than the one the server had applied: the
-	// server's value is older, and the newer one is on its way.
+	// server's value is older, and the newer one is on its way. A
+	// PCONNSYNC carries only the flags the portal changed since the
+	// previous one (PCONN and PSYNC carry them all), so it never undoes a
+	// server's change to another flag.
 	SyncRev uint64 `json:"sync_rev,omitempty"`
 }
 

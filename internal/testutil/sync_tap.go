@@ -14,7 +14,10 @@ type LinkTapConfig struct {
 	// relayed; toServer tells its direction. It is called from the relay
 	// goroutines, so it must be safe for concurrent use. It may block to
 	// delay the message (and every later one in its direction), but must
-	// return before [LinkTap.Close] can.
+	// return before [LinkTap.Close] can. A message dropped from the middle
+	// of a stream is one no real connection loses: both sides number the
+	// messages they process, so the acknowledgements after it are off by
+	// one (a relink may then resend or skip); see LoseRest.
 	Drop func(toServer bool, m link.Message) bool
 	// LoseRest makes a drop final for its direction of that connection:
 	// every later message is dropped too, as when a connection is cut
