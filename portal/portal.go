@@ -365,7 +365,12 @@ func (p *Portal) handleServer(c *link.Conn, m link.Message) {
 		h.AtServerConnection()
 		err = p.up.syncServer(c, h, m)
 	case link.OpDataOut:
-		h.DataOut(m.Sessid, m.Data)
+		if m.Sessid != 0 || len(m.Sessids) == 0 {
+			h.DataOut(m.Sessid, m.Data)
+		}
+		for _, id := range m.Sessids {
+			h.DataOut(id, m.Data)
+		}
 	case link.OpServerLogin:
 		if m.Session == nil {
 			err = errors.New("SLOGIN without session data")

@@ -329,3 +329,20 @@ func TestNewServerReplacesOld(t *testing.T) {
 		t.Fatalf("new server got %v", m.Op)
 	}
 }
+
+// A DATAOUT naming several sessions (Sessids) reaches each of them.
+func TestDataOutToSeveralSessions(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, portal.Config{MaxConnectionRate: -1})
+	s := dialServer(t, p)
+	s.expectOps(link.OpPortalSync)
+	a := dial(t, p.TelnetAddr().String())
+	ida := s.expectOps(link.OpPortalConnect)[0].Sessid
+	b := dial(t, p.TelnetAddr().String())
+	idb := s.expectOps(link.OpPortalConnect)[0].Sessid
+	if err := s.c.Send(link.Message{Op: link.OpDataOut, Sessids: []uint64{ida, idb}, Data: []link.Command{link.Text("to both")}}); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, a, "to both")
+	expect(t, b, "to both")
+}

@@ -32,7 +32,7 @@ func (c *caller) Quit(reason string) {
 // session of the account is disconnected first.
 func (c *caller) Login(a *Account) error {
 	s := c.s
-	for _, other := range s.sessions {
+	for _, other := range s.byChar[a.Character] { // the account's sessions: they puppet its character
 		if other != c.ss && other.account != nil && other.account.ID == a.ID {
 			s.stats.kicked.Add(1)
 			s.disconnect(other, "Logged in from elsewhere. Disconnecting.")
@@ -53,19 +53,23 @@ type notifier struct{ s *Server }
 var _ Notifier = notifier{}
 
 func (n notifier) MsgCharacters(chars []ObjID, text string) {
+	var ids []uint64
 	for _, ch := range chars {
 		for _, ss := range n.s.byChar[ch] {
-			n.s.send(link.Message{Op: link.OpDataOut, Sessid: ss.data.Sessid, Data: []link.Command{link.Text(text)}})
+			ids = append(ids, ss.data.Sessid)
 		}
 	}
+	n.s.sendMany(ids, text)
 }
 
 func (n notifier) MsgAll(text string) {
+	var ids []uint64
 	for _, ss := range n.s.sessions {
 		if ss.data.LoggedIn {
-			n.s.send(link.Message{Op: link.OpDataOut, Sessid: ss.data.Sessid, Data: []link.Command{link.Text(text)}})
+			ids = append(ids, ss.data.Sessid)
 		}
 	}
+	n.s.sendMany(ids, text)
 }
 
 func (n notifier) Reload(reason string) {

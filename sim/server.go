@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -22,6 +23,7 @@ type Server struct {
 	started time.Time
 
 	events  chan event
+	runDone chan struct{} // closed when Run returns: nothing reads events any more
 	control chan control
 	linked  atomic.Bool
 	serving atomic.Bool // the event loop is answering control requests
@@ -99,6 +101,7 @@ func New(cfg Config) (*Server, error) {
 		world:    cfg.World,
 		started:  time.Now(),
 		events:   make(chan event, 1024),
+		runDone:  make(chan struct{}),
 		control:  make(chan control, 8),
 		sessions: make(map[uint64]*serverSession),
 		byChar:   make(map[ObjID]map[uint64]*serverSession),
@@ -107,8 +110,10 @@ func New(cfg Config) (*Server, error) {
 
 // Run dials the portal (redialling with backoff whenever the link is
 // lost) and serves until ctx ends (ctx.Err()), the game shuts down (nil)
-// or asks to restart ([ErrReload]).
+// or asks to restart ([ErrReload]). A Server runs once: after a reload,
+// start a new one (on the same World), as Evennia starts a new process.
 func (s *Server) Run(ctx context.Context) error {
+	defer close(s.runDone)
 	delay := s.cfg.RedialMin
 	for {
 		nc, err := (&net.Dialer{Timeout: 5 * time.Second}).DialContext(ctx, "tcp", s.cfg.PortalAddr)
@@ -283,14 +288,27 @@ func (s *Server) serveLink(ctx context.Context, c *link.Conn) (done bool, err er
 	}
 }
 
+// post hands ev to the event loop; false once Run has returned (a
+// reader or timer of a stopped server must not block forever).
+func (s *Server) post(ev event) bool {
+	select {
+	case s.events <- ev:
+		return true
+	case <-s.runDone:
+		return false
+	}
+}
+
 func (s *Server) readLink(c *link.Conn) {
 	for {
 		m, err := c.Recv()
 		if err != nil {
-			s.events <- event{conn: c, err: err}
+			s.post(event{conn: c, err: err})
 			return
 		}
-		s.events <- event{conn: c, msg: m}
+		if !s.post(event{conn: c, msg: m}) {
+			return
+		}
 	}
 }
 
@@ -326,11 +344,19 @@ func (s *Server) resume(lnk, n uint64) {
 	pending := s.out.take(lnk, n)
 	resent, gone := 0, 0
 	for _, m := range pending {
-		if id := m.msg.Sessid; id != 0 && s.sessions[id] == nil && m.msg.Op != link.OpServerDisconnect {
+		msg := m.msg
+		if len(msg.Sessids) > 0 {
+			msg.Sessids = slices.DeleteFunc(slices.Clone(msg.Sessids), func(id uint64) bool { return s.sessions[id] == nil })
+			if len(msg.Sessids) == 0 && msg.Sessid == 0 {
+				gone++
+				continue
+			}
+		}
+		if id := msg.Sessid; id != 0 && s.sessions[id] == nil && msg.Op != link.OpServerDisconnect {
 			gone++
 			continue
 		}
-		s.send(m.msg)
+		s.send(msg)
 		resent++
 	}
 	if len(pending) > 0 {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"go.uber.org/goleak"
 
 	"github.com/portalsim/portalsim/internal/link"
 	"github.com/portalsim/portalsim/internal/testutil"
@@ -1290,5 +1291,100 @@ func TestServerLinkReloadWhileResuming(t *testing.T) {
 		}
 	case <-time.After(portalWait):
 		t.Fatal("the server did not stop for its reload")
+	}
+}
+
+// 17. A server that stops while its event queue is full leaves no
+// goroutine behind: its link reader (and any login timer) gives up once
+// Run has returned. Not parallel, so that goleak sees only this test.
+func TestServerStopsWithFullQueueLeavesNoGoroutine(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), HashIterations: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	srv, err := sim.New(sim.Config{PortalAddr: ln.Addr().String(), World: w, LoginScreenDelay: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	nc, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := link.NewConn(nc, link.Config{})
+	defer c.Close()
+	hctx, hcancel := context.WithTimeout(context.Background(), portalWait)
+	defer hcancel()
+	if _, err := c.Handshake(hctx, link.Hello{Role: link.RolePortal, RunID: "run-1", Link: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Send(link.Message{Op: link.OpPortalSync, Mode: link.ModeShutdown}); err != nil {
+		t.Fatal(err)
+	}
+	go func() { // drain what the server sends, so its writes never block
+		for {
+			if _, err := c.Recv(); err != nil {
+				return
+			}
+		}
+	}()
+	if err := testutil.Await(portalWait, time.Millisecond, func() error {
+		if !srv.Linked() {
+			return errors.New("not synced")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	srv.Stall(300 * time.Millisecond) // the loop sleeps; the reader fills the queue meanwhile
+	for range 3000 {
+		if err := c.Send(link.Message{Op: link.OpDataIn, Sessid: 99, Data: []link.Command{link.Text("idle")}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(portalWait):
+		t.Fatal("Run did not return")
+	}
+}
+
+// 18. Output for several sessions (a channel, a room) is one DATAOUT
+// naming them all, in sessid order; the speaker's own copy included.
+func TestServerLinkBroadcastIsOneMessage(t *testing.T) {
+	t.Parallel()
+	p := newFakePortal(t, nil)
+	l := p.start()
+	for i, name := range []string{"ann", "bob", "cid"} {
+		p.createAccount(name, "pw1")
+		id := uint64(i + 1)
+		l.connect(link.SessionData{Sessid: id, Seq: id})
+		l.input(id, "connect "+name+" pw1")
+		for { // an SLOGIN and the others' arrival notices come first
+			m := l.next()
+			if m.Op == link.OpDataOut && m.Sessid == id && strings.Contains(outText(m), "Limbo") {
+				break
+			}
+		}
+	}
+	l.input(1, "pub hello all")
+	for {
+		m := l.expect(link.OpDataOut)
+		if !strings.Contains(outText(m), "[Public] ann: hello all") {
+			continue // an arrival notice
+		}
+		if m.Sessid != 0 || !slices.Equal(m.Sessids, []uint64{1, 2, 3}) {
+			t.Fatalf("channel message %s, want one DATAOUT for sessids [1 2 3]", describe(m))
+		}
+		break
 	}
 }

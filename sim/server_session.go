@@ -2,6 +2,7 @@ package sim
 
 import (
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -108,7 +109,7 @@ func (s *Server) startLoginScreen(ss *serverSession) {
 		s.loginScreen(lt)
 		return
 	}
-	lt.t = time.AfterFunc(s.cfg.LoginScreenDelay, func() { s.events <- event{timer: lt} })
+	lt.t = time.AfterFunc(s.cfg.LoginScreenDelay, func() { s.post(event{timer: lt}) })
 }
 
 // loginScreen shows the login screen if the timer's session is still
@@ -221,6 +222,22 @@ func (s *Server) dropAll() {
 func (s *Server) disconnect(ss *serverSession, reason string) {
 	s.remove(ss)
 	s.send(link.Message{Op: link.OpServerDisconnect, Sessid: ss.data.Sessid, Reason: reason})
+}
+
+// sendMany sends text to several sessions (a room, a channel) in one
+// DATAOUT: one frame to encode and carry instead of one per session.
+func (s *Server) sendMany(ids []uint64, text string) {
+	if len(ids) == 0 {
+		return
+	}
+	slices.Sort(ids) // the same order every time
+	m := link.Message{Op: link.OpDataOut, Data: []link.Command{link.Text(text)}}
+	if len(ids) == 1 {
+		m.Sessid = ids[0]
+	} else {
+		m.Sessids = ids
+	}
+	s.send(m)
 }
 
 // output sends text to a session, with the end-of-output prompt if prompt is set.

@@ -11,11 +11,13 @@ import (
 type logFlags struct {
 	level  string
 	format string
+	pprof  string
 }
 
 func (l *logFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&l.level, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&l.format, "log-format", "text", "log format: text or json")
+	fs.StringVar(&l.pprof, "pprof", "", "serve Go's profiling endpoints (/debug/pprof/) on this host:port")
 }
 
 // logger builds the structured logger the flags ask for, writing to w.

@@ -24,6 +24,9 @@ func runPortal(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	if err := servePprof(lf.pprof, log); err != nil {
+		return err
+	}
 	cfg := pf.config()
 	cfg.Logger = log
 	p, err := startPortal(cfg)

@@ -31,6 +31,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if err := servePprof(lf.pprof, log); err != nil {
+		return err
+	}
 	world, err := sf.world(pf.name, log)
 	if err != nil {
 		return err

@@ -33,6 +33,9 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	if err := servePprof(lf.pprof, log); err != nil {
+		return err
+	}
 	world, err := sf.world(*name, log)
 	if err != nil {
 		return err

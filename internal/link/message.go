@@ -146,6 +146,10 @@ type Message struct {
 	Op Op `json:"-"`
 	// Sessid names the session for per-session operations; 0 means none.
 	Sessid uint64 `json:"sessid,omitempty"`
+	// Sessids, on DATAOUT, names more sessions that get the same output
+	// (a message to a room or a channel): one frame instead of one per
+	// session. The output goes to Sessid (if not 0) and to each of these.
+	Sessids []uint64 `json:"sessids,omitempty"`
 	// Session is the session data of PCONN, PCONNSYNC and SLOGIN.
 	Session *SessionData `json:"session,omitempty"`
 	// Sessions is the snapshot of PSYNC (portal reply) and SSYNC.

@@ -39,7 +39,8 @@ const (
 	OpPortalShutdown
 	// OpDataIn (MsgPortal2Server): input from a session to the server.
 	OpDataIn
-	// OpDataOut (MsgServer2Portal): output from the server to a session.
+	// OpDataOut (MsgServer2Portal): output from the server to a session,
+	// or to several ([Message.Sessids]).
 	OpDataOut
 	// OpError reports a request the receiver could not handle; the link stays up.
 	OpError
