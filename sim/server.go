@@ -24,6 +24,7 @@ type Server struct {
 
 	events  chan event
 	runDone chan struct{} // closed when Run returns: nothing reads events any more
+	ran     atomic.Bool   // Run was called
 	control chan control
 	linked  atomic.Bool
 	serving atomic.Bool // the event loop is answering control requests
@@ -113,6 +114,9 @@ func New(cfg Config) (*Server, error) {
 // or asks to restart ([ErrReload]). A Server runs once: after a reload,
 // start a new one (on the same World), as Evennia starts a new process.
 func (s *Server) Run(ctx context.Context) error {
+	if !s.ran.CompareAndSwap(false, true) {
+		return ErrRunTwice
+	}
 	defer close(s.runDone)
 	delay := s.cfg.RedialMin
 	for {

@@ -1388,3 +1388,24 @@ func TestServerLinkBroadcastIsOneMessage(t *testing.T) {
 		break
 	}
 }
+
+// 19. A server runs once: a second Run is refused, not a panic.
+func TestServerRunsOnce(t *testing.T) {
+	t.Parallel()
+	w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), HashIterations: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sim.New(sim.Config{PortalAddr: "127.0.0.1:1", World: w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := srv.Run(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("first Run = %v, want context.Canceled", err)
+	}
+	if err := srv.Run(context.Background()); !errors.Is(err, sim.ErrRunTwice) {
+		t.Fatalf("second Run = %v, want ErrRunTwice", err)
+	}
+}

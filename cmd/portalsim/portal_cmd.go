@@ -24,9 +24,11 @@ func runPortal(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if err := servePprof(lf.pprof, log); err != nil {
+	stopPprof, err := servePprof(lf.pprof, log)
+	if err != nil {
 		return err
 	}
+	defer stopPprof()
 	cfg := pf.config()
 	cfg.Logger = log
 	p, err := startPortal(cfg)

@@ -8,17 +8,17 @@ import (
 	"net/http/pprof"
 )
 
-// servePprof serves Go's profiling endpoints (/debug/pprof/) on addr
-// while the process runs, when addr is set: `go tool pprof
-// http://ADDR/debug/pprof/profile` then shows where a loaded portal or
-// game server spends its time.
-func servePprof(addr string, log *slog.Logger) error {
+// servePprof serves Go's profiling endpoints (/debug/pprof/) on addr,
+// when addr is set, until stop is called: `go tool pprof
+// http://ADDR/debug/pprof/profile` then shows where a loaded portal, game
+// server or load generator spends its time.
+func servePprof(addr string, log *slog.Logger) (stop func(), err error) {
 	if addr == "" {
-		return nil
+		return func() {}, nil
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return usagef("-pprof %q: %v", addr, err)
+		return nil, usagef("-pprof %q: %v", addr, err)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
@@ -27,10 +27,12 @@ func servePprof(addr string, log *slog.Logger) error {
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	log.Info("pprof.listening", "addr", ln.Addr().String())
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		if err := http.Serve(ln, mux); err != nil && !errors.Is(err, net.ErrClosed) {
 			log.Warn("pprof.stopped", "err", err)
 		}
 	}()
-	return nil
+	return func() { ln.Close(); <-done }, nil
 }

@@ -97,6 +97,11 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	stopPprof, err := servePprof(f.logs.pprof, log) // children of --procs are not given -pprof
+	if err != nil {
+		return err
+	}
+	defer stopPprof()
 
 	sc, path, err := loadScenario(pos, f, set)
 	if err != nil {

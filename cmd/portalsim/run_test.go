@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -241,4 +243,26 @@ func TestServeStopsOnGameShutdown(t *testing.T) {
 	if err := c.WaitClosed(10 * time.Second); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// -pprof serves the profiler while a command runs, and a port that
+// cannot be listened on is a usage error.
+func TestPprofFlag(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var out bytes.Buffer
+	err = run(context.Background(), []string{"portal", "-pprof", ln.Addr().String()}, &out, &out)
+	if code := exitCode(err, io.Discard); code != ExitUsage {
+		t.Fatalf("portal -pprof on a busy port: exit %d (%v), want %d", code, err, ExitUsage)
+	}
+	log := slog.New(slog.DiscardHandler)
+	stop, err := servePprof("127.0.0.1:0", log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop()
 }

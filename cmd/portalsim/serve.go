@@ -31,9 +31,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if err := servePprof(lf.pprof, log); err != nil {
+	stopPprof, err := servePprof(lf.pprof, log)
+	if err != nil {
 		return err
 	}
+	defer stopPprof()
 	world, err := sf.world(pf.name, log)
 	if err != nil {
 		return err

@@ -33,9 +33,11 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if err := servePprof(lf.pprof, log); err != nil {
+	stopPprof, err := servePprof(lf.pprof, log)
+	if err != nil {
 		return err
 	}
+	defer stopPprof()
 	world, err := sf.world(*name, log)
 	if err != nil {
 		return err

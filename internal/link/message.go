@@ -6,8 +6,12 @@ import (
 	"time"
 )
 
-// Version is the link protocol version carried in [Hello].
-const Version = 1
+// Version is the link protocol version carried in [Hello]. Version 2
+// added acknowledgements both ways and link resume (Hello.Link,
+// Message.Link), SessionData.SyncRev with PCONNSYNCs carrying only the
+// changed flags, and DATAOUT for several sessions (Message.Sessids): a
+// peer of version 1 would silently lose broadcasts and flags.
+const Version = 2
 
 // Roles carried in [Hello.Role].
 const (
