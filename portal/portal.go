@@ -360,6 +360,9 @@ func (p *Portal) handleServer(c *link.Conn, m link.Message) {
 	}()
 	h := p.h
 	var err error
+	if m.Ack != 0 && m.Op != link.OpAck {
+		p.up.ack(c, m.Ack) // piggybacked on the server's message
+	}
 	switch m.Op {
 	case link.OpPortalSync:
 		h.AtServerConnection()

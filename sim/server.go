@@ -324,7 +324,11 @@ func (s *Server) send(m link.Message) {
 		s.out.unsent(m)
 		return
 	}
-	if err := s.conn.Send(m); err != nil {
+	wire := m
+	if m.Op != link.OpAck && s.recvN > 0 {
+		wire.Ack = s.recvN // piggybacked: what is kept for a resend carries none
+	}
+	if err := s.conn.Send(wire); err != nil {
 		if linkDead(s.conn, err) {
 			s.out.unsent(m)
 			return
@@ -332,6 +336,9 @@ func (s *Server) send(m link.Message) {
 		s.stats.encodeDropped.Add(1)
 		s.log.Error("link.encode.dropped", "op", m.Op, "sessid", m.Sessid, "err", err)
 		return
+	}
+	if wire.Ack != 0 {
+		s.ackedN = s.ackDueN
 	}
 	s.out.sent(m)
 }

@@ -170,6 +170,12 @@ type Message struct {
 	// Link, on PSYNC, names an earlier link of the same portal run by its
 	// [Hello.Link] number: the one Seen counts. 0 means none.
 	Link uint64 `json:"link,omitempty"`
+	// Ack, on any message from a server but ACK, acknowledges as an ACK
+	// would: the sender had processed this many messages of the link when
+	// it sent this one. Output thus carries the acknowledgement of the
+	// input that caused it, so a client that saw an answer can never have
+	// its command replayed to the next server.
+	Ack uint64 `json:"ack,omitempty"`
 	// Reason explains a disconnect or a restart.
 	Reason string `json:"reason,omitempty"`
 	// Mode is the restart mode (PSYNC reply, SRELOAD, SRESET, SSHUTD).

@@ -86,7 +86,11 @@ var _ = Describe("A portal restart while the game server lives", Label("sessid",
 		login(newbie, "newbie")
 		Expect(sessidSet(b)).To(Equal(map[uint64]bool{1: true, 2: true}), "precondition: portal B reuses the old sessids")
 
-		By("stopping S2 and letting S1, which still remembers portal A's sessions 1 and 2, link to portal B")
+		By("stopping S2, once it acknowledged the login, and letting S1, which still remembers portal A's sessions 1 and 2, link to portal B")
+		// Stopped before its acknowledgement, S2's login would be replayed to
+		// S1 (at least once), whose "not available" answer would come where
+		// the answer to "examine me" is awaited below.
+		Eventually(ctx, func() int { return b.Handler().Stats().Unacked }).WithTimeout(wait).Should(BeZero())
 		stopS2()
 		linked(b, false)
 		proxy.SetTarget(b.LinkAddr().String())
