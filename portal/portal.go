@@ -310,11 +310,16 @@ func (p *Portal) serveLink(nc net.Conn) {
 	defer func() { p.up.detach(c, lost, recv.Load()) }()
 	p.goSafe(func() { p.ackServer(c, &recv, &due, done) })
 	p.log.Info("link.connected", "remote", nc.RemoteAddr().String(), "server_pid", peer.PID, "link", linkN)
+	var ackedTo uint64 // the highest acknowledgement piggybacked so far (Message.Ack)
 	for {
 		m, err := c.Recv()
 		if err != nil {
 			lost = err
 			return
+		}
+		if m.Ack > ackedTo && m.Op != link.OpAck {
+			p.up.ack(c, m.Ack) // only when it moved: the output of one command repeats it
+			ackedTo = m.Ack
 		}
 		p.handleServer(c, m)
 		recv.Add(1)
@@ -360,9 +365,6 @@ func (p *Portal) handleServer(c *link.Conn, m link.Message) {
 	}()
 	h := p.h
 	var err error
-	if m.Ack != 0 && m.Op != link.OpAck {
-		p.up.ack(c, m.Ack) // piggybacked on the server's message
-	}
 	switch m.Op {
 	case link.OpPortalSync:
 		h.AtServerConnection()

@@ -2,7 +2,6 @@ package portal
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"maps"
 	"os"
@@ -184,7 +183,7 @@ func (u *uplink) sendLocked(m link.Message, s *Session) sendResult {
 			u.unacked = append(u.unacked, held{msg: m, sess: s, link: u.linkN, n: u.sentN})
 			return sentLive
 		}
-		if !linkDead(u.conn, err) {
+		if !u.conn.Lost(err) {
 			u.dropLocked(m.Op, m.Sessid, err)
 			return sentDropped
 		}
@@ -192,14 +191,6 @@ func (u *uplink) sendLocked(m link.Message, s *Session) sendResult {
 	}
 	u.hold = append(u.hold, held{msg: m, sess: s})
 	return sentHeld
-}
-
-// linkDead reports whether err, from sending on c, means the link is gone
-// (keep the message for the next server) rather than that the message
-// could not be encoded (no server could ever take it). A Conn that failed
-// keeps its error, so c.Err covers a link closed by a read error too.
-func linkDead(c *link.Conn, err error) bool {
-	return link.IsClosed(err) || errors.Is(err, link.ErrQueueFull) || c.Err() != nil
 }
 
 // dropLocked counts and logs a message that could not be encoded. u.mu must be held.
@@ -415,7 +406,7 @@ func (u *uplink) syncServer(c *link.Conn, h *Handler, req link.Message) error {
 		psync.Link, psync.Seen = req.Link, seen
 	}
 	err := u.sendRawLocked(c, psync)
-	if err != nil && !linkDead(c, err) {
+	if err != nil && !c.Lost(err) {
 		psync.Sessions = u.encodableLocked(snap)
 		err = u.sendRawLocked(c, psync)
 	}
@@ -425,7 +416,7 @@ func (u *uplink) syncServer(c *link.Conn, h *Handler, req link.Message) error {
 	n := len(u.hold)
 	for i, m := range u.hold {
 		err := u.sendRawLocked(c, m.msg)
-		if err != nil && linkDead(c, err) {
+		if err != nil && c.Lost(err) {
 			u.hold = u.hold[i:] // the link died; keep what is left held
 			return err
 		}

@@ -329,7 +329,7 @@ func (s *Server) send(m link.Message) {
 		wire.Ack = s.recvN // piggybacked: what is kept for a resend carries none
 	}
 	if err := s.conn.Send(wire); err != nil {
-		if linkDead(s.conn, err) {
+		if s.conn.Lost(err) {
 			s.out.unsent(m)
 			return
 		}

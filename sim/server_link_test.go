@@ -319,6 +319,19 @@ func (l *portalLink) login(sessid uint64, name, password string) link.Message {
 	return m
 }
 
+// awaitUnlinked waits until the server has noticed that its link is gone.
+func (p *fakePortal) awaitUnlinked() {
+	p.t.Helper()
+	if err := testutil.Await(portalWait, 2*time.Millisecond, func() error {
+		if p.srv.Linked() {
+			return errors.New("server still linked")
+		}
+		return nil
+	}); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
 // createAccount makes an account in the world, as a fixture.
 func (p *fakePortal) createAccount(name, password string) *sim.Account {
 	p.t.Helper()
@@ -1071,14 +1084,7 @@ func TestServerLinkRedial(t *testing.T) {
 			l.connect(link.SessionData{Sessid: 1, Seq: 1, ProtocolKey: "telnet", ProtocolFlags: map[string]any{"ANSI": true}})
 			l.login(1, "kate", "pw1")
 			l.close()
-			if err := testutil.Await(portalWait, 2*time.Millisecond, func() error {
-				if p.srv.Linked() {
-					return errors.New("server still linked")
-				}
-				return nil
-			}); err != nil {
-				t.Fatal(err)
-			}
+			p.awaitUnlinked()
 
 			l2 := p.accept(tt.runID)
 			if ids := sortedKeys(p.sessions()); !slices.Equal(ids, tt.wantBefore) {
@@ -1158,14 +1164,7 @@ func TestServerLinkResendsWhatThePortalMissed(t *testing.T) {
 			l.answer(1, "say hello")
 			after := l.recvd.Load()
 			l.close()
-			if err := testutil.Await(portalWait, 2*time.Millisecond, func() error {
-				if p.srv.Linked() {
-					return errors.New("server still linked")
-				}
-				return nil
-			}); err != nil {
-				t.Fatal(err)
-			}
+			p.awaitUnlinked()
 
 			l2 := p.accept("run-1")
 			if l2.req.Link != l.num {
@@ -1263,14 +1262,7 @@ func TestServerLinkReloadWhileResuming(t *testing.T) {
 	l.connect(link.SessionData{Sessid: 1, Seq: 1})
 	l.login(1, "erin", "pw1")
 	l.close()
-	if err := testutil.Await(portalWait, 2*time.Millisecond, func() error {
-		if p.srv.Linked() {
-			return errors.New("server still linked")
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	p.awaitUnlinked()
 	l2 := p.accept("run-1") // and never answer its PSYNC
 	p.srv.Reload("", "")
 	l2.expect(link.OpServerReload)

@@ -1,10 +1,6 @@
 package sim
 
-import (
-	"errors"
-
-	"github.com/portalsim/portalsim/internal/link"
-)
+import "github.com/portalsim/portalsim/internal/link"
 
 // maxUnacked bounds the messages the server keeps for a resend. A portal
 // acknowledges every few milliseconds, so only a portal that never does
@@ -106,10 +102,4 @@ func (o *outbox) take(lnk, n uint64) []outMsg {
 // to a portal run that is gone.
 func (o *outbox) reset() {
 	o.kept = nil
-}
-
-// linkDead reports whether err, from sending on c, means the link is
-// gone rather than that the message could not be encoded.
-func linkDead(c *link.Conn, err error) bool {
-	return link.IsClosed(err) || errors.Is(err, link.ErrQueueFull) || c.Err() != nil
 }

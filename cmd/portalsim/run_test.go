@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -259,10 +260,23 @@ func TestPprofFlag(t *testing.T) {
 	if code := exitCode(err, io.Discard); code != ExitUsage {
 		t.Fatalf("portal -pprof on a busy port: exit %d (%v), want %d", code, err, ExitUsage)
 	}
-	log := slog.New(slog.DiscardHandler)
-	stop, err := servePprof("127.0.0.1:0", log)
+	// A free port: the one just held by ln, closed here.
+	addr := ln.Addr().String()
+	ln.Close()
+	stop, err := servePprof(addr, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
+	resp, err := http.Get("http://" + addr + "/debug/pprof/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /debug/pprof/: %s", resp.Status)
+	}
 	stop()
+	if _, err := net.Dial("tcp", addr); err == nil {
+		t.Fatal("the profiler still listens after stop")
+	}
 }

@@ -191,14 +191,8 @@ func (s *Stack) takeErr() error {
 // drops with no goodbye and no session sync. It waits until the portal
 // has noticed, or ctx ends.
 func (s *Stack) KillServer(ctx context.Context) error {
-	s.mu.Lock()
-	cancel, ended := s.cancel, s.ended
-	s.cancel, s.server = nil, nil
-	if cancel != nil {
-		cancel() // under the lock: supervise then never publishes another server
-	}
-	s.mu.Unlock()
-	if cancel == nil {
+	running, ended, _ := s.stopSupervisor()
+	if !running {
 		return errors.New("embedded: no game server running")
 	}
 	select {
@@ -218,20 +212,28 @@ func (s *Stack) KillServer(ctx context.Context) error {
 	return nil
 }
 
+// stopSupervisor cancels the running supervisor, if any, and returns its
+// channels. The cancel happens under the lock, so supervise never
+// publishes another server after it.
+func (s *Stack) stopSupervisor() (running bool, ended <-chan struct{}, done <-chan error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cancel == nil {
+		return false, nil, nil
+	}
+	s.cancel()
+	s.cancel, s.server = nil, nil
+	return true, s.ended, s.done
+}
+
 // Shutdown stops the portal gracefully (every player is told, the server
 // gets PDISCONNALL), then the game server and the relay. It returns the
 // portal's shutdown error and the server's, if it failed.
 func (s *Stack) Shutdown(ctx context.Context) error {
 	perr := s.Portal.Shutdown(ctx)
-	s.mu.Lock()
-	cancel, done := s.cancel, s.done
-	s.cancel, s.server = nil, nil
-	if cancel != nil {
-		cancel() // under the lock: supervise then never publishes another server
-	}
-	s.mu.Unlock()
+	running, _, done := s.stopSupervisor()
 	var serr error
-	if cancel != nil {
+	if running {
 		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
 			serr = err
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/portalsim/portalsim/internal/embedded"
+	"github.com/portalsim/portalsim/internal/testutil"
 	"github.com/portalsim/portalsim/portal"
 	"github.com/portalsim/portalsim/sim"
 )
@@ -61,12 +62,13 @@ func TestStackLifecycle(t *testing.T) {
 		t.Fatal("StartServer after a kill reused the old server")
 	}
 	restarted.Reload("", "")
-	for st.Server() == restarted || !st.Portal.ServerConnected() {
-		select {
-		case <-ctx.Done():
-			t.Fatal("no new server after the reload")
-		case <-time.After(time.Millisecond):
+	if err := testutil.Await(wait, time.Millisecond, func() error {
+		if st.Server() == restarted || !st.Portal.ServerConnected() {
+			return errors.New("no new server synced after the reload")
 		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 	if err := st.Shutdown(ctx); err != nil {
 		t.Fatal(err)

@@ -91,6 +91,14 @@ func (c *Conn) Send(m Message) error {
 	return nil
 }
 
+// Lost reports whether err, returned by c.Send, means the link is gone
+// (the message may go to the peer of a next link) rather than that the
+// message could not be encoded (no peer could ever take it). A Conn that
+// failed keeps its error, so a link closed by a read error counts too.
+func (c *Conn) Lost(err error) bool {
+	return IsClosed(err) || errors.Is(err, ErrQueueFull) || c.Err() != nil
+}
+
 // Recv returns the next message from the peer.
 func (c *Conn) Recv() (Message, error) {
 	m, err := c.fr.Read()

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"net"
 	"strings"
 	"testing"
@@ -306,5 +307,19 @@ func BenchmarkSendRecv(b *testing.B) {
 		if _, err := r.Recv(); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Lost tells a link that is gone from a message that cannot be encoded.
+func TestConnLost(t *testing.T) {
+	a, _ := pipe(t)
+	err := a.Send(Message{Op: OpPortalConnSync, Session: &SessionData{ProtocolFlags: map[string]any{"X": math.NaN()}}})
+	if err == nil || a.Lost(err) {
+		t.Fatalf("unencodable message: Send = %v, Lost %v; want an error, not lost", err, a.Lost(err))
+	}
+	a.Close()
+	err = a.Send(Message{Op: OpDataIn})
+	if err == nil || !a.Lost(err) {
+		t.Fatalf("after Close: Send = %v, Lost %v; want an error, lost", err, a.Lost(err))
 	}
 }

@@ -1,6 +1,7 @@
 package testutil
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -30,6 +31,9 @@ type TelnetClient struct {
 	err    error           // read error; the connection is gone
 	naws   [2]int
 	closed bool
+	// nawsRefused is set once the client has written WONT NAWS (asked
+	// before SetWindowSize); SetWindowSize then offers NAWS itself.
+	nawsRefused bool
 }
 
 // DialTelnet connects to a telnet server.
@@ -44,11 +48,17 @@ func DialTelnet(addr string) (*TelnetClient, error) {
 	return c, nil
 }
 
-// SetWindowSize makes the client accept NAWS and report w x h.
+// SetWindowSize makes the client accept NAWS and report w x h: when the
+// server asks, or at once if the client already refused the server's ask.
 func (c *TelnetClient) SetWindowSize(w, h int) {
 	c.mu.Lock()
 	c.naws = [2]int{w, h}
+	refused := c.nawsRefused
 	c.mu.Unlock()
+	if refused {
+		b := telnet.AppendNegotiation(nil, telnet.Verb(telnet.WILL), telnet.OptNAWS)
+		_ = c.Write(telnet.AppendNAWS(b, w, h))
+	}
 }
 
 func (c *TelnetClient) read() {
@@ -71,10 +81,21 @@ func (c *TelnetClient) read() {
 					reply = append(reply, c.answer(e.Verb, e.Opt)...)
 				}
 			})
+			refusedNAWS := c.naws[0] == 0 && bytes.Contains(reply, telnet.AppendNegotiation(nil, telnet.Verb(telnet.WONT), telnet.OptNAWS))
 			c.cond.Broadcast()
 			c.mu.Unlock()
 			if len(reply) > 0 {
 				_, _ = c.nc.Write(reply)
+			}
+			if refusedNAWS {
+				c.mu.Lock()
+				c.nawsRefused = true // after the WONT is written, so an offer comes after it
+				naws := c.naws
+				c.mu.Unlock()
+				if naws[0] > 0 { // SetWindowSize came meanwhile and did not offer
+					b := telnet.AppendNegotiation(nil, telnet.Verb(telnet.WILL), telnet.OptNAWS)
+					_, _ = c.nc.Write(telnet.AppendNAWS(b, naws[0], naws[1]))
+				}
 			}
 		}
 		if err != nil {

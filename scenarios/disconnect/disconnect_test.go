@@ -51,7 +51,7 @@ var _ = Describe("A client's close racing a server disconnect", Label("disconnec
 		var (
 			p    *portal.Portal
 			hook *closeHook
-			f    *linkServer
+			f    *testutil.FakeServer
 			cs   *clients
 		)
 
@@ -72,7 +72,7 @@ var _ = Describe("A client's close racing a server disconnect", Label("disconnec
 				}
 				var batch []pair
 				for range perBatch {
-					c, id := f.connect(ctx, cs, p.TelnetAddr().String())
+					c, id := connect(ctx, f, cs, p.TelnetAddr().String())
 					batch = append(batch, pair{c, id})
 					ids = append(ids, id)
 				}
@@ -83,7 +83,7 @@ var _ = Describe("A client's close racing a server disconnect", Label("disconnec
 						defer GinkgoRecover()
 						race(dc, func() { s.c.Close() },
 							ds, func() {
-								err := f.send(link.Message{Op: link.OpServerDisconnect, Sessid: s.id, Reason: "Kicked."})
+								err := f.Send(link.Message{Op: link.OpServerDisconnect, Sessid: s.id, Reason: "Kicked."})
 								Expect(err).NotTo(HaveOccurred(), "%s, batch %d", where, b)
 							})
 					})
@@ -93,9 +93,9 @@ var _ = Describe("A client's close racing a server disconnect", Label("disconnec
 
 			By("every session is gone on both sides, with one PDISCONN and one hook call each")
 			Eventually(ctx, func() int { return len(hook.all()) }).WithTimeout(wait).Should(Equal(len(ids)), where)
-			Eventually(ctx, func() error { return exactlyOnce(ids, f.count(link.OpPortalDisconnect)) }).WithTimeout(wait).Should(Succeed(), where)
+			Eventually(ctx, func() error { return exactlyOnce(ids, count(f, link.OpPortalDisconnect)) }).WithTimeout(wait).Should(Succeed(), where)
 			Consistently(ctx, func() error {
-				if err := exactlyOnce(ids, f.count(link.OpPortalDisconnect)); err != nil {
+				if err := exactlyOnce(ids, count(f, link.OpPortalDisconnect)); err != nil {
 					return fmt.Errorf("PDISCONN %w", err)
 				}
 				if err := exactlyOnce(ids, hook.perSessid()); err != nil {
@@ -106,7 +106,7 @@ var _ = Describe("A client's close racing a server disconnect", Label("disconnec
 			Expect(p.Handler().Sessions()).To(BeEmpty(), where)
 			st := p.Handler().Stats()
 			Expect(st.Closed).To(Equal(st.Connected), where)
-			Expect(f.count(link.OpError)).To(BeEmpty(), "the portal answered an SDISCONN with an error; %s", where)
+			Expect(count(f, link.OpError)).To(BeEmpty(), "the portal answered an SDISCONN with an error; %s", where)
 
 			By("the race went both ways")
 			reasons := map[portal.CloseReason]int{}
@@ -246,7 +246,7 @@ var _ = Describe("SLOGIN for a session the portal has already dropped", Label("d
 	var (
 		p    *portal.Portal
 		hook *closeHook
-		f    *linkServer
+		f    *testutil.FakeServer
 		cs   *clients
 	)
 
@@ -262,24 +262,24 @@ var _ = Describe("SLOGIN for a session the portal has already dropped", Label("d
 	}
 
 	It("counts the SLOGIN, resurrects nothing and carries on (bug 5.37)", func(ctx SpecContext) {
-		c, id := f.connect(ctx, cs, p.TelnetAddr().String())
+		c, id := connect(ctx, f, cs, p.TelnetAddr().String())
 		c.Close()
-		Eventually(ctx, func() int { return f.count(link.OpPortalDisconnect)[id] }).WithTimeout(wait).Should(Equal(1))
+		Eventually(ctx, func() int { return count(f, link.OpPortalDisconnect)[id] }).WithTimeout(wait).Should(Equal(1))
 		before := p.Handler().Stats().LoginUnknown
-		Expect(f.send(slogin(id, "ghost"))).To(Succeed())
+		Expect(f.Send(slogin(id, "ghost"))).To(Succeed())
 		Eventually(ctx, func() uint64 { return p.Handler().Stats().LoginUnknown }).WithTimeout(wait).Should(Equal(before + 1))
 		Expect(p.Handler().Get(id)).To(BeNil())
 		Expect(p.Handler().CountLoggedIn(false)).To(BeZero())
 
 		By("the link and the portal still work")
-		c2, id2 := f.connect(ctx, cs, p.TelnetAddr().String())
-		Expect(f.send(slogin(id2, "alive"))).To(Succeed())
-		Expect(f.send(link.Message{Op: link.OpDataOut, Sessid: id2, Data: []link.Command{link.Text("still here")}})).To(Succeed())
+		c2, id2 := connect(ctx, f, cs, p.TelnetAddr().String())
+		Expect(f.Send(slogin(id2, "alive"))).To(Succeed())
+		Expect(f.Send(link.Message{Op: link.OpDataOut, Sessid: id2, Data: []link.Command{link.Text("still here")}})).To(Succeed())
 		_, err := c2.Expect(regexp.MustCompile("still here"), wait)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(p.Handler().Get(id2).State()).To(Equal(portal.StateLoggedIn))
 		Expect(p.ServerConnected()).To(BeTrue())
-		Consistently(ctx, func() map[uint64]int { return f.count(link.OpError) }).WithTimeout(100 * time.Millisecond).Should(BeEmpty())
+		Consistently(ctx, func() map[uint64]int { return count(f, link.OpError) }).WithTimeout(100 * time.Millisecond).Should(BeEmpty())
 		Eventually(ctx, hook.perSessid).WithTimeout(wait).Should(Equal(map[uint64]int{id: 1}))
 		Expect(p.Handler().Stats().LoginUnknown).To(Equal(before + 1))
 	}, SpecTimeout(time.Minute))
@@ -296,7 +296,7 @@ var _ = Describe("SLOGIN for a session the portal has already dropped", Label("d
 			}
 			var batch []pair
 			for range perBatch {
-				c, id := f.connect(ctx, cs, p.TelnetAddr().String())
+				c, id := connect(ctx, f, cs, p.TelnetAddr().String())
 				batch = append(batch, pair{c, id})
 				ids = append(ids, id)
 			}
@@ -307,7 +307,7 @@ var _ = Describe("SLOGIN for a session the portal has already dropped", Label("d
 					defer GinkgoRecover()
 					race(dc, func() { s.c.Close() },
 						dl, func() {
-							Expect(f.send(slogin(s.id, fmt.Sprintf("user%d", s.id)))).To(Succeed(), "%s, batch %d", where, b)
+							Expect(f.Send(slogin(s.id, fmt.Sprintf("user%d", s.id)))).To(Succeed(), "%s, batch %d", where, b)
 						})
 				})
 			}
@@ -334,8 +334,8 @@ var _ = Describe("SLOGIN for a session the portal has already dropped", Label("d
 		Expect(loggedIn).To(BeNumerically(">", 0), "the race never went the SLOGIN's way; %s", where)
 		Expect(notLoggedIn).To(BeNumerically(">", 0), "the race never went the close's way; %s", where)
 		Expect(p.Handler().Sessions()).To(BeEmpty(), where)
-		Expect(exactlyOnce(ids, f.count(link.OpPortalDisconnect))).To(Succeed(), where)
-		Expect(f.count(link.OpError)).To(BeEmpty(), where)
+		Expect(exactlyOnce(ids, count(f, link.OpPortalDisconnect))).To(Succeed(), where)
+		Expect(count(f, link.OpError)).To(BeEmpty(), where)
 	}, SpecTimeout(time.Minute))
 })
 

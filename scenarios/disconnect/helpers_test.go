@@ -3,7 +3,6 @@ package disconnect_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"regexp"
 	"slices"
 	"sync"
@@ -103,86 +102,33 @@ func (cs *clients) dial(addr string) *testutil.TelnetClient {
 	return c
 }
 
-// linkServer is a hand-driven game server on the link: it records every
-// message from the portal and acknowledges it, and sends what the spec
-// asks. (Not a full server: it answers no input.)
-type linkServer struct {
-	c *link.Conn
-
-	mu   sync.Mutex
-	msgs []link.Message
-}
-
-// dialLinkServer links a fake game server to p and waits until p is synced with it.
-func dialLinkServer(ctx context.Context, p *portal.Portal) *linkServer {
+// dialLinkServer links a hand-driven game server (testutil.FakeServer,
+// acknowledging what it gets) to p, synced when it returns.
+func dialLinkServer(ctx context.Context, p *portal.Portal) *testutil.FakeServer {
 	GinkgoHelper()
-	nc, err := net.Dial("tcp", p.LinkAddr().String())
+	f, err := testutil.DialFakeServer(ctx, p.LinkAddr().String(), testutil.FakeServerConfig{AutoAck: true})
 	Expect(err).NotTo(HaveOccurred())
-	c := link.NewConn(nc, link.Config{})
-	DeferCleanup(func() { c.Close() })
-	_, err = c.Handshake(ctx, link.Hello{Role: link.RoleServer})
-	Expect(err).NotTo(HaveOccurred())
-	Expect(c.Send(link.Message{Op: link.OpPortalSync})).To(Succeed())
-	f := &linkServer{c: c}
-	go f.read()
-	Eventually(ctx, p.ServerConnected).WithTimeout(wait).Should(BeTrue())
+	DeferCleanup(func() { f.Close() })
 	return f
 }
 
-func (f *linkServer) read() {
-	defer GinkgoRecover()
-	for {
-		m, err := f.c.Recv()
-		if err != nil {
-			return
-		}
-		f.mu.Lock()
-		f.msgs = append(f.msgs, m)
-		n := uint64(len(f.msgs))
-		f.mu.Unlock()
-		_ = f.c.Send(link.Message{Op: link.OpAck, Seen: n})
-	}
-}
-
-func (f *linkServer) send(m link.Message) error { return f.c.Send(m) }
-
-// messages returns everything received so far, in order.
-func (f *linkServer) messages() []link.Message {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.msgs)
-}
-
-// count returns how many messages with op were received, by sessid.
-func (f *linkServer) count(op link.Op) map[uint64]int {
+// count returns how many messages with op f received, by sessid.
+func count(f *testutil.FakeServer, op link.Op) map[uint64]int {
 	out := map[uint64]int{}
-	for _, m := range f.messages() {
-		if m.Op == op {
-			out[m.Sessid]++
-		}
-	}
-	return out
-}
-
-// sessids returns the sessids of the messages with op, in order.
-func (f *linkServer) sessids(op link.Op) []uint64 {
-	var out []uint64
-	for _, m := range f.messages() {
-		if m.Op == op {
-			out = append(out, m.Sessid)
-		}
+	for _, id := range f.Sessids(op) {
+		out[id]++
 	}
 	return out
 }
 
 // connect dials a client and returns it with the sessid of its PCONN.
-func (f *linkServer) connect(ctx context.Context, cs *clients, addr string) (*testutil.TelnetClient, uint64) {
+func connect(ctx context.Context, f *testutil.FakeServer, cs *clients, addr string) (*testutil.TelnetClient, uint64) {
 	GinkgoHelper()
-	before := len(f.sessids(link.OpPortalConnect))
+	before := len(f.Sessids(link.OpPortalConnect))
 	c := cs.dial(addr)
-	Eventually(ctx, func() int { return len(f.sessids(link.OpPortalConnect)) }).
+	Eventually(ctx, func() int { return len(f.Sessids(link.OpPortalConnect)) }).
 		WithTimeout(wait).WithPolling(poll).Should(Equal(before + 1))
-	return c, f.sessids(link.OpPortalConnect)[before]
+	return c, f.Sessids(link.OpPortalConnect)[before]
 }
 
 // exactlyOnce is nil if every sessid of want is counted exactly once in

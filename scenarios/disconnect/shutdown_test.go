@@ -24,7 +24,7 @@ var _ = Describe("Disconnect-all with sessions still queued in the connect throt
 	var (
 		p    *portal.Portal
 		hook *closeHook
-		f    *linkServer
+		f    *testutil.FakeServer
 		list []*testutil.TelnetClient
 	)
 
@@ -71,7 +71,7 @@ var _ = Describe("Disconnect-all with sessions still queued in the connect throt
 		By("the server heard of the released sessions only, then PDISCONNALL, and nothing after")
 		var ops []string
 		pdisconnall := -1
-		for i, m := range f.messages() {
+		for i, m := range f.Messages() {
 			ops = append(ops, m.Op.String())
 			if m.Op == link.OpPortalDisconnectAll && pdisconnall < 0 {
 				pdisconnall = i
@@ -81,28 +81,28 @@ var _ = Describe("Disconnect-all with sessions still queued in the connect throt
 		for _, op := range ops[pdisconnall+1:] {
 			Expect(op).NotTo(Equal(link.OpPortalConnect.String()), "a PCONN after PDISCONNALL: %v", ops)
 		}
-		Expect(f.sessids(link.OpPortalConnect)).To(HaveLen(int(after)), "ops: %v", ops)
-		Expect(f.count(link.OpPortalDisconnect)).To(BeEmpty(), "PDISCONNALL stands for every PDISCONN; ops: %v", ops)
+		Expect(f.Sessids(link.OpPortalConnect)).To(HaveLen(int(after)), "ops: %v", ops)
+		Expect(count(f, link.OpPortalDisconnect)).To(BeEmpty(), "PDISCONNALL stands for every PDISCONN; ops: %v", ops)
 	}, SpecTimeout(time.Minute))
 
 	It("SDISCONNALL closes every socket with its reason, queued ones included, and releases none afterwards (bug 5.18)", func(ctx SpecContext) {
 		const reason = "The game is going down for maintenance."
-		Expect(f.send(link.Message{Op: link.OpServerDisconnectAll, Reason: reason})).To(Succeed())
+		Expect(f.Send(link.Message{Op: link.OpServerDisconnectAll, Reason: reason})).To(Succeed())
 		allClosed(ctx, portal.ReasonServerDisconnectAll)
 		for i, c := range list {
 			Expect(c.Pending()).To(ContainSubstring(reason), "client %d", i)
 		}
 		after := released()
 		Consistently(ctx, func() []any {
-			return []any{released(), len(f.sessids(link.OpPortalConnect)), p.Handler().Stats().Throttle.Waiting}
+			return []any{released(), len(f.Sessids(link.OpPortalConnect)), p.Handler().Stats().Throttle.Waiting}
 		}).WithTimeout(quiet).Should(Equal([]any{after, int(after), 0}),
 			"[released, PCONNs, waiting]: a queued session was released after SDISCONNALL")
-		Expect(exactlyOnce(f.sessids(link.OpPortalConnect), f.count(link.OpPortalDisconnect))).To(Succeed(),
+		Expect(exactlyOnce(f.Sessids(link.OpPortalConnect), count(f, link.OpPortalDisconnect))).To(Succeed(),
 			"one PDISCONN for each released session, none for a queued one")
 		Expect(p.Handler().Sessions()).To(BeEmpty())
 
 		By("the throttle still admits new connections")
-		c, id := f.connect(ctx, newClients(), p.TelnetAddr().String())
+		c, id := connect(ctx, f, newClients(), p.TelnetAddr().String())
 		Expect(p.Handler().Get(id)).NotTo(BeNil())
 		Expect(c.Closed()).To(BeFalse())
 	}, SpecTimeout(time.Minute))
