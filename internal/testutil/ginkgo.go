@@ -1,13 +1,18 @@
 package testutil
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/gomega"
+
+	"github.com/portalsim/portalsim/portal"
 )
 
 // ReportDirEnv names the directory where [RunSuite] writes each suite's
@@ -39,4 +44,25 @@ func RunSuite(t *testing.T, name string) {
 		reporterCfg.JSONReport = filepath.Join(dir, slug+".json")
 	}
 	ginkgo.RunSpecs(t, name, suiteCfg, reporterCfg)
+}
+
+// LoginScreen matches the end of sim's connection screen, through the
+// prompt after it.
+var LoginScreen = regexp.MustCompile(`connect <username> <password>(?s:.*?)` + PromptMark)
+
+// StartPortal starts a portal on random loopback ports, without keepalive
+// NOPs (they would show in the clients' text), and shuts it down when the
+// spec ends. For Ginkgo specs.
+func StartPortal(cfg portal.Config) *portal.Portal {
+	ginkgo.GinkgoHelper()
+	cfg.Keepalive = -1
+	p, err := portal.New(cfg)
+	gomega.Expect(err).NotTo(gomega.HaveOccurred())
+	gomega.Expect(p.Start()).To(gomega.Succeed())
+	ginkgo.DeferCleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = p.Shutdown(ctx)
+	})
+	return p
 }

@@ -3,7 +3,6 @@ package disconnect_test
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
 	"sync"
 	"time"
@@ -24,7 +23,7 @@ const (
 )
 
 // loginScreen matches the connection screen up to its prompt.
-var loginScreen = regexp.MustCompile(`connect <username> <password>(?s:.*?)` + testutil.PromptMark)
+var loginScreen = testutil.LoginScreen
 
 // closed is one call of the portal's OnSessionClosed hook.
 type closed struct {

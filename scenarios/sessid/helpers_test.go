@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -23,21 +22,7 @@ import (
 const wait = 15 * time.Second
 
 // loginScreen is the end of the game server's connection screen.
-var loginScreen = regexp.MustCompile(`connect <username> <password>(?s:.*?)` + testutil.PromptMark)
-
-// startPortal starts a portal on random loopback ports, shut down after the spec.
-func startPortal(cfg portal.Config) *portal.Portal {
-	cfg.Keepalive = -1
-	p, err := portal.New(cfg)
-	Expect(err).NotTo(HaveOccurred())
-	Expect(p.Start()).To(Succeed())
-	DeferCleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = p.Shutdown(ctx)
-	})
-	return p
-}
+var loginScreen = testutil.LoginScreen
 
 // dial connects a telnet client, closed after the spec.
 func dial(addr string) *testutil.TelnetClient {

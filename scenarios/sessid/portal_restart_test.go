@@ -52,7 +52,7 @@ var _ = Describe("A portal restart while the game server lives", Label("sessid",
 		}
 
 		By("logging two victims in through portal A, linked to the long-lived server S1 through a proxy")
-		a := startPortal(portal.Config{MaxConnectionRate: -1})
+		a := testutil.StartPortal(portal.Config{MaxConnectionRate: -1})
 		proxy, err := testutil.NewProxy(a.LinkAddr().String())
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(proxy.Close)
@@ -74,7 +74,7 @@ var _ = Describe("A portal restart while the game server lives", Label("sessid",
 		proxy.Cut()
 		linked(a, false)
 		Expect(a.Close()).To(Succeed())
-		b := startPortal(portal.Config{MaxConnectionRate: -1})
+		b := testutil.StartPortal(portal.Config{MaxConnectionRate: -1})
 		_, stopS2 := runServer(b.LinkAddr().String())
 		linked(b, true)
 		guest := dial(b.TelnetAddr().String()) // never logs in

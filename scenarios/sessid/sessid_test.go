@@ -24,7 +24,7 @@ var _ = Describe("Sessids under concurrent connects", Label("sessid"), func() {
 	)
 
 	BeforeEach(func(ctx SpecContext) {
-		p = startPortal(portal.Config{MaxConnectionRate: -1})
+		p = testutil.StartPortal(portal.Config{MaxConnectionRate: -1})
 		var err error
 		fake, err = testutil.DialFakeServer(ctx, p.LinkAddr().String(), testutil.FakeServerConfig{AutoAck: true})
 		Expect(err).NotTo(HaveOccurred())

@@ -26,7 +26,7 @@ const (
 )
 
 // loginScreen matches the connection screen up to its prompt.
-var loginScreen = regexp.MustCompile(`connect <username> <password>(?s:.*?)` + testutil.PromptMark)
+var loginScreen = testutil.LoginScreen
 
 const restartedText = "Server restarted"
 

@@ -25,22 +25,8 @@ var (
 	// marker is the text the fake server sends a released session, naming its sessid.
 	marker = regexp.MustCompile(`marker-(\d+)`)
 	// loginScreen is the end of the game server's connection screen.
-	loginScreen = regexp.MustCompile(`connect <username> <password>(?s:.*?)` + testutil.PromptMark)
+	loginScreen = testutil.LoginScreen
 )
-
-// startPortal starts a portal on random loopback ports, shut down after the spec.
-func startPortal(cfg portal.Config) *portal.Portal {
-	cfg.Keepalive = -1 // no NOPs in the clients' text
-	p, err := portal.New(cfg)
-	Expect(err).NotTo(HaveOccurred())
-	Expect(p.Start()).To(Succeed())
-	DeferCleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = p.Shutdown(ctx)
-	})
-	return p
-}
 
 // linkFake links a fake game server (acknowledging what it gets) to p.
 func linkFake(ctx context.Context, p *portal.Portal) *testutil.FakeServer {

@@ -20,7 +20,7 @@ var _ = Describe("The connect throttle under random connects and hang-ups", Labe
 	)
 
 	BeforeEach(func(ctx SpecContext) {
-		p = startPortal(portal.Config{MaxConnectionRate: 10})
+		p = testutil.StartPortal(portal.Config{MaxConnectionRate: 10})
 		fake = linkFake(ctx, p)
 	}, NodeTimeout(wait))
 

@@ -30,7 +30,7 @@ var _ = Describe("The connect throttle, with a game server linked", Label("throt
 	})
 
 	JustBeforeEach(func(ctx SpecContext) {
-		p = startPortal(cfg)
+		p = testutil.StartPortal(cfg)
 		fake = linkFake(ctx, p)
 		addr = p.TelnetAddr().String()
 	}, NodeTimeout(wait))
