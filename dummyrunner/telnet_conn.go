@@ -40,13 +40,12 @@ type telnetConn struct {
 	events chan connEvent
 
 	// Written by the reader, read by the player after the first text.
-	lastNeg   atomic.Int64 // unix nanos of the last negotiation before the first text
-	bytesIn   atomic.Int64
-	bytesOut  atomic.Int64
-	neg       telnet.Negotiator
-	dec       telnet.Decoder
-	sawText   bool
-	closedErr error
+	lastNeg  atomic.Int64 // unix nanos of the last negotiation before the first text
+	bytesIn  atomic.Int64
+	bytesOut atomic.Int64
+	neg      telnet.Negotiator
+	dec      telnet.Decoder
+	sawText  bool
 }
 
 // dialTelnet connects to addr and starts reading.

@@ -15,20 +15,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-// findChromium returns the path of a Chromium binary, or "".
-func findChromium() string {
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
-	}
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
+	"github.com/portalsim/portalsim/internal/testenv"
+)
 
 // runChromium runs headless Chromium with its own profile directory and
 // returns its standard output and error. The whole process group is
@@ -67,13 +56,10 @@ func runChromium(ctx context.Context, t *testing.T, bin string, args ...string) 
 // script errors with its SVG plots in the DOM. Set
 // PORTALSIM_SCREENSHOT_DIR to keep a copy of the screenshot.
 func TestHTMLInBrowser(t *testing.T) {
-	bin := findChromium()
-	if bin == "" {
-		t.Skip("chromium not installed: apt-get install chromium (.ci/run does)")
-	}
-	if testing.Short() {
+	if testing.Short() && !testenv.InCI() {
 		t.Skip("starts a browser; skipped with -short")
 	}
+	bin := testenv.Need(t, "apt-get install chromium (.ci/run does)", "/usr/bin/chromium", "chromium", "chromium-browser")
 	t.Parallel()
 	dir := t.TempDir()
 	page := filepath.Join(dir, "report.html")

@@ -67,9 +67,9 @@ type control struct {
 }
 
 type serverCounters struct {
-	commands, unknownInput, unknownConnSync atomic.Uint64
-	logins, kicked, loginScreens            atomic.Uint64
-	resent, encodeDropped                   atomic.Uint64
+	commands, unknownInput       atomic.Uint64
+	logins, kicked, loginScreens atomic.Uint64
+	resent, encodeDropped        atomic.Uint64
 }
 
 // Stats are the server's counters.

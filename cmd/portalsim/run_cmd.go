@@ -33,14 +33,14 @@ Usage: portalsim run [flags] [scenario.yaml]`
 
 // runFlags are the run command's flags.
 type runFlags struct {
-	target, profile, model, out, schedule, shard string
-	clients, procs                               int
-	duration                                     time.Duration
-	seed                                         int64
-	quiet                                        bool
-	child                                        bool
-	first, count                                 int
-	logs                                         logFlags
+	target, profile, out, schedule, shard string
+	clients, procs                        int
+	duration                              time.Duration
+	seed                                  int64
+	quiet                                 bool
+	child                                 bool
+	first, count                          int
+	logs                                  logFlags
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {

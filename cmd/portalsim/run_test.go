@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portalsim/portalsim/internal/testenv"
 	"github.com/portalsim/portalsim/internal/testutil"
 )
 
@@ -114,9 +115,7 @@ const tintin = "/usr/games/tt++"
 // in, digs a room, walks through the exit, says something and quits.
 func TestTinTinPlays(t *testing.T) {
 	t.Parallel()
-	if _, err := os.Stat(tintin); err != nil {
-		t.Skipf("TinTin++ is not installed (%s): apt-get install tintin++ (.ci/run does)", tintin)
-	}
+	testenv.Need(t, "apt-get install tintin++ (.ci/run does)", tintin)
 	host, port, _ := strings.Cut(serve(t), ":")
 	dir := t.TempDir()
 	logFile := filepath.Join(dir, "session.log")
@@ -172,10 +171,7 @@ func TestTinTinPlays(t *testing.T) {
 // The same conversation with the Debian telnet client.
 func TestTelnetClientPlays(t *testing.T) {
 	t.Parallel()
-	telnetPath, err := exec.LookPath("telnet")
-	if err != nil {
-		t.Skip("telnet is not installed: apt-get install telnet (.ci/run does)")
-	}
+	telnetPath := testenv.Need(t, "apt-get install telnet (.ci/run does)", "telnet")
 	host, port, _ := strings.Cut(serve(t), ":")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -53,7 +53,7 @@ func CommandName(c byte) string {
 }
 
 var commandNames = [...]string{
-	EOR - EOR:  "EOR",
+	0:          "EOR", // EOR - EOR
 	SE - EOR:   "SE",
 	NOP - EOR:  "NOP",
 	DM - EOR:   "DM",

@@ -25,12 +25,11 @@ var ErrTimeout = errors.New("testutil: timed out waiting for output")
 type TelnetClient struct {
 	nc net.Conn
 
-	mu     sync.Mutex
-	cond   *sync.Cond
-	buf    strings.Builder // received text not yet consumed, with PromptMark for GA/EOR
-	err    error           // read error; the connection is gone
-	naws   [2]int
-	closed bool
+	mu   sync.Mutex
+	cond *sync.Cond
+	buf  strings.Builder // received text not yet consumed, with PromptMark for GA/EOR
+	err  error           // read error; the connection is gone
+	naws [2]int
 	// nawsRefused is set once the client has written WONT NAWS (asked
 	// before SetWindowSize); SetWindowSize then offers NAWS itself.
 	nawsRefused bool

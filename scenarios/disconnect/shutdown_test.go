@@ -3,6 +3,7 @@ package disconnect_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -69,6 +70,10 @@ var _ = Describe("Disconnect-all with sessions still queued in the connect throt
 		Consistently(ctx, released).WithTimeout(quiet).Should(Equal(after), "a queued session was released after the shutdown")
 
 		By("the server heard of the released sessions only, then PDISCONNALL, and nothing after")
+		// Shutdown returns once PDISCONNALL is written, not once it is read.
+		Expect(f.Await(ctx, func(log []testutil.FakeMessage) bool {
+			return slices.ContainsFunc(log, func(m testutil.FakeMessage) bool { return m.Op == link.OpPortalDisconnectAll })
+		})).To(Succeed(), "no PDISCONNALL reached the server")
 		var ops []string
 		pdisconnall := -1
 		for i, m := range f.Messages() {
@@ -93,12 +98,15 @@ var _ = Describe("Disconnect-all with sessions still queued in the connect throt
 			Expect(c.Pending()).To(ContainSubstring(reason), "client %d", i)
 		}
 		after := released()
+		// A session released just before SDISCONNALL has its PCONN still on
+		// the wire: await it before asking that nothing changes.
+		Eventually(ctx, func() int { return len(f.Sessids(link.OpPortalConnect)) }).WithTimeout(wait).Should(Equal(int(after)))
 		Consistently(ctx, func() []any {
 			return []any{released(), len(f.Sessids(link.OpPortalConnect)), p.Handler().Stats().Throttle.Waiting}
 		}).WithTimeout(quiet).Should(Equal([]any{after, int(after), 0}),
 			"[released, PCONNs, waiting]: a queued session was released after SDISCONNALL")
-		Expect(exactlyOnce(f.Sessids(link.OpPortalConnect), count(f, link.OpPortalDisconnect))).To(Succeed(),
-			"one PDISCONN for each released session, none for a queued one")
+		Eventually(ctx, func() error { return exactlyOnce(f.Sessids(link.OpPortalConnect), count(f, link.OpPortalDisconnect)) }).
+			WithTimeout(wait).Should(Succeed(), "one PDISCONN for each released session, none for a queued one")
 		Expect(p.Handler().Sessions()).To(BeEmpty())
 
 		By("the throttle still admits new connections")
@@ -177,7 +185,6 @@ var _ = Describe("PDISCONNALL on the real server", Label("disconnect"), func() {
 })
 
 var _ = Describe("Websocket ghost sessions", Label("disconnect"), func() {
-	It("removes the session of a websocket closed abnormally (1006) on both sides (bug 5.11)", func() {
-		Skip("websocket comes with the protocols issue (5.11)")
-	})
+	// Pending: the portal has no websocket door yet; it comes with the protocols issue.
+	PIt("removes the session of a websocket closed abnormally (1006) on both sides (bug 5.11)", func() {})
 })

@@ -97,7 +97,8 @@ var _ = Describe("Sessids under concurrent connects", Label("sessid"), func() {
 		Consistently(ctx, duplicates).WithTimeout(500 * time.Millisecond).Should(BeEmpty())
 		Expect(pconns()).To(HaveLen(n))
 		Expect(p.Handler().Stats().Connected).To(Equal(uint64(n)))
-		Expect(sessidSet(p)).To(HaveLen(held), "the connections still open")
+		// Each dropped connection leaves the table when its reader sees EOF.
+		Eventually(ctx, func() int { return len(sessidSet(p)) }).WithTimeout(wait).Should(Equal(held), "the connections still open")
 	}, SpecTimeout(3*time.Minute))
 })
 
@@ -214,8 +215,7 @@ var _ = Describe("Sessids across game-server restarts", Label("sessid"), func() 
 	// Websocket sessions inherit the sessid of an earlier tab with the
 	// same browser session key (csessid); Evennia takes the last match,
 	// sends PDISCONN for it at once and PCONN for the same id only at
-	// release. The portal has no websocket listener yet.
-	It("gives a websocket reconnect its old tab's sessid without a duplicate server session (5.12)", Label("websocket"), func() {
-		Skip("websocket comes with the protocols issue (5.12)")
-	})
+	// release. Pending: the portal has no websocket door yet; it comes
+	// with the protocols issue.
+	PIt("gives a websocket reconnect its old tab's sessid without a duplicate server session (5.12)", Label("websocket"), func() {})
 })

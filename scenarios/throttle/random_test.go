@@ -68,6 +68,10 @@ var _ = Describe("The connect throttle under random connects and hang-ups", Labe
 			for _, id := range fake.Sessids(link.OpPortalConnect) {
 				pconn[id] = true
 			}
+			// The throttle counts a release before its PCONN is sent.
+			if got, want := len(pconn), int(h.Throttle().Stats().Released); got != want {
+				return fmt.Errorf("%d PCONNs received, %d released", got, want)
+			}
 			disc := map[uint64]bool{}
 			for _, id := range fake.Sessids(link.OpPortalDisconnect) {
 				disc[id] = true

@@ -145,7 +145,12 @@ var _ = Describe("The connect throttle, with a game server linked", Label("throt
 
 			// ... then a resize, 255 wide (0xFF, escaped as IAC IAC), in the same write as a line of input.
 			resize := append(telnet.AppendNAWS(nil, 255, 50), "look\r\n"...)
+			queuedIn := func() uint64 { return p.Handler().Stats().QueuedInput }
+			before := queuedIn()
 			Expect(b.Write(resize)).To(Succeed())
+			// The line is decoded after the resize in the same read: once it
+			// is queued, the new size is applied.
+			Eventually(ctx, queuedIn).WithTimeout(wait).Should(Equal(before+1), "the look after the resize was not queued")
 			Expect(throttle().Waiting).To(Equal(1), "precondition: B still queued after the resize")
 
 			got := awaitPCONNs(ctx, fake, 2)
