@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/portalsim/portalsim/internal/link"
+	"github.com/portalsim/portalsim/internal/loopback"
 )
 
 // Evennia's defaults (settings_default.py), used where a Config field is zero.
@@ -18,6 +21,9 @@ const (
 	DefaultQueuedInputLimit  = 200
 	DefaultHoldLimit         = 100_000
 	DefaultMaxLineLength     = 16 << 10
+	// DefaultMaxLinkHandshakes bounds the link connections not yet
+	// authenticated at once (see Config.MaxLinkHandshakes).
+	DefaultMaxLinkHandshakes = 4
 )
 
 // The texts Evennia sends for the input limits and the connect queue.
@@ -38,7 +44,22 @@ type Config struct {
 	// TelnetAddr is where players connect; "" means "127.0.0.1:0" (a random port).
 	TelnetAddr string
 	// LinkAddr is where the game server connects; "" means "127.0.0.1:0".
+	// It must be a loopback address unless AllowRemoteLink is set.
 	LinkAddr string
+	// AllowRemoteLink lets LinkAddr accept game servers from other machines.
+	AllowRemoteLink bool
+	// LinkSecret is the secret a game server must prove it knows (and the
+	// portal proves to it) before anything else crosses the link; nil
+	// means a new random one for this portal, which [Portal.LinkSecret]
+	// returns for the server.
+	LinkSecret link.Secret
+	// LinkHandshakeTimeout bounds a link's handshake: a peer that has not
+	// authenticated by then is closed. 0 means [link.DefaultHandshakeTimeout].
+	LinkHandshakeTimeout time.Duration
+	// MaxLinkHandshakes bounds the link connections still in their
+	// handshake at once; one more is closed at once. 0 means
+	// [DefaultMaxLinkHandshakes].
+	MaxLinkHandshakes int
 	// ServerName is shown in the DoS message; "" means [DefaultServerName].
 	ServerName string
 
@@ -107,6 +128,12 @@ func (c Config) withDefaults() Config {
 	if c.Keepalive == 0 {
 		c.Keepalive = DefaultKeepalive
 	}
+	if c.LinkSecret == nil {
+		c.LinkSecret = link.NewSecret()
+	}
+	if c.MaxLinkHandshakes == 0 {
+		c.MaxLinkHandshakes = DefaultMaxLinkHandshakes
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -127,6 +154,20 @@ func (c Config) Validate() error {
 	}
 	if c.HoldLimit < 0 {
 		errs = append(errs, fmt.Errorf("HoldLimit %d: must not be negative", c.HoldLimit))
+	}
+	if c.LinkAddr != "" && !c.AllowRemoteLink {
+		if err := loopback.Check(c.LinkAddr); err != nil {
+			errs = append(errs, fmt.Errorf("LinkAddr %w: a game server link beyond this machine needs AllowRemoteLink (-allow-remote-link)", err))
+		}
+	}
+	if c.LinkSecret != nil && len(c.LinkSecret) < link.MinSecretLen {
+		errs = append(errs, fmt.Errorf("LinkSecret of %d bytes: need at least %d", len(c.LinkSecret), link.MinSecretLen))
+	}
+	if c.MaxLinkHandshakes < 0 {
+		errs = append(errs, fmt.Errorf("MaxLinkHandshakes %d: must not be negative", c.MaxLinkHandshakes))
+	}
+	if c.LinkHandshakeTimeout < 0 {
+		errs = append(errs, fmt.Errorf("LinkHandshakeTimeout %v: must not be negative", c.LinkHandshakeTimeout))
 	}
 	for name, f := range c.Protocols {
 		if f == nil {

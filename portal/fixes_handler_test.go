@@ -36,7 +36,10 @@ func goLive(t *testing.T, h *Handler) (*pipeServer, link.Message) {
 			ps.msgs <- m
 		}
 	}()
-	h.up.attach(ps.c, make(chan struct{}), link.Hello{Role: link.RoleServer}, 1)
+	if err := errors.Join(h.up.admit(ps.c, link.Hello{}), h.up.attach(ps.c, make(chan struct{}), link.Hello{}, 1)); err != nil {
+		ps.close()
+		t.Fatalf("attach: %v", err)
+	}
 	if err := h.up.syncServer(ps.c, h, link.Message{Op: link.OpPortalSync}); err != nil {
 		ps.close() // a synctest bubble must not end with the pipe's goroutines blocked
 		t.Fatalf("syncServer: %v", err)

@@ -161,12 +161,16 @@ func TestShutdownDuringTakeover(t *testing.T) {
 	if err := s1.c.Send(link.Message{Op: link.OpServerReload}); err != nil {
 		t.Fatal(err)
 	}
-	s1.expectOps(link.OpServerReload)
+	ack := s1.expectOps(link.OpServerReload)[0]
 	if p.StopServer(link.ModeShutdown) {
 		t.Fatal("StopServer sent to a server that announced a reload")
 	}
-	s2 := dialServer(t, p) // s1 stays open: s2 waits for it (takeoverWait)
-	err := testutil.Await(wait, time.Millisecond, func() error {
+	// s1 stays open: s2, its successor, waits for it (takeoverWait).
+	s2, err := dialServerAs(t, p, link.Hello{Takeover: ack.Takeover}, link.Message{Op: link.OpPortalSync})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = testutil.Await(wait, time.Millisecond, func() error {
 		if p.TakeoverInProgress() {
 			return nil
 		}

@@ -92,6 +92,11 @@ type HandlerStats struct {
 	SyncCleaned, SyncKept uint64
 	// InvalidUTF8, LongLines and ProtocolErrors count bad client input.
 	InvalidUTF8, LongLines, ProtocolErrors uint64
+	// LinkRefused counts link connections closed before they
+	// authenticated: a wrong or missing secret, a bad or slow handshake,
+	// too many at once. LinkBusy counts authenticated game servers
+	// refused because another was linked.
+	LinkRefused, LinkBusy uint64
 	// Throttle holds the connect throttle's counters.
 	Throttle ThrottleStats
 	// Held is how many messages wait for a game server.
@@ -558,6 +563,7 @@ func (h *Handler) Stats() HandlerStats {
 		Outputs:       c.outputs.Load(), OutputUnknown: c.outputUnknown.Load(), OutputPanics: c.outputPanics.Load(),
 		LoginUnknown: c.loginUnknown.Load(), SyncCleaned: c.syncCleaned.Load(), SyncKept: c.syncKept.Load(),
 		InvalidUTF8: c.invalidUTF8.Load(), LongLines: c.longLines.Load(), ProtocolErrors: c.protocolError.Load(),
+		LinkRefused: h.up.refused.Load(), LinkBusy: h.up.busy.Load(),
 		Throttle: h.throttle.Stats(),
 		Held:     h.up.heldCount(),
 		Unacked:  h.up.unackedCount(),

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -39,8 +38,10 @@ type Portal struct {
 	shutReq   chan struct{} // closed when the server asks for a full shutdown (PSHUTD)
 	shutOnce  sync.Once
 
-	telnetLn net.Listener
-	linkLn   net.Listener
+	telnetLn  net.Listener
+	linkLn    net.Listener
+	linkSlots chan struct{} // a token per link connection in its handshake (Config.MaxLinkHandshakes)
+	refusals  refusalLog
 
 	// mu guards the fields below.
 	mu    sync.Mutex
@@ -63,6 +64,8 @@ func New(cfg Config) (*Portal, error) {
 		done:    make(chan struct{}),
 		shutReq: make(chan struct{}),
 		conns:   make(map[*telnetConn]struct{}),
+
+		linkSlots: make(chan struct{}, cfg.MaxLinkHandshakes),
 	}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.up = newUplink(cfg.Logger, p.runID, cfg.HoldLimit)
@@ -109,6 +112,10 @@ func (p *Portal) LinkAddr() net.Addr {
 	}
 	return p.linkLn.Addr()
 }
+
+// LinkSecret is the secret a game server needs to link: Config.LinkSecret,
+// or the one generated for this portal.
+func (p *Portal) LinkSecret() link.Secret { return p.cfg.LinkSecret }
 
 // RunID identifies this portal run; it changes at every start.
 func (p *Portal) RunID() string { return p.runID }
@@ -267,49 +274,26 @@ func (p *Portal) trackConn(c *telnetConn, add bool) bool {
 	return true
 }
 
-func (p *Portal) acceptLinks() {
-	for {
-		nc, err := p.linkLn.Accept()
-		if err != nil {
-			if p.stopping.Load() || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			p.log.Warn("link.accept", "err", err)
-			continue
-		}
-		if !p.goSafe(func() { p.serveLink(nc) }) {
-			_ = nc.Close() // Close has begun
-		}
-	}
-}
-
 // serveLink runs one game-server link: handshake, then every message from
 // the server, until the link closes. The link is detached however the
 // loop ends (a panic included), before done is closed: a server taking
 // over waits for done, and must find the unacknowledged messages requeued.
 func (p *Portal) serveLink(nc net.Conn) {
-	c := link.NewConn(nc, link.Config{})
+	c := link.NewConn(nc, link.Config{HandshakeTimeout: p.cfg.LinkHandshakeTimeout})
 	defer c.Close()
 	stop := context.AfterFunc(p.ctx, func() { c.Close() })
 	defer stop()
-	linkN := p.links.Add(1)
-	peer, err := c.Handshake(p.ctx, link.Hello{Role: link.RolePortal, RunID: p.runID, PID: os.Getpid(), Started: p.h.started, Link: linkN})
-	if err != nil {
-		p.log.Warn("link.handshake", "remote", nc.RemoteAddr().String(), "err", err)
-		return
-	}
-	if peer.Role != link.RoleServer {
-		p.log.Warn("link.handshake", "remote", nc.RemoteAddr().String(), "err", "peer is not a server", "role", peer.Role)
-		return
-	}
 	done := make(chan struct{})
 	defer close(done)
-	p.up.attach(c, done, peer, linkN)
+	linkN, ok := p.handshakeLink(c, done)
+	if !ok {
+		return
+	}
 	lost := errors.New("link reader ended")
 	var recv, due atomic.Uint64 // server messages processed on this link; those that are not ACKs
 	defer func() { p.up.detach(c, lost, recv.Load()) }()
 	p.goSafe(func() { p.ackServer(c, &recv, &due, done) })
-	p.log.Info("link.connected", "remote", nc.RemoteAddr().String(), "server_pid", peer.PID, "link", linkN)
+	p.log.Info("link.connected", "remote", nc.RemoteAddr().String(), "server_pid", p.up.serverHello().PID, "link", linkN)
 	var ackedTo uint64 // the highest acknowledgement piggybacked so far (Message.Ack)
 	for {
 		m, err := c.Recv()
@@ -458,6 +442,7 @@ func (p *Portal) logStats() {
 			"queued", s.Throttle.Waiting, "released", s.Throttle.Released, "abandoned", s.Throttle.Abandoned,
 			"inputs", s.Inputs, "rate_dropped", s.RateDropped, "char_dropped", s.CharDropped,
 			"hold_dropped", s.HoldDropped, "output_unknown", s.OutputUnknown, "held", p.up.heldCount(),
-			"sync_deferred", s.SyncDeferred, "sync_merged", s.SyncMerged, "encode_dropped", s.EncodeDropped)
+			"sync_deferred", s.SyncDeferred, "sync_merged", s.SyncMerged, "encode_dropped", s.EncodeDropped,
+			"link_refused", s.LinkRefused, "link_busy", s.LinkBusy)
 	}
 }

@@ -2,6 +2,11 @@ package portal
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"os"
@@ -92,6 +97,8 @@ type uplink struct {
 	attachSem chan struct{}
 
 	encodeDropped atomic.Uint64 // messages that could not be encoded
+	refused       atomic.Uint64 // link connections refused before they authenticated
+	busy          atomic.Uint64 // authenticated servers refused: another was linked
 
 	// mu guards the fields below.
 	mu        sync.Mutex
@@ -109,6 +116,8 @@ type uplink struct {
 	seenOn    map[uint64]uint64            // server messages processed, by link number, for the recent links
 	peer      link.Hello
 	serverPID int
+	takeover  string     // the token a reloading server's successor presents; "" if none was given
+	reserved  *link.Conn // an admitted server's link, until it attaches
 }
 
 func newUplink(log *slog.Logger, runID string, limit int) *uplink {
@@ -282,13 +291,55 @@ func (u *uplink) connected() bool {
 // reload) before the old link is cut.
 var takeoverWait = 5 * time.Second
 
-// attach makes c the server link. An older link still open is first
-// given time to finish (a reloading server's last messages must be
-// applied before the new server's), then closed.
-func (u *uplink) attach(c *link.Conn, done <-chan struct{}, peer link.Hello, linkN uint64) {
+// errServerLinked refuses a second game server.
+var errServerLinked = errors.New("another game server is linked to this portal")
+
+// admit decides whether an authenticated server may link on c, and
+// reserves the link for it: while a server is linked or another has the
+// reservation, only the successor that presents the takeover token (see
+// mintTakeoverLocked) may come in. The admitted server then attaches
+// (attach), or the reservation is released (release).
+func (u *uplink) admit(c *link.Conn, peer link.Hello) error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	successor := u.takeover != "" && subtle.ConstantTimeCompare([]byte(peer.Takeover), []byte(u.takeover)) == 1
+	if (u.conn != nil || u.reserved != nil) && !successor {
+		if u.conn != nil {
+			return fmt.Errorf("%w (pid %d, from %v)", errServerLinked, u.peer.PID, u.conn.RemoteAddr())
+		}
+		return fmt.Errorf("%w (from %v, linking now)", errServerLinked, u.reserved.RemoteAddr())
+	}
+	if successor {
+		u.takeover = "" // spent
+	}
+	u.reserved = c
+	return nil
+}
+
+// release gives up c's reservation, if it still has it: its handshake
+// failed after it was admitted.
+func (u *uplink) release(c *link.Conn) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.reserved == c {
+		u.reserved = nil
+	}
+}
+
+// errSuperseded closes an admitted link whose reservation a successor took.
+var errSuperseded = errors.New("a reloading server's successor took the link")
+
+// attach makes c, admitted, the server link. An older link still open
+// is first given time to finish (a reloading server's last messages must
+// be applied before the new server's), then closed.
+func (u *uplink) attach(c *link.Conn, done <-chan struct{}, peer link.Hello, linkN uint64) error {
 	u.attachSem <- struct{}{}
 	defer func() { <-u.attachSem }()
 	u.mu.Lock()
+	if u.reserved != c {
+		u.mu.Unlock()
+		return errSuperseded
+	}
 	old, oldDone := u.conn, u.connDone
 	u.mu.Unlock()
 	if old != nil {
@@ -301,6 +352,7 @@ func (u *uplink) attach(c *link.Conn, done <-chan struct{}, peer link.Hello, lin
 		}
 	}
 	u.mu.Lock()
+	u.reserved = nil
 	u.conn, u.connDone = c, done
 	u.peer = peer
 	u.state = linkNone // until its PSYNC
@@ -308,6 +360,23 @@ func (u *uplink) attach(c *link.Conn, done <-chan struct{}, peer link.Hello, lin
 	u.sentN = 0
 	u.notifyLocked()
 	u.mu.Unlock()
+	return nil
+}
+
+// mintTakeoverLocked returns a new takeover token for the linked
+// server's successor, replacing any earlier one. u.mu must be held.
+func (u *uplink) mintTakeoverLocked() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	u.takeover = hex.EncodeToString(b[:])
+	return u.takeover
+}
+
+// serverHello is what the linked server said about itself.
+func (u *uplink) serverHello() link.Hello {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.peer
 }
 
 // detach forgets c if it is still the current link; recv is how many
@@ -499,7 +568,11 @@ func (u *uplink) holdFor(c *link.Conn, op link.Op, mode string) {
 	}
 	u.mode = mode
 	if u.state == linkLive {
-		_ = u.sendRawLocked(c, link.Message{Op: op, Mode: mode})
+		ack := link.Message{Op: op, Mode: mode}
+		if op == link.OpServerReload || op == link.OpServerReset {
+			ack.Takeover = u.mintTakeoverLocked()
+		}
+		_ = u.sendRawLocked(c, ack)
 	}
 	u.state = linkHolding
 	u.notifyLocked()
@@ -516,6 +589,9 @@ func (u *uplink) sendControl(m link.Message) bool {
 	if u.state != linkLive {
 		u.log.Warn("link.control.refused", "op", m.Op, "state", u.state)
 		return false
+	}
+	if m.Op == link.OpServerReload || m.Op == link.OpServerReset {
+		m.Takeover = u.mintTakeoverLocked()
 	}
 	return u.sendRawLocked(u.conn, m) == nil
 }

@@ -2,6 +2,7 @@ package portal_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -29,23 +30,34 @@ func dialServer(t *testing.T, p *portal.Portal) *fakeServer {
 // dialServerResuming links a fake server whose PSYNC is psync.
 func dialServerResuming(t *testing.T, p *portal.Portal, psync link.Message) *fakeServer {
 	t.Helper()
-	nc, err := net.Dial("tcp", p.LinkAddr().String())
+	f, err := dialServerAs(t, p, link.Hello{}, psync)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return f
+}
+
+// dialServerAs links a fake server that says mine about itself and
+// sends psync, or returns why the portal would not take it. Safe to call
+// from another goroutine.
+func dialServerAs(t *testing.T, p *portal.Portal, mine link.Hello, psync link.Message) (*fakeServer, error) {
+	nc, err := net.Dial("tcp", p.LinkAddr().String())
+	if err != nil {
+		return nil, err
 	}
 	c := link.NewConn(nc, link.Config{})
 	t.Cleanup(func() { c.Close() })
-	hello, err := c.Handshake(context.Background(), link.Hello{Role: link.RoleServer})
+	hello, err := c.ServerHandshake(context.Background(), p.LinkSecret(), mine)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if hello.RunID != p.RunID() {
-		t.Fatalf("hello run id %q, want %q", hello.RunID, p.RunID())
+		return nil, fmt.Errorf("hello run id %q, want %q", hello.RunID, p.RunID())
 	}
 	if err := c.Send(psync); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return &fakeServer{t: t, c: c, hello: hello}
+	return &fakeServer{t: t, c: c, hello: hello}, nil
 }
 
 // next returns the next message, skipping the portal's ACKs.
@@ -316,26 +328,64 @@ func TestServerErrorsAnswered(t *testing.T) {
 	s.expectOps(link.OpPortalConnect)
 }
 
-// A second server replaces the first; only one is ever live.
-func TestNewServerReplacesOld(t *testing.T) {
+// A second server is refused while one is linked, and told why; the
+// first keeps its link. Once the first is gone, the second gets in.
+func TestSecondServerRefused(t *testing.T) {
 	t.Parallel()
 	p := startPortal(t, portal.Config{})
 	s1 := dialServer(t, p)
 	s1.expectOps(link.OpPortalSync)
-	s2 := dialServer(t, p)
-	s2.expectOps(link.OpPortalSync)
-	for {
-		m, err := s1.c.Recv()
-		if err != nil {
-			break
-		}
-		if m.Op != link.OpAck {
-			t.Fatalf("the replaced link got %v", m.Op)
+	for _, tok := range []string{"", "a guessed token"} {
+		_, err := dialServerAs(t, p, link.Hello{Takeover: tok}, link.Message{Op: link.OpPortalSync})
+		if !errors.Is(err, link.ErrRefused) || !strings.Contains(err.Error(), "another game server is linked") {
+			t.Fatalf("second server with token %q: %v, want refused", tok, err)
 		}
 	}
+	if n := p.Handler().Stats().LinkBusy; n != 2 {
+		t.Fatalf("LinkBusy = %d, want 2", n)
+	}
 	dial(t, p.TelnetAddr().String())
-	if m := s2.next(); m.Op != link.OpPortalConnect {
-		t.Fatalf("new server got %v", m.Op)
+	if m := s1.next(); m.Op != link.OpPortalConnect {
+		t.Fatalf("the first server got %v, want the PCONN", m.Op)
+	}
+	s1.c.Close()
+	if err := testutil.Await(wait, time.Millisecond, func() error {
+		if p.ServerConnected() {
+			return errWaiting
+		}
+		_, err := dialServerAs(t, p, link.Hello{}, link.Message{Op: link.OpPortalSync})
+		return err
+	}); err != nil {
+		t.Fatalf("a server after the first left: %v", err)
+	}
+}
+
+// The successor of a reloading server presents the token the portal gave
+// with its acknowledgement and gets in while the old link is still
+// open; any other server is refused meanwhile.
+func TestReloadSuccessorTakesOver(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, portal.Config{})
+	s1 := dialServer(t, p)
+	s1.expectOps(link.OpPortalSync)
+	if err := s1.c.Send(link.Message{Op: link.OpServerReload}); err != nil {
+		t.Fatal(err)
+	}
+	ack := s1.expectOps(link.OpServerReload)[0]
+	if len(ack.Takeover) < 16 {
+		t.Fatalf("the reload acknowledgement carries token %q", ack.Takeover)
+	}
+	if _, err := dialServerAs(t, p, link.Hello{}, link.Message{Op: link.OpPortalSync}); !errors.Is(err, link.ErrRefused) {
+		t.Fatalf("a server without the token during the reload: %v, want refused", err)
+	}
+	s2, err := dialServerAs(t, p, link.Hello{Takeover: ack.Takeover}, link.Message{Op: link.OpPortalSync})
+	if err != nil {
+		t.Fatalf("the successor: %v", err)
+	}
+	s1.c.Close() // the old server exits
+	s2.expectOps(link.OpPortalSync)
+	if _, err := dialServerAs(t, p, link.Hello{Takeover: ack.Takeover}, link.Message{Op: link.OpPortalSync}); !errors.Is(err, link.ErrRefused) {
+		t.Fatalf("the token used twice: %v, want refused", err)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/portalsim/portalsim/internal/link"
 )
 
 // Defaults for [Config].
@@ -24,6 +26,14 @@ const (
 type Config struct {
 	// PortalAddr is the portal's link address (host:port).
 	PortalAddr string
+	// LinkSecret is the portal's link secret: the server proves it knows
+	// it, and links only to a portal that proves the same. Required.
+	LinkSecret link.Secret
+	// Takeover is the token the server before this one was given by the
+	// portal with its reload ([Server.TakeoverToken]): with it, the portal
+	// takes this server while the old link is still open. "" for a first
+	// start, which the portal takes only while no other server is linked.
+	Takeover string
 	// World is the game world; it outlives servers, so a reload in the
 	// same process keeps it, and a journal-backed one survives the process.
 	World *World
@@ -74,6 +84,9 @@ func (c Config) Validate() error {
 	}
 	if c.World == nil {
 		errs = append(errs, errors.New("World is required"))
+	}
+	if len(c.LinkSecret) < link.MinSecretLen {
+		errs = append(errs, fmt.Errorf("LinkSecret of %d bytes: the portal's link secret is required (at least %d bytes)", len(c.LinkSecret), link.MinSecretLen))
 	}
 	if c.RedialMax > 0 && c.RedialMin > c.RedialMax {
 		errs = append(errs, fmt.Errorf("RedialMin %v exceeds RedialMax %v", c.RedialMin, c.RedialMax))

@@ -20,7 +20,7 @@ import (
 func TestPortalRestartDoesNotCrossWireSessions(t *testing.T) {
 	t.Parallel()
 	startPortal := func() *portal.Portal {
-		p, err := portal.New(portal.Config{MaxConnectionRate: -1})
+		p, err := portal.New(portal.Config{MaxConnectionRate: -1, LinkSecret: testutil.LinkSecret})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -35,7 +35,7 @@ func TestPortalRestartDoesNotCrossWireSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	runServer := func(addr string) context.CancelFunc {
-		srv, err := sim.New(sim.Config{PortalAddr: addr, World: w, LoginScreenDelay: -1, RedialMin: 5 * time.Millisecond, RedialMax: 20 * time.Millisecond})
+		srv, err := sim.New(sim.Config{PortalAddr: addr, LinkSecret: testutil.LinkSecret, World: w, LoginScreenDelay: -1, RedialMin: 5 * time.Millisecond, RedialMax: 20 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -31,23 +31,25 @@ type Server struct {
 	stats   serverCounters
 
 	// Owned by the event loop goroutine.
-	conn      *link.Conn
-	sessions  map[uint64]*serverSession
-	byChar    map[ObjID]map[uint64]*serverSession
-	maxSeq    uint64           // the highest PCONN sequence applied
-	recvN     uint64           // messages processed on the current link
-	ackDueN   uint64           // messages processed on the current link that are not ACKs
-	ackedN    uint64           // ackDueN when the last ACK was sent
-	portalRun string           // the portal run the sessions belong to
-	reloading string           // the mode of a restart we asked the portal for; "" if none
-	ackDue    <-chan time.Time // fires if the portal does not acknowledge our restart request
-	synced    bool             // a portal sync has happened in this process
-	out       outbox           // messages kept until the portal acknowledges them
-	resuming  bool             // the link is up, the portal's PSYNC reply not yet processed
-	lastLink  uint64           // the last link of this portal run whose PSYNC reply was processed
-	lastRecv  uint64           // messages processed on lastLink
-	result    error            // what Run returns once the loop ends; set when stopping
-	stopping  bool
+	conn       *link.Conn
+	sessions   map[uint64]*serverSession
+	byChar     map[ObjID]map[uint64]*serverSession
+	maxSeq     uint64           // the highest PCONN sequence applied
+	recvN      uint64           // messages processed on the current link
+	ackDueN    uint64           // messages processed on the current link that are not ACKs
+	ackedN     uint64           // ackDueN when the last ACK was sent
+	portalRun  string           // the portal run the sessions belong to
+	reloading  string           // the mode of a restart we asked the portal for; "" if none
+	ackDue     <-chan time.Time // fires if the portal does not acknowledge our restart request
+	synced     bool             // a portal sync has happened in this process
+	out        outbox           // messages kept until the portal acknowledges them
+	resuming   bool             // the link is up, the portal's PSYNC reply not yet processed
+	lastLink   uint64           // the last link of this portal run whose PSYNC reply was processed
+	lastRecv   uint64           // messages processed on lastLink
+	result     error            // what Run returns once the loop ends; set when stopping
+	stopping   bool
+	linkedOnce bool                   // the current dial got through the handshake
+	successor  atomic.Pointer[string] // the takeover token for the next server (TakeoverToken)
 }
 
 // event is something for the loop: a link message, a timer, or link loss.
@@ -119,27 +121,39 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	defer close(s.runDone)
 	delay := s.cfg.RedialMin
+	refusedBefore := false
 	for {
 		nc, err := (&net.Dialer{Timeout: 5 * time.Second}).DialContext(ctx, "tcp", s.cfg.PortalAddr)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
+		if err == nil {
+			var done bool
+			done, err = s.serveLink(ctx, link.NewConn(nc, link.Config{}))
+			switch {
+			case done:
+				return err
+			case errors.Is(err, link.ErrRefused):
+				// Another server is linked: wait, it may go. Said once.
+				if !refusedBefore {
+					s.log.Warn("link.refused", "addr", s.cfg.PortalAddr, "err", err, "retrying", true)
+				}
+				refusedBefore = true
+			case s.linkedOnce:
+				// A link that worked is gone: redial at once.
+				s.linkedOnce, refusedBefore = false, false
+				s.log.Info("link.lost", "err", err)
+				delay = s.cfg.RedialMin
+				continue
 			}
-			s.log.Debug("link.dial", "addr", s.cfg.PortalAddr, "err", err, "retry_in", delay)
-			select {
-			case <-time.After(delay):
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			delay = min(time.Duration(float64(delay)*1.5), s.cfg.RedialMax)
-			continue
 		}
-		delay = s.cfg.RedialMin
-		done, err := s.serveLink(ctx, link.NewConn(nc, link.Config{}))
-		if done {
-			return err
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
-		s.log.Info("link.lost", "err", err)
+		s.log.Debug("link.dial", "addr", s.cfg.PortalAddr, "err", err, "retry_in", delay)
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		delay = min(time.Duration(float64(delay)*1.5), s.cfg.RedialMax)
 	}
 }
 
@@ -161,6 +175,17 @@ func (s *Server) Reload(mode, reason string) {
 // is. It is a fault for tests and load scenarios (coordinated omission).
 func (s *Server) Stall(d time.Duration) {
 	s.control <- control{stall: d}
+}
+
+// TakeoverToken is the token the portal gave this server for its
+// successor with a reload or reset: put it in the next server's
+// [Config.Takeover] and the portal takes that server at once, while this
+// one's link may still be open. "" if none was given.
+func (s *Server) TakeoverToken() string {
+	if t := s.successor.Load(); t != nil {
+		return *t
+	}
+	return ""
 }
 
 // Linked reports whether the server is synced with a portal.
@@ -198,12 +223,14 @@ func (s *Server) Sessions(ctx context.Context) []link.SessionData {
 // server stops (done=true, with Run's result).
 func (s *Server) serveLink(ctx context.Context, c *link.Conn) (done bool, err error) {
 	defer c.Close()
-	peer, err := c.Handshake(ctx, link.Hello{Role: link.RoleServer, PID: os.Getpid(), Started: s.started})
-	if err != nil {
-		return ctx.Err() != nil, errors.Join(err, ctx.Err())
-	}
-	if peer.Role != link.RolePortal {
-		return false, fmt.Errorf("peer role %q is not a portal", peer.Role)
+	peer, err := c.ServerHandshake(ctx, s.cfg.LinkSecret, link.Hello{PID: os.Getpid(), Started: s.started, Takeover: s.cfg.Takeover})
+	switch {
+	case ctx.Err() != nil:
+		return true, ctx.Err()
+	case errors.Is(err, link.ErrAuth), errors.Is(err, link.ErrVersion):
+		return true, err // no redial can fix it
+	case err != nil:
+		return false, err
 	}
 	if s.portalRun != "" && peer.RunID != s.portalRun {
 		// A new portal run: every session we hold belongs to the old one
@@ -215,6 +242,7 @@ func (s *Server) serveLink(ctx context.Context, c *link.Conn) (done bool, err er
 		s.lastLink, s.lastRecv = 0, 0
 	}
 	s.portalRun = peer.RunID
+	s.linkedOnce = true
 	s.conn = c
 	s.out.link, s.out.sentN = peer.Link, 0
 	s.recvN, s.ackDueN, s.ackedN = 0, 0, 0
@@ -418,6 +446,9 @@ func (s *Server) handle(m link.Message) {
 	case link.OpDataIn:
 		s.dataIn(m.Sessid, m.Data)
 	case link.OpServerReload, link.OpServerReset:
+		if m.Takeover != "" {
+			s.successor.Store(&m.Takeover)
+		}
 		mode := m.Mode
 		if mode == "" {
 			mode = link.ModeReload

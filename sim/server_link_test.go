@@ -24,6 +24,9 @@ import (
 	"github.com/portalsim/portalsim/sim"
 )
 
+// testSecret is the link secret of the fake portal and its server.
+var testSecret = testutil.LinkSecret
+
 // portalWait bounds every wait for the server in these tests.
 const portalWait = 5 * time.Second
 
@@ -54,7 +57,7 @@ func newFakePortal(t *testing.T, tweak func(*sim.Config)) *fakePortal {
 		t.Fatal(err)
 	}
 	cfg := sim.Config{
-		PortalAddr: ln.Addr().String(), World: w, LoginScreenDelay: -1,
+		PortalAddr: ln.Addr().String(), LinkSecret: testSecret, World: w, LoginScreenDelay: -1,
 		RedialMin: 5 * time.Millisecond, RedialMax: 20 * time.Millisecond,
 	}
 	if tweak != nil {
@@ -113,12 +116,8 @@ func (p *fakePortal) accept(runID string) *portalLink {
 	p.links = append(p.links, l)
 	ctx, cancel := context.WithTimeout(context.Background(), portalWait)
 	defer cancel()
-	hello, err := l.c.Handshake(ctx, link.Hello{Role: link.RolePortal, RunID: runID, Link: l.num})
-	if err != nil {
+	if _, err := l.c.PortalHandshake(ctx, testSecret, link.Hello{RunID: runID, Link: l.num}, func(link.Hello) error { return nil }); err != nil {
 		p.t.Fatalf("Handshake: %v", err)
-	}
-	if hello.Role != link.RoleServer {
-		p.t.Fatalf("server hello role = %q, want %q", hello.Role, link.RoleServer)
 	}
 	go l.read()
 	m, err := l.recv(portalWait)
@@ -1307,7 +1306,7 @@ func TestServerStopsWithFullQueueLeavesNoGoroutine(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	srv, err := sim.New(sim.Config{PortalAddr: ln.Addr().String(), World: w, LoginScreenDelay: -1})
+	srv, err := sim.New(sim.Config{PortalAddr: ln.Addr().String(), LinkSecret: testSecret, World: w, LoginScreenDelay: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1322,7 +1321,7 @@ func TestServerStopsWithFullQueueLeavesNoGoroutine(t *testing.T) {
 	defer c.Close()
 	hctx, hcancel := context.WithTimeout(context.Background(), portalWait)
 	defer hcancel()
-	if _, err := c.Handshake(hctx, link.Hello{Role: link.RolePortal, RunID: "run-1", Link: 1}); err != nil {
+	if _, err := c.PortalHandshake(hctx, testSecret, link.Hello{RunID: "run-1", Link: 1}, func(link.Hello) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Send(link.Message{Op: link.OpPortalSync, Mode: link.ModeShutdown}); err != nil {
@@ -1395,7 +1394,7 @@ func TestServerRunsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := sim.New(sim.Config{PortalAddr: "127.0.0.1:1", World: w})
+	srv, err := sim.New(sim.Config{PortalAddr: "127.0.0.1:1", LinkSecret: testSecret, World: w})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,14 +9,18 @@ import (
 
 const portalUsage = `Run the portal alone. It accepts players on the telnet port and one game
 server ("portalsim server") on the link port, and keeps the players
-connected while the game server restarts.`
+connected while the game server restarts. The server must know the link
+secret: the portal creates one (mode 0600) at the first start, where
+"portalsim server" finds it.`
 
 func runPortal(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("portal", portalUsage, stderr)
 	var pf portalFlags
 	var lf logFlags
+	var sec secretFlags
 	pf.register(fs, "127.0.0.1:4000", "127.0.0.1:4006")
 	lf.register(fs)
+	sec.register(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -24,13 +28,17 @@ func runPortal(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	stopPprof, err := servePprof(lf.pprof, log)
+	stopPprof, err := servePprof(lf.pprof, lf.allowRemote, log)
 	if err != nil {
 		return err
 	}
 	defer stopPprof()
 	cfg := pf.config()
 	cfg.Logger = log
+	cfg.AllowRemoteLink = lf.allowRemote
+	if cfg.LinkSecret, err = sec.portalSecret(stdout); err != nil {
+		return err
+	}
 	p, err := startPortal(cfg)
 	if err != nil {
 		return err

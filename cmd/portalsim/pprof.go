@@ -6,15 +6,24 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+
+	"github.com/portalsim/portalsim/internal/loopback"
 )
 
 // servePprof serves Go's profiling endpoints (/debug/pprof/) on addr,
 // when addr is set, until stop is called: `go tool pprof
 // http://ADDR/debug/pprof/profile` then shows where a loaded portal, game
 // server or load generator spends its time.
-func servePprof(addr string, log *slog.Logger) (stop func(), err error) {
+// Unless allowRemote, addr must be a loopback address: the endpoints
+// have no authentication, and /debug/pprof/cmdline shows the command line.
+func servePprof(addr string, allowRemote bool, log *slog.Logger) (stop func(), err error) {
 	if addr == "" {
 		return func() {}, nil
+	}
+	if !allowRemote {
+		if err := loopback.Check(addr); err != nil {
+			return nil, usagef("-pprof %v; add -allow-remote-link to serve the profiler beyond this machine", err)
+		}
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

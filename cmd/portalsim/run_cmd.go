@@ -97,7 +97,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	stopPprof, err := servePprof(f.logs.pprof, log) // children of --procs are not given -pprof
+	stopPprof, err := servePprof(f.logs.pprof, f.logs.allowRemote, log) // children of --procs are not given -pprof
 	if err != nil {
 		return err
 	}

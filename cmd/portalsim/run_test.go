@@ -76,6 +76,12 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 	return w.buf.Write(p)
 }
 
+func (w *lineWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
 func (w *lineWriter) await(t *testing.T, re *regexp.Regexp) []string {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -252,14 +258,18 @@ func TestPprofFlag(t *testing.T) {
 	}
 	defer ln.Close()
 	var out bytes.Buffer
-	err = run(context.Background(), []string{"portal", "-pprof", ln.Addr().String()}, &out, &out)
+	err = run(context.Background(), []string{"portal", "-pprof", ln.Addr().String(), "-link-secret-file", filepath.Join(t.TempDir(), "secret")}, &out, &out)
 	if code := exitCode(err, io.Discard); code != ExitUsage {
 		t.Fatalf("portal -pprof on a busy port: exit %d (%v), want %d", code, err, ExitUsage)
+	}
+	err = run(context.Background(), []string{"server", "-pprof", "0.0.0.0:0"}, &out, &out)
+	if code := exitCode(err, io.Discard); code != ExitUsage || !strings.Contains(err.Error(), "-allow-remote-link") {
+		t.Fatalf("-pprof on every interface: exit %d (%v), want %d naming -allow-remote-link", code, err, ExitUsage)
 	}
 	// A free port: the one just held by ln, closed here.
 	addr := ln.Addr().String()
 	ln.Close()
-	stop, err := servePprof(addr, slog.New(slog.DiscardHandler))
+	stop, err := servePprof(addr, false, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,5 +284,68 @@ func TestPprofFlag(t *testing.T) {
 	stop()
 	if _, err := net.Dial("tcp", addr); err == nil {
 		t.Fatal("the profiler still listens after stop")
+	}
+}
+
+// "portalsim portal" alone generates a link secret into a 0600 file in
+// the user's config directory and says where; "portalsim server" finds it
+// there and links; a secret file others can read is refused.
+func TestPortalAndServerShareTheDefaultSecret(t *testing.T) {
+	conf := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", conf)
+	t.Setenv("PORTALSIM_LINK_SECRET", "")
+	os.Unsetenv("PORTALSIM_LINK_SECRET")
+	path := filepath.Join(conf, "portalsim", "link-secret")
+
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"server", "-portal", "127.0.0.1:1"}, &out, &out)
+	if code := exitCode(err, io.Discard); code != ExitInvalidConfig || !strings.Contains(err.Error(), "portalsim portal") {
+		t.Fatalf("server without a secret: exit %d (%v), want %d and a hint", code, err, ExitInvalidConfig)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pout := &lineWriter{}
+	pdone := make(chan error, 1)
+	go func() {
+		pdone <- run(ctx, []string{"portal", "-telnet", "127.0.0.1:0", "-link", "127.0.0.1:0", "-log-level", "warn"}, pout, pout)
+	}()
+	m := pout.await(t, regexp.MustCompile(`telnet (\S+), link (\S+)\n`))
+	if !strings.Contains(pout.String(), "generated a link secret in "+path) {
+		t.Fatalf("the portal did not say where the secret is:\n%s", pout.String())
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("%s: %v, mode %v; want 0600", path, err, st.Mode().Perm())
+	}
+	secret, _ := os.ReadFile(path)
+	if strings.Contains(pout.String(), strings.TrimSpace(string(secret))) {
+		t.Fatal("the portal printed the secret")
+	}
+	sout := &lineWriter{}
+	sdone := make(chan error, 1)
+	go func() {
+		sdone <- run(ctx, []string{"server", "-portal", m[2], "-log-level", "warn", "-hash-iterations", "1"}, sout, sout)
+	}()
+	c, err := testutil.DialTelnet(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Expect(testutil.LoginScreen, 10*time.Second); err != nil {
+		t.Fatalf("no login screen: the server did not link: %v\nserver:\n%s", err, sout.String())
+	}
+	cancel()
+	for _, ch := range []chan error{pdone, sdone} {
+		if err := <-ch; err != nil {
+			t.Errorf("stopping: %v", err)
+		}
+	}
+
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = run(context.Background(), []string{"server", "-portal", "127.0.0.1:1"}, &out, &out)
+	if code := exitCode(err, io.Discard); code != ExitInvalidConfig || !strings.Contains(err.Error(), "chmod 600") {
+		t.Fatalf("server with a 0644 secret: exit %d (%v), want %d and the fix", code, err, ExitInvalidConfig)
 	}
 }

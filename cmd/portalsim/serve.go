@@ -31,7 +31,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	stopPprof, err := servePprof(lf.pprof, log)
+	stopPprof, err := servePprof(lf.pprof, lf.allowRemote, log)
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	pcfg := pf.config()
 	pcfg.Logger = log
-	scfg := sf.config("", world) // embedded.Start sets the portal's link address
+	pcfg.AllowRemoteLink = lf.allowRemote // the link secret is new for this run
+	scfg := sf.config("", world)          // embedded.Start sets the portal's link address
 	scfg.Logger = log
 	scfg.RedialMin = 20 * time.Millisecond
 	st, err := embedded.Start(ctx, embedded.Config{Portal: pcfg, Sim: scfg})

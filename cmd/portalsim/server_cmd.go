@@ -16,16 +16,24 @@ const serverUsage = `Run the game server alone. It dials the portal's link port 
 while the portal is away). An in-game "reload" or SIGHUP restarts the
 process in place (the binary is executed again with the same arguments);
 players stay connected through the portal. Use -data so that accounts
-and the world survive restarts.`
+and the world survive restarts. The link secret comes from
+-link-secret-file, $PORTALSIM_LINK_SECRET, or the file "portalsim portal"
+created.`
+
+// takeoverEnv carries the takeover token to the process a reload execs,
+// so the portal takes it at once (see sim.Config.Takeover).
+const takeoverEnv = "PORTALSIM_TAKEOVER"
 
 func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("server", serverUsage, stderr)
 	var sf simFlags
 	var lf logFlags
+	var sec secretFlags
 	portalAddr := fs.String("portal", "127.0.0.1:4006", "the portal's link address")
 	name := fs.String("name", "portalsim", "server name shown on the login screen")
 	sf.register(fs)
 	lf.register(fs)
+	sec.register(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -33,7 +41,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	stopPprof, err := servePprof(lf.pprof, log)
+	stopPprof, err := servePprof(lf.pprof, lf.allowRemote, log)
 	if err != nil {
 		return err
 	}
@@ -45,6 +53,12 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer world.Close()
 	cfg := sf.config(*portalAddr, world)
 	cfg.Logger = log
+	if cfg.LinkSecret, err = sec.serverSecret(); err != nil {
+		return err
+	}
+	// A reloaded server was handed its predecessor's takeover token.
+	cfg.Takeover = os.Getenv(takeoverEnv)
+	_ = os.Unsetenv(takeoverEnv)
 	srv, err := sim.New(cfg)
 	if err != nil {
 		return exitErr{ExitInvalidConfig, err}
@@ -73,5 +87,9 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("reload: %w", err)
 	}
 	log.Info("server.exec", "exe", exe)
-	return syscall.Exec(exe, os.Args, os.Environ())
+	env := os.Environ()
+	if t := srv.TakeoverToken(); t != "" {
+		env = append(env, takeoverEnv+"="+t)
+	}
+	return syscall.Exec(exe, os.Args, env)
 }

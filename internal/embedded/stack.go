@@ -16,8 +16,9 @@ import (
 type Config struct {
 	// Portal is the portal's config, used as given.
 	Portal portal.Config
-	// Sim is the game server's config. Start sets PortalAddr; a nil
-	// World gets a fresh in-memory one.
+	// Sim is the game server's config. Start sets PortalAddr and, when
+	// it is nil, LinkSecret (the portal's, which a nil Portal.LinkSecret
+	// makes new for each run); a nil World gets a fresh in-memory one.
 	Sim sim.Config
 	// NoServer starts only the portal; [Stack.StartServer] starts the
 	// game server later.
@@ -78,6 +79,9 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	s.cfg = cfg.Sim
 	s.cfg.World = s.World
 	s.cfg.PortalAddr = dial
+	if s.cfg.LinkSecret == nil {
+		s.cfg.LinkSecret = p.LinkSecret()
+	}
 	s.log = s.cfg.Logger
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -124,10 +128,12 @@ func (s *Stack) StartServer(ctx context.Context) error {
 }
 
 // supervise runs game servers one after the other until one ends for
-// another reason than a reload.
+// another reason than a reload. Each successor presents the takeover
+// token its predecessor was given, so the portal takes it at once.
 func (s *Stack) supervise(ctx context.Context) error {
+	cfg := s.cfg
 	for {
-		srv, err := sim.New(s.cfg)
+		srv, err := sim.New(cfg)
 		if err != nil {
 			return err
 		}
@@ -142,6 +148,7 @@ func (s *Stack) supervise(ctx context.Context) error {
 		if !errors.Is(err, sim.ErrReload) || ctx.Err() != nil {
 			return err
 		}
+		cfg.Takeover = srv.TakeoverToken()
 		s.log.Info("embedded.server.restarting")
 	}
 }

@@ -20,7 +20,8 @@ type Config struct {
 	// MaxQueue is the most bytes that may wait for the writer before the
 	// link is declared dead with [ErrQueueFull]; 0 means [DefaultMaxQueue].
 	MaxQueue int
-	// HandshakeTimeout bounds [Conn.Handshake]; 0 means 10 seconds.
+	// HandshakeTimeout bounds the handshake ([Conn.PortalHandshake],
+	// [Conn.ServerHandshake]); 0 means [DefaultHandshakeTimeout].
 	HandshakeTimeout time.Duration
 }
 
@@ -29,6 +30,7 @@ type Config struct {
 type Conn struct {
 	nc        net.Conn
 	fr        *FrameReader
+	maxFrame  int // the frame limit after the handshake
 	max       int
 	hsTimeout time.Duration
 
@@ -54,6 +56,7 @@ func NewConn(nc net.Conn, cfg Config) *Conn {
 	c := &Conn{
 		nc:        nc,
 		fr:        NewFrameReader(bufio.NewReaderSize(nc, 64<<10), cfg.MaxFrame),
+		maxFrame:  cfg.MaxFrame,
 		max:       cfg.MaxQueue,
 		hsTimeout: cfg.HandshakeTimeout,
 		wake:      make(chan struct{}, 1),
@@ -79,6 +82,24 @@ func (c *Conn) Send(m Message) error {
 	if err != nil {
 		return err
 	}
+	return c.queuedLocked(before)
+}
+
+// enqueue queues an encoded frame for the writer.
+func (c *Conn) enqueue(frame []byte) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return c.closedErrLocked()
+	}
+	before := len(c.pending)
+	c.pending = append(c.pending, frame...)
+	return c.queuedLocked(before)
+}
+
+// queuedLocked accounts for the bytes queued since before and wakes the
+// writer. c.mu must be held.
+func (c *Conn) queuedLocked(before int) error {
 	c.queued += uint64(len(c.pending) - before)
 	if len(c.pending) > c.max {
 		c.failLocked(fmt.Errorf("%d bytes waiting: %w", len(c.pending), ErrQueueFull))
@@ -212,39 +233,6 @@ func (c *Conn) writeLoop() {
 			buf = nil
 		}
 	}
-}
-
-// Handshake sends mine and waits for the peer's hello, bounded by the
-// config's HandshakeTimeout and ctx. The caller must not Recv concurrently.
-func (c *Conn) Handshake(ctx context.Context, mine Hello) (Hello, error) {
-	timeout := c.hsTimeout
-	if timeout <= 0 {
-		timeout = 10 * time.Second
-	}
-	mine.Version = Version
-	if err := c.Send(Message{Op: OpHello, Hello: &mine}); err != nil {
-		return Hello{}, err
-	}
-	_ = c.nc.SetReadDeadline(time.Now().Add(timeout))
-	stop := context.AfterFunc(ctx, func() { _ = c.nc.SetReadDeadline(time.Unix(1, 0)) })
-	m, err := c.Recv()
-	stop()
-	_ = c.nc.SetReadDeadline(time.Time{})
-	if err != nil {
-		if ctx.Err() != nil {
-			return Hello{}, ctx.Err()
-		}
-		return Hello{}, fmt.Errorf("handshake: %w", err)
-	}
-	if m.Op != OpHello || m.Hello == nil {
-		_ = c.Close()
-		return Hello{}, fmt.Errorf("first frame %v: %w", m.Op, ErrHandshake)
-	}
-	if m.Hello.Version != Version {
-		_ = c.Close()
-		return Hello{}, fmt.Errorf("peer version %d, ours %d: %w", m.Hello.Version, Version, ErrVersion)
-	}
-	return *m.Hello, nil
 }
 
 // IsClosed reports whether err means the link went away (rather than a bug).

@@ -35,9 +35,10 @@ func AppendFrame(dst []byte, m Message) ([]byte, error) {
 
 // FrameReader decodes frames from a stream.
 type FrameReader struct {
-	r   io.Reader
-	max int
-	buf []byte
+	r     io.Reader
+	max   int
+	buf   []byte
+	frame []byte // ReadFrame's result
 }
 
 // NewFrameReader returns a reader of frames no larger than maxFrame bytes
@@ -52,13 +53,65 @@ func NewFrameReader(r io.Reader, maxFrame int) *FrameReader {
 // Read returns the next message. A frame over the limit or with an unknown
 // opcode is an error after which the stream cannot be trusted.
 func (f *FrameReader) Read() (Message, error) {
+	op, body, err := f.readRaw()
+	if err != nil {
+		return Message{}, err
+	}
+	m, err := decodeBody(op, body)
+	f.release()
+	return m, err
+}
+
+// ReadFrame returns the next frame whole, its length prefix included,
+// without decoding it, for a relay that passes frames on (the handshake's
+// among them, which [DecodeFrame] does not take). The slice is valid
+// until the next read.
+func (f *FrameReader) ReadFrame() (Op, []byte, error) {
+	op, body, err := f.readRaw()
+	if err != nil {
+		return 0, nil, err
+	}
+	f.frame = binary.BigEndian.AppendUint32(f.frame[:0], uint32(len(body)+1))
+	f.frame = append(append(f.frame, byte(op)), body...)
+	return op, f.frame, nil
+}
+
+// DecodeFrame decodes a whole frame as [FrameReader.ReadFrame] returns it.
+func DecodeFrame(frame []byte) (Message, error) {
+	if len(frame) < headerLen+1 {
+		return Message{}, fmt.Errorf("frame of %d bytes: %w", len(frame), ErrHandshake)
+	}
+	return decodeBody(Op(frame[headerLen]), frame[headerLen+1:])
+}
+
+func decodeBody(op Op, body []byte) (Message, error) {
+	var m Message
+	if err := json.Unmarshal(body, &m); err != nil {
+		return Message{}, fmt.Errorf("decode %v: %w", op, err)
+	}
+	m.Op = op
+	return m, nil
+}
+
+// SetMaxFrame changes the largest frame accepted from now on (0 means
+// [DefaultMaxFrame]): the handshake reads with a small one.
+func (f *FrameReader) SetMaxFrame(n int) {
+	if n <= 0 {
+		n = DefaultMaxFrame
+	}
+	f.max = n
+}
+
+// readRaw returns the next frame's opcode and body. The body is valid
+// until the next read.
+func (f *FrameReader) readRaw() (Op, []byte, error) {
 	var hdr [headerLen]byte
 	if _, err := io.ReadFull(f.r, hdr[:]); err != nil {
-		return Message{}, err
+		return 0, nil, err
 	}
 	n := int(binary.BigEndian.Uint32(hdr[:]))
 	if n < 1 || n > f.max {
-		return Message{}, fmt.Errorf("frame of %d bytes (max %d): %w", n, f.max, ErrFrameTooLarge)
+		return 0, nil, fmt.Errorf("frame of %d bytes (max %d): %w", n, f.max, ErrFrameTooLarge)
 	}
 	// Grow the buffer as the bytes arrive rather than trusting the
 	// announced length: a peer (before the handshake, anyone) that
@@ -72,25 +125,23 @@ func (f *FrameReader) Read() (Message, error) {
 			buf = nb
 		}
 		if _, err := io.ReadFull(f.r, buf[len(buf):len(buf)+k]); err != nil {
-			return Message{}, fmt.Errorf("frame body: %w", noEOF(err))
+			return 0, nil, fmt.Errorf("frame body: %w", noEOF(err))
 		}
 		buf = buf[:len(buf)+k]
 	}
 	f.buf = buf
 	op := Op(buf[0])
 	if !op.Valid() {
-		return Message{}, fmt.Errorf("frame op %d: %w", buf[0], ErrBadOp)
+		return 0, nil, fmt.Errorf("frame op %d: %w", buf[0], ErrBadOp)
 	}
-	var m Message
-	if err := json.Unmarshal(buf[1:], &m); err != nil {
-		return Message{}, fmt.Errorf("decode %v: %w", op, err)
-	}
-	m.Op = op
-	// Keep big one-off buffers from pinning memory.
+	return op, buf[1:], nil
+}
+
+// release lets go of a big one-off buffer, so it does not pin memory.
+func (f *FrameReader) release() {
 	if cap(f.buf) > 1<<20 {
 		f.buf = nil
 	}
-	return m, nil
 }
 
 func noEOF(err error) error {

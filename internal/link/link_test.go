@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"io"
 	"math"
 	"net"
 	"strings"
@@ -41,7 +43,6 @@ func TestOpString(t *testing.T) {
 func sampleMessages() []Message {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	return []Message{
-		{Op: OpHello, Hello: &Hello{Version: Version, Role: RolePortal, RunID: "abc", PID: 42, Started: now}},
 		{Op: OpPortalConnect, Sessid: 7, Session: &SessionData{Sessid: 7, Seq: 3, ProtocolKey: "telnet", Address: "127.0.0.1", ConnTime: now, CmdLast: now, CmdLastVisible: now, ProtocolFlags: map[string]any{"SCREENWIDTH": float64(80)}}},
 		{Op: OpServerSync, Clean: true, Seen: 9, Sessions: []SessionData{{Sessid: 1, Uid: 5, LoggedIn: true, Uname: "bob", ConnTime: now, CmdLast: now, CmdLastVisible: now}}},
 		{Op: OpDataOut, Sessid: 9, Data: []Command{Text("hello\nworld"), {Name: "prompt", Args: []any{"> "}, Kwargs: map[string]any{"x": "y"}}}},
@@ -173,24 +174,28 @@ func pipe(t *testing.T) (*Conn, *Conn) {
 	return a, b
 }
 
+// testSecret is a secret for tests.
+var testSecret = Secret("0123456789abcdef0123456789abcdef")
+
 func TestConnHandshakeAndOrder(t *testing.T) {
 	t.Parallel()
 	portal, server := pipe(t)
 	ctx := context.Background()
 	errc := make(chan error, 1)
 	go func() {
-		h, err := server.Handshake(ctx, Hello{Role: RoleServer})
+		h, err := server.ServerHandshake(ctx, testSecret, Hello{PID: 7})
 		if err == nil && h.RunID != "run-1" {
 			err = errors.New("server saw run id " + h.RunID)
 		}
 		errc <- err
 	}()
-	h, err := portal.Handshake(ctx, Hello{Role: RolePortal, RunID: "run-1"})
+	var admitted Hello
+	h, err := portal.PortalHandshake(ctx, testSecret, Hello{RunID: "run-1"}, func(peer Hello) error { admitted = peer; return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.Role != RoleServer || h.Version != Version {
-		t.Fatalf("portal saw hello %+v", h)
+	if h.PID != 7 || h.Version != Version || admitted != h {
+		t.Fatalf("portal saw hello %+v, admitted %+v", h, admitted)
 	}
 	if err := <-errc; err != nil {
 		t.Fatal(err)
@@ -215,25 +220,155 @@ func TestConnHandshakeAndOrder(t *testing.T) {
 	}
 }
 
-func TestConnHandshakeRejectsOtherVersion(t *testing.T) {
-	t.Parallel()
+// handshakeBoth runs both sides and returns their errors.
+func handshakeBoth(t *testing.T, portalSecret, serverSecret Secret, admit func(Hello) error) (perr, serr error) {
+	t.Helper()
 	portal, server := pipe(t)
+	errc := make(chan error, 1)
 	go func() {
-		_ = server.Send(Message{Op: OpHello, Hello: &Hello{Version: Version + 1, Role: RoleServer}})
+		_, err := server.ServerHandshake(context.Background(), serverSecret, Hello{Takeover: "tok"})
+		errc <- err
 	}()
-	_, err := portal.Handshake(context.Background(), Hello{Role: RolePortal})
-	if !errors.Is(err, ErrVersion) {
-		t.Fatalf("Handshake = %v, want ErrVersion", err)
+	_, perr = portal.PortalHandshake(context.Background(), portalSecret, Hello{RunID: "run-1"}, admit)
+	return perr, <-errc
+}
+
+func TestHandshakeWrongSecretFailsBothSides(t *testing.T) {
+	t.Parallel()
+	other := Secret("another secret, as long as needed")
+	admitted := false
+	perr, serr := handshakeBoth(t, testSecret, other, func(Hello) error { admitted = true; return nil })
+	if !errors.Is(perr, ErrAuth) || !errors.Is(serr, ErrAuth) {
+		t.Fatalf("portal %v, server %v: want ErrAuth on both sides", perr, serr)
+	}
+	if !strings.Contains(serr.Error(), "secrets differ") {
+		t.Errorf("the server is not told why: %v", serr)
+	}
+	if admitted {
+		t.Error("admit was called for a server that did not authenticate")
 	}
 }
 
-func TestConnHandshakeRejectsNonHello(t *testing.T) {
+func TestHandshakeRefusal(t *testing.T) {
 	t.Parallel()
-	portal, server := pipe(t)
-	go func() { _ = server.Send(Message{Op: OpDataIn}) }()
-	_, err := portal.Handshake(context.Background(), Hello{Role: RolePortal})
-	if !errors.Is(err, ErrHandshake) {
-		t.Fatalf("Handshake = %v, want ErrHandshake", err)
+	var peer Hello
+	perr, serr := handshakeBoth(t, testSecret, testSecret, func(h Hello) error { peer = h; return errors.New("another game server is linked") })
+	if !errors.Is(perr, ErrRefused) || !errors.Is(serr, ErrRefused) {
+		t.Fatalf("portal %v, server %v: want ErrRefused on both sides", perr, serr)
+	}
+	if !strings.Contains(serr.Error(), "another game server is linked") {
+		t.Errorf("the server is not told why: %v", serr)
+	}
+	if peer.Takeover != "tok" {
+		t.Errorf("admit saw %+v, want the server's takeover token", peer)
+	}
+}
+
+func TestHandshakeRefusesAShortSecret(t *testing.T) {
+	t.Parallel()
+	portal, _ := pipe(t)
+	_, err := portal.PortalHandshake(context.Background(), Secret("short"), Hello{}, func(Hello) error { return nil })
+	if !errors.Is(err, ErrSecret) {
+		t.Fatalf("PortalHandshake = %v, want ErrSecret", err)
+	}
+}
+
+// rawPeer is the other end of a portal's Conn as a bare socket, for a
+// peer that speaks no protocol or an old one.
+func rawPeer(t *testing.T, cfg Config) (*Conn, net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, _ := ln.Accept()
+		accepted <- c
+	}()
+	raw, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewConn(<-accepted, cfg)
+	t.Cleanup(func() { c.Close(); raw.Close() })
+	return c, raw
+}
+
+// A client that knows no secret learns nothing but the version and a
+// challenge: no run id, no pid, whatever it sends.
+func TestHandshakeTellsAStrangerNothing(t *testing.T) {
+	t.Parallel()
+	portal, raw := rawPeer(t, Config{HandshakeTimeout: 200 * time.Millisecond})
+	errc := make(chan error, 1)
+	go func() {
+		_, err := portal.PortalHandshake(context.Background(), testSecret, Hello{RunID: "secret-run-id", PID: 4242}, func(Hello) error { return nil })
+		errc <- err
+	}()
+	// A guess at the server's answer, with a made-up MAC.
+	fake := []byte(`{"hello":{"version":3,"nonce":"` + strings.Repeat("A", 43) + `=","mac":"` + strings.Repeat("B", 43) + `="}}`)
+	_, _ = raw.Write(append(binary.BigEndian.AppendUint32(nil, uint32(1+len(fake))), append([]byte{byte(OpHello)}, fake...)...))
+	got, _ := io.ReadAll(raw) // until the portal closes
+	if err := <-errc; !errors.Is(err, ErrAuth) {
+		t.Fatalf("PortalHandshake = %v, want ErrAuth", err)
+	}
+	for _, leak := range []string{"secret-run-id", "4242", "run_id", "pid"} {
+		if bytes.Contains(got, []byte(leak)) {
+			t.Fatalf("a stranger received %q: %s", leak, got)
+		}
+	}
+	if !bytes.Contains(got, []byte(`"nonce"`)) || !bytes.Contains(got, []byte("secrets differ")) {
+		t.Fatalf("a stranger received %q, want the challenge and the refusal", got)
+	}
+}
+
+// Before authentication, a frame bigger than a handshake's is refused
+// without reading it, and a peer that says nothing is closed at the timeout.
+func TestHandshakeLimits(t *testing.T) {
+	t.Parallel()
+	t.Run("big frame", func(t *testing.T) {
+		t.Parallel()
+		portal, raw := rawPeer(t, Config{})
+		go func() {
+			_, _ = raw.Write(binary.BigEndian.AppendUint32(nil, 60<<20))
+			_, _ = raw.Write([]byte{byte(OpHello)})
+		}()
+		_, err := portal.PortalHandshake(context.Background(), testSecret, Hello{}, func(Hello) error { return nil })
+		if !errors.Is(err, ErrFrameTooLarge) {
+			t.Fatalf("PortalHandshake = %v, want ErrFrameTooLarge", err)
+		}
+	})
+	t.Run("silent peer", func(t *testing.T) {
+		t.Parallel()
+		portal, _ := rawPeer(t, Config{HandshakeTimeout: 50 * time.Millisecond})
+		_, err := portal.PortalHandshake(context.Background(), testSecret, Hello{}, func(Hello) error { return nil })
+		var ne net.Error
+		if !errors.As(err, &ne) || !ne.Timeout() {
+			t.Fatalf("PortalHandshake = %v, want a timeout", err)
+		}
+	})
+}
+
+// A peer of another version is told both versions, and so is this side,
+// whichever speaks first: the handshake frames are JSON in every version.
+func TestHandshakeNamesBothVersions(t *testing.T) {
+	t.Parallel()
+	portal, raw := rawPeer(t, Config{})
+	// What a version-2 server sent first.
+	old := []byte(`{"hello":{"version":2,"role":"server","pid":1,"started":"2026-11-01T00:00:00Z"}}`)
+	go func() {
+		_, _ = raw.Write(append(binary.BigEndian.AppendUint32(nil, uint32(1+len(old))), append([]byte{byte(OpHello)}, old...)...))
+	}()
+	_, err := portal.PortalHandshake(context.Background(), testSecret, Hello{}, func(Hello) error { return nil })
+	if !errors.Is(err, ErrVersion) || !strings.Contains(err.Error(), "version 2, this side 3") {
+		t.Fatalf("PortalHandshake = %v, want ErrVersion naming 2 and 3", err)
+	}
+	// And what the old peer read from us: a hello whose version it can read.
+	fr := NewFrameReader(bufio.NewReader(raw), 0)
+	op, body, err := fr.readRaw()
+	if err != nil || op != OpHello || !bytes.Contains(body, []byte(`"version":3`)) {
+		t.Fatalf("first frame %v %s (%v), want a HELLO with version 3", op, body, err)
 	}
 }
 

@@ -6,14 +6,17 @@ import (
 	"time"
 )
 
-// Version is the link protocol version carried in [Hello]. Version 2
-// added acknowledgements both ways and link resume (Hello.Link,
-// Message.Link), SessionData.SyncRev with PCONNSYNCs carrying only the
-// changed flags, and DATAOUT for several sessions (Message.Sessids): a
-// peer of version 1 would silently lose broadcasts and flags.
-const Version = 2
+// Version is the link protocol version, carried in every handshake
+// frame. Version 3 authenticates both sides with a shared secret before
+// anything else is said (see [Conn.PortalHandshake]) and refuses a second
+// server that brings no takeover token (Hello.Takeover). Version 2 added
+// acknowledgements both ways and link resume (Hello.Link, Message.Link),
+// SessionData.SyncRev with PCONNSYNCs carrying only the changed flags,
+// and DATAOUT for several sessions (Message.Sessids).
+const Version = 3
 
-// Roles carried in [Hello.Role].
+// The two roles. A side's role is part of what its handshake answer
+// proves, so one side's answer can never pass for the other's.
 const (
 	RolePortal = "portal"
 	RoleServer = "server"
@@ -26,12 +29,11 @@ const (
 	ModeShutdown = "shutdown"
 )
 
-// Hello is the first frame each side sends.
+// Hello is what each side says about itself in the handshake, once the
+// other side has proven that it knows the link secret.
 type Hello struct {
 	// Version is the sender's [Version].
 	Version int `json:"version"`
-	// Role is [RolePortal] or [RoleServer].
-	Role string `json:"role"`
 	// RunID identifies one portal run; it changes at every portal start so a
 	// server can tell an old portal's sessions from a new one's (Evennia bug 5.2).
 	RunID string `json:"run_id,omitempty"`
@@ -44,6 +46,10 @@ type Hello struct {
 	// names the link it lost by this number when it links again, so both
 	// sides can resume where that link stopped (bug 5.20).
 	Link uint64 `json:"link,omitempty"`
+	// Takeover, from a server, is the token the portal gave the server
+	// linked before it with its reload or reset (Message.Takeover): the
+	// portal takes a server while another is linked only with it.
+	Takeover string `json:"takeover,omitempty"`
 }
 
 // Command is one output or input instruction, Evennia's cmdname: [args, kwargs].
@@ -180,6 +186,11 @@ type Message struct {
 	Reason string `json:"reason,omitempty"`
 	// Mode is the restart mode (PSYNC reply, SRELOAD, SRESET, SSHUTD).
 	Mode string `json:"mode,omitempty"`
+	// Takeover, on SRELOAD and SRESET from the portal (its request, or
+	// its acknowledgement of the server's), is the token the server hands
+	// to its successor, who presents it in its [Hello]: the portal lets
+	// it in while the old link is still open, and no other server.
+	Takeover string `json:"takeover,omitempty"`
 	// Data carries the commands of DATAIN and DATAOUT, in order.
 	Data []Command `json:"data,omitempty"`
 	// Protocol and Config are the factory name and options of SCONN.
@@ -187,8 +198,6 @@ type Message struct {
 	Config   map[string]any `json:"config,omitempty"`
 	// Info is free-form status (PSYNC: the server pid and start time).
 	Info map[string]any `json:"info,omitempty"`
-	// Hello is the body of [OpHello].
-	Hello *Hello `json:"hello,omitempty"`
 	// Err describes the failure reported by [OpError].
 	Err string `json:"err,omitempty"`
 }

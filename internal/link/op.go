@@ -7,7 +7,8 @@ type Op uint8
 
 // The operations. Numbering is our own and part of [Version].
 const (
-	// OpHello opens a link: version, role and the portal run id.
+	// OpHello is every frame of the handshake (see [Conn.PortalHandshake]);
+	// it never comes after.
 	OpHello Op = iota + 1
 	// OpPortalConnect (PCONN): the portal released a new session to the server.
 	OpPortalConnect

@@ -11,9 +11,13 @@ import (
 	"github.com/portalsim/portalsim/internal/link"
 )
 
-// FakeServerConfig configures [DialFakeServer]. The zero value syncs with
-// the portal and never acknowledges anything.
+// FakeServerConfig configures [DialFakeServer]. Apart from Secret, the
+// zero value syncs with the portal and never acknowledges anything.
 type FakeServerConfig struct {
+	// Secret is the portal's link secret ([portal.Portal.LinkSecret]).
+	Secret link.Secret
+	// Takeover is the token to present ([link.Hello.Takeover]).
+	Takeover string
 	// AutoAck acknowledges what has been received every AckInterval, like
 	// the game server does; without it the portal keeps every message it
 	// sent for a replay to the next server.
@@ -64,14 +68,9 @@ func DialFakeServer(ctx context.Context, linkAddr string, cfg FakeServerConfig) 
 		return nil, fmt.Errorf("fake server: dial %s: %w", linkAddr, err)
 	}
 	c := link.NewConn(nc, link.Config{})
-	hello, err := c.Handshake(ctx, link.Hello{Role: link.RoleServer, Started: time.Now()})
+	hello, err := c.ServerHandshake(ctx, cfg.Secret, link.Hello{Started: time.Now(), Takeover: cfg.Takeover})
 	if err != nil {
-		_ = c.Close()
-		return nil, fmt.Errorf("fake server: handshake: %w", err)
-	}
-	if hello.Role != link.RolePortal {
-		_ = c.Close()
-		return nil, fmt.Errorf("fake server: peer role %q is not a portal", hello.Role)
+		return nil, fmt.Errorf("fake server: %w", err)
 	}
 	f := &FakeServer{c: c, hello: hello, done: make(chan struct{}), changed: make(chan struct{})}
 	go f.read()

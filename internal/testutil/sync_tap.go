@@ -164,10 +164,17 @@ func (t *LinkTap) relay(src, dst net.Conn, toServer bool) {
 	fr := link.NewFrameReader(bufio.NewReader(src), 0)
 	dead := false // dst can no longer be written
 	for {
-		m, err := fr.Read()
+		op, frame, err := fr.ReadFrame()
 		if err != nil {
 			closeBoth()
 			return
+		}
+		m := link.Message{Op: op} // a handshake frame is passed on as it is
+		if op != link.OpHello {
+			if m, err = link.DecodeFrame(frame); err != nil {
+				closeBoth()
+				return
+			}
 		}
 		drop := dead || (t.cfg.Drop != nil && t.cfg.Drop(toServer, m))
 		if drop && t.cfg.LoseRest {
@@ -179,11 +186,7 @@ func (t *LinkTap) relay(src, dst net.Conn, toServer bool) {
 		if drop {
 			continue
 		}
-		b, err := link.AppendFrame(nil, m)
-		if err == nil {
-			_, err = dst.Write(b)
-		}
-		if err != nil {
+		if _, err := dst.Write(frame); err != nil {
 			dead = true
 			if toServer && t.cfg.KeepServerSide {
 				src.Close() // the server is kept; nothing more goes to it

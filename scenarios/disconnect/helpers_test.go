@@ -105,7 +105,7 @@ func (cs *clients) dial(addr string) *testutil.TelnetClient {
 // acknowledging what it gets) to p, synced when it returns.
 func dialLinkServer(ctx context.Context, p *portal.Portal) *testutil.FakeServer {
 	GinkgoHelper()
-	f, err := testutil.DialFakeServer(ctx, p.LinkAddr().String(), testutil.FakeServerConfig{AutoAck: true})
+	f, err := testutil.DialFakeServer(ctx, p.LinkAddr().String(), testutil.FakeServerConfig{AutoAck: true, Secret: p.LinkSecret()})
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(func() { f.Close() })
 	return f

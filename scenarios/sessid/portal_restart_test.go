@@ -27,7 +27,7 @@ var _ = Describe("A portal restart while the game server lives", Label("sessid",
 
 	// runServer runs a game server linked to addr until the returned stop is called (or the spec ends).
 	runServer := func(addr string) (*sim.Server, func()) {
-		srv, err := sim.New(sim.Config{PortalAddr: addr, World: world, LoginScreenDelay: -1,
+		srv, err := sim.New(sim.Config{PortalAddr: addr, LinkSecret: testutil.LinkSecret, World: world, LoginScreenDelay: -1,
 			RedialMin: 5 * time.Millisecond, RedialMax: 20 * time.Millisecond})
 		Expect(err).NotTo(HaveOccurred())
 		ctx, cancel := context.WithCancel(context.Background())
@@ -52,7 +52,7 @@ var _ = Describe("A portal restart while the game server lives", Label("sessid",
 		}
 
 		By("logging two victims in through portal A, linked to the long-lived server S1 through a proxy")
-		a := testutil.StartPortal(portal.Config{MaxConnectionRate: -1})
+		a := testutil.StartPortal(portal.Config{MaxConnectionRate: -1, LinkSecret: testutil.LinkSecret})
 		proxy, err := testutil.NewProxy(a.LinkAddr().String())
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(proxy.Close)
@@ -74,7 +74,7 @@ var _ = Describe("A portal restart while the game server lives", Label("sessid",
 		proxy.Cut()
 		linked(a, false)
 		Expect(a.Close()).To(Succeed())
-		b := testutil.StartPortal(portal.Config{MaxConnectionRate: -1})
+		b := testutil.StartPortal(portal.Config{MaxConnectionRate: -1, LinkSecret: testutil.LinkSecret})
 		_, stopS2 := runServer(b.LinkAddr().String())
 		linked(b, true)
 		guest := dial(b.TelnetAddr().String()) // never logs in

@@ -26,7 +26,7 @@ var _ = Describe("Sessids under concurrent connects", Label("sessid"), func() {
 	BeforeEach(func(ctx SpecContext) {
 		p = testutil.StartPortal(portal.Config{MaxConnectionRate: -1})
 		var err error
-		fake, err = testutil.DialFakeServer(ctx, p.LinkAddr().String(), testutil.FakeServerConfig{AutoAck: true})
+		fake, err = testutil.DialFakeServer(ctx, p.LinkAddr().String(), testutil.FakeServerConfig{AutoAck: true, Secret: p.LinkSecret()})
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(fake.Close)
 		Eventually(ctx, p.ServerConnected).WithTimeout(wait).Should(BeTrue())

@@ -92,7 +92,7 @@ func dialFlagServer(ctx context.Context, p *portal.Portal) *flagServer {
 	Expect(err).NotTo(HaveOccurred())
 	c := link.NewConn(nc, link.Config{})
 	DeferCleanup(func() { c.Close() })
-	_, err = c.Handshake(ctx, link.Hello{Role: link.RoleServer})
+	_, err = c.ServerHandshake(ctx, p.LinkSecret(), link.Hello{})
 	Expect(err).NotTo(HaveOccurred())
 	Expect(c.Send(link.Message{Op: link.OpPortalSync})).To(Succeed())
 	f := &flagServer{c: c, sessions: map[uint64]*link.SessionData{}, inFlight: map[uint64]link.SessionData{}}

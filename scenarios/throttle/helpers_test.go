@@ -30,7 +30,7 @@ var (
 
 // linkFake links a fake game server (acknowledging what it gets) to p.
 func linkFake(ctx context.Context, p *portal.Portal) *testutil.FakeServer {
-	f, err := testutil.DialFakeServer(ctx, p.LinkAddr().String(), testutil.FakeServerConfig{AutoAck: true})
+	f, err := testutil.DialFakeServer(ctx, p.LinkAddr().String(), testutil.FakeServerConfig{AutoAck: true, Secret: p.LinkSecret()})
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(f.Close)
 	Eventually(ctx, p.ServerConnected).WithTimeout(wait).Should(BeTrue())

@@ -1,0 +1,100 @@
+package portal
+
+import (
+	"errors"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/portalsim/portalsim/internal/link"
+)
+
+// Before a game server has proven that it knows the link secret, it is
+// anyone on the machine: it may hold only one of a few handshake slots
+// (Config.MaxLinkHandshakes), send only handshake-sized frames, and must
+// be done within Config.LinkHandshakeTimeout. It learns nothing but the
+// protocol version and a random challenge; the portal's run id, pid and
+// sessions come after it has authenticated (see link.Conn.PortalHandshake).
+
+func (p *Portal) acceptLinks() {
+	for {
+		nc, err := p.linkLn.Accept()
+		if err != nil {
+			if p.stopping.Load() || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			p.log.Warn("link.accept", "err", err)
+			continue
+		}
+		select {
+		case p.linkSlots <- struct{}{}:
+		default:
+			_ = nc.Close()
+			p.up.refused.Add(1)
+			p.refusals.log(p, nc.RemoteAddr(), errTooManyHandshakes)
+			continue
+		}
+		if !p.goSafe(func() { p.serveLink(nc) }) {
+			<-p.linkSlots
+			_ = nc.Close() // Close has begun
+		}
+	}
+}
+
+// errTooManyHandshakes is why a link connection over the handshake limit is closed.
+var errTooManyHandshakes = errors.New("too many link connections in their handshake")
+
+// handshakeLink authenticates c's peer, holding a handshake slot
+// meanwhile, and attaches it as the game server (done is closed once its
+// link is detached). A peer that fails is counted, logged and closed;
+// false then.
+func (p *Portal) handshakeLink(c *link.Conn, done <-chan struct{}) (linkN uint64, ok bool) {
+	linkN = p.links.Add(1)
+	mine := link.Hello{RunID: p.runID, PID: os.Getpid(), Started: p.h.started, Link: linkN}
+	admitted := false
+	peer, err := c.PortalHandshake(p.ctx, p.cfg.LinkSecret, mine, func(peer link.Hello) error {
+		err := p.up.admit(c, peer)
+		admitted = err == nil
+		return err
+	})
+	<-p.linkSlots
+	switch {
+	case err == nil:
+		if err := p.up.attach(c, done, peer, linkN); err != nil {
+			p.log.Warn("link.server.refused", "remote", c.RemoteAddr().String(), "err", err)
+			return 0, false
+		}
+		return linkN, true
+	case admitted:
+		p.up.release(c)
+	case p.ctx.Err() != nil:
+	case errors.Is(err, link.ErrRefused):
+		p.up.busy.Add(1)
+		p.log.Warn("link.server.refused", "remote", c.RemoteAddr().String(), "err", err)
+	default:
+		p.up.refused.Add(1)
+		p.refusals.log(p, c.RemoteAddr(), err)
+	}
+	return 0, false
+}
+
+// refusalLog logs refused link connections with their remote address,
+// one line per refusal but at most one a second: a flood of them is
+// summed up in the next line ("suppressed").
+type refusalLog struct {
+	mu         sync.Mutex
+	last       time.Time
+	suppressed int
+}
+
+func (r *refusalLog) log(p *Portal, remote net.Addr, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if now := time.Now(); now.Sub(r.last) >= time.Second {
+		p.log.Warn("link.refused", "remote", remote.String(), "err", err, "suppressed", r.suppressed)
+		r.last, r.suppressed = now, 0
+		return
+	}
+	r.suppressed++
+}

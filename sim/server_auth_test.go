@@ -1,0 +1,101 @@
+package sim_test
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/portalsim/portalsim/internal/link"
+	"github.com/portalsim/portalsim/portal"
+	"github.com/portalsim/portalsim/sim"
+)
+
+// runAgainst runs a server dialing addr and returns Run's result channel.
+func runAgainst(t *testing.T, addr string, cfg sim.Config) (*sim.Server, <-chan error) {
+	t.Helper()
+	w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), HashIterations: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.PortalAddr, cfg.World, cfg.LoginScreenDelay = addr, w, -1
+	cfg.RedialMin, cfg.RedialMax = 5*time.Millisecond, 20*time.Millisecond
+	srv, err := sim.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done, finished := make(chan error, 1), make(chan struct{})
+	go func() { done <- srv.Run(ctx); close(finished) }()
+	t.Cleanup(func() { cancel(); <-finished })
+	return srv, done
+}
+
+// A fake portal that does not know the secret cannot log a session in:
+// the server never takes a message from it, whatever it sends, and stops
+// with the reason (no redial can fix a wrong secret).
+func TestServerRefusesAFakePortal(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	srv, done := runAgainst(t, ln.Addr().String(), sim.Config{LinkSecret: testSecret})
+	nc, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	// The fake portal: a guess at the handshake, then the PCONN of a
+	// logged-in superuser, all at once.
+	frame := func(op link.Op, body any) []byte {
+		b, _ := json.Marshal(body)
+		return append(binary.BigEndian.AppendUint32(nil, uint32(1+len(b))), append([]byte{byte(op)}, b...)...)
+	}
+	var out []byte
+	out = append(out, frame(link.OpHello, map[string]any{"hello": map[string]any{"version": link.Version, "nonce": make([]byte, 32)}})...)
+	out = append(out, frame(link.OpHello, map[string]any{"hello": map[string]any{"version": link.Version, "mac": make([]byte, 32), "info": map[string]any{"run_id": "fake"}}})...)
+	out = append(out, frame(link.OpPortalSync, map[string]any{})...)
+	out = append(out, frame(link.OpPortalConnect, map[string]any{"sessid": 1, "session": map[string]any{"sessid": 1, "logged_in": true, "uid": 1, "uname": "admin"}})...)
+	if _, err := nc.Write(out); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, link.ErrAuth) {
+			t.Fatalf("Run = %v, want ErrAuth", err)
+		}
+	case <-time.After(portalWait):
+		t.Fatal("the server still runs against a fake portal")
+	}
+	if srv.Linked() || srv.Stats().Logins != 0 {
+		t.Fatalf("linked %v, logins %d: the fake portal got in", srv.Linked(), srv.Stats().Logins)
+	}
+}
+
+// A server whose secret differs from the portal's stops with ErrAuth,
+// saying why, instead of redialling forever.
+func TestServerWithTheWrongSecretStops(t *testing.T) {
+	t.Parallel()
+	p, err := portal.New(portal.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	_, done := runAgainst(t, p.LinkAddr().String(), sim.Config{LinkSecret: link.Secret("a different secret of enough length")})
+	select {
+	case err := <-done:
+		if !errors.Is(err, link.ErrAuth) {
+			t.Fatalf("Run = %v, want ErrAuth", err)
+		}
+	case <-time.After(portalWait):
+		t.Fatal("the server still runs with the wrong secret")
+	}
+}
