@@ -20,6 +20,7 @@ const (
 	DefaultOutboundLimit     = 1 << 20
 	DefaultQueuedInputLimit  = 200
 	DefaultHoldLimit         = 100_000
+	DefaultHoldBytes         = 16 << 20
 	DefaultMaxLineLength     = 16 << 10
 	// DefaultMaxLinkHandshakes bounds the link connections not yet
 	// authenticated at once (see Config.MaxLinkHandshakes).
@@ -73,8 +74,12 @@ type Config struct {
 	MaxLineLength int
 	// QueuedInputLimit bounds the input kept for a session waiting in the connect queue.
 	QueuedInputLimit int
-	// HoldLimit bounds the input held while no game server is linked.
+	// HoldLimit bounds the input messages held while no game server is
+	// linked, and HoldBytes their size; input past either is refused, the
+	// player told ([ServerGoneWarning]) and the drop counted.
 	HoldLimit int
+	// HoldBytes: see HoldLimit; 0 means [DefaultHoldBytes].
+	HoldBytes int
 	// OutboundLimit bounds the bytes waiting to be written to one client;
 	// a client that lets more pile up is disconnected as a slow consumer.
 	OutboundLimit int
@@ -122,6 +127,9 @@ func (c Config) withDefaults() Config {
 	if c.HoldLimit == 0 {
 		c.HoldLimit = DefaultHoldLimit
 	}
+	if c.HoldBytes == 0 {
+		c.HoldBytes = DefaultHoldBytes
+	}
 	if c.OutboundLimit == 0 {
 		c.OutboundLimit = DefaultOutboundLimit
 	}
@@ -154,6 +162,9 @@ func (c Config) Validate() error {
 	}
 	if c.HoldLimit < 0 {
 		errs = append(errs, fmt.Errorf("HoldLimit %d: must not be negative", c.HoldLimit))
+	}
+	if c.HoldBytes < 0 {
+		errs = append(errs, fmt.Errorf("HoldBytes %d: must not be negative", c.HoldBytes))
 	}
 	if c.LinkAddr != "" && !c.AllowRemoteLink {
 		if err := loopback.Check(c.LinkAddr); err != nil {

@@ -99,8 +99,9 @@ type HandlerStats struct {
 	LinkRefused, LinkBusy uint64
 	// Throttle holds the connect throttle's counters.
 	Throttle ThrottleStats
-	// Held is how many messages wait for a game server.
-	Held int
+	// Held is how many messages wait for a game server; HeldInputBytes
+	// how much memory the input among them takes (see Config.HoldBytes).
+	Held, HeldInputBytes int
 	// Unacked is how many messages the game server was sent and has not
 	// yet acknowledged processing: what a crash of the server now would
 	// make the portal send again to the next one.
@@ -565,7 +566,7 @@ func (h *Handler) Stats() HandlerStats {
 		InvalidUTF8: c.invalidUTF8.Load(), LongLines: c.longLines.Load(), ProtocolErrors: c.protocolError.Load(),
 		LinkRefused: h.up.refused.Load(), LinkBusy: h.up.busy.Load(),
 		Throttle: h.throttle.Stats(),
-		Held:     h.up.heldCount(),
-		Unacked:  h.up.unackedCount(),
+		Held:     h.up.heldCount(), HeldInputBytes: h.up.heldInputBytes(),
+		Unacked: h.up.unackedCount(),
 	}
 }

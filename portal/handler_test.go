@@ -73,7 +73,7 @@ func (f *fakeProto) Texts() []string {
 func newTestHandler(t *testing.T, cfg Config) *Handler {
 	t.Helper()
 	cfg = cfg.withDefaults()
-	return newHandler(cfg, newUplink(cfg.Logger, "test-run", cfg.HoldLimit))
+	return newHandler(cfg, newUplink(cfg.Logger, "test-run", cfg.HoldLimit, cfg.HoldBytes))
 }
 
 // sent returns the messages the handler sent toward the server so far.
@@ -610,6 +610,43 @@ func TestHoldLimitRefusesInputWithWarning(t *testing.T) {
 	}
 	if got := p.Texts(); len(got) != 1 || got[0] != ServerGoneWarning {
 		t.Fatalf("client got %q", got)
+	}
+}
+
+// The hold is bounded in bytes too: 20 sessions that never logged in,
+// typing long lines while no server is linked, hold at most HoldBytes;
+// the rest is refused, each player told, and counted.
+func TestHoldBytesBoundHeldInput(t *testing.T) {
+	t.Parallel()
+	const limit = 1 << 20
+	h := newTestHandler(t, Config{MaxConnectionRate: -1, MaxCommandRate: -1, HoldBytes: limit})
+	line := strings.Repeat("x", 5900)
+	var protos []*fakeProto
+	for range 20 {
+		p := &fakeProto{}
+		protos = append(protos, p)
+		s := h.Connect(p)
+		for range 100 {
+			s.DataIn(link.Text(line))
+		}
+	}
+	st := h.Stats()
+	if st.HeldInputBytes > limit || st.HeldInputBytes < limit-2*len(line) {
+		t.Fatalf("held %d bytes of input, want just under %d", st.HeldInputBytes, limit)
+	}
+	if st.Inputs+st.HoldDropped != 2000 || st.HoldDropped < 1500 {
+		t.Fatalf("inputs %d, dropped %d: want every line accounted for and most dropped", st.Inputs, st.HoldDropped)
+	}
+	told := 0
+	for _, p := range protos {
+		for _, m := range p.Texts() {
+			if m == ServerGoneWarning {
+				told++
+			}
+		}
+	}
+	if told != int(st.HoldDropped) {
+		t.Fatalf("%d warnings for %d dropped lines", told, st.HoldDropped)
 	}
 }
 

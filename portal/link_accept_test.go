@@ -2,10 +2,13 @@ package portal_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -166,4 +169,46 @@ func readChallenge(t *testing.T, nc net.Conn) {
 		t.Fatalf("challenge body: %v", err)
 	}
 	_ = nc.SetReadDeadline(time.Time{})
+}
+
+// Before authentication a peer may send only a handshake-sized frame:
+// four connections announcing 60 MB frames (which once cost the portal
+// 290 MB) are closed at their first header, and the heap stays flat.
+// Not parallel: it measures the heap.
+func TestLinkHugeFramesBeforeAuthCostNothing(t *testing.T) {
+	p := startPortal(t, portal.Config{})
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapInuse
+	}
+	before := heap()
+	junk := bytes.Repeat([]byte("x"), 256<<10)
+	for range 4 {
+		nc, err := net.Dial("tcp", p.LinkAddr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		_, _ = nc.Write(append(binary.BigEndian.AppendUint32(nil, 60<<20), byte(link.OpHello)))
+		for range 4 {
+			if _, err := nc.Write(junk); err != nil {
+				break // closed by the portal, as it should be
+			}
+		}
+	}
+	if err := testutil.Await(wait, time.Millisecond, func() error {
+		if n := p.Handler().Stats().LinkRefused; n != 4 {
+			return fmt.Errorf("LinkRefused = %d", n)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	after := heap()
+	t.Logf("heap in use %d KiB before, %d KiB after", before>>10, after>>10)
+	if after > before+4<<20 {
+		t.Fatalf("the heap grew from %d to %d bytes", before, after)
+	}
 }

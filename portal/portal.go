@@ -68,7 +68,7 @@ func New(cfg Config) (*Portal, error) {
 		linkSlots: make(chan struct{}, cfg.MaxLinkHandshakes),
 	}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
-	p.up = newUplink(cfg.Logger, p.runID, cfg.HoldLimit)
+	p.up = newUplink(cfg.Logger, p.runID, cfg.HoldLimit, cfg.HoldBytes)
 	p.h = newHandler(cfg, p.up)
 	return p, nil
 }
@@ -433,7 +433,7 @@ func (p *Portal) logStats() {
 		case <-t.C:
 		}
 		s := p.h.Stats()
-		s.Held = 0
+		s.Held, s.HeldInputBytes = 0, 0
 		if s == last {
 			continue
 		}

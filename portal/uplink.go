@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"maps"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -67,6 +68,27 @@ type held struct {
 	sess *Session // the session a PCONN announces; nil otherwise
 	link uint64   // the link it was last sent on; 0 if never sent
 	n    uint64   // its number on that link
+	// resumedOn are the PSYNC replies (link, number) after which a server
+	// that kept running resent the answer to it; a server that says it
+	// processed one of them has processed it (see uplink.resumed).
+	resumedOn []linkPos
+}
+
+// linkPos is a message's number on a link.
+type linkPos struct{ link, n uint64 }
+
+// processed reports whether a server that says it processed n messages
+// of link lnk processed m.
+func (m *held) processed(lnk, n uint64) bool {
+	if m.link == lnk && m.n <= n {
+		return true
+	}
+	for _, p := range m.resumedOn {
+		if p.link == lnk && p.n <= n {
+			return true
+		}
+	}
+	return false
 }
 
 // recentLinks is how many links' received counts the portal remembers
@@ -88,9 +110,10 @@ const recentLinks = 16
 // first (a killed server), the unacknowledged messages go back to the
 // front of the hold buffer and the next server gets them.
 type uplink struct {
-	log   *slog.Logger
-	runID string
-	limit int
+	log       *slog.Logger
+	runID     string
+	limit     int // most input messages held (Config.HoldLimit)
+	byteLimit int // most bytes of input held (Config.HoldBytes)
 
 	// attachSem (capacity 1) serializes attach: one server at a time
 	// takes over. A channel, so that deliver can wait for it bounded by a context.
@@ -108,21 +131,30 @@ type uplink struct {
 	changed   chan struct{}   // closed and replaced when state or conn changes
 	mode      string          // restart mode to report at the next PSYNC
 	hold      []held
-	heldInput int
+	heldInput int                          // DATAIN messages in hold
+	heldBytes int                          // their size (inputBytes)
 	heldSync  map[uint64]*link.SessionData // the data of the PCONNSYNC held for a session
 	linkN     uint64                       // the current link's number (Hello.Link)
 	sentN     uint64                       // messages sent on the current link
 	unacked   []held                       // replayable messages sent and not yet acknowledged, oldest first
-	seenOn    map[uint64]uint64            // server messages processed, by link number, for the recent links
+	// resumed are the held messages a relinking server said it processed
+	// on its lost link (skipProcessedLocked). Their answers live only in
+	// that server's memory until it resends them, after the PSYNC reply
+	// (number resumedN on the current link): they are forgotten once the
+	// server acknowledges that reply, and put back in the hold, with their
+	// old numbering, if the link is lost first (a kill, bug 5.20).
+	resumed   []held
+	resumedN  uint64
+	seenOn    map[uint64]uint64 // server messages processed, by link number, for the recent links
 	peer      link.Hello
 	serverPID int
 	takeover  string     // the token a reloading server's successor presents; "" if none was given
 	reserved  *link.Conn // an admitted server's link, until it attaches
 }
 
-func newUplink(log *slog.Logger, runID string, limit int) *uplink {
+func newUplink(log *slog.Logger, runID string, limit, byteLimit int) *uplink {
 	return &uplink{
-		log: log.With("component", "portal.link"), runID: runID, limit: limit, mode: link.ModeShutdown,
+		log: log.With("component", "portal.link"), runID: runID, limit: limit, byteLimit: byteLimit, mode: link.ModeShutdown,
 		attachSem: make(chan struct{}, 1),
 		changed:   make(chan struct{}),
 		heldSync:  make(map[uint64]*link.SessionData),
@@ -144,15 +176,47 @@ func (u *uplink) send(m link.Message, s *Session) {
 	u.sendLocked(m, s)
 }
 
-// sendInput is send for player input, which the hold limit bounds; false means refused.
+// countInputLocked counts m in (sign +1) or out of (-1) the held input,
+// if it is input. u.mu must be held.
+func (u *uplink) countInputLocked(m link.Message, sign int) {
+	if m.Op == link.OpDataIn {
+		u.heldInput += sign
+		u.heldBytes += sign * inputBytes(m.Data)
+	}
+}
+
+// inputBytes is about how much memory input takes while held: its text
+// and names, and a little for each command and argument.
+func inputBytes(cmds []link.Command) int {
+	n := 0
+	for _, c := range cmds {
+		n += 32 + len(c.Name)
+		for _, a := range c.Args {
+			n += 16
+			if s, ok := a.(string); ok {
+				n += len(s)
+			}
+		}
+		for k, v := range c.Kwargs {
+			n += 16 + len(k)
+			if s, ok := v.(string); ok {
+				n += len(s)
+			}
+		}
+	}
+	return n
+}
+
+// sendInput is send for player input, which the hold limits bound (in
+// messages and in bytes); false means refused.
 func (u *uplink) sendInput(m link.Message) bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if u.state != linkLive && u.heldInput >= u.limit {
+	if u.state != linkLive && (u.heldInput >= u.limit || u.heldBytes+inputBytes(m.Data) > u.byteLimit) {
 		return false
 	}
 	if u.sendLocked(m, nil) == sentHeld {
-		u.heldInput++
+		u.countInputLocked(m, +1)
 	}
 	return true
 }
@@ -253,6 +317,10 @@ func (u *uplink) ack(c *link.Conn, n uint64) {
 	if u.conn != c {
 		return
 	}
+	if len(u.resumed) > 0 && n >= u.resumedN {
+		clear(u.resumed)
+		u.resumed = nil
+	}
 	i := 0
 	for i < len(u.unacked) && u.unacked[i].n <= n {
 		i++
@@ -269,6 +337,13 @@ func (u *uplink) heldCount() int {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	return len(u.hold)
+}
+
+// heldInputBytes is the size of the held input (see inputBytes).
+func (u *uplink) heldInputBytes() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.heldBytes
 }
 
 // unackedCount is how many messages were sent to the server and not yet
@@ -410,19 +485,18 @@ func (u *uplink) detach(c *link.Conn, err error, recv uint64) {
 // buffer, in order. A session whose PCONN is among them is announced again
 // by that PCONN, not by the next snapshot. u.mu must be held.
 func (u *uplink) requeueLocked() {
-	if len(u.unacked) == 0 {
+	back := append(u.resumed, u.unacked...) // the resumed ones are the older
+	u.resumed, u.unacked = nil, nil
+	if len(back) == 0 {
 		return
 	}
-	for _, m := range u.unacked {
+	for _, m := range back {
 		if m.sess != nil {
 			m.sess.announced.Store(false)
 		}
-		if m.msg.Op == link.OpDataIn {
-			u.heldInput++
-		}
+		u.countInputLocked(m.msg, +1)
 	}
-	u.hold = append(u.unacked, u.hold...)
-	u.unacked = nil
+	u.hold = append(back, u.hold...)
 }
 
 // syncServer answers a server's PSYNC (req): the restart mode and every
@@ -482,6 +556,12 @@ func (u *uplink) syncServer(c *link.Conn, h *Handler, req link.Message) error {
 	if err != nil {
 		return err
 	}
+	u.resumedN = u.sentN // the PSYNC reply: the server resends before it acknowledges it
+	for i := range u.resumed {
+		m := &u.resumed[i]
+		m.resumedOn = slices.DeleteFunc(m.resumedOn, func(p linkPos) bool { return p.link+recentLinks <= u.linkN })
+		m.resumedOn = append(m.resumedOn, linkPos{u.linkN, u.sentN})
+	}
 	n := len(u.hold)
 	for i, m := range u.hold {
 		err := u.sendRawLocked(c, m.msg)
@@ -490,9 +570,7 @@ func (u *uplink) syncServer(c *link.Conn, h *Handler, req link.Message) error {
 			return err
 		}
 		u.forgetSyncLocked(m.msg)
-		if m.msg.Op == link.OpDataIn {
-			u.heldInput--
-		}
+		u.countInputLocked(m.msg, -1)
 		if err != nil {
 			u.dropLocked(m.msg.Op, m.msg.Sessid, err)
 			continue
@@ -500,12 +578,12 @@ func (u *uplink) syncServer(c *link.Conn, h *Handler, req link.Message) error {
 		if m.sess != nil {
 			m.sess.announced.Store(true)
 		}
-		m.link, m.n = u.linkN, u.sentN
+		m.link, m.n, m.resumedOn = u.linkN, u.sentN, nil
 		u.unacked = append(u.unacked, m)
 	}
 	clear(u.hold)
 	u.hold = nil
-	u.heldInput = 0
+	u.heldInput, u.heldBytes = 0, 0
 	clear(u.heldSync)
 	u.state = linkLive
 	u.mode = ""
@@ -521,19 +599,19 @@ func (u *uplink) skipProcessedLocked(lnk, n uint64) {
 	if lnk == 0 {
 		return
 	}
+	u.resumedN = ^uint64(0) // until the PSYNC reply is sent
 	kept, skipped := u.hold[:0], 0
 	for _, m := range u.hold {
-		if m.link != lnk || m.n > n {
+		if !m.processed(lnk, n) {
 			kept = append(kept, m)
 			continue
 		}
 		skipped++
+		u.resumed = append(u.resumed, m) // kept until the server's resend is acknowledged
 		if m.sess != nil {
 			m.sess.announced.Store(true)
 		}
-		if m.msg.Op == link.OpDataIn {
-			u.heldInput--
-		}
+		u.countInputLocked(m.msg, -1)
 		u.forgetSyncLocked(m.msg)
 	}
 	clear(u.hold[len(kept):])
@@ -643,7 +721,7 @@ func (u *uplink) discard() {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	n := 0
-	for _, list := range [][]held{u.hold, u.unacked} {
+	for _, list := range [][]held{u.hold, u.resumed, u.unacked} {
 		for _, m := range list {
 			// The shutdown's own PDISCONNALL and SSHUTD matter to no one once
 			// the portal is gone; anything else was lost.
@@ -658,7 +736,8 @@ func (u *uplink) discard() {
 	clear(u.hold)
 	u.hold = nil
 	u.unacked = nil
-	u.heldInput = 0
+	u.resumed = nil
+	u.heldInput, u.heldBytes = 0, 0
 	clear(u.heldSync)
 }
 

@@ -49,6 +49,8 @@ type Server struct {
 	result     error            // what Run returns once the loop ends; set when stopping
 	stopping   bool
 	linkedOnce bool                   // the current dial got through the handshake
+	handling   bool                   // a message from the portal is being handled (see send)
+	answer     []link.Message         // what handling it has caused so far
 	successor  atomic.Pointer[string] // the takeover token for the next server (TakeoverToken)
 }
 
@@ -307,7 +309,10 @@ func (s *Server) serveLink(ctx context.Context, c *link.Conn) (done bool, err er
 				if ev.msg.Op != link.OpAck {
 					s.ackDueN++ // an ACK alone calls for none, or both sides would ack acks forever
 				}
+				s.handling = true
 				s.handle(ev.msg)
+				s.handling = false
+				s.sendAnswer()
 				s.ack(false)
 			}
 		}
@@ -346,15 +351,45 @@ func (s *Server) readLink(c *link.Conn) {
 
 // send sends m to the portal, or keeps it for the next link while there
 // is none, or while the current one is not yet resumed (so that what the
-// lost link did not deliver goes first). See outbox.
+// lost link did not deliver goes first). See outbox. While a message from
+// the portal is being handled, what it causes waits for sendAnswer.
 func (s *Server) send(m link.Message) {
+	if s.handling {
+		s.answer = append(s.answer, m)
+		return
+	}
+	s.sendAcking(m, s.recvN)
+}
+
+// sendAnswer sends what handling the last message caused. Only its last
+// frame acknowledges that message (Message.Ack), the others only what
+// came before it: the portal, which replays an unacknowledged input to
+// the next server, never takes an input as done while part of its
+// answer may still be lost with a killed server. Links are ordered, so
+// once the last frame is in, so is the rest.
+func (s *Server) sendAnswer() {
+	out := s.answer
+	for i, m := range out {
+		ack := s.recvN - 1
+		if i == len(out)-1 {
+			ack = s.recvN
+		}
+		s.sendAcking(m, ack)
+	}
+	clear(out)
+	s.answer = out[:0]
+}
+
+// sendAcking sends m now, its piggybacked acknowledgement saying that
+// the first ack messages of the link were processed.
+func (s *Server) sendAcking(m link.Message, ack uint64) {
 	if s.conn == nil || (s.resuming && resendable(m.Op)) {
 		s.out.unsent(m)
 		return
 	}
 	wire := m
-	if m.Op != link.OpAck && s.recvN > 0 {
-		wire.Ack = s.recvN // piggybacked: what is kept for a resend carries none
+	if m.Op != link.OpAck && ack > 0 {
+		wire.Ack = ack // piggybacked: what is kept for a resend carries none
 	}
 	if err := s.conn.Send(wire); err != nil {
 		if s.conn.Lost(err) {
@@ -365,7 +400,7 @@ func (s *Server) send(m link.Message) {
 		s.log.Error("link.encode.dropped", "op", m.Op, "sessid", m.Sessid, "err", err)
 		return
 	}
-	if wire.Ack != 0 {
+	if wire.Ack != 0 && wire.Ack == s.recvN {
 		s.ackedN = s.ackDueN
 	}
 	s.out.sent(m)
