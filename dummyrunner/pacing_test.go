@@ -131,11 +131,11 @@ func TestChanceOfAction(t *testing.T) {
 			st := startStack(t, false)
 			sc := mustScenario(t, fmt.Sprintf(`
 name: chance
-clients: 6
-duration: 2s
+clients: 10
+duration: 3s
 seed: 9
 profiles: {looker: 1}
-pacing: {timestep: 50ms, chance_of_action: %v}
+pacing: {timestep: 100ms, chance_of_action: %v}
 logout_grace: 2s
 `, chance))
 			out := runScenario(t, sc, st.TelnetAddr(), runOpts{})
@@ -146,8 +146,8 @@ logout_grace: 2s
 					screen[r.Client] = r.At
 				}
 			}
-			if len(screen) != 6 {
-				t.Fatalf("%d clients reached the login screen, want 6", len(screen))
+			if len(screen) != 10 {
+				t.Fatalf("%d clients reached the login screen, want 10", len(screen))
 			}
 			meanInterval := 0.95 * float64(sc.Pacing.Timestep)
 			var ticks, sends float64

@@ -25,6 +25,9 @@ const (
 	// DefaultMaxLinkHandshakes bounds the link connections not yet
 	// authenticated at once (see Config.MaxLinkHandshakes).
 	DefaultMaxLinkHandshakes = 4
+	// DefaultLinkHeartbeat and DefaultLinkTimeout: see Config.LinkHeartbeat.
+	DefaultLinkHeartbeat = time.Second
+	DefaultLinkTimeout   = 5 * time.Second
 )
 
 // The texts Evennia sends for the input limits and the connect queue.
@@ -33,6 +36,8 @@ const (
 	CharLimitWarning   = "You entered a string that was too long. Please break it up into multiple parts."
 	LineTooLongWarning = "Your line was too long and was discarded."
 	ServerGoneWarning  = "The game server is restarting and too much input is waiting; your input was not delivered."
+	StalledWarning     = "The game is not responding; your commands are kept."
+	RespondingNotice   = "The game is responding again."
 	InvalidUTF8Warning = "Your client sent an incorrect UTF-8 sequence; it was read as Latin-1."
 )
 
@@ -61,6 +66,15 @@ type Config struct {
 	// handshake at once; one more is closed at once. 0 means
 	// [DefaultMaxLinkHandshakes].
 	MaxLinkHandshakes int
+	// LinkHeartbeat is how often the portal tells a linked server it is
+	// alive when it has nothing else to say (the server does the same);
+	// 0 means [DefaultLinkHeartbeat]. LinkTimeout is how long a linked
+	// server may say nothing before the portal treats it as unresponsive
+	// (stopped, say, or hung): players are told once ([StalledWarning]),
+	// and what they type is held as while no server is linked, until it
+	// speaks again ([RespondingNotice]) or another server takes its place.
+	// 0 means [DefaultLinkTimeout]; negative: never.
+	LinkHeartbeat, LinkTimeout time.Duration
 	// ServerName is shown in the DoS message; "" means [DefaultServerName].
 	ServerName string
 
@@ -141,6 +155,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxLinkHandshakes == 0 {
 		c.MaxLinkHandshakes = DefaultMaxLinkHandshakes
+	}
+	if c.LinkHeartbeat <= 0 {
+		c.LinkHeartbeat = DefaultLinkHeartbeat
+	}
+	if c.LinkTimeout == 0 {
+		c.LinkTimeout = DefaultLinkTimeout
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

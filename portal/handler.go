@@ -97,6 +97,9 @@ type HandlerStats struct {
 	// too many at once. LinkBusy counts authenticated game servers
 	// refused because another was linked.
 	LinkRefused, LinkBusy uint64
+	// LinkStalls counts the times a linked server went silent for
+	// Config.LinkTimeout and was treated as unresponsive.
+	LinkStalls uint64
 	// Throttle holds the connect throttle's counters.
 	Throttle ThrottleStats
 	// Held is how many messages wait for a game server; HeldInputBytes
@@ -564,7 +567,7 @@ func (h *Handler) Stats() HandlerStats {
 		Outputs:       c.outputs.Load(), OutputUnknown: c.outputUnknown.Load(), OutputPanics: c.outputPanics.Load(),
 		LoginUnknown: c.loginUnknown.Load(), SyncCleaned: c.syncCleaned.Load(), SyncKept: c.syncKept.Load(),
 		InvalidUTF8: c.invalidUTF8.Load(), LongLines: c.longLines.Load(), ProtocolErrors: c.protocolError.Load(),
-		LinkRefused: h.up.refused.Load(), LinkBusy: h.up.busy.Load(),
+		LinkRefused: h.up.refused.Load(), LinkBusy: h.up.busy.Load(), LinkStalls: h.up.stalls.Load(),
 		Throttle: h.throttle.Stats(),
 		Held:     h.up.heldCount(), HeldInputBytes: h.up.heldInputBytes(),
 		Unacked: h.up.unackedCount(),

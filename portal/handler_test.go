@@ -73,7 +73,7 @@ func (f *fakeProto) Texts() []string {
 func newTestHandler(t *testing.T, cfg Config) *Handler {
 	t.Helper()
 	cfg = cfg.withDefaults()
-	return newHandler(cfg, newUplink(cfg.Logger, "test-run", cfg.HoldLimit, cfg.HoldBytes))
+	return newHandler(cfg, newUplink(cfg.Logger, cfg.HoldLimit, cfg.HoldBytes))
 }
 
 // sent returns the messages the handler sent toward the server so far.

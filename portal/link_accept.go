@@ -51,7 +51,7 @@ var errTooManyHandshakes = errors.New("too many link connections in their handsh
 // false then.
 func (p *Portal) handshakeLink(c *link.Conn, done <-chan struct{}) (linkN uint64, ok bool) {
 	linkN = p.links.Add(1)
-	mine := link.Hello{RunID: p.runID, PID: os.Getpid(), Started: p.h.started, Link: linkN}
+	mine := link.Hello{RunID: p.runID, PID: os.Getpid(), Started: p.h.started, Link: linkN, Timeout: max(p.cfg.LinkTimeout, 0)}
 	admitted := false
 	peer, err := c.PortalHandshake(p.ctx, p.cfg.LinkSecret, mine, func(peer link.Hello) error {
 		err := p.up.admit(c, peer)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -210,5 +211,83 @@ func TestLinkHugeFramesBeforeAuthCostNothing(t *testing.T) {
 	t.Logf("heap in use %d KiB before, %d KiB after", before>>10, after>>10)
 	if after > before+4<<20 {
 		t.Fatalf("the heap grew from %d to %d bytes", before, after)
+	}
+}
+
+// A linked server that says nothing for LinkTimeout (stopped, hung) is
+// treated as unresponsive: players are told once, what they type is held,
+// and when the server speaks again it gets that input, once and in order.
+func TestLinkUnresponsiveServer(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, portal.Config{LinkTimeout: 200 * time.Millisecond, LinkHeartbeat: 50 * time.Millisecond})
+	s := dialServer(t, p) // a hand-driven server: it sends only what the test sends
+	s.expectOps(link.OpPortalSync)
+	c := dial(t, p.TelnetAddr().String())
+	id := s.expectOps(link.OpPortalConnect)[0].Sessid
+	if err := s.c.Send(link.Message{Op: link.OpAck, Seen: s.recvd}); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, c, regexp.QuoteMeta(portal.StalledWarning))
+	for _, cmd := range []string{"look", "north", "say hi"} {
+		if err := c.Send(cmd); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := testutil.Await(wait, time.Millisecond, func() error {
+		if st := p.Handler().Stats(); st.Held != 3 || st.LinkStalls != 1 {
+			return fmt.Errorf("held %d, stalls %d", st.Held, st.LinkStalls)
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("the input was not held: %v", err)
+	}
+	if p.ServerConnected() {
+		t.Fatal("an unresponsive server counts as connected")
+	}
+
+	// The server speaks again (an acknowledgement, as any message would).
+	if err := s.c.Send(link.Message{Op: link.OpAck, Seen: s.recvd}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range s.expectOps(link.OpDataIn, link.OpDataIn, link.OpDataIn) {
+		if m.Sessid != id {
+			t.Fatalf("input for sessid %d, want %d", m.Sessid, id)
+		}
+		text, _ := m.Data[0].FirstString()
+		got = append(got, text)
+	}
+	if strings.Join(got, ",") != "look,north,say hi" {
+		t.Fatalf("the held input reached the server as %q", got)
+	}
+	if out := expect(t, c, regexp.QuoteMeta(portal.RespondingNotice)); strings.Contains(out, portal.StalledWarning) {
+		t.Fatalf("the player was told twice: %q", out)
+	}
+	if !p.ServerConnected() {
+		t.Fatal("the server is not live again")
+	}
+}
+
+// While the linked server is unresponsive, another server may take its
+// place without a takeover token; what the old one was sent and did not
+// acknowledge goes to the new one.
+func TestLinkUnresponsiveServerReplaced(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, portal.Config{LinkTimeout: 200 * time.Millisecond})
+	s1 := dialServer(t, p)
+	s1.expectOps(link.OpPortalSync)
+	c := dial(t, p.TelnetAddr().String())
+	s1.expectOps(link.OpPortalConnect)
+	expect(t, c, regexp.QuoteMeta(portal.StalledWarning))
+	if err := c.Send("look"); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := dialServerAs(t, p, link.Hello{}, link.Message{Op: link.OpPortalSync})
+	if err != nil {
+		t.Fatalf("a server replacing an unresponsive one: %v", err)
+	}
+	ops := s2.expectOps(link.OpPortalSync, link.OpPortalConnect, link.OpDataIn)
+	if text, _ := ops[2].Data[0].FirstString(); text != "look" {
+		t.Fatalf("the new server got %q", text)
 	}
 }

@@ -68,7 +68,7 @@ func New(cfg Config) (*Portal, error) {
 		linkSlots: make(chan struct{}, cfg.MaxLinkHandshakes),
 	}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
-	p.up = newUplink(cfg.Logger, p.runID, cfg.HoldLimit, cfg.HoldBytes)
+	p.up = newUplink(cfg.Logger, cfg.HoldLimit, cfg.HoldBytes)
 	p.h = newHandler(cfg, p.up)
 	return p, nil
 }
@@ -292,7 +292,9 @@ func (p *Portal) serveLink(nc net.Conn) {
 	lost := errors.New("link reader ended")
 	var recv, due atomic.Uint64 // server messages processed on this link; those that are not ACKs
 	defer func() { p.up.detach(c, lost, recv.Load()) }()
-	p.goSafe(func() { p.ackServer(c, &recv, &due, done) })
+	var heard atomic.Int64 // when the server last said something, Unix ns
+	heard.Store(time.Now().UnixNano())
+	p.goSafe(func() { p.keepLink(c, &recv, &due, &heard, done) })
 	p.log.Info("link.connected", "remote", nc.RemoteAddr().String(), "server_pid", p.up.serverHello().PID, "link", linkN)
 	var ackedTo uint64 // the highest acknowledgement piggybacked so far (Message.Ack)
 	for {
@@ -300,6 +302,10 @@ func (p *Portal) serveLink(nc net.Conn) {
 		if err != nil {
 			lost = err
 			return
+		}
+		heard.Store(time.Now().UnixNano())
+		if p.up.stalled.Load() && p.up.unstall(c) {
+			p.h.AnnounceAll(RespondingNotice)
 		}
 		if m.Ack > ackedTo && m.Op != link.OpAck {
 			p.up.ack(c, m.Ack) // only when it moved: the output of one command repeats it
@@ -317,22 +323,39 @@ func (p *Portal) serveLink(nc net.Conn) {
 // it processed, when there are new ones.
 const ackInterval = 20 * time.Millisecond
 
-// ackServer acknowledges, every ackInterval until done, the server
-// messages processed on c (recv of them), so that the server can forget
-// them. Only messages other than ACKs call for one (due), or the two
-// sides would acknowledge each other's acknowledgements forever.
-func (p *Portal) ackServer(c *link.Conn, recv, due *atomic.Uint64, done <-chan struct{}) {
+// keepLink runs beside c's reader until done: every ackInterval it
+// acknowledges the server messages processed on c (recv of them), so
+// that the server can forget them; it sends a heartbeat when it has said
+// nothing for LinkHeartbeat; and it marks the server unresponsive when
+// nothing came from it (heard: when something last did, in Unix ns) for
+// LinkTimeout, telling the players once. Only messages other than ACKs
+// call for an acknowledgement (due), or the two sides would acknowledge
+// each other's acknowledgements forever.
+func (p *Portal) keepLink(c *link.Conn, recv, due *atomic.Uint64, heard *atomic.Int64, done <-chan struct{}) {
 	t := time.NewTicker(ackInterval)
 	defer t.Stop()
 	var acked uint64
+	said := time.Now()
+	beat := p.cfg.LinkHeartbeat
+	if t := p.up.serverHello().Timeout; t > 0 {
+		beat = min(beat, t/4) // often enough for the server's patience
+	}
 	for {
+		var now time.Time
 		select {
 		case <-done:
 			return
-		case <-t.C:
+		case now = <-t.C:
 		}
-		if d := due.Load(); d != acked && p.up.ackServer(c, recv.Load()) {
-			acked = d
+		switch d := due.Load(); {
+		case d != acked && p.up.ackServer(c, recv.Load()):
+			acked, said = d, now
+		case now.Sub(said) >= beat && p.up.heartbeat(c, recv.Load()):
+			said = now
+		}
+		if silent := now.Sub(time.Unix(0, heard.Load())); p.cfg.LinkTimeout > 0 && silent > p.cfg.LinkTimeout && p.up.stall(c) {
+			p.log.Warn("link.server.unresponsive", "silent", silent.Round(time.Millisecond), "remote", c.RemoteAddr().String())
+			p.h.AnnounceAll(StalledWarning)
 		}
 	}
 }
@@ -443,6 +466,6 @@ func (p *Portal) logStats() {
 			"inputs", s.Inputs, "rate_dropped", s.RateDropped, "char_dropped", s.CharDropped,
 			"hold_dropped", s.HoldDropped, "output_unknown", s.OutputUnknown, "held", p.up.heldCount(),
 			"sync_deferred", s.SyncDeferred, "sync_merged", s.SyncMerged, "encode_dropped", s.EncodeDropped,
-			"link_refused", s.LinkRefused, "link_busy", s.LinkBusy)
+			"link_refused", s.LinkRefused, "link_busy", s.LinkBusy, "link_stalls", s.LinkStalls)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -28,7 +27,12 @@ const ModeReconnect = "reconnect"
 //	linkNone    -> linkSyncing  a server said hello and PSYNC
 //	linkSyncing -> linkLive     the PSYNC reply and the held messages went out
 //	linkLive    -> linkHolding  the server announced a reload, reset or shutdown
+//	linkLive    -> linkStalled  the server said nothing for Config.LinkTimeout
+//	linkStalled -> linkLive     it spoke again; what was held meanwhile went out
 //	any         -> linkNone     the link was lost
+//
+// While stalled, the portal holds what it would send, as with no server,
+// and a new server may take the link without a takeover token.
 type linkState int
 
 const (
@@ -36,6 +40,7 @@ const (
 	linkSyncing
 	linkLive
 	linkHolding
+	linkStalled
 )
 
 func (s linkState) String() string {
@@ -48,6 +53,8 @@ func (s linkState) String() string {
 		return "live"
 	case linkHolding:
 		return "holding"
+	case linkStalled:
+		return "stalled"
 	}
 	return "linkState(?)"
 }
@@ -111,7 +118,6 @@ const recentLinks = 16
 // front of the hold buffer and the next server gets them.
 type uplink struct {
 	log       *slog.Logger
-	runID     string
 	limit     int // most input messages held (Config.HoldLimit)
 	byteLimit int // most bytes of input held (Config.HoldBytes)
 
@@ -120,6 +126,8 @@ type uplink struct {
 	attachSem chan struct{}
 
 	encodeDropped atomic.Uint64 // messages that could not be encoded
+	stalled       atomic.Bool   // the state is linkStalled, for the link reader's fast path
+	stalls        atomic.Uint64 // times a linked server went silent
 	refused       atomic.Uint64 // link connections refused before they authenticated
 	busy          atomic.Uint64 // authenticated servers refused: another was linked
 
@@ -143,18 +151,17 @@ type uplink struct {
 	// (number resumedN on the current link): they are forgotten once the
 	// server acknowledges that reply, and put back in the hold, with their
 	// old numbering, if the link is lost first (a kill, bug 5.20).
-	resumed   []held
-	resumedN  uint64
-	seenOn    map[uint64]uint64 // server messages processed, by link number, for the recent links
-	peer      link.Hello
-	serverPID int
-	takeover  string     // the token a reloading server's successor presents; "" if none was given
-	reserved  *link.Conn // an admitted server's link, until it attaches
+	resumed  []held
+	resumedN uint64
+	seenOn   map[uint64]uint64 // server messages processed, by link number, for the recent links
+	peer     link.Hello
+	takeover string     // the token a reloading server's successor presents; "" if none was given
+	reserved *link.Conn // an admitted server's link, until it attaches
 }
 
-func newUplink(log *slog.Logger, runID string, limit, byteLimit int) *uplink {
+func newUplink(log *slog.Logger, limit, byteLimit int) *uplink {
 	return &uplink{
-		log: log.With("component", "portal.link"), runID: runID, limit: limit, byteLimit: byteLimit, mode: link.ModeShutdown,
+		log: log.With("component", "portal.link"), limit: limit, byteLimit: byteLimit, mode: link.ModeShutdown,
 		attachSem: make(chan struct{}, 1),
 		changed:   make(chan struct{}),
 		heldSync:  make(map[uint64]*link.SessionData),
@@ -378,7 +385,8 @@ func (u *uplink) admit(c *link.Conn, peer link.Hello) error {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	successor := u.takeover != "" && subtle.ConstantTimeCompare([]byte(peer.Takeover), []byte(u.takeover)) == 1
-	if (u.conn != nil || u.reserved != nil) && !successor {
+	linked := u.conn != nil && u.state != linkStalled // a stalled server may be replaced
+	if (linked || u.reserved != nil) && !successor {
 		if u.conn != nil {
 			return fmt.Errorf("%w (pid %d, from %v)", errServerLinked, u.peer.PID, u.conn.RemoteAddr())
 		}
@@ -416,8 +424,13 @@ func (u *uplink) attach(c *link.Conn, done <-chan struct{}, peer link.Hello, lin
 		return errSuperseded
 	}
 	old, oldDone := u.conn, u.connDone
+	oldStalled := u.state == linkStalled
 	u.mu.Unlock()
-	if old != nil {
+	if old != nil && oldStalled {
+		u.log.Warn("link.replaced", "old", old.RemoteAddr(), "new", c.RemoteAddr(), "reason", "the old server is not responding")
+		_ = old.Close()
+		<-oldDone
+	} else if old != nil {
 		select {
 		case <-oldDone:
 		case <-time.After(takeoverWait):
@@ -472,6 +485,7 @@ func (u *uplink) detach(c *link.Conn, err error, recv uint64) {
 	}
 	u.conn = nil
 	u.state = linkNone
+	u.stalled.Store(false)
 	if u.mode == "" {
 		u.mode = ModeReconnect
 	}
@@ -538,13 +552,8 @@ func (u *uplink) syncServer(c *link.Conn, h *Handler, req link.Message) error {
 	if u.conn != c {
 		return link.ErrClosed
 	}
-	if pid, ok := req.Info["pid"].(float64); ok {
-		u.serverPID = int(pid)
-	}
 	mode := u.mode
-	psync := link.Message{Op: link.OpPortalSync, Mode: mode, Sessions: snap, Info: map[string]any{
-		"portal_pid": os.Getpid(), "portal_start": h.started.Format(time.RFC3339Nano), "run_id": u.runID,
-	}}
+	psync := link.Message{Op: link.OpPortalSync, Mode: mode, Sessions: snap}
 	if seen, ok := u.seenOn[req.Link]; ok && req.Link != 0 {
 		psync.Link, psync.Seen = req.Link, seen
 	}
@@ -563,6 +572,22 @@ func (u *uplink) syncServer(c *link.Conn, h *Handler, req link.Message) error {
 		m.resumedOn = append(m.resumedOn, linkPos{u.linkN, u.sentN})
 	}
 	n := len(u.hold)
+	if err := u.flushHoldLocked(c); err != nil {
+		return err
+	}
+	u.state = linkLive
+	u.mode = ""
+	u.notifyLocked()
+	u.log.Info("link.synced", "sessions", len(psync.Sessions), "replayed", n, "mode", mode, "server_pid", u.peer.PID)
+	return nil
+}
+
+// flushHoldLocked sends every held message to c, in order, and keeps
+// each as unacknowledged, until the hold is empty, or until the link
+// dies (what is left stays held; the error says why). A held message
+// that cannot be encoded is dropped (counted, logged): it would fail at
+// every sync. u.mu must be held.
+func (u *uplink) flushHoldLocked(c *link.Conn) error {
 	for i, m := range u.hold {
 		err := u.sendRawLocked(c, m.msg)
 		if err != nil && c.Lost(err) {
@@ -585,11 +610,53 @@ func (u *uplink) syncServer(c *link.Conn, h *Handler, req link.Message) error {
 	u.hold = nil
 	u.heldInput, u.heldBytes = 0, 0
 	clear(u.heldSync)
-	u.state = linkLive
-	u.mode = ""
-	u.notifyLocked()
-	u.log.Info("link.synced", "sessions", len(psync.Sessions), "replayed", n, "mode", mode, "server_pid", u.serverPID)
 	return nil
+}
+
+// stall marks c's server unresponsive: from now on what the portal would
+// send it is held. False if c is not the live link (nothing changed).
+func (u *uplink) stall(c *link.Conn) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.conn != c || u.state != linkLive {
+		return false
+	}
+	u.state = linkStalled
+	u.stalled.Store(true)
+	u.stalls.Add(1)
+	u.notifyLocked()
+	return true
+}
+
+// unstall makes c's stalled server live again, now that it spoke, and
+// sends it what was held meanwhile. False if c was not stalled.
+func (u *uplink) unstall(c *link.Conn) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.conn != c || u.state != linkStalled {
+		return false
+	}
+	u.stalled.Store(false)
+	n := len(u.hold)
+	if err := u.flushHoldLocked(c); err != nil {
+		return false // the link died; its reader will detach it
+	}
+	u.state = linkLive
+	u.notifyLocked()
+	u.log.Info("link.server.responding", "replayed", n)
+	return true
+}
+
+// heartbeat tells c's server the portal is alive (an ACK of the n
+// messages processed), unless it announced a restart: nothing reaches it
+// after its acknowledgement. False if nothing was sent.
+func (u *uplink) heartbeat(c *link.Conn, n uint64) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.conn != c || u.state == linkHolding {
+		return false
+	}
+	return u.sendRawLocked(c, link.Message{Op: link.OpAck, Seen: n}) == nil
 }
 
 // skipProcessedLocked drops from the hold the messages the server says
@@ -699,7 +766,7 @@ func (u *uplink) deliver(ctx context.Context) error {
 		c, st, changed := u.conn, u.state, u.changed
 		u.mu.Unlock()
 		switch {
-		case c == nil || st == linkHolding:
+		case c == nil || st == linkHolding || st == linkStalled:
 			return nil
 		case st == linkLive:
 			if err := c.Flush(ctx); err != nil && ctx.Err() != nil {

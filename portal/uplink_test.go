@@ -27,11 +27,16 @@ func dialServer(t *testing.T, p *portal.Portal) *fakeServer {
 	return dialServerResuming(t, p, link.Message{Op: link.OpPortalSync})
 }
 
-// dialServerResuming links a fake server whose PSYNC is psync.
+// dialServerResuming links a fake server whose PSYNC is psync. A server
+// closed just before may not be detached yet: a refusal is retried.
 func dialServerResuming(t *testing.T, p *portal.Portal, psync link.Message) *fakeServer {
 	t.Helper()
-	f, err := dialServerAs(t, p, link.Hello{}, psync)
-	if err != nil {
+	var f *fakeServer
+	if err := testutil.Await(wait, time.Millisecond, func() error {
+		var err error
+		f, err = dialServerAs(t, p, link.Hello{}, psync)
+		return err
+	}); err != nil {
 		t.Fatal(err)
 	}
 	return f

@@ -20,6 +20,9 @@ const (
 	DefaultRedialMax = 10 * time.Second
 	// DefaultAckTimeout bounds the wait for the portal to acknowledge a reload.
 	DefaultAckTimeout = 5 * time.Second
+	// DefaultHeartbeat and DefaultPortalTimeout: see Config.Heartbeat.
+	DefaultHeartbeat     = time.Second
+	DefaultPortalTimeout = 5 * time.Second
 )
 
 // Config configures a [Server]. PortalAddr and World are required.
@@ -47,6 +50,12 @@ type Config struct {
 	RedialMin, RedialMax time.Duration
 	// AckTimeout bounds the wait for the portal's acknowledgement of a reload.
 	AckTimeout time.Duration
+	// Heartbeat is how often the server tells the portal it is alive when
+	// it has nothing else to say; 0 means [DefaultHeartbeat]. PortalTimeout
+	// is how long the portal may say nothing before the server gives the
+	// link up and redials (a stopped or hung portal); 0 means
+	// [DefaultPortalTimeout], negative: never.
+	Heartbeat, PortalTimeout time.Duration
 	// Logger receives the server's logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -69,6 +78,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.AckTimeout <= 0 {
 		c.AckTimeout = DefaultAckTimeout
+	}
+	if c.Heartbeat <= 0 {
+		c.Heartbeat = DefaultHeartbeat
+	}
+	if c.PortalTimeout == 0 {
+		c.PortalTimeout = DefaultPortalTimeout
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -50,6 +50,7 @@ type Server struct {
 	stopping   bool
 	linkedOnce bool                   // the current dial got through the handshake
 	handling   bool                   // a message from the portal is being handled (see send)
+	said       time.Time              // when the server last sent the portal something (Heartbeat)
 	answer     []link.Message         // what handling it has caused so far
 	successor  atomic.Pointer[string] // the takeover token for the next server (TakeoverToken)
 }
@@ -225,7 +226,8 @@ func (s *Server) Sessions(ctx context.Context) []link.SessionData {
 // server stops (done=true, with Run's result).
 func (s *Server) serveLink(ctx context.Context, c *link.Conn) (done bool, err error) {
 	defer c.Close()
-	peer, err := c.ServerHandshake(ctx, s.cfg.LinkSecret, link.Hello{PID: os.Getpid(), Started: s.started, Takeover: s.cfg.Takeover})
+	mine := link.Hello{PID: os.Getpid(), Started: s.started, Takeover: s.cfg.Takeover, Timeout: max(s.cfg.PortalTimeout, 0)}
+	peer, err := c.ServerHandshake(ctx, s.cfg.LinkSecret, mine)
 	switch {
 	case ctx.Err() != nil:
 		return true, ctx.Err()
@@ -261,21 +263,37 @@ func (s *Server) serveLink(ctx context.Context, c *link.Conn) (done bool, err er
 		s.linked.Store(false)
 		s.serving.Store(false)
 	}()
-	s.send(link.Message{Op: link.OpPortalSync, Link: s.lastLink, Seen: s.lastRecv, Info: map[string]any{
-		"pid": os.Getpid(), "started": s.started.Format(time.RFC3339Nano),
-	}})
+	s.send(link.Message{Op: link.OpPortalSync, Link: s.lastLink, Seen: s.lastRecv})
 	if err := c.Err(); err != nil {
 		return false, err
 	}
-	go s.readLink(c)
+	beat := s.cfg.Heartbeat
+	if peer.Timeout > 0 {
+		beat = min(beat, peer.Timeout/4) // often enough for the portal's patience
+	}
+	heard := &atomic.Int64{} // when the portal last said something, Unix ns
+	heard.Store(time.Now().UnixNano())
+	go s.readLink(c, heard)
 	ackTick := time.NewTicker(ackInterval)
 	defer ackTick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return true, ctx.Err()
-		case <-ackTick.C:
+		case now := <-ackTick.C:
 			s.ack(true)
+			if now.Sub(s.said) >= beat {
+				s.send(link.Message{Op: link.OpAck, Seen: s.recvN}) // a heartbeat
+			}
+			// Behind on events, the reader may be waiting for the loop,
+			// not for the portal: only an idle loop judges the portal.
+			if silent := now.Sub(time.Unix(0, heard.Load())); s.cfg.PortalTimeout > 0 && silent > s.cfg.PortalTimeout && len(s.events) == 0 {
+				s.log.Warn("link.portal.unresponsive", "silent", silent.Round(time.Millisecond))
+				if s.reloading != "" {
+					return true, ErrReload
+				}
+				return false, fmt.Errorf("the portal said nothing for %v", silent.Round(time.Millisecond))
+			}
 		case ctl := <-s.control:
 			if ctl.snapshot != nil {
 				ctl.snapshot <- s.snapshot()
@@ -336,13 +354,14 @@ func (s *Server) post(ev event) bool {
 	}
 }
 
-func (s *Server) readLink(c *link.Conn) {
+func (s *Server) readLink(c *link.Conn, heard *atomic.Int64) {
 	for {
 		m, err := c.Recv()
 		if err != nil {
 			s.post(event{conn: c, err: err})
 			return
 		}
+		heard.Store(time.Now().UnixNano())
 		if !s.post(event{conn: c, msg: m}) {
 			return
 		}
@@ -403,6 +422,7 @@ func (s *Server) sendAcking(m link.Message, ack uint64) {
 	if wire.Ack != 0 && wire.Ack == s.recvN {
 		s.ackedN = s.ackDueN
 	}
+	s.said = time.Now()
 	s.out.sent(m)
 }
 

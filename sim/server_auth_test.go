@@ -99,3 +99,19 @@ func TestServerWithTheWrongSecretStops(t *testing.T) {
 		t.Fatal("the server still runs with the wrong secret")
 	}
 }
+
+// A portal that says nothing for PortalTimeout (stopped, hung) is given
+// up: the server drops the link and dials again, while the game goes on.
+func TestServerGivesUpASilentPortal(t *testing.T) {
+	t.Parallel()
+	p := newFakePortal(t, func(c *sim.Config) { c.PortalTimeout = 300 * time.Millisecond; c.Heartbeat = 50 * time.Millisecond })
+	l1 := p.start()
+	// The server's heartbeats arrive while the portal says nothing.
+	if m := l1.waitFor(link.OpAck); m.Op != link.OpAck {
+		t.Fatalf("no heartbeat, got %v", m.Op)
+	}
+	p.accept("run-1") // the server redialled
+	if !p.running() {
+		t.Fatal("the server stopped instead of redialling")
+	}
+}

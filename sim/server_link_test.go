@@ -471,8 +471,8 @@ func TestServerLinkPortalConnectShowsLoginScreen(t *testing.T) {
 			l.send(link.Message{Op: link.OpPortalConnect, Sessid: tt.d.Sessid, Session: &tt.d})
 			m := l.expect(link.OpDataOut)
 			want := []link.Command{
-				{Name: "text", Args: []any{p.world.LoginScreen()}, Kwargs: map[string]any{}},
-				{Name: "prompt", Args: []any{"> "}, Kwargs: map[string]any{}},
+				{Name: "text", Args: []any{p.world.LoginScreen()}},
+				{Name: "prompt", Args: []any{"> "}},
 			}
 			if m.Sessid != tt.d.Sessid {
 				t.Fatalf("login screen went to sessid %d, want %d", m.Sessid, tt.d.Sessid)

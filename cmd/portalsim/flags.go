@@ -15,6 +15,7 @@ type portalFlags struct {
 	connRate, cmdRate  float64
 	charLimit          int
 	idle, keepalive    time.Duration
+	linkTimeout        time.Duration
 }
 
 func (p *portalFlags) register(fs *flag.FlagSet, telnetDefault, linkDefault string) {
@@ -26,6 +27,7 @@ func (p *portalFlags) register(fs *flag.FlagSet, telnetDefault, linkDefault stri
 	fs.IntVar(&p.charLimit, "max-char-limit", portal.DefaultMaxCharLimit, "longest input line in characters; 0 or less: unlimited")
 	fs.DurationVar(&p.idle, "idle-timeout", 0, "disconnect sessions idle this long; 0: never")
 	fs.DurationVar(&p.keepalive, "keepalive", portal.DefaultKeepalive, "telnet NOP keepalive interval; 0: off")
+	fs.DurationVar(&p.linkTimeout, "link-timeout", portal.DefaultLinkTimeout, "treat a linked game server silent this long as unresponsive (players are told, input is held); 0: never")
 }
 
 // offIfNotPositive turns the command line's "0 or less disables" into the
@@ -47,15 +49,17 @@ func (p *portalFlags) config() portal.Config {
 		MaxCharLimit:      offIfNotPositive(p.charLimit),
 		IdleTimeout:       p.idle,
 		Keepalive:         offIfNotPositive(p.keepalive),
+		LinkTimeout:       offIfNotPositive(p.linkTimeout),
 	}
 }
 
 // simFlags are the game server's settings on the command line.
 type simFlags struct {
-	data       string
-	loginDelay time.Duration
-	prompt     string
-	hashIter   int
+	data        string
+	loginDelay  time.Duration
+	linkTimeout time.Duration
+	prompt      string
+	hashIter    int
 }
 
 func (s *simFlags) register(fs *flag.FlagSet) {
@@ -63,6 +67,7 @@ func (s *simFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&s.loginDelay, "login-delay", sim.DefaultLoginScreenDelay, "delay before the login screen is shown")
 	fs.StringVar(&s.prompt, "prompt", sim.DefaultPrompt, "prompt sent after every command's output")
 	fs.IntVar(&s.hashIter, "hash-iterations", 4096, "PBKDF2 iterations for password hashes")
+	fs.DurationVar(&s.linkTimeout, "portal-timeout", sim.DefaultPortalTimeout, "give the link up and redial when the portal is silent this long; 0: never")
 }
 
 // world opens the world the flags describe, logging journal lines it had to skip.
@@ -93,5 +98,5 @@ func (s *simFlags) config(portalAddr string, w *sim.World) sim.Config {
 	if delay == 0 {
 		delay = -1
 	}
-	return sim.Config{PortalAddr: portalAddr, World: w, LoginScreenDelay: delay, Prompt: s.prompt}
+	return sim.Config{PortalAddr: portalAddr, World: w, LoginScreenDelay: delay, Prompt: s.prompt, PortalTimeout: offIfNotPositive(s.linkTimeout)}
 }

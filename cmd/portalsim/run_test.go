@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -15,6 +16,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -347,5 +349,104 @@ func TestPortalAndServerShareTheDefaultSecret(t *testing.T) {
 	err = run(context.Background(), []string{"server", "-portal", "127.0.0.1:1"}, &out, &out)
 	if code := exitCode(err, io.Discard); code != ExitInvalidConfig || !strings.Contains(err.Error(), "chmod 600") {
 		t.Fatalf("server with a 0644 secret: exit %d (%v), want %d and the fix", code, err, ExitInvalidConfig)
+	}
+}
+
+// A game server stopped with SIGSTOP is noticed: the players are told
+// once, their commands are kept, and when it runs again (SIGCONT) each
+// is answered once.
+func TestStoppedServerIsNoticed(t *testing.T) {
+	t.Parallel()
+	secret := filepath.Join(t.TempDir(), "secret")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pout := &lineWriter{}
+	pdone := make(chan error, 1)
+	go func() {
+		pdone <- run(ctx, []string{"portal", "-telnet", "127.0.0.1:0", "-link", "127.0.0.1:0", "-log-level", "warn",
+			"-link-secret-file", secret, "-link-timeout", "2s"}, pout, pout)
+	}()
+	defer func() {
+		cancel()
+		if err := <-pdone; err != nil {
+			t.Errorf("portal: %v", err)
+		}
+	}()
+	m := pout.await(t, regexp.MustCompile(`telnet (\S+), link (\S+)\n`))
+
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := exec.Command(exe, "server", "-portal", m[2], "-link-secret-file", secret, "-log-level", "warn", "-hash-iterations", "1", "-login-delay", "0")
+	srv.Env = append(os.Environ(), asMainEnv+"=1")
+	var serr lineWriter
+	srv.Stdout, srv.Stderr = &serr, &serr
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = srv.Process.Signal(syscall.SIGCONT)
+		_ = srv.Process.Kill()
+		_ = srv.Wait()
+	}()
+
+	c, err := testutil.DialTelnet(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Expect(testutil.LoginScreen, 10*time.Second); err != nil {
+		t.Fatalf("no login screen: %v\nserver:\n%s", err, serr.String())
+	}
+	if _, err := c.Command("create stopper pw-stop", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := c.Command("connect stopper pw-stop", 10*time.Second); err != nil || !strings.Contains(out, "You become") {
+		t.Fatalf("login: %q, %v", out, err)
+	}
+
+	if err := srv.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	// The signal is delivered when the kernel next gets to the process:
+	// a command typed before then would be answered at once.
+	if err := testutil.Await(10*time.Second, time.Millisecond, func() error {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", srv.Process.Pid))
+		if err != nil {
+			return err
+		}
+		if _, rest, ok := strings.Cut(string(stat), ") "); !ok || !strings.HasPrefix(rest, "T") {
+			return errors.New("not stopped yet")
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("the server did not stop: %v", err)
+	}
+	if err := c.Send("say while you were stopped"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Expect(regexp.MustCompile(regexp.QuoteMeta("The game is not responding; your commands are kept.")), 10*time.Second); err != nil {
+		t.Fatalf("the players were not told: %v\nportal:\n%s", err, pout.String())
+	}
+	if err := srv.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.Expect(regexp.MustCompile(`(?s)You say, "while you were stopped".*`+testutil.PromptMark), 10*time.Second)
+	if err != nil {
+		t.Fatalf("the kept command was not answered: %v\nportal:\n%s\nserver:\n%s", err, pout.String(), serr.String())
+	}
+	if err := c.Send("look"); err != nil {
+		t.Fatal(err)
+	}
+	rest, err := c.Expect(regexp.MustCompile(`Limbo(?s:.*)`+testutil.PromptMark), 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(out+rest, "You say,"); n != 1 {
+		t.Fatalf("the kept command ran %d times:\n%s%s", n, out, rest)
+	}
+	if strings.Count(out+rest, "not responding") != 0 {
+		t.Fatalf("told more than once:\n%s%s", out, rest)
 	}
 }

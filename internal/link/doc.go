@@ -1,10 +1,14 @@
 // Package link is the wire protocol between the portal and the game server.
 //
-// The portal listens; the game server dials. Each side first sends a
-// [Hello] frame (protocol version, role, the portal's run id), then both
-// exchange [Message] frames. A frame is a 4-byte big-endian length, one
-// opcode byte and a JSON body; there is no 64 KiB payload limit, only
-// [Config.MaxFrame] as a guard against garbage.
+// The portal listens; the game server dials. The handshake
+// ([Conn.PortalHandshake], [Conn.ServerHandshake]) proves to each side
+// that the other knows the link's [Secret] before either says anything
+// about itself; then both exchange [Message] frames. A frame is a 4-byte
+// big-endian length, one opcode byte and a body: JSON for the handshake
+// (so that peers of any two versions can read each other's version), a
+// compact binary encoding for everything after it (codec.go). There is no
+// 64 KiB payload limit, only [Config.MaxFrame] as a guard against garbage,
+// and [HandshakeMaxFrame] before the peer has authenticated.
 //
 // The opcodes are Evennia's AMP operations (PCONN, PDISCONN, PSYNC, SSYNC,
 // SLOGIN, ...) as typed [Op] constants, plus data in both directions.

@@ -2,7 +2,6 @@ package link
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"io"
 )
@@ -18,19 +17,20 @@ const headerLen = 4
 // time: memory follows the bytes actually received, not the announced length.
 const readChunk = 64 << 10
 
-// AppendFrame appends the encoded frame for m to dst.
+// AppendFrame appends the encoded frame for m to dst (see codec.go).
+// A message that cannot be encoded leaves dst as it was.
 func AppendFrame(dst []byte, m Message) ([]byte, error) {
-	if !m.Op.Valid() {
+	if !m.Op.Valid() || m.Op == OpHello {
 		return dst, fmt.Errorf("encode %v: %w", m.Op, ErrBadOp)
 	}
-	body, err := json.Marshal(&m)
+	start := len(dst)
+	out := append(dst, 0, 0, 0, 0, byte(m.Op))
+	out, err := appendBody(out, &m)
 	if err != nil {
-		return dst, fmt.Errorf("encode %v: %w", m.Op, err)
+		return dst[:start], fmt.Errorf("encode %v: %w", m.Op, err)
 	}
-	n := 1 + len(body)
-	dst = binary.BigEndian.AppendUint32(dst, uint32(n))
-	dst = append(dst, byte(m.Op))
-	return append(dst, body...), nil
+	binary.BigEndian.PutUint32(out[start:], uint32(len(out)-start-headerLen))
+	return out, nil
 }
 
 // FrameReader decodes frames from a stream.
@@ -85,11 +85,13 @@ func DecodeFrame(frame []byte) (Message, error) {
 }
 
 func decodeBody(op Op, body []byte) (Message, error) {
-	var m Message
-	if err := json.Unmarshal(body, &m); err != nil {
+	if op == OpHello {
+		return Message{}, fmt.Errorf("a handshake frame after the handshake: %w", ErrHandshake)
+	}
+	m := Message{Op: op}
+	if err := decodeMessage(body, &m); err != nil {
 		return Message{}, fmt.Errorf("decode %v: %w", op, err)
 	}
-	m.Op = op
 	return m, nil
 }
 

@@ -36,7 +36,7 @@ import (
 const HandshakeMaxFrame = 4 << 10
 
 // DefaultHandshakeTimeout bounds a handshake when [Config.HandshakeTimeout] is 0.
-const DefaultHandshakeTimeout = 2 * time.Second
+const DefaultHandshakeTimeout = time.Second
 
 const nonceLen = 32
 

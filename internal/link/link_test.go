@@ -6,15 +6,28 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
+
+// deepFrame is a DATAIN whose argument nests lists deeper than allowed.
+func deepFrame() []byte {
+	body := []byte{fData, 1, 1, 'x', 1}
+	for range maxDepth + 2 {
+		body = append(body, kList, 1)
+	}
+	body = append(body, kNil, 0)
+	return append(binary.BigEndian.AppendUint32(nil, uint32(1+len(body))), append([]byte{byte(OpDataIn)}, body...)...)
+}
 
 func TestOpString(t *testing.T) {
 	t.Parallel()
@@ -41,15 +54,22 @@ func TestOpString(t *testing.T) {
 }
 
 func sampleMessages() []Message {
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	now := time.Date(2026, 11, 25, 12, 0, 0, 123456789, time.UTC)
 	return []Message{
-		{Op: OpPortalConnect, Sessid: 7, Session: &SessionData{Sessid: 7, Seq: 3, ProtocolKey: "telnet", Address: "127.0.0.1", ConnTime: now, CmdLast: now, CmdLastVisible: now, ProtocolFlags: map[string]any{"SCREENWIDTH": float64(80)}}},
-		{Op: OpServerSync, Clean: true, Seen: 9, Sessions: []SessionData{{Sessid: 1, Uid: 5, LoggedIn: true, Uname: "bob", ConnTime: now, CmdLast: now, CmdLastVisible: now}}},
-		{Op: OpDataOut, Sessid: 9, Data: []Command{Text("hello\nworld"), {Name: "prompt", Args: []any{"> "}, Kwargs: map[string]any{"x": "y"}}}},
+		{Op: OpPortalConnect, Sessid: 7, Session: &SessionData{Sessid: 7, Seq: 3, ProtocolKey: "telnet", Address: "127.0.0.1", ConnTime: now, CmdLast: now, CmdLastVisible: now, ProtocolFlags: map[string]any{"SCREENWIDTH": float64(80), "ANSI": true, "NONE": nil}}},
+		{Op: OpServerSync, Clean: true, Seen: 9, Sessions: []SessionData{
+			{Sessid: 1, Uid: 5, LoggedIn: true, Uname: "bob", ConnTime: now, CmdLast: now, CmdLastVisible: now, Puid: -3, CmdTotal: 12, SyncRev: 4, Csessid: "c", Suid: "s", CmdsetStorage: "cs"},
+			{Sessid: 2, ServerData: map[string]any{"login_screen": "pending", "nested": map[string]any{"list": []any{1.5, "x", false, []any{}}}}},
+		}},
+		{Op: OpDataOut, Sessid: 9, Ack: 77, Sessids: []uint64{3, 1 << 40}, Data: []Command{Text("hello\nworld"), {Name: "prompt", Args: []any{"> "}, Kwargs: map[string]any{"x": "y"}}}},
 		{Op: OpDataIn, Sessid: 9, Data: []Command{Text(strings.Repeat("x", 200_000))}},
+		{Op: OpDataIn, Sessid: 9, Data: []Command{{Name: "text"}, {Name: "gmcp", Args: []any{map[string]any{"hp": float64(-1e300)}}}}},
 		{Op: OpServerDisconnect, Sessid: 4, Reason: "idle timeout exceeded"},
+		{Op: OpServerReload, Mode: ModeReload, Takeover: "tok"},
+		{Op: OpPortalSync, Link: 3, Seen: 1 << 62},
 		{Op: OpServerConnect, Protocol: "irc", Config: map[string]any{"network": "localhost"}},
 		{Op: OpError, Err: "unknown thing"},
+		{Op: OpAck},
 	}
 }
 
@@ -69,31 +89,45 @@ func TestFrameRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Read #%d: %v", i, err)
 		}
-		if d := cmp.Diff(normalize(w), got); d != "" {
+		if d := cmp.Diff(w, got); d != "" {
 			t.Errorf("message #%d (-want +got):\n%s", i, d)
 		}
 	}
 }
 
-// normalize fills the defaults a JSON round trip produces.
-func normalize(m Message) Message {
-	for i, c := range m.Data {
-		if c.Args == nil {
-			c.Args = []any{}
-		}
-		if c.Kwargs == nil {
-			c.Kwargs = map[string]any{}
-		}
-		m.Data[i] = c
+// Go values of other types arrive as JSON would bring them: numbers as
+// float64, lists and maps of any, other types as their JSON.
+func TestFrameValuesAsJSONWould(t *testing.T) {
+	t.Parallel()
+	type point struct{ X, Y int }
+	m := Message{Op: OpDataOut, Data: []Command{{Name: "x", Args: []any{int(3), int64(-4), uint32(5), float32(0.5), []string{"a", "b"}, point{1, 2}, map[string]int{"k": 1}}}}}
+	b, err := AppendFrame(nil, m)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return m
+	got, err := NewFrameReader(bytes.NewReader(b), 0).Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []any{3.0, -4.0, 5.0, 0.5, []any{"a", "b"}, map[string]any{"X": 1.0, "Y": 2.0}, map[string]any{"k": 1.0}}
+	if d := cmp.Diff(want, got.Data[0].Args); d != "" {
+		t.Fatalf("args (-want +got):\n%s", d)
+	}
+	// Values JSON cannot carry are refused, and the buffer is left as it was.
+	prefix := []byte("kept")
+	for _, bad := range []any{math.NaN(), math.Inf(1), func() {}} {
+		out, err := AppendFrame(prefix, Message{Op: OpDataIn, Data: []Command{{Name: "x", Args: []any{bad}}}})
+		if err == nil || string(out) != "kept" {
+			t.Errorf("AppendFrame(%T) = %q, %v; want an error and the buffer untouched", bad, out, err)
+		}
+	}
 }
 
 func TestFrameErrors(t *testing.T) {
 	t.Parallel()
 	big, _ := AppendFrame(nil, Message{Op: OpDataIn, Data: []Command{Text(strings.Repeat("y", 1000))}})
 	badOp := []byte{0, 0, 0, 3, 99, '{', '}'}
-	badJSON := []byte{0, 0, 0, 3, byte(OpDataIn), '{', '!'}
+	badBody := []byte{0, 0, 0, 3, byte(OpDataIn), fSessid, 0xff}
 	tests := []struct {
 		name string
 		in   []byte
@@ -104,7 +138,12 @@ func TestFrameErrors(t *testing.T) {
 		{"zero length", []byte{0, 0, 0, 0}, 0, ErrFrameTooLarge},
 		{"bad op", badOp, 0, ErrBadOp},
 		{"truncated", big[:50], 0, nil},
-		{"bad json", badJSON, 0, nil},
+		{"bad body", badBody, 0, errCodec},
+		{"unknown field", []byte{0, 0, 0, 2, byte(OpDataIn), 200}, 0, errCodec},
+		{"count past the end", []byte{0, 0, 0, 3, byte(OpDataIn), fData, 100}, 0, errCodec},
+		{"deep nesting", deepFrame(), 0, errCodec},
+		{"handshake frame", []byte{0, 0, 0, 3, byte(OpHello), '{', '}'}, 0, ErrHandshake},
+		{"NaN", append([]byte{0, 0, 0, 16, byte(OpDataIn), fData, 1, 1, 'x', 1, kFloat}, append(binary.LittleEndian.AppendUint64(nil, math.Float64bits(math.NaN())), 0)...), 0, errCodec},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,7 +167,8 @@ func FuzzFrameReader(f *testing.F) {
 		b, _ := AppendFrame(nil, m)
 		f.Add(b)
 	}
-	f.Add([]byte{0, 0, 0, 2, 1, '{'})
+	f.Add([]byte{0, 0, 0, 2, byte(OpDataIn), fData})
+	f.Add(deepFrame())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fr := NewFrameReader(bufio.NewReader(bytes.NewReader(b)), 1<<16)
 		for range 100 {
@@ -145,8 +185,8 @@ func FuzzFrameReader(f *testing.F) {
 			if err != nil {
 				t.Fatalf("re-decode: %v", err)
 			}
-			if again.Op != m.Op || again.Sessid != m.Sessid || len(again.Data) != len(m.Data) {
-				t.Fatalf("round trip changed the message: %+v vs %+v", m, again)
+			if !reflect.DeepEqual(m, again) { // cmp.Diff only to explain: it is slow on deep values
+				t.Fatalf("round trip changed the message (-first +again):\n%s", cmp.Diff(m, again))
 			}
 		}
 	})
@@ -307,7 +347,7 @@ func TestHandshakeTellsAStrangerNothing(t *testing.T) {
 		errc <- err
 	}()
 	// A guess at the server's answer, with a made-up MAC.
-	fake := []byte(`{"hello":{"version":3,"nonce":"` + strings.Repeat("A", 43) + `=","mac":"` + strings.Repeat("B", 43) + `="}}`)
+	fake := []byte(`{"hello":{"version":` + strconv.Itoa(Version) + `,"nonce":"` + strings.Repeat("A", 43) + `=","mac":"` + strings.Repeat("B", 43) + `="}}`)
 	_, _ = raw.Write(append(binary.BigEndian.AppendUint32(nil, uint32(1+len(fake))), append([]byte{byte(OpHello)}, fake...)...))
 	got, _ := io.ReadAll(raw) // until the portal closes
 	if err := <-errc; !errors.Is(err, ErrAuth) {
@@ -361,14 +401,14 @@ func TestHandshakeNamesBothVersions(t *testing.T) {
 		_, _ = raw.Write(append(binary.BigEndian.AppendUint32(nil, uint32(1+len(old))), append([]byte{byte(OpHello)}, old...)...))
 	}()
 	_, err := portal.PortalHandshake(context.Background(), testSecret, Hello{}, func(Hello) error { return nil })
-	if !errors.Is(err, ErrVersion) || !strings.Contains(err.Error(), "version 2, this side 3") {
-		t.Fatalf("PortalHandshake = %v, want ErrVersion naming 2 and 3", err)
+	if !errors.Is(err, ErrVersion) || !strings.Contains(err.Error(), fmt.Sprintf("version 2, this side %d", Version)) {
+		t.Fatalf("PortalHandshake = %v, want ErrVersion naming 2 and %d", err, Version)
 	}
 	// And what the old peer read from us: a hello whose version it can read.
 	fr := NewFrameReader(bufio.NewReader(raw), 0)
 	op, body, err := fr.readRaw()
-	if err != nil || op != OpHello || !bytes.Contains(body, []byte(`"version":3`)) {
-		t.Fatalf("first frame %v %s (%v), want a HELLO with version 3", op, body, err)
+	if err != nil || op != OpHello || !bytes.Contains(body, []byte(`"version":`+strconv.Itoa(Version))) {
+		t.Fatalf("first frame %v %s (%v), want a HELLO with version %d", op, body, err, Version)
 	}
 }
 

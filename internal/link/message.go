@@ -7,13 +7,15 @@ import (
 )
 
 // Version is the link protocol version, carried in every handshake
-// frame. Version 3 authenticates both sides with a shared secret before
+// frame. Version 4 encodes every frame after the handshake in a compact
+// binary form (codec.go) instead of JSON, and drops PSYNC's free-form
+// Info (the authenticated Hello says who each side is). Version 3 authenticates both sides with a shared secret before
 // anything else is said (see [Conn.PortalHandshake]) and refuses a second
 // server that brings no takeover token (Hello.Takeover). Version 2 added
 // acknowledgements both ways and link resume (Hello.Link, Message.Link),
 // SessionData.SyncRev with PCONNSYNCs carrying only the changed flags,
 // and DATAOUT for several sessions (Message.Sessids).
-const Version = 3
+const Version = 4
 
 // The two roles. A side's role is part of what its handshake answer
 // proves, so one side's answer can never pass for the other's.
@@ -46,6 +48,10 @@ type Hello struct {
 	// names the link it lost by this number when it links again, so both
 	// sides can resume where that link stopped (bug 5.20).
 	Link uint64 `json:"link,omitempty"`
+	// Timeout is how long the sender lets the peer be silent before it
+	// treats the peer as unresponsive; the peer sends a heartbeat often
+	// enough (a quarter of it at most). 0: never.
+	Timeout time.Duration `json:"timeout,omitempty"`
 	// Takeover, from a server, is the token the portal gave the server
 	// linked before it with its reload or reset (Message.Takeover): the
 	// portal takes a server while another is linked only with it.
@@ -196,8 +202,6 @@ type Message struct {
 	// Protocol and Config are the factory name and options of SCONN.
 	Protocol string         `json:"protocol,omitempty"`
 	Config   map[string]any `json:"config,omitempty"`
-	// Info is free-form status (PSYNC: the server pid and start time).
-	Info map[string]any `json:"info,omitempty"`
 	// Err describes the failure reported by [OpError].
 	Err string `json:"err,omitempty"`
 }

@@ -27,6 +27,9 @@ type FakeServerConfig struct {
 	// NoSync skips the PSYNC: the link is up but the portal keeps holding
 	// everything, as for a server still starting.
 	NoSync bool
+	// Silent sends no heartbeat: after its LinkTimeout the portal treats
+	// the fake server as unresponsive, as a stopped server.
+	Silent bool
 }
 
 // FakeMessage is one message a [FakeServer] received, with when it arrived.
@@ -53,6 +56,7 @@ type FakeServer struct {
 	mu      sync.Mutex
 	log     []FakeMessage
 	acked   uint64 // how many non-ACK messages had come at the last acknowledgement
+	seen    uint64 // the Seen of the last acknowledgement: heartbeats repeat it
 	err     error  // why the reader ended
 	changed chan struct{}
 }
@@ -74,6 +78,9 @@ func DialFakeServer(ctx context.Context, linkAddr string, cfg FakeServerConfig) 
 	}
 	f := &FakeServer{c: c, hello: hello, done: make(chan struct{}), changed: make(chan struct{})}
 	go f.read()
+	if !cfg.Silent {
+		go f.heartbeat()
+	}
 	if cfg.AutoAck {
 		every := cfg.AckInterval
 		if every <= 0 {
@@ -156,9 +163,31 @@ func (f *FakeServer) Ack() error {
 		f.mu.Unlock()
 		return nil
 	}
-	f.acked = due
+	f.acked, f.seen = due, n
 	f.mu.Unlock()
 	return f.c.Send(link.Message{Op: link.OpAck, Seen: n})
+}
+
+// heartbeatEvery is how often a fake server tells the portal it is
+// alive: well within the portal's default LinkTimeout.
+const heartbeatEvery = 500 * time.Millisecond
+
+// heartbeat repeats the last acknowledgement, which acknowledges nothing
+// new, so the portal knows the fake server is alive.
+func (f *FakeServer) heartbeat() {
+	t := time.NewTicker(heartbeatEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-f.done:
+			return
+		case <-t.C:
+			f.mu.Lock()
+			seen := f.seen
+			f.mu.Unlock()
+			_ = f.c.Send(link.Message{Op: link.OpAck, Seen: seen})
+		}
+	}
 }
 
 // Messages returns a copy of everything received so far, in order.
