@@ -268,7 +268,7 @@ func TestEncodeErrorDroppedNotHeld(t *testing.T) {
 			t.Fatal("the link is no longer live")
 		}
 		h.up.ack(ps.c, 3) // PSYNC, PCONN, DATAIN
-		h.up.detach(ps.c, errors.New("test: link lost"), 0)
+		h.up.detach(ps.c, errors.New("test: link lost"))
 		ps.close()
 
 		// While no server is linked: b's PCONN and its unencodable PCONNSYNC are held.

@@ -103,7 +103,8 @@ type HandlerStats struct {
 	// Throttle holds the connect throttle's counters.
 	Throttle ThrottleStats
 	// Held is how many messages wait for a game server; HeldInputBytes
-	// how much memory the input among them takes (see Config.HoldBytes).
+	// how much memory the input kept for a server takes, held or sent and
+	// not yet acknowledged (see Config.HoldBytes).
 	Held, HeldInputBytes int
 	// Unacked is how many messages the game server was sent and has not
 	// yet acknowledged processing: what a crash of the server now would
@@ -353,8 +354,8 @@ func (h *Handler) ServerLoggedIn(sessid uint64, d link.SessionData) error {
 // ServerSessionSync loads the server's session data into the matching
 // sessions (SSYNC). With clean, sessions the server no longer has are
 // closed, but only those whose PCONN the server had seen when it took the
-// snapshot (seq <= seen): a session connected since is kept (bug 5.1).
-func (h *Handler) ServerSessionSync(sessions []link.SessionData, clean bool, seen uint64) {
+// snapshot (seq <= connSeq, link.Message.ConnSeq): a session connected since is kept (bug 5.1).
+func (h *Handler) ServerSessionSync(sessions []link.SessionData, clean bool, connSeq uint64) {
 	inSnap := make(map[uint64]struct{}, len(sessions))
 	for _, d := range sessions {
 		inSnap[d.Sessid] = struct{}{}
@@ -380,7 +381,7 @@ func (h *Handler) ServerSessionSync(sessions []link.SessionData, clean bool, see
 		if _, ok := inSnap[s.sessid]; ok {
 			continue
 		}
-		if s.Data().Seq > seen {
+		if s.Data().Seq > connSeq {
 			h.stats.syncKept.Add(1)
 			continue
 		}

@@ -80,10 +80,8 @@ func newTestHandler(t *testing.T, cfg Config) *Handler {
 func sent(h *Handler) []link.Message {
 	h.up.mu.Lock()
 	defer h.up.mu.Unlock()
-	out := make([]link.Message, len(h.up.hold))
-	for i, m := range h.up.hold {
-		out[i] = m.msg
-	}
+	var out []link.Message
+	h.up.out.Each(func(e *link.Entry[*Session]) { out = append(out, e.Msg) })
 	return out
 }
 

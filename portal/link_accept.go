@@ -31,8 +31,8 @@ func (p *Portal) acceptLinks() {
 		case p.linkSlots <- struct{}{}:
 		default:
 			_ = nc.Close()
-			p.up.refused.Add(1)
 			p.refusals.log(p, nc.RemoteAddr(), errTooManyHandshakes)
+			p.up.refused.Add(1) // after the log line: a test that sees the count finds the line
 			continue
 		}
 		if !p.goSafe(func() { p.serveLink(nc) }) {
@@ -49,13 +49,17 @@ var errTooManyHandshakes = errors.New("too many link connections in their handsh
 // meanwhile, and attaches it as the game server (done is closed once its
 // link is detached). A peer that fails is counted, logged and closed;
 // false then.
-func (p *Portal) handshakeLink(c *link.Conn, done <-chan struct{}) (linkN uint64, ok bool) {
+func (p *Portal) handshakeLink(c *link.Conn, done <-chan struct{}) (linkN uint64, peer link.Hello, ok bool) {
 	linkN = p.links.Add(1)
 	mine := link.Hello{RunID: p.runID, PID: os.Getpid(), Started: p.h.started, Link: linkN, Timeout: max(p.cfg.LinkTimeout, 0)}
 	admitted := false
 	peer, err := c.PortalHandshake(p.ctx, p.cfg.LinkSecret, mine, func(peer link.Hello) error {
 		err := p.up.admit(c, peer)
 		admitted = err == nil
+		if err != nil {
+			p.log.Warn("link.server.refused", "remote", c.RemoteAddr().String(), "err", err)
+			p.up.busy.Add(1) // before the server is told: it may look at once
+		}
 		return err
 	})
 	<-p.linkSlots
@@ -63,20 +67,18 @@ func (p *Portal) handshakeLink(c *link.Conn, done <-chan struct{}) (linkN uint64
 	case err == nil:
 		if err := p.up.attach(c, done, peer, linkN); err != nil {
 			p.log.Warn("link.server.refused", "remote", c.RemoteAddr().String(), "err", err)
-			return 0, false
+			return 0, peer, false
 		}
-		return linkN, true
+		return linkN, peer, true
 	case admitted:
 		p.up.release(c)
 	case p.ctx.Err() != nil:
-	case errors.Is(err, link.ErrRefused):
-		p.up.busy.Add(1)
-		p.log.Warn("link.server.refused", "remote", c.RemoteAddr().String(), "err", err)
+	case errors.Is(err, link.ErrRefused): // counted and logged in admit
 	default:
-		p.up.refused.Add(1)
 		p.refusals.log(p, c.RemoteAddr(), err)
+		p.up.refused.Add(1)
 	}
-	return 0, false
+	return 0, peer, false
 }
 
 // refusalLog logs refused link connections with their remote address,

@@ -285,17 +285,16 @@ func (p *Portal) serveLink(nc net.Conn) {
 	defer stop()
 	done := make(chan struct{})
 	defer close(done)
-	linkN, ok := p.handshakeLink(c, done)
+	linkN, peer, ok := p.handshakeLink(c, done)
 	if !ok {
 		return
 	}
 	lost := errors.New("link reader ended")
-	var recv, due atomic.Uint64 // server messages processed on this link; those that are not ACKs
-	defer func() { p.up.detach(c, lost, recv.Load()) }()
+	defer func() { p.up.detach(c, lost) }()
 	var heard atomic.Int64 // when the server last said something, Unix ns
 	heard.Store(time.Now().UnixNano())
-	p.goSafe(func() { p.keepLink(c, &recv, &due, &heard, done) })
-	p.log.Info("link.connected", "remote", nc.RemoteAddr().String(), "server_pid", p.up.serverHello().PID, "link", linkN)
+	p.goSafe(func() { p.keepLink(c, peer, &heard, done) })
+	p.log.Info("link.connected", "remote", nc.RemoteAddr().String(), "server_pid", peer.PID, "link", linkN)
 	var ackedTo uint64 // the highest acknowledgement piggybacked so far (Message.Ack)
 	for {
 		m, err := c.Recv()
@@ -312,10 +311,7 @@ func (p *Portal) serveLink(nc net.Conn) {
 			ackedTo = m.Ack
 		}
 		p.handleServer(c, m)
-		recv.Add(1)
-		if m.Op != link.OpAck {
-			due.Add(1)
-		}
+		p.up.received(m.Op)
 	}
 }
 
@@ -324,20 +320,17 @@ func (p *Portal) serveLink(nc net.Conn) {
 const ackInterval = 20 * time.Millisecond
 
 // keepLink runs beside c's reader until done: every ackInterval it
-// acknowledges the server messages processed on c (recv of them), so
-// that the server can forget them; it sends a heartbeat when it has said
-// nothing for LinkHeartbeat; and it marks the server unresponsive when
-// nothing came from it (heard: when something last did, in Unix ns) for
-// LinkTimeout, telling the players once. Only messages other than ACKs
-// call for an acknowledgement (due), or the two sides would acknowledge
-// each other's acknowledgements forever.
-func (p *Portal) keepLink(c *link.Conn, recv, due *atomic.Uint64, heard *atomic.Int64, done <-chan struct{}) {
+// acknowledges the server messages processed on c, so that the server
+// can forget them; it sends a heartbeat when it has said nothing for
+// LinkHeartbeat; and it marks the server unresponsive when nothing came
+// from it (heard: when something last did, in Unix ns) for LinkTimeout,
+// telling the players once.
+func (p *Portal) keepLink(c *link.Conn, peer link.Hello, heard *atomic.Int64, done <-chan struct{}) {
 	t := time.NewTicker(ackInterval)
 	defer t.Stop()
-	var acked uint64
 	said := time.Now()
 	beat := p.cfg.LinkHeartbeat
-	if t := p.up.serverHello().Timeout; t > 0 {
+	if t := peer.Timeout; t > 0 {
 		beat = min(beat, t/4) // often enough for the server's patience
 	}
 	for {
@@ -347,10 +340,10 @@ func (p *Portal) keepLink(c *link.Conn, recv, due *atomic.Uint64, heard *atomic.
 			return
 		case now = <-t.C:
 		}
-		switch d := due.Load(); {
-		case d != acked && p.up.ackServer(c, recv.Load()):
-			acked, said = d, now
-		case now.Sub(said) >= beat && p.up.heartbeat(c, recv.Load()):
+		switch {
+		case p.up.ackServer(c):
+			said = now
+		case now.Sub(said) >= beat && p.up.heartbeat(c):
 			said = now
 		}
 		if silent := now.Sub(time.Unix(0, heard.Load())); p.cfg.LinkTimeout > 0 && silent > p.cfg.LinkTimeout && p.up.stall(c) {
@@ -397,7 +390,7 @@ func (p *Portal) handleServer(c *link.Conn, m link.Message) {
 	case link.OpServerDisconnectAll:
 		h.ServerDisconnectAll(m.Reason)
 	case link.OpServerSync:
-		h.ServerSessionSync(m.Sessions, m.Clean, m.Seen)
+		h.ServerSessionSync(m.Sessions, m.Clean, m.ConnSeq)
 	case link.OpServerConnect:
 		err = h.ServerConnect(p.ctx, m.Protocol, m.Config)
 	case link.OpServerReload, link.OpServerReset, link.OpServerShutdown:

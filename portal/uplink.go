@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -68,40 +67,6 @@ const (
 	sentDropped                   // could not be encoded: dropped, counted and logged
 )
 
-// held is one message waiting for a game server, or sent and not yet
-// acknowledged by it.
-type held struct {
-	msg  link.Message
-	sess *Session // the session a PCONN announces; nil otherwise
-	link uint64   // the link it was last sent on; 0 if never sent
-	n    uint64   // its number on that link
-	// resumedOn are the PSYNC replies (link, number) after which a server
-	// that kept running resent the answer to it; a server that says it
-	// processed one of them has processed it (see uplink.resumed).
-	resumedOn []linkPos
-}
-
-// linkPos is a message's number on a link.
-type linkPos struct{ link, n uint64 }
-
-// processed reports whether a server that says it processed n messages
-// of link lnk processed m.
-func (m *held) processed(lnk, n uint64) bool {
-	if m.link == lnk && m.n <= n {
-		return true
-	}
-	for _, p := range m.resumedOn {
-		if p.link == lnk && p.n <= n {
-			return true
-		}
-	}
-	return false
-}
-
-// recentLinks is how many links' received counts the portal remembers
-// for a server that links again (see uplink.seenOn).
-const recentLinks = 16
-
 // uplink is the portal's side of the game-server link. While no server is
 // live, messages are held in order (input bounded by HoldLimit) and
 // replayed after the next PSYNC. At most one PCONNSYNC per session waits
@@ -112,10 +77,11 @@ const recentLinks = 16
 // than held: no server could ever take it, and holding it would put it
 // behind later messages of its session that went out live.
 //
-// Delivery is at least once: every message sent to a server is kept until
-// the server acknowledges having processed it (OpAck). If the link dies
-// first (a killed server), the unacknowledged messages go back to the
-// front of the hold buffer and the next server gets them.
+// Delivery is link.Outbox's promise: every message for a server is kept
+// until a server acknowledges having processed it (OpAck, Message.Ack).
+// If the link dies first (a killed server), what was sent and not
+// acknowledged is held again, in front, and the next server gets it. The
+// held messages are the outbox's entries not sent on the current link.
 type uplink struct {
 	log       *slog.Logger
 	limit     int // most input messages held (Config.HoldLimit)
@@ -132,41 +98,35 @@ type uplink struct {
 	busy          atomic.Uint64 // authenticated servers refused: another was linked
 
 	// mu guards the fields below.
-	mu        sync.Mutex
-	state     linkState
-	conn      *link.Conn
-	connDone  <-chan struct{} // closed when conn's reader has processed everything
-	changed   chan struct{}   // closed and replaced when state or conn changes
-	mode      string          // restart mode to report at the next PSYNC
-	hold      []held
-	heldInput int                          // DATAIN messages in hold
-	heldBytes int                          // their size (inputBytes)
+	mu       sync.Mutex
+	state    linkState
+	conn     *link.Conn
+	connDone <-chan struct{} // closed when conn's reader has processed everything
+	changed  chan struct{}   // closed and replaced when state or conn changes
+	mode     string          // restart mode to report at the next PSYNC
+	// out keeps what is held and what was sent and not yet acknowledged
+	// (Meta: the session a PCONN announces); in counts what the portal
+	// processed of the server's messages, by link.
+	out       link.Outbox[*Session]
+	in        link.Inbox
+	keptInput int                          // DATAIN messages in out
+	keptBytes int                          // their size (inputBytes)
 	heldSync  map[uint64]*link.SessionData // the data of the PCONNSYNC held for a session
-	linkN     uint64                       // the current link's number (Hello.Link)
-	sentN     uint64                       // messages sent on the current link
-	unacked   []held                       // replayable messages sent and not yet acknowledged, oldest first
-	// resumed are the held messages a relinking server said it processed
-	// on its lost link (skipProcessedLocked). Their answers live only in
-	// that server's memory until it resends them, after the PSYNC reply
-	// (number resumedN on the current link): they are forgotten once the
-	// server acknowledges that reply, and put back in the hold, with their
-	// old numbering, if the link is lost first (a kill, bug 5.20).
-	resumed  []held
-	resumedN uint64
-	seenOn   map[uint64]uint64 // server messages processed, by link number, for the recent links
-	peer     link.Hello
-	takeover string     // the token a reloading server's successor presents; "" if none was given
-	reserved *link.Conn // an admitted server's link, until it attaches
+	peer      link.Hello
+	takeover  string     // the token a reloading server's successor presents; "" if none was given
+	reserved  *link.Conn // an admitted server's link, until it attaches
 }
 
 func newUplink(log *slog.Logger, limit, byteLimit int) *uplink {
-	return &uplink{
+	u := &uplink{
 		log: log.With("component", "portal.link"), limit: limit, byteLimit: byteLimit, mode: link.ModeShutdown,
 		attachSem: make(chan struct{}, 1),
 		changed:   make(chan struct{}),
 		heldSync:  make(map[uint64]*link.SessionData),
-		seenOn:    make(map[uint64]uint64),
 	}
+	u.out.Park = true // a server can die before it resends (see link.Outbox.Park)
+	u.out.Forget = func(e *link.Entry[*Session]) { u.countInputLocked(e.Msg, -1) }
+	return u
 }
 
 // notifyLocked wakes whoever waits for the state or the conn to change
@@ -183,12 +143,12 @@ func (u *uplink) send(m link.Message, s *Session) {
 	u.sendLocked(m, s)
 }
 
-// countInputLocked counts m in (sign +1) or out of (-1) the held input,
+// countInputLocked counts m in (sign +1) or out of (-1) the kept input,
 // if it is input. u.mu must be held.
 func (u *uplink) countInputLocked(m link.Message, sign int) {
 	if m.Op == link.OpDataIn {
-		u.heldInput += sign
-		u.heldBytes += sign * inputBytes(m.Data)
+		u.keptInput += sign
+		u.keptBytes += sign * inputBytes(m.Data)
 	}
 }
 
@@ -219,12 +179,10 @@ func inputBytes(cmds []link.Command) int {
 func (u *uplink) sendInput(m link.Message) bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if u.state != linkLive && (u.heldInput >= u.limit || u.heldBytes+inputBytes(m.Data) > u.byteLimit) {
+	if u.state != linkLive && (u.keptInput >= u.limit || u.keptBytes+inputBytes(m.Data) > u.byteLimit) {
 		return false
 	}
-	if u.sendLocked(m, nil) == sentHeld {
-		u.countInputLocked(m, +1)
-	}
+	u.sendLocked(m, nil)
 	return true
 }
 
@@ -252,15 +210,16 @@ func (u *uplink) sendSync(m link.Message) (merged bool) {
 	return false
 }
 
-// sendLocked sends or holds. u.mu must be held.
+// sendLocked sends or holds, and keeps what it sent. u.mu must be held.
 func (u *uplink) sendLocked(m link.Message, s *Session) sendResult {
 	if u.state == linkLive {
-		err := u.sendRawLocked(u.conn, m)
+		err := u.conn.Send(m)
 		if err == nil {
 			if s != nil {
 				s.announced.Store(true)
 			}
-			u.unacked = append(u.unacked, held{msg: m, sess: s, link: u.linkN, n: u.sentN})
+			u.out.Sent(m, s)
+			u.countInputLocked(m, +1)
 			return sentLive
 		}
 		if !u.conn.Lost(err) {
@@ -269,7 +228,8 @@ func (u *uplink) sendLocked(m link.Message, s *Session) sendResult {
 		}
 		// The link just died; the reader will notice. Keep the message.
 	}
-	u.hold = append(u.hold, held{msg: m, sess: s})
+	u.out.Keep(m, s)
+	u.countInputLocked(m, +1)
 	return sentHeld
 }
 
@@ -287,13 +247,14 @@ func (u *uplink) forgetSyncLocked(m link.Message) {
 	}
 }
 
-// sendRawLocked sends m on c and counts it. Every message to a server goes
-// through here, so the count matches the server's. u.mu must be held.
+// sendRawLocked sends m on c, not to be sent again, and numbers it:
+// every message to a server is numbered, so the count matches the
+// server's. u.mu must be held.
 func (u *uplink) sendRawLocked(c *link.Conn, m link.Message) error {
 	if err := c.Send(m); err != nil {
 		return err
 	}
-	u.sentN++
+	u.out.Count()
 	return nil
 }
 
@@ -307,50 +268,46 @@ func (u *uplink) reply(c *link.Conn, m link.Message) {
 }
 
 // ackServer tells the live server how many of its messages on c the
-// portal has processed, so that it can forget them; false if c is not live.
-func (u *uplink) ackServer(c *link.Conn, n uint64) bool {
+// portal has processed, so that it can forget them; false if c is not
+// live or nothing new was processed.
+func (u *uplink) ackServer(c *link.Conn) bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if u.conn != c || u.state != linkLive {
+	if u.conn != c || u.state != linkLive || !u.in.AckDue() {
 		return false
 	}
-	return u.sendRawLocked(c, link.Message{Op: link.OpAck, Seen: n}) == nil
+	due, seen := u.in.AckState()
+	if u.sendRawLocked(c, link.Message{Op: link.OpAck, Seen: seen}) != nil {
+		return false
+	}
+	u.in.AckedTo(due)
+	return true
 }
 
-// ack drops the messages the server has processed.
+// ack forgets the messages the server has processed.
 func (u *uplink) ack(c *link.Conn, n uint64) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if u.conn != c {
-		return
-	}
-	if len(u.resumed) > 0 && n >= u.resumedN {
-		clear(u.resumed)
-		u.resumed = nil
-	}
-	i := 0
-	for i < len(u.unacked) && u.unacked[i].n <= n {
-		i++
-	}
-	clear(u.unacked[:i])
-	u.unacked = u.unacked[i:]
-	if len(u.unacked) == 0 {
-		u.unacked = nil
+	if u.conn == c {
+		u.out.Ack(n)
 	}
 }
+
+// received counts a message from the server on c, processed.
+func (u *uplink) received(op link.Op) { u.in.Received(op) }
 
 // heldCount is how many messages wait for a server.
 func (u *uplink) heldCount() int {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	return len(u.hold)
+	return u.out.Unsent()
 }
 
 // heldInputBytes is the size of the held input (see inputBytes).
 func (u *uplink) heldInputBytes() int {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	return u.heldBytes
+	return u.keptBytes
 }
 
 // unackedCount is how many messages were sent to the server and not yet
@@ -358,7 +315,7 @@ func (u *uplink) heldInputBytes() int {
 func (u *uplink) unackedCount() int {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	return len(u.unacked)
+	return u.out.Unacked()
 }
 
 // connected reports whether a server is live.
@@ -371,7 +328,7 @@ func (u *uplink) connected() bool {
 // takeoverWait bounds how long a new server waits for the old link to
 // deliver what its server sent last (the acknowledgement and SSYNC of a
 // reload) before the old link is cut.
-var takeoverWait = 5 * time.Second
+var takeoverWait = 3 * time.Second // below a server's default PortalTimeout (5 s): the successor waits unheard meanwhile
 
 // errServerLinked refuses a second game server.
 var errServerLinked = errors.New("another game server is linked to this portal")
@@ -441,11 +398,11 @@ func (u *uplink) attach(c *link.Conn, done <-chan struct{}, peer link.Hello, lin
 	}
 	u.mu.Lock()
 	u.reserved = nil
+	u.takeover = "" // a token is for the successor of the server linked when it was given
 	u.conn, u.connDone = c, done
 	u.peer = peer
 	u.state = linkNone // until its PSYNC
-	u.linkN = linkN
-	u.sentN = 0
+	u.out.Attach(linkN)
 	u.notifyLocked()
 	u.mu.Unlock()
 	return nil
@@ -460,57 +417,31 @@ func (u *uplink) mintTakeoverLocked() string {
 	return u.takeover
 }
 
-// serverHello is what the linked server said about itself.
-func (u *uplink) serverHello() link.Hello {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.peer
-}
-
-// detach forgets c if it is still the current link; recv is how many
-// server messages the portal processed on it.
-func (u *uplink) detach(c *link.Conn, err error, recv uint64) {
+// detach forgets c if it is still the current link. What was sent on it
+// and not acknowledged is held again, in front: a session whose PCONN
+// is among it is announced again by that PCONN, not by the next snapshot.
+func (u *uplink) detach(c *link.Conn, err error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.conn != c {
 		return
 	}
-	if recv > 0 {
-		u.seenOn[u.linkN] = recv
-		for k := range u.seenOn {
-			if k+recentLinks <= u.linkN {
-				delete(u.seenOn, k)
-			}
+	u.in.End(u.out.Link())
+	n := u.out.Unacked()
+	u.out.Detach()
+	u.out.Each(func(e *link.Entry[*Session]) {
+		if e.Meta != nil {
+			e.Meta.announced.Store(false)
 		}
-	}
+	})
 	u.conn = nil
 	u.state = linkNone
 	u.stalled.Store(false)
 	if u.mode == "" {
 		u.mode = ModeReconnect
 	}
-	n := len(u.unacked)
-	u.requeueLocked()
 	u.notifyLocked()
-	u.log.Info("link.lost", "err", err, "held", len(u.hold), "unacked", n, "mode", u.mode)
-}
-
-// requeueLocked puts the unacknowledged messages back in front of the hold
-// buffer, in order. A session whose PCONN is among them is announced again
-// by that PCONN, not by the next snapshot. u.mu must be held.
-func (u *uplink) requeueLocked() {
-	back := append(u.resumed, u.unacked...) // the resumed ones are the older
-	u.resumed, u.unacked = nil, nil
-	if len(back) == 0 {
-		return
-	}
-	for _, m := range back {
-		if m.sess != nil {
-			m.sess.announced.Store(false)
-		}
-		u.countInputLocked(m.msg, +1)
-	}
-	u.hold = append(back, u.hold...)
+	u.log.Info("link.lost", "err", err, "held", u.out.Unsent(), "unacked", n, "mode", u.mode)
 }
 
 // syncServer answers a server's PSYNC (req): the restart mode and every
@@ -532,7 +463,7 @@ func (u *uplink) syncServer(c *link.Conn, h *Handler, req link.Message) error {
 	}
 	u.state = linkSyncing // everything sent from now is held
 	u.notifyLocked()
-	u.skipProcessedLocked(req.Link, req.Seen)
+	u.resumeLocked(req.Link, req.Seen)
 	u.mu.Unlock()
 
 	var snap []link.SessionData
@@ -554,7 +485,7 @@ func (u *uplink) syncServer(c *link.Conn, h *Handler, req link.Message) error {
 	}
 	mode := u.mode
 	psync := link.Message{Op: link.OpPortalSync, Mode: mode, Sessions: snap}
-	if seen, ok := u.seenOn[req.Link]; ok && req.Link != 0 {
+	if seen, ok := u.in.ProcessedOn(req.Link); ok {
 		psync.Link, psync.Seen = req.Link, seen
 	}
 	err := u.sendRawLocked(c, psync)
@@ -565,13 +496,8 @@ func (u *uplink) syncServer(c *link.Conn, h *Handler, req link.Message) error {
 	if err != nil {
 		return err
 	}
-	u.resumedN = u.sentN // the PSYNC reply: the server resends before it acknowledges it
-	for i := range u.resumed {
-		m := &u.resumed[i]
-		m.resumedOn = slices.DeleteFunc(m.resumedOn, func(p linkPos) bool { return p.link+recentLinks <= u.linkN })
-		m.resumedOn = append(m.resumedOn, linkPos{u.linkN, u.sentN})
-	}
-	n := len(u.hold)
+	u.out.Replied() // the server resends its answers to the resumed messages before it acknowledges the reply
+	n := u.out.Unsent()
 	if err := u.flushHoldLocked(c); err != nil {
 		return err
 	}
@@ -583,32 +509,31 @@ func (u *uplink) syncServer(c *link.Conn, h *Handler, req link.Message) error {
 }
 
 // flushHoldLocked sends every held message to c, in order, and keeps
-// each as unacknowledged, until the hold is empty, or until the link
-// dies (what is left stays held; the error says why). A held message
-// that cannot be encoded is dropped (counted, logged): it would fail at
-// every sync. u.mu must be held.
+// each as unacknowledged, until none is held, or until the link dies
+// (what is left stays held; the error says why). A held message that
+// cannot be encoded is dropped (counted, logged): it would fail at every
+// sync. u.mu must be held.
 func (u *uplink) flushHoldLocked(c *link.Conn) error {
-	for i, m := range u.hold {
-		err := u.sendRawLocked(c, m.msg)
+	held := u.out.Take()
+	for i, e := range held {
+		err := c.Send(e.Msg)
 		if err != nil && c.Lost(err) {
-			u.hold = u.hold[i:] // the link died; keep what is left held
+			for _, rest := range held[i:] {
+				u.out.KeepEntry(rest) // the link died; keep what is left held
+			}
 			return err
 		}
-		u.forgetSyncLocked(m.msg)
-		u.countInputLocked(m.msg, -1)
+		u.forgetSyncLocked(e.Msg)
 		if err != nil {
-			u.dropLocked(m.msg.Op, m.msg.Sessid, err)
+			u.countInputLocked(e.Msg, -1)
+			u.dropLocked(e.Msg.Op, e.Msg.Sessid, err)
 			continue
 		}
-		if m.sess != nil {
-			m.sess.announced.Store(true)
+		if e.Meta != nil {
+			e.Meta.announced.Store(true)
 		}
-		m.link, m.n, m.resumedOn = u.linkN, u.sentN, nil
-		u.unacked = append(u.unacked, m)
+		u.out.Resent(e)
 	}
-	clear(u.hold)
-	u.hold = nil
-	u.heldInput, u.heldBytes = 0, 0
 	clear(u.heldSync)
 	return nil
 }
@@ -637,7 +562,7 @@ func (u *uplink) unstall(c *link.Conn) bool {
 		return false
 	}
 	u.stalled.Store(false)
-	n := len(u.hold)
+	n := u.out.Unsent()
 	if err := u.flushHoldLocked(c); err != nil {
 		return false // the link died; its reader will detach it
 	}
@@ -647,44 +572,35 @@ func (u *uplink) unstall(c *link.Conn) bool {
 	return true
 }
 
-// heartbeat tells c's server the portal is alive (an ACK of the n
-// messages processed), unless it announced a restart: nothing reaches it
-// after its acknowledgement. False if nothing was sent.
-func (u *uplink) heartbeat(c *link.Conn, n uint64) bool {
+// heartbeat tells c's server the portal is alive (an ACK of what it
+// processed), once it is synced and unless it announced a restart:
+// nothing reaches it after its acknowledgement. False if nothing was sent.
+func (u *uplink) heartbeat(c *link.Conn) bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if u.conn != c || u.state == linkHolding {
+	// Not before the PSYNC reply either: the server resumes by the count
+	// of messages after it.
+	if u.conn != c || (u.state != linkLive && u.state != linkStalled) {
 		return false
 	}
-	return u.sendRawLocked(c, link.Message{Op: link.OpAck, Seen: n}) == nil
+	return u.sendRawLocked(c, link.Message{Op: link.OpAck, Seen: u.in.Processed()}) == nil
 }
 
-// skipProcessedLocked drops from the hold the messages the server says
-// it processed: n of those numbered on link lnk, before the link was cut.
-// A PCONN dropped so has announced its session. u.mu must be held.
-func (u *uplink) skipProcessedLocked(lnk, n uint64) {
-	if lnk == 0 {
-		return
-	}
-	u.resumedN = ^uint64(0) // until the PSYNC reply is sent
-	kept, skipped := u.hold[:0], 0
-	for _, m := range u.hold {
-		if !m.processed(lnk, n) {
-			kept = append(kept, m)
-			continue
+// resumeLocked takes a relinking server's word that it processed n
+// messages of link lnk, before that link was cut: those are not sent
+// again, and a PCONN among them has announced its session. They stay
+// parked until the server acknowledges the PSYNC reply (see
+// link.Outbox.Park). u.mu must be held.
+func (u *uplink) resumeLocked(lnk, n uint64) {
+	done := u.out.Resume(lnk, n)
+	for _, e := range done {
+		if e.Meta != nil {
+			e.Meta.announced.Store(true)
 		}
-		skipped++
-		u.resumed = append(u.resumed, m) // kept until the server's resend is acknowledged
-		if m.sess != nil {
-			m.sess.announced.Store(true)
-		}
-		u.countInputLocked(m.msg, -1)
-		u.forgetSyncLocked(m.msg)
+		u.forgetSyncLocked(e.Msg)
 	}
-	clear(u.hold[len(kept):])
-	u.hold = kept
-	if skipped > 0 {
-		u.log.Info("link.resumed", "link", lnk, "server_seen", n, "skipped", skipped)
+	if len(done) > 0 {
+		u.log.Info("link.resumed", "link", lnk, "server_seen", n, "skipped", len(done))
 	}
 }
 
@@ -715,7 +631,10 @@ func (u *uplink) holdFor(c *link.Conn, op link.Op, mode string) {
 	if u.state == linkLive {
 		ack := link.Message{Op: op, Mode: mode}
 		if op == link.OpServerReload || op == link.OpServerReset {
-			ack.Takeover = u.mintTakeoverLocked()
+			ack.Takeover = u.takeover // the one the portal's own request carried, if it made one
+			if ack.Takeover == "" {
+				ack.Takeover = u.mintTakeoverLocked()
+			}
 		}
 		_ = u.sendRawLocked(c, ack)
 	}
@@ -787,24 +706,18 @@ func (u *uplink) deliver(ctx context.Context) error {
 func (u *uplink) discard() {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	n := 0
-	for _, list := range [][]held{u.hold, u.resumed, u.unacked} {
-		for _, m := range list {
-			// The shutdown's own PDISCONNALL and SSHUTD matter to no one once
-			// the portal is gone; anything else was lost.
-			if op := m.msg.Op; op != link.OpPortalDisconnectAll && op != link.OpServerShutdown {
-				n++
-			}
+	n, unacked := 0, u.out.Unacked()
+	u.out.Each(func(e *link.Entry[*Session]) {
+		// The shutdown's own PDISCONNALL and SSHUTD matter to no one once
+		// the portal is gone; anything else was lost.
+		if op := e.Msg.Op; op != link.OpPortalDisconnectAll && op != link.OpServerShutdown {
+			n++
 		}
-	}
+	})
 	if n > 0 {
-		u.log.Warn("link.held.dropped", "messages", n, "input", u.heldInput, "unacked", len(u.unacked))
+		u.log.Warn("link.held.dropped", "messages", n, "input", u.keptInput, "unacked", unacked)
 	}
-	clear(u.hold)
-	u.hold = nil
-	u.unacked = nil
-	u.resumed = nil
-	u.heldInput, u.heldBytes = 0, 0
+	u.out.Reset()
 	clear(u.heldSync)
 }
 

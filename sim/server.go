@@ -31,28 +31,25 @@ type Server struct {
 	stats   serverCounters
 
 	// Owned by the event loop goroutine.
-	conn       *link.Conn
-	sessions   map[uint64]*serverSession
-	byChar     map[ObjID]map[uint64]*serverSession
-	maxSeq     uint64           // the highest PCONN sequence applied
-	recvN      uint64           // messages processed on the current link
-	ackDueN    uint64           // messages processed on the current link that are not ACKs
-	ackedN     uint64           // ackDueN when the last ACK was sent
-	portalRun  string           // the portal run the sessions belong to
-	reloading  string           // the mode of a restart we asked the portal for; "" if none
-	ackDue     <-chan time.Time // fires if the portal does not acknowledge our restart request
-	synced     bool             // a portal sync has happened in this process
-	out        outbox           // messages kept until the portal acknowledges them
-	resuming   bool             // the link is up, the portal's PSYNC reply not yet processed
-	lastLink   uint64           // the last link of this portal run whose PSYNC reply was processed
-	lastRecv   uint64           // messages processed on lastLink
-	result     error            // what Run returns once the loop ends; set when stopping
-	stopping   bool
-	linkedOnce bool                   // the current dial got through the handshake
-	handling   bool                   // a message from the portal is being handled (see send)
-	said       time.Time              // when the server last sent the portal something (Heartbeat)
-	answer     []link.Message         // what handling it has caused so far
-	successor  atomic.Pointer[string] // the takeover token for the next server (TakeoverToken)
+	conn          *link.Conn
+	sessions      map[uint64]*serverSession
+	byChar        map[ObjID]map[uint64]*serverSession
+	maxSeq        uint64                // the highest PCONN sequence applied
+	in            link.Inbox            // what the server processed of the portal's messages, by link
+	portalRun     string                // the portal run the sessions belong to
+	reloading     string                // the mode of a restart we asked the portal for; "" if none
+	ackDue        <-chan time.Time      // fires if the portal does not acknowledge our restart request
+	synced        bool                  // a portal sync has happened in this process
+	out           link.Outbox[struct{}] // messages kept until the portal acknowledges them (see resendable)
+	resuming      bool                  // the link is up, the portal's PSYNC reply not yet processed
+	result        error                 // what Run returns once the loop ends; set when stopping
+	stopping      bool
+	linkedOnce    bool                   // the current dial got through the handshake
+	handling      bool                   // a message from the portal is being handled (see send)
+	said          time.Time              // when the server last sent the portal something (Heartbeat)
+	resendDropped uint64                 // out.Dropped() when last logged
+	answer        []link.Message         // what handling it has caused so far
+	successor     atomic.Pointer[string] // the takeover token for the next server (TakeoverToken)
 }
 
 // event is something for the loop: a link message, a timer, or link loss.
@@ -111,6 +108,7 @@ func New(cfg Config) (*Server, error) {
 		control:  make(chan control, 8),
 		sessions: make(map[uint64]*serverSession),
 		byChar:   make(map[ObjID]map[uint64]*serverSession),
+		out:      link.Outbox[struct{}]{Max: maxUnacked},
 	}, nil
 }
 
@@ -133,10 +131,13 @@ func (s *Server) Run(ctx context.Context) error {
 			switch {
 			case done:
 				return err
-			case errors.Is(err, link.ErrRefused):
-				// Another server is linked: wait, it may go. Said once.
+			case errors.Is(err, link.ErrRefused), errors.Is(err, link.ErrAuth), errors.Is(err, link.ErrVersion):
+				// Another server is linked (it may go), or the secrets or
+				// versions differ, or what answers is not our portal (the
+				// portal may be restarted right, or be the real one next
+				// time): said once, then retried with backoff.
 				if !refusedBefore {
-					s.log.Warn("link.refused", "addr", s.cfg.PortalAddr, "err", err, "retrying", true)
+					s.log.Error("link.refused", "addr", s.cfg.PortalAddr, "err", err, "retrying", true)
 				}
 				refusedBefore = true
 			case s.linkedOnce:
@@ -231,8 +232,6 @@ func (s *Server) serveLink(ctx context.Context, c *link.Conn) (done bool, err er
 	switch {
 	case ctx.Err() != nil:
 		return true, ctx.Err()
-	case errors.Is(err, link.ErrAuth), errors.Is(err, link.ErrVersion):
-		return true, err // no redial can fix it
 	case err != nil:
 		return false, err
 	}
@@ -242,28 +241,31 @@ func (s *Server) serveLink(ctx context.Context, c *link.Conn) (done bool, err er
 		s.log.Warn("link.portal.restarted", "old_run", s.portalRun, "new_run", peer.RunID, "dropped", len(s.sessions))
 		s.dropAll()
 		s.maxSeq = 0
-		s.out.reset()
-		s.lastLink, s.lastRecv = 0, 0
+		s.out.Reset()
+		s.in.Forget()
 	}
 	s.portalRun = peer.RunID
 	s.linkedOnce = true
 	s.conn = c
-	s.out.link, s.out.sentN = peer.Link, 0
-	s.recvN, s.ackDueN, s.ackedN = 0, 0, 0
+	s.out.Attach(peer.Link)
 	s.resuming = true // until the portal's PSYNC reply says where the last link stopped
 	s.serving.Store(true)
 	defer func() {
-		if s.recvN > 0 {
-			// The portal's reply was processed on this link: from now on
-			// this is the link to resume from (see outbox).
-			s.lastLink, s.lastRecv = s.out.link, s.recvN
+		// Once the portal's reply was processed on this link, it is the
+		// link to resume from; before, its counts say nothing (a
+		// heartbeat may have come first).
+		if s.resuming {
+			s.in.End(0)
+		} else {
+			s.in.End(s.out.Link())
 		}
-		s.out.link = 0
+		s.out.Detach()
 		s.conn = nil
 		s.linked.Store(false)
 		s.serving.Store(false)
 	}()
-	s.send(link.Message{Op: link.OpPortalSync, Link: s.lastLink, Seen: s.lastRecv})
+	last := s.in.Last()
+	s.send(link.Message{Op: link.OpPortalSync, Link: last.Link, Seen: last.N})
 	if err := c.Err(); err != nil {
 		return false, err
 	}
@@ -283,7 +285,7 @@ func (s *Server) serveLink(ctx context.Context, c *link.Conn) (done bool, err er
 		case now := <-ackTick.C:
 			s.ack(true)
 			if now.Sub(s.said) >= beat {
-				s.send(link.Message{Op: link.OpAck, Seen: s.recvN}) // a heartbeat
+				s.send(link.Message{Op: link.OpAck, Seen: s.in.Processed()}) // a heartbeat
 			}
 			// Behind on events, the reader may be waiting for the loop,
 			// not for the portal: only an idle loop judges the portal.
@@ -323,10 +325,7 @@ func (s *Server) serveLink(ctx context.Context, c *link.Conn) (done bool, err er
 				}
 				return false, ev.err
 			default:
-				s.recvN++
-				if ev.msg.Op != link.OpAck {
-					s.ackDueN++ // an ACK alone calls for none, or both sides would ack acks forever
-				}
+				s.in.Received(ev.msg.Op)
 				s.handling = true
 				s.handle(ev.msg)
 				s.handling = false
@@ -377,7 +376,7 @@ func (s *Server) send(m link.Message) {
 		s.answer = append(s.answer, m)
 		return
 	}
-	s.sendAcking(m, s.recvN)
+	s.sendAcking(m, s.in.Processed())
 }
 
 // sendAnswer sends what handling the last message caused. Only its last
@@ -389,9 +388,9 @@ func (s *Server) send(m link.Message) {
 func (s *Server) sendAnswer() {
 	out := s.answer
 	for i, m := range out {
-		ack := s.recvN - 1
+		ack := s.in.Processed() - 1
 		if i == len(out)-1 {
-			ack = s.recvN
+			ack = s.in.Processed()
 		}
 		s.sendAcking(m, ack)
 	}
@@ -403,7 +402,7 @@ func (s *Server) sendAnswer() {
 // the first ack messages of the link were processed.
 func (s *Server) sendAcking(m link.Message, ack uint64) {
 	if s.conn == nil || (s.resuming && resendable(m.Op)) {
-		s.out.unsent(m)
+		s.keep(m)
 		return
 	}
 	wire := m
@@ -412,18 +411,29 @@ func (s *Server) sendAcking(m link.Message, ack uint64) {
 	}
 	if err := s.conn.Send(wire); err != nil {
 		if s.conn.Lost(err) {
-			s.out.unsent(m)
+			s.keep(m)
 			return
 		}
 		s.stats.encodeDropped.Add(1)
 		s.log.Error("link.encode.dropped", "op", m.Op, "sessid", m.Sessid, "err", err)
 		return
 	}
-	if wire.Ack != 0 && wire.Ack == s.recvN {
-		s.ackedN = s.ackDueN
+	if wire.Ack != 0 && wire.Ack == s.in.Processed() {
+		s.in.Acked()
 	}
 	s.said = time.Now()
-	s.out.sent(m)
+	if resendable(m.Op) {
+		s.out.Sent(m, struct{}{})
+	} else {
+		s.out.Count()
+	}
+}
+
+// keep keeps m for the next link, if it is worth sending again.
+func (s *Server) keep(m link.Message) {
+	if resendable(m.Op) {
+		s.out.Keep(m, struct{}{})
+	}
 }
 
 // resume sends again, in order, what the portal did not process of the
@@ -431,14 +441,15 @@ func (s *Server) sendAcking(m link.Message, ack uint64) {
 // link. Messages for sessions the portal no longer has are dropped.
 func (s *Server) resume(lnk, n uint64) {
 	s.resuming = false
-	if s.out.dropped > 0 {
-		s.log.Warn("link.resend.dropped", "messages", s.out.dropped, "reason", "the portal did not acknowledge them")
-		s.out.dropped = 0
+	if d := s.out.Dropped(); d > s.resendDropped {
+		s.log.Warn("link.resend.dropped", "messages", d-s.resendDropped, "reason", "the portal did not acknowledge them")
+		s.resendDropped = d
 	}
-	pending := s.out.take(lnk, n)
+	s.out.Resume(lnk, n)
+	pending := s.out.Take()
 	resent, gone := 0, 0
 	for _, m := range pending {
-		msg := m.msg
+		msg := m.Msg
 		if len(msg.Sessids) > 0 {
 			msg.Sessids = slices.DeleteFunc(slices.Clone(msg.Sessids), func(id uint64) bool { return s.sessions[id] == nil })
 			if len(msg.Sessids) == 0 && msg.Sessid == 0 {
@@ -469,11 +480,11 @@ const (
 // ack tells the portal how many messages have been processed, when
 // enough piled up (or always, with force).
 func (s *Server) ack(force bool) {
-	if s.ackDueN == s.ackedN || (!force && s.ackDueN-s.ackedN < ackBatch && len(s.events) > 0) {
+	if due := s.in.Unacked(); due == 0 || (!force && due < ackBatch && len(s.events) > 0) {
 		return
 	}
-	s.ackedN = s.ackDueN
-	s.send(link.Message{Op: link.OpAck, Seen: s.recvN})
+	s.in.Acked()
+	s.send(link.Message{Op: link.OpAck, Seen: s.in.Processed()})
 }
 
 // handle applies one message from the portal.
@@ -483,7 +494,7 @@ func (s *Server) handle(m link.Message) {
 		s.portalSync(m.Mode, m.Sessions)
 		s.resume(m.Link, m.Seen)
 	case link.OpAck:
-		s.out.ack(s.out.link, m.Seen)
+		s.out.Ack(m.Seen)
 	case link.OpPortalConnect:
 		if m.Session != nil {
 			s.portalConnect(*m.Session)
@@ -548,7 +559,7 @@ func (s *Server) finishRestart(mode string) {
 		s.resume(0, 0)
 	}
 	s.ack(true)
-	s.send(link.Message{Op: link.OpServerSync, Sessions: s.snapshot(), Clean: true, Seen: s.maxSeq})
+	s.send(link.Message{Op: link.OpServerSync, Sessions: s.snapshot(), Clean: true, ConnSeq: s.maxSeq})
 	s.log.Info("server.restarting", "mode", mode, "sessions", len(s.sessions))
 	s.stopping, s.result = true, ErrReload
 }

@@ -5,11 +5,15 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/portalsim/portalsim/internal/link"
+	"github.com/portalsim/portalsim/internal/testutil"
 	"github.com/portalsim/portalsim/portal"
 	"github.com/portalsim/portalsim/sim"
 )
@@ -35,8 +39,8 @@ func runAgainst(t *testing.T, addr string, cfg sim.Config) (*sim.Server, <-chan 
 }
 
 // A fake portal that does not know the secret cannot log a session in:
-// the server never takes a message from it, whatever it sends, and stops
-// with the reason (no redial can fix a wrong secret).
+// the server never takes a message from it, whatever it sends, and dials
+// again (the real portal may answer next time).
 func TestServerRefusesAFakePortal(t *testing.T) {
 	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -59,28 +63,36 @@ func TestServerRefusesAFakePortal(t *testing.T) {
 	var out []byte
 	out = append(out, frame(link.OpHello, map[string]any{"hello": map[string]any{"version": link.Version, "nonce": make([]byte, 32)}})...)
 	out = append(out, frame(link.OpHello, map[string]any{"hello": map[string]any{"version": link.Version, "mac": make([]byte, 32), "info": map[string]any{"run_id": "fake"}}})...)
-	out = append(out, frame(link.OpPortalSync, map[string]any{})...)
-	out = append(out, frame(link.OpPortalConnect, map[string]any{"sessid": 1, "session": map[string]any{"sessid": 1, "logged_in": true, "uid": 1, "uname": "admin"}})...)
+	pconn, _ := link.AppendFrame(nil, link.Message{Op: link.OpPortalConnect, Sessid: 1, Session: &link.SessionData{Sessid: 1, LoggedIn: true, Uid: 1, Uname: "admin"}})
+	out = append(out, pconn...)
 	if _, err := nc.Write(out); err != nil {
 		t.Fatal(err)
 	}
+	// The server closes the fake portal's link and dials again.
+	if err := ln.(*net.TCPListener).SetDeadline(time.Now().Add(portalWait)); err != nil {
+		t.Fatal(err)
+	}
+	again, err := ln.Accept()
+	if err != nil {
+		t.Fatalf("the server did not dial again: %v", err)
+	}
+	again.Close()
 	select {
 	case err := <-done:
-		if !errors.Is(err, link.ErrAuth) {
-			t.Fatalf("Run = %v, want ErrAuth", err)
-		}
-	case <-time.After(portalWait):
-		t.Fatal("the server still runs against a fake portal")
+		t.Fatalf("Run = %v: a fake portal stopped the server", err)
+	default:
 	}
-	if srv.Linked() || srv.Stats().Logins != 0 {
+	if srv.Linked() || srv.Stats().Logins != 0 || len(srv.Sessions(t.Context())) != 0 {
 		t.Fatalf("linked %v, logins %d: the fake portal got in", srv.Linked(), srv.Stats().Logins)
 	}
 }
 
-// A server whose secret differs from the portal's stops with ErrAuth,
-// saying why, instead of redialling forever.
-func TestServerWithTheWrongSecretStops(t *testing.T) {
+// A server whose secret differs from the portal's never links; it says
+// why once, and keeps trying (the portal may be restarted with the right
+// secret).
+func TestServerWithTheWrongSecretNeverLinks(t *testing.T) {
 	t.Parallel()
+	logs := &syncLog{}
 	p, err := portal.New(portal.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -89,15 +101,45 @@ func TestServerWithTheWrongSecretStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	_, done := runAgainst(t, p.LinkAddr().String(), sim.Config{LinkSecret: link.Secret("a different secret of enough length")})
+	srv, done := runAgainst(t, p.LinkAddr().String(), sim.Config{LinkSecret: link.Secret("a different secret of enough length"),
+		Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err := testutil.Await(portalWait, time.Millisecond, func() error {
+		if p.Handler().Stats().LinkRefused < 3 {
+			return errors.New("not refused three times yet")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 	select {
 	case err := <-done:
-		if !errors.Is(err, link.ErrAuth) {
-			t.Fatalf("Run = %v, want ErrAuth", err)
-		}
-	case <-time.After(portalWait):
-		t.Fatal("the server still runs with the wrong secret")
+		t.Fatalf("Run = %v, want it to keep trying", err)
+	default:
 	}
+	if srv.Linked() || p.ServerConnected() {
+		t.Fatal("a server with the wrong secret is linked")
+	}
+	if n := strings.Count(logs.String(), "link.refused"); n != 1 || !strings.Contains(logs.String(), "secrets differ") {
+		t.Fatalf("%d refusal lines, want 1 saying the secrets differ:\n%s", n, logs.String())
+	}
+}
+
+// syncLog is a log sink safe for the server's goroutines.
+type syncLog struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 // A portal that says nothing for PortalTimeout (stopped, hung) is given

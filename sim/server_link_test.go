@@ -445,8 +445,8 @@ func describe(m link.Message) string {
 			s += " " + kv[0] + ":" + kv[1]
 		}
 	}
-	if m.Clean || m.Seen != 0 {
-		s += fmt.Sprintf(" clean:%v seen:%d", m.Clean, m.Seen)
+	if m.Clean || m.Seen != 0 || m.ConnSeq != 0 {
+		s += fmt.Sprintf(" clean:%v seen:%d conn_seq:%d", m.Clean, m.Seen, m.ConnSeq)
 	}
 	return s + "}"
 }
@@ -765,7 +765,7 @@ func TestServerLinkPortalReload(t *testing.T) {
 					t.Fatalf("waiting for the SSYNC: %v", err)
 				}
 			}
-			if m.Op != link.OpServerSync || !m.Clean || m.Seen != 7 {
+			if m.Op != link.OpServerSync || !m.Clean || m.ConnSeq != 7 {
 				t.Fatalf("got %v %s, want SSYNC clean seen=7", m.Op, describe(m))
 			}
 			got := map[uint64]link.SessionData{}
@@ -832,8 +832,8 @@ func TestServerLinkGameReload(t *testing.T) {
 			// The portal holds everything and answers.
 			l.send(link.Message{Op: link.OpServerReload, Mode: link.ModeReload})
 			m := l.expect(link.OpServerSync) // not a second SRELOAD
-			if !m.Clean || m.Seen != 2 || len(m.Sessions) != 2 {
-				t.Fatalf("SSYNC %s, want clean, seen=2, 2 sessions", describe(m))
+			if !m.Clean || m.ConnSeq != 2 || len(m.Sessions) != 2 {
+				t.Fatalf("SSYNC %s, want clean, conn_seq=2, 2 sessions", describe(m))
 			}
 			for _, d := range m.Sessions {
 				if d.Sessid == 1 && (!d.LoggedIn || d.Uname != "dave") {

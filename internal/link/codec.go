@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"time"
+	"unsafe"
 )
 
 // The body of every frame but the handshake's is a compact binary
@@ -43,6 +44,7 @@ const (
 	fProtocol
 	fConfig
 	fErr
+	fConnSeq
 )
 
 // SessionData fields.
@@ -82,6 +84,9 @@ const (
 
 // maxDepth bounds the nesting of lists and maps in a value.
 const maxDepth = 32
+
+// mapEntryBytes is about what one entry of a map[string]any takes.
+const mapEntryBytes = 64
 
 // errCodec wraps what is wrong with a body.
 var errCodec = errors.New("link: bad frame body")
@@ -138,6 +143,7 @@ func appendBody(b []byte, m *Message) ([]byte, error) {
 		}
 	}
 	b = appendStringField(b, fErr, m.Err)
+	b = appendUintField(b, fConnSeq, m.ConnSeq)
 	return b, nil
 }
 
@@ -301,6 +307,29 @@ func appendFloat(b []byte, f float64) ([]byte, error) {
 type decoder struct {
 	b   []byte
 	err error
+	// budget is how many bytes of memory the decoded message may still
+	// take: a count is bounded by the bytes left, but one byte of frame
+	// can stand for a whole SessionData or a map entry.
+	budget int
+}
+
+// Bounds of the memory a decoded message may take: allocBase, plus
+// allocPerByte for each byte of its body. Real messages take at most a
+// few times their size.
+const (
+	allocBase    = 64 << 10
+	allocPerByte = 16
+)
+
+// alloc charges n items of size bytes to the budget; false (and the
+// decoder failed) if they do not fit.
+func (d *decoder) alloc(n, size int) bool {
+	if n > d.budget/max(size, 1) {
+		d.fail("%d items of %d bytes exceed the frame's memory budget", n, size)
+		return false
+	}
+	d.budget -= n * size
+	return true
 }
 
 func (d *decoder) fail(format string, args ...any) {
@@ -370,6 +399,9 @@ func (d *decoder) str() string {
 	case "prompt":
 		return "prompt"
 	}
+	if !d.alloc(len(b), 1) {
+		return ""
+	}
 	return string(b)
 }
 
@@ -385,23 +417,26 @@ func (d *decoder) time() time.Time {
 
 // decodeMessage decodes a body into m (whose Op is set by the caller).
 func decodeMessage(body []byte, m *Message) error {
-	d := decoder{b: body}
+	d := decoder{b: body, budget: allocBase + allocPerByte*len(body)}
 	for len(d.b) > 0 && d.err == nil {
 		switch f := d.byte(); f {
 		case fSessid:
 			m.Sessid = d.uvarint()
 		case fSessids:
-			if n := d.count(); n > 0 {
+			if n := d.count(); n > 0 && d.alloc(n, 8) {
 				m.Sessids = make([]uint64, n)
 			}
 			for i := range m.Sessids {
 				m.Sessids[i] = d.uvarint()
 			}
 		case fSession:
+			if !d.alloc(1, int(unsafe.Sizeof(SessionData{}))) {
+				break
+			}
 			m.Session = new(SessionData)
 			d.session(m.Session)
 		case fSessions:
-			if n := d.count(); n > 0 {
+			if n := d.count(); n > 0 && d.alloc(n, int(unsafe.Sizeof(SessionData{}))) {
 				m.Sessions = make([]SessionData, n)
 			}
 			for i := range m.Sessions {
@@ -422,7 +457,7 @@ func decodeMessage(body []byte, m *Message) error {
 		case fTakeover:
 			m.Takeover = d.str()
 		case fData:
-			if n := d.count(); n > 0 {
+			if n := d.count(); n > 0 && d.alloc(n, int(unsafe.Sizeof(Command{}))) {
 				m.Data = make([]Command, n)
 			}
 			for i := range m.Data {
@@ -434,6 +469,8 @@ func decodeMessage(body []byte, m *Message) error {
 			m.Config = d.mapValue(0)
 		case fErr:
 			m.Err = d.str()
+		case fConnSeq:
+			m.ConnSeq = d.uvarint()
 		default:
 			d.fail("unknown field %d", f)
 		}
@@ -490,7 +527,7 @@ func (d *decoder) session(s *SessionData) {
 
 func (d *decoder) command(c *Command) {
 	c.Name = d.str()
-	if n := d.count(); n > 0 {
+	if n := d.count(); n > 0 && d.alloc(n, 16) {
 		c.Args = make([]any, n)
 		for i := range c.Args {
 			c.Args[i] = d.value(1)
@@ -508,7 +545,7 @@ func (d *decoder) mapValue(depth int) map[string]any {
 
 // mapItems reads the n items of a map.
 func (d *decoder) mapItems(n, depth int) map[string]any {
-	if d.err != nil {
+	if d.err != nil || !d.alloc(n, mapEntryBytes) {
 		return nil
 	}
 	m := make(map[string]any, n)
@@ -547,6 +584,9 @@ func (d *decoder) value(depth int) any {
 		return d.str()
 	case kList:
 		n := d.count()
+		if !d.alloc(n, 16) {
+			return nil
+		}
 		l := make([]any, n)
 		for i := range l {
 			l[i] = d.value(depth + 1)

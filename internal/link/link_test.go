@@ -19,6 +19,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// amplifyFrame is a 1 MB SSYNC of a million empty sessions: a byte each
+// on the wire, 240 MB decoded.
+func amplifyFrame() []byte {
+	const n = 1 << 20
+	body := binary.AppendUvarint([]byte{fSessions}, n)
+	body = append(body, make([]byte, n)...) // sEnd is 0
+	return append(binary.BigEndian.AppendUint32(nil, uint32(1+len(body))), append([]byte{byte(OpServerSync)}, body...)...)
+}
+
 // deepFrame is a DATAIN whose argument nests lists deeper than allowed.
 func deepFrame() []byte {
 	body := []byte{fData, 1, 1, 'x', 1}
@@ -57,7 +66,7 @@ func sampleMessages() []Message {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 123456789, time.UTC)
 	return []Message{
 		{Op: OpPortalConnect, Sessid: 7, Session: &SessionData{Sessid: 7, Seq: 3, ProtocolKey: "telnet", Address: "127.0.0.1", ConnTime: now, CmdLast: now, CmdLastVisible: now, ProtocolFlags: map[string]any{"SCREENWIDTH": float64(80), "ANSI": true, "NONE": nil}}},
-		{Op: OpServerSync, Clean: true, Seen: 9, Sessions: []SessionData{
+		{Op: OpServerSync, Clean: true, ConnSeq: 9, Sessions: []SessionData{
 			{Sessid: 1, Uid: 5, LoggedIn: true, Uname: "bob", ConnTime: now, CmdLast: now, CmdLastVisible: now, Puid: -3, CmdTotal: 12, SyncRev: 4, Csessid: "c", Suid: "s", CmdsetStorage: "cs"},
 			{Sessid: 2, ServerData: map[string]any{"login_screen": "pending", "nested": map[string]any{"list": []any{1.5, "x", false, []any{}}}}},
 		}},
@@ -142,6 +151,7 @@ func TestFrameErrors(t *testing.T) {
 		{"unknown field", []byte{0, 0, 0, 2, byte(OpDataIn), 200}, 0, errCodec},
 		{"count past the end", []byte{0, 0, 0, 3, byte(OpDataIn), fData, 100}, 0, errCodec},
 		{"deep nesting", deepFrame(), 0, errCodec},
+		{"a million empty sessions", amplifyFrame(), 0, errCodec},
 		{"handshake frame", []byte{0, 0, 0, 3, byte(OpHello), '{', '}'}, 0, ErrHandshake},
 		{"NaN", append([]byte{0, 0, 0, 16, byte(OpDataIn), fData, 1, 1, 'x', 1, kFloat}, append(binary.LittleEndian.AppendUint64(nil, math.Float64bits(math.NaN())), 0)...), 0, errCodec},
 	}

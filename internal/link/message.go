@@ -8,8 +8,9 @@ import (
 
 // Version is the link protocol version, carried in every handshake
 // frame. Version 4 encodes every frame after the handshake in a compact
-// binary form (codec.go) instead of JSON, and drops PSYNC's free-form
-// Info (the authenticated Hello says who each side is). Version 3 authenticates both sides with a shared secret before
+// binary form (codec.go) instead of JSON, drops PSYNC's free-form Info
+// (the authenticated Hello says who each side is) and moves SSYNC's
+// PCONN sequence from Seen to ConnSeq (one meaning per field). Version 3 authenticates both sides with a shared secret before
 // anything else is said (see [Conn.PortalHandshake]) and refuses a second
 // server that brings no takeover token (Hello.Takeover). Version 2 added
 // acknowledgements both ways and link resume (Hello.Link, Message.Link),
@@ -172,13 +173,14 @@ type Message struct {
 	Sessions []SessionData `json:"sessions,omitempty"`
 	// Clean asks SSYNC to remove portal sessions missing from the snapshot.
 	Clean bool `json:"clean,omitempty"`
-	// Seen, on SSYNC, is the highest PCONN sequence the server had applied
-	// when it took the snapshot: a clean sync never touches newer sessions.
-	// On ACK it is the number of messages the sender processed on this
-	// link. On PSYNC (both ways) it is the number of messages the sender
-	// processed on the earlier link named by Link: the peer resends only
-	// what came after (bug 5.20).
+	// Seen is how many messages the sender processed of a link: of this
+	// one on ACK, of the earlier one named by Link on PSYNC (both ways),
+	// so that the peer resends only what came after (bug 5.20).
 	Seen uint64 `json:"seen,omitempty"`
+	// ConnSeq, on SSYNC, is the highest PCONN sequence the server had
+	// applied when it took the snapshot: a clean sync never touches newer
+	// sessions (bug 5.1).
+	ConnSeq uint64 `json:"conn_seq,omitempty"`
 	// Link, on PSYNC, names an earlier link of the same portal run by its
 	// [Hello.Link] number: the one Seen counts. 0 means none.
 	Link uint64 `json:"link,omitempty"`

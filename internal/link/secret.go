@@ -56,6 +56,12 @@ func (Secret) GoString() string { return "link.Secret([redacted])" }
 // LogValue hides the secret from slog.
 func (Secret) LogValue() slog.Value { return slog.StringValue("[redacted]") }
 
+// Format hides the secret from every fmt verb (%x and %d included).
+func (Secret) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte("[redacted]")) }
+
+// MarshalText hides the secret from encoders (JSON, YAML, ...).
+func (Secret) MarshalText() ([]byte, error) { return []byte("[redacted]"), nil }
+
 // ReadSecretFile reads a secret from path, which only its owner may read:
 // a file that its group or others can read (or write) is refused, and the
 // error says how to fix it.
@@ -93,19 +99,27 @@ func CreateSecretFile(path string) (s Secret, created bool, err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, false, fmt.Errorf("link secret: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	// Written whole to a temporary file (CreateTemp makes it 0600), then
+	// linked into place: a reader never sees it half written, and a second
+	// process creating it at the same time finds the first one's.
+	f, err := os.CreateTemp(filepath.Dir(path), ".link-secret-*")
+	if err != nil {
+		return nil, false, fmt.Errorf("link secret: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	s = Secret(hex.EncodeToString(NewSecret()))
+	_, werr := f.Write(append([]byte(s), '\n'))
+	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
+		return nil, false, fmt.Errorf("link secret %s: %w", path, err)
+	}
+	err = os.Link(tmp, path)
 	if errors.Is(err, fs.ErrExist) { // another process created it meanwhile
 		s, err := ReadSecretFile(path)
 		return s, false, err
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("link secret: %w", err)
-	}
-	s = Secret(hex.EncodeToString(NewSecret()))
-	_, werr := f.Write(append([]byte(s), '\n'))
-	if err := errors.Join(werr, f.Close()); err != nil {
-		_ = os.Remove(path)
-		return nil, false, fmt.Errorf("link secret %s: %w", path, err)
 	}
 	return s, true, nil
 }

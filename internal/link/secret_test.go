@@ -2,6 +2,7 @@ package link
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -75,7 +76,9 @@ func TestSecretIsRedacted(t *testing.T) {
 	var buf bytes.Buffer
 	slog.New(slog.NewTextHandler(&buf, nil)).Info("x", "secret", s)
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("x", "secret", s)
-	fmt.Fprintf(&buf, "%v %s %#v %+v", s, s, s, struct{ S Secret }{s})
+	fmt.Fprintf(&buf, "%v %s %#v %+v %x %d %q", s, s, s, struct{ S Secret }{s}, s, s, s)
+	j, _ := json.Marshal(struct{ S Secret }{s})
+	buf.Write(j)
 	if strings.Contains(buf.String(), "do-not-print") {
 		t.Fatalf("the secret leaked: %s", buf.String())
 	}
