@@ -88,9 +88,11 @@ type Config struct {
 	MaxLineLength int
 	// QueuedInputLimit bounds the input kept for a session waiting in the connect queue.
 	QueuedInputLimit int
-	// HoldLimit bounds the input messages held while no game server is
-	// linked, and HoldBytes their size; input past either is refused, the
-	// player told ([ServerGoneWarning]) and the drop counted.
+	// HoldLimit bounds the input messages kept for a game server while
+	// none is live (held, or sent and not yet acknowledged by one that
+	// went away or stopped answering), and HoldBytes their size; input
+	// past either is refused, the player told ([ServerGoneWarning]) and
+	// the drop counted.
 	HoldLimit int
 	// HoldBytes: see HoldLimit; 0 means [DefaultHoldBytes].
 	HoldBytes int

@@ -156,12 +156,7 @@ func TestTelnetIdleTimeoutEndsPromptly(t *testing.T) {
 func TestShutdownDuringTakeover(t *testing.T) {
 	t.Parallel()
 	p := startPortal(t, portal.Config{})
-	s1 := dialServer(t, p)
-	s1.expectOps(link.OpPortalSync)
-	if err := s1.c.Send(link.Message{Op: link.OpServerReload}); err != nil {
-		t.Fatal(err)
-	}
-	ack := s1.expectOps(link.OpServerReload)[0]
+	s1, ack := reloadingServer(t, p)
 	if p.StopServer(link.ModeShutdown) {
 		t.Fatal("StopServer sent to a server that announced a reload")
 	}

@@ -461,6 +461,11 @@ func (u *uplink) syncServer(c *link.Conn, h *Handler, req link.Message) error {
 		u.mu.Unlock()
 		return link.ErrClosed
 	}
+	if u.state != linkNone {
+		st := u.state
+		u.mu.Unlock()
+		return fmt.Errorf("a second PSYNC on the link (state %v)", st)
+	}
 	u.state = linkSyncing // everything sent from now is held
 	u.notifyLocked()
 	u.resumeLocked(req.Link, req.Seen)

@@ -42,6 +42,18 @@ func dialServerResuming(t *testing.T, p *portal.Portal, psync link.Message) *fak
 	return f
 }
 
+// reloadingServer links a fake server that announces a reload, and
+// returns it with the portal's acknowledgement (its takeover token).
+func reloadingServer(t *testing.T, p *portal.Portal) (*fakeServer, link.Message) {
+	t.Helper()
+	s := dialServer(t, p)
+	s.expectOps(link.OpPortalSync)
+	if err := s.c.Send(link.Message{Op: link.OpServerReload}); err != nil {
+		t.Fatal(err)
+	}
+	return s, s.expectOps(link.OpServerReload)[0]
+}
+
 // dialServerAs links a fake server that says mine about itself and
 // sends psync, or returns why the portal would not take it. Safe to call
 // from another goroutine.
@@ -371,12 +383,7 @@ func TestSecondServerRefused(t *testing.T) {
 func TestReloadSuccessorTakesOver(t *testing.T) {
 	t.Parallel()
 	p := startPortal(t, portal.Config{})
-	s1 := dialServer(t, p)
-	s1.expectOps(link.OpPortalSync)
-	if err := s1.c.Send(link.Message{Op: link.OpServerReload}); err != nil {
-		t.Fatal(err)
-	}
-	ack := s1.expectOps(link.OpServerReload)[0]
+	s1, ack := reloadingServer(t, p)
 	if len(ack.Takeover) < 16 {
 		t.Fatalf("the reload acknowledgement carries token %q", ack.Takeover)
 	}

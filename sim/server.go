@@ -491,6 +491,10 @@ func (s *Server) ack(force bool) {
 func (s *Server) handle(m link.Message) {
 	switch m.Op {
 	case link.OpPortalSync:
+		if !s.resuming {
+			s.send(link.Message{Op: link.OpError, Err: "a second PSYNC reply on the link"})
+			return
+		}
 		s.portalSync(m.Mode, m.Sessions)
 		s.resume(m.Link, m.Seen)
 	case link.OpAck:

@@ -116,7 +116,7 @@ func (o *Outbox[M]) Sent(m Message, meta M) uint64 {
 // current link, and keeps it; it keeps its earlier places.
 func (o *Outbox[M]) Resent(e Entry[M]) {
 	n := o.Count()
-	e.at = append(keepRecent(e.at, o.link), Pos{o.link, n})
+	e.at = appendPos(e.at, Pos{o.link, n})
 	o.add(e)
 	o.onLink++
 }
@@ -174,8 +174,10 @@ func (o *Outbox[M]) Resume(lnk, n uint64) []Entry[M] {
 	if lnk == 0 {
 		return nil
 	}
-	kept, done := o.kept[:0], []Entry[M](nil)
-	for _, e := range o.kept {
+	// Only what was not sent on the current link: a resume names an
+	// earlier one (a peer that asks twice on one link gets nothing more).
+	kept, done := o.kept[:o.onLink], []Entry[M](nil)
+	for _, e := range o.kept[o.onLink:] {
 		if e.processedBy(lnk, n) {
 			done = append(done, e)
 			continue
@@ -184,10 +186,12 @@ func (o *Outbox[M]) Resume(lnk, n uint64) []Entry[M] {
 	}
 	clear(o.kept[len(kept):])
 	o.kept = kept
-	if o.Park {
+	switch {
+	case len(done) == 0:
+	case o.Park:
 		o.parked = append(o.parked, done...)
-		o.replied = 0
-	} else {
+		o.replied = 0 // until the reply to this resume is sent
+	default:
 		o.forget(done)
 	}
 	return done
@@ -201,7 +205,7 @@ func (o *Outbox[M]) Replied() {
 	o.replied = o.sent
 	for i := range o.parked {
 		e := &o.parked[i]
-		e.at = append(keepRecent(e.at, o.link), Pos{o.link, o.sent})
+		e.at = appendPos(e.at, Pos{o.link, o.sent})
 	}
 }
 
@@ -228,12 +232,16 @@ func (o *Outbox[M]) Each(f func(*Entry[M])) {
 }
 
 // Unacked is how many kept entries were sent on the current link and
-// not yet acknowledged; Unsent how many more wait to be sent (parked
-// ones included).
+// not yet acknowledged; Unsent how many wait to be sent; Parked how many
+// a relinking peer processed and are kept until it acknowledges its
+// resend (see Park).
 func (o *Outbox[M]) Unacked() int { return o.onLink }
 
 // Unsent: see [Outbox.Unacked].
-func (o *Outbox[M]) Unsent() int { return len(o.kept) - o.onLink + len(o.parked) }
+func (o *Outbox[M]) Unsent() int { return len(o.kept) - o.onLink }
+
+// Parked: see [Outbox.Unacked].
+func (o *Outbox[M]) Parked() int { return len(o.parked) }
 
 // Dropped is how many entries were given up at Max.
 func (o *Outbox[M]) Dropped() uint64 { return o.dropped }
@@ -254,15 +262,14 @@ func (o *Outbox[M]) forget(es []Entry[M]) {
 	clear(es)
 }
 
-// keepRecent drops the places on links too old to be named on a resume.
-func keepRecent(at []Pos, link uint64) []Pos {
-	out := at[:0]
-	for _, p := range at {
-		if p.Link+recentLinks > link {
-			out = append(out, p)
-		}
+// appendPos appends p to an entry's places, keeping the last
+// recentLinks of them: by count, not by link number, since link numbers
+// jump (a portal numbers every link connection, refused ones too).
+func appendPos(at []Pos, p Pos) []Pos {
+	if len(at) >= recentLinks {
+		at = append(at[:0], at[len(at)-recentLinks+1:]...)
 	}
-	return out
+	return append(at, p)
 }
 
 // Inbox counts the messages a side processed on its current link, for

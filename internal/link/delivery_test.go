@@ -76,6 +76,9 @@ func newSim(seed uint64, park bool) *sim {
 
 func (s *sim) relink(receiverDied bool) {
 	s.link++
+	if s.rnd.IntN(8) == 0 {
+		s.link += 2 * recentLinks // numbers jump: the portal numbers refused link connections too
+	}
 	s.out.Attach(s.link)
 	s.rout.Attach(s.link)
 	s.synced, s.rsynced = false, false
@@ -283,6 +286,37 @@ func answeredInOrder(got []int, n int) error {
 		return fmt.Errorf("the last answer is %d, want %d", high, n)
 	}
 	return nil
+}
+
+// A peer that asks to resume twice on one link gets nothing more the
+// second time, and the outbox stays whole.
+func TestOutboxSecondResume(t *testing.T) {
+	t.Parallel()
+	var o Outbox[int]
+	o.Park = true
+	o.Attach(1)
+	o.Sent(Message{Op: OpDataIn}, 1)
+	o.Sent(Message{Op: OpDataIn}, 2)
+	o.Detach()
+	o.Attach(2)
+	if done := o.Resume(1, 1); len(done) != 1 || done[0].Meta != 1 {
+		t.Fatalf("first Resume = %v, want entry 1", done)
+	}
+	o.Count()
+	o.Replied()
+	for _, e := range o.Take() {
+		o.Resent(e)
+	}
+	if done := o.Resume(1, 2); len(done) != 0 {
+		t.Fatalf("second Resume on the same link = %v, want nothing", done)
+	}
+	if o.Unacked() != 1 || o.Unsent() != 0 || o.Parked() != 1 {
+		t.Fatalf("unacked %d, unsent %d, parked %d", o.Unacked(), o.Unsent(), o.Parked())
+	}
+	o.Ack(3) // the reply (1) and entry 2 (2), then a third
+	if o.Unacked() != 0 || o.Parked() != 0 {
+		t.Fatalf("after Ack: unacked %d, parked %d", o.Unacked(), o.Parked())
+	}
 }
 
 // Max gives up the oldest entries, counted and forgotten.

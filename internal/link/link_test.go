@@ -202,23 +202,30 @@ func FuzzFrameReader(f *testing.F) {
 	})
 }
 
-func pipe(t *testing.T) (*Conn, *Conn) {
+// tcpPair returns both ends of a loopback TCP connection.
+func tcpPair(t *testing.T) (accepted, dialed net.Conn) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
+	ch := make(chan net.Conn, 1)
 	go func() {
 		c, _ := ln.Accept()
-		accepted <- c
+		ch <- c
 	}()
 	dc, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := NewConn(<-accepted, Config{})
+	return <-ch, dc
+}
+
+func pipe(t *testing.T) (*Conn, *Conn) {
+	t.Helper()
+	ac, dc := tcpPair(t)
+	a := NewConn(ac, Config{})
 	b := NewConn(dc, Config{})
 	t.Cleanup(func() { a.Close(); b.Close() })
 	return a, b
@@ -327,21 +334,8 @@ func TestHandshakeRefusesAShortSecret(t *testing.T) {
 // peer that speaks no protocol or an old one.
 func rawPeer(t *testing.T, cfg Config) (*Conn, net.Conn) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, _ := ln.Accept()
-		accepted <- c
-	}()
-	raw, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := NewConn(<-accepted, cfg)
+	ac, raw := tcpPair(t)
+	c := NewConn(ac, cfg)
 	t.Cleanup(func() { c.Close(); raw.Close() })
 	return c, raw
 }

@@ -79,14 +79,14 @@ func DialFakeServer(ctx context.Context, linkAddr string, cfg FakeServerConfig) 
 	f := &FakeServer{c: c, hello: hello, done: make(chan struct{}), changed: make(chan struct{})}
 	go f.read()
 	if !cfg.Silent {
-		go f.heartbeat()
+		go f.every(heartbeatEvery, f.heartbeat)
 	}
 	if cfg.AutoAck {
 		every := cfg.AckInterval
 		if every <= 0 {
 			every = 10 * time.Millisecond
 		}
-		go f.autoAck(every)
+		go f.every(every, func() { _ = f.Ack() })
 	}
 	if cfg.NoSync {
 		return f, nil
@@ -127,15 +127,16 @@ func (f *FakeServer) read() {
 	}
 }
 
-func (f *FakeServer) autoAck(every time.Duration) {
-	t := time.NewTicker(every)
+// every calls fn every d until the link has ended.
+func (f *FakeServer) every(d time.Duration, fn func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-f.done:
 			return
 		case <-t.C:
-			_ = f.Ack()
+			fn()
 		}
 	}
 }
@@ -175,19 +176,10 @@ const heartbeatEvery = 500 * time.Millisecond
 // heartbeat repeats the last acknowledgement, which acknowledges nothing
 // new, so the portal knows the fake server is alive.
 func (f *FakeServer) heartbeat() {
-	t := time.NewTicker(heartbeatEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-f.done:
-			return
-		case <-t.C:
-			f.mu.Lock()
-			seen := f.seen
-			f.mu.Unlock()
-			_ = f.c.Send(link.Message{Op: link.OpAck, Seen: seen})
-		}
-	}
+	f.mu.Lock()
+	seen := f.seen
+	f.mu.Unlock()
+	_ = f.c.Send(link.Message{Op: link.OpAck, Seen: seen})
 }
 
 // Messages returns a copy of everything received so far, in order.
