@@ -41,7 +41,8 @@ type Portal struct {
 	telnetLn  net.Listener
 	linkLn    net.Listener
 	linkSlots chan struct{} // a token per link connection in its handshake (Config.MaxLinkHandshakes)
-	refusals  refusalLog
+	refusals  refusalLog    // strangers: a line a second at most
+	busyLog   refusalLog    // second servers, which retry: a line every 30 s at most
 
 	// mu guards the fields below.
 	mu    sync.Mutex
@@ -66,6 +67,8 @@ func New(cfg Config) (*Portal, error) {
 		conns:   make(map[*telnetConn]struct{}),
 
 		linkSlots: make(chan struct{}, cfg.MaxLinkHandshakes),
+		refusals:  refusalLog{every: time.Second},
+		busyLog:   refusalLog{every: 30 * time.Second},
 	}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.up = newUplink(cfg.Logger, cfg.HoldLimit, cfg.HoldBytes)
