@@ -24,8 +24,8 @@ func actionSends(lines []schedLine) []time.Time {
 // a run where every tick sends (chance_of_action 1). A tick that finds a
 // command in flight sends when its answer arrives, off the tick grid, and
 // a timer may fire late, so the estimate walks from an anchor send and
-// keeps only the sends a whole number of ticks (within the timer's
-// lateness) after the previous kept one: the span between the first and
+// keeps only the sends a whole number of ticks (within a tenth of a
+// tick, the timer's lateness) after the previous kept one: the span between the first and
 // last kept sends divided by the ticks between them is the interval, with
 // the lateness only at both ends. The anchor is the one of the first sends
 // that keeps the most ticks; a second pass refines the first pass's
@@ -40,8 +40,11 @@ func tickInterval(sends []time.Time) (iv time.Duration, ticks int, err error) {
 	}
 	slices.Sort(gaps)
 	iv = gaps[len(gaps)/2] // most gaps are one tick
-	const lateness = 2 * time.Millisecond
 	walk := func(anchor int, iv time.Duration) (span time.Duration, ticks int) {
+		// A loaded machine fires timers late by milliseconds: a tenth of
+		// a tick still tells the ticks apart, and the lateness of the two
+		// ends of the span, divided by its ticks, stays under the test's slop.
+		lateness := iv / 10
 		last := sends[anchor]
 		for _, s := range sends[anchor+1:] {
 			d := s.Sub(last)
@@ -63,7 +66,7 @@ func tickInterval(sends []time.Time) (iv time.Duration, ticks int, err error) {
 				best, ticks = span, n
 			}
 		}
-		if ticks < 20 {
+		if ticks < 15 {
 			return 0, ticks, fmt.Errorf("only %d ticks on the grid of %v", ticks, iv)
 		}
 		iv = best / time.Duration(ticks)
@@ -76,23 +79,25 @@ func tickInterval(sends []time.Time) (iv time.Duration, ticks int, err error) {
 // timesteps up to 5s), U drawn once per player, so the interval lies in
 // [0.9, 1.0) × TIMESTEP and differs between players. The computation is
 // inline in runClosed, so the test measures the realized schedule with a
-// 50ms timestep (the rule is the same proportion as for Evennia's 1s).
+// 100ms timestep (the rule is the same proportion as for Evennia's 1s;
+// at 50ms, under a loaded CI machine, too few ticks stayed on the grid).
 func TestClosedPacingInterval(t *testing.T) {
 	t.Parallel()
 	st := startStack(t, false)
-	const step = 50 * time.Millisecond
+	const step = 100 * time.Millisecond
 	sc := mustScenario(t, `
 name: pacing
 clients: 8
-duration: 2s
+duration: 5s
 seed: 42
 profiles: {looker: 1}
-pacing: {timestep: 50ms, chance_of_action: 1}
+pacing: {timestep: 100ms, chance_of_action: 1}
 logout_grace: 2s
 `)
 	out := runScenario(t, sc, st.TelnetAddr(), runOpts{})
-	// Half a percent of the timestep for the timer's lateness at both ends of the span.
-	const slop = step / 200
+	// A percent of the timestep for the timer's lateness at both ends of
+	// the span (at most a tenth of a tick each, over 15 ticks or more).
+	const slop = step / 100
 	lo, hi := step*9/10-slop, step+slop
 	var intervals []time.Duration
 	for c, lines := range perClient(out.sched) {
@@ -111,7 +116,7 @@ logout_grace: 2s
 		t.Fatalf("%d clients sent commands, want 8", len(intervals))
 	}
 	t.Logf("tick intervals: %v", intervals)
-	// The jitter is drawn per player: 8 uniform draws over 5ms spread out.
+	// The jitter is drawn per player: 8 uniform draws over 10ms spread out.
 	if spread := slices.Max(intervals) - slices.Min(intervals); spread < time.Millisecond {
 		t.Errorf("intervals %v spread over %v only: the jitter is not per player", intervals, spread)
 	}
