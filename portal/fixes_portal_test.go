@@ -1,13 +1,11 @@
 package portal_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -209,29 +207,11 @@ func TestServerMessagePanicKeepsLink(t *testing.T) {
 	s.expectOps(link.OpPortalConnect)
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // Minor: what is still held when the portal closes is dropped with one
 // log line saying how much.
 func TestCloseLogsDroppedHold(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	p := startPortal(t, portal.Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	c := dial(t, p.TelnetAddr().String())
 	if err := c.Send("look"); err != nil {

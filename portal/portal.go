@@ -294,9 +294,7 @@ func (p *Portal) serveLink(nc net.Conn) {
 	}
 	lost := errors.New("link reader ended")
 	defer func() { p.up.detach(c, lost) }()
-	var heard atomic.Int64 // when the server last said something, Unix ns
-	heard.Store(time.Now().UnixNano())
-	p.goSafe(func() { p.keepLink(c, peer, &heard, done) })
+	p.goSafe(func() { p.keepLink(c, peer, done) })
 	p.log.Info("link.connected", "remote", nc.RemoteAddr().String(), "server_pid", peer.PID, "link", linkN)
 	var ackedTo uint64 // the highest acknowledgement piggybacked so far (Message.Ack)
 	for {
@@ -305,7 +303,6 @@ func (p *Portal) serveLink(nc net.Conn) {
 			lost = err
 			return
 		}
-		heard.Store(time.Now().UnixNano())
 		if p.up.stalled.Load() && p.up.unstall(c) {
 			p.h.AnnounceAll(RespondingNotice)
 		}
@@ -326,12 +323,14 @@ const ackInterval = 20 * time.Millisecond
 // acknowledges the server messages processed on c, so that the server
 // can forget them; it sends a heartbeat when it has said nothing for
 // LinkHeartbeat; and it marks the server unresponsive when nothing came
-// from it (heard: when something last did, in Unix ns) for LinkTimeout,
+// from it (its count of processed messages did not move) for LinkTimeout,
 // telling the players once.
-func (p *Portal) keepLink(c *link.Conn, peer link.Hello, heard *atomic.Int64, done <-chan struct{}) {
+func (p *Portal) keepLink(c *link.Conn, peer link.Hello, done <-chan struct{}) {
 	t := time.NewTicker(ackInterval)
 	defer t.Stop()
 	said := time.Now()
+	var heard uint64      // the server messages processed when last looked at
+	var heardAt time.Time // when that count last moved
 	beat := p.cfg.LinkHeartbeat
 	if t := peer.Timeout; t > 0 {
 		beat = min(beat, t/4) // often enough for the server's patience
@@ -349,7 +348,10 @@ func (p *Portal) keepLink(c *link.Conn, peer link.Hello, heard *atomic.Int64, do
 		case now.Sub(said) >= beat && p.up.heartbeat(c):
 			said = now
 		}
-		if silent := now.Sub(time.Unix(0, heard.Load())); p.cfg.LinkTimeout > 0 && silent > p.cfg.LinkTimeout && p.up.stall(c) {
+		if n := p.up.in.Processed(); n != heard || heardAt.IsZero() {
+			heard, heardAt = n, now
+		}
+		if silent := now.Sub(heardAt); p.cfg.LinkTimeout > 0 && silent > p.cfg.LinkTimeout && p.up.stall(c) {
 			p.log.Warn("link.server.unresponsive", "silent", silent.Round(time.Millisecond), "remote", c.RemoteAddr().String())
 			p.h.AnnounceAll(StalledWarning)
 		}

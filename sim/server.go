@@ -273,9 +273,9 @@ func (s *Server) serveLink(ctx context.Context, c *link.Conn) (done bool, err er
 	if peer.Timeout > 0 {
 		beat = min(beat, peer.Timeout/4) // often enough for the portal's patience
 	}
-	heard := &atomic.Int64{} // when the portal last said something, Unix ns
-	heard.Store(time.Now().UnixNano())
-	go s.readLink(c, heard)
+	go s.readLink(c)
+	var heard uint64      // portal messages processed when last looked at
+	heardAt := time.Now() // when that count last moved
 	ackTick := time.NewTicker(ackInterval)
 	defer ackTick.Stop()
 	for {
@@ -289,7 +289,10 @@ func (s *Server) serveLink(ctx context.Context, c *link.Conn) (done bool, err er
 			}
 			// Behind on events, the reader may be waiting for the loop,
 			// not for the portal: only an idle loop judges the portal.
-			if silent := now.Sub(time.Unix(0, heard.Load())); s.cfg.PortalTimeout > 0 && silent > s.cfg.PortalTimeout && len(s.events) == 0 {
+			if n := s.in.Processed(); n != heard {
+				heard, heardAt = n, now
+			}
+			if silent := now.Sub(heardAt); s.cfg.PortalTimeout > 0 && silent > s.cfg.PortalTimeout && len(s.events) == 0 {
 				s.log.Warn("link.portal.unresponsive", "silent", silent.Round(time.Millisecond))
 				if s.reloading != "" {
 					return true, ErrReload
@@ -353,14 +356,13 @@ func (s *Server) post(ev event) bool {
 	}
 }
 
-func (s *Server) readLink(c *link.Conn, heard *atomic.Int64) {
+func (s *Server) readLink(c *link.Conn) {
 	for {
 		m, err := c.Recv()
 		if err != nil {
 			s.post(event{conn: c, err: err})
 			return
 		}
-		heard.Store(time.Now().UnixNano())
 		if !s.post(event{conn: c, msg: m}) {
 			return
 		}

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -92,7 +91,7 @@ func TestServerRefusesAFakePortal(t *testing.T) {
 // secret).
 func TestServerWithTheWrongSecretNeverLinks(t *testing.T) {
 	t.Parallel()
-	logs := &syncLog{}
+	logs := &testutil.SyncBuffer{}
 	p, err := portal.New(portal.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -122,24 +121,6 @@ func TestServerWithTheWrongSecretNeverLinks(t *testing.T) {
 	if n := strings.Count(logs.String(), "link.refused"); n != 1 || !strings.Contains(logs.String(), "secrets differ") {
 		t.Fatalf("%d refusal lines, want 1 saying the secrets differ:\n%s", n, logs.String())
 	}
-}
-
-// syncLog is a log sink safe for the server's goroutines.
-type syncLog struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (l *syncLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *syncLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
 
 // A portal that says nothing for PortalTimeout (stopped, hung) is given

@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -67,36 +66,18 @@ func TestRunUsage(t *testing.T) {
 }
 
 // lineWriter collects output and lets a test wait for a line.
-type lineWriter struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (w *lineWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.Write(p)
-}
-
-func (w *lineWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
-}
+type lineWriter struct{ testutil.SyncBuffer }
 
 func (w *lineWriter) await(t *testing.T, re *regexp.Regexp) []string {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		w.mu.Lock()
-		m := re.FindStringSubmatch(w.buf.String())
-		w.mu.Unlock()
-		if m != nil {
+		if m := re.FindStringSubmatch(w.String()); m != nil {
 			return m
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	t.Fatalf("output never matched %v:\n%s", re, w.buf.String())
+	t.Fatalf("output never matched %v:\n%s", re, w.String())
 	return nil
 }
 

@@ -20,23 +20,42 @@ type Pos struct{ Link, N uint64 }
 type Entry[M any] struct {
 	Msg  Message
 	Meta M
-	// at is where the message was last sent (empty if it never was) and,
-	// for a resumed entry, where the peer's resend of its answer was due.
-	at []Pos
+	// at is where the message was last placed: sent, or, for a resumed
+	// entry, where the peer's resend of its answer was due (zero if it
+	// was never sent); earlier holds the places before, for an entry sent
+	// again or resumed (nil for most: the steady path allocates nothing).
+	at      Pos
+	earlier []Pos
 }
-
-// Sent reports whether e was ever sent.
-func (e *Entry[M]) Sent() bool { return len(e.at) > 0 }
 
 // processedBy reports whether a peer that processed n messages of link
 // lnk processed e.
 func (e *Entry[M]) processedBy(lnk, n uint64) bool {
-	for _, p := range e.at {
-		if lnk != 0 && p.Link == lnk && p.N <= n {
+	if lnk == 0 {
+		return false
+	}
+	if e.at.Link == lnk && e.at.N <= n {
+		return true
+	}
+	for _, p := range e.earlier {
+		if p.Link == lnk && p.N <= n {
 			return true
 		}
 	}
 	return false
+}
+
+// place records p as e's latest place, keeping the last recentLinks:
+// by count, not by link number, since link numbers jump (a portal
+// numbers every link connection, refused ones too).
+func (e *Entry[M]) place(p Pos) {
+	if e.at != (Pos{}) {
+		if len(e.earlier) >= recentLinks-1 {
+			e.earlier = append(e.earlier[:0], e.earlier[len(e.earlier)-recentLinks+2:]...)
+		}
+		e.earlier = append(e.earlier, e.at)
+	}
+	e.at = p
 }
 
 // recentLinks is how many earlier links an entry remembers its places
@@ -104,7 +123,7 @@ func (o *Outbox[M]) Count() uint64 {
 // Sent numbers m, sent on the current link, and keeps it.
 func (o *Outbox[M]) Sent(m Message, meta M) uint64 {
 	n := o.Count()
-	e := Entry[M]{Msg: m, Meta: meta, at: []Pos{{o.link, n}}}
+	e := Entry[M]{Msg: m, Meta: meta, at: Pos{o.link, n}}
 	o.add(e)
 	// Nothing unsent is kept while a link is current (see Take), so the
 	// entry just added is the last of those sent on it.
@@ -116,7 +135,7 @@ func (o *Outbox[M]) Sent(m Message, meta M) uint64 {
 // current link, and keeps it; it keeps its earlier places.
 func (o *Outbox[M]) Resent(e Entry[M]) {
 	n := o.Count()
-	e.at = appendPos(e.at, Pos{o.link, n})
+	e.place(Pos{o.link, n})
 	o.add(e)
 	o.onLink++
 }
@@ -160,11 +179,18 @@ func (o *Outbox[M]) Ack(n uint64) {
 	}
 	o.forget(o.kept[:i])
 	o.onLink -= i
-	o.kept = o.kept[i:]
-	if len(o.kept) == 0 {
-		o.kept = nil
+	switch {
+	case i < len(o.kept):
+		o.kept = o.kept[i:]
+	case cap(o.kept) > maxReused:
+		o.kept = nil // let a burst's array go
+	default:
+		o.kept = o.kept[:0] // all acknowledged, the usual case: reuse the array
 	}
 }
+
+// maxReused is the most entries' room an empty outbox keeps.
+const maxReused = 1024
 
 // Resume forgets (or, with Park, parks) the entries a relinking peer
 // processed: n messages of the lost link lnk, or of a link before it on
@@ -205,7 +231,7 @@ func (o *Outbox[M]) Replied() {
 	o.replied = o.sent
 	for i := range o.parked {
 		e := &o.parked[i]
-		e.at = appendPos(e.at, Pos{o.link, o.sent})
+		e.place(Pos{o.link, o.sent})
 	}
 }
 
@@ -260,16 +286,6 @@ func (o *Outbox[M]) forget(es []Entry[M]) {
 		}
 	}
 	clear(es)
-}
-
-// appendPos appends p to an entry's places, keeping the last
-// recentLinks of them: by count, not by link number, since link numbers
-// jump (a portal numbers every link connection, refused ones too).
-func appendPos(at []Pos, p Pos) []Pos {
-	if len(at) >= recentLinks {
-		at = append(at[:0], at[len(at)-recentLinks+1:]...)
-	}
-	return append(at, p)
 }
 
 // Inbox counts the messages a side processed on its current link, for

@@ -385,3 +385,16 @@ func TestInbox(t *testing.T) {
 		t.Fatal("Forget kept the history")
 	}
 }
+
+// BenchmarkOutboxSendAck is the steady path of every message a side
+// sends: numbered and kept, then acknowledged.
+func BenchmarkOutboxSendAck(b *testing.B) {
+	var o Outbox[int]
+	o.Attach(1)
+	m := Message{Op: OpDataIn, Sessid: 1, Data: []Command{Text("look")}}
+	b.ReportAllocs()
+	for b.Loop() {
+		n := o.Sent(m, 1)
+		o.Ack(n)
+	}
+}

@@ -159,7 +159,7 @@ type SessionData struct {
 // Message is one link frame. Which fields matter depends on Op; the
 // opcode docs and the handlers say which.
 type Message struct {
-	// Op is carried in the frame header, not in the JSON body.
+	// Op is carried in the frame header, not in the body.
 	Op Op `json:"-"`
 	// Sessid names the session for per-session operations; 0 means none.
 	Sessid uint64 `json:"sessid,omitempty"`
