@@ -18,14 +18,16 @@ const (
 type AccountID = int64
 
 // Account is a player's login. Values returned by [World] methods are copies.
-// The password is kept only as a PBKDF2 hash, never in plain text.
+// The password is kept only as a bcrypt hash, never in plain text.
 type Account struct {
 	ID   AccountID
 	Name string
 	// Character is the account's character (same name), puppeted at login.
 	Character ObjID
 	Created   time.Time
-	hash      string
+	// Perm is the account's permission level.
+	Perm Perm
+	hash string
 }
 
 // validateAccountName checks 3-30 characters of [A-Za-z0-9_-].
@@ -42,20 +44,22 @@ func validateAccountName(name string) error {
 }
 
 // CreateAccount creates an account and its character, of the same name, in
-// Limbo (which is also its home). The password is hashed before the world is
+// Limbo (which is also its home). The first account of a world without
+// accounts is its superuser, a [PermDeveloper]; later ones get
+// [WorldConfig.NewAccountPerm]. The password is hashed before the world is
 // locked. Errors wrap [ErrBadName], [ErrBadPassword] or [ErrNameTaken], or
 // come from the store.
 func (w *World) CreateAccount(name, password string) (*Account, error) {
 	if err := validateAccountName(name); err != nil {
 		return nil, err
 	}
-	if len(password) < MinPasswordLen {
-		return nil, fmt.Errorf("%w: must be at least %d characters long", ErrBadPassword, MinPasswordLen)
+	if len(password) < MinPasswordLen || len(password) > MaxPasswordLen {
+		return nil, fmt.Errorf("%w: must be %d to %d bytes long", ErrBadPassword, MinPasswordLen, MaxPasswordLen)
 	}
 	if _, taken := w.AccountByName(name); taken { // cheap early check, before hashing
 		return nil, fmt.Errorf("%w: %q", ErrNameTaken, name)
 	}
-	hash, err := HashPassword(password, w.iterations)
+	hash, err := HashPassword(password, w.cost)
 	if err != nil {
 		return nil, err
 	}
@@ -66,8 +70,12 @@ func (w *World) CreateAccount(name, password string) (*Account, error) {
 	}
 	id := w.nextAcct
 	char := w.newObjIDLocked(1)
+	perm := w.newPerm
+	if len(w.accounts) == 0 {
+		perm = PermDeveloper
+	}
 	rec := Record{
-		Op: OpAccount, Time: w.now().UTC(), Account: id, Name: name, Hash: hash,
+		Op: OpAccount, Time: w.now().UTC(), Account: id, Name: name, Hash: hash, Perm: perm,
 		Objects: []ObjectSpec{{
 			ID: char, Key: name, Kind: KindCharacter, Typeclass: TypeclassCharacter,
 			Location: LimboID, Home: LimboID, Owner: id,
@@ -82,13 +90,15 @@ func (w *World) CreateAccount(name, password string) (*Account, error) {
 
 // Authenticate returns the account called name (case-insensitive) if password
 // is right, else an error wrapping [ErrLoginFailed]. The hash is checked
-// outside the world lock.
+// outside the world lock. A name without an account costs one hash
+// check too, so that the time taken does not tell which names exist.
 func (w *World) Authenticate(name, password string) (*Account, error) {
 	a, ok := w.AccountByName(name)
 	if !ok {
+		_, _ = w.checkPassword(w.noAccount, password)
 		return nil, ErrLoginFailed
 	}
-	match, err := CheckPassword(a.hash, password)
+	match, err := w.checkPassword(a.hash, password)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrLoginFailed, err)
 	}

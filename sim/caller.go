@@ -21,6 +21,8 @@ func (c *caller) Account() *Account { return c.ss.account }
 
 func (c *caller) Msg(text string) { c.out = append(c.out, text) }
 
+func (c *caller) Address() string { return c.ss.data.Address }
+
 func (c *caller) Quit(reason string) {
 	if reason == "" {
 		reason = "Disconnecting."

@@ -18,6 +18,8 @@ type Caller interface {
 	Login(a *Account) error
 	// Quit disconnects this session with reason.
 	Quit(reason string)
+	// Address is the client's address as the portal reports it ("" if unknown).
+	Address() string
 }
 
 // Notifier reaches sessions other than the caller.
@@ -44,7 +46,10 @@ type command struct {
 	aliases []string
 	usage   string // "look [<target>]"
 	help    string // one sentence
-	run     func(w *World, x *cmdCall)
+	// perm is the level a caller needs; below it, the command does not
+	// exist for them (Evennia leaves it out of their command set).
+	perm Perm
+	run  func(w *World, x *cmdCall)
 }
 
 // commandTable holds the commands available before and after login.
@@ -80,6 +85,7 @@ type cmdCall struct {
 	c    Caller
 	n    Notifier
 	acct *Account // nil before login
+	perm Perm     // the account's level now (PermPlayer before login)
 	char ObjID    // the account's character, 0 before login
 	line string   // the whole trimmed input
 	word string   // the command word as typed, switches included
@@ -104,16 +110,23 @@ func (x *cmdCall) hasSwitch(names ...string) bool {
 	return false
 }
 
-// Execute runs one input line typed by c. Before login only the login
+// Execute runs one input line typed by c, its control characters
+// removed first (playerText): nothing a player types reaches another's
+// terminal or the journal as an escape sequence. Before login only the login
 // commands exist; after it, the game commands and the names of the exits
 // where the caller's character stands. Every non-empty line makes at least
 // one message for c (usually through c.Msg; pub reaches c through
 // n.MsgAll). An empty line shows the login screen before login and does
 // nothing after it. Execute never calls c or n with the world locked.
 func (w *World) Execute(c Caller, n Notifier, line string) {
-	x := &cmdCall{c: c, n: n, acct: c.Account(), line: strings.TrimSpace(line)}
+	text, changed := playerText(line)
+	if changed {
+		w.cleaned.Add(1)
+	}
+	x := &cmdCall{c: c, n: n, acct: c.Account(), line: strings.TrimSpace(text)}
 	if x.acct != nil {
 		x.char = x.acct.Character
+		x.perm = w.Perm(x.acct.ID)
 	}
 	x.word, x.args = splitCommandWord(x.line)
 	name, sw, _ := strings.Cut(x.word, "/")
@@ -136,7 +149,7 @@ func (w *World) Execute(c Caller, n Notifier, line string) {
 	if cmd == nil && len(x.key) > 1 && strings.ContainsRune(ignoredCommandPrefixes, rune(x.key[0])) {
 		cmd = table[x.key[1:]] // "@dig" is "dig", as in Evennia
 	}
-	if cmd != nil {
+	if cmd != nil && cmd.perm <= x.perm {
 		cmd.run(w, x)
 		return
 	}
@@ -171,7 +184,7 @@ func cmdHelp(w *World, x *cmdCall) {
 	}
 	if topic := strings.ToLower(x.args); topic != "" {
 		cmd := table[topic]
-		if cmd == nil {
+		if cmd == nil || cmd.perm > x.perm {
 			x.msgf("No help found for '%s'.", x.args)
 			return
 		}
@@ -187,6 +200,9 @@ func cmdHelp(w *World, x *cmdCall) {
 	var b strings.Builder
 	b.WriteString("Available commands:")
 	for _, cmd := range list {
+		if cmd.perm > x.perm {
+			continue
+		}
 		fmt.Fprintf(&b, "\n  %s - %s", cmd.usage, cmd.help)
 	}
 	if x.acct != nil {
@@ -208,7 +224,7 @@ func loggedInCommands() []*command {
 		{key: "look", aliases: []string{"l"}, usage: "look [<target>]",
 			help: "Look at your location, or at something here, carried, an exit, me, here or #id.", run: cmdLook},
 		{key: "examine", aliases: []string{"ex", "exam"}, usage: "examine [<target>]",
-			help: "Show an object's details and attributes (default: here).", run: cmdExamine},
+			help: "Show an object's details and attributes (default: here).", perm: PermBuilder, run: cmdExamine},
 		{key: "inventory", aliases: []string{"i", "inv"}, usage: "inventory",
 			help: "List what you carry.", run: cmdInventory},
 		{key: "say", aliases: []string{"'", `"`}, usage: "say <text>",
@@ -220,15 +236,17 @@ func loggedInCommands() []*command {
 		{key: "home", usage: "home",
 			help: "Go to your home.", run: cmdHome},
 		{key: "teleport", aliases: []string{"tel"}, usage: "teleport <room name or #id>",
-			help: "Move yourself to a room anywhere.", run: cmdTeleport},
+			help: "Move yourself to a room anywhere.", perm: PermBuilder, run: cmdTeleport},
 		{key: "dig", usage: "dig[/tel] <room> [= <exit there>[, <exit back>]]",
-			help: "Create a room and exits to it and back; /tel takes you there.", run: cmdDig},
+			help: "Create a room and exits to it and back; /tel takes you there.", perm: PermBuilder, run: cmdDig},
 		{key: "create", usage: "create[/drop] <name>[:<typeclass>]",
-			help: "Create an object in your inventory (/drop: here).", run: cmdCreateObject},
+			help: "Create an object in your inventory (/drop: here).", perm: PermBuilder, run: cmdCreateObject},
 		{key: "desc", aliases: []string{"describe"}, usage: "desc [<obj> =] <text>",
-			help: "Describe an object (default: your location).", run: cmdDesc},
+			help: "Describe an object (default: your location).", perm: PermBuilder, run: cmdDesc},
 		{key: "set", usage: "set <obj>/<attr> [= <value>]",
-			help: "Show, set or (with an empty value) delete an attribute.", run: cmdSet},
+			help: "Show, set or (with an empty value) delete an attribute.", perm: PermBuilder, run: cmdSet},
+		{key: "perm", usage: "perm <account> [= <level>]",
+			help: "Show an account's permission level (Player, Builder, Admin, Developer), or set it.", perm: PermAdmin, run: cmdPerm},
 		{key: "help", aliases: []string{"h", "?"}, usage: "help [<command>]",
 			help: "Show this help.", run: cmdHelp},
 		{key: "idle", usage: "idle",
@@ -238,9 +256,9 @@ func loggedInCommands() []*command {
 		{key: "py", aliases: []string{"!"}, usage: "py <code>",
 			help: "Accepted for the dummyrunner; runs nothing.", run: cmdPy},
 		{key: "reload", aliases: []string{"restart"}, usage: "reload [<reason>]",
-			help: "Restart the server; everyone stays connected.", run: cmdReload},
+			help: "Restart the server; everyone stays connected.", perm: PermDeveloper, run: cmdReload},
 		{key: "shutdown", usage: "shutdown [<reason>]",
-			help: "Stop the game.", run: cmdShutdown},
+			help: "Stop the game.", perm: PermDeveloper, run: cmdShutdown},
 		{key: "quit", usage: "quit",
 			help: "Disconnect.", run: cmdQuit},
 	}

@@ -6,7 +6,7 @@ import (
 )
 
 // cmdReload asks the server to restart, keeping players connected
-// (no permission check: the sim is a test server).
+// (Developers only, as every command that runs the whole game).
 func cmdReload(_ *World, x *cmdCall) {
 	reason := ""
 	if x.args != "" {

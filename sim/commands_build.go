@@ -67,7 +67,7 @@ func cmdDig(w *World, x *cmdCall) {
 	}
 	if err := w.commitLocked(Record{Op: OpCreate, Objects: specs}); err != nil {
 		w.mu.Unlock()
-		x.msgf("Could not dig %s: %v", roomKey, err)
+		x.msgf("Could not dig %s: %v", clip(roomKey, MaxNameLen), err)
 		return
 	}
 	var m moved
@@ -160,6 +160,9 @@ func cmdDesc(w *World, x *cmdCall) {
 		if o == nil {
 			return fmt.Sprintf("Could not find '%s'.", target)
 		}
+		if !w.controlsLocked(x, o) {
+			return fmt.Sprintf("You don't have permission to edit the description of %s.", o.Key)
+		}
 		if err := w.commitLocked(Record{Op: OpDesc, ID: o.ID, Value: text}); err != nil {
 			return fmt.Sprintf("Could not set the description: %v", err)
 		}
@@ -190,6 +193,9 @@ func cmdSet(w *World, x *cmdCall) {
 			return fmt.Sprintf("Could not find '%s'.", target)
 		}
 		old, exists := o.Attrs[attr]
+		if assign && !w.controlsLocked(x, o) {
+			return fmt.Sprintf("You don't have permission to edit %s.", o.Key)
+		}
 		switch {
 		case !assign && !exists, assign && value == "" && !exists:
 			return fmt.Sprintf("Attribute %s/%s does not exist.", o.Key, attr)

@@ -15,7 +15,10 @@ type recCaller struct {
 	logins   []*Account
 	quits    []string
 	loginErr error
+	addr     string
 }
+
+func (c *recCaller) Address() string { return c.addr }
 
 func (c *recCaller) Account() *Account { return c.acct }
 func (c *recCaller) Msg(text string)   { c.msgs = append(c.msgs, text) }
@@ -93,7 +96,7 @@ var testClock = time.Date(2025, 11, 25, 12, 0, 0, 123456789, time.UTC)
 // newTestWorld returns a world over store (nil: memory) with cheap password hashing.
 func newTestWorld(t *testing.T, store Store) *World {
 	t.Helper()
-	w, err := NewWorld(WorldConfig{Store: store, ServerName: "testsim", HashIterations: 2, Now: func() time.Time { return testClock }})
+	w, err := NewWorld(WorldConfig{Store: store, ServerName: "testsim", InsecurePasswordCost: true, NewAccountPerm: PermBuilder, Now: func() time.Time { return testClock }})
 	if err != nil {
 		t.Fatalf("NewWorld: %v", err)
 	}

@@ -69,6 +69,11 @@ func cmdAccountCreate(w *World, x *cmdCall) {
 		x.msg("Usage (without <>): create <username> <password>")
 		return
 	}
+	addr := x.c.Address()
+	if w.creations.full(addr, w.now()) {
+		x.msg("You are creating too many accounts. Please log into an existing account.")
+		return
+	}
 	a, err := w.CreateAccount(name, password)
 	switch {
 	case errors.Is(err, ErrNameTaken):
@@ -76,11 +81,15 @@ func cmdAccountCreate(w *World, x *cmdCall) {
 	case errors.Is(err, ErrBadName):
 		x.msgf("Sorry, '%s' is not a valid username: use %d-%d letters, digits, _ or -.", name, MinAccountNameLen, MaxAccountNameLen)
 	case errors.Is(err, ErrBadPassword):
-		x.msgf("Your password must be at least %d characters long.", MinPasswordLen)
+		x.msgf("Your password must be %d to %d characters long.", MinPasswordLen, MaxPasswordLen)
 	case err != nil:
 		x.msgf("Could not create the account: %v", err)
 	default:
+		w.creations.add(addr, w.now())
 		x.msgf("A new account '%s' was created. Welcome!\n\nYou can now log in with the command 'connect %s <your password>'.", a.Name, a.Name)
+		if a.Perm == PermDeveloper {
+			x.msgf("%s is the game's superuser (permission Developer).", a.Name)
+		}
 	}
 }
 
@@ -91,8 +100,14 @@ func cmdAccountConnect(w *World, x *cmdCall) {
 		x.msg("Usage (without <>): connect <username> <password>")
 		return
 	}
+	addr := x.c.Address()
+	if w.failedLogins.full(addr, w.now()) {
+		x.msg("Too many login failures; please try again in a few minutes.")
+		return
+	}
 	a, err := w.Authenticate(name, password)
 	if err != nil {
+		w.failedLogins.add(addr, w.now())
 		x.msg("Username and/or password is incorrect.")
 		return
 	}
@@ -100,7 +115,7 @@ func cmdAccountConnect(w *World, x *cmdCall) {
 		x.msgf("Could not log in: %v", err)
 		return
 	}
-	x.acct, x.char, x.args = a, a.Character, ""
+	x.acct, x.char, x.perm, x.args = a, a.Character, w.Perm(a.ID), ""
 	char, ok := w.Character(a.Character)
 	if !ok {
 		x.msgf("You are logged in as %s, but the account has no character.", a.Name)

@@ -87,16 +87,17 @@ func (w *World) lookLocked(x *cmdCall, target string) string {
 // appearanceLocked is what looking at o shows to viewer.
 func (w *World) appearanceLocked(o *Object, viewer ObjID) string {
 	var b strings.Builder
-	b.WriteString(o.Key)
+	// Clipped: a world built before the limits may hold longer ones.
+	b.WriteString(clip(o.Key, MaxNameLen))
 	switch {
 	case o.Desc != "":
-		b.WriteString("\n" + o.Desc)
+		b.WriteString("\n" + clip(o.Desc, MaxDescLen))
 	case o.Kind != KindRoom:
 		b.WriteString("\n" + defaultObjectDesc)
 	}
 	if o.Kind == KindExit {
 		if dest := w.objects[o.Destination]; dest != nil {
-			b.WriteString("\nIt leads to " + dest.Key + ".")
+			b.WriteString("\nIt leads to " + clip(dest.Key, MaxNameLen) + ".")
 		}
 	}
 	if o.Kind != KindRoom {
@@ -106,9 +107,9 @@ func (w *World) appearanceLocked(o *Object, viewer ObjID) string {
 	for _, c := range w.contents[o.ID] {
 		switch {
 		case c.Kind == KindExit:
-			exits.add(c.Key)
+			exits.add(clip(c.Key, MaxNameLen))
 		case c.ID != viewer:
-			seen.add(c.Key)
+			seen.add(clip(c.Key, MaxNameLen))
 		}
 	}
 	if exits.n > 0 {
@@ -238,7 +239,7 @@ func cmdInventory(w *World, x *cmdCall) {
 				fmt.Fprintf(&b, "\n and %d more", len(objs)-maxListed)
 				break
 			}
-			b.WriteString("\n " + o.Key)
+			b.WriteString("\n " + clip(o.Key, MaxNameLen))
 		}
 		return b.String()
 	}()

@@ -23,7 +23,7 @@ func TestDummyrunnerSequence(t *testing.T) {
 		want string   // exact, if has is empty
 		has  []string // substrings
 	}{
-		{line: "create Dummy_1 pw1", want: "A new account 'Dummy_1' was created. Welcome!\n\nYou can now log in with the command 'connect Dummy_1 <your password>'."},
+		{line: "create Dummy_1 pw1", want: "A new account 'Dummy_1' was created. Welcome!\n\nYou can now log in with the command 'connect Dummy_1 <your password>'.\nDummy_1 is the game's superuser (permission Developer)."},
 		{line: "yes", want: "Nothing to confirm."},
 		{line: "connect Dummy_1 pw1", want: "You become Dummy_1.\nLimbo\n" + LimboDesc},
 		{line: "dig testing_room_start_1", want: "Created room testing_room_start_1(#4) of type typeclasses.rooms.Room."},
@@ -117,7 +117,7 @@ func TestExecuteLoggedOut(t *testing.T) {
 		{line: "create ab secret", has: []string{"'ab' is not a valid username"}},
 		{line: "create bad!name secret", has: []string{"is not a valid username"}},
 		{line: "create " + strings.Repeat("x", 31) + " secret", has: []string{"is not a valid username"}},
-		{line: "create newbie pw", want: "Your password must be at least 3 characters long."},
+		{line: "create newbie pw", want: "Your password must be 3 to 72 characters long."},
 		{line: "create taken other", want: "Sorry, there is already an account with the name 'taken'."},
 		{line: `create "Quoted" two words`, has: []string{"A new account 'Quoted' was created."}},
 		{line: "dig room", want: `Command 'dig' is not available. Type "help" for help.`},

@@ -47,7 +47,8 @@ func (e *CorruptLineError) Unwrap() []error { return []error{ErrCorruptRecord, e
 
 // OpenJournal opens (creating it if needed) the journal file at path.
 func OpenJournal(path string) (*Journal, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	// 0600: the journal holds password hashes.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("sim: open journal: %w", err)
 	}

@@ -30,7 +30,7 @@ func TestPortalRestartDoesNotCrossWireSessions(t *testing.T) {
 		t.Cleanup(func() { p.Close() })
 		return p
 	}
-	w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), HashIterations: 1})
+	w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), InsecurePasswordCost: true, NewAccountPerm: sim.PermBuilder})
 	if err != nil {
 		t.Fatal(err)
 	}

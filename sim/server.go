@@ -320,6 +320,7 @@ func (s *Server) serveLink(ctx context.Context, c *link.Conn) (done bool, err er
 			switch {
 			case ev.timer != nil:
 				s.loginScreen(ev.timer)
+
 			case ev.err != nil:
 				if s.reloading != "" {
 					// Lost while restarting: the portal holds everything for the

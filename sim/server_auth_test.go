@@ -20,7 +20,7 @@ import (
 // runAgainst runs a server dialing addr and returns Run's result channel.
 func runAgainst(t *testing.T, addr string, cfg sim.Config) (*sim.Server, <-chan error) {
 	t.Helper()
-	w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), HashIterations: 1})
+	w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), InsecurePasswordCost: true, NewAccountPerm: sim.PermBuilder})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,7 @@ type fakePortal struct {
 // tweak, if not nil, adjusts the server's config.
 func newFakePortal(t *testing.T, tweak func(*sim.Config)) *fakePortal {
 	t.Helper()
-	w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), HashIterations: 1})
+	w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), InsecurePasswordCost: true, NewAccountPerm: sim.PermBuilder})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1297,7 +1297,7 @@ func TestServerLinkReloadWhileResuming(t *testing.T) {
 // Run has returned. Not parallel, so that goleak sees only this test.
 func TestServerStopsWithFullQueueLeavesNoGoroutine(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), HashIterations: 1})
+	w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), InsecurePasswordCost: true, NewAccountPerm: sim.PermBuilder})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1390,7 +1390,7 @@ func TestServerLinkBroadcastIsOneMessage(t *testing.T) {
 // 19. A server runs once: a second Run is refused, not a panic.
 func TestServerRunsOnce(t *testing.T) {
 	t.Parallel()
-	w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), HashIterations: 1})
+	w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), InsecurePasswordCost: true, NewAccountPerm: sim.PermBuilder})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,8 @@ const (
 	OpSetAttr = "attr"
 	// OpDelAttr deletes object ID's attribute Attr.
 	OpDelAttr = "delattr"
+	// OpPerm sets account Account's permission level to Perm.
+	OpPerm = "perm"
 )
 
 // Record is one world mutation as a [Store] keeps it. Fields not used by an
@@ -30,10 +32,12 @@ type Record struct {
 	Time time.Time `json:"time,omitzero"`
 	// ID is the object changed by move, desc, attr and delattr.
 	ID ObjID `json:"id,omitempty"`
-	// Account, Name and Hash describe the account created by OpAccount.
+	// Account, Name, Hash and Perm describe the account created by OpAccount.
 	Account AccountID `json:"account,omitempty"`
 	Name    string    `json:"name,omitempty"`
 	Hash    string    `json:"hash,omitempty"`
+	// Perm is the level of the account created by OpAccount, or set by OpPerm.
+	Perm Perm `json:"perm,omitempty"`
 	// To is the new location of a move.
 	To ObjID `json:"to,omitempty"`
 	// Attr and Value are the attribute name and the new value (or the description).

@@ -2,11 +2,14 @@ package sim
 
 import (
 	"cmp"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -14,16 +17,35 @@ import (
 const DefaultServerName = "portalsim"
 
 // WorldConfig configures [NewWorld]. The zero value is usable: an in-memory
-// store, the default server name, [DefaultHashIterations] and [time.Now].
+// store, the default server name, [DefaultPasswordCost] and [time.Now].
 type WorldConfig struct {
 	// Store keeps every mutation; nil means a fresh [MemoryStore].
 	Store Store
 	// ServerName is shown on the login screen; "" means [DefaultServerName].
 	ServerName string
-	// HashIterations is the PBKDF2 iteration count for new passwords; 0 means [DefaultHashIterations].
-	HashIterations int
+	// PasswordCost is bcrypt's cost for new passwords; 0 means
+	// [DefaultPasswordCost]. Below [MinPasswordCost] only with
+	// InsecurePasswordCost, which a test or a load-test game sets (and
+	// nothing else should): it also makes 0 mean [TestPasswordCost].
+	PasswordCost         int
+	InsecurePasswordCost bool
 	// Now is the clock; nil means [time.Now].
 	Now func() time.Time
+	// NewAccountPerm is the level of every account created after the
+	// first (Evennia's PERMISSION_ACCOUNT_DEFAULT); the zero value is
+	// [PermPlayer]. A load-test game gives [PermBuilder], so that its
+	// dummy players can dig and create, as Evennia's dummyrunner settings do.
+	NewAccountPerm Perm
+	// Superuser names the account that is a Developer whatever the
+	// journal says (an existing world's way to get one); "" means none
+	// beyond the first account of an empty world, which always is.
+	Superuser string
+	// CreationThrottle and LoginThrottle limit account creations and
+	// failed logins per client address (Evennia's CREATION_THROTTLE and
+	// LOGIN_THROTTLE; [DefaultCreationThrottle], [DefaultLoginThrottle]).
+	// The zero value is off; `portalsim serve` and `server` turn them on.
+	// Like Evennia's, they are kept in memory: a new process forgets them.
+	CreationThrottle, LoginThrottle Throttle
 }
 
 // World is the game state: accounts, rooms, exits, things and characters.
@@ -33,9 +55,20 @@ type WorldConfig struct {
 type World struct {
 	store      Store
 	serverName string
-	iterations int
-	now        func() time.Time
-	cmds       *commandTable // immutable after NewWorld
+	cost       int
+	// noAccount is a hash at cost that no password matches: checked for a
+	// name without an account, so that a wrong name costs what a wrong
+	// password does.
+	noAccount string
+	// checkPassword is CheckPassword; a test watches it.
+	checkPassword func(encoded, password string) (bool, error)
+	newPerm       Perm
+	superuser     string
+	now           func() time.Time
+	cmds          *commandTable // immutable after NewWorld
+	// creations and failedLogins are the account throttles; each locks itself.
+	creations, failedLogins *addrThrottle
+	cleaned                 atomic.Uint64 // input lines that had control characters removed
 
 	mu           sync.Mutex
 	objects      map[ObjID]*Object
@@ -55,19 +88,24 @@ type World struct {
 // [World.ReplayErrors]; only a failure to read the store at all is an error.
 func NewWorld(cfg WorldConfig) (*World, error) {
 	w := &World{
-		store:        cfg.Store,
-		serverName:   cfg.ServerName,
-		iterations:   cfg.HashIterations,
-		now:          cfg.Now,
-		cmds:         newCommandTable(),
-		objects:      make(map[ObjID]*Object),
-		nextObj:      LimboID + 1,
-		contents:     make(map[ObjID][]*Object),
-		names:        make(map[ObjID]map[string][]ObjID),
-		rooms:        make(map[string][]ObjID),
-		accounts:     make(map[AccountID]*Account),
-		accountNames: make(map[string]AccountID),
-		nextAcct:     1,
+		store:         cfg.Store,
+		serverName:    cfg.ServerName,
+		cost:          cfg.PasswordCost,
+		checkPassword: CheckPassword,
+		newPerm:       cfg.NewAccountPerm,
+		superuser:     strings.TrimSpace(cfg.Superuser),
+		now:           cfg.Now,
+		cmds:          newCommandTable(),
+		creations:     newAddrThrottle(cfg.CreationThrottle),
+		failedLogins:  newAddrThrottle(cfg.LoginThrottle),
+		objects:       make(map[ObjID]*Object),
+		nextObj:       LimboID + 1,
+		contents:      make(map[ObjID][]*Object),
+		names:         make(map[ObjID]map[string][]ObjID),
+		rooms:         make(map[string][]ObjID),
+		accounts:      make(map[AccountID]*Account),
+		accountNames:  make(map[string]AccountID),
+		nextAcct:      1,
 	}
 	if w.store == nil {
 		w.store = NewMemoryStore()
@@ -75,14 +113,14 @@ func NewWorld(cfg WorldConfig) (*World, error) {
 	if w.serverName == "" {
 		w.serverName = DefaultServerName
 	}
-	if w.iterations <= 0 {
-		w.iterations = DefaultHashIterations
-	}
-	if w.iterations > MaxHashIterations {
-		return nil, fmt.Errorf("sim: HashIterations %d is more than %d", w.iterations, MaxHashIterations)
+	if err := w.setPasswordCost(cfg); err != nil {
+		return nil, err
 	}
 	if w.now == nil {
 		w.now = time.Now
+	}
+	if !w.newPerm.Valid() {
+		return nil, fmt.Errorf("sim: NewAccountPerm: %w: %d", ErrBadPerm, int(w.newPerm))
 	}
 	// Limbo is part of every world, not of the store; changes to it are.
 	w.addObjectLocked(&Object{ID: LimboID, Key: LimboKey, Kind: KindRoom, Typeclass: TypeclassRoom, Desc: LimboDesc})
@@ -111,6 +149,28 @@ func NewWorld(cfg WorldConfig) (*World, error) {
 	return w, nil
 }
 
+// setPasswordCost checks cfg's cost and makes the no-account hash.
+func (w *World) setPasswordCost(cfg WorldConfig) error {
+	switch {
+	case w.cost == 0 && cfg.InsecurePasswordCost:
+		w.cost = TestPasswordCost
+	case w.cost == 0:
+		w.cost = DefaultPasswordCost
+	case w.cost < MinPasswordCost && !cfg.InsecurePasswordCost:
+		return fmt.Errorf("sim: PasswordCost %d is below %d: a game's passwords would be cheap to guess (tests set InsecurePasswordCost)", w.cost, MinPasswordCost)
+	}
+	nothing := make([]byte, 32)
+	if _, err := rand.Read(nothing); err != nil {
+		return fmt.Errorf("sim: no-account hash: %w", err)
+	}
+	h, err := HashPassword(base64.RawStdEncoding.EncodeToString(nothing), w.cost)
+	if err != nil {
+		return fmt.Errorf("sim: PasswordCost: %w", err)
+	}
+	w.noAccount = h
+	return nil
+}
+
 // ReplayErrors returns the problems found while replaying the store: lines
 // that were not records (a truncated last line after a kill) and records that
 // could not be applied. They were skipped.
@@ -127,6 +187,9 @@ func (w *World) Replayed() int {
 	defer w.mu.Unlock()
 	return w.replayed
 }
+
+// Cleaned counts input lines that had control characters removed.
+func (w *World) Cleaned() uint64 { return w.cleaned.Load() }
 
 // ServerName returns the configured server name.
 func (w *World) ServerName() string { return w.serverName }

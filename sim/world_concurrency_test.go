@@ -111,7 +111,7 @@ func BenchmarkExecuteMix(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer j.Close()
-	w, err := NewWorld(WorldConfig{Store: j, HashIterations: 1})
+	w, err := NewWorld(WorldConfig{Store: j, InsecurePasswordCost: true, NewAccountPerm: PermBuilder})
 	if err != nil {
 		b.Fatal(err)
 	}

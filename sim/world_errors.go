@@ -22,4 +22,8 @@ var (
 	ErrStoreClosed = errors.New("sim: store closed")
 	// ErrBadHash is returned for an encoded password hash that cannot be parsed.
 	ErrBadHash = errors.New("sim: malformed password hash")
+	// ErrTooLong is returned for a name, description or attribute past its limit ([MaxNameLen] and others).
+	ErrTooLong = errors.New("sim: too long")
+	// ErrBadPerm is returned for a permission level that is not Player, Builder, Admin or Developer.
+	ErrBadPerm = errors.New("sim: invalid permission level")
 )

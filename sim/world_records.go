@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -10,6 +9,9 @@ import (
 // changes if validation or the store fails.
 func (w *World) commitLocked(rec Record) error {
 	if err := w.validateLocked(rec); err != nil {
+		return err
+	}
+	if err := w.limitsLocked(rec); err != nil {
 		return err
 	}
 	if err := w.store.Append(rec); err != nil {
@@ -56,7 +58,18 @@ func (w *World) validateLocked(rec Record) error {
 		if len(rec.Objects) != 1 || rec.Objects[0].Kind != KindCharacter {
 			return bad("want exactly one character")
 		}
+		if !rec.Perm.Valid() {
+			return bad("permission %v", rec.Perm)
+		}
 		return w.validateSpecsLocked(rec.Objects, bad)
+	case OpPerm:
+		if w.accounts[rec.Account] == nil {
+			return bad("no account %d", rec.Account)
+		}
+		if !rec.Perm.Valid() {
+			return bad("permission %v", rec.Perm)
+		}
+		return nil
 	case OpCreate:
 		if len(rec.Objects) == 0 {
 			return bad("no objects")
@@ -129,25 +142,30 @@ func (w *World) validateSpecsLocked(specs []ObjectSpec, bad func(string, ...any)
 func (w *World) applyLocked(rec Record) {
 	switch rec.Op {
 	case OpAccount:
-		a := &Account{ID: rec.Account, Name: rec.Name, Character: rec.Objects[0].ID, Created: rec.Time, hash: rec.Hash}
+		a := &Account{ID: rec.Account, Name: rec.Name, Character: rec.Objects[0].ID, Created: rec.Time, Perm: rec.Perm, hash: rec.Hash}
+		a.Perm = w.pinSuperuserLocked(a)
 		w.accounts[a.ID] = a
 		w.accountNames[strings.ToLower(a.Name)] = a.ID
 		if a.ID >= w.nextAcct {
 			w.nextAcct = a.ID + 1
 		}
 		w.createLocked(rec.Objects)
+	case OpPerm:
+		a := w.accounts[rec.Account]
+		a.Perm = rec.Perm
+		a.Perm = w.pinSuperuserLocked(a)
 	case OpCreate:
 		w.createLocked(rec.Objects)
 	case OpMove:
 		w.moveLocked(w.objects[rec.ID], rec.To)
 	case OpDesc:
-		w.objects[rec.ID].Desc = rec.Value
+		w.objects[rec.ID].Desc = cleanText(rec.Value)
 	case OpSetAttr:
 		o := w.objects[rec.ID]
 		if o.Attrs == nil {
 			o.Attrs = make(map[string]string)
 		}
-		o.Attrs[rec.Attr] = rec.Value
+		o.Attrs[cleanText(rec.Attr)] = cleanText(rec.Value)
 	case OpDelAttr:
 		delete(w.objects[rec.ID].Attrs, rec.Attr)
 	}
@@ -159,9 +177,15 @@ func (w *World) createLocked(specs []ObjectSpec) {
 		if tc == "" {
 			tc = DefaultTypeclass(s.Kind)
 		}
+		// Cleaned again: a journal written before playerText existed
+		// may hold escapes typed into names.
+		aliases := make([]string, len(s.Aliases))
+		for i, a := range s.Aliases {
+			aliases[i] = cleanText(a)
+		}
 		w.addObjectLocked(&Object{
-			ID: s.ID, Key: s.Key, Aliases: slices.Clone(s.Aliases), Kind: s.Kind, Typeclass: tc,
-			Location: s.Location, Destination: s.Destination, Home: s.Home, Owner: s.Owner, Desc: s.Desc,
+			ID: s.ID, Key: cleanText(s.Key), Aliases: aliases, Kind: s.Kind, Typeclass: cleanText(tc),
+			Location: s.Location, Destination: s.Destination, Home: s.Home, Owner: s.Owner, Desc: cleanText(s.Desc),
 		})
 	}
 }

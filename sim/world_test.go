@@ -254,8 +254,11 @@ func TestNewWorldErrors(t *testing.T) {
 	if _, err := NewWorld(WorldConfig{Store: &brokenStore{}}); !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Errorf("NewWorld(broken store) error = %v, want io.ErrUnexpectedEOF", err)
 	}
-	if _, err := NewWorld(WorldConfig{HashIterations: MaxHashIterations + 1}); err == nil {
-		t.Error("NewWorld(too many iterations) succeeded")
+	if _, err := NewWorld(WorldConfig{PasswordCost: TestPasswordCost}); err == nil {
+		t.Error("NewWorld(a test cost without InsecurePasswordCost) succeeded")
+	}
+	if _, err := NewWorld(WorldConfig{PasswordCost: 40, InsecurePasswordCost: true, NewAccountPerm: PermBuilder}); err == nil {
+		t.Error("NewWorld(bcrypt cost 40) succeeded")
 	}
 }
 

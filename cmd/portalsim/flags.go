@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -59,15 +60,52 @@ type simFlags struct {
 	loginDelay  time.Duration
 	linkTimeout time.Duration
 	prompt      string
-	hashIter    int
+	cost        int
+	weakCost    bool
+	superuser   string
+	newPerm     sim.Perm
+	creations   sim.Throttle
+	logins      sim.Throttle
+	loadTest    bool
 }
 
 func (s *simFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.data, "data", "", "world journal file (accounts, rooms, objects); empty: in memory, lost when the process ends")
 	fs.DurationVar(&s.loginDelay, "login-delay", sim.DefaultLoginScreenDelay, "delay before the login screen is shown")
 	fs.StringVar(&s.prompt, "prompt", sim.DefaultPrompt, "prompt sent after every command's output")
-	fs.IntVar(&s.hashIter, "hash-iterations", 4096, "PBKDF2 iterations for password hashes")
+	fs.IntVar(&s.cost, "password-cost", 0, fmt.Sprintf("bcrypt cost of new password hashes, at least %d; 0: %d", sim.MinPasswordCost, sim.DefaultPasswordCost))
+	fs.BoolVar(&s.weakCost, "insecure-password-cost", false, fmt.Sprintf("FOR TESTS ONLY: allow a -password-cost below %d, and make its default bcrypt's minimum (%d)", sim.MinPasswordCost, sim.TestPasswordCost))
+	s.creations, s.logins = sim.DefaultCreationThrottle, sim.DefaultLoginThrottle
+	fs.TextVar(&s.newPerm, "new-account-perm", sim.PermPlayer, "permission of new accounts: Player, Builder, Admin or Developer")
+	fs.Func("creation-throttle", "account creations per client address, as <limit>/<window>, or off (default "+s.creations.String()+")", throttleFlag(&s.creations))
+	fs.Func("login-throttle", "failed logins per client address, as <limit>/<window>, or off (default "+s.logins.String()+")", throttleFlag(&s.logins))
+	fs.BoolVar(&s.loadTest, "load-test", false, "a game for load tests, like Evennia's dummyrunner settings: new accounts are Builders, account throttles are off, passwords are hashed at the test cost; never for real players")
+	fs.StringVar(&s.superuser, "superuser", "", "account that is the game's superuser (Developer), whatever the journal says; the first account of an empty world always is")
 	fs.DurationVar(&s.linkTimeout, "portal-timeout", sim.DefaultPortalTimeout, "give the link up and redial when the portal is silent this long; 0: never")
+}
+
+// throttleFlag parses a -*-throttle flag into t.
+func throttleFlag(t *sim.Throttle) func(string) error {
+	return func(v string) error {
+		p, err := sim.ParseThrottle(v)
+		if err == nil {
+			*t = p
+		}
+		return err
+	}
+}
+
+// worldConfig returns the world settings the flags describe; -load-test
+// changes the defaults of the load-test ones.
+func (s *simFlags) worldConfig(store sim.Store, name string) sim.WorldConfig {
+	cfg := sim.WorldConfig{Store: store, ServerName: name, PasswordCost: s.cost, InsecurePasswordCost: s.weakCost,
+		Superuser: s.superuser, NewAccountPerm: s.newPerm, CreationThrottle: s.creations, LoginThrottle: s.logins}
+	if s.loadTest {
+		cfg.InsecurePasswordCost = true
+		cfg.NewAccountPerm = max(cfg.NewAccountPerm, sim.PermBuilder)
+		cfg.CreationThrottle, cfg.LoginThrottle = sim.Throttle{}, sim.Throttle{}
+	}
+	return cfg
 }
 
 // world opens the world the flags describe, logging journal lines it had to skip.
@@ -80,7 +118,7 @@ func (s *simFlags) world(name string, log *slog.Logger) (*sim.World, error) {
 		}
 		store = j
 	}
-	w, err := sim.NewWorld(sim.WorldConfig{Store: store, ServerName: name, HashIterations: s.hashIter})
+	w, err := sim.NewWorld(s.worldConfig(store, name))
 	if err != nil {
 		return nil, exitErr{ExitInvalidConfig, err}
 	}

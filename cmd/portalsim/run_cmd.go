@@ -270,7 +270,7 @@ func isTerminal(w io.Writer) bool {
 // the way Evennia's dummyrunner settings mixin sets up a game for load
 // tests: no connect throttle, no command rate limit, cheap password hashing.
 func startEmbedded(ctx context.Context, log *slog.Logger) (*embedded.Stack, error) {
-	w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), HashIterations: 1})
+	w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), InsecurePasswordCost: true, NewAccountPerm: sim.PermBuilder})
 	if err != nil {
 		return nil, err
 	}

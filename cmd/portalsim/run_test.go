@@ -87,7 +87,7 @@ func serve(t *testing.T, extra ...string) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &lineWriter{}
 	done := make(chan error, 1)
-	args := append([]string{"serve", "-telnet", "127.0.0.1:0", "-log-level", "warn", "-hash-iterations", "1"}, extra...)
+	args := append([]string{"serve", "-telnet", "127.0.0.1:0", "-log-level", "warn", "-load-test"}, extra...)
 	go func() { done <- run(ctx, args, out, out) }()
 	t.Cleanup(func() {
 		cancel()
@@ -202,7 +202,7 @@ func TestServeStopsOnGameShutdown(t *testing.T) {
 	out := &lineWriter{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(context.Background(), []string{"serve", "-telnet", "127.0.0.1:0", "-log-level", "warn", "-hash-iterations", "1"}, out, out)
+		done <- run(context.Background(), []string{"serve", "-telnet", "127.0.0.1:0", "-log-level", "warn", "-load-test"}, out, out)
 	}()
 	addr := out.await(t, regexp.MustCompile(`telnet (\S+),`))[1]
 	c, err := testutil.DialTelnet(addr)
@@ -307,7 +307,7 @@ func TestPortalAndServerShareTheDefaultSecret(t *testing.T) {
 	sout := &lineWriter{}
 	sdone := make(chan error, 1)
 	go func() {
-		sdone <- run(ctx, []string{"server", "-portal", m[2], "-log-level", "warn", "-hash-iterations", "1"}, sout, sout)
+		sdone <- run(ctx, []string{"server", "-portal", m[2], "-log-level", "warn", "-load-test"}, sout, sout)
 	}()
 	c, err := testutil.DialTelnet(m[1])
 	if err != nil {
@@ -359,7 +359,7 @@ func TestStoppedServerIsNoticed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := exec.Command(exe, "server", "-portal", m[2], "-link-secret-file", secret, "-log-level", "warn", "-hash-iterations", "1", "-login-delay", "0")
+	srv := exec.Command(exe, "server", "-portal", m[2], "-link-secret-file", secret, "-log-level", "warn", "-load-test", "-login-delay", "0")
 	srv.Env = append(os.Environ(), asMainEnv+"=1")
 	var serr lineWriter
 	srv.Stdout, srv.Stderr = &serr, &serr

@@ -70,7 +70,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	}
 	s.World = cfg.Sim.World
 	if s.World == nil {
-		if s.World, err = sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore()}); err != nil {
+		if s.World, err = sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), InsecurePasswordCost: true, NewAccountPerm: sim.PermBuilder}); err != nil {
 			s.stopVia()
 			p.Close()
 			return nil, err

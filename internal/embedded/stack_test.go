@@ -17,7 +17,7 @@ const wait = 10 * time.Second
 
 func fastWorld(t *testing.T) *sim.World {
 	t.Helper()
-	w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), HashIterations: 1})
+	w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), InsecurePasswordCost: true, NewAccountPerm: sim.PermBuilder})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,8 @@ const stackWait = 10 * time.Second
 
 // Stack is an embedded portal and game server on random loopback ports,
 // the way "portalsim serve" runs them, with test defaults: cheap password
-// hashing, the login screen at once, a fast redial.
+// hashing, every account a Developer (tests' players reload and shut the
+// game down), the login screen at once, a fast redial.
 type Stack struct {
 	*embedded.Stack
 }
@@ -32,7 +33,7 @@ type StackConfig struct {
 func (cfg StackConfig) embeddedConfig() (embedded.Config, error) {
 	scfg := cfg.Sim
 	if scfg.World == nil {
-		w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), HashIterations: 1})
+		w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), InsecurePasswordCost: true, NewAccountPerm: sim.PermDeveloper})
 		if err != nil {
 			return embedded.Config{}, err
 		}

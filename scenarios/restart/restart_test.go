@@ -97,7 +97,7 @@ var _ = Describe("Game server restart with separate processes", Label("restart",
 		Eventually(portal.Out, wait).Should(gbytes.Say(`telnet \S+, link \S+`))
 		m := portalLine.FindStringSubmatch(string(portal.Out.Contents()))
 		telnet, linkAddr = m[1], m[2]
-		server = start("server", "-portal", linkAddr, "-data", data, "-hash-iterations", "1", "-login-delay", "0")
+		server = start("server", "-portal", linkAddr, "-data", data, "-load-test", "-login-delay", "0")
 		DeferCleanup(func() { server.Interrupt().Wait(wait) })
 		clients = loggedIn(telnet, players)
 	})
@@ -111,7 +111,7 @@ var _ = Describe("Game server restart with separate processes", Label("restart",
 			Expect(c.Send(fmt.Sprintf("dummyrunner_echo_response during-%d", i))).To(Succeed())
 			Expect(c.Send("look")).To(Succeed())
 		}
-		server = start("server", "-portal", linkAddr, "-data", data, "-hash-iterations", "1", "-login-delay", "0")
+		server = start("server", "-portal", linkAddr, "-data", data, "-load-test", "-login-delay", "0")
 
 		var g errgroup.Group
 		for i, c := range clients {

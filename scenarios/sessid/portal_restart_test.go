@@ -21,7 +21,7 @@ var _ = Describe("A portal restart while the game server lives", Label("sessid",
 
 	BeforeEach(func() {
 		var err error
-		world, err = sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), HashIterations: 1})
+		world, err = sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), InsecurePasswordCost: true, NewAccountPerm: sim.PermBuilder})
 		Expect(err).NotTo(HaveOccurred())
 	})
 
