@@ -196,7 +196,7 @@ func TestNoTerminalEscapesBetweenPlayers(t *testing.T) {
 	}
 	for _, rec := range store.recs {
 		for _, s := range recordTexts(rec) {
-			if strings.ContainsAny(s, "\x1b\x07\x9b") {
+			if strings.ContainsAny(s, "\x1b\x07\u009b") || strings.Contains(s, "\x9b") {
 				t.Errorf("journal record %s holds an escape: %q", rec.Op, s)
 			}
 		}
