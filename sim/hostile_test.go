@@ -307,6 +307,9 @@ func TestAccountThrottles(t *testing.T) {
 		t.Errorf("a throttled login checked %d hashes, logged in %v", checks, c.acct != nil)
 	}
 	wantContains(t, "login from another address", execLine(t, w, other, n, "connect one password"), "You become one.")
+	if cr, lo := w.Throttled(); cr != 1 || lo != 1 {
+		t.Errorf("Throttled() = %d creations, %d logins; want 1, 1", cr, lo)
+	}
 	*now = now.Add(DefaultLoginThrottle.Window)
 	wantContains(t, "login after the window", execLine(t, w, c, n, "connect two password"), "You become two.")
 }

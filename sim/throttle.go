@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -57,8 +58,9 @@ const maxThrottledAddrs = 10_000
 // addrThrottle counts a [Throttle]'s events per address (the host,
 // without the port). Safe for concurrent use.
 type addrThrottle struct {
-	t  Throttle
-	mu sync.Mutex
+	t       Throttle
+	refused atomic.Uint64 // full answered true
+	mu      sync.Mutex
 	// seen holds each address's events within the window, oldest first.
 	seen map[string][]time.Time
 }
@@ -82,7 +84,11 @@ func (a *addrThrottle) full(addr string, now time.Time) bool {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return len(a.recentLocked(host(addr), now)) >= a.t.Limit
+	if len(a.recentLocked(host(addr), now)) < a.t.Limit {
+		return false
+	}
+	a.refused.Add(1)
+	return true
 }
 
 // add records one event of addr at now.

@@ -188,6 +188,11 @@ func (w *World) Replayed() int {
 	return w.replayed
 }
 
+// Throttled counts account creations and logins refused by the throttles.
+func (w *World) Throttled() (creations, logins uint64) {
+	return w.creations.refused.Load(), w.failedLogins.refused.Load()
+}
+
 // Cleaned counts input lines that had control characters removed.
 func (w *World) Cleaned() uint64 { return w.cleaned.Load() }
 
