@@ -142,11 +142,11 @@ func (h *Handler) Connect(p Protocol) *Session {
 	if b, ok := p.(SessionBinder); ok {
 		b.Bind(s)
 	}
-	ahead, wait := h.throttle.Admit(s)
+	waiting, wait := h.throttle.Admit(s)
 	switch {
-	case ahead == AdmitRefused:
+	case waiting == AdmitRefused:
 		h.closeSession(s, ReasonPortalShutdown, "")
-	case ahead > 0:
+	case waiting > 0:
 		s.Msg(fmt.Sprintf("%s DoS protection is active. You are queued to connect in %.1f seconds ...",
 			h.cfg.ServerName, wait.Seconds()))
 	}

@@ -15,13 +15,16 @@ type Session struct {
 	h      *Handler
 	sessid uint64
 	proto  Protocol
+	addr   string // the client's address (Protocol.Address), fixed: the throttle's fairness and the per-address cap count by it
 	state  atomic.Int32
 	// announced is set once a server has been sent this session's PCONN
 	// (as opposed to it waiting in the hold buffer). Written by the uplink.
 	announced atomic.Bool
 
-	// inQueue is guarded by the throttle's mutex.
+	// inQueue and qseq (its place in the arrival order) are guarded by
+	// the throttle's mutex.
 	inQueue bool
+	qseq    uint64
 
 	// mu guards the fields below.
 	mu        sync.Mutex
@@ -190,11 +193,11 @@ func (s *Session) connSyncLocked() link.SessionData {
 }
 
 func newSession(h *Handler, sessid uint64, p Protocol, now time.Time) *Session {
-	s := &Session{h: h, sessid: sessid, proto: p}
+	s := &Session{h: h, sessid: sessid, proto: p, addr: p.Address()}
 	s.data = link.SessionData{
 		Sessid:         sessid,
 		ProtocolKey:    p.Key(),
-		Address:        p.Address(),
+		Address:        s.addr,
 		ConnTime:       now,
 		CmdLast:        now,
 		CmdLastVisible: now,
