@@ -28,6 +28,8 @@ const (
 	// DefaultLinkHeartbeat and DefaultLinkTimeout: see Config.LinkHeartbeat.
 	DefaultLinkHeartbeat = time.Second
 	DefaultLinkTimeout   = 5 * time.Second
+	// DefaultLoginTimeout: see Config.LoginTimeout.
+	DefaultLoginTimeout = 5 * time.Minute
 )
 
 // The texts Evennia sends for the input limits and the connect queue.
@@ -39,6 +41,9 @@ const (
 	StalledWarning     = "The game is not responding; your commands are kept."
 	RespondingNotice   = "The game is responding again."
 	InvalidUTF8Warning = "Your client sent an incorrect UTF-8 sequence; it was read as Latin-1."
+	// LoginTimeoutFormat, with the timeout, is what a session that did
+	// not log in in time is told (see Config.LoginTimeout).
+	LoginTimeoutFormat = "Timed out waiting for login after %v. Disconnecting."
 )
 
 // Config configures a [Portal]. The zero value is usable: telnet and the
@@ -102,6 +107,16 @@ type Config struct {
 
 	// IdleTimeout disconnects a session without input for this long; 0 or negative: never.
 	IdleTimeout time.Duration
+	// LoginTimeout closes a session that is not logged in (the server
+	// has not sent its SLOGIN, or session data saying it is logged in)
+	// this long after it connected, time queued in the connect throttle
+	// included, so that sockets that never log in (idle scanners,
+	// slowloris) cannot hold connections for ever. The client is told
+	// why ([LoginTimeoutFormat]), the session closes with
+	// [ReasonLoginTimeout] and it is counted (HandlerStats.LoginTimeouts).
+	// A session the server logs out again gets the time anew. 0 means
+	// [DefaultLoginTimeout] (5 minutes); negative: never.
+	LoginTimeout time.Duration
 	// Keepalive is the telnet NOP interval; 0 means [DefaultKeepalive], negative: off.
 	Keepalive time.Duration
 
@@ -151,6 +166,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Keepalive == 0 {
 		c.Keepalive = DefaultKeepalive
+	}
+	if c.LoginTimeout == 0 {
+		c.LoginTimeout = DefaultLoginTimeout
 	}
 	if c.LinkSecret == nil {
 		c.LinkSecret = link.NewSecret()

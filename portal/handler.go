@@ -56,6 +56,7 @@ type handlerCounters struct {
 	outputs, outputUnknown, outputPanics  atomic.Uint64
 	loginUnknown, syncCleaned, syncKept   atomic.Uint64
 	invalidUTF8, longLines, protocolError atomic.Uint64
+	loginTimeouts                         atomic.Uint64
 }
 
 // HandlerStats is a snapshot of the handler's counters.
@@ -92,6 +93,9 @@ type HandlerStats struct {
 	SyncCleaned, SyncKept uint64
 	// InvalidUTF8, LongLines and ProtocolErrors count bad client input.
 	InvalidUTF8, LongLines, ProtocolErrors uint64
+	// LoginTimeouts counts sessions closed because they did not log in
+	// within Config.LoginTimeout (queued ones included).
+	LoginTimeouts uint64
 	// LinkRefused counts link connections closed before they
 	// authenticated: a wrong or missing secret, a bad or slow handshake,
 	// too many at once. LinkBusy counts authenticated game servers
@@ -136,12 +140,16 @@ func (h *Handler) GenerateSessid() uint64 { return h.lastSessid.Add(1) }
 // that joins a non-empty queue is told so, with its estimated wait
 // (Evennia's DoS message). Once the portal is shutting down (the throttle
 // stopped), the session is closed at once with [ReasonPortalShutdown].
+// Its login timer (Config.LoginTimeout) starts here, before it queues.
 func (h *Handler) Connect(p Protocol) *Session {
 	s := newSession(h, h.GenerateSessid(), p, time.Now())
 	h.stats.connected.Add(1)
 	if b, ok := p.(SessionBinder); ok {
 		b.Bind(s)
 	}
+	s.mu.Lock()
+	h.startLoginTimerLocked(s)
+	s.mu.Unlock()
 	waiting, wait := h.throttle.Admit(s)
 	switch {
 	case waiting == AdmitRefused:
@@ -236,14 +244,61 @@ func (h *Handler) syncLocked(s *Session, now time.Time) {
 // portal side (client quit, read error). See [Session.Close].
 func (h *Handler) Disconnect(s *Session, reason CloseReason) { h.closeSession(s, reason, "") }
 
+// startLoginTimerLocked starts s's login timer (Config.LoginTimeout),
+// unless the timeout is off. s.mu must be held.
+func (h *Handler) startLoginTimerLocked(s *Session) {
+	if d := h.cfg.LoginTimeout; d > 0 {
+		s.loginTimer = time.AfterFunc(d, func() { h.loginTimedOut(s, d) })
+	}
+}
+
+// stopLoginTimerLocked stops s's login timer, if it runs; one that
+// already fired finds the session logged in or closed. s.mu must be held.
+func (s *Session) stopLoginTimerLocked() {
+	if s.loginTimer != nil {
+		s.loginTimer.Stop()
+		s.loginTimer = nil
+	}
+}
+
+// setLoggedInLocked records whether the server has s logged in (SLOGIN,
+// SSYNC): the move between StateConnected and StateLoggedIn, with the
+// login timer running exactly while it is not logged in. s.mu must be held.
+func (h *Handler) setLoggedInLocked(s *Session, loggedIn bool) {
+	if loggedIn {
+		s.state.Store(int32(StateLoggedIn))
+		s.stopLoginTimerLocked()
+		return
+	}
+	s.state.Store(int32(StateConnected))
+	if s.loginTimer == nil {
+		h.startLoginTimerLocked(s) // logged out again: the time starts anew
+	}
+}
+
+// loginTimedOut closes s, still not logged in after d (Config.LoginTimeout).
+func (h *Handler) loginTimedOut(s *Session, d time.Duration) {
+	loggedIn := func(st SessionState) bool { return st == StateLoggedIn } // it logged in as the timer fired
+	if h.closeSessionUnless(s, ReasonLoginTimeout, fmt.Sprintf(LoginTimeoutFormat, d), loggedIn) {
+		h.stats.loginTimeouts.Add(1)
+	}
+}
+
 // closeSession is the only way a session ends. The first call wins; a
 // released session sends exactly one PDISCONN, a queued one none.
 func (h *Handler) closeSession(s *Session, reason CloseReason, message string) {
+	h.closeSessionUnless(s, reason, message, nil)
+}
+
+// closeSessionUnless is closeSession, except that s stays open if keep
+// (called with s.mu held, with s's state) says so. It reports whether
+// this call closed s.
+func (h *Handler) closeSessionUnless(s *Session, reason CloseReason, message string, keep func(SessionState) bool) bool {
 	s.mu.Lock()
 	prev := s.State()
-	if prev == StateClosed {
+	if prev == StateClosed || (keep != nil && keep(prev)) {
 		s.mu.Unlock()
-		return
+		return false
 	}
 	s.state.Store(int32(StateClosed))
 	s.reason = reason
@@ -252,6 +307,7 @@ func (h *Handler) closeSession(s *Session, reason CloseReason, message string) {
 		s.syncTimer.Stop() // if it already fired, it finds the session closed
 		s.syncTimer = nil
 	}
+	s.stopLoginTimerLocked()
 	if prev != StateQueued {
 		h.mu.Lock()
 		if h.sessions[s.sessid] == s {
@@ -272,6 +328,7 @@ func (h *Handler) closeSession(s *Session, reason CloseReason, message string) {
 	if h.cfg.OnSessionClosed != nil {
 		h.cfg.OnSessionClosed(s.sessid, prev, reason)
 	}
+	return true
 }
 
 // DisconnectAll closes every session, queued ones included, for a portal
@@ -347,7 +404,7 @@ func (h *Handler) ServerLoggedIn(sessid uint64, d link.SessionData) error {
 		return fmt.Errorf("server login %d: %w", sessid, ErrUnknownSession)
 	}
 	s.loadLocked(d, true)
-	s.state.Store(int32(StateLoggedIn))
+	h.setLoggedInLocked(s, true)
 	return nil
 }
 
@@ -366,11 +423,7 @@ func (h *Handler) ServerSessionSync(sessions []link.SessionData, clean bool, con
 		s.mu.Lock()
 		if st := s.State(); st == StateConnected || st == StateLoggedIn {
 			s.loadLocked(d, d.LoggedIn)
-			if d.LoggedIn {
-				s.state.Store(int32(StateLoggedIn))
-			} else {
-				s.state.Store(int32(StateConnected))
-			}
+			h.setLoggedInLocked(s, d.LoggedIn)
 		}
 		s.mu.Unlock()
 	}
@@ -569,8 +622,9 @@ func (h *Handler) Stats() HandlerStats {
 		LoginUnknown: c.loginUnknown.Load(), SyncCleaned: c.syncCleaned.Load(), SyncKept: c.syncKept.Load(),
 		InvalidUTF8: c.invalidUTF8.Load(), LongLines: c.longLines.Load(), ProtocolErrors: c.protocolError.Load(),
 		LinkRefused: h.up.refused.Load(), LinkBusy: h.up.busy.Load(), LinkStalls: h.up.stalls.Load(),
-		Throttle: h.throttle.Stats(),
-		Held:     h.up.heldCount(), HeldInputBytes: h.up.heldInputBytes(),
+		LoginTimeouts: c.loginTimeouts.Load(),
+		Throttle:      h.throttle.Stats(),
+		Held:          h.up.heldCount(), HeldInputBytes: h.up.heldInputBytes(),
 		Unacked: h.up.unackedCount(),
 	}
 }

@@ -464,6 +464,7 @@ func (p *Portal) logStats() {
 			"inputs", s.Inputs, "rate_dropped", s.RateDropped, "char_dropped", s.CharDropped,
 			"hold_dropped", s.HoldDropped, "output_unknown", s.OutputUnknown, "held", p.up.heldCount(),
 			"sync_deferred", s.SyncDeferred, "sync_merged", s.SyncMerged, "encode_dropped", s.EncodeDropped,
-			"link_refused", s.LinkRefused, "link_busy", s.LinkBusy, "link_stalls", s.LinkStalls)
+			"link_refused", s.LinkRefused, "link_busy", s.LinkBusy, "link_stalls", s.LinkStalls,
+			"login_timeouts", s.LoginTimeouts)
 	}
 }

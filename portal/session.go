@@ -34,6 +34,8 @@ type Session struct {
 	reason    CloseReason
 	lastSync  time.Time   // when the last PCONNSYNC was sent (see Handler.Sync)
 	syncTimer *time.Timer // a deferred PCONNSYNC, if one is due
+	// loginTimer closes the session at Config.LoginTimeout; nil while logged in or closed.
+	loginTimer *time.Timer
 	// dirty holds the flags set on this side since the last PCONN or
 	// PCONNSYNC; flagRev, for each flag set on this side, the SyncRev of
 	// the PCONNSYNC that carried it last (see link.SessionData.SyncRev).

@@ -193,6 +193,26 @@ func TestTelnetIdleTimeout(t *testing.T) {
 	}
 }
 
+// A client that does not log in is told and closed after the login
+// timeout. (That a logged-in one stays is tested with synctest in
+// login_timeout_test.go: here it would race the timeout on a loaded machine.)
+func TestTelnetLoginTimeout(t *testing.T) {
+	t.Parallel()
+	reasons := make(chan portal.CloseReason, 1)
+	p := startPortal(t, portal.Config{LoginTimeout: 300 * time.Millisecond, OnSessionClosed: func(_ uint64, _ portal.SessionState, r portal.CloseReason) { reasons <- r }})
+	c := dial(t, p.TelnetAddr().String())
+	expect(t, c, regexp.QuoteMeta("Timed out waiting for login after 300ms. Disconnecting."))
+	if err := c.WaitClosed(wait); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-reasons; r != portal.ReasonLoginTimeout {
+		t.Fatalf("reason %v, want login-timeout", r)
+	}
+	if st := p.Handler().Stats(); st.LoginTimeouts != 1 {
+		t.Fatalf("LoginTimeouts = %d, want 1", st.LoginTimeouts)
+	}
+}
+
 func TestTelnetKeepaliveNOP(t *testing.T) {
 	t.Parallel()
 	p := startPortal(t, portal.Config{Keepalive: 20 * time.Millisecond})

@@ -16,6 +16,7 @@ type portalFlags struct {
 	charLimit          int
 	idle, keepalive    time.Duration
 	linkTimeout        time.Duration
+	loginTimeout       time.Duration
 }
 
 func (p *portalFlags) register(fs *flag.FlagSet, telnetDefault, linkDefault string) {
@@ -28,6 +29,7 @@ func (p *portalFlags) register(fs *flag.FlagSet, telnetDefault, linkDefault stri
 	fs.DurationVar(&p.idle, "idle-timeout", 0, "disconnect sessions idle this long; 0: never")
 	fs.DurationVar(&p.keepalive, "keepalive", portal.DefaultKeepalive, "telnet NOP keepalive interval; 0: off")
 	fs.DurationVar(&p.linkTimeout, "link-timeout", portal.DefaultLinkTimeout, "treat a linked game server silent this long as unresponsive (players are told, input is held); 0: never")
+	fs.DurationVar(&p.loginTimeout, "login-timeout", portal.DefaultLoginTimeout, "close a session not logged in this long after it connected (time in the connect queue included), telling it why; 0: never")
 }
 
 // offIfNotPositive turns the command line's "0 or less disables" into the
@@ -50,6 +52,7 @@ func (p *portalFlags) config() portal.Config {
 		IdleTimeout:       p.idle,
 		Keepalive:         offIfNotPositive(p.keepalive),
 		LinkTimeout:       offIfNotPositive(p.linkTimeout),
+		LoginTimeout:      offIfNotPositive(p.loginTimeout),
 	}
 }
 
