@@ -44,6 +44,9 @@ const (
 	// LoginTimeoutFormat, with the timeout, is what a session that did
 	// not log in in time is told (see Config.LoginTimeout).
 	LoginTimeoutFormat = "Timed out waiting for login after %v. Disconnecting."
+	// AddressLimitFormat, with the cap, is what a connection over the
+	// per-address cap is told (see Config.MaxSessionsPerAddress).
+	AddressLimitFormat = "Too many connections from your address (at most %d). Disconnecting."
 )
 
 // Config configures a [Portal]. The zero value is usable: telnet and the
@@ -85,6 +88,13 @@ type Config struct {
 
 	// MaxConnectionRate is how many queued sessions are released per second.
 	MaxConnectionRate float64
+	// MaxSessionsPerAddress caps the sessions from one client address
+	// (the IP, not the port), those waiting in the connect queue
+	// included: a connection from an address that has that many is told
+	// so ([AddressLimitFormat]), closed with [ReasonAddressLimit] and
+	// counted (HandlerStats.AddressRefused), the refusals logged at most
+	// once every 10 s. 0 or negative: no cap (the default).
+	MaxSessionsPerAddress int
 	// MaxCommandRate is how many inputs one session may send per second.
 	MaxCommandRate float64
 	// MaxCharLimit is the longest input line in characters.

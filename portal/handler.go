@@ -37,6 +37,8 @@ type Handler struct {
 	lastSessid atomic.Uint64
 	closingAll atomic.Bool
 	stats      handlerCounters
+	perAddr    addrCounts // sessions by address, for Config.MaxSessionsPerAddress
+	addrLog    refusalLog // connections over the cap: a line every 10 s at most
 
 	// mu guards the fields below.
 	mu       sync.RWMutex
@@ -56,7 +58,7 @@ type handlerCounters struct {
 	outputs, outputUnknown, outputPanics  atomic.Uint64
 	loginUnknown, syncCleaned, syncKept   atomic.Uint64
 	invalidUTF8, longLines, protocolError atomic.Uint64
-	loginTimeouts                         atomic.Uint64
+	loginTimeouts, addressRefused         atomic.Uint64
 }
 
 // HandlerStats is a snapshot of the handler's counters.
@@ -96,6 +98,9 @@ type HandlerStats struct {
 	// LoginTimeouts counts sessions closed because they did not log in
 	// within Config.LoginTimeout (queued ones included).
 	LoginTimeouts uint64
+	// AddressRefused counts connections refused because their address
+	// had Config.MaxSessionsPerAddress sessions already.
+	AddressRefused uint64
 	// LinkRefused counts link connections closed before they
 	// authenticated: a wrong or missing secret, a bad or slow handshake,
 	// too many at once. LinkBusy counts authenticated game servers
@@ -124,6 +129,7 @@ func newHandler(cfg Config, up *uplink) *Handler {
 		cmdLimit: commandLimit(cfg.MaxCommandRate),
 		started:  time.Now(),
 		sessions: make(map[uint64]*Session),
+		addrLog:  refusalLog{every: 10 * time.Second},
 	}
 	h.throttle = NewThrottle(cfg.MaxConnectionRate, h.release)
 	return h
@@ -140,12 +146,22 @@ func (h *Handler) GenerateSessid() uint64 { return h.lastSessid.Add(1) }
 // that joins a non-empty queue is told so, with its estimated wait
 // (Evennia's DoS message). Once the portal is shutting down (the throttle
 // stopped), the session is closed at once with [ReasonPortalShutdown].
-// Its login timer (Config.LoginTimeout) starts here, before it queues.
+// A session from an address over Config.MaxSessionsPerAddress is told
+// and closed at once with [ReasonAddressLimit]. Its login timer
+// (Config.LoginTimeout) starts here, before it queues.
 func (h *Handler) Connect(p Protocol) *Session {
 	s := newSession(h, h.GenerateSessid(), p, time.Now())
 	h.stats.connected.Add(1)
+	limit := h.cfg.MaxSessionsPerAddress
+	s.addrHeld = limit > 0 && h.perAddr.add(s.addr, limit)
 	if b, ok := p.(SessionBinder); ok {
 		b.Bind(s)
+	}
+	if limit > 0 && !s.addrHeld {
+		h.addrLog.log(h.log, "session.refused", s.addr, errAddressLimit)
+		h.stats.addressRefused.Add(1) // after the log line: a test that sees the count finds the line
+		h.closeSession(s, ReasonAddressLimit, fmt.Sprintf(AddressLimitFormat, limit))
+		return s
 	}
 	s.mu.Lock()
 	h.startLoginTimerLocked(s)
@@ -321,6 +337,9 @@ func (h *Handler) closeSessionUnless(s *Session, reason CloseReason, message str
 	s.mu.Unlock()
 	if prev == StateQueued {
 		h.throttle.Remove(s) // after s.mu: the throttle calls release with its own locks held
+	}
+	if s.addrHeld {
+		h.perAddr.remove(s.addr) // once: this is the session's one close
 	}
 	h.stats.closed.Add(1)
 	s.proto.Close(message)
@@ -622,9 +641,9 @@ func (h *Handler) Stats() HandlerStats {
 		LoginUnknown: c.loginUnknown.Load(), SyncCleaned: c.syncCleaned.Load(), SyncKept: c.syncKept.Load(),
 		InvalidUTF8: c.invalidUTF8.Load(), LongLines: c.longLines.Load(), ProtocolErrors: c.protocolError.Load(),
 		LinkRefused: h.up.refused.Load(), LinkBusy: h.up.busy.Load(), LinkStalls: h.up.stalls.Load(),
-		LoginTimeouts: c.loginTimeouts.Load(),
-		Throttle:      h.throttle.Stats(),
-		Held:          h.up.heldCount(), HeldInputBytes: h.up.heldInputBytes(),
+		LoginTimeouts: c.loginTimeouts.Load(), AddressRefused: c.addressRefused.Load(),
+		Throttle: h.throttle.Stats(),
+		Held:     h.up.heldCount(), HeldInputBytes: h.up.heldInputBytes(),
 		Unacked: h.up.unackedCount(),
 	}
 }

@@ -16,7 +16,11 @@ type Session struct {
 	sessid uint64
 	proto  Protocol
 	addr   string // the client's address (Protocol.Address), fixed: the throttle's fairness and the per-address cap count by it
-	state  atomic.Int32
+	// addrHeld: the session counts toward its address's cap
+	// (Config.MaxSessionsPerAddress). Set in Handler.Connect before the
+	// session is shared, read by its one close.
+	addrHeld bool
+	state    atomic.Int32
 	// announced is set once a server has been sent this session's PCONN
 	// (as opposed to it waiting in the hold buffer). Written by the uplink.
 	announced atomic.Bool

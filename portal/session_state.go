@@ -72,6 +72,9 @@ const (
 	ReasonProtocolError
 	// ReasonLoginTimeout: not logged in within Config.LoginTimeout.
 	ReasonLoginTimeout
+	// ReasonAddressLimit: refused at connect, its address had
+	// Config.MaxSessionsPerAddress sessions already.
+	ReasonAddressLimit
 )
 
 var reasonNames = [...]string{
@@ -87,6 +90,7 @@ var reasonNames = [...]string{
 	ReasonWriteError:          "write-error",
 	ReasonProtocolError:       "protocol-error",
 	ReasonLoginTimeout:        "login-timeout",
+	ReasonAddressLimit:        "address-limit",
 }
 
 // String returns the reason's stable name, used in logs and reports.

@@ -213,6 +213,51 @@ func TestTelnetLoginTimeout(t *testing.T) {
 	}
 }
 
+// A connection over the per-address cap is told and closed; one from
+// another address gets in.
+func TestTelnetAddressLimit(t *testing.T) {
+	t.Parallel()
+	reasons := make(chan portal.CloseReason, 4) // room for every session's: the hook must not block the cleanup
+	p := startPortal(t, portal.Config{MaxSessionsPerAddress: 2, OnSessionClosed: func(_ uint64, _ portal.SessionState, r portal.CloseReason) { reasons <- r }})
+	addr := p.TelnetAddr().String()
+	h := p.Handler()
+	for range 2 {
+		dial(t, addr)
+	}
+	if err := testutil.Await(wait, time.Millisecond, func() error {
+		if h.CountLoggedIn(true) != 2 {
+			return errWaiting
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("precondition: two sessions from 127.0.0.1: %v", err)
+	}
+	over := dial(t, addr)
+	expect(t, over, regexp.QuoteMeta("Too many connections from your address (at most 2). Disconnecting."))
+	if err := over.WaitClosed(wait); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-reasons; r != portal.ReasonAddressLimit {
+		t.Fatalf("reason %v, want address-limit", r)
+	}
+	other, err := testutil.DialTelnetFrom("127.0.0.5", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := testutil.Await(wait, time.Millisecond, func() error {
+		if h.CountLoggedIn(true) != 3 {
+			return errWaiting
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("the client from 127.0.0.5 did not get in: %v", err)
+	}
+	if st := h.Stats(); st.AddressRefused != 1 {
+		t.Fatalf("AddressRefused = %d, want 1", st.AddressRefused)
+	}
+}
+
 func TestTelnetKeepaliveNOP(t *testing.T) {
 	t.Parallel()
 	p := startPortal(t, portal.Config{Keepalive: 20 * time.Millisecond})

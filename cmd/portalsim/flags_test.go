@@ -12,10 +12,11 @@ import (
 // safety is the part of a portal.Config the safety flags set.
 type safety struct {
 	LoginTimeout time.Duration
+	PerAddress   int
 }
 
 func safetyOf(c portal.Config) safety {
-	return safety{LoginTimeout: c.LoginTimeout}
+	return safety{LoginTimeout: c.LoginTimeout, PerAddress: c.MaxSessionsPerAddress}
 }
 
 // The portal's safety flags reach its Config, with the command line's
@@ -30,6 +31,7 @@ func TestPortalFlagsConfig(t *testing.T) {
 		{"defaults", nil, safety{LoginTimeout: portal.DefaultLoginTimeout}},
 		{"login timeout", []string{"-login-timeout", "90s"}, safety{LoginTimeout: 90 * time.Second}},
 		{"login timeout off", []string{"-login-timeout", "0"}, safety{LoginTimeout: -1}},
+		{"per-address cap", []string{"-max-sessions-per-address", "8"}, safety{LoginTimeout: portal.DefaultLoginTimeout, PerAddress: 8}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
