@@ -112,7 +112,11 @@ type Config struct {
 	// HoldBytes: see HoldLimit; 0 means [DefaultHoldBytes].
 	HoldBytes int
 	// OutboundLimit bounds the bytes waiting to be written to one client;
-	// a client that lets more pile up is disconnected as a slow consumer.
+	// a client that lets more pile up is disconnected as a slow consumer
+	// ([ReasonSlowConsumer]). A single message larger than the limit is
+	// no sign of a slow client: it is cut to half the limit, with a
+	// marker at its end saying how many bytes were not shown, and
+	// counted (HandlerStats.OutputCut). 0 means [DefaultOutboundLimit] (1 MiB).
 	OutboundLimit int
 
 	// IdleTimeout disconnects a session without input for this long; 0 or negative: never.

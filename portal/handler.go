@@ -59,6 +59,7 @@ type handlerCounters struct {
 	loginUnknown, syncCleaned, syncKept   atomic.Uint64
 	invalidUTF8, longLines, protocolError atomic.Uint64
 	loginTimeouts, addressRefused         atomic.Uint64
+	outputCut                             atomic.Uint64
 }
 
 // HandlerStats is a snapshot of the handler's counters.
@@ -88,6 +89,10 @@ type HandlerStats struct {
 	// Outputs counts output messages dispatched; OutputUnknown those for
 	// a sessid the portal does not have; OutputPanics protocol handlers that panicked.
 	Outputs, OutputUnknown, OutputPanics uint64
+	// OutputCut counts output messages larger than a client's outbound
+	// buffer (Config.OutboundLimit), cut to fit with a marker instead of
+	// making the client a slow consumer.
+	OutputCut uint64
 	// LoginUnknown counts SLOGINs for a session already gone (bug 5.37).
 	LoginUnknown uint64
 	// SyncCleaned counts sessions closed by a clean SSYNC; SyncKept those
@@ -625,6 +630,7 @@ func (h *Handler) Throttle() *Throttle { return h.throttle }
 func (h *Handler) countInvalidUTF8() { h.stats.invalidUTF8.Add(1) }
 func (h *Handler) countLongLine()    { h.stats.longLines.Add(1) }
 func (h *Handler) countProtocolErr() { h.stats.protocolError.Add(1) }
+func (h *Handler) countOutputCut()   { h.stats.outputCut.Add(1) }
 
 // Stats returns the handler's counters.
 func (h *Handler) Stats() HandlerStats {
@@ -638,6 +644,7 @@ func (h *Handler) Stats() HandlerStats {
 		SyncStale:     c.syncStale.Load(),
 		EncodeDropped: h.up.encodeDropped.Load(),
 		Outputs:       c.outputs.Load(), OutputUnknown: c.outputUnknown.Load(), OutputPanics: c.outputPanics.Load(),
+		OutputCut:    c.outputCut.Load(),
 		LoginUnknown: c.loginUnknown.Load(), SyncCleaned: c.syncCleaned.Load(), SyncKept: c.syncKept.Load(),
 		InvalidUTF8: c.invalidUTF8.Load(), LongLines: c.longLines.Load(), ProtocolErrors: c.protocolError.Load(),
 		LinkRefused: h.up.refused.Load(), LinkBusy: h.up.busy.Load(), LinkStalls: h.up.stalls.Load(),

@@ -465,6 +465,6 @@ func (p *Portal) logStats() {
 			"hold_dropped", s.HoldDropped, "output_unknown", s.OutputUnknown, "held", p.up.heldCount(),
 			"sync_deferred", s.SyncDeferred, "sync_merged", s.SyncMerged, "encode_dropped", s.EncodeDropped,
 			"link_refused", s.LinkRefused, "link_busy", s.LinkBusy, "link_stalls", s.LinkStalls,
-			"login_timeouts", s.LoginTimeouts, "address_refused", s.AddressRefused)
+			"login_timeouts", s.LoginTimeouts, "address_refused", s.AddressRefused, "output_cut", s.OutputCut)
 	}
 }

@@ -145,24 +145,41 @@ func (c *telnetConn) Close(message string) {
 	c.out.closeAfterFlush()
 }
 
+// sendText writes text and a line end, unless it ends with one.
 func (c *telnetConn) sendText(args []any, _ map[string]any) {
-	text := argString(args)
-	b := telnet.AppendEscaped(make([]byte, 0, len(text)+8), []byte(text))
-	if len(b) < 2 || string(b[len(b)-2:]) != "\r\n" {
-		b = append(b, '\r', '\n')
-	}
-	c.queue(b)
+	c.queueText(argString(args), func(text string) []byte {
+		b := telnet.AppendEscaped(make([]byte, 0, len(text)+8), []byte(text))
+		if len(b) < 2 || string(b[len(b)-2:]) != "\r\n" {
+			b = append(b, '\r', '\n')
+		}
+		return b
+	})
 }
 
 // sendPrompt writes text without a line end, then the end-of-output
 // marker: IAC EOR if the client accepted it, otherwise IAC GA.
 func (c *telnetConn) sendPrompt(args []any, _ map[string]any) {
-	text := argString(args)
-	b := telnet.AppendEscaped(make([]byte, 0, len(text)+4), []byte(text))
-	if c.eor.Load() {
-		b = telnet.AppendCommand(b, telnet.EOR)
-	} else {
-		b = telnet.AppendCommand(b, telnet.GA)
+	eor := c.eor.Load()
+	c.queueText(argString(args), func(text string) []byte {
+		b := telnet.AppendEscaped(make([]byte, 0, len(text)+4), []byte(text))
+		if eor {
+			return telnet.AppendCommand(b, telnet.EOR)
+		}
+		return telnet.AppendCommand(b, telnet.GA)
+	})
+}
+
+// queueText queues text, encoded for the wire by encode. Text whose
+// encoding alone is larger than the outbound buffer would make even a
+// client that reads at once a slow consumer: it is cut to half the
+// buffer, with a marker saying how much was cut, and counted (see
+// output_cut.go). The cut is made in the text, before encoding, so no
+// telnet sequence is split.
+func (c *telnetConn) queueText(text string, encode func(string) []byte) {
+	b := encode(text)
+	if lim := c.out.limit; lim > 0 && len(b) > lim {
+		b = fitText(text, lim/2, encode)
+		c.p.h.countOutputCut()
 	}
 	c.queue(b)
 }
