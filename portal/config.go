@@ -30,6 +30,8 @@ const (
 	DefaultLinkTimeout   = 5 * time.Second
 	// DefaultLoginTimeout: see Config.LoginTimeout.
 	DefaultLoginTimeout = 5 * time.Minute
+	// DefaultHalfCloseGrace: see Config.HalfCloseGrace.
+	DefaultHalfCloseGrace = 10 * time.Second
 )
 
 // The texts Evennia sends for the input limits and the connect queue.
@@ -131,6 +133,18 @@ type Config struct {
 	// A session the server logs out again gets the time anew. 0 means
 	// [DefaultLoginTimeout] (5 minutes); negative: never.
 	LoginTimeout time.Duration
+	// HalfCloseGrace bounds how long a session whose client stopped
+	// sending (it closed its socket, or only its sending side: a script
+	// that sends its commands and then shuts down writing) stays open
+	// for the answers to what it sent. The session closes as soon as a
+	// game server has processed every input it sent (it acknowledges an
+	// input with the last frame of its answer), at once if nothing was
+	// waiting, and after HalfCloseGrace at the latest (counted in
+	// HandlerStats.HalfCloseTimeouts), for a server that acknowledges
+	// before it answers or never. Then its output is written and it
+	// closes as [ReasonClientQuit]. 0 means [DefaultHalfCloseGrace]
+	// (10 s); negative: close at once, the answers lost.
+	HalfCloseGrace time.Duration
 	// Keepalive is the telnet NOP interval; 0 means [DefaultKeepalive], negative: off.
 	Keepalive time.Duration
 
@@ -183,6 +197,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.LoginTimeout == 0 {
 		c.LoginTimeout = DefaultLoginTimeout
+	}
+	if c.HalfCloseGrace == 0 {
+		c.HalfCloseGrace = DefaultHalfCloseGrace
 	}
 	if c.LinkSecret == nil {
 		c.LinkSecret = link.NewSecret()

@@ -60,6 +60,7 @@ type handlerCounters struct {
 	invalidUTF8, longLines, protocolError atomic.Uint64
 	loginTimeouts, addressRefused         atomic.Uint64
 	outputCut                             atomic.Uint64
+	halfCloseWaits, halfCloseTimeouts     atomic.Uint64
 }
 
 // HandlerStats is a snapshot of the handler's counters.
@@ -106,6 +107,11 @@ type HandlerStats struct {
 	// AddressRefused counts connections refused because their address
 	// had Config.MaxSessionsPerAddress sessions already.
 	AddressRefused uint64
+	// HalfCloseWaits counts sessions that stayed open after their
+	// client stopped sending, for the answers to what it sent;
+	// HalfCloseTimeouts those of them closed at Config.HalfCloseGrace
+	// before every answer had come.
+	HalfCloseWaits, HalfCloseTimeouts uint64
 	// LinkRefused counts link connections closed before they
 	// authenticated: a wrong or missing secret, a bad or slow handshake,
 	// too many at once. LinkBusy counts authenticated game servers
@@ -201,6 +207,9 @@ func (h *Handler) release(s *Session) {
 		h.sendInputLocked(s, cmds)
 	}
 	s.pendingIn = nil
+	if s.draining.Load() {
+		s.signalAnswered() // what was queued is the uplink's to count now, or was refused
+	}
 }
 
 // syncInterval is the per-session sync rate: at most one PCONNSYNC per
@@ -258,6 +267,44 @@ func (h *Handler) syncLocked(s *Session, now time.Time) {
 	d := s.nextSyncLocked()
 	if h.up.sendSync(link.Message{Op: link.OpPortalConnSync, Sessid: s.sessid, Session: &d}) {
 		h.stats.syncMerged.Add(1)
+	}
+}
+
+// awaitAnswered waits, once s's client has stopped sending (a read
+// EOF), until a server has processed every input s sent, the input kept
+// while s was queued or no server was linked included. A server
+// acknowledges an input with the last frame of its answer
+// (link.Message.Ack), and the link reader takes an acknowledgement only
+// after it has dispatched the frame's output, so s's answers are in its
+// output buffer by then. It gives up after Config.HalfCloseGrace
+// (counted), when gone is closed (s closed otherwise) or ctx ends, and
+// at once with a negative grace. It reports whether all was answered.
+func (h *Handler) awaitAnswered(ctx context.Context, s *Session, gone <-chan struct{}) bool {
+	s.draining.Store(true) // before the count is read: see countUnanswered
+	if s.allAnswered() {
+		return true
+	}
+	grace := h.cfg.HalfCloseGrace
+	if grace < 0 {
+		return false
+	}
+	h.stats.halfCloseWaits.Add(1)
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.answered:
+			if s.allAnswered() {
+				return true
+			}
+		case <-t.C:
+			h.stats.halfCloseTimeouts.Add(1)
+			return false
+		case <-gone:
+			return false
+		case <-ctx.Done():
+			return false
+		}
 	}
 }
 
@@ -566,7 +613,7 @@ func (h *Handler) DataIn(s *Session, cmds ...link.Command) {
 
 // sendInputLocked sends one input message; false if it could not be held. s.mu must be held.
 func (h *Handler) sendInputLocked(s *Session, cmds []link.Command) bool {
-	if !h.up.sendInput(link.Message{Op: link.OpDataIn, Sessid: s.sessid, Data: cmds}) {
+	if !h.up.sendInput(link.Message{Op: link.OpDataIn, Sessid: s.sessid, Data: cmds}, s) {
 		h.stats.holdDropped.Add(1)
 		return false
 	}
@@ -649,6 +696,7 @@ func (h *Handler) Stats() HandlerStats {
 		InvalidUTF8: c.invalidUTF8.Load(), LongLines: c.longLines.Load(), ProtocolErrors: c.protocolError.Load(),
 		LinkRefused: h.up.refused.Load(), LinkBusy: h.up.busy.Load(), LinkStalls: h.up.stalls.Load(),
 		LoginTimeouts: c.loginTimeouts.Load(), AddressRefused: c.addressRefused.Load(),
+		HalfCloseWaits: c.halfCloseWaits.Load(), HalfCloseTimeouts: c.halfCloseTimeouts.Load(),
 		Throttle: h.throttle.Stats(),
 		Held:     h.up.heldCount(), HeldInputBytes: h.up.heldInputBytes(),
 		Unacked: h.up.unackedCount(),

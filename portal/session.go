@@ -25,6 +25,15 @@ type Session struct {
 	// (as opposed to it waiting in the hold buffer). Written by the uplink.
 	announced atomic.Bool
 
+	// unanswered counts the session's input messages no server has
+	// processed yet (held, or sent and not acknowledged); the uplink
+	// keeps it. draining is set once the client's input has ended and
+	// the session waits for that count to reach zero; answered is
+	// signalled when it does. See Handler.awaitAnswered.
+	unanswered atomic.Int64
+	draining   atomic.Bool
+	answered   chan struct{}
+
 	// inQueue and qseq (its place in the arrival order) are guarded by
 	// the throttle's mutex.
 	inQueue bool
@@ -121,6 +130,32 @@ func (s *Session) nextSyncLocked() link.SessionData {
 	return d
 }
 
+// countUnanswered counts one input message more (sign +1) or less (-1)
+// waiting for a server, and signals a draining session whose count
+// reaches zero. Called with the uplink's lock held.
+func (s *Session) countUnanswered(sign int) {
+	if s.unanswered.Add(int64(sign)) == 0 && s.draining.Load() {
+		s.signalAnswered()
+	}
+}
+
+// signalAnswered wakes Handler.awaitAnswered; it never blocks.
+func (s *Session) signalAnswered() {
+	select {
+	case s.answered <- struct{}{}:
+	default:
+	}
+}
+
+// allAnswered reports whether nothing the session sent waits for a
+// server: no input kept while it is queued, none kept by the uplink.
+func (s *Session) allAnswered() bool {
+	s.mu.Lock()
+	queued := len(s.pendingIn)
+	s.mu.Unlock()
+	return queued == 0 && s.unanswered.Load() == 0
+}
+
 // Flag returns one protocol flag.
 func (s *Session) Flag(name string) (any, bool) {
 	s.mu.Lock()
@@ -199,7 +234,7 @@ func (s *Session) connSyncLocked() link.SessionData {
 }
 
 func newSession(h *Handler, sessid uint64, p Protocol, now time.Time) *Session {
-	s := &Session{h: h, sessid: sessid, proto: p, addr: p.Address()}
+	s := &Session{h: h, sessid: sessid, proto: p, addr: p.Address(), answered: make(chan struct{}, 1)}
 	s.data = link.SessionData{
 		Sessid:         sessid,
 		ProtocolKey:    p.Key(),

@@ -221,8 +221,16 @@ func (c *telnetConn) writeLoop() {
 	c.nc.Close()
 }
 
+// readLoop reads the client until its input ends. The writer is stopped
+// then, unless the session closed with output still to deliver: the
+// writer then writes it and closes the socket itself (see readFailed).
 func (c *telnetConn) readLoop() {
-	defer c.stopWriter()
+	deliver := false
+	defer func() {
+		if !deliver {
+			c.stopWriter()
+		}
+	}()
 	buf := make([]byte, 4096)
 	idle := c.p.cfg.IdleTimeout
 	for {
@@ -234,31 +242,42 @@ func (c *telnetConn) readLoop() {
 			c.dec.Decode(buf[:n], c.onEvent)
 		}
 		if err != nil {
-			c.readFailed(err)
+			deliver = c.readFailed(err)
 			return
 		}
 	}
 }
 
-func (c *telnetConn) readFailed(err error) {
+// readFailed closes the session for the read error err. It reports
+// whether the session's output is still to be delivered: the idle
+// timeout's message, or the answers to a client that stopped sending.
+// The outbox is closing then (Session.Close), so the writer ends by
+// itself once it has written everything, bounded by writeTimeout.
+func (c *telnetConn) readFailed(err error) (deliver bool) {
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		c.sess.Close(ReasonIdleTimeout, "Idle timeout exceeded, disconnecting.")
-		// Give the writer a moment to deliver the message; it closes the socket.
-		t := time.NewTimer(time.Second)
-		defer t.Stop()
-		select {
-		case <-c.wrDone:
-		case <-t.C:
-		}
-	case errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET):
+		return true
+	case errors.Is(err, io.EOF):
+		c.inputEnded()
+		return true
+	case errors.Is(err, syscall.ECONNRESET):
 		c.sess.Close(ReasonClientQuit, "")
+	case c.sess.State() == StateClosed: // we closed it
 	default:
-		if c.sess.State() == StateClosed {
-			return // we closed it
-		}
 		c.sess.Close(ReasonReadError, "")
 	}
+	return false
+}
+
+// inputEnded handles the end of the client's input (a FIN): it closed
+// its socket, or only its sending side (shutdown(SHUT_WR)) and still
+// reads. The session stays open until the server has answered what it
+// sent, bounded by Config.HalfCloseGrace (see Handler.awaitAnswered),
+// then closes as client-quit; the writer delivers the answers first.
+func (c *telnetConn) inputEnded() {
+	c.p.h.awaitAnswered(c.p.ctx, c.sess, c.wrDone)
+	c.sess.Close(ReasonClientQuit, "")
 }
 
 func (c *telnetConn) onEvent(e telnet.Event) {

@@ -18,6 +18,7 @@ type portalFlags struct {
 	idle, keepalive    time.Duration
 	linkTimeout        time.Duration
 	loginTimeout       time.Duration
+	halfCloseGrace     time.Duration
 }
 
 func (p *portalFlags) register(fs *flag.FlagSet, telnetDefault, linkDefault string) {
@@ -31,6 +32,7 @@ func (p *portalFlags) register(fs *flag.FlagSet, telnetDefault, linkDefault stri
 	fs.DurationVar(&p.keepalive, "keepalive", portal.DefaultKeepalive, "telnet NOP keepalive interval; 0: off")
 	fs.DurationVar(&p.linkTimeout, "link-timeout", portal.DefaultLinkTimeout, "treat a linked game server silent this long as unresponsive (players are told, input is held); 0: never")
 	fs.IntVar(&p.perAddress, "max-sessions-per-address", 0, "refuse a connection from a client address (IP) that has this many sessions already, queued ones included; 0: no cap")
+	fs.DurationVar(&p.halfCloseGrace, "half-close-grace", portal.DefaultHalfCloseGrace, "how long a client that stopped sending (closed its socket, or only its sending side) waits at most for the answers to what it sent; 0: not at all")
 	fs.DurationVar(&p.loginTimeout, "login-timeout", portal.DefaultLoginTimeout, "close a session not logged in this long after it connected (time in the connect queue included), telling it why; 0: never")
 }
 
@@ -55,6 +57,7 @@ func (p *portalFlags) config() portal.Config {
 		Keepalive:         offIfNotPositive(p.keepalive),
 		LinkTimeout:       offIfNotPositive(p.linkTimeout),
 		LoginTimeout:      offIfNotPositive(p.loginTimeout),
+		HalfCloseGrace:    offIfNotPositive(p.halfCloseGrace),
 		// 0 and less both mean no cap, as in the Config.
 		MaxSessionsPerAddress: p.perAddress,
 	}

@@ -237,5 +237,16 @@ func (c *TelnetClient) wait(timeout time.Duration, match func(string) int, what 
 // Close closes the connection.
 func (c *TelnetClient) Close() error { return c.nc.Close() }
 
+// CloseWrite shuts down the client's sending side only, as a script
+// that has sent its commands does (shutdown(SHUT_WR)): the server reads
+// the end of the input, and the client still reads what comes.
+func (c *TelnetClient) CloseWrite() error {
+	tc, ok := c.nc.(*net.TCPConn)
+	if !ok {
+		return fmt.Errorf("testutil: CloseWrite on a %T", c.nc)
+	}
+	return tc.CloseWrite()
+}
+
 // LocalAddr is the client's side of the connection.
 func (c *TelnetClient) LocalAddr() net.Addr { return c.nc.LocalAddr() }
