@@ -25,7 +25,8 @@ import (
 // Handler.mu and uplink.mu are never held together. The throttle calls
 // release with relMu held, so nothing under relMu takes Throttle.mu (no
 // close of a queued session there). uplink.attachSem is taken before
-// uplink.mu, with no other lock held.
+// uplink.mu, with no other lock held; so are the per-address count's
+// and the refusal log's mutexes (addrCounts, refusalLog).
 type Handler struct {
 	cfg      Config
 	log      *slog.Logger

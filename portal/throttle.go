@@ -110,7 +110,7 @@ func NewThrottle(rate float64, release func(*Session)) *Throttle {
 // Interval is the time between releases; 0 when disabled.
 func (t *Throttle) Interval() time.Duration { return t.interval }
 
-// Admit's waiting for a session that does not wait in the queue.
+// Admit's waiting result for a session that does not wait in the queue.
 const (
 	// AdmitReleased: s was released at once.
 	AdmitReleased = -1
