@@ -49,6 +49,8 @@ var _ = Describe("The connect throttle under a flood from one address", Label("t
 			c, err := from.DialContext(ctx, "tcp", addr)
 			Expect(err).NotTo(HaveOccurred())
 			socks = append(socks, c)
+			_, err = c.Write([]byte("x")) // a first byte at once, then one every slowlorisEvery
+			Expect(err).NotTo(HaveOccurred())
 		}
 		stop := make(chan struct{})
 		DeferCleanup(func() { close(stop) })
