@@ -271,87 +271,9 @@ func (h *Handler) syncLocked(s *Session, now time.Time) {
 	}
 }
 
-// awaitAnswered waits, once s's client has stopped sending (a read
-// EOF), until a server has processed every input s sent, the input kept
-// while s was queued or no server was linked included. A server
-// acknowledges an input with the last frame of its answer
-// (link.Message.Ack), and the link reader takes an acknowledgement only
-// after it has dispatched the frame's output, so s's answers are in its
-// output buffer by then. It gives up after Config.HalfCloseGrace
-// (counted), when gone is closed (s closed otherwise) or ctx ends, and
-// at once with a negative grace. It reports whether all was answered.
-func (h *Handler) awaitAnswered(ctx context.Context, s *Session, gone <-chan struct{}) bool {
-	s.draining.Store(true) // before the count is read: see countUnanswered
-	if s.allAnswered() {
-		return true
-	}
-	grace := h.cfg.HalfCloseGrace
-	if grace < 0 {
-		return false
-	}
-	h.stats.halfCloseWaits.Add(1)
-	t := time.NewTimer(grace)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.answered:
-			if s.allAnswered() {
-				return true
-			}
-		case <-t.C:
-			h.stats.halfCloseTimeouts.Add(1)
-			return false
-		case <-gone:
-			return false
-		case <-ctx.Done():
-			return false
-		}
-	}
-}
-
 // Disconnect is called by a protocol whose connection closed on the
 // portal side (client quit, read error). See [Session.Close].
 func (h *Handler) Disconnect(s *Session, reason CloseReason) { h.closeSession(s, reason, "") }
-
-// startLoginTimerLocked starts s's login timer (Config.LoginTimeout),
-// unless the timeout is off. s.mu must be held.
-func (h *Handler) startLoginTimerLocked(s *Session) {
-	if d := h.cfg.LoginTimeout; d > 0 {
-		s.loginTimer = time.AfterFunc(d, func() { h.loginTimedOut(s, d) })
-	}
-}
-
-// stopLoginTimerLocked stops s's login timer, if it runs; one that
-// already fired finds the session logged in or closed. s.mu must be held.
-func (s *Session) stopLoginTimerLocked() {
-	if s.loginTimer != nil {
-		s.loginTimer.Stop()
-		s.loginTimer = nil
-	}
-}
-
-// setLoggedInLocked records whether the server has s logged in (SLOGIN,
-// SSYNC): the move between StateConnected and StateLoggedIn, with the
-// login timer running exactly while it is not logged in. s.mu must be held.
-func (h *Handler) setLoggedInLocked(s *Session, loggedIn bool) {
-	if loggedIn {
-		s.state.Store(int32(StateLoggedIn))
-		s.stopLoginTimerLocked()
-		return
-	}
-	s.state.Store(int32(StateConnected))
-	if s.loginTimer == nil {
-		h.startLoginTimerLocked(s) // logged out again: the time starts anew
-	}
-}
-
-// loginTimedOut closes s, still not logged in after d (Config.LoginTimeout).
-func (h *Handler) loginTimedOut(s *Session, d time.Duration) {
-	loggedIn := func(st SessionState) bool { return st == StateLoggedIn } // it logged in as the timer fired
-	if h.closeSessionUnless(s, ReasonLoginTimeout, fmt.Sprintf(LoginTimeoutFormat, d), loggedIn) {
-		h.stats.loginTimeouts.Add(1)
-	}
-}
 
 // closeSession is the only way a session ends. The first call wins; a
 // released session sends exactly one PDISCONN, a queued one none.

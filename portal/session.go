@@ -130,32 +130,6 @@ func (s *Session) nextSyncLocked() link.SessionData {
 	return d
 }
 
-// countUnanswered counts one input message more (sign +1) or less (-1)
-// waiting for a server, and signals a draining session whose count
-// reaches zero. Called with the uplink's lock held.
-func (s *Session) countUnanswered(sign int) {
-	if s.unanswered.Add(int64(sign)) == 0 && s.draining.Load() {
-		s.signalAnswered()
-	}
-}
-
-// signalAnswered wakes Handler.awaitAnswered; it never blocks.
-func (s *Session) signalAnswered() {
-	select {
-	case s.answered <- struct{}{}:
-	default:
-	}
-}
-
-// allAnswered reports whether nothing the session sent waits for a
-// server: no input kept while it is queued, none kept by the uplink.
-func (s *Session) allAnswered() bool {
-	s.mu.Lock()
-	queued := len(s.pendingIn)
-	s.mu.Unlock()
-	return queued == 0 && s.unanswered.Load() == 0
-}
-
 // Flag returns one protocol flag.
 func (s *Session) Flag(name string) (any, bool) {
 	s.mu.Lock()
