@@ -28,6 +28,10 @@ const (
 	// DefaultLinkHeartbeat and DefaultLinkTimeout: see Config.LinkHeartbeat.
 	DefaultLinkHeartbeat = time.Second
 	DefaultLinkTimeout   = 5 * time.Second
+	// DefaultLoginTimeout: see Config.LoginTimeout.
+	DefaultLoginTimeout = 5 * time.Minute
+	// DefaultHalfCloseGrace: see Config.HalfCloseGrace.
+	DefaultHalfCloseGrace = 10 * time.Second
 )
 
 // The texts Evennia sends for the input limits and the connect queue.
@@ -39,6 +43,12 @@ const (
 	StalledWarning     = "The game is not responding; your commands are kept."
 	RespondingNotice   = "The game is responding again."
 	InvalidUTF8Warning = "Your client sent an incorrect UTF-8 sequence; it was read as Latin-1."
+	// LoginTimeoutFormat, with the timeout, is what a session that did
+	// not log in in time is told (see Config.LoginTimeout).
+	LoginTimeoutFormat = "Timed out waiting for login after %v. Disconnecting."
+	// AddressLimitFormat, with the cap, is what a connection over the
+	// per-address cap is told (see Config.MaxSessionsPerAddress).
+	AddressLimitFormat = "Too many connections from your address (at most %d). Disconnecting."
 )
 
 // Config configures a [Portal]. The zero value is usable: telnet and the
@@ -80,6 +90,13 @@ type Config struct {
 
 	// MaxConnectionRate is how many queued sessions are released per second.
 	MaxConnectionRate float64
+	// MaxSessionsPerAddress caps the sessions from one client address
+	// (the IP, not the port), those waiting in the connect queue
+	// included: a connection from an address that has that many is told
+	// so ([AddressLimitFormat]), closed with [ReasonAddressLimit] and
+	// counted (HandlerStats.AddressRefused), the refusals logged at most
+	// once every 10 s. 0 or negative: no cap (the default).
+	MaxSessionsPerAddress int
 	// MaxCommandRate is how many inputs one session may send per second.
 	MaxCommandRate float64
 	// MaxCharLimit is the longest input line in characters.
@@ -97,11 +114,37 @@ type Config struct {
 	// HoldBytes: see HoldLimit; 0 means [DefaultHoldBytes].
 	HoldBytes int
 	// OutboundLimit bounds the bytes waiting to be written to one client;
-	// a client that lets more pile up is disconnected as a slow consumer.
+	// a client that lets more pile up is disconnected as a slow consumer
+	// ([ReasonSlowConsumer]). A single message larger than the limit is
+	// no sign of a slow client: it is cut to half the limit, with a
+	// marker at its end saying how many bytes were not shown, and
+	// counted (HandlerStats.OutputCut). 0 means [DefaultOutboundLimit] (1 MiB).
 	OutboundLimit int
 
 	// IdleTimeout disconnects a session without input for this long; 0 or negative: never.
 	IdleTimeout time.Duration
+	// LoginTimeout closes a session that is not logged in (the server
+	// has not sent its SLOGIN, or session data saying it is logged in)
+	// this long after it connected, time queued in the connect throttle
+	// included, so that sockets that never log in (idle scanners,
+	// slowloris) cannot hold connections for ever. The client is told
+	// why ([LoginTimeoutFormat]), the session closes with
+	// [ReasonLoginTimeout] and it is counted (HandlerStats.LoginTimeouts).
+	// A session the server logs out again gets the time anew. 0 means
+	// [DefaultLoginTimeout] (5 minutes); negative: never.
+	LoginTimeout time.Duration
+	// HalfCloseGrace bounds how long a session whose client stopped
+	// sending (it closed its socket, or only its sending side: a script
+	// that sends its commands and then shuts down writing) stays open
+	// for the answers to what it sent. The session closes as soon as a
+	// game server has processed every input it sent (it acknowledges an
+	// input with the last frame of its answer), at once if nothing was
+	// waiting, and after HalfCloseGrace at the latest (counted in
+	// HandlerStats.HalfCloseTimeouts), for a server that acknowledges
+	// before it answers or never. Then its output is written and it
+	// closes as [ReasonClientQuit]. 0 means [DefaultHalfCloseGrace]
+	// (10 s); negative: close at once, the answers lost.
+	HalfCloseGrace time.Duration
 	// Keepalive is the telnet NOP interval; 0 means [DefaultKeepalive], negative: off.
 	Keepalive time.Duration
 
@@ -151,6 +194,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Keepalive == 0 {
 		c.Keepalive = DefaultKeepalive
+	}
+	if c.LoginTimeout == 0 {
+		c.LoginTimeout = DefaultLoginTimeout
+	}
+	if c.HalfCloseGrace == 0 {
+		c.HalfCloseGrace = DefaultHalfCloseGrace
 	}
 	if c.LinkSecret == nil {
 		c.LinkSecret = link.NewSecret()

@@ -25,7 +25,8 @@ import (
 // Handler.mu and uplink.mu are never held together. The throttle calls
 // release with relMu held, so nothing under relMu takes Throttle.mu (no
 // close of a queued session there). uplink.attachSem is taken before
-// uplink.mu, with no other lock held.
+// uplink.mu, with no other lock held; so are the per-address count's
+// and the refusal log's mutexes (addrCounts, refusalLog).
 type Handler struct {
 	cfg      Config
 	log      *slog.Logger
@@ -37,6 +38,8 @@ type Handler struct {
 	lastSessid atomic.Uint64
 	closingAll atomic.Bool
 	stats      handlerCounters
+	perAddr    addrCounts // sessions by address, for Config.MaxSessionsPerAddress
+	addrLog    refusalLog // connections over the cap: a line every 10 s at most
 
 	// mu guards the fields below.
 	mu       sync.RWMutex
@@ -56,6 +59,9 @@ type handlerCounters struct {
 	outputs, outputUnknown, outputPanics  atomic.Uint64
 	loginUnknown, syncCleaned, syncKept   atomic.Uint64
 	invalidUTF8, longLines, protocolError atomic.Uint64
+	loginTimeouts, addressRefused         atomic.Uint64
+	outputCut                             atomic.Uint64
+	halfCloseWaits, halfCloseTimeouts     atomic.Uint64
 }
 
 // HandlerStats is a snapshot of the handler's counters.
@@ -85,6 +91,10 @@ type HandlerStats struct {
 	// Outputs counts output messages dispatched; OutputUnknown those for
 	// a sessid the portal does not have; OutputPanics protocol handlers that panicked.
 	Outputs, OutputUnknown, OutputPanics uint64
+	// OutputCut counts output messages larger than a client's outbound
+	// buffer (Config.OutboundLimit), cut to fit with a marker instead of
+	// making the client a slow consumer.
+	OutputCut uint64
 	// LoginUnknown counts SLOGINs for a session already gone (bug 5.37).
 	LoginUnknown uint64
 	// SyncCleaned counts sessions closed by a clean SSYNC; SyncKept those
@@ -92,6 +102,17 @@ type HandlerStats struct {
 	SyncCleaned, SyncKept uint64
 	// InvalidUTF8, LongLines and ProtocolErrors count bad client input.
 	InvalidUTF8, LongLines, ProtocolErrors uint64
+	// LoginTimeouts counts sessions closed because they did not log in
+	// within Config.LoginTimeout (queued ones included).
+	LoginTimeouts uint64
+	// AddressRefused counts connections refused because their address
+	// had Config.MaxSessionsPerAddress sessions already.
+	AddressRefused uint64
+	// HalfCloseWaits counts sessions that stayed open after their
+	// client stopped sending, for the answers to what it sent;
+	// HalfCloseTimeouts those of them closed at Config.HalfCloseGrace
+	// before every answer had come.
+	HalfCloseWaits, HalfCloseTimeouts uint64
 	// LinkRefused counts link connections closed before they
 	// authenticated: a wrong or missing secret, a bad or slow handshake,
 	// too many at once. LinkBusy counts authenticated game servers
@@ -120,6 +141,7 @@ func newHandler(cfg Config, up *uplink) *Handler {
 		cmdLimit: commandLimit(cfg.MaxCommandRate),
 		started:  time.Now(),
 		sessions: make(map[uint64]*Session),
+		addrLog:  refusalLog{every: 10 * time.Second},
 	}
 	h.throttle = NewThrottle(cfg.MaxConnectionRate, h.release)
 	return h
@@ -136,17 +158,31 @@ func (h *Handler) GenerateSessid() uint64 { return h.lastSessid.Add(1) }
 // that joins a non-empty queue is told so, with its estimated wait
 // (Evennia's DoS message). Once the portal is shutting down (the throttle
 // stopped), the session is closed at once with [ReasonPortalShutdown].
+// A session from an address over Config.MaxSessionsPerAddress is told
+// and closed at once with [ReasonAddressLimit]. Its login timer
+// (Config.LoginTimeout) starts here, before it queues.
 func (h *Handler) Connect(p Protocol) *Session {
 	s := newSession(h, h.GenerateSessid(), p, time.Now())
 	h.stats.connected.Add(1)
+	limit := h.cfg.MaxSessionsPerAddress
+	s.addrHeld = limit > 0 && h.perAddr.add(s.addr, limit)
 	if b, ok := p.(SessionBinder); ok {
 		b.Bind(s)
 	}
-	ahead, wait := h.throttle.Admit(s)
+	if limit > 0 && !s.addrHeld {
+		h.addrLog.log(h.log, "session.refused", s.addr, errAddressLimit)
+		h.stats.addressRefused.Add(1) // after the log line: a test that sees the count finds the line
+		h.closeSession(s, ReasonAddressLimit, fmt.Sprintf(AddressLimitFormat, limit))
+		return s
+	}
+	s.mu.Lock()
+	h.startLoginTimerLocked(s)
+	s.mu.Unlock()
+	waiting, wait := h.throttle.Admit(s)
 	switch {
-	case ahead == AdmitRefused:
+	case waiting == AdmitRefused:
 		h.closeSession(s, ReasonPortalShutdown, "")
-	case ahead > 0:
+	case waiting > 0:
 		s.Msg(fmt.Sprintf("%s DoS protection is active. You are queued to connect in %.1f seconds ...",
 			h.cfg.ServerName, wait.Seconds()))
 	}
@@ -172,6 +208,9 @@ func (h *Handler) release(s *Session) {
 		h.sendInputLocked(s, cmds)
 	}
 	s.pendingIn = nil
+	if s.draining.Load() {
+		s.signalAnswered() // what was queued is the uplink's to count now, or was refused
+	}
 }
 
 // syncInterval is the per-session sync rate: at most one PCONNSYNC per
@@ -239,11 +278,18 @@ func (h *Handler) Disconnect(s *Session, reason CloseReason) { h.closeSession(s,
 // closeSession is the only way a session ends. The first call wins; a
 // released session sends exactly one PDISCONN, a queued one none.
 func (h *Handler) closeSession(s *Session, reason CloseReason, message string) {
+	h.closeSessionUnless(s, reason, message, nil)
+}
+
+// closeSessionUnless is closeSession, except that s stays open if keep
+// (called with s.mu held, with s's state) says so. It reports whether
+// this call closed s.
+func (h *Handler) closeSessionUnless(s *Session, reason CloseReason, message string, keep func(SessionState) bool) bool {
 	s.mu.Lock()
 	prev := s.State()
-	if prev == StateClosed {
+	if prev == StateClosed || (keep != nil && keep(prev)) {
 		s.mu.Unlock()
-		return
+		return false
 	}
 	s.state.Store(int32(StateClosed))
 	s.reason = reason
@@ -252,6 +298,7 @@ func (h *Handler) closeSession(s *Session, reason CloseReason, message string) {
 		s.syncTimer.Stop() // if it already fired, it finds the session closed
 		s.syncTimer = nil
 	}
+	s.stopLoginTimerLocked()
 	if prev != StateQueued {
 		h.mu.Lock()
 		if h.sessions[s.sessid] == s {
@@ -266,12 +313,16 @@ func (h *Handler) closeSession(s *Session, reason CloseReason, message string) {
 	if prev == StateQueued {
 		h.throttle.Remove(s) // after s.mu: the throttle calls release with its own locks held
 	}
+	if s.addrHeld {
+		h.perAddr.remove(s.addr) // once: this is the session's one close
+	}
 	h.stats.closed.Add(1)
 	s.proto.Close(message)
 	h.log.Debug("session.closed", "sessid", s.sessid, "state", prev, "reason", reason)
 	if h.cfg.OnSessionClosed != nil {
 		h.cfg.OnSessionClosed(s.sessid, prev, reason)
 	}
+	return true
 }
 
 // DisconnectAll closes every session, queued ones included, for a portal
@@ -347,7 +398,7 @@ func (h *Handler) ServerLoggedIn(sessid uint64, d link.SessionData) error {
 		return fmt.Errorf("server login %d: %w", sessid, ErrUnknownSession)
 	}
 	s.loadLocked(d, true)
-	s.state.Store(int32(StateLoggedIn))
+	h.setLoggedInLocked(s, true)
 	return nil
 }
 
@@ -366,11 +417,7 @@ func (h *Handler) ServerSessionSync(sessions []link.SessionData, clean bool, con
 		s.mu.Lock()
 		if st := s.State(); st == StateConnected || st == StateLoggedIn {
 			s.loadLocked(d, d.LoggedIn)
-			if d.LoggedIn {
-				s.state.Store(int32(StateLoggedIn))
-			} else {
-				s.state.Store(int32(StateConnected))
-			}
+			h.setLoggedInLocked(s, d.LoggedIn)
 		}
 		s.mu.Unlock()
 	}
@@ -489,7 +536,7 @@ func (h *Handler) DataIn(s *Session, cmds ...link.Command) {
 
 // sendInputLocked sends one input message; false if it could not be held. s.mu must be held.
 func (h *Handler) sendInputLocked(s *Session, cmds []link.Command) bool {
-	if !h.up.sendInput(link.Message{Op: link.OpDataIn, Sessid: s.sessid, Data: cmds}) {
+	if !h.up.sendInput(link.Message{Op: link.OpDataIn, Sessid: s.sessid, Data: cmds}, s) {
 		h.stats.holdDropped.Add(1)
 		return false
 	}
@@ -553,6 +600,7 @@ func (h *Handler) Throttle() *Throttle { return h.throttle }
 func (h *Handler) countInvalidUTF8() { h.stats.invalidUTF8.Add(1) }
 func (h *Handler) countLongLine()    { h.stats.longLines.Add(1) }
 func (h *Handler) countProtocolErr() { h.stats.protocolError.Add(1) }
+func (h *Handler) countOutputCut()   { h.stats.outputCut.Add(1) }
 
 // Stats returns the handler's counters.
 func (h *Handler) Stats() HandlerStats {
@@ -566,9 +614,12 @@ func (h *Handler) Stats() HandlerStats {
 		SyncStale:     c.syncStale.Load(),
 		EncodeDropped: h.up.encodeDropped.Load(),
 		Outputs:       c.outputs.Load(), OutputUnknown: c.outputUnknown.Load(), OutputPanics: c.outputPanics.Load(),
+		OutputCut:    c.outputCut.Load(),
 		LoginUnknown: c.loginUnknown.Load(), SyncCleaned: c.syncCleaned.Load(), SyncKept: c.syncKept.Load(),
 		InvalidUTF8: c.invalidUTF8.Load(), LongLines: c.longLines.Load(), ProtocolErrors: c.protocolError.Load(),
 		LinkRefused: h.up.refused.Load(), LinkBusy: h.up.busy.Load(), LinkStalls: h.up.stalls.Load(),
+		LoginTimeouts: c.loginTimeouts.Load(), AddressRefused: c.addressRefused.Load(),
+		HalfCloseWaits: c.halfCloseWaits.Load(), HalfCloseTimeouts: c.halfCloseTimeouts.Load(),
 		Throttle: h.throttle.Stats(),
 		Held:     h.up.heldCount(), HeldInputBytes: h.up.heldInputBytes(),
 		Unacked: h.up.unackedCount(),

@@ -25,12 +25,18 @@ type fakeProto struct {
 	closes   int
 	closeMsg string
 	panicOn  string
+	addr     string // "" means 127.0.0.9
 }
 
 var _ Protocol = (*fakeProto)(nil)
 
-func (f *fakeProto) Key() string     { return "fake" }
-func (f *fakeProto) Address() string { return "127.0.0.9" }
+func (f *fakeProto) Key() string { return "fake" }
+func (f *fakeProto) Address() string {
+	if f.addr == "" {
+		return "127.0.0.9"
+	}
+	return f.addr
+}
 func (f *fakeProto) Output(cmd string) OutputFunc {
 	switch cmd {
 	case "text":

@@ -2,11 +2,8 @@ package portal
 
 import (
 	"errors"
-	"log/slog"
 	"net"
 	"os"
-	"sync"
-	"time"
 
 	"github.com/portalsim/portalsim/internal/link"
 )
@@ -32,7 +29,7 @@ func (p *Portal) acceptLinks() {
 		case p.linkSlots <- struct{}{}:
 		default:
 			_ = nc.Close()
-			p.refusals.log(p.log, "link.refused", nc.RemoteAddr(), errTooManyHandshakes)
+			p.refusals.log(p.log, "link.refused", nc.RemoteAddr().String(), errTooManyHandshakes)
 			p.up.refused.Add(1) // after the log line: a test that sees the count finds the line
 			continue
 		}
@@ -58,7 +55,7 @@ func (p *Portal) handshakeLink(c *link.Conn, done <-chan struct{}) (linkN uint64
 		err := p.up.admit(c, peer)
 		admitted = err == nil
 		if err != nil {
-			p.busyLog.log(p.log, "link.server.refused", c.RemoteAddr(), err)
+			p.busyLog.log(p.log, "link.server.refused", c.RemoteAddr().String(), err)
 			p.up.busy.Add(1) // before the server is told: it may look at once
 		}
 		return err
@@ -76,31 +73,8 @@ func (p *Portal) handshakeLink(c *link.Conn, done <-chan struct{}) (linkN uint64
 	case p.ctx.Err() != nil:
 	case errors.Is(err, link.ErrRefused): // counted and logged in admit
 	default:
-		p.refusals.log(p.log, "link.refused", c.RemoteAddr(), err)
+		p.refusals.log(p.log, "link.refused", c.RemoteAddr().String(), err)
 		p.up.refused.Add(1)
 	}
 	return 0, peer, false
-}
-
-// refusalLog logs refused link connections with their remote address,
-// one line per refusal but at most one every interval: a flood of them
-// (or a second server that keeps retrying) is summed up in the next line
-// ("suppressed").
-type refusalLog struct {
-	every time.Duration
-
-	mu         sync.Mutex
-	last       time.Time
-	suppressed int
-}
-
-func (r *refusalLog) log(log *slog.Logger, msg string, remote net.Addr, err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if now := time.Now(); r.last.IsZero() || now.Sub(r.last) >= r.every {
-		log.Warn(msg, "remote", remote.String(), "err", err, "suppressed", r.suppressed)
-		r.last, r.suppressed = now, 0
-		return
-	}
-	r.suppressed++
 }

@@ -306,11 +306,15 @@ func (p *Portal) serveLink(nc net.Conn) {
 		if p.up.stalled.Load() && p.up.unstall(c) {
 			p.h.AnnounceAll(RespondingNotice)
 		}
+		p.handleServer(c, m)
+		// The acknowledgement an answer carries is taken after its output
+		// is dispatched: a session whose client stopped sending closes once
+		// its last input is acknowledged, and must have its answer by then
+		// (Handler.awaitAnswered).
 		if m.Ack > ackedTo && m.Op != link.OpAck {
 			p.up.ack(c, m.Ack) // only when it moved: the output of one command repeats it
 			ackedTo = m.Ack
 		}
-		p.handleServer(c, m)
 		p.up.received(m.Op)
 	}
 }
@@ -464,6 +468,8 @@ func (p *Portal) logStats() {
 			"inputs", s.Inputs, "rate_dropped", s.RateDropped, "char_dropped", s.CharDropped,
 			"hold_dropped", s.HoldDropped, "output_unknown", s.OutputUnknown, "held", p.up.heldCount(),
 			"sync_deferred", s.SyncDeferred, "sync_merged", s.SyncMerged, "encode_dropped", s.EncodeDropped,
-			"link_refused", s.LinkRefused, "link_busy", s.LinkBusy, "link_stalls", s.LinkStalls)
+			"link_refused", s.LinkRefused, "link_busy", s.LinkBusy, "link_stalls", s.LinkStalls,
+			"login_timeouts", s.LoginTimeouts, "address_refused", s.AddressRefused, "output_cut", s.OutputCut,
+			"half_close_waits", s.HalfCloseWaits, "half_close_timeouts", s.HalfCloseTimeouts)
 	}
 }

@@ -15,13 +15,29 @@ type Session struct {
 	h      *Handler
 	sessid uint64
 	proto  Protocol
-	state  atomic.Int32
+	addr   string // the client's address (Protocol.Address), fixed: the throttle's fairness and the per-address cap count by it
+	// addrHeld: the session counts toward its address's cap
+	// (Config.MaxSessionsPerAddress). Set in Handler.Connect before the
+	// session is shared, read by its one close.
+	addrHeld bool
+	state    atomic.Int32
 	// announced is set once a server has been sent this session's PCONN
 	// (as opposed to it waiting in the hold buffer). Written by the uplink.
 	announced atomic.Bool
 
-	// inQueue is guarded by the throttle's mutex.
+	// unanswered counts the session's input messages no server has
+	// processed yet (held, or sent and not acknowledged); the uplink
+	// keeps it. draining is set once the client's input has ended and
+	// the session waits for that count to reach zero; answered is
+	// signalled when it does. See Handler.awaitAnswered.
+	unanswered atomic.Int64
+	draining   atomic.Bool
+	answered   chan struct{}
+
+	// inQueue and qseq (its place in the arrival order) are guarded by
+	// the throttle's mutex.
 	inQueue bool
+	qseq    uint64
 
 	// mu guards the fields below.
 	mu        sync.Mutex
@@ -31,6 +47,8 @@ type Session struct {
 	reason    CloseReason
 	lastSync  time.Time   // when the last PCONNSYNC was sent (see Handler.Sync)
 	syncTimer *time.Timer // a deferred PCONNSYNC, if one is due
+	// loginTimer closes the session at Config.LoginTimeout; nil while logged in or closed.
+	loginTimer *time.Timer
 	// dirty holds the flags set on this side since the last PCONN or
 	// PCONNSYNC; flagRev, for each flag set on this side, the SyncRev of
 	// the PCONNSYNC that carried it last (see link.SessionData.SyncRev).
@@ -190,11 +208,11 @@ func (s *Session) connSyncLocked() link.SessionData {
 }
 
 func newSession(h *Handler, sessid uint64, p Protocol, now time.Time) *Session {
-	s := &Session{h: h, sessid: sessid, proto: p}
+	s := &Session{h: h, sessid: sessid, proto: p, addr: p.Address(), answered: make(chan struct{}, 1)}
 	s.data = link.SessionData{
 		Sessid:         sessid,
 		ProtocolKey:    p.Key(),
-		Address:        p.Address(),
+		Address:        s.addr,
 		ConnTime:       now,
 		CmdLast:        now,
 		CmdLastVisible: now,

@@ -8,9 +8,14 @@ import "fmt"
 //
 //	StateQueued    -> StateConnected  throttle released it; PCONN sent (or held)
 //	StateQueued    -> StateClosed     closed while queued; the server never heard of it, no PDISCONN
-//	StateConnected -> StateLoggedIn   SLOGIN from the server
+//	StateConnected -> StateLoggedIn   SLOGIN from the server, or an SSYNC saying logged in
 //	StateConnected -> StateClosed     any close; exactly one PDISCONN
+//	StateLoggedIn  -> StateConnected  an SSYNC saying not logged in
 //	StateLoggedIn  -> StateClosed     any close; exactly one PDISCONN
+//
+// A session not logged in (queued or connected) has a login timer
+// running (Config.LoginTimeout); the move to StateLoggedIn stops it, the
+// move back starts it anew (Handler.setLoggedInLocked).
 type SessionState int32
 
 const (
@@ -65,6 +70,11 @@ const (
 	ReasonWriteError
 	// ReasonProtocolError: the client broke the protocol beyond repair.
 	ReasonProtocolError
+	// ReasonLoginTimeout: not logged in within Config.LoginTimeout.
+	ReasonLoginTimeout
+	// ReasonAddressLimit: refused at connect, its address had
+	// Config.MaxSessionsPerAddress sessions already.
+	ReasonAddressLimit
 )
 
 var reasonNames = [...]string{
@@ -79,6 +89,8 @@ var reasonNames = [...]string{
 	ReasonReadError:           "read-error",
 	ReasonWriteError:          "write-error",
 	ReasonProtocolError:       "protocol-error",
+	ReasonLoginTimeout:        "login-timeout",
+	ReasonAddressLimit:        "address-limit",
 }
 
 // String returns the reason's stable name, used in logs and reports.

@@ -145,24 +145,41 @@ func (c *telnetConn) Close(message string) {
 	c.out.closeAfterFlush()
 }
 
+// sendText writes text and a line end, unless it ends with one.
 func (c *telnetConn) sendText(args []any, _ map[string]any) {
-	text := argString(args)
-	b := telnet.AppendEscaped(make([]byte, 0, len(text)+8), []byte(text))
-	if len(b) < 2 || string(b[len(b)-2:]) != "\r\n" {
-		b = append(b, '\r', '\n')
-	}
-	c.queue(b)
+	c.queueText(argString(args), func(text string) []byte {
+		b := telnet.AppendEscaped(make([]byte, 0, len(text)+8), []byte(text))
+		if len(b) < 2 || string(b[len(b)-2:]) != "\r\n" {
+			b = append(b, '\r', '\n')
+		}
+		return b
+	})
 }
 
 // sendPrompt writes text without a line end, then the end-of-output
 // marker: IAC EOR if the client accepted it, otherwise IAC GA.
 func (c *telnetConn) sendPrompt(args []any, _ map[string]any) {
-	text := argString(args)
-	b := telnet.AppendEscaped(make([]byte, 0, len(text)+4), []byte(text))
-	if c.eor.Load() {
-		b = telnet.AppendCommand(b, telnet.EOR)
-	} else {
-		b = telnet.AppendCommand(b, telnet.GA)
+	eor := c.eor.Load()
+	c.queueText(argString(args), func(text string) []byte {
+		b := telnet.AppendEscaped(make([]byte, 0, len(text)+4), []byte(text))
+		if eor {
+			return telnet.AppendCommand(b, telnet.EOR)
+		}
+		return telnet.AppendCommand(b, telnet.GA)
+	})
+}
+
+// queueText queues text, encoded for the wire by encode. Text whose
+// encoding alone is larger than the outbound buffer would make even a
+// client that reads at once a slow consumer: it is cut to half the
+// buffer, with a marker saying how much was cut, and counted (see
+// output_cut.go). The cut is made in the text, before encoding, so no
+// telnet sequence is split.
+func (c *telnetConn) queueText(text string, encode func(string) []byte) {
+	b := encode(text)
+	if lim := c.out.limit; lim > 0 && len(b) > lim {
+		b = fitText(text, lim/2, encode)
+		c.p.h.countOutputCut()
 	}
 	c.queue(b)
 }
@@ -204,8 +221,16 @@ func (c *telnetConn) writeLoop() {
 	c.nc.Close()
 }
 
+// readLoop reads the client until its input ends. The writer is stopped
+// then, unless the session closed with output still to deliver: the
+// writer then writes it and closes the socket itself (see readFailed).
 func (c *telnetConn) readLoop() {
-	defer c.stopWriter()
+	deliver := false
+	defer func() {
+		if !deliver {
+			c.stopWriter()
+		}
+	}()
 	buf := make([]byte, 4096)
 	idle := c.p.cfg.IdleTimeout
 	for {
@@ -217,31 +242,42 @@ func (c *telnetConn) readLoop() {
 			c.dec.Decode(buf[:n], c.onEvent)
 		}
 		if err != nil {
-			c.readFailed(err)
+			deliver = c.readFailed(err)
 			return
 		}
 	}
 }
 
-func (c *telnetConn) readFailed(err error) {
+// readFailed closes the session for the read error err. It reports
+// whether the session's output is still to be delivered: the idle
+// timeout's message, or the answers to a client that stopped sending.
+// The outbox is closing then (Session.Close), so the writer ends by
+// itself once it has written everything, bounded by writeTimeout.
+func (c *telnetConn) readFailed(err error) (deliver bool) {
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		c.sess.Close(ReasonIdleTimeout, "Idle timeout exceeded, disconnecting.")
-		// Give the writer a moment to deliver the message; it closes the socket.
-		t := time.NewTimer(time.Second)
-		defer t.Stop()
-		select {
-		case <-c.wrDone:
-		case <-t.C:
-		}
-	case errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET):
+		return true
+	case errors.Is(err, io.EOF):
+		c.inputEnded()
+		return true
+	case errors.Is(err, syscall.ECONNRESET):
 		c.sess.Close(ReasonClientQuit, "")
+	case c.sess.State() == StateClosed: // we closed it
 	default:
-		if c.sess.State() == StateClosed {
-			return // we closed it
-		}
 		c.sess.Close(ReasonReadError, "")
 	}
+	return false
+}
+
+// inputEnded handles the end of the client's input (a FIN): it closed
+// its socket, or only its sending side (shutdown(SHUT_WR)) and still
+// reads. The session stays open until the server has answered what it
+// sent, bounded by Config.HalfCloseGrace (see Handler.awaitAnswered),
+// then closes as client-quit; the writer delivers the answers first.
+func (c *telnetConn) inputEnded() {
+	c.p.h.awaitAnswered(c.p.ctx, c.sess, c.wrDone)
+	c.sess.Close(ReasonClientQuit, "")
 }
 
 func (c *telnetConn) onEvent(e telnet.Event) {

@@ -193,6 +193,71 @@ func TestTelnetIdleTimeout(t *testing.T) {
 	}
 }
 
+// A client that does not log in is told and closed after the login
+// timeout. (That a logged-in one stays is tested with synctest in
+// login_timeout_test.go: here it would race the timeout on a loaded machine.)
+func TestTelnetLoginTimeout(t *testing.T) {
+	t.Parallel()
+	reasons := make(chan portal.CloseReason, 1)
+	p := startPortal(t, portal.Config{LoginTimeout: 300 * time.Millisecond, OnSessionClosed: func(_ uint64, _ portal.SessionState, r portal.CloseReason) { reasons <- r }})
+	c := dial(t, p.TelnetAddr().String())
+	expect(t, c, regexp.QuoteMeta("Timed out waiting for login after 300ms. Disconnecting."))
+	if err := c.WaitClosed(wait); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-reasons; r != portal.ReasonLoginTimeout {
+		t.Fatalf("reason %v, want login-timeout", r)
+	}
+	if st := p.Handler().Stats(); st.LoginTimeouts != 1 {
+		t.Fatalf("LoginTimeouts = %d, want 1", st.LoginTimeouts)
+	}
+}
+
+// A connection over the per-address cap is told and closed; one from
+// another address gets in.
+func TestTelnetAddressLimit(t *testing.T) {
+	t.Parallel()
+	reasons := make(chan portal.CloseReason, 4) // room for every session's: the hook must not block the cleanup
+	p := startPortal(t, portal.Config{MaxSessionsPerAddress: 2, OnSessionClosed: func(_ uint64, _ portal.SessionState, r portal.CloseReason) { reasons <- r }})
+	addr := p.TelnetAddr().String()
+	h := p.Handler()
+	for range 2 {
+		dial(t, addr)
+	}
+	if err := testutil.Await(wait, time.Millisecond, func() error {
+		if h.CountLoggedIn(true) != 2 {
+			return errWaiting
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("precondition: two sessions from 127.0.0.1: %v", err)
+	}
+	over := dial(t, addr)
+	expect(t, over, regexp.QuoteMeta("Too many connections from your address (at most 2). Disconnecting."))
+	if err := over.WaitClosed(wait); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-reasons; r != portal.ReasonAddressLimit {
+		t.Fatalf("reason %v, want address-limit", r)
+	}
+	other, err := testutil.DialTelnetFrom("127.0.0.5", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := testutil.Await(wait, time.Millisecond, func() error {
+		if h.CountLoggedIn(true) != 3 {
+			return errWaiting
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("the client from 127.0.0.5 did not get in: %v", err)
+	}
+	if st := h.Stats(); st.AddressRefused != 1 {
+		t.Fatalf("AddressRefused = %d, want 1", st.AddressRefused)
+	}
+}
+
 func TestTelnetKeepaliveNOP(t *testing.T) {
 	t.Parallel()
 	p := startPortal(t, portal.Config{Keepalive: 20 * time.Millisecond})

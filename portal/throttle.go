@@ -1,12 +1,24 @@
 package portal
 
 import (
+	"cmp"
+	"slices"
 	"sync"
 	"time"
 )
 
-// Throttle is the connect throttle: new sessions wait in a FIFO queue that
+// Throttle is the connect throttle: new sessions wait in a queue that
 // releases one session per interval (1/MaxConnectionRate).
+//
+// The queue is fair across source addresses (Session.addr, the IP
+// without the port): each address waiting is served once a round, its
+// own sessions in the order they came, so a hundred sockets from one
+// address delay a player from another by one release at most, not a
+// hundred. Rounds: the addresses in round are served in order; each one
+// served that still has sessions waiting goes to next, and when round
+// is empty, next becomes the round. An address that starts waiting
+// joins the end of the current round. With one address, this is
+// Evennia's FIFO.
 //
 // Unlike Evennia's, arrivals never push the next release back (bug 5.4):
 // the release clock only moves when a session is released, so a steady
@@ -22,16 +34,55 @@ type Throttle struct {
 	// mu) to wait out a release in progress.
 	relMu sync.Mutex
 
-	// mu guards the fields below.
-	mu        sync.Mutex
-	queue     []*Session // FIFO; entries with !s.inQueue were removed and are skipped
-	live      int        // entries still waiting
-	next      time.Time  // the earliest time of the next release
-	timer     *time.Timer
-	stopped   bool
-	queued    uint64
-	released  uint64
-	abandoned uint64
+	// mu guards the fields below, and Session.inQueue and Session.qseq.
+	mu sync.Mutex
+	// addrs holds a queue for every address in round or next (each is
+	// in exactly one of them); one whose sessions all left stays there,
+	// empty, until its turn comes.
+	addrs       map[string]*addrQueue
+	round, next []*addrQueue
+	live        int       // sessions waiting
+	seq         uint64    // numbers the sessions queued, in arrival order
+	nextAt      time.Time // the earliest time of the next release
+	timer       *time.Timer
+	stopped     bool
+	queued      uint64
+	released    uint64
+	abandoned   uint64
+}
+
+// addrQueue is the sessions one address has waiting, oldest first.
+// Entries with !s.inQueue were removed and are skipped.
+type addrQueue struct {
+	addr     string
+	sessions []*Session
+	live     int // entries still waiting
+}
+
+// pop removes and returns the oldest session still waiting, or nil.
+func (q *addrQueue) pop() *Session {
+	for len(q.sessions) > 0 {
+		s := q.sessions[0]
+		q.sessions[0] = nil
+		q.sessions = q.sessions[1:]
+		if s.inQueue {
+			s.inQueue = false
+			q.live--
+			return s
+		}
+	}
+	return nil
+}
+
+// removed forgets the entries of sessions that left, once they are most
+// of the queue, so that sockets opened and closed while another waits
+// cannot grow it.
+func (q *addrQueue) removed() {
+	if len(q.sessions) <= 2*q.live+8 {
+		return
+	}
+	kept := slices.DeleteFunc(q.sessions, func(s *Session) bool { return !s.inQueue })
+	q.sessions = slices.Clip(kept)
 }
 
 // ThrottleStats are the throttle's counters.
@@ -46,7 +97,7 @@ type ThrottleStats struct {
 // NewThrottle returns a throttle releasing at most rate sessions per second
 // through release. A rate of 0 or less disables it.
 func NewThrottle(rate float64, release func(*Session)) *Throttle {
-	t := &Throttle{release: release}
+	t := &Throttle{release: release, addrs: make(map[string]*addrQueue)}
 	if rate > 0 {
 		t.interval = time.Duration(float64(time.Second) / rate)
 		if t.interval <= 0 {
@@ -59,7 +110,7 @@ func NewThrottle(rate float64, release func(*Session)) *Throttle {
 // Interval is the time between releases; 0 when disabled.
 func (t *Throttle) Interval() time.Duration { return t.interval }
 
-// Admit's ahead for a session that does not wait in the queue.
+// Admit's waiting result for a session that does not wait in the queue.
 const (
 	// AdmitReleased: s was released at once.
 	AdmitReleased = -1
@@ -69,17 +120,19 @@ const (
 )
 
 // Admit releases s now if the queue is empty and the rate allows it;
-// otherwise it queues s. It returns how many sessions wait ahead of s and
-// an estimate of the wait, or [AdmitReleased] or [AdmitRefused].
-func (t *Throttle) Admit(s *Session) (ahead int, wait time.Duration) {
+// otherwise it queues s. It returns how many sessions were waiting when
+// s joined (Evennia's queue length: more than 0 calls for the DoS
+// message) and an estimate of s's wait, from its place in the fair
+// order, or [AdmitReleased] or [AdmitRefused].
+func (t *Throttle) Admit(s *Session) (waiting int, wait time.Duration) {
 	t.mu.Lock()
 	if t.stopped {
 		t.mu.Unlock()
 		return AdmitRefused, 0
 	}
 	now := time.Now()
-	if t.interval == 0 || (t.live == 0 && !now.Before(t.next)) {
-		t.next = now.Add(t.interval)
+	if t.interval == 0 || (t.live == 0 && !now.Before(t.nextAt)) {
+		t.nextAt = now.Add(t.interval)
 		t.released++
 		t.relMu.Lock()
 		t.mu.Unlock()
@@ -87,20 +140,75 @@ func (t *Throttle) Admit(s *Session) (ahead int, wait time.Duration) {
 		t.release(s)
 		return AdmitReleased, 0
 	}
-	ahead = t.live
-	s.inQueue = true
-	t.queue = append(t.queue, s)
-	t.live++
-	t.queued++
-	wait = max(t.next.Sub(now), 0) + time.Duration(ahead)*t.interval
+	waiting = t.live
+	wait = max(t.nextAt.Sub(now), 0) + time.Duration(t.aheadLocked(s.addr))*t.interval
+	t.enqueueLocked(s)
 	if t.timer == nil {
-		t.timer = time.AfterFunc(max(t.next.Sub(now), 0), t.tick)
+		t.timer = time.AfterFunc(max(t.nextAt.Sub(now), 0), t.tick)
 	}
 	t.mu.Unlock()
-	return ahead, wait
+	return waiting, wait
 }
 
-// tick releases the oldest waiting session and schedules the next tick.
+// enqueueLocked queues s behind the other sessions of its address; an
+// address not waiting yet joins the current round. t.mu must be held.
+func (t *Throttle) enqueueLocked(s *Session) {
+	q := t.addrs[s.addr]
+	if q == nil {
+		q = &addrQueue{addr: s.addr}
+		t.addrs[s.addr] = q
+		t.round = append(t.round, q)
+	}
+	t.seq++
+	s.qseq = t.seq
+	s.inQueue = true
+	q.sessions = append(q.sessions, s)
+	q.live++
+	t.live++
+	t.queued++
+}
+
+// aheadLocked is how many of the sessions waiting now would be released
+// before one of address addr that joined the queue now, if no other
+// came. Each address is served once a round while it has sessions: in
+// the current round those in round, in order; in every later round
+// those in next, then those in round. So one order, by place (next,
+// then round), holds in every round, and the j-th session of an address
+// is served in round first+j, where first is 0 in round and 1 in next.
+// t.mu must be held.
+func (t *Throttle) aheadLocked(addr string) int {
+	mine := t.addrs[addr]
+	k, first, at := 0, 0, len(t.next)+len(t.round) // a new address joins the end of round
+	if mine != nil {
+		k = mine.live
+		if i := slices.Index(t.next, mine); i >= 0 {
+			first, at = 1, i
+		} else {
+			at = len(t.next) + slices.Index(t.round, mine)
+		}
+	}
+	r := first + k // the newcomer's round; its own address's k go before it
+	ahead := k
+	count := func(place int, q *addrQueue, first int) {
+		if q == mine {
+			return
+		}
+		rounds := r - first // the rounds q is served in before r, and in r if its place is before
+		if place < at {
+			rounds++
+		}
+		ahead += min(q.live, max(rounds, 0))
+	}
+	for i, q := range t.next {
+		count(i, q, 1)
+	}
+	for i, q := range t.round {
+		count(len(t.next)+i, q, 0)
+	}
+	return ahead
+}
+
+// tick releases the next waiting session and schedules the next tick.
 func (t *Throttle) tick() {
 	t.mu.Lock()
 	t.timer = nil
@@ -113,7 +221,7 @@ func (t *Throttle) tick() {
 		t.mu.Unlock()
 		return
 	}
-	t.next = time.Now().Add(t.interval)
+	t.nextAt = time.Now().Add(t.interval)
 	t.released++
 	if t.live > 0 {
 		t.timer = time.AfterFunc(t.interval, t.tick)
@@ -124,22 +232,36 @@ func (t *Throttle) tick() {
 	t.release(s)
 }
 
-// popLocked removes and returns the oldest waiting session, or nil. t.mu must be held.
+// popLocked removes and returns the next session in the fair order, or
+// nil if none waits. t.mu must be held.
 func (t *Throttle) popLocked() *Session {
-	for len(t.queue) > 0 {
-		s := t.queue[0]
-		t.queue[0] = nil
-		t.queue = t.queue[1:]
-		if s.inQueue {
-			s.inQueue = false
+	for t.live > 0 {
+		if len(t.round) == 0 {
+			t.round, t.next = t.next, t.round[:0]
+		}
+		q := t.round[0]
+		t.round[0] = nil
+		t.round = t.round[1:]
+		s := q.pop()
+		if s != nil && q.live > 0 {
+			t.next = append(t.next, q)
+		} else {
+			delete(t.addrs, q.addr)
+		}
+		if s != nil {
 			t.live--
-			if len(t.queue) == 0 {
-				t.queue = nil // let the backing array go
-			}
 			return s
 		}
 	}
+	t.resetLocked()
 	return nil
+}
+
+// resetLocked forgets the queue's structure once nothing waits, letting
+// its arrays go. t.mu must be held.
+func (t *Throttle) resetLocked() {
+	clear(t.addrs)
+	t.round, t.next = nil, nil
 }
 
 // Remove takes s out of the queue. It reports whether s was waiting.
@@ -153,9 +275,12 @@ func (t *Throttle) Remove(s *Session) bool {
 	t.live--
 	t.abandoned++
 	if t.live == 0 {
-		clear(t.queue)
-		t.queue = nil
+		t.resetLocked()
+		return true
 	}
+	q := t.addrs[s.addr]
+	q.live--
+	q.removed()
 	return true
 }
 
@@ -177,12 +302,27 @@ func (t *Throttle) Stop() []*Session {
 		t.timer.Stop()
 		t.timer = nil
 	}
-	var out []*Session
-	for s := t.popLocked(); s != nil; s = t.popLocked() {
-		out = append(out, s)
-	}
+	out := t.takeAllLocked()
 	t.mu.Unlock()
 	t.waitRelease()
+	return out
+}
+
+// takeAllLocked empties the queue and returns the sessions that were
+// waiting, oldest first. t.mu must be held.
+func (t *Throttle) takeAllLocked() []*Session {
+	out := make([]*Session, 0, t.live)
+	for _, q := range t.addrs {
+		for _, s := range q.sessions {
+			if s.inQueue {
+				s.inQueue = false
+				out = append(out, s)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *Session) int { return cmp.Compare(a.qseq, b.qseq) })
+	t.live = 0
+	t.resetLocked()
 	return out
 }
 
@@ -208,11 +348,8 @@ func (t *Throttle) Stats() ThrottleStats {
 // popped just before is registered by then (see [Handler.ServerDisconnectAll]).
 func (t *Throttle) TakeAll() []*Session {
 	t.mu.Lock()
-	var out []*Session
-	for s := t.popLocked(); s != nil; s = t.popLocked() {
-		out = append(out, s)
-		t.abandoned++
-	}
+	out := t.takeAllLocked()
+	t.abandoned += uint64(len(out))
 	t.mu.Unlock()
 	t.waitRelease()
 	return out

@@ -1,6 +1,9 @@
 package portal
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -201,4 +204,146 @@ func equal[T comparable](a, b []T) bool {
 		}
 	}
 	return true
+}
+
+func testSessionFrom(id uint64, addr string) *Session { return &Session{sessid: id, addr: addr} }
+
+// A hundred sockets from one address delay a player from another by one
+// release at most: the newcomer is released next, not after them.
+func TestThrottleFairNewAddressReleasedNext(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		log := &releaseLog{start: time.Now()}
+		th := NewThrottle(2, log.release) // one per 500ms
+		for i := uint64(1); i <= 100; i++ {
+			th.Admit(testSessionFrom(i, "127.0.0.1"))
+		}
+		time.Sleep(1200 * time.Millisecond) // released: 1 at 0, 2 at 500ms, 3 at 1s
+		synctest.Wait()
+		waiting, wait := th.Admit(testSessionFrom(1000, "127.0.0.5"))
+		if waiting != 97 || wait != 300*time.Millisecond {
+			t.Fatalf("Admit = %d waiting, wait %v; want 97 waiting (the DoS message is due) and 300ms (released next)", waiting, wait)
+		}
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		order, at := log.snapshot()
+		if got, want := order[:6], []uint64{1, 2, 3, 1000, 4, 5}; !equal(got, want) {
+			t.Fatalf("releases begin %v, want %v", got, want)
+		}
+		if at[3] != 1500*time.Millisecond {
+			t.Fatalf("the newcomer was released at %v, want 1.5s: the next release after it joined at 1.2s", at[3])
+		}
+		if len(order) != 101 {
+			t.Fatalf("released %d, want all 101", len(order))
+		}
+	})
+}
+
+// Addresses take turns, one session each a round, each its own in order.
+func TestThrottleRoundRobinAcrossAddresses(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		log := &releaseLog{start: time.Now()}
+		th := NewThrottle(10, log.release)
+		id := uint64(0)
+		for _, addr := range []string{"a", "a", "a", "b", "b", "b", "c", "c"} {
+			id++
+			th.Admit(testSessionFrom(id, addr)) // a: 1 2 3, b: 4 5 6, c: 7 8
+		}
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		// 1 goes at once; then a, b and c in turn.
+		order, _ := log.snapshot()
+		if want := []uint64{1, 2, 4, 7, 3, 5, 8, 6}; !equal(order, want) {
+			t.Fatalf("release order %v, want %v", order, want)
+		}
+	})
+}
+
+// The wait estimate is the newcomer's place in the fair order: with no
+// later arrivals, exactly as many are released before it as estimated.
+func TestThrottleEstimateIsPlaceInFairOrder(t *testing.T) {
+	t.Parallel()
+	for seed := range uint64(200) {
+		synctest.Test(t, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 42))
+			log := &releaseLog{start: time.Now()}
+			th := NewThrottle(10, log.release)
+			var queued []*Session
+			for i := range 5 + rng.IntN(40) {
+				switch n := rng.IntN(10); {
+				case n < 6:
+					s := testSessionFrom(uint64(i+1), fmt.Sprint(rng.IntN(5)))
+					th.Admit(s)
+					queued = append(queued, s)
+				case n < 8 && len(queued) > 0:
+					th.Remove(queued[rng.IntN(len(queued))])
+				default:
+					time.Sleep(100 * time.Millisecond) // one release
+					synctest.Wait()
+				}
+			}
+			probe := testSessionFrom(1000, fmt.Sprint(rng.IntN(6))) // sometimes an address not seen yet
+			th.mu.Lock()
+			want := th.aheadLocked(probe.addr)
+			th.mu.Unlock()
+			before, _ := log.snapshot()
+			if waiting, _ := th.Admit(probe); waiting == AdmitReleased {
+				return // the queue was empty
+			}
+			time.Sleep(time.Minute)
+			synctest.Wait()
+			order, _ := log.snapshot()
+			if got := slices.Index(order, 1000) - len(before); got != want {
+				t.Fatalf("seed %d: %d released before the probe, estimated %d (releases %v, the probe joined after %d)", seed, got, want, order, len(before))
+			}
+		})
+	}
+}
+
+// Sockets opened and closed while another of their address waits do not
+// grow the queue.
+func TestThrottleChurnDoesNotGrowQueue(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		th := NewThrottle(1, func(*Session) {})
+		th.Admit(testSessionFrom(1, "a")) // released
+		th.Admit(testSessionFrom(2, "a")) // waits
+		for i := uint64(3); i < 10_000; i++ {
+			s := testSessionFrom(i, "a")
+			th.Admit(s)
+			th.Remove(s)
+		}
+		th.mu.Lock()
+		n := len(th.addrs["a"].sessions)
+		th.mu.Unlock()
+		if n > 16 {
+			t.Fatalf("%d entries kept for 1 session waiting", n)
+		}
+		if left := th.Stop(); len(left) != 1 || left[0].sessid != 2 {
+			t.Fatalf("Stop returned %v, want session 2", left)
+		}
+	})
+}
+
+// Stop and TakeAll hand back the waiting sessions oldest first, whatever their addresses.
+func TestThrottleTakeAllOldestFirstAcrossAddresses(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		th := NewThrottle(1, func(*Session) {})
+		for i, addr := range []string{"a", "b", "a", "c", "b", "a"} {
+			th.Admit(testSessionFrom(uint64(i+1), addr))
+		}
+		var got []uint64
+		for _, s := range th.TakeAll() {
+			got = append(got, s.sessid)
+		}
+		if want := []uint64{2, 3, 4, 5, 6}; !equal(got, want) {
+			t.Fatalf("TakeAll = %v, want %v", got, want)
+		}
+		if st := th.Stats(); st.Waiting != 0 || st.Abandoned != 5 {
+			t.Fatalf("stats = %+v", st)
+		}
+		th.Stop()
+	})
 }

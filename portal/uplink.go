@@ -105,7 +105,8 @@ type uplink struct {
 	changed  chan struct{}   // closed and replaced when state or conn changes
 	mode     string          // restart mode to report at the next PSYNC
 	// out keeps what is held and what was sent and not yet acknowledged
-	// (Meta: the session a PCONN announces); in counts what the portal
+	// (Meta: the session a PCONN announces, or whose input a DATAIN
+	// carries; see announces); in counts what the portal
 	// processed of the server's messages, by link.
 	out       link.Outbox[*Session]
 	in        link.Inbox
@@ -125,7 +126,7 @@ func newUplink(log *slog.Logger, limit, byteLimit int) *uplink {
 		heldSync:  make(map[uint64]*link.SessionData),
 	}
 	u.out.Park = true // a server can die before it resends (see link.Outbox.Park)
-	u.out.Forget = func(e *link.Entry[*Session]) { u.countInputLocked(e.Msg, -1) }
+	u.out.Forget = func(e *link.Entry[*Session]) { u.countInputLocked(e.Msg, e.Meta, -1) }
 	return u
 }
 
@@ -136,6 +137,14 @@ func (u *uplink) notifyLocked() {
 	u.changed = make(chan struct{})
 }
 
+// announces returns the session e's PCONN announces, or nil if e is no PCONN.
+func announces(e *link.Entry[*Session]) *Session {
+	if e.Msg.Op != link.OpPortalConnect {
+		return nil
+	}
+	return e.Meta
+}
+
 // send delivers m to the live server or holds it. s, for a PCONN, is the session it announces.
 func (u *uplink) send(m link.Message, s *Session) {
 	u.mu.Lock()
@@ -144,11 +153,15 @@ func (u *uplink) send(m link.Message, s *Session) {
 }
 
 // countInputLocked counts m in (sign +1) or out of (-1) the kept input,
-// if it is input. u.mu must be held.
-func (u *uplink) countInputLocked(m link.Message, sign int) {
+// if it is input, and in or out of its session's (s, if not nil) input
+// not yet processed by a server. u.mu must be held.
+func (u *uplink) countInputLocked(m link.Message, s *Session, sign int) {
 	if m.Op == link.OpDataIn {
 		u.keptInput += sign
 		u.keptBytes += sign * inputBytes(m.Data)
+		if s != nil {
+			s.countUnanswered(sign)
+		}
 	}
 }
 
@@ -174,15 +187,16 @@ func inputBytes(cmds []link.Command) int {
 	return n
 }
 
-// sendInput is send for player input, which the hold limits bound (in
-// messages and in bytes); false means refused.
-func (u *uplink) sendInput(m link.Message) bool {
+// sendInput is send for player input from s, which the hold limits
+// bound (in messages and in bytes); false means refused. The message
+// counts toward s's input not yet processed until a server processed it.
+func (u *uplink) sendInput(m link.Message, s *Session) bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.state != linkLive && (u.keptInput >= u.limit || u.keptBytes+inputBytes(m.Data) > u.byteLimit) {
 		return false
 	}
-	u.sendLocked(m, nil)
+	u.sendLocked(m, s)
 	return true
 }
 
@@ -210,16 +224,17 @@ func (u *uplink) sendSync(m link.Message) (merged bool) {
 	return false
 }
 
-// sendLocked sends or holds, and keeps what it sent. u.mu must be held.
+// sendLocked sends or holds, and keeps what it sent, with s (the
+// session of a PCONN or a DATAIN) as its Meta. u.mu must be held.
 func (u *uplink) sendLocked(m link.Message, s *Session) sendResult {
 	if u.state == linkLive {
 		err := u.conn.Send(m)
 		if err == nil {
-			if s != nil {
+			if s != nil && m.Op == link.OpPortalConnect {
 				s.announced.Store(true)
 			}
 			u.out.Sent(m, s)
-			u.countInputLocked(m, +1)
+			u.countInputLocked(m, s, +1)
 			return sentLive
 		}
 		if !u.conn.Lost(err) {
@@ -229,7 +244,7 @@ func (u *uplink) sendLocked(m link.Message, s *Session) sendResult {
 		// The link just died; the reader will notice. Keep the message.
 	}
 	u.out.Keep(m, s)
-	u.countInputLocked(m, +1)
+	u.countInputLocked(m, s, +1)
 	return sentHeld
 }
 
@@ -430,8 +445,8 @@ func (u *uplink) detach(c *link.Conn, err error) {
 	n := u.out.Unacked()
 	u.out.Detach()
 	u.out.Each(func(e *link.Entry[*Session]) {
-		if e.Meta != nil {
-			e.Meta.announced.Store(false)
+		if s := announces(e); s != nil {
+			s.announced.Store(false)
 		}
 	})
 	u.conn = nil
@@ -530,12 +545,12 @@ func (u *uplink) flushHoldLocked(c *link.Conn) error {
 		}
 		u.forgetSyncLocked(e.Msg)
 		if err != nil {
-			u.countInputLocked(e.Msg, -1)
+			u.countInputLocked(e.Msg, e.Meta, -1)
 			u.dropLocked(e.Msg.Op, e.Msg.Sessid, err)
 			continue
 		}
-		if e.Meta != nil {
-			e.Meta.announced.Store(true)
+		if s := announces(&e); s != nil {
+			s.announced.Store(true)
 		}
 		u.out.Resent(e)
 	}
@@ -599,8 +614,8 @@ func (u *uplink) heartbeat(c *link.Conn) bool {
 func (u *uplink) resumeLocked(lnk, n uint64) {
 	done := u.out.Resume(lnk, n)
 	for _, e := range done {
-		if e.Meta != nil {
-			e.Meta.announced.Store(true)
+		if s := announces(&e); s != nil {
+			s.announced.Store(true)
 		}
 		u.forgetSyncLocked(e.Msg)
 	}

@@ -15,8 +15,11 @@ type portalFlags struct {
 	telnet, link, name string
 	connRate, cmdRate  float64
 	charLimit          int
+	perAddress         int
 	idle, keepalive    time.Duration
 	linkTimeout        time.Duration
+	loginTimeout       time.Duration
+	halfCloseGrace     time.Duration
 }
 
 func (p *portalFlags) register(fs *flag.FlagSet, telnetDefault, linkDefault string) {
@@ -29,6 +32,9 @@ func (p *portalFlags) register(fs *flag.FlagSet, telnetDefault, linkDefault stri
 	fs.DurationVar(&p.idle, "idle-timeout", 0, "disconnect sessions idle this long; 0: never")
 	fs.DurationVar(&p.keepalive, "keepalive", portal.DefaultKeepalive, "telnet NOP keepalive interval; 0: off")
 	fs.DurationVar(&p.linkTimeout, "link-timeout", portal.DefaultLinkTimeout, "treat a linked game server silent this long as unresponsive (players are told, input is held); 0: never")
+	fs.IntVar(&p.perAddress, "max-sessions-per-address", 0, "refuse a connection from a client address (IP) that has this many sessions already, queued ones included; 0: no cap")
+	fs.DurationVar(&p.halfCloseGrace, "half-close-grace", portal.DefaultHalfCloseGrace, "how long a client that stopped sending (closed its socket, or only its sending side) waits at most for the answers to what it sent; 0: not at all")
+	fs.DurationVar(&p.loginTimeout, "login-timeout", portal.DefaultLoginTimeout, "close a session not logged in this long after it connected (time in the connect queue included), telling it why; 0: never")
 }
 
 // offIfNotPositive turns the command line's "0 or less disables" into the
@@ -51,6 +57,10 @@ func (p *portalFlags) config() portal.Config {
 		IdleTimeout:       p.idle,
 		Keepalive:         offIfNotPositive(p.keepalive),
 		LinkTimeout:       offIfNotPositive(p.linkTimeout),
+		LoginTimeout:      offIfNotPositive(p.loginTimeout),
+		HalfCloseGrace:    offIfNotPositive(p.halfCloseGrace),
+		// 0 and less both mean no cap, as in the Config.
+		MaxSessionsPerAddress: p.perAddress,
 	}
 }
 

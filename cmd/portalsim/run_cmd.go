@@ -268,7 +268,9 @@ func isTerminal(w io.Writer) bool {
 
 // startEmbedded starts a portal and game server in this process, set up
 // the way Evennia's dummyrunner settings mixin sets up a game for load
-// tests: no connect throttle, no command rate limit, cheap password hashing.
+// tests: no connect throttle, no command rate limit, cheap password
+// hashing; and no login timeout (players wait their turn to log in,
+// login_concurrency at a time, however long that takes).
 func startEmbedded(ctx context.Context, log *slog.Logger) (*embedded.Stack, error) {
 	w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), InsecurePasswordCost: true, NewAccountPerm: sim.PermBuilder})
 	if err != nil {
@@ -277,7 +279,7 @@ func startEmbedded(ctx context.Context, log *slog.Logger) (*embedded.Stack, erro
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	st, err := embedded.Start(ctx, embedded.Config{
-		Portal: portal.Config{MaxConnectionRate: -1, MaxCommandRate: -1, Logger: log, Keepalive: -1},
+		Portal: portal.Config{MaxConnectionRate: -1, MaxCommandRate: -1, LoginTimeout: -1, Logger: log, Keepalive: -1},
 		Sim:    sim.Config{World: w, Logger: log, RedialMin: 10 * time.Millisecond},
 	})
 	if err != nil {

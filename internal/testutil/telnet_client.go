@@ -37,7 +37,22 @@ type TelnetClient struct {
 
 // DialTelnet connects to a telnet server.
 func DialTelnet(addr string) (*TelnetClient, error) {
-	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	return dialTelnet(net.Dialer{Timeout: 5 * time.Second}, addr)
+}
+
+// DialTelnetFrom connects to a telnet server from the local IP address
+// local: "127.0.0.5", say, is this machine too (all of 127.0.0.0/8 is
+// loopback), but another client address to the server.
+func DialTelnetFrom(local, addr string) (*TelnetClient, error) {
+	ip := net.ParseIP(local)
+	if ip == nil {
+		return nil, fmt.Errorf("testutil: local address %q is not an IP", local)
+	}
+	return dialTelnet(net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: ip}}, addr)
+}
+
+func dialTelnet(d net.Dialer, addr string) (*TelnetClient, error) {
+	nc, err := d.Dial("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
@@ -221,6 +236,17 @@ func (c *TelnetClient) wait(timeout time.Duration, match func(string) int, what 
 
 // Close closes the connection.
 func (c *TelnetClient) Close() error { return c.nc.Close() }
+
+// CloseWrite shuts down the client's sending side only, as a script
+// that has sent its commands does (shutdown(SHUT_WR)): the server reads
+// the end of the input, and the client still reads what comes.
+func (c *TelnetClient) CloseWrite() error {
+	tc, ok := c.nc.(*net.TCPConn)
+	if !ok {
+		return fmt.Errorf("testutil: CloseWrite on a %T", c.nc)
+	}
+	return tc.CloseWrite()
+}
 
 // LocalAddr is the client's side of the connection.
 func (c *TelnetClient) LocalAddr() net.Addr { return c.nc.LocalAddr() }

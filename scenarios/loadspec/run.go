@@ -58,7 +58,7 @@ func Run(ctx context.Context, scenario string, opts ...Option) (*reports.Report,
 	embedded := target == ""
 	if embedded {
 		st, err := testutil.StartStack(testutil.StackConfig{
-			Portal: portal.Config{MaxConnectionRate: -1, MaxCommandRate: -1, Keepalive: -1},
+			Portal: portal.Config{MaxConnectionRate: -1, MaxCommandRate: -1, LoginTimeout: -1, Keepalive: -1}, // as "portalsim run"
 			Sim:    sim.Config{LoginScreenDelay: sim.DefaultLoginScreenDelay},
 		})
 		if err != nil {
