@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/portalsim/portalsim/internal/clientaddr"
 	"github.com/portalsim/portalsim/internal/link"
 )
 
@@ -15,7 +16,7 @@ type Session struct {
 	h      *Handler
 	sessid uint64
 	proto  Protocol
-	addr   string // the client's address (Protocol.Address), fixed: the throttle's fairness and the per-address cap count by it
+	addr   string // the client's address key (clientaddr.Key of Protocol.Address: an IPv6 /64), fixed: the throttle's fairness and the per-address cap count by it
 	// addrHeld: the session counts toward its address's cap
 	// (Config.MaxSessionsPerAddress). Set in Handler.Connect before the
 	// session is shared, read by its one close.
@@ -208,7 +209,7 @@ func (s *Session) connSyncLocked() link.SessionData {
 }
 
 func newSession(h *Handler, sessid uint64, p Protocol, now time.Time) *Session {
-	s := &Session{h: h, sessid: sessid, proto: p, addr: p.Address(), answered: make(chan struct{}, 1)}
+	s := &Session{h: h, sessid: sessid, proto: p, addr: clientaddr.Key(p.Address()), answered: make(chan struct{}, 1)}
 	s.data = link.SessionData{
 		Sessid:         sessid,
 		ProtocolKey:    p.Key(),

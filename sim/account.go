@@ -90,8 +90,11 @@ func (w *World) CreateAccount(name, password string) (*Account, error) {
 
 // Authenticate returns the account called name (case-insensitive) if password
 // is right, else an error wrapping [ErrLoginFailed]. The hash is checked
-// outside the world lock. A name without an account costs one hash
-// check too, so that the time taken does not tell which names exist.
+// outside the world lock. No wrong answer costs less than one hash at
+// the world's cost, so that the time taken does not tell which names
+// exist: a name without an account costs one, and so does an account
+// whose hash is of another cost or an older scheme (or corrupt). A
+// right password to such a hash is rehashed at the world's cost.
 func (w *World) Authenticate(name, password string) (*Account, error) {
 	a, ok := w.AccountByName(name)
 	if !ok {
@@ -99,13 +102,34 @@ func (w *World) Authenticate(name, password string) (*Account, error) {
 		return nil, ErrLoginFailed
 	}
 	match, err := w.checkPassword(a.hash, password)
+	current := passwordCost(a.hash) == w.cost
+	if !match && !current {
+		_, _ = w.checkPassword(w.noAccount, password)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrLoginFailed, err)
 	}
 	if !match {
 		return nil, ErrLoginFailed
 	}
+	if !current {
+		w.rehash(a, password)
+	}
 	return a, nil
+}
+
+// rehash replaces a's hash with one at the world's cost. A failure
+// leaves the old hash, which still works.
+func (w *World) rehash(a *Account, password string) {
+	h, err := HashPassword(password, w.cost)
+	if err != nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.commitLocked(Record{Op: OpPassword, Time: w.now().UTC(), Account: a.ID, Hash: h}) == nil {
+		w.rehashed.Add(1)
+	}
 }
 
 // AccountByName returns a copy of the account called name (case-insensitive).

@@ -109,6 +109,11 @@ func cmdCreateObject(w *World, x *cmdCall) {
 	if x.hasSwitch("drop") && char.Location != 0 {
 		where = char.Location
 	}
+	if n := strings.Count(x.args, ",") + 1; n > MaxObjectsPerRecord {
+		w.mu.Unlock()
+		x.msgf("You can create at most %d objects at once.", MaxObjectsPerRecord)
+		return
+	}
 	var specs []ObjectSpec
 	var lines []string
 	for part := range strings.SplitSeq(x.args, ",") {

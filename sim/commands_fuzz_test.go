@@ -39,7 +39,7 @@ func FuzzExecute(f *testing.F) {
 				c.take()
 				before := len(n.all)
 				w.Execute(c, n, line)
-				if strings.TrimSpace(cleanText(line)) != "" && len(c.msgs) == 0 && len(n.all) == before && len(c.quits) == 0 {
+				if strings.TrimSpace(storedText(line, len(line)+1)) != "" && len(c.msgs) == 0 && len(n.all) == before && len(c.quits) == 0 {
 					t.Fatalf("%q got no answer", line)
 				}
 			}

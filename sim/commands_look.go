@@ -77,7 +77,10 @@ func (w *World) lookLocked(x *cmdCall, target string) string {
 		}
 		return w.appearanceLocked(room, char.ID)
 	}
-	o := w.findLocked(char, target)
+	var o *Object
+	if _, byID := ParseObjID(strings.TrimSpace(target)); !byID || x.perm >= PermBuilder {
+		o = w.findLocked(char, target) // #id reaches anywhere: Builders only, as in Evennia
+	}
 	if o == nil {
 		return fmt.Sprintf("Could not find '%s'.", target)
 	}
@@ -87,17 +90,16 @@ func (w *World) lookLocked(x *cmdCall, target string) string {
 // appearanceLocked is what looking at o shows to viewer.
 func (w *World) appearanceLocked(o *Object, viewer ObjID) string {
 	var b strings.Builder
-	// Clipped: a world built before the limits may hold longer ones.
-	b.WriteString(clip(o.Key, MaxNameLen))
+	b.WriteString(o.Key)
 	switch {
 	case o.Desc != "":
-		b.WriteString("\n" + clip(o.Desc, MaxDescLen))
+		b.WriteString("\n" + o.Desc)
 	case o.Kind != KindRoom:
 		b.WriteString("\n" + defaultObjectDesc)
 	}
 	if o.Kind == KindExit {
 		if dest := w.objects[o.Destination]; dest != nil {
-			b.WriteString("\nIt leads to " + clip(dest.Key, MaxNameLen) + ".")
+			b.WriteString("\nIt leads to " + dest.Key + ".")
 		}
 	}
 	if o.Kind != KindRoom {
@@ -107,9 +109,9 @@ func (w *World) appearanceLocked(o *Object, viewer ObjID) string {
 	for _, c := range w.contents[o.ID] {
 		switch {
 		case c.Kind == KindExit:
-			exits.add(clip(c.Key, MaxNameLen))
+			exits.add(c.Key)
 		case c.ID != viewer:
-			seen.add(clip(c.Key, MaxNameLen))
+			seen.add(c.Key)
 		}
 	}
 	if exits.n > 0 {
@@ -239,7 +241,7 @@ func cmdInventory(w *World, x *cmdCall) {
 				fmt.Fprintf(&b, "\n and %d more", len(objs)-maxListed)
 				break
 			}
-			b.WriteString("\n " + clip(o.Key, MaxNameLen))
+			b.WriteString("\n " + o.Key)
 		}
 		return b.String()
 	}()

@@ -106,7 +106,7 @@ func TestBuildersChangeOnlyWhatTheyOwn(t *testing.T) {
 		{"perm bob = Admin", "bob now has permission Admin."},
 		{"perm bob = Developer", "You may not set bob's permission to Developer."},
 		{"perm bob = Player", "You may not set bob's permission to Player."}, // bob is an Admin now, like carol
-		{"perm admin = Player", "You may not set admin's permission to Player."},
+		{"perm admin = Player", "admin is the game's superuser: its permission cannot change."},
 		{"perm carol = Developer", "You cannot change your own permission."},
 		{"perm nobody = Builder", "No account called 'nobody'."},
 		{"perm bob = Wizard", "Unknown permission 'Wizard': use Player, Builder, Admin or Developer."},

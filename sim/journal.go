@@ -52,6 +52,13 @@ func OpenJournal(path string) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sim: open journal: %w", err)
 	}
+	// One from before 0600 was the rule is made private too.
+	if st, err := f.Stat(); err == nil && st.Mode().Perm()&0o077 != 0 {
+		if err := f.Chmod(0o600); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("sim: open journal: make it private: %w", err)
+		}
+	}
 	j := &Journal{path: path, f: f}
 	j.enc = json.NewEncoder(&j.buf)
 	j.enc.SetEscapeHTML(false)

@@ -81,13 +81,25 @@ func (w *World) permLocked(id AccountID) Perm {
 	return PermPlayer
 }
 
-// pinSuperuserLocked returns a's level, Developer if a is the account
-// [WorldConfig.Superuser] names: the flag wins over the journal.
-func (w *World) pinSuperuserLocked(a *Account) Perm {
-	if w.superuser != "" && strings.EqualFold(a.Name, w.superuser) {
-		return PermDeveloper
+// setSuperuserLocked makes the existing account name the superuser, a
+// Developer whatever the journal says ([WorldConfig.Superuser]). An
+// account that does not exist yet cannot be named: whoever created it
+// first over the network would get the game.
+func (w *World) setSuperuserLocked(name string) error {
+	id, ok := w.accountNames[strings.ToLower(name)]
+	if !ok {
+		return fmt.Errorf("sim: Superuser %q: no such account (in an empty world, the first account created is the superuser)", name)
 	}
-	return a.Perm
+	w.superuserID = id
+	w.accounts[id].Perm = PermDeveloper
+	return nil
+}
+
+// Superuser returns the superuser's account, 0 if there is none.
+func (w *World) Superuser() AccountID {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.superuserID
 }
 
 // Perm returns account id's level (PermPlayer for an unknown account).
@@ -135,6 +147,8 @@ func cmdPerm(w *World, x *cmdCall) {
 		x.msgf("Unknown permission '%s': use Player, Builder, Admin or Developer.", strings.TrimSpace(rhs))
 	case a.ID == x.acct.ID:
 		x.msg("You cannot change your own permission.")
+	case a.ID == w.Superuser():
+		x.msgf("%s is the game's superuser: its permission cannot change.", a.Name)
 	case p > x.perm || (a.Perm >= x.perm && x.perm < PermDeveloper):
 		x.msgf("You may not set %s's permission to %s.", a.Name, p)
 	default:

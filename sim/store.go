@@ -23,6 +23,9 @@ const (
 	OpDelAttr = "delattr"
 	// OpPerm sets account Account's permission level to Perm.
 	OpPerm = "perm"
+	// OpPassword replaces account Account's password hash with Hash (a
+	// login rehashing an old hash at the world's cost).
+	OpPassword = "password"
 )
 
 // Record is one world mutation as a [Store] keeps it. Fields not used by an

@@ -8,7 +8,8 @@ import (
 
 // Limits on what players write into the world. A room's look lists at
 // most maxListed exits and maxListed other things, so with these no
-// single look grows past about 20 KB however much is built.
+// single look grows past about 18,000 characters (18 KB in ASCII, 72 KB
+// if every character takes UTF-8's four bytes) however much is built.
 const (
 	// MaxNameLen is the longest key or alias of an object, in characters.
 	MaxNameLen = 80
@@ -17,8 +18,10 @@ const (
 	// MaxDescLen is the longest description, in characters.
 	MaxDescLen = 2000
 	// MaxAttrLen is the longest attribute value, in characters; attribute
-	// names are names (MaxNameLen).
+	// names and typeclasses are names (MaxNameLen).
 	MaxAttrLen = 2000
+	// MaxObjectsPerRecord is the most objects one command creates.
+	MaxObjectsPerRecord = 10
 )
 
 // playerText returns s as it may reach other players' terminals and the
@@ -57,10 +60,13 @@ func playerText(s string) (string, bool) {
 	return b.String(), changed
 }
 
-// cleanText is playerText without the report, for text read from a store.
-func cleanText(s string) string {
+// storedText is text from a record as the world keeps it in memory:
+// cleaned (playerText) and cut to max characters (clip). New records are
+// within the limits already (limitsLocked); older journals may not be,
+// and their worlds load and play with the cut text, everywhere it shows.
+func storedText(s string, max int) string {
 	t, _ := playerText(s)
-	return t
+	return clip(t, max)
 }
 
 // clip shortens s to at most n characters for display, marking the cut.
@@ -88,8 +94,14 @@ func (w *World) limitsLocked(rec Record) error {
 		}
 		return nil
 	}
+	if len(rec.Objects) > MaxObjectsPerRecord {
+		return fmt.Errorf("%w: %d objects at once (at most %d)", ErrTooLong, len(rec.Objects), MaxObjectsPerRecord)
+	}
 	for _, o := range rec.Objects {
 		if err := long("name", o.Key, MaxNameLen); err != nil {
+			return err
+		}
+		if err := long("typeclass", o.Typeclass, MaxNameLen); err != nil {
 			return err
 		}
 		if len(o.Aliases) > MaxAliases {

@@ -2,12 +2,13 @@ package sim
 
 import (
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/portalsim/portalsim/internal/clientaddr"
 )
 
 // Throttle limits events per client address: at most Limit in any
@@ -55,8 +56,8 @@ func ParseThrottle(s string) (Throttle, error) {
 // arbitrary ones (loopback-only games see few addresses).
 const maxThrottledAddrs = 10_000
 
-// addrThrottle counts a [Throttle]'s events per address (the host,
-// without the port). Safe for concurrent use.
+// addrThrottle counts a [Throttle]'s events per client address
+// ([clientaddr.Key]: the IP, an IPv6 address by its /64). Safe for concurrent use.
 type addrThrottle struct {
 	t       Throttle
 	refused atomic.Uint64 // full answered true
@@ -69,14 +70,6 @@ func newAddrThrottle(t Throttle) *addrThrottle {
 	return &addrThrottle{t: t, seen: make(map[string][]time.Time)}
 }
 
-// host returns addr without its port.
-func host(addr string) string {
-	if h, _, err := net.SplitHostPort(addr); err == nil {
-		return h
-	}
-	return addr
-}
-
 // full reports whether addr has used up its events at now.
 func (a *addrThrottle) full(addr string, now time.Time) bool {
 	if !a.t.On() {
@@ -84,7 +77,7 @@ func (a *addrThrottle) full(addr string, now time.Time) bool {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if len(a.recentLocked(host(addr), now)) < a.t.Limit {
+	if len(a.recentLocked(clientaddr.Key(addr), now)) < a.t.Limit {
 		return false
 	}
 	a.refused.Add(1)
@@ -98,7 +91,7 @@ func (a *addrThrottle) add(addr string, now time.Time) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	h := host(addr)
+	h := clientaddr.Key(addr)
 	if _, known := a.seen[h]; !known && len(a.seen) >= maxThrottledAddrs {
 		a.forgetLocked(now)
 	}

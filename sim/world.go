@@ -36,9 +36,11 @@ type WorldConfig struct {
 	// [PermPlayer]. A load-test game gives [PermBuilder], so that its
 	// dummy players can dig and create, as Evennia's dummyrunner settings do.
 	NewAccountPerm Perm
-	// Superuser names the account that is a Developer whatever the
-	// journal says (an existing world's way to get one); "" means none
-	// beyond the first account of an empty world, which always is.
+	// Superuser names an existing account that is the superuser, a
+	// Developer whatever the journal says (an existing world's way to get
+	// one); NewWorld fails if there is no such account. "" means the first
+	// account created in an empty world. A superuser's level cannot be
+	// changed in the game.
 	Superuser string
 	// CreationThrottle and LoginThrottle limit account creations and
 	// failed logins per client address (Evennia's CREATION_THROTTLE and
@@ -69,6 +71,7 @@ type World struct {
 	// creations and failedLogins are the account throttles; each locks itself.
 	creations, failedLogins *addrThrottle
 	cleaned                 atomic.Uint64 // input lines that had control characters removed
+	rehashed                atomic.Uint64 // password hashes brought to the world's cost at login
 
 	mu           sync.Mutex
 	objects      map[ObjID]*Object
@@ -79,6 +82,7 @@ type World struct {
 	accounts     map[AccountID]*Account
 	accountNames map[string]AccountID // lower-case name -> account
 	nextAcct     AccountID
+	superuserID  AccountID // a Developer that stays one (setSuperuserLocked)
 	replayErrs   []error
 	replayed     int
 }
@@ -146,6 +150,11 @@ func NewWorld(cfg WorldConfig) (*World, error) {
 			w.replayErrs = append(w.replayErrs, err)
 		}
 	}
+	if w.superuser != "" {
+		if err := w.setSuperuserLocked(w.superuser); err != nil {
+			return nil, err
+		}
+	}
 	return w, nil
 }
 
@@ -192,6 +201,10 @@ func (w *World) Replayed() int {
 func (w *World) Throttled() (creations, logins uint64) {
 	return w.creations.refused.Load(), w.failedLogins.refused.Load()
 }
+
+// Rehashed counts logins whose old password hash (another cost, or
+// PBKDF2) was replaced with one at the world's cost.
+func (w *World) Rehashed() uint64 { return w.rehashed.Load() }
 
 // Cleaned counts input lines that had control characters removed.
 func (w *World) Cleaned() uint64 { return w.cleaned.Load() }

@@ -62,6 +62,14 @@ func (w *World) validateLocked(rec Record) error {
 			return bad("permission %v", rec.Perm)
 		}
 		return w.validateSpecsLocked(rec.Objects, bad)
+	case OpPassword:
+		if w.accounts[rec.Account] == nil {
+			return bad("no account %d", rec.Account)
+		}
+		if rec.Hash == "" {
+			return bad("no password hash")
+		}
+		return nil
 	case OpPerm:
 		if w.accounts[rec.Account] == nil {
 			return bad("no account %d", rec.Account)
@@ -143,31 +151,35 @@ func (w *World) applyLocked(rec Record) {
 	switch rec.Op {
 	case OpAccount:
 		a := &Account{ID: rec.Account, Name: rec.Name, Character: rec.Objects[0].ID, Created: rec.Time, Perm: rec.Perm, hash: rec.Hash}
-		a.Perm = w.pinSuperuserLocked(a)
+		if len(w.accounts) == 0 && a.Perm == PermDeveloper {
+			w.superuserID = a.ID // the first account of an empty world
+		}
 		w.accounts[a.ID] = a
 		w.accountNames[strings.ToLower(a.Name)] = a.ID
 		if a.ID >= w.nextAcct {
 			w.nextAcct = a.ID + 1
 		}
 		w.createLocked(rec.Objects)
+	case OpPassword:
+		w.accounts[rec.Account].hash = rec.Hash
 	case OpPerm:
-		a := w.accounts[rec.Account]
-		a.Perm = rec.Perm
-		a.Perm = w.pinSuperuserLocked(a)
+		if rec.Account != w.superuserID { // the superuser stays one
+			w.accounts[rec.Account].Perm = rec.Perm
+		}
 	case OpCreate:
 		w.createLocked(rec.Objects)
 	case OpMove:
 		w.moveLocked(w.objects[rec.ID], rec.To)
 	case OpDesc:
-		w.objects[rec.ID].Desc = cleanText(rec.Value)
+		w.objects[rec.ID].Desc = storedText(rec.Value, MaxDescLen)
 	case OpSetAttr:
 		o := w.objects[rec.ID]
 		if o.Attrs == nil {
 			o.Attrs = make(map[string]string)
 		}
-		o.Attrs[cleanText(rec.Attr)] = cleanText(rec.Value)
+		o.Attrs[storedText(rec.Attr, MaxNameLen)] = storedText(rec.Value, MaxAttrLen)
 	case OpDelAttr:
-		delete(w.objects[rec.ID].Attrs, rec.Attr)
+		delete(w.objects[rec.ID].Attrs, storedText(rec.Attr, MaxNameLen))
 	}
 }
 
@@ -177,15 +189,19 @@ func (w *World) createLocked(specs []ObjectSpec) {
 		if tc == "" {
 			tc = DefaultTypeclass(s.Kind)
 		}
-		// Cleaned again: a journal written before playerText existed
-		// may hold escapes typed into names.
-		aliases := make([]string, len(s.Aliases))
-		for i, a := range s.Aliases {
-			aliases[i] = cleanText(a)
+		// Cleaned and cut again (storedText): a journal written before
+		// the cleaning and the limits may hold escapes and 5 KB names.
+		key := storedText(s.Key, MaxNameLen)
+		if strings.TrimSpace(key) == "" {
+			key = s.ID.String() // it was nothing but control characters
+		}
+		var aliases []string
+		for _, a := range s.Aliases[:min(len(s.Aliases), MaxAliases)] {
+			aliases = append(aliases, storedText(a, MaxNameLen))
 		}
 		w.addObjectLocked(&Object{
-			ID: s.ID, Key: cleanText(s.Key), Aliases: aliases, Kind: s.Kind, Typeclass: cleanText(tc),
-			Location: s.Location, Destination: s.Destination, Home: s.Home, Owner: s.Owner, Desc: cleanText(s.Desc),
+			ID: s.ID, Key: key, Aliases: aliases, Kind: s.Kind, Typeclass: storedText(tc, MaxNameLen),
+			Location: s.Location, Destination: s.Destination, Home: s.Home, Owner: s.Owner, Desc: storedText(s.Desc, MaxDescLen),
 		})
 	}
 }
