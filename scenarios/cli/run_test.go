@@ -87,7 +87,7 @@ var _ = Describe("portalsim run", Label("cli", "load"), func() {
 	It("exits 104 for an invalid scenario, naming every problem", func() {
 		s := run(dir, writeScenario(dir, "name: bad\nmodel: sideways\nprofiles: {nobody: 1}\n"))
 		Eventually(s, 10*time.Second).Should(gexec.Exit(104))
-		Expect(s.Err).To(gbytes.Say(`model "sideways"`))
+		Expect(s.Err).To(gbytes.Say(`model: "sideways"`))
 		Expect(s.Err).To(gbytes.Say(`nobody`))
 	})
 

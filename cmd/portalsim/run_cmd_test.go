@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// writeFile writes body to name in a new temporary directory and returns its path.
+func writeFile(t *testing.T, name, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// runQuick runs "portalsim args..." and returns its exit code and output.
+// The command must finish within 10 s: everything it is given here is
+// refused before a player starts.
+func runQuick(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var out bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		err := run(ctx, args, &out, &out)
+		done <- exitCode(err, &out)
+	}()
+	select {
+	case code := <-done:
+		return code, out.String()
+	case <-time.After(10 * time.Second):
+		cancel()
+		t.Fatalf("portalsim %s did not finish within 10 s", strings.Join(args, " "))
+		return 0, ""
+	}
+}
+
+// Absurd numbers are refused before the run starts, with the field's
+// name: an infinite arrival rate once grew the open model's schedule
+// until the process ran out of memory, and two billion clients spawned
+// players until it did.
+func TestRunRefusesAbsurdNumbers(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{
+			name: "infinite arrival rate",
+			args: []string{writeFile(t, "inf.yaml", "name: inf\nmodel: open\nstages: [{duration: 10s, target: .inf}]\n")},
+			want: []string{"stages[0].target: +Inf is not a finite number"},
+		},
+		{
+			name: "a billion sessions a second for 1000 hours",
+			args: []string{writeFile(t, "1e9.yaml", "name: big\nmodel: open\nstages: [{duration: 1000h, target: 1e9}]\n")},
+			want: []string{"stages[0].target: 1000000000 is out of range"},
+		},
+		{
+			name: "two billion clients in the file",
+			args: []string{writeFile(t, "clients.yaml", "name: crowd\nclients: 2000000000\nduration: 10s\n")},
+			want: []string{"clients: 2000000000 is out of range: want 1 to 1000000"},
+		},
+		{
+			name: "two billion clients on the command line",
+			args: []string{"-clients", "2000000000"},
+			want: []string{"clients: 2000000000 is out of range"},
+		},
+		{
+			name: "negative login concurrency and a NaN chance",
+			args: []string{writeFile(t, "pacing.yaml", "clients: 1\nduration: 1s\npacing: {login_concurrency: -3, chance_of_action: .nan}\ncommand_timeout: -1s\n")},
+			want: []string{"pacing.login_concurrency: -3 is out of range", "pacing.chance_of_action: NaN is not a finite number", "command_timeout: -1s is out of range"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, out := runQuick(t, append([]string{"run", "-quiet", "-o", ""}, tt.args...)...)
+			if code != ExitInvalidConfig {
+				t.Errorf("exit code %d, want %d (invalid config)", code, ExitInvalidConfig)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(out, want) {
+					t.Errorf("output does not say %q:\n%s", want, out)
+				}
+			}
+		})
+	}
+}
