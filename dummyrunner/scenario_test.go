@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -265,5 +266,29 @@ func TestTemplateExpansion(t *testing.T) {
 	// A custom action may reuse a built-in name: its commands win.
 	if got := commandsFor(WeightedAction{Action: "looks", Commands: []string{"glance {exit}"}}, fresh()); len(got) != 1 || got[0] != "glance here" {
 		t.Errorf("custom looks = %q, want [glance here]", got)
+	}
+}
+
+// A template with many {new} fields expands in one pass: replacing them
+// one at a time copied the whole command once per field, so a 1 MiB
+// profile file of them cost hundreds of gigabytes of copying per action.
+func TestTemplateExpansionIsLinear(t *testing.T) { // not parallel: it measures allocation
+	const n = 20_000
+	tmpl := strings.Repeat("{new} ", n)
+	s := &script{prefix: "p"}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	out := expand(tmpl, s)
+	runtime.ReadMemStats(&after)
+	if got := strings.Count(out, "p_"); got != n {
+		t.Fatalf("%d tokens, want %d", got, n)
+	}
+	if !strings.HasPrefix(out, "p_1 p_2 ") || !strings.HasSuffix(out, "p_20000 ") {
+		t.Errorf("tokens out of order: %.20q ... %.20q", out, out[len(out)-20:])
+	}
+	// Linear: the output and the template a few times over, plus the
+	// tokens; the quadratic expansion allocated about n * len(out) / 2.
+	if alloc, limit := after.TotalAlloc-before.TotalAlloc, uint64(20*(len(out)+len(tmpl))); alloc > limit {
+		t.Errorf("expanding %d {new} fields allocated %d bytes, want at most %d", n, alloc, limit)
 	}
 }
