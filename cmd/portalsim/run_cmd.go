@@ -118,6 +118,14 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 
 	inProcess := opts.Target == "" && sc.Target == ""
+	players := sc.Sessions()
+	if opts.Count > 0 {
+		players = opts.Count
+	}
+	plan := fdPlan{limit: nofileLimit(), players: concurrentPlayers(sc, players, f.procs), procs: f.procs, embedded: inProcess}
+	if err := plan.check(); err != nil {
+		return exitErr{ExitInvalidConfig, fmt.Errorf("run: %w", err)}
+	}
 	if inProcess {
 		stack, err := startEmbedded(ctx, log)
 		if err != nil {
