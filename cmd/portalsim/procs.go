@@ -32,7 +32,7 @@ func runChild(ctx context.Context, sc *dummyrunner.Scenario, f runFlags, stdout 
 	if f.target == "" && sc.Target == "" {
 		return usagef("-child needs -target")
 	}
-	opts := dummyrunner.Options{Target: f.target, First: f.first, Count: f.count}
+	opts := dummyrunner.Options{Target: f.target, First: f.first, Count: f.count, Partial: true}
 	meta := newMeta(sc, "", f)
 	meta.Procs = 1
 	var mu sync.Mutex
@@ -185,5 +185,6 @@ func runProcs(ctx context.Context, sc *dummyrunner.Scenario, path string, f runF
 			rep.Meta.InvalidReasons = append(rep.Meta.InvalidReasons, e.Error())
 		}
 	}
+	dummyrunner.RequireMeasurements(rep) // of the whole run: the children leave it to us
 	return rep, nil
 }

@@ -27,7 +27,8 @@ once a second; at the end a summary is printed and the JSON report written.
 Ctrl-C stops early: players log out and the report is still written.
 
 Exit codes: 0 all thresholds held, 99 a threshold failed, 97 the run is
-invalid (the generator was its own bottleneck), 104 bad scenario, 2 bad usage.
+invalid (nobody logged in or nothing was answered, or the generator was
+its own bottleneck), 104 bad scenario or configuration, 2 bad usage.
 
 Usage: portalsim run [flags] [scenario.yaml]`
 

@@ -5,9 +5,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/portalsim/portalsim/reports"
 )
 
 // writeFile writes body to name in a new temporary directory and returns its path.
@@ -93,5 +96,43 @@ func TestRunRefusesAbsurdNumbers(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A run in which no player logged in measured nothing: it fails (exit
+// 97, the run is invalid) and its report says why, even with no
+// threshold to fail. It used to exit 0.
+func TestRunWhereNobodyLoggedInFails(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "nobody.yaml")
+	if err := os.WriteFile(scenario, []byte(`name: nobody
+clients: 2
+duration: 1s
+login_success: "^this never matches$"
+pacing: {timestep: 50ms, chance_of_action: 1, chance_of_login: 1}
+logout_grace: 1s
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	report := filepath.Join(dir, "report.json")
+	var out bytes.Buffer
+	err := run(t.Context(), []string{"run", scenario, "-quiet", "-o", report}, &out, &out)
+	if code := exitCode(err, &out); code != ExitInvalidRun {
+		t.Errorf("exit code %d, want %d (invalid run)", code, ExitInvalidRun)
+	}
+	// How far the players got depends on the machine's speed; that nobody
+	// logged in does not.
+	const why = "no player logged in: 2 started, "
+	if !strings.Contains(out.String(), "RUN INVALID: "+why) {
+		t.Errorf("the summary does not say %q:\n%s", why, out.String())
+	}
+	rep, err := reports.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	said := slices.ContainsFunc(rep.Meta.InvalidReasons, func(r string) bool { return strings.HasPrefix(r, why) })
+	if rep.Meta.Valid || !said {
+		t.Errorf("report valid %v, reasons %q; want invalid, saying %q", rep.Meta.Valid, rep.Meta.InvalidReasons, why)
 	}
 }
