@@ -291,10 +291,29 @@ func (s *Scenario) Compile() error {
 	if s.loginRe, err = regexp.Compile(s.LoginSuccess); err != nil {
 		p.add("login_success", "%v", err)
 	}
-	if s.thresholds, err = reports.ParseThresholds(s.Thresholds); err != nil {
-		p.add("thresholds", "%v", err)
+	s.thresholds = make([]reports.Threshold, 0, len(s.Thresholds))
+	parsed := map[int]reports.Threshold{}
+	for i, expr := range s.Thresholds {
+		th, err := reports.ParseThreshold(expr)
+		if err != nil {
+			p.add(fmt.Sprintf("thresholds[%d]", i), "%v", err)
+			continue
+		}
+		parsed[i] = th
+		s.thresholds = append(s.thresholds, th)
 	}
+	before := len(p.errs)
 	total := s.loadProfiles(&p)
+	if len(p.errs) == before { // with a profile missing, the actions are not all known
+		known := s.Actions()
+		for i := range s.Thresholds {
+			if th, ok := parsed[i]; ok {
+				if err := th.CheckAction(known); err != nil {
+					p.add(fmt.Sprintf("thresholds[%d]", i), "%v", err)
+				}
+			}
+		}
+	}
 	if len(p.errs) > 0 {
 		return fmt.Errorf("%w %q: %w", ErrInvalidScenario, s.Name, errors.Join(p.errs...))
 	}
@@ -432,16 +451,51 @@ func (s *Scenario) loadProfiles(p *problems) float64 {
 		}
 		s.profiles[name] = prof
 	}
-	if s.Session.Profile != "" {
-		if _, ok := s.profiles[s.Session.Profile]; !ok {
-			if prof, err := LoadProfile(s.Session.Profile); err != nil {
+	if sp := s.Session.Profile; sp != "" {
+		if _, ok := s.profiles[sp]; !ok {
+			f := sp
+			if strings.ContainsAny(f, "/.") && !filepath.IsAbs(f) && s.dir != "" {
+				f = filepath.Join(s.dir, f) // a file, relative to the scenario like profile_files
+			}
+			if prof, err := LoadProfile(f); err != nil {
 				p.add("session.profile", "%v", err)
 			} else {
-				s.profiles[prof.Name] = prof
+				// Under the name the sessions look it up by: a file's
+				// profile is not called by its path.
+				s.profiles[sp] = prof
 			}
 		}
 	}
 	return total
+}
+
+// Actions returns the names of the actions the scenario's players can
+// measure, sorted: those of the profiles it uses (their login and logout
+// actions too) and "event" when it has events. Thresholds may name only
+// these (or "*"). Call it after Compile.
+func (s *Scenario) Actions() []string {
+	var names []string
+	add := func(p *Profile) {
+		if p == nil {
+			return
+		}
+		names = append(names, p.Login, p.Logout)
+		for _, a := range p.Actions {
+			names = append(names, a.Action)
+		}
+	}
+	if s.Model == ModelOpen && s.Session.Profile != "" {
+		add(s.profiles[s.Session.Profile])
+	} else {
+		for _, name := range s.profileList {
+			add(s.profiles[name])
+		}
+	}
+	if len(s.Events) > 0 {
+		names = append(names, "event")
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
 }
 
 // fieldKey is the path of a map entry: "profiles.looker", or with the key

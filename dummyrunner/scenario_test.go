@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -290,5 +291,74 @@ func TestTemplateExpansionIsLinear(t *testing.T) { // not parallel: it measures 
 	// tokens; the quadratic expansion allocated about n * len(out) / 2.
 	if alloc, limit := after.TotalAlloc-before.TotalAlloc, uint64(20*(len(out)+len(tmpl))); alloc > limit {
 		t.Errorf("expanding %d {new} fields allocated %d bytes, want at most %d", n, alloc, limit)
+	}
+}
+
+// Actions lists what the players can measure: the actions of the
+// profiles the scenario uses, with their login and logout, and "event".
+func TestScenarioActions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		yaml string
+		want string
+	}{
+		{"default", "clients: 1\nduration: 1s", "login logout looks measure_lag"},
+		{"weighted profiles", "clients: 1\nduration: 1s\nprofiles: {idler: 1, looker: 2}", "idles login logout looks measure_lag"},
+		{"events", "clients: 1\nduration: 2s\nevents: [{at: 1s, command: reload}]", "event login logout looks measure_lag"},
+		{"a profile file", "clients: 1\nduration: 1s\nprofile_files: [profiles/scripted.yaml]\nprofiles: {scripted: 1}", "builds digs greets login logout"},
+		{"open: the session's profile only", "model: open\nstages: [{duration: 1s, target: 1}]\nprofiles: {idler: 1}\nsession: {profile: looker}", "login logout looks measure_lag"},
+		// A session profile given as a file, relative to the scenario: it
+		// used to be stored under its own name, so sessions found no profile.
+		{"open: the session's profile file", "model: open\nstages: [{duration: 1s, target: 1}]\nsession: {profile: profiles/scripted.yaml}", "builds digs greets login logout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sc, err := ParseScenario([]byte(tt.yaml), "testdata")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(sc.Actions(), " "); got != tt.want {
+				t.Errorf("Actions() = %s, want %s", got, tt.want)
+			}
+			if p := sc.profileFor(0.5); p == nil {
+				t.Error("profileFor(0.5) = nil")
+			}
+		})
+	}
+}
+
+// A threshold naming an action the scenario does not have is refused
+// before the run, naming the threshold, the known actions and the
+// nearest one; both kinds of action metric (latency statistics with their
+// histogram prefixes, and error counts) are checked.
+func TestScenarioThresholdActions(t *testing.T) {
+	t.Parallel()
+	base := "clients: 1\nduration: 1s\nprofiles: {looker: 1}\n"
+	for _, tt := range []struct {
+		threshold string
+		want      string // "" for accepted
+	}{
+		{"p99(looks) < 1s", ""},
+		{"p99(*) < 1s", ""},
+		{"max(login) < 10s", ""},
+		{"errors(logout) == 0", ""},
+		{"phase_p99(logged_in) < 10s", ""},
+		{"lost_clients == 0", ""},
+		{"p99(lookz) < 1s", `thresholds[0]: invalid threshold "p99(lookz) < 1s": unknown action "lookz" (known: *, login, logout, looks, measure_lag); did you mean "looks"?`},
+		{"p99.9(ttfb:lookz) < 1s", `unknown action "lookz"`},
+		{"mean(corrected:digs) < 1s", `unknown action "digs" (known: *, login, logout, looks, measure_lag)`},
+		{"errors(lookz) == 0", `thresholds[0]: invalid threshold "errors(lookz) == 0": unknown action "lookz"`},
+		{"error_rate(help) < 1%", `unknown action "help"`},
+		{"p99(event) < 1s", `unknown action "event"`},
+	} {
+		_, err := ParseScenario([]byte(base+"thresholds: ["+strconv.Quote(tt.threshold)+"]"), "")
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%s: %v, want it accepted", tt.threshold, err)
+		case tt.want != "" && (!errors.Is(err, ErrInvalidScenario) || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%s: %v, want an error saying %q", tt.threshold, err, tt.want)
+		}
 	}
 }

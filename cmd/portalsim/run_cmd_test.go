@@ -136,3 +136,36 @@ logout_grace: 1s
 		t.Errorf("report valid %v, reasons %q; want invalid, saying %q", rep.Meta.Valid, rep.Meta.InvalidReasons, why)
 	}
 }
+
+// A threshold naming an action the scenario's profiles do not have is
+// refused before the run starts, naming the threshold and the known
+// actions; it used to fail only at the end, as an action without data.
+func TestRunRefusesThresholdsOnUnknownActions(t *testing.T) {
+	t.Parallel()
+	scenario := writeFile(t, "lookz.yaml", `name: lookz
+clients: 1
+duration: 5m
+profiles: {looker: 1}
+thresholds: ["p99(*) < 1s", "p99(lookz) < 1s", "errors(diggs) == 0"]
+`)
+	code, out := runQuick(t, "run", scenario, "-quiet", "-o", "")
+	if code != ExitInvalidConfig {
+		t.Errorf("exit code %d, want %d (invalid config)", code, ExitInvalidConfig)
+	}
+	for _, want := range []string{
+		`thresholds[1]: invalid threshold "p99(lookz) < 1s": unknown action "lookz" (known: *, login, logout, looks, measure_lag); did you mean "looks"?`,
+		`thresholds[2]: invalid threshold "errors(diggs) == 0": unknown action "diggs"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output does not say %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "thresholds[0]") {
+		t.Errorf("p99(*) refused:\n%s", out)
+	}
+	// -profile changes the actions the thresholds may name.
+	code, out = runQuick(t, "run", "-quiet", "-o", "", "-profile", "idler", writeFile(t, "looks.yaml", "clients: 1\nduration: 5m\nthresholds: [\"p99(looks) < 1s\"]\n"))
+	if code != ExitInvalidConfig || !strings.Contains(out, `unknown action "looks" (known: *, idles, login, logout, measure_lag)`) {
+		t.Errorf("-profile idler with p99(looks): exit %d, want %d naming idler's actions:\n%s", code, ExitInvalidConfig, out)
+	}
+}
