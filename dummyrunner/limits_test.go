@@ -50,6 +50,7 @@ func TestScenarioBounds(t *testing.T) {
 		{"stage duration absurd", "model: open\nstages: [{duration: 1000h, target: 1}]", "stages[0].duration: 1000h0m0s is out of range"},
 		{"stages too long together", "model: open\nstages: [{duration: 13h, target: 1}, {duration: 13h, target: 1}]", "stages: last 26h0m0s together: at most 24h"},
 		{"stages schedule too many sessions", "model: open\nstages: [{duration: 1000s, target: 100000}]", "stages: schedule 50000000 sessions: at most 10000000"},
+		{"stages schedule nobody", "model: open\nstages: [{duration: 10s, target: 0}, {duration: 1s, target: 0}]", "stages: schedule no session: raise a target"},
 		{"too many stages", "model: open\nstages: [" + strings.Repeat("{duration: 1s, target: 1}, ", MaxStages) + "{duration: 1s, target: 1}]", "stages: 1001 stages: at most 1000"},
 		{"session actions negative", openBase + "session: {actions: -1}", "session.actions: -1 is out of range: want 1 to 1000000"},
 		{"session actions absurd", openBase + "session: {actions: 2000000}", "session.actions: 2000000 is out of range"},
@@ -110,7 +111,7 @@ func TestScenarioBoundsHold(t *testing.T) {
 		"clients: 1\nduration: 1ms\ncommand_timeout: 1h\nconnect_timeout: 1ms\nlogout_grace: 1h\nhealth: {max_timer_lateness: 1h, max_cpu: 1}\nprofiles: {looker: 1000000, idler: 0.000001}",
 		fmt.Sprintf("model: open\nmax_sessions: %d\nsession: {actions: %d, think: 1h}\nstages: [{duration: 100s, target: 100000}, {duration: 100s, target: 0}]", MaxClients, MaxSessionActions),
 		"model: open\nstages: [{duration: 12h, target: 0.1}, {duration: 12h, target: 0.1}]",
-		"model: open\nstages: [{duration: 1ms, target: 0}]\nevents: [{at: 0s, command: look}]",
+		"model: open\nstages: [{duration: 1ms, target: 1000}]\nevents: [{at: 0s, command: look}]",
 	} {
 		if _, err := ParseScenario([]byte(yaml), ""); err != nil {
 			t.Errorf("ParseScenario refused a scenario within the bounds: %v\n%s", err, yaml)

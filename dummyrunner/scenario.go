@@ -363,8 +363,11 @@ func (s *Scenario) checkStages(p *problems) {
 	if d := s.PlannedDuration(); d > MaxDuration {
 		p.add("stages", "last %v together: at most %v", d, fmtDuration(MaxDuration))
 	}
-	if n := arrivalCount(s.Stages); n > MaxArrivals {
+	switch n := arrivalCount(s.Stages); {
+	case n > MaxArrivals:
 		p.add("stages", "schedule %.0f sessions: at most %d (lower the targets or shorten the stages)", n, MaxArrivals)
+	case n < 1:
+		p.add("stages", "schedule no session: raise a target")
 	}
 }
 

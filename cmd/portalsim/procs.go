@@ -99,7 +99,8 @@ func runProcs(ctx context.Context, sc *dummyrunner.Scenario, path string, f runF
 	if total == 0 {
 		total = sc.Sessions() - first
 	}
-	n := f.procs
+	// No child without players: a runner given no count runs every player.
+	n := max(min(f.procs, total), 1)
 	progress := make([]dummyrunner.Progress, n)
 	reps := make([]*reports.Report, n)
 	var mu sync.Mutex

@@ -225,7 +225,11 @@ func shardRange(s string, total int) (first, count int, err error) {
 		return 0, 0, usagef("-shard %q: want i/n with 0 <= i < n", s)
 	}
 	first = i * total / n
-	return first, (i+1)*total/n - first, nil
+	count = (i+1)*total/n - first
+	if count == 0 { // a runner given no count runs every player
+		return 0, 0, usagef("-shard %q: shard %d of %d has none of the %d players: use %d shards at most", s, i, n, total, total)
+	}
+	return first, count, nil
 }
 
 // runLocal runs the players in this process.

@@ -169,3 +169,34 @@ thresholds: ["p99(*) < 1s", "p99(lookz) < 1s", "errors(diggs) == 0"]
 		t.Errorf("-profile idler with p99(looks): exit %d, want %d naming idler's actions:\n%s", code, ExitInvalidConfig, out)
 	}
 }
+
+// A shard with no players is refused: a runner given no count runs every
+// player, so shard 0 of 4 of 2 players ran both.
+func TestShardRange(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		shard        string
+		total        int
+		first, count int
+		ok           bool
+	}{
+		{"0/1", 10, 0, 10, true},
+		{"1/3", 10, 3, 3, true},
+		{"2/3", 10, 6, 4, true},
+		{"3/4", 2, 1, 1, true},
+		{"0/4", 2, 0, 0, false},
+		{"2/4", 2, 0, 0, false},
+		{"4/4", 10, 0, 0, false},
+		{"-1/4", 10, 0, 0, false},
+		{"x", 10, 0, 0, false},
+	} {
+		first, count, err := shardRange(tt.shard, tt.total)
+		if (err == nil) != tt.ok || first != tt.first || count != tt.count {
+			t.Errorf("shardRange(%q, %d) = %d, %d, %v; want %d, %d, ok %v", tt.shard, tt.total, first, count, err, tt.first, tt.count, tt.ok)
+		}
+	}
+	code, out := runQuick(t, "run", "-quiet", "-o", "", "-clients", "2", "-shard", "0/4")
+	if code != ExitUsage || !strings.Contains(out, "shard 0 of 4 has none of the 2 players") {
+		t.Errorf("-shard 0/4 of 2 players: exit %d, want %d saying why:\n%s", code, ExitUsage, out)
+	}
+}
