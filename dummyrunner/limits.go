@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // The bounds of a scenario's and a profile's numbers. A file outside them
@@ -91,6 +93,28 @@ func (p *problems) duration(field string, d, lo, hi time.Duration) {
 		p.add(field, "missing or 0: want %v to %v", fmtDuration(lo), fmtDuration(hi))
 	case d < lo || d > hi:
 		p.add(field, "%v is out of range: want %v to %v", d, fmtDuration(lo), fmtDuration(hi))
+	}
+}
+
+// command checks that a command is one line of text: a line break or
+// another control character would send more (or other) than the one
+// command whose answer is measured.
+func (p *problems) command(field, cmd string) {
+	if cmd == "" {
+		p.add(field, "is missing")
+		return
+	}
+	if i := strings.IndexFunc(cmd, func(r rune) bool { return r != '\t' && unicode.IsControl(r) }); i >= 0 {
+		p.add(field, "%q has a control character at %d: one line per command", cmd, i)
+	}
+}
+
+// address checks that a target is host:port with a port from 1 to 65535.
+func (p *problems) address(field, addr string) {
+	_, port, err := net.SplitHostPort(addr)
+	n, perr := strconv.Atoi(port)
+	if err != nil || perr != nil || n < 1 || n > 65535 {
+		p.add(field, "%q: want host:port with a port from 1 to 65535", addr)
 	}
 }
 

@@ -87,6 +87,10 @@ func TestScenarioBounds(t *testing.T) {
 		{"event after the end", closedBase + "events: [{at: 1s, command: look}, {at: 5s, command: look}]", "events[1].at: 5s is not within the run"},
 		{"event without a command", closedBase + "events: [{at: 1s}]", "events[0].command: is missing"},
 		{"too many events", manyEvents.String(), "events: 10001 events: at most 10000"},
+		{"event of two lines", closedBase + "events: [{at: 1s, command: \"look\\nquit\"}]", `events[0].command: "look\nquit" has a control character at 4: one line per command`},
+		{"target without a port", closedBase + "target: mud.example.org", `target: "mud.example.org": want host:port with a port from 1 to 65535`},
+		{"target port out of range", closedBase + "target: mud.example.org:99999", `target: "mud.example.org:99999"`},
+		{"target port 0", closedBase + "target: 127.0.0.1:0", `target: "127.0.0.1:0"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,6 +131,7 @@ func TestScenarioBoundsHold(t *testing.T) {
 func TestProfileWeightBounds(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct{ weight, want string }{
+		{"1, commands: [\"say hi\\r\\nquit\"]", `actions[1].commands[0]: "say hi\r\nquit" has a control character at 6`},
 		{".nan", "actions[1].weight: NaN is not a finite number"},
 		{".inf", "actions[1].weight: +Inf is not a finite number"},
 		{"-2", "actions[1].weight: -2 is out of range"},

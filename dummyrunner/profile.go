@@ -38,7 +38,7 @@ type WeightedAction struct {
 	// Weight is the action's share of the choices: a finite number above
 	// 0, at most MaxWeight.
 	Weight float64 `yaml:"weight"`
-	// Commands, if set, are the action's command templates.
+	// Commands, if set, are the action's command templates, one line each.
 	Commands []string `yaml:"commands,omitempty"`
 }
 
@@ -119,6 +119,9 @@ func (p *Profile) compile() error {
 			errs.add(fmt.Sprintf("actions[%d]", i), "%q is not built in (%s) and has no commands", a.Action, strings.Join(ActionNames(), ", "))
 		}
 		errs.number(fmt.Sprintf("actions[%d].weight", i), a.Weight, 0, MaxWeight, true)
+		for j, c := range a.Commands {
+			errs.command(fmt.Sprintf("actions[%d].commands[%d]", i, j), c)
+		}
 		total += a.Weight
 	}
 	if len(errs.errs) > 0 {

@@ -47,7 +47,8 @@ type Scenario struct {
 	Name string `yaml:"name"`
 	// Description says what the scenario is for, in the report.
 	Description string `yaml:"description,omitempty"`
-	// Target is the host:port of a telnet MUD; empty means the embedded portal.
+	// Target is the host:port of a telnet MUD (a port from 1 to 65535);
+	// empty means the embedded portal.
 	Target string `yaml:"target,omitempty"`
 	// Protocol is "telnet" (websocket comes with the protocols issue).
 	Protocol string `yaml:"protocol,omitempty"`
@@ -119,7 +120,7 @@ type Scenario struct {
 type Event struct {
 	// At is when the event happens, from 0 to before the end of the run.
 	At time.Duration `yaml:"at"`
-	// Command is the command sent; it must not be empty.
+	// Command is the command sent: one line, not empty.
 	Command string `yaml:"command"`
 }
 
@@ -389,9 +390,7 @@ func (s *Scenario) checkEvents(p *problems) {
 	}
 	planned := s.PlannedDuration()
 	for i, ev := range s.Events {
-		if ev.Command == "" {
-			p.add(fmt.Sprintf("events[%d].command", i), "is missing")
-		}
+		p.command(fmt.Sprintf("events[%d].command", i), ev.Command)
 		if ev.At < 0 || (planned > 0 && ev.At >= planned) {
 			p.add(fmt.Sprintf("events[%d].at", i), "%v is not within the run (0s to %v)", ev.At, planned)
 		}
@@ -401,6 +400,9 @@ func (s *Scenario) checkEvents(p *problems) {
 // checkSettings checks the protocol, completion, pacing, timeouts and
 // health limits.
 func (s *Scenario) checkSettings(p *problems) {
+	if s.Target != "" {
+		p.address("target", s.Target)
+	}
 	if s.Protocol != "telnet" {
 		p.add("protocol", "%q: only telnet is supported so far", s.Protocol)
 	}
