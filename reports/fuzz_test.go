@@ -36,7 +36,7 @@ func FuzzThreshold(f *testing.F) {
 		if err != nil || again != th {
 			t.Fatalf("parsed again: %+v, %v; want %+v", again, err, th)
 		}
-		if math.IsNaN(th.value) || math.IsInf(th.value, 0) || th.value < 0 && th.metric != metricAction && th.metric != metricPhase && th.metric != metricLag {
+		if math.IsNaN(th.value) || math.IsInf(th.value, 0) || th.value < 0 {
 			t.Fatalf("value %v accepted", th.value)
 		}
 		if th.stat == statQuantile && th.metric >= metricAction && th.metric <= metricLag && !(th.q >= 0 && th.q <= 1) {
