@@ -292,29 +292,9 @@ func (s *Scenario) Compile() error {
 	if s.loginRe, err = regexp.Compile(s.LoginSuccess); err != nil {
 		p.add("login_success", "%v", err)
 	}
-	s.thresholds = make([]reports.Threshold, 0, len(s.Thresholds))
-	parsed := map[int]reports.Threshold{}
-	for i, expr := range s.Thresholds {
-		th, err := reports.ParseThreshold(expr)
-		if err != nil {
-			p.add(fmt.Sprintf("thresholds[%d]", i), "%v", err)
-			continue
-		}
-		parsed[i] = th
-		s.thresholds = append(s.thresholds, th)
-	}
 	before := len(p.errs)
 	total := s.loadProfiles(&p)
-	if len(p.errs) == before { // with a profile missing, the actions are not all known
-		known := s.Actions()
-		for i := range s.Thresholds {
-			if th, ok := parsed[i]; ok {
-				if err := th.CheckAction(known); err != nil {
-					p.add(fmt.Sprintf("thresholds[%d]", i), "%v", err)
-				}
-			}
-		}
-	}
+	s.checkThresholds(&p, len(p.errs) == before)
 	if len(p.errs) > 0 {
 		return fmt.Errorf("%w %q: %w", ErrInvalidScenario, s.Name, errors.Join(p.errs...))
 	}
@@ -326,6 +306,25 @@ func (s *Scenario) Compile() error {
 	}
 	s.profileCum[len(s.profileCum)-1] = 1
 	return nil
+}
+
+// checkThresholds parses the thresholds and, when every profile loaded
+// (else the actions are not all known), checks the actions they name.
+func (s *Scenario) checkThresholds(p *problems, profilesLoaded bool) {
+	s.thresholds = make([]reports.Threshold, 0, len(s.Thresholds))
+	known := s.Actions()
+	for i, expr := range s.Thresholds {
+		field := fmt.Sprintf("thresholds[%d]", i)
+		th, err := reports.ParseThreshold(expr)
+		if err != nil {
+			p.add(field, "%v", err)
+			continue
+		}
+		if err := th.CheckAction(known); err != nil && profilesLoaded {
+			p.add(field, "%v", err)
+		}
+		s.thresholds = append(s.thresholds, th)
+	}
 }
 
 // checkClosed checks the closed model's players and duration.
@@ -477,7 +476,7 @@ func (s *Scenario) loadProfiles(p *problems) float64 {
 // Actions returns the names of the actions the scenario's players can
 // measure, sorted: those of the profiles it uses (their login and logout
 // actions too) and "event" when it has events. Thresholds may name only
-// these (or "*"). Call it after Compile.
+// these (or "*"). It is valid after Compile.
 func (s *Scenario) Actions() []string {
 	var names []string
 	add := func(p *Profile) {
