@@ -172,3 +172,31 @@ func TestFileSizeBound(t *testing.T) {
 	}
 	t.Logf("refused /dev/zero in %v", time.Since(start))
 }
+
+// A value of the wrong type is named by its field too (yaml names only
+// the line), and a file's text in the error is escaped.
+func TestYAMLErrorsNameTheField(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ yaml, want string }{
+		{"clients: 1e99\nduration: 1s", "clients: cannot unmarshal !!float `1e99` into int (line 1)"},
+		{"clients: 1\nduration: [1s]", "duration: cannot unmarshal !!seq into time.Duration (line 2)"},
+		{closedBase + "pacing: {timestep: 1s, chance_of_action: often}", "pacing.chance_of_action: cannot unmarshal !!str `often` into float64 (line 3)"},
+		{"model: open\nstages:\n  - {duration: 1s, target: 1}\n  - {duration: soon, target: 1}", "stages[1].duration: cannot unmarshal !!str `soon` into time.Duration (line 4)"},
+		{closedBase + "profiles: {looker: lots}", "profiles.looker: cannot unmarshal !!str `lots` into float64 (line 3)"},
+		{closedBase + "clinets: 3", "clinets: field clinets not found in type dummyrunner.Scenario (line 3)"},
+		{closedBase + "session: {actoins: 3}", "session.actoins: field actoins not found"},
+		{"clients: \"\\e[2J\"\nduration: 1s", "clients: cannot unmarshal !!str `\\x1b[2J` into int (line 1)"},
+	} {
+		_, err := ParseScenario([]byte(tt.yaml), "")
+		if !errors.Is(err, ErrInvalidScenario) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: %v, want an error saying %q", tt.yaml, err, tt.want)
+		}
+		if err != nil && strings.ContainsRune(err.Error(), '\x1b') {
+			t.Errorf("%q: the error has a raw escape character: %q", tt.yaml, err)
+		}
+	}
+	_, err := ParseProfile([]byte("name: p\nactions:\n  - {action: looks, weight: heavy}"))
+	if want := "actions[0].weight: cannot unmarshal !!str `heavy` into float64 (line 3)"; !errors.Is(err, ErrInvalidProfile) || !strings.Contains(err.Error(), want) {
+		t.Errorf("profile: %v, want an error saying %q", err, want)
+	}
+}

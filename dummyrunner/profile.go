@@ -80,7 +80,11 @@ func ParseProfile(b []byte) (*Profile, error) {
 	dec := yaml.NewDecoder(strings.NewReader(string(b)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidProfile, err)
+		msgs := []string{}
+		for _, e := range fieldErrors(b, err) {
+			msgs = append(msgs, e.Error())
+		}
+		return nil, fmt.Errorf("%w: %s", ErrInvalidProfile, strings.Join(msgs, "; "))
 	}
 	if err := p.compile(); err != nil {
 		return nil, err

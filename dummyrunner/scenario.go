@@ -201,7 +201,7 @@ func ParseScenario(b []byte, dir string) (*Scenario, error) {
 	dec := yaml.NewDecoder(strings.NewReader(string(b)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidScenario, err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalidScenario, errors.Join(fieldErrors(b, err)...))
 	}
 	s.dir = dir
 	if err := s.Compile(); err != nil {
@@ -502,17 +502,21 @@ func (s *Scenario) Actions() []string {
 	return slices.Compact(names)
 }
 
-// fieldKey is the path of a map entry: "profiles.looker", or with the key
-// quoted when it is not a plain name (so that no control character of a
-// file reaches a terminal).
+// fieldKey is the path of a map entry: "profiles.looker" (just the key
+// at the top), or with the key quoted when it is not a plain name (so
+// that no control character of a file reaches a terminal).
 func fieldKey(parent, key string) string {
+	plain := key != ""
 	for _, c := range key {
 		if !(c == '_' || c == '-' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			return fmt.Sprintf("%s[%q]", parent, key)
+			plain = false
 		}
 	}
-	if key == "" {
-		return parent + `[""]`
+	switch {
+	case !plain:
+		return fmt.Sprintf("%s[%q]", parent, key)
+	case parent == "":
+		return key
 	}
 	return parent + "." + key
 }
