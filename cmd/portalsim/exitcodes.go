@@ -25,7 +25,10 @@ const (
 	ExitInvalidRun = 97
 	// ExitThresholds: the load run completed but a threshold failed.
 	ExitThresholds = 99
-	// ExitInvalidConfig: a configuration or scenario was invalid.
+	// ExitInvalidConfig: a configuration or scenario was invalid, found
+	// before anything ran: a number out of its bounds (named by its
+	// field), a threshold on an action the scenario does not have, more
+	// players than the file-descriptor limit can hold, an unreadable file.
 	ExitInvalidConfig = 104
 )
 
