@@ -32,6 +32,9 @@ its own bottleneck), 104 bad scenario or configuration, 2 bad usage.
 
 Usage: portalsim run [flags] [scenario.yaml]`
 
+// maxProcs bounds -procs: each child is a whole generator process.
+const maxProcs = 256
+
 // runFlags are the run command's flags.
 type runFlags struct {
 	target, profile, out, schedule, shard string
@@ -52,7 +55,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.profile, "profile", "", "every player follows this profile (built in: "+strings.Join(dummyrunner.BuiltinProfiles(), ", ")+"; or a file)")
 	fs.StringVar(&f.out, "o", "portalsim-report.json", `report file ("" for none)`)
 	fs.StringVar(&f.schedule, "schedule", "", "write the realized schedule (one JSON line per command) to this file")
-	fs.IntVar(&f.procs, "procs", 1, "spread the players over this many child processes (beyond ~9,000 players one process runs out of file descriptors)")
+	fs.IntVar(&f.procs, "procs", 1, "spread the players over this many child processes, 1 to 256 (beyond ~9,900 players one process runs out of file descriptors)")
 	fs.StringVar(&f.shard, "shard", "", "run only shard i of n (\"i/n\", 0-based) of the players; merge the reports with \"portalsim report merge\"")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress line")
 	fs.BoolVar(&f.child, "child", false, "internal: run as a child of --procs, writing JSON lines to stdout")
@@ -91,6 +94,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if len(pos) > 1 {
 		return usagef("run: one scenario file at most, got %q", pos)
+	}
+	if f.procs < 1 || f.procs > maxProcs {
+		return usagef("run: -procs %d: want 1 to %d", f.procs, maxProcs)
 	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"os"
 	"path/filepath"
@@ -56,6 +57,7 @@ func TestRunRefusesAbsurdNumbers(t *testing.T) {
 		name string
 		args []string
 		want []string
+		code int // 0: ExitInvalidConfig
 	}{
 		{
 			name: "infinite arrival rate",
@@ -78,6 +80,18 @@ func TestRunRefusesAbsurdNumbers(t *testing.T) {
 			want: []string{"clients: 2000000000 is out of range"},
 		},
 		{
+			name: "no child processes",
+			args: []string{"-procs", "0"},
+			want: []string{"run: -procs 0: want 1 to 256"},
+			code: ExitUsage,
+		},
+		{
+			name: "a fork bomb of child processes",
+			args: []string{"-procs", "100000"},
+			want: []string{"run: -procs 100000: want 1 to 256"},
+			code: ExitUsage,
+		},
+		{
 			name: "negative login concurrency and a NaN chance",
 			args: []string{writeFile(t, "pacing.yaml", "clients: 1\nduration: 1s\npacing: {login_concurrency: -3, chance_of_action: .nan}\ncommand_timeout: -1s\n")},
 			want: []string{"pacing.login_concurrency: -3 is out of range", "pacing.chance_of_action: NaN is not a finite number", "command_timeout: -1s is out of range"},
@@ -87,8 +101,9 @@ func TestRunRefusesAbsurdNumbers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			code, out := runQuick(t, append([]string{"run", "-quiet", "-o", ""}, tt.args...)...)
-			if code != ExitInvalidConfig {
-				t.Errorf("exit code %d, want %d (invalid config)", code, ExitInvalidConfig)
+			want := cmp.Or(tt.code, ExitInvalidConfig)
+			if code != want {
+				t.Errorf("exit code %d, want %d", code, want)
 			}
 			for _, want := range tt.want {
 				if !strings.Contains(out, want) {
