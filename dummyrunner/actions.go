@@ -142,11 +142,19 @@ func expand(tmpl string, s *script) string {
 		"{obj}", lastOr(s.objs, "me"),
 		"{exit}", lastOr(s.exits, "here"),
 	)
-	out := r.Replace(tmpl)
-	for strings.Contains(out, "{new}") {
-		out = strings.Replace(out, "{new}", s.next(), 1)
+	parts := strings.Split(r.Replace(tmpl), "{new}")
+	if len(parts) == 1 {
+		return parts[0]
 	}
-	return out
+	// One pass, each {new} a fresh token: replacing them one at a time
+	// took time quadratic in their number.
+	var b strings.Builder
+	b.WriteString(parts[0])
+	for _, p := range parts[1:] {
+		b.WriteString(s.next())
+		b.WriteString(p)
+	}
+	return b.String()
 }
 
 func lastOr(xs []string, def string) string {

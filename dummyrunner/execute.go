@@ -2,6 +2,10 @@ package dummyrunner
 
 import (
 	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/portalsim/portalsim/reports"
@@ -53,6 +57,45 @@ func Execute(ctx context.Context, sc *Scenario, opts Options, meta reports.Meta,
 	<-monDone
 	rep := agg.Close(time.Now())
 	mon.Judge(rep, sc.Health, shared)
+	if !opts.Partial {
+		RequireMeasurements(rep)
+	}
 	rep.Check(sc.ParsedThresholds())
 	return rep, err
+}
+
+// RequireMeasurements marks rep invalid when it measured nothing a load
+// test is for: no player logged in, or no command was answered. Such a
+// run may pass every threshold ("errors == 0" holds when nothing was
+// sent), so a run against a dead server, a wrong login_success or a
+// run stopped before anyone got in would otherwise pass. The reasons say
+// how far the players got. Call it on the report of a whole run (after
+// merging those of its processes).
+func RequireMeasurements(rep *reports.Report) {
+	invalid := func(format string, args ...any) {
+		rep.Meta.Valid = false
+		rep.Meta.InvalidReasons = append(rep.Meta.InvalidReasons, fmt.Sprintf(format, args...))
+	}
+	c := rep.Clients
+	if c.LoggedIn == 0 {
+		lost := ""
+		if n := c.LostTotal(); n > 0 {
+			reasons := slices.Sorted(maps.Keys(c.Lost))
+			parts := make([]string, 0, len(reasons))
+			for _, r := range reasons {
+				if c.Lost[r] > 0 {
+					parts = append(parts, fmt.Sprintf("%s %d", r, c.Lost[r]))
+				}
+			}
+			lost = " (lost: " + strings.Join(parts, ", ") + ")"
+		}
+		screen := int64(0)
+		if ph := rep.Phases[reports.PhaseLoginScreen]; ph != nil {
+			screen = ph.Reached
+		}
+		invalid("no player logged in: %d started, %d reached the login screen%s", c.Started, screen, lost)
+	}
+	if t := rep.Totals(); t.Answered == 0 {
+		invalid("no command was answered: %d sent", t.Sent)
+	}
 }

@@ -2,44 +2,75 @@ package dummyrunner
 
 import (
 	"context"
+	"iter"
 	"math"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// arrivalTimes returns when each session of the open model should
-// arrive, relative to the start: the stages' rate moves linearly from the
-// previous stage's target to its own, and session k (from 0) arrives when
-// the integral of the rate reaches k, so a constant 10/s for 2 s gives
-// arrivals at 0, 100 ms, ..., 1.9 s. Every arrival falls in [0, total
-// duration), never on the deadline. No randomness: the schedule is the
-// same in every run.
-func arrivalTimes(stages []Stage) []time.Duration {
-	var out []time.Duration
-	var offset time.Duration
-	prev, acc := 0.0, 0.0 // rate at the stage start; the integral so far
-	for _, st := range stages {
-		d := st.Duration.Seconds()
-		r0, r1 := prev, st.Target
-		// The integral within this stage: A(t) = r0 t + (r1-r0) t² / (2d).
-		total := (r0 + r1) / 2 * d
-		for next := math.Ceil(acc - 1e-9); total > 0 && next < acc+total-1e-9; next++ {
-			need := next - acc
-			var t float64
-			if a := (r1 - r0) / (2 * d); math.Abs(a) < 1e-12 {
-				t = need / r0
-			} else {
-				// a t² + r0 t - need = 0
-				t = (-r0 + math.Sqrt(max(r0*r0+4*a*need, 0))) / (2 * a)
+// arrivalTimes yields when each session of the open model should
+// arrive, relative to the start, in order: the stages' rate moves
+// linearly from the previous stage's target to its own, and session k
+// (from 0) arrives when the integral of the rate reaches k, so a constant
+// 10/s for 2 s gives arrivals at 0, 100 ms, ..., 1.9 s. Every arrival
+// falls in [0, total duration), never on the deadline. No randomness: the
+// schedule is the same in every run. The times are computed as they are
+// taken, so a long schedule costs no memory; arrivalCount says how many
+// there are without computing them.
+func arrivalTimes(stages []Stage) iter.Seq[time.Duration] {
+	return func(yield func(time.Duration) bool) {
+		var offset time.Duration
+		prev, acc := 0.0, 0.0 // rate at the stage start; the integral so far
+		for _, st := range stages {
+			d := st.Duration.Seconds()
+			r0, r1 := prev, st.Target
+			// The integral within this stage: A(t) = r0 t + (r1-r0) t² / (2d).
+			total := stageArrivals(r0, r1, d)
+			for next := math.Ceil(acc - 1e-9); total > 0 && next < acc+total-1e-9; next++ {
+				need := next - acc
+				var t float64
+				if a := (r1 - r0) / (2 * d); math.Abs(a) < 1e-12 {
+					t = need / r0
+				} else {
+					// a t² + r0 t - need = 0
+					t = (-r0 + math.Sqrt(max(r0*r0+4*a*need, 0))) / (2 * a)
+				}
+				if !yield(offset + time.Duration(t*float64(time.Second))) {
+					return
+				}
 			}
-			out = append(out, offset+time.Duration(t*float64(time.Second)))
+			acc += total
+			prev = r1
+			offset += st.Duration
+		}
+	}
+}
+
+// stageArrivals is the integral of a rate moving linearly from r0 to r1
+// over d seconds: the (fractional) number of arrivals in the stage.
+func stageArrivals(r0, r1, d float64) float64 { return (r0 + r1) / 2 * d }
+
+// arrivalCount returns how many arrivals arrivalTimes yields for stages,
+// in time proportional to the number of stages: in each stage, the
+// integers k with ceil(acc) <= k < acc+total, exactly the loop of
+// arrivalTimes. It is a float64 so that an absurd schedule (an infinite
+// rate, 10⁹ sessions a second for a week) can be counted, and refused,
+// without overflow; it is +Inf or NaN for rates that are.
+func arrivalCount(stages []Stage) float64 {
+	n, acc, prev := 0.0, 0.0, 0.0
+	for _, st := range stages {
+		total := stageArrivals(prev, st.Target, st.Duration.Seconds())
+		if math.IsNaN(total) || math.IsInf(total, 0) {
+			return total
+		}
+		if first, end := math.Ceil(acc-1e-9), acc+total-1e-9; total > 0 && end > first {
+			n += math.Ceil(end) - first
 		}
 		acc += total
-		prev = r1
-		offset += st.Duration
+		prev = st.Target
 	}
-	return out
+	return n
 }
 
 // arrivals runs the open model: sessions arrive on schedule (whether or
@@ -52,8 +83,13 @@ func (r *Runner) arrivals(ctx context.Context, wg *sync.WaitGroup) {
 	first, count := r.opts.First, r.opts.Count
 	t := time.NewTimer(0)
 	defer t.Stop()
-	for k, at := range arrivalTimes(r.sc.Stages) {
-		if count > 0 && (k < first || k >= first+count) {
+	k := -1
+	for at := range arrivalTimes(r.sc.Stages) {
+		k++
+		if count > 0 && k >= first+count {
+			return // the rest belong to other processes or shards
+		}
+		if count > 0 && k < first {
 			continue // another process or shard runs this session
 		}
 		intended := start.Add(at)

@@ -3,6 +3,7 @@ package dummyrunner
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -91,9 +92,12 @@ func TestArrivalTimes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := arrivalTimes(tt.stages)
+			got := slices.Collect(arrivalTimes(tt.stages))
 			if len(got) != len(tt.want) {
 				t.Fatalf("%d arrivals, want %d: %v", len(got), len(tt.want), got)
+			}
+			if n := arrivalCount(tt.stages); n != float64(len(got)) {
+				t.Errorf("arrivalCount = %v, but arrivalTimes yields %d", n, len(got))
 			}
 			for i := range got {
 				if !closeTo(got[i], tt.want[i]) {
@@ -113,6 +117,40 @@ func TestArrivalTimes(t *testing.T) {
 	}
 }
 
+// The schedule is computed as it is taken and counted without being
+// computed: an absurd one costs neither memory nor time, so that it can be
+// refused (or, within the bounds, run) rather than exhaust memory first.
+func TestArrivalsAreLazy(t *testing.T) { // not parallel: AllocsPerRun
+	absurd := []Stage{{time.Second, 1e9}, {1000 * time.Hour, 1e9}} // 3.6e15 sessions
+	if allocs := testing.AllocsPerRun(10, func() { _ = arrivalCount(absurd) }); allocs != 0 {
+		t.Errorf("arrivalCount allocates %v times", allocs)
+	}
+	if got, want := arrivalCount(absurd), 1e9/2+1e9*3.6e6; got != want {
+		t.Errorf("arrivalCount = %g, want %g", got, want)
+	}
+	var first []time.Duration
+	for at := range arrivalTimes(absurd) {
+		if first = append(first, at); len(first) == 3 {
+			break
+		}
+	}
+	if want := []time.Duration{0, sec(math.Sqrt(2.0 / 1e9)), sec(math.Sqrt(4.0 / 1e9))}; !slices.EqualFunc(first, want, closeTo) {
+		t.Errorf("first arrivals %v, want %v", first, want)
+	}
+	for _, tt := range []struct {
+		name   string
+		stages []Stage
+		check  func(float64) bool
+	}{
+		{"infinite rate", []Stage{{time.Second, math.Inf(1)}}, func(n float64) bool { return math.IsInf(n, 1) }},
+		{"NaN rate", []Stage{{time.Second, math.NaN()}}, math.IsNaN},
+	} {
+		if n := arrivalCount(tt.stages); !tt.check(n) {
+			t.Errorf("%s: arrivalCount = %v", tt.name, n)
+		}
+	}
+}
+
 func TestArrivalGaps(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -128,7 +166,7 @@ func TestArrivalGaps(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := arrivalTimes(tt.stages)
+			got := slices.Collect(arrivalTimes(tt.stages))
 			for i := 2; i < len(got); i++ {
 				prev, next := got[i-1]-got[i-2], got[i]-got[i-1]
 				if !tt.cmp(prev, next) {

@@ -4,7 +4,6 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"slices"
 	"strings"
@@ -18,9 +17,13 @@ var builtinProfiles embed.FS
 // Profile is what a player does once logged in: Evennia's ACTIONS tuple,
 // as a file. Login and Logout name actions; Actions are chosen by weight.
 type Profile struct {
-	Name    string           `yaml:"name"`
-	Login   string           `yaml:"login"`
-	Logout  string           `yaml:"logout"`
+	// Name is how scenarios refer to the profile.
+	Name string `yaml:"name"`
+	// Login is the built-in action that logs in (default "login").
+	Login string `yaml:"login"`
+	// Logout is the built-in action that logs out (default "logout").
+	Logout string `yaml:"logout"`
+	// Actions are what a logged-in player does, chosen by weight; at least one.
 	Actions []WeightedAction `yaml:"actions"`
 
 	cum []float64 // cumulative normalized weights, built by compile
@@ -29,8 +32,13 @@ type Profile struct {
 // WeightedAction is one entry of a profile: a built-in action by name, or
 // a custom one defined by its Commands (templates, see [Template]).
 type WeightedAction struct {
-	Action   string   `yaml:"action"`
-	Weight   float64  `yaml:"weight"`
+	// Action names the action: a built-in one, or the name of a custom
+	// one, as the report shows it.
+	Action string `yaml:"action"`
+	// Weight is the action's share of the choices: a finite number above
+	// 0, at most MaxWeight.
+	Weight float64 `yaml:"weight"`
+	// Commands, if set, are the action's command templates, one line each.
 	Commands []string `yaml:"commands,omitempty"`
 }
 
@@ -50,7 +58,7 @@ func LoadProfile(nameOrPath string) (*Profile, error) {
 	var b []byte
 	var err error
 	if strings.ContainsAny(nameOrPath, "/.") {
-		b, err = os.ReadFile(nameOrPath)
+		b, err = readFileLimited(nameOrPath)
 	} else {
 		b, err = builtinProfiles.ReadFile(path.Join("profiles", nameOrPath+".yaml"))
 		if err != nil {
@@ -65,11 +73,18 @@ func LoadProfile(nameOrPath string) (*Profile, error) {
 
 // ParseProfile parses and validates a profile.
 func ParseProfile(b []byte) (*Profile, error) {
+	if len(b) > MaxFileSize {
+		return nil, fmt.Errorf("%w: %d bytes: at most %d", ErrInvalidProfile, len(b), MaxFileSize)
+	}
 	var p Profile
 	dec := yaml.NewDecoder(strings.NewReader(string(b)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidProfile, err)
+		msgs := []string{}
+		for _, e := range fieldErrors(b, err) {
+			msgs = append(msgs, e.Error())
+		}
+		return nil, fmt.Errorf("%w: %s", ErrInvalidProfile, strings.Join(msgs, "; "))
 	}
 	if err := p.compile(); err != nil {
 		return nil, err
@@ -77,11 +92,12 @@ func ParseProfile(b []byte) (*Profile, error) {
 	return &p, nil
 }
 
-// compile validates the profile and normalizes its weights.
+// compile validates the profile and normalizes its weights. Its problems
+// are named by the path of their field ("actions[2].weight", from 0).
 func (p *Profile) compile() error {
-	var errs []string
+	var errs problems
 	if p.Name == "" {
-		errs = append(errs, "name is missing")
+		errs.add("name", "is missing")
 	}
 	if p.Login == "" {
 		p.Login = "login"
@@ -89,30 +105,35 @@ func (p *Profile) compile() error {
 	if p.Logout == "" {
 		p.Logout = "logout"
 	}
-	for _, a := range []string{p.Login, p.Logout} {
-		if _, ok := builtinActions[a]; !ok {
-			errs = append(errs, fmt.Sprintf("unknown login/logout action %q", a))
+	for _, f := range []struct{ field, action string }{{"login", p.Login}, {"logout", p.Logout}} {
+		if _, ok := builtinActions[f.action]; !ok {
+			errs.add(f.field, "unknown action %q (want a built-in action: %s)", f.action, strings.Join(ActionNames(), ", "))
 		}
 	}
 	if len(p.Actions) == 0 {
-		errs = append(errs, "no actions")
+		errs.add("actions", "none: a profile needs at least one")
 	}
 	total := 0.0
 	for i, a := range p.Actions {
 		_, builtin := builtinActions[a.Action]
 		switch {
 		case a.Action == "":
-			errs = append(errs, fmt.Sprintf("action %d has no name", i+1))
+			errs.add(fmt.Sprintf("actions[%d].action", i), "is missing")
 		case !builtin && len(a.Commands) == 0:
-			errs = append(errs, fmt.Sprintf("action %q is not built in (%s) and has no commands", a.Action, strings.Join(ActionNames(), ", ")))
+			errs.add(fmt.Sprintf("actions[%d]", i), "%q is not built in (%s) and has no commands", a.Action, strings.Join(ActionNames(), ", "))
 		}
-		if a.Weight <= 0 {
-			errs = append(errs, fmt.Sprintf("action %q: weight %v must be positive", a.Action, a.Weight))
+		errs.number(fmt.Sprintf("actions[%d].weight", i), a.Weight, 0, MaxWeight, true)
+		for j, c := range a.Commands {
+			errs.command(fmt.Sprintf("actions[%d].commands[%d]", i, j), c)
 		}
 		total += a.Weight
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%w %q: %s", ErrInvalidProfile, p.Name, strings.Join(errs, "; "))
+	if len(errs.errs) > 0 {
+		msgs := make([]string, len(errs.errs))
+		for i, e := range errs.errs {
+			msgs[i] = e.Error()
+		}
+		return fmt.Errorf("%w %q: %s", ErrInvalidProfile, p.Name, strings.Join(msgs, "; "))
 	}
 	p.cum = make([]float64, len(p.Actions))
 	acc := 0.0

@@ -171,27 +171,27 @@ func TestParseProfileInvalid(t *testing.T) {
 		{
 			name: "no name",
 			yaml: "actions: [{action: looks, weight: 1}]",
-			want: []string{"name is missing"},
+			want: []string{"name: is missing"},
 		},
 		{
 			name: "unknown action without commands",
 			yaml: "name: p\nactions: [{action: dance, weight: 1}]",
-			want: []string{`action "dance" is not built in`, "has no commands", "looks"},
+			want: []string{`actions[0]: "dance" is not built in`, "has no commands", "looks"},
 		},
 		{
 			name: "zero weight",
 			yaml: "name: p\nactions: [{action: looks, weight: 0}]",
-			want: []string{`action "looks": weight 0 must be positive`},
+			want: []string{`actions[0].weight: missing or 0: want above 0, at most 1000000`},
 		},
 		{
 			name: "negative weight",
 			yaml: "name: p\nactions: [{action: looks, weight: 1}, {action: help, weight: -0.5}]",
-			want: []string{`action "help": weight -0.5 must be positive`},
+			want: []string{`actions[1].weight: -0.5 is out of range: want above 0, at most 1000000`},
 		},
 		{
 			name: "missing weight",
 			yaml: "name: p\nactions: [{action: looks}]",
-			want: []string{`action "looks": weight 0 must be positive`},
+			want: []string{`actions[0].weight: missing or 0`},
 		},
 		{
 			name: "unknown field",
@@ -206,22 +206,22 @@ func TestParseProfileInvalid(t *testing.T) {
 		{
 			name: "no actions",
 			yaml: "name: p",
-			want: []string{"no actions"},
+			want: []string{"actions: none: a profile needs at least one"},
 		},
 		{
 			name: "action without a name",
 			yaml: "name: p\nactions: [{weight: 1}]",
-			want: []string{"action 1 has no name"},
+			want: []string{"actions[0].action: is missing"},
 		},
 		{
 			name: "unknown login action",
 			yaml: "name: p\nlogin: sneak_in\nactions: [{action: looks, weight: 1}]",
-			want: []string{`unknown login/logout action "sneak_in"`},
+			want: []string{`login: unknown action "sneak_in"`},
 		},
 		{
 			name: "every problem at once",
 			yaml: "actions: [{action: dance, weight: 0}]",
-			want: []string{"name is missing", `action "dance" is not built in`, "weight 0 must be positive"},
+			want: []string{"name: is missing", `actions[0]: "dance" is not built in`, "actions[0].weight: missing or 0"},
 		},
 	}
 	for _, tt := range tests {

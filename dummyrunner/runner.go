@@ -28,6 +28,10 @@ type Options struct {
 	// Schedule, if set, receives one JSON line per command sent: the
 	// realized schedule, for reproducing a run.
 	Schedule io.Writer
+	// Partial says the runner drives one process of a run whose reports
+	// the caller merges (the children of --procs): [Execute] then leaves
+	// the judgements of the whole run ([RequireMeasurements]) to it.
+	Partial bool
 }
 
 // Runner executes a scenario. Create one per run with [NewRunner].

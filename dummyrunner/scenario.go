@@ -4,7 +4,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
-	"os"
+	"math"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -37,49 +37,71 @@ const (
 	CompletionEcho = "echo"
 )
 
-// Scenario is a whole load test, as written in a scenario file.
+// Scenario is a whole load test, as written in a scenario file. Every
+// number has bounds (the doc of each field says which, and the limits are
+// the Max and Min constants); a field left out or 0 takes its default,
+// and Compile refuses a file with any number outside its bounds, naming
+// the field.
 type Scenario struct {
-	Name        string `yaml:"name"`
+	// Name names the scenario in the report; reports of different names do not merge.
+	Name string `yaml:"name"`
+	// Description says what the scenario is for, in the report.
 	Description string `yaml:"description,omitempty"`
-	// Target is the host:port of a telnet MUD; empty means the embedded portal.
+	// Target is the host:port of a telnet MUD (a port from 1 to 65535);
+	// empty means the embedded portal.
 	Target string `yaml:"target,omitempty"`
 	// Protocol is "telnet" (websocket comes with the protocols issue).
 	Protocol string `yaml:"protocol,omitempty"`
-	Seed     int64  `yaml:"seed"`
-	Model    string `yaml:"model"`
+	// Seed drives every random choice (any integer): the same seed sends the same commands.
+	Seed int64 `yaml:"seed"`
+	// Model is ModelClosed (default) or ModelOpen.
+	Model string `yaml:"model"`
 
-	// Clients is the number of players (closed model); RampUp spreads their connects.
-	Clients int           `yaml:"clients,omitempty"`
-	RampUp  time.Duration `yaml:"ramp_up,omitempty"`
-	// Duration is how long the closed model runs (the open model runs its stages).
+	// Clients is the number of players of the closed model: 1 to MaxClients.
+	Clients int `yaml:"clients,omitempty"`
+	// RampUp spreads the closed model's connects: 0 (all at once) up to the Duration.
+	RampUp time.Duration `yaml:"ramp_up,omitempty"`
+	// Duration is how long the closed model runs, MinTimeout to
+	// MaxDuration (the open model runs its stages).
 	Duration time.Duration `yaml:"duration,omitempty"`
 
-	// Stages ramp the open model's arrival rate (sessions per second), like k6's ramping-arrival-rate.
+	// Stages ramp the open model's arrival rate (sessions per second),
+	// like k6's ramping-arrival-rate: 1 to MaxStages of them, lasting at
+	// most MaxDuration together and scheduling at most MaxArrivals sessions.
 	Stages []Stage `yaml:"stages,omitempty"`
 	// Session is what one open-model session does.
 	Session SessionSpec `yaml:"session,omitempty"`
-	// MaxSessions caps concurrent open-model sessions; arrivals beyond it are dropped and counted.
+	// MaxSessions caps concurrent open-model sessions, 1 to MaxClients
+	// (default 10,000); arrivals beyond it are dropped and counted.
 	MaxSessions int `yaml:"max_sessions,omitempty"`
 
-	// Profiles maps profile names (built in, or defined in ProfileFiles) to their share of the players.
-	Profiles     map[string]float64 `yaml:"profiles"`
-	ProfileFiles []string           `yaml:"profile_files,omitempty"`
-	Pacing       Pacing             `yaml:"pacing,omitempty"`
+	// Profiles maps profile names (built in, or defined in ProfileFiles)
+	// to their share of the players: a weight above 0, at most MaxWeight
+	// (default: looker 1).
+	Profiles map[string]float64 `yaml:"profiles"`
+	// ProfileFiles are profile files (see Profile), relative to the scenario file.
+	ProfileFiles []string `yaml:"profile_files,omitempty"`
+	// Pacing is the closed model's pacing.
+	Pacing Pacing `yaml:"pacing,omitempty"`
 
 	// Completion is CompletionPrompt (default) or CompletionEcho.
 	Completion string `yaml:"completion,omitempty"`
 	// LoginSuccess is a regexp the output of the login command must match.
 	LoginSuccess string `yaml:"login_success,omitempty"`
-	// CommandTimeout fails a command with no complete output in this time; the client is then dropped.
+	// CommandTimeout fails a command with no complete output in this
+	// time; the client is then dropped. MinTimeout to MaxTimeout, default 30s.
 	CommandTimeout time.Duration `yaml:"command_timeout,omitempty"`
-	// ConnectTimeout bounds the TCP connect and the wait for the login screen.
+	// ConnectTimeout bounds the TCP connect and the wait for the login
+	// screen. MinTimeout to MaxTimeout, default 30s.
 	ConnectTimeout time.Duration `yaml:"connect_timeout,omitempty"`
 	// LogoutGrace is how long players get to log out when the run ends.
+	// MinTimeout to MaxTimeout, default 5s.
 	LogoutGrace time.Duration `yaml:"logout_grace,omitempty"`
 	// Thresholds must all hold for the run to pass (see reports.ParseThreshold).
 	Thresholds []string `yaml:"thresholds,omitempty"`
 	// Events are commands one logged-in player sends at a set time, to
 	// make things happen under load: "reload" restarts the game server.
+	// At most MaxEvents.
 	Events []Event `yaml:"events,omitempty"`
 	// Health sets when the generator declares its own run invalid.
 	Health Health `yaml:"health,omitempty"`
@@ -96,40 +118,58 @@ type Scenario struct {
 // whichever logged-in player is free first. It is measured like any
 // command, as the action "event".
 type Event struct {
-	At      time.Duration `yaml:"at"`
-	Command string        `yaml:"command"`
+	// At is when the event happens, from 0 to before the end of the run.
+	At time.Duration `yaml:"at"`
+	// Command is the command sent: one line, not empty.
+	Command string `yaml:"command"`
 }
 
 // Stage is one leg of the open model's arrival rate: it moves linearly
 // from the previous stage's target to Target over Duration.
 type Stage struct {
+	// Duration is how long the stage lasts: MinTimeout to MaxDuration.
 	Duration time.Duration `yaml:"duration"`
-	Target   float64       `yaml:"target"`
+	// Target is the arrival rate at the end of the stage, in sessions per
+	// second: a finite number from 0 to MaxArrivalRate.
+	Target float64 `yaml:"target"`
 }
 
 // SessionSpec is the life of one open-model session.
 type SessionSpec struct {
 	// Profile is the profile sessions follow; empty: chosen by the Profiles weights.
 	Profile string `yaml:"profile,omitempty"`
-	// Actions is how many actions a session performs after logging in.
+	// Actions is how many actions a session performs after logging in:
+	// 1 to MaxSessionActions, default 10.
 	Actions int `yaml:"actions,omitempty"`
-	// Think is the intended time between commands.
+	// Think is the intended time between commands: MinTimeout to
+	// MaxTimeout, default the closed model's mean (timestep /
+	// chance_of_action).
 	Think time.Duration `yaml:"think,omitempty"`
 }
 
 // Pacing is Evennia's dummyrunner pacing (closed model).
 type Pacing struct {
-	Timestep         time.Duration `yaml:"timestep,omitempty"`
-	ChanceOfAction   float64       `yaml:"chance_of_action,omitempty"`
-	ChanceOfLogin    float64       `yaml:"chance_of_login,omitempty"`
-	LoginConcurrency int           `yaml:"login_concurrency,omitempty"`
+	// Timestep is the time between a player's ticks (TIMESTEP): MinTimeout
+	// to MaxTimeout, default 1s.
+	Timestep time.Duration `yaml:"timestep,omitempty"`
+	// ChanceOfAction is the chance a tick sends a command
+	// (CHANCE_OF_ACTION): from 0 to 1, default 0.5.
+	ChanceOfAction float64 `yaml:"chance_of_action,omitempty"`
+	// ChanceOfLogin is the chance a tick logs in past the concurrency
+	// limit (CHANCE_OF_LOGIN): from 0 to 1, default 0.01.
+	ChanceOfLogin float64 `yaml:"chance_of_login,omitempty"`
+	// LoginConcurrency is how many players may log in at once: 1 to
+	// MaxClients, default 10.
+	LoginConcurrency int `yaml:"login_concurrency,omitempty"`
 }
 
 // Health limits for the generator itself.
 type Health struct {
-	// MaxTimerLateness: a p99 timer lateness above this invalidates the run.
+	// MaxTimerLateness: a p99 timer lateness above this invalidates the
+	// run. MinTimeout to MaxTimeout, default 250ms.
 	MaxTimerLateness time.Duration `yaml:"max_timer_lateness,omitempty"`
-	// MaxCPU: a mean process CPU use above this fraction of all cores invalidates the run.
+	// MaxCPU: a mean process CPU use above this fraction of all cores
+	// invalidates the run. Above 0, at most 1, default 0.95.
 	MaxCPU float64 `yaml:"max_cpu,omitempty"`
 }
 
@@ -145,20 +185,23 @@ func DefaultScenario() *Scenario {
 // LoadScenario reads and validates a scenario file. Profile files are
 // resolved relative to it.
 func LoadScenario(path string) (*Scenario, error) {
-	b, err := os.ReadFile(path)
+	b, err := readFileLimited(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrInvalidScenario, err)
 	}
 	return ParseScenario(b, filepath.Dir(path))
 }
 
 // ParseScenario parses and validates a scenario; dir resolves relative profile files.
 func ParseScenario(b []byte, dir string) (*Scenario, error) {
+	if len(b) > MaxFileSize {
+		return nil, fmt.Errorf("%w: %d bytes: at most %d", ErrInvalidScenario, len(b), MaxFileSize)
+	}
 	var s Scenario
 	dec := yaml.NewDecoder(strings.NewReader(string(b)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidScenario, err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalidScenario, errors.Join(fieldErrors(b, err)...))
 	}
 	s.dir = dir
 	if err := s.Compile(); err != nil {
@@ -196,8 +239,9 @@ func (s *Scenario) defaults() {
 	if s.Session.Actions == 0 {
 		s.Session.Actions = 10
 	}
-	if s.Session.Think == 0 {
-		s.Session.Think = time.Duration(float64(p.Timestep) / p.ChanceOfAction)
+	if s.Session.Think == 0 && p.Timestep > 0 && p.ChanceOfAction > 0 && p.ChanceOfAction <= 1 {
+		// The closed model's mean time between commands, at most MaxTimeout.
+		s.Session.Think = time.Duration(min(float64(p.Timestep)/p.ChanceOfAction, float64(MaxTimeout)))
 	}
 	if s.MaxSessions == 0 {
 		s.MaxSessions = 10_000
@@ -225,98 +269,34 @@ func (s *Scenario) defaults() {
 	}
 }
 
-// Compile fills defaults, loads the profiles, parses thresholds and
-// reports every problem at once.
+// Compile fills defaults, checks every number against its bounds (see
+// MaxClients and the other limits), loads the profiles, parses thresholds
+// and reports every problem at once, each named by the path of its field
+// ("stages[1].target", indices from 0).
 func (s *Scenario) Compile() error {
+	thinkSet := s.Session.Think != 0
 	s.defaults()
-	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	var p problems
 	switch s.Model {
 	case ModelClosed:
-		if s.Clients <= 0 {
-			bad("clients must be positive for the closed model")
-		}
-		if s.Duration <= 0 {
-			bad("duration must be positive for the closed model")
-		}
+		s.checkClosed(&p)
 	case ModelOpen:
-		if len(s.Stages) == 0 {
-			bad("the open model needs stages")
-		}
-		for i, st := range s.Stages {
-			if st.Duration <= 0 || st.Target < 0 {
-				bad("stage %d: duration must be positive and target not negative", i+1)
-			}
-		}
+		s.checkStages(&p)
 	default:
-		bad("model %q: want %q or %q", s.Model, ModelClosed, ModelOpen)
+		p.add("model", "%q: want %q or %q", s.Model, ModelClosed, ModelOpen)
 	}
-	for i, ev := range s.Events {
-		if ev.At < 0 || ev.Command == "" || (s.PlannedDuration() > 0 && ev.At >= s.PlannedDuration()) {
-			bad("event %d: needs a command and a time within the run", i+1)
-		}
-	}
-	if s.Protocol != "telnet" {
-		bad("protocol %q: only telnet is supported so far", s.Protocol)
-	}
-	if s.Completion != CompletionPrompt && s.Completion != CompletionEcho {
-		bad("completion %q: want %q or %q", s.Completion, CompletionPrompt, CompletionEcho)
-	}
-	if p := s.Pacing; p.ChanceOfAction < 0 || p.ChanceOfAction > 1 || p.ChanceOfLogin < 0 || p.ChanceOfLogin > 1 {
-		bad("pacing chances must be between 0 and 1")
-	}
+	s.checkSessions(&p, thinkSet)
+	s.checkEvents(&p)
+	s.checkSettings(&p)
 	var err error
 	if s.loginRe, err = regexp.Compile(s.LoginSuccess); err != nil {
-		bad("login_success: %v", err)
+		p.add("login_success", "%v", err)
 	}
-	if s.thresholds, err = reports.ParseThresholds(s.Thresholds); err != nil {
-		bad("thresholds: %v", err)
-	}
-	s.profiles = map[string]*Profile{}
-	for _, f := range s.ProfileFiles {
-		if !filepath.IsAbs(f) && s.dir != "" {
-			f = filepath.Join(s.dir, f)
-		}
-		p, err := LoadProfile(f)
-		if err != nil {
-			bad("profile file: %v", err)
-			continue
-		}
-		s.profiles[p.Name] = p
-	}
-	s.profileList = s.profileList[:0]
-	for name := range s.Profiles {
-		s.profileList = append(s.profileList, name)
-	}
-	slices.Sort(s.profileList)
-	total := 0.0
-	for _, name := range s.profileList {
-		w := s.Profiles[name]
-		if w <= 0 {
-			bad("profile %q: weight must be positive", name)
-		}
-		total += w
-		if _, ok := s.profiles[name]; ok {
-			continue
-		}
-		p, err := LoadProfile(name)
-		if err != nil {
-			bad("%v", err)
-			continue
-		}
-		s.profiles[name] = p
-	}
-	if s.Session.Profile != "" {
-		if _, ok := s.profiles[s.Session.Profile]; !ok {
-			if p, err := LoadProfile(s.Session.Profile); err != nil {
-				bad("session profile: %v", err)
-			} else {
-				s.profiles[p.Name] = p
-			}
-		}
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%w %q: %w", ErrInvalidScenario, s.Name, errors.Join(errs...))
+	before := len(p.errs)
+	total := s.loadProfiles(&p)
+	s.checkThresholds(&p, len(p.errs) == before)
+	if len(p.errs) > 0 {
+		return fmt.Errorf("%w %q: %w", ErrInvalidScenario, s.Name, errors.Join(p.errs...))
 	}
 	s.profileCum = make([]float64, len(s.profileList))
 	acc := 0.0
@@ -326,6 +306,219 @@ func (s *Scenario) Compile() error {
 	}
 	s.profileCum[len(s.profileCum)-1] = 1
 	return nil
+}
+
+// checkThresholds parses the thresholds and, when every profile loaded
+// (else the actions are not all known), checks the actions they name.
+func (s *Scenario) checkThresholds(p *problems, profilesLoaded bool) {
+	s.thresholds = make([]reports.Threshold, 0, len(s.Thresholds))
+	known := s.Actions()
+	for i, expr := range s.Thresholds {
+		field := fmt.Sprintf("thresholds[%d]", i)
+		th, err := reports.ParseThreshold(expr)
+		if err != nil {
+			p.add(field, "%v", err)
+			continue
+		}
+		if err := th.CheckAction(known); err != nil && profilesLoaded {
+			p.add(field, "%v", err)
+		}
+		s.thresholds = append(s.thresholds, th)
+	}
+}
+
+// checkClosed checks the closed model's players and duration.
+func (s *Scenario) checkClosed(p *problems) {
+	p.count("clients", s.Clients, 1, MaxClients)
+	p.duration("duration", s.Duration, MinTimeout, MaxDuration)
+	switch {
+	case s.RampUp < 0:
+		p.add("ramp_up", "%v is negative", s.RampUp)
+	case s.RampUp > s.Duration && s.Duration > 0:
+		p.add("ramp_up", "%v is longer than the duration %v: the last players would start after the end", s.RampUp, s.Duration)
+	}
+}
+
+// checkStages checks the open model's stages and bounds the sessions they
+// schedule.
+func (s *Scenario) checkStages(p *problems) {
+	p.count("clients", s.Clients, 0, MaxClients) // not used by the open model
+	p.duration("duration", s.Duration, 0, MaxDuration)
+	switch n := len(s.Stages); {
+	case n == 0:
+		p.add("stages", "the open model needs at least one stage")
+		return
+	case n > MaxStages:
+		p.add("stages", "%d stages: at most %d", n, MaxStages)
+		return
+	}
+	before := len(p.errs)
+	for i, st := range s.Stages {
+		p.duration(fmt.Sprintf("stages[%d].duration", i), st.Duration, MinTimeout, MaxDuration)
+		p.number(fmt.Sprintf("stages[%d].target", i), st.Target, 0, MaxArrivalRate, false)
+	}
+	if len(p.errs) > before {
+		return
+	}
+	if d := s.PlannedDuration(); d > MaxDuration {
+		p.add("stages", "last %v together: at most %v", d, fmtDuration(MaxDuration))
+	}
+	switch n := arrivalCount(s.Stages); {
+	case n > MaxArrivals:
+		p.add("stages", "schedule %.0f sessions: at most %d (lower the targets or shorten the stages)", n, MaxArrivals)
+	case n < 1:
+		p.add("stages", "schedule no session: raise a target")
+	}
+}
+
+// checkSessions checks what bounds the open model's sessions; a think
+// time derived from the pacing (thinkSet false) is checked there.
+func (s *Scenario) checkSessions(p *problems, thinkSet bool) {
+	p.count("session.actions", s.Session.Actions, 1, MaxSessionActions)
+	if thinkSet {
+		p.duration("session.think", s.Session.Think, MinTimeout, MaxTimeout)
+	}
+	p.count("max_sessions", s.MaxSessions, 1, MaxClients)
+}
+
+// checkEvents checks that every event has a command and a time within the run.
+func (s *Scenario) checkEvents(p *problems) {
+	if n := len(s.Events); n > MaxEvents {
+		p.add("events", "%d events: at most %d", n, MaxEvents)
+		return
+	}
+	planned := s.PlannedDuration()
+	for i, ev := range s.Events {
+		p.command(fmt.Sprintf("events[%d].command", i), ev.Command)
+		if ev.At < 0 || (planned > 0 && ev.At >= planned) {
+			p.add(fmt.Sprintf("events[%d].at", i), "%v is not within the run (0s to %v)", ev.At, planned)
+		}
+	}
+}
+
+// checkSettings checks the protocol, completion, pacing, timeouts and
+// health limits.
+func (s *Scenario) checkSettings(p *problems) {
+	if s.Target != "" {
+		p.address("target", s.Target)
+	}
+	if s.Protocol != "telnet" {
+		p.add("protocol", "%q: only telnet is supported so far", s.Protocol)
+	}
+	if s.Completion != CompletionPrompt && s.Completion != CompletionEcho {
+		p.add("completion", "%q: want %q or %q", s.Completion, CompletionPrompt, CompletionEcho)
+	}
+	pc := s.Pacing
+	p.duration("pacing.timestep", pc.Timestep, MinTimeout, MaxTimeout)
+	p.number("pacing.chance_of_action", pc.ChanceOfAction, 0, 1, false)
+	p.number("pacing.chance_of_login", pc.ChanceOfLogin, 0, 1, false)
+	p.count("pacing.login_concurrency", pc.LoginConcurrency, 1, MaxClients)
+	p.duration("command_timeout", s.CommandTimeout, MinTimeout, MaxTimeout)
+	p.duration("connect_timeout", s.ConnectTimeout, MinTimeout, MaxTimeout)
+	p.duration("logout_grace", s.LogoutGrace, MinTimeout, MaxTimeout)
+	p.duration("health.max_timer_lateness", s.Health.MaxTimerLateness, MinTimeout, MaxTimeout)
+	p.number("health.max_cpu", s.Health.MaxCPU, 0, 1, true)
+}
+
+// loadProfiles loads the profile files and the profiles the scenario
+// names, checks their weights and returns the weights' sum.
+func (s *Scenario) loadProfiles(p *problems) float64 {
+	s.profiles = map[string]*Profile{}
+	for i, f := range s.ProfileFiles {
+		if !filepath.IsAbs(f) && s.dir != "" {
+			f = filepath.Join(s.dir, f)
+		}
+		prof, err := LoadProfile(f)
+		if err != nil {
+			p.add(fmt.Sprintf("profile_files[%d]", i), "%v", err)
+			continue
+		}
+		s.profiles[prof.Name] = prof
+	}
+	s.profileList = s.profileList[:0]
+	for name := range s.Profiles {
+		s.profileList = append(s.profileList, name)
+	}
+	slices.Sort(s.profileList)
+	total := 0.0
+	for _, name := range s.profileList {
+		w := s.Profiles[name]
+		p.number(fieldKey("profiles", name), w, 0, MaxWeight, true)
+		total += w
+		if _, ok := s.profiles[name]; ok {
+			continue
+		}
+		prof, err := LoadProfile(name)
+		if err != nil {
+			p.add(fieldKey("profiles", name), "%v", err)
+			continue
+		}
+		s.profiles[name] = prof
+	}
+	if sp := s.Session.Profile; sp != "" {
+		if _, ok := s.profiles[sp]; !ok {
+			f := sp
+			if strings.ContainsAny(f, "/.") && !filepath.IsAbs(f) && s.dir != "" {
+				f = filepath.Join(s.dir, f) // a file, relative to the scenario like profile_files
+			}
+			if prof, err := LoadProfile(f); err != nil {
+				p.add("session.profile", "%v", err)
+			} else {
+				// Under the name the sessions look it up by: a file's
+				// profile is not called by its path.
+				s.profiles[sp] = prof
+			}
+		}
+	}
+	return total
+}
+
+// Actions returns the names of the actions the scenario's players can
+// measure, sorted: those of the profiles it uses (their login and logout
+// actions too) and "event" when it has events. Thresholds may name only
+// these (or "*"). It is valid after Compile.
+func (s *Scenario) Actions() []string {
+	var names []string
+	add := func(p *Profile) {
+		if p == nil {
+			return
+		}
+		names = append(names, p.Login, p.Logout)
+		for _, a := range p.Actions {
+			names = append(names, a.Action)
+		}
+	}
+	if s.Model == ModelOpen && s.Session.Profile != "" {
+		add(s.profiles[s.Session.Profile])
+	} else {
+		for _, name := range s.profileList {
+			add(s.profiles[name])
+		}
+	}
+	if len(s.Events) > 0 {
+		names = append(names, "event")
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// fieldKey is the path of a map entry: "profiles.looker" (just the key
+// at the top), or with the key quoted when it is not a plain name (so
+// that no control character of a file reaches a terminal).
+func fieldKey(parent, key string) string {
+	plain := key != ""
+	for _, c := range key {
+		if !(c == '_' || c == '-' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			plain = false
+		}
+	}
+	switch {
+	case !plain:
+		return fmt.Sprintf("%s[%q]", parent, key)
+	case parent == "":
+		return key
+	}
+	return parent + "." + key
 }
 
 // profileFor picks a player's profile from a uniform draw r in [0, 1).
@@ -342,7 +535,13 @@ func (s *Scenario) PlannedDuration() time.Duration {
 	if s.Model == ModelOpen {
 		var d time.Duration
 		for _, st := range s.Stages {
-			d += st.Duration
+			switch {
+			case st.Duration <= 0:
+			case d > math.MaxInt64-st.Duration:
+				d = math.MaxInt64 // no overflow, even for an invalid file
+			default:
+				d += st.Duration
+			}
 		}
 		return d
 	}
@@ -350,10 +549,15 @@ func (s *Scenario) PlannedDuration() time.Duration {
 }
 
 // Sessions is how many players the scenario runs in all: Clients in the
-// closed model, the number of scheduled arrivals in the open model.
+// closed model, the number of scheduled arrivals in the open model
+// (computed, not listed: at most MaxArrivals in a valid scenario).
 func (s *Scenario) Sessions() int {
 	if s.Model == ModelOpen {
-		return len(arrivalTimes(s.Stages))
+		n := arrivalCount(s.Stages)
+		if !(n <= MaxArrivals) { // NaN too: only an invalid scenario gets here
+			return MaxArrivals + 1
+		}
+		return int(n)
 	}
 	return s.Clients
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -100,14 +102,14 @@ profile_files: [testdata/nope.yaml]
 `,
 			want: []string{
 				`"broken"`,
-				"clients must be positive",
-				"duration must be positive",
-				`protocol "websocket"`,
-				`completion "psychic"`,
-				"pacing chances must be between 0 and 1",
+				"clients: missing or 0: want 1 to 1000000",
+				"duration: missing or 0: want 1ms to 24h",
+				`protocol: "websocket"`,
+				`completion: "psychic"`,
+				"pacing.chance_of_action: 1.5 is out of range: want 0 to 1",
 				"login_success",
 				"thresholds",
-				`profile "looker": weight must be positive`,
+				`profiles.looker: -1 is out of range: want above 0, at most 1000000`,
 				"speedrunner",
 				"testdata/nope.yaml",
 			},
@@ -121,22 +123,22 @@ session: {profile: speedrunner}
 pacing: {chance_of_login: -0.1}
 `,
 			want: []string{
-				"stage 2: duration must be positive",
-				"stage 3: duration must be positive and target not negative",
-				"session profile",
+				"stages[1].duration: missing or 0: want 1ms to 24h",
+				"stages[2].target: -1 is out of range: want 0 to 100000",
+				"session.profile",
 				"speedrunner",
-				"pacing chances",
+				"pacing.chance_of_login: -0.1 is out of range",
 			},
 		},
 		{
 			name: "open without stages",
 			yaml: "model: open",
-			want: []string{"the open model needs stages"},
+			want: []string{"stages: the open model needs at least one stage"},
 		},
 		{
 			name: "unknown model",
 			yaml: "model: chaotic\nclients: 1\nduration: 1s",
-			want: []string{`model "chaotic"`},
+			want: []string{`model: "chaotic"`},
 		},
 		{
 			name: "unknown field",
@@ -265,5 +267,98 @@ func TestTemplateExpansion(t *testing.T) {
 	// A custom action may reuse a built-in name: its commands win.
 	if got := commandsFor(WeightedAction{Action: "looks", Commands: []string{"glance {exit}"}}, fresh()); len(got) != 1 || got[0] != "glance here" {
 		t.Errorf("custom looks = %q, want [glance here]", got)
+	}
+}
+
+// A template with many {new} fields expands in one pass: replacing them
+// one at a time copied the whole command once per field, so a 1 MiB
+// profile file of them cost hundreds of gigabytes of copying per action.
+func TestTemplateExpansionIsLinear(t *testing.T) { // not parallel: it measures allocation
+	const n = 20_000
+	tmpl := strings.Repeat("{new} ", n)
+	s := &script{prefix: "p"}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	out := expand(tmpl, s)
+	runtime.ReadMemStats(&after)
+	if got := strings.Count(out, "p_"); got != n {
+		t.Fatalf("%d tokens, want %d", got, n)
+	}
+	if !strings.HasPrefix(out, "p_1 p_2 ") || !strings.HasSuffix(out, "p_20000 ") {
+		t.Errorf("tokens out of order: %.20q ... %.20q", out, out[len(out)-20:])
+	}
+	// Linear: the output and the template a few times over, plus the
+	// tokens; the quadratic expansion allocated about n * len(out) / 2.
+	if alloc, limit := after.TotalAlloc-before.TotalAlloc, uint64(20*(len(out)+len(tmpl))); alloc > limit {
+		t.Errorf("expanding %d {new} fields allocated %d bytes, want at most %d", n, alloc, limit)
+	}
+}
+
+// Actions lists what the players can measure: the actions of the
+// profiles the scenario uses, with their login and logout, and "event".
+func TestScenarioActions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		yaml string
+		want string
+	}{
+		{"default", "clients: 1\nduration: 1s", "login logout looks measure_lag"},
+		{"weighted profiles", "clients: 1\nduration: 1s\nprofiles: {idler: 1, looker: 2}", "idles login logout looks measure_lag"},
+		{"events", "clients: 1\nduration: 2s\nevents: [{at: 1s, command: reload}]", "event login logout looks measure_lag"},
+		{"a profile file", "clients: 1\nduration: 1s\nprofile_files: [profiles/scripted.yaml]\nprofiles: {scripted: 1}", "builds digs greets login logout"},
+		{"open: the session's profile only", "model: open\nstages: [{duration: 1s, target: 1}]\nprofiles: {idler: 1}\nsession: {profile: looker}", "login logout looks measure_lag"},
+		// A session profile given as a file, relative to the scenario: it
+		// used to be stored under its own name, so sessions found no profile.
+		{"open: the session's profile file", "model: open\nstages: [{duration: 1s, target: 1}]\nsession: {profile: profiles/scripted.yaml}", "builds digs greets login logout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sc, err := ParseScenario([]byte(tt.yaml), "testdata")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(sc.Actions(), " "); got != tt.want {
+				t.Errorf("Actions() = %s, want %s", got, tt.want)
+			}
+			if p := sc.profileFor(0.5); p == nil {
+				t.Error("profileFor(0.5) = nil")
+			}
+		})
+	}
+}
+
+// A threshold naming an action the scenario does not have is refused
+// before the run, naming the threshold, the known actions and the
+// nearest one; both kinds of action metric (latency statistics with their
+// histogram prefixes, and error counts) are checked.
+func TestScenarioThresholdActions(t *testing.T) {
+	t.Parallel()
+	base := "clients: 1\nduration: 1s\nprofiles: {looker: 1}\n"
+	for _, tt := range []struct {
+		threshold string
+		want      string // "" for accepted
+	}{
+		{"p99(looks) < 1s", ""},
+		{"p99(*) < 1s", ""},
+		{"max(login) < 10s", ""},
+		{"errors(logout) == 0", ""},
+		{"phase_p99(logged_in) < 10s", ""},
+		{"lost_clients == 0", ""},
+		{"p99(lookz) < 1s", `thresholds[0]: invalid threshold "p99(lookz) < 1s": unknown action "lookz" (known: *, login, logout, looks, measure_lag); did you mean "looks"?`},
+		{"p99.9(ttfb:lookz) < 1s", `unknown action "lookz"`},
+		{"mean(corrected:digs) < 1s", `unknown action "digs" (known: *, login, logout, looks, measure_lag)`},
+		{"errors(lookz) == 0", `thresholds[0]: invalid threshold "errors(lookz) == 0": unknown action "lookz"`},
+		{"error_rate(help) < 1%", `unknown action "help"`},
+		{"p99(event) < 1s", `unknown action "event"`},
+	} {
+		_, err := ParseScenario([]byte(base+"thresholds: ["+strconv.Quote(tt.threshold)+"]"), "")
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%s: %v, want it accepted", tt.threshold, err)
+		case tt.want != "" && (!errors.Is(err, ErrInvalidScenario) || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%s: %v, want an error saying %q", tt.threshold, err, tt.want)
+		}
 	}
 }

@@ -19,7 +19,7 @@ const BenchWindow = 5 * time.Second
 // marked better=higher). benchstat then has many samples per benchmark.
 func (r *Report) WriteBenchfmt(w io.Writer) error {
 	ew := &errWriter{w: w}
-	fmt.Fprintf(ew, "goos: %s\ngoarch: %s\npkg: portalsim/%s\n", r.Meta.Machine.OS, r.Meta.Machine.Arch, benchName(r.Meta.Scenario))
+	fmt.Fprintf(ew, "goos: %s\ngoarch: %s\npkg: portalsim/%s\n", benchName(r.Meta.Machine.OS), benchName(r.Meta.Machine.Arch), benchName(r.Meta.Scenario))
 	fmt.Fprintf(ew, "Unit ops/s better=higher\n")
 	secs := len(r.Timeline)
 	trim := secs / 10

@@ -15,7 +15,7 @@ func (c *Comparison) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "metric\tbase\thead\tchange\tci\tp\tn\t\t")
 	for _, r := range c.Rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\t\n", r.Metric, diffValue(r, r.Base), diffValue(r, r.Head),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\t\n", safeText(r.Metric), diffValue(r, r.Base), diffValue(r, r.Head),
 			diffChange(r, r.Change), diffCI(r), diffP(r), r.NBase, r.NHead, diffMark(r))
 	}
 	tw.Flush()
@@ -24,12 +24,12 @@ func (c *Comparison) WriteText(w io.Writer) error {
 		if !a.Pass {
 			mark = "FAIL"
 		}
-		fmt.Fprintf(ew, "%s %s (head: %s)\n", mark, a.Expr, a.Actual)
+		fmt.Fprintf(ew, "%s %s (head: %s)\n", mark, safeText(a.Expr), safeText(a.Actual))
 	}
 	fmt.Fprintf(ew, "\nverdict: %s (alpha %.2g, min effect %.0f%%, %ds windows, %ds trimmed at each end)\n",
 		c.Verdict, c.Alpha, 100*c.MinEffect, c.Window, c.Trim)
 	for _, r := range c.Reasons {
-		fmt.Fprintf(ew, "  %s\n", r)
+		fmt.Fprintf(ew, "  %s\n", safeText(r))
 	}
 	return ew.err
 }

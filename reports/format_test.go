@@ -107,3 +107,44 @@ func TestBenchfmtIsParsableByBenchstatRules(t *testing.T) {
 		}
 	}
 }
+
+// smallReport is a report of a run of the given seconds, small enough
+// for a fuzz target to render and compare many times a second: two
+// actions, a lost player, a lag, a threshold.
+func smallReport(seconds int) *Report {
+	start := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	r := New(Meta{Scenario: "small", Seed: 1, Version: "test", Target: "127.0.0.1:4000", Protocol: "telnet", Model: ModelClosed,
+		Start: start, Duration: time.Duration(seconds) * time.Second, Valid: true, Clients: 3,
+		Machine: Machine{Hostname: "host", OS: "linux", Arch: "amd64", CPUs: 2, GoVersion: "go1.26"}})
+	for sec := range seconds {
+		iv := r.IntervalAt(sec)
+		for i := range 10 {
+			for _, name := range []string{"looks", "digs"} {
+				d := time.Duration(300+97*i+31*sec) * time.Microsecond
+				a := r.Action(name)
+				a.Sent++
+				a.Answered++
+				a.Latency.Record(d)
+				a.TTFB.Record(d / 2)
+				iv.Sent++
+				iv.Answered++
+				iv.Latency.Record(d)
+				iv.ActionLatency(name).Record(d)
+			}
+		}
+		iv.Connected, iv.LoggedIn = 3, 2
+	}
+	r.Action("looks").Sent++
+	r.Action("looks").Failed["timeout"]++
+	r.Clients = Clients{Planned: 3, Started: 3, LoggedIn: 2, Finished: 2, Lost: map[string]int64{"login_failed": 1}}
+	for i, name := range PhaseNames {
+		r.Phase(name).Reached = int64(3 - i/3)
+		r.Phase(name).Latency.Record(time.Duration(i+1) * 50 * time.Millisecond)
+	}
+	r.Phase(PhaseLoggedIn).Lost["login_failed"] = 1
+	r.Lag.Total.Record(time.Millisecond)
+	r.Generator.TimerLateness.Record(time.Millisecond)
+	ts, _ := ParseThresholds([]string{"p99(*) < 1s"})
+	r.Check(ts)
+	return r
+}

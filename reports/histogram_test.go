@@ -1,10 +1,15 @@
 package reports
 
 import (
+	"bytes"
+	"compress/zlib"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -531,5 +536,58 @@ func TestHistogramCompact(t *testing.T) {
 	m.Merge(&back)
 	if m.Count() != 1000 {
 		t.Fatalf("merge of a compact histogram: count %d", m.Count())
+	}
+}
+
+// hdrOfGeometry returns the V2 compressed encoding of an empty histogram
+// with the given geometry, written by hand: hdrhistogram would allocate
+// the geometry's counts to make it.
+func hdrOfGeometry(t testing.TB, lo, hi int64, digits int32) string {
+	t.Helper()
+	var inner bytes.Buffer
+	for _, v := range []any{int32(0x1c849303), int32(0), int32(0), digits, lo, hi, float64(1)} {
+		if err := binary.Write(&inner, binary.BigEndian, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	_, _ = zw.Write(inner.Bytes())
+	_ = zw.Close()
+	var out bytes.Buffer
+	_ = binary.Write(&out, binary.BigEndian, int32(hdrhistogram.V2CompressedEncodingCookieBase))
+	_ = binary.Write(&out, binary.BigEndian, int32(z.Len()))
+	out.Write(z.Bytes())
+	return base64.StdEncoding.EncodeToString(out.Bytes())
+}
+
+// A histogram of another geometry is refused from its header, before its
+// counts are allocated: a report of a few dozen bytes per histogram
+// claiming 1 ns to 2⁶³ ns at 5 digits made hdrhistogram allocate 49 MB
+// for each, so a small file exhausted memory.
+func TestHistogramGeometryCheckedFirst(t *testing.T) { // not parallel: it measures allocation
+	wide := hdrOfGeometry(t, 1, math.MaxInt64, 5)
+	if len(wide) > 100 {
+		t.Fatalf("the wide histogram takes %d bytes, want a few dozen", len(wide))
+	}
+	data := []byte(`{"hdr": "` + wide + `"}`)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	err := json.Unmarshal(data, NewHistogram())
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, ErrHistogram) || !strings.Contains(err.Error(), "hdr range 1..9223372036854775807 ns with 5 digits") {
+		t.Errorf("Unmarshal of a wide geometry = %v, want it refused for its range", err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+		t.Errorf("refusing it allocated %d bytes, want less than 1 MiB", alloc)
+	}
+	// Our own geometry, written the same way, still reads (as empty).
+	if err := json.Unmarshal([]byte(`{"hdr": "`+hdrOfGeometry(t, 1, int64(HistogramMax), HistogramDigits)+`"}`), NewHistogram()); err != nil {
+		t.Errorf("our geometry, hand-written: %v", err)
+	}
+	for _, bad := range []string{"AAAA", base64.StdEncoding.EncodeToString([]byte{0x1c, 0x84, 0x93, 0x14, 0x7f, 0, 0, 0})} {
+		if err := json.Unmarshal([]byte(`{"hdr": "`+bad+`"}`), NewHistogram()); !errors.Is(err, ErrHistogram) {
+			t.Errorf("hdr %q: %v, want ErrHistogram", bad, err)
+		}
 	}
 }

@@ -15,7 +15,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		status = "**INVALID**: " + mdEscape(strings.Join(r.Meta.InvalidReasons, "; "))
 	}
 	fmt.Fprintf(ew, "### Load run `%s`\n\n", mdEscape(r.Meta.Scenario))
-	fmt.Fprintf(ew, "%s model, seed %d, %d players, %s, %s\n\n", r.Meta.Model, r.Meta.Seed, r.Meta.Clients, r.Meta.Duration.Round(1e6), status)
+	fmt.Fprintf(ew, "%s model, seed %d, %d players, %s, %s\n\n", mdEscape(r.Meta.Model), r.Meta.Seed, r.Meta.Clients, r.Meta.Duration.Round(1e6), status)
 	c := r.Clients
 	fmt.Fprintf(ew, "Players: %d started, %d logged in, %d finished, %d lost", c.Started, c.LoggedIn, c.Finished, c.LostTotal())
 	if len(c.Lost) > 0 {
@@ -51,7 +51,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	return ew.err
 }
 
-// mdEscape keeps user text from breaking a Markdown table.
+// mdEscape keeps user text from breaking a Markdown table, and its
+// control characters from reaching a terminal (see safeText).
 func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ", "`", "'", "<", "&lt;", ">", "&gt;").Replace(s)
+	return strings.NewReplacer("|", `\|`, "`", "'", "<", "&lt;", ">", "&gt;").Replace(safeText(s))
 }

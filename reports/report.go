@@ -623,12 +623,26 @@ func (r *Report) WriteFile(path string) (err error) {
 // Read reads a report written by Write. It rejects a report of another
 // layout version with ErrVersion, allocates whatever map or histogram the
 // JSON leaves null or out, and rejects an inconsistent report (see
-// Validate). Errors of malformed JSON wrap ErrInvalid (and ErrHistogram
-// for a bad histogram).
+// Validate) or one larger than MaxReportSize (without reading more).
+// Errors of malformed JSON wrap ErrInvalid (and ErrHistogram for a bad
+// histogram).
 func Read(rd io.Reader) (*Report, error) {
-	data, err := io.ReadAll(rd)
+	return readLimited(rd, MaxReportSize)
+}
+
+// MaxReportSize is the largest report Read reads, in bytes: a day-long
+// run of a dozen actions writes a few hundred MB, and a file without end
+// (/dev/zero) must not exhaust memory.
+const MaxReportSize = 1 << 30
+
+// readLimited is Read, refusing more than limit bytes.
+func readLimited(rd io.Reader, limit int64) (*Report, error) {
+	data, err := io.ReadAll(io.LimitReader(rd, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("read report: %w", err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%w: larger than %d bytes", ErrInvalid, limit)
 	}
 	var probe struct {
 		Version *int `json:"version"`

@@ -543,3 +543,30 @@ func TestCurrentMachine(t *testing.T) {
 		t.Errorf("CurrentMachine() = %+v, want OS, Arch, CPUs and GoVersion set", m)
 	}
 }
+
+// endless is a reader that never ends, counting what is read from it.
+type endless struct{ n int64 }
+
+func (e *endless) Read(p []byte) (int, error) {
+	clear(p)
+	e.n += int64(len(p))
+	return len(p), nil
+}
+
+// A report larger than the limit is refused without reading past it: a
+// file without end (/dev/zero) no longer exhausts memory.
+func TestReadIsBounded(t *testing.T) {
+	t.Parallel()
+	const limit = 1 << 20
+	src := &endless{}
+	_, err := readLimited(src, limit)
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "larger than 1048576 bytes") {
+		t.Errorf("readLimited(endless) = %v, want ErrInvalid for the size", err)
+	}
+	if src.n > 2*limit {
+		t.Errorf("read %d bytes of an endless file, want at most about %d", src.n, limit)
+	}
+	if MaxReportSize < 256<<20 {
+		t.Errorf("MaxReportSize %d is below what a day-long run writes", MaxReportSize)
+	}
+}

@@ -15,7 +15,7 @@ import (
 func (r *Report) WriteText(w io.Writer) error {
 	ew := &errWriter{w: w}
 	c := r.Clients
-	fmt.Fprintf(ew, "scenario %q (%s model, seed %d) against %s, %s\n", r.Meta.Scenario, r.Meta.Model, r.Meta.Seed, r.Meta.Target, r.Meta.Start.UTC().Format("2006-01-02 15:04:05 UTC"))
+	fmt.Fprintf(ew, "scenario %q (%s model, seed %d) against %s, %s\n", r.Meta.Scenario, safeText(r.Meta.Model), r.Meta.Seed, safeText(r.Meta.Target), r.Meta.Start.UTC().Format("2006-01-02 15:04:05 UTC"))
 	fmt.Fprintf(ew, "players: %d planned, %d started, %d logged in, %d finished, %d lost", r.Meta.Clients, c.Started, c.LoggedIn, c.Finished, c.LostTotal())
 	if len(c.Lost) > 0 {
 		fmt.Fprintf(ew, " (%s)", countsText(c.Lost))
@@ -40,7 +40,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	tot := r.Totals()
 	row := func(name string, a *Action) {
 		l := a.Latency
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", name, a.Sent, a.Answered, a.FailedTotal(),
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", safeText(name), a.Sent, a.Answered, a.FailedTotal(),
 			FormatDuration(a.TTFB.Quantile(.5)), FormatDuration(l.Quantile(.5)), FormatDuration(l.Quantile(.9)),
 			FormatDuration(l.Quantile(.99)), FormatDuration(l.Quantile(.999)), FormatDuration(l.Max()))
 	}
@@ -66,7 +66,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(ew, "generator: timer lateness p99 %s, CPU mean %.0f%% max %.0f%%, fds max %d of %d\n",
 		FormatDuration(g.TimerLateness.Quantile(.99)), 100*g.CPUMean, 100*g.CPUMax, g.FDMax, g.FDLimit)
 	for _, n := range g.Notes {
-		fmt.Fprintf(ew, "  note: %s\n", n)
+		fmt.Fprintf(ew, "  note: %s\n", safeText(n))
 	}
 	if len(r.Thresholds) > 0 {
 		fmt.Fprintln(ew, "\nthresholds:")
@@ -77,13 +77,13 @@ func (r *Report) WriteText(w io.Writer) error {
 			}
 			extra := ""
 			if t.Err != "" {
-				extra = " (" + t.Err + ")"
+				extra = " (" + safeText(t.Err) + ")"
 			}
-			fmt.Fprintf(ew, "  %s %s   actual %s%s\n", mark, t.Expr, t.Actual, extra)
+			fmt.Fprintf(ew, "  %s %s   actual %s%s\n", mark, safeText(t.Expr), safeText(t.Actual), extra)
 		}
 	}
 	if !r.Meta.Valid {
-		fmt.Fprintf(ew, "\nRUN INVALID: %s\n", strings.Join(r.Meta.InvalidReasons, "; "))
+		fmt.Fprintf(ew, "\nRUN INVALID: %s\n", safeText(strings.Join(r.Meta.InvalidReasons, "; ")))
 	}
 	return ew.err
 }
@@ -131,7 +131,7 @@ func countsText(m map[string]int64) string {
 	slices.Sort(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+		parts[i] = fmt.Sprintf("%s %d", safeText(k), m[k])
 	}
 	return strings.Join(parts, ", ")
 }

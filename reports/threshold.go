@@ -329,8 +329,8 @@ func parseValue(kind metricKind, v string) (float64, error) {
 		return f, nil
 	default:
 		d, err := time.ParseDuration(v)
-		if err != nil {
-			return 0, fmt.Errorf("value %q: want a duration, e.g. 200ms or 1.5s", v)
+		if err != nil || d < 0 {
+			return 0, fmt.Errorf("value %q: want a duration of 0 or more, e.g. 200ms or 1.5s", v)
 		}
 		return float64(d), nil
 	}

@@ -103,6 +103,8 @@ func TestParseThresholdInvalid(t *testing.T) {
 		{"throughput() > 1", `"throughput" takes no argument`},
 		{"p99(look) < 200", `value "200": want a duration`},
 		{"p99(look) < fast", `value "fast": want a duration`},
+		{"p99(look) > -1s", `value "-1s": want a duration of 0 or more`},
+		{"phase_max(connect) < -5ms", `value "-5ms": want a duration of 0 or more`},
 		{"phase_p95(login) < 5s", `unknown phase "login" (want one of connect, negotiation, login_screen, logged_in)`},
 		{"lag_p99(up) < 1s", `unknown lag part "up"`},
 		{"errors < 1.5", `value "1.5": want a count`},

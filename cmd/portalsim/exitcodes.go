@@ -15,13 +15,20 @@ const (
 	ExitFailure = 1
 	// ExitUsage: the command line was wrong (unknown command or flag, bad value).
 	ExitUsage = 2
-	// ExitInvalidRun: the load run's numbers cannot be trusted: the
-	// generator itself was the bottleneck (late timers, saturated CPU, no
-	// file descriptors left) or its accounting did not add up.
+	// ExitInvalidRun: the load run failed to measure the server: it
+	// measured nothing (no player logged in, or no command was answered:
+	// a dead server, a wrong login_success, a run stopped before anyone
+	// got in), or its numbers cannot be trusted (the generator itself was
+	// the bottleneck: late timers, saturated CPU, no file descriptors
+	// left; or its accounting did not add up). The report's
+	// invalid_reasons say which; thresholds are not the question then.
 	ExitInvalidRun = 97
 	// ExitThresholds: the load run completed but a threshold failed.
 	ExitThresholds = 99
-	// ExitInvalidConfig: a configuration or scenario was invalid.
+	// ExitInvalidConfig: a configuration or scenario was invalid, found
+	// before anything ran: a number out of its bounds (named by its
+	// field), a threshold on an action the scenario does not have, more
+	// players than the file-descriptor limit can hold, an unreadable file.
 	ExitInvalidConfig = 104
 )
 

@@ -32,7 +32,7 @@ func runChild(ctx context.Context, sc *dummyrunner.Scenario, f runFlags, stdout 
 	if f.target == "" && sc.Target == "" {
 		return usagef("-child needs -target")
 	}
-	opts := dummyrunner.Options{Target: f.target, First: f.first, Count: f.count}
+	opts := dummyrunner.Options{Target: f.target, First: f.first, Count: f.count, Partial: true}
 	meta := newMeta(sc, "", f)
 	meta.Procs = 1
 	var mu sync.Mutex
@@ -99,7 +99,8 @@ func runProcs(ctx context.Context, sc *dummyrunner.Scenario, path string, f runF
 	if total == 0 {
 		total = sc.Sessions() - first
 	}
-	n := f.procs
+	// No child without players: a runner given no count runs every player.
+	n := max(min(f.procs, total), 1)
 	progress := make([]dummyrunner.Progress, n)
 	reps := make([]*reports.Report, n)
 	var mu sync.Mutex
@@ -185,5 +186,6 @@ func runProcs(ctx context.Context, sc *dummyrunner.Scenario, path string, f runF
 			rep.Meta.InvalidReasons = append(rep.Meta.InvalidReasons, e.Error())
 		}
 	}
+	dummyrunner.RequireMeasurements(rep) // of the whole run: the children leave it to us
 	return rep, nil
 }

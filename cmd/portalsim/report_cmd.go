@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/portalsim/portalsim/reports"
@@ -177,6 +180,18 @@ func reportCompare(args []string, stdout, stderr io.Writer) error {
 	}
 	parsed, err := reports.ParseCompareThresholds(ths)
 	if err != nil {
+		return usageError{err}
+	}
+	// A misspelled action is a mistake in the command line, said before
+	// comparing, not a metric that cannot be evaluated after.
+	known := slices.Concat(slices.Collect(maps.Keys(base.Actions)), slices.Collect(maps.Keys(head.Actions)))
+	var errs []error
+	for _, th := range parsed {
+		if err := th.CheckAction(known); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
 		return usageError{err}
 	}
 	c, err := reports.Compare(base, head, reports.CompareOptions{Alpha: *alpha, MinEffect: *minEffect, Thresholds: parsed, Trim: -1})

@@ -27,9 +27,13 @@ once a second; at the end a summary is printed and the JSON report written.
 Ctrl-C stops early: players log out and the report is still written.
 
 Exit codes: 0 all thresholds held, 99 a threshold failed, 97 the run is
-invalid (the generator was its own bottleneck), 104 bad scenario, 2 bad usage.
+invalid (nobody logged in or nothing was answered, or the generator was
+its own bottleneck), 104 bad scenario or configuration, 2 bad usage.
 
 Usage: portalsim run [flags] [scenario.yaml]`
+
+// maxProcs bounds -procs: each child is a whole generator process.
+const maxProcs = 256
 
 // runFlags are the run command's flags.
 type runFlags struct {
@@ -51,7 +55,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.profile, "profile", "", "every player follows this profile (built in: "+strings.Join(dummyrunner.BuiltinProfiles(), ", ")+"; or a file)")
 	fs.StringVar(&f.out, "o", "portalsim-report.json", `report file ("" for none)`)
 	fs.StringVar(&f.schedule, "schedule", "", "write the realized schedule (one JSON line per command) to this file")
-	fs.IntVar(&f.procs, "procs", 1, "spread the players over this many child processes (beyond ~9,000 players one process runs out of file descriptors)")
+	fs.IntVar(&f.procs, "procs", 1, "spread the players over this many child processes, 1 to 256 (beyond ~9,900 players one process runs out of file descriptors)")
 	fs.StringVar(&f.shard, "shard", "", "run only shard i of n (\"i/n\", 0-based) of the players; merge the reports with \"portalsim report merge\"")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress line")
 	fs.BoolVar(&f.child, "child", false, "internal: run as a child of --procs, writing JSON lines to stdout")
@@ -91,6 +95,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if len(pos) > 1 {
 		return usagef("run: one scenario file at most, got %q", pos)
 	}
+	if f.procs < 1 || f.procs > maxProcs {
+		return usagef("run: -procs %d: want 1 to %d", f.procs, maxProcs)
+	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	log, err := f.logs.logger(stderr)
@@ -118,6 +125,14 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 
 	inProcess := opts.Target == "" && sc.Target == ""
+	players := sc.Sessions()
+	if opts.Count > 0 {
+		players = opts.Count
+	}
+	plan := fdPlan{limit: nofileLimit(), players: concurrentPlayers(sc, players, f.procs), procs: f.procs, embedded: inProcess}
+	if err := plan.check(); err != nil {
+		return exitErr{ExitInvalidConfig, fmt.Errorf("run: %w", err)}
+	}
 	if inProcess {
 		stack, err := startEmbedded(ctx, log)
 		if err != nil {
@@ -216,7 +231,11 @@ func shardRange(s string, total int) (first, count int, err error) {
 		return 0, 0, usagef("-shard %q: want i/n with 0 <= i < n", s)
 	}
 	first = i * total / n
-	return first, (i+1)*total/n - first, nil
+	count = (i+1)*total/n - first
+	if count == 0 { // a runner given no count runs every player
+		return 0, 0, usagef("-shard %q: shard %d of %d has none of the %d players: use %d shards at most", s, i, n, total, total)
+	}
+	return first, count, nil
 }
 
 // runLocal runs the players in this process.

@@ -77,6 +77,17 @@ var _ = Describe("portalsim run", Label("cli", "load"), func() {
 		accounted(r)
 	})
 
+	It("runs each player once when -procs exceeds the players", func() {
+		body := strings.Replace(fast, "clients: 30", "clients: 2", 1)
+		s := run(dir, writeScenario(dir, body), "-procs", "4", "-o", "out.json", "-quiet")
+		Eventually(s, time.Minute).Should(gexec.Exit(0))
+		r, err := reports.ReadFile(filepath.Join(dir, "out.json"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(r.Meta.Procs).To(Equal(2), "a child per player, none without")
+		Expect(r.Clients.Started).To(BeEquivalentTo(2), "a child given no players ran them all")
+		accounted(r)
+	})
+
 	It("exits 99 when a threshold fails", func() {
 		body := strings.Replace(fast, `thresholds: [`, `thresholds: ["p99(*) < 1ns", `, 1)
 		s := run(dir, writeScenario(dir, body), "-o", "out.json", "-quiet")
@@ -87,7 +98,7 @@ var _ = Describe("portalsim run", Label("cli", "load"), func() {
 	It("exits 104 for an invalid scenario, naming every problem", func() {
 		s := run(dir, writeScenario(dir, "name: bad\nmodel: sideways\nprofiles: {nobody: 1}\n"))
 		Eventually(s, 10*time.Second).Should(gexec.Exit(104))
-		Expect(s.Err).To(gbytes.Say(`model "sideways"`))
+		Expect(s.Err).To(gbytes.Say(`model: "sideways"`))
 		Expect(s.Err).To(gbytes.Say(`nobody`))
 	})
 

@@ -1,0 +1,130 @@
+package dummyrunner
+
+import (
+	"errors"
+	"math"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// FuzzScenario reads scenario files through everything Compile does
+// (parse, defaults, bounds, profiles, thresholds). Nothing may panic, and
+// a scenario that is accepted must plan bounded work: its numbers within
+// their bounds, its schedule counted and as long as counted, its profile
+// choices well formed; written back (as -procs does for its children) it
+// must be accepted again, the same. The seed corpus (testdata/fuzz) has
+// the built-in and shipped scenarios and what fuzzing found.
+func FuzzScenario(f *testing.F) {
+	f.Add(defaultScenario)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sc, err := ParseScenario(b, "testdata")
+		if err != nil {
+			if !errors.Is(err, ErrInvalidScenario) {
+				t.Fatalf("error %v does not wrap ErrInvalidScenario", err)
+			}
+			return
+		}
+		checkBounded(t, sc)
+		out, err := yaml.Marshal(sc)
+		if err != nil {
+			t.Fatalf("marshal an accepted scenario: %v", err)
+		}
+		again, err := ParseScenario(out, "testdata")
+		if err != nil {
+			t.Fatalf("an accepted scenario written back is refused: %v\n%s", err, out)
+		}
+		if again.Sessions() != sc.Sessions() || again.PlannedDuration() != sc.PlannedDuration() || again.Session != sc.Session || again.Pacing != sc.Pacing {
+			t.Fatalf("written back, the scenario changed:\n%+v\n%+v", sc, again)
+		}
+	})
+}
+
+// checkBounded fails t unless sc plans bounded work.
+func checkBounded(t *testing.T, sc *Scenario) {
+	t.Helper()
+	planned := sc.PlannedDuration()
+	if planned <= 0 || planned > MaxDuration {
+		t.Fatalf("planned duration %v", planned)
+	}
+	n := sc.Sessions()
+	switch sc.Model {
+	case ModelClosed:
+		if n < 1 || n > MaxClients || sc.RampUp < 0 || sc.RampUp > sc.Duration {
+			t.Fatalf("closed model: %d clients, ramp-up %v over %v", n, sc.RampUp, sc.Duration)
+		}
+	case ModelOpen:
+		if n < 0 || n > MaxArrivals || len(sc.Stages) > MaxStages {
+			t.Fatalf("open model: %d sessions from %d stages", n, len(sc.Stages))
+		}
+		if n <= 20_000 { // the schedule, taken, is as long as counted and within the run
+			k, prev := 0, time.Duration(0)
+			for at := range arrivalTimes(sc.Stages) {
+				if at < prev || at < 0 || at >= planned {
+					t.Fatalf("arrival %d at %v after %v, planned %v", k, at, prev, planned)
+				}
+				prev = at
+				k++
+			}
+			if k != n {
+				t.Fatalf("%d arrivals taken, %d counted", k, n)
+			}
+		}
+	default:
+		t.Fatalf("model %q accepted", sc.Model)
+	}
+	within := func(name string, d, lo, hi time.Duration) {
+		if d < lo || d > hi {
+			t.Fatalf("%s = %v, want %v to %v", name, d, lo, hi)
+		}
+	}
+	within("timestep", sc.Pacing.Timestep, MinTimeout, MaxTimeout)
+	within("think", sc.Session.Think, 1, MaxTimeout)
+	within("command_timeout", sc.CommandTimeout, MinTimeout, MaxTimeout)
+	within("connect_timeout", sc.ConnectTimeout, MinTimeout, MaxTimeout)
+	within("logout_grace", sc.LogoutGrace, MinTimeout, MaxTimeout)
+	within("max_timer_lateness", sc.Health.MaxTimerLateness, MinTimeout, MaxTimeout)
+	for _, f := range []float64{sc.Pacing.ChanceOfAction, sc.Pacing.ChanceOfLogin, sc.Health.MaxCPU} {
+		if !(f >= 0 && f <= 1) {
+			t.Fatalf("a chance or fraction of %v", f)
+		}
+	}
+	if sc.MaxSessions < 1 || sc.MaxSessions > MaxClients || sc.Pacing.LoginConcurrency < 1 || sc.Pacing.LoginConcurrency > MaxClients ||
+		sc.Session.Actions < 1 || sc.Session.Actions > MaxSessionActions || len(sc.Events) > MaxEvents {
+		t.Fatalf("counts out of bounds: %+v", sc)
+	}
+	checkCumulative(t, "profiles", sc.profileCum)
+	for _, r := range []float64{0, 0.25, 0.5, 0.999999} {
+		p := sc.profileFor(r)
+		if p == nil {
+			t.Fatalf("profileFor(%v) = nil", r)
+		}
+		checkCumulative(t, "profile "+p.Name, p.cum)
+		if a := p.pick(r); a.Action == "" {
+			t.Fatalf("profile %s picked an action without a name", p.Name)
+		}
+	}
+	known := sc.Actions()
+	for _, th := range sc.ParsedThresholds() {
+		if err := th.CheckAction(known); err != nil {
+			t.Fatalf("accepted threshold: %v", err)
+		}
+	}
+}
+
+// checkCumulative fails t unless cum is a non-empty run of finite,
+// non-decreasing weights ending at exactly 1.
+func checkCumulative(t *testing.T, what string, cum []float64) {
+	t.Helper()
+	if len(cum) == 0 || cum[len(cum)-1] != 1 {
+		t.Fatalf("%s: cumulative weights %v do not end at 1", what, cum)
+	}
+	prev := 0.0
+	for _, c := range cum {
+		if math.IsNaN(c) || c < prev {
+			t.Fatalf("%s: cumulative weights %v", what, cum)
+		}
+		prev = c
+	}
+}
