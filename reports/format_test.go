@@ -23,15 +23,7 @@ func fixtureReport() *Report {
 				if name == "measure_lag" {
 					d *= 2
 				}
-				a := r.Action(name)
-				a.Sent++
-				a.Answered++
-				a.Latency.Record(d)
-				a.TTFB.Record(d / 2)
-				iv.Sent++
-				iv.Answered++
-				iv.Latency.Record(d)
-				iv.ActionLatency(name).Record(d)
+				recordAnswer(r, iv, name, d)
 			}
 		}
 		iv.Connected, iv.LoggedIn = 10, int64(min(sec, 9))
@@ -121,15 +113,7 @@ func smallReport(seconds int) *Report {
 		for i := range 10 {
 			for _, name := range []string{"looks", "digs"} {
 				d := time.Duration(300+97*i+31*sec) * time.Microsecond
-				a := r.Action(name)
-				a.Sent++
-				a.Answered++
-				a.Latency.Record(d)
-				a.TTFB.Record(d / 2)
-				iv.Sent++
-				iv.Answered++
-				iv.Latency.Record(d)
-				iv.ActionLatency(name).Record(d)
+				recordAnswer(r, iv, name, d)
 			}
 		}
 		iv.Connected, iv.LoggedIn = 3, 2
@@ -147,4 +131,18 @@ func smallReport(seconds int) *Report {
 	ts, _ := ParseThresholds([]string{"p99(*) < 1s"})
 	r.Check(ts)
 	return r
+}
+
+// recordAnswer counts one command of action name, answered after d, in
+// the report and in its interval iv (its first byte after d/2).
+func recordAnswer(r *Report, iv *Interval, name string, d time.Duration) {
+	a := r.Action(name)
+	a.Sent++
+	a.Answered++
+	a.Latency.Record(d)
+	a.TTFB.Record(d / 2)
+	iv.Sent++
+	iv.Answered++
+	iv.Latency.Record(d)
+	iv.ActionLatency(name).Record(d)
 }
