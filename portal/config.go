@@ -91,7 +91,7 @@ type Config struct {
 	// MaxConnectionRate is how many queued sessions are released per second.
 	MaxConnectionRate float64
 	// MaxSessionsPerAddress caps the sessions from one client address
-	// (the IP, not the port), those waiting in the connect queue
+	// (clientaddr.Key: the IP, not the port; IPv6 by its /64), those waiting in the connect queue
 	// included: a connection from an address that has that many is told
 	// so ([AddressLimitFormat]), closed with [ReasonAddressLimit] and
 	// counted (HandlerStats.AddressRefused), the refusals logged at most
@@ -115,8 +115,8 @@ type Config struct {
 	HoldBytes int
 	// OutboundLimit bounds the bytes waiting to be written to one client;
 	// a client that lets more pile up is disconnected as a slow consumer
-	// ([ReasonSlowConsumer]). A single message larger than the limit is
-	// no sign of a slow client: it is cut to half the limit, with a
+	// ([ReasonSlowConsumer]). A single message larger than half the limit
+	// is no sign of a slow client: it is cut to half the limit, with a
 	// marker at its end saying how many bytes were not shown, and
 	// counted (HandlerStats.OutputCut). 0 means [DefaultOutboundLimit] (1 MiB).
 	OutboundLimit int

@@ -16,7 +16,9 @@ import (
 // unless the timeout is off. s.mu must be held.
 func (h *Handler) startLoginTimerLocked(s *Session) {
 	if d := h.cfg.LoginTimeout; d > 0 {
-		s.loginTimer = time.AfterFunc(d, func() { h.loginTimedOut(s, d) })
+		s.loginGen++
+		gen := s.loginGen
+		s.loginTimer = time.AfterFunc(d, func() { h.loginTimedOut(s, d, gen) })
 	}
 }
 
@@ -44,9 +46,12 @@ func (h *Handler) setLoggedInLocked(s *Session, loggedIn bool) {
 	}
 }
 
-// loginTimedOut closes s, still not logged in after d (Config.LoginTimeout).
-func (h *Handler) loginTimedOut(s *Session, d time.Duration) {
-	loggedIn := func(st SessionState) bool { return st == StateLoggedIn } // it logged in as the timer fired
+// loginTimedOut closes s, still not logged in after d (Config.LoginTimeout),
+// unless the timer of generation gen is no longer s's: one that fired
+// while s.mu was held, and meanwhile the session logged in and out again
+// and got a new timer with the time anew.
+func (h *Handler) loginTimedOut(s *Session, d time.Duration, gen uint64) {
+	loggedIn := func(st SessionState) bool { return st == StateLoggedIn || s.loginGen != gen } // s.mu is held
 	if h.closeSessionUnless(s, ReasonLoginTimeout, fmt.Sprintf(LoginTimeoutFormat, d), loggedIn) {
 		h.stats.loginTimeouts.Add(1)
 	}

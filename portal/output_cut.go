@@ -6,10 +6,10 @@ import (
 	"unicode/utf8"
 )
 
-// A single output message larger than a client's whole outbound buffer
-// (Config.OutboundLimit) would make a client that reads as fast as it
-// can a slow consumer. Such a message is cut instead, to half the
-// buffer (room is left for what follows it, a prompt), at a place where
+// A single output message larger than half a client's outbound buffer
+// (Config.OutboundLimit) could make a client that reads as fast as it
+// can a slow consumer, with what follows it (a prompt). Such a message is
+// cut instead, to half the buffer, at a place where
 // text can be cut, and ends with a marker saying how much is missing.
 // Protocols cut text before they encode it for the wire (telnet's IAC
 // doubling and line ends), so no wire sequence can be split.
@@ -62,8 +62,18 @@ func escapeComplete(seq string) bool {
 			}
 		}
 		return false
-	case ']':
+	case ']': // OSC: BEL or ST
 		return strings.IndexByte(seq[2:], '\a') >= 0
+	case 'P', 'X', '^', '_': // DCS, SOS, PM, APC: a string only ST ends
+		return strings.Contains(seq[2:], "\x1b\\")
+	}
+	if c := seq[1]; c >= 0x20 && c <= 0x2f { // nF (ESC ( B, ESC # 8): intermediates, then a final byte
+		for _, c := range []byte(seq[2:]) {
+			if c >= 0x30 && c <= 0x7e {
+				return true
+			}
+		}
+		return false
 	}
 	return true
 }

@@ -50,6 +50,7 @@ type Session struct {
 	syncTimer *time.Timer // a deferred PCONNSYNC, if one is due
 	// loginTimer closes the session at Config.LoginTimeout; nil while logged in or closed.
 	loginTimer *time.Timer
+	loginGen   uint64 // counts login timers started: a stale one's callback knows it is stale
 	// dirty holds the flags set on this side since the last PCONN or
 	// PCONNSYNC; flagRev, for each flag set on this side, the SyncRev of
 	// the PCONNSYNC that carried it last (see link.SessionData.SyncRev).
@@ -213,7 +214,7 @@ func newSession(h *Handler, sessid uint64, p Protocol, now time.Time) *Session {
 	s.data = link.SessionData{
 		Sessid:         sessid,
 		ProtocolKey:    p.Key(),
-		Address:        s.addr,
+		Address:        p.Address(), // the client's, to show, log or ban; s.addr is the key it counts under
 		ConnTime:       now,
 		CmdLast:        now,
 		CmdLastVisible: now,

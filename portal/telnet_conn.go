@@ -170,14 +170,14 @@ func (c *telnetConn) sendPrompt(args []any, _ map[string]any) {
 }
 
 // queueText queues text, encoded for the wire by encode. Text whose
-// encoding alone is larger than the outbound buffer would make even a
-// client that reads at once a slow consumer: it is cut to half the
-// buffer, with a marker saying how much was cut, and counted (see
-// output_cut.go). The cut is made in the text, before encoding, so no
+// encoding is larger than half the outbound buffer could make even a
+// client that reads at once a slow consumer (with the prompt after it,
+// say): it is cut to half the buffer, with a marker saying how much was
+// cut, and counted (see output_cut.go). The cut is made in the text, before encoding, so no
 // telnet sequence is split.
 func (c *telnetConn) queueText(text string, encode func(string) []byte) {
 	b := encode(text)
-	if lim := c.out.limit; lim > 0 && len(b) > lim {
+	if lim := c.out.limit; lim > 0 && len(b) > lim/2 {
 		b = fitText(text, lim/2, encode)
 		c.p.h.countOutputCut()
 	}

@@ -17,8 +17,9 @@ import (
 // hundred. Rounds: the addresses in round are served in order; each one
 // served that still has sessions waiting goes to next, and when round
 // is empty, next becomes the round. An address that starts waiting
-// joins the end of the current round. With one address, this is
-// Evennia's FIFO.
+// joins the end of next: after one session of each address waiting, so
+// that no stream of new addresses can starve those already there. With
+// one address, this is Evennia's FIFO.
 //
 // Unlike Evennia's, arrivals never push the next release back (bug 5.4):
 // the release clock only moves when a session is released, so a steady
@@ -151,13 +152,16 @@ func (t *Throttle) Admit(s *Session) (waiting int, wait time.Duration) {
 }
 
 // enqueueLocked queues s behind the other sessions of its address; an
-// address not waiting yet joins the current round. t.mu must be held.
+// address not waiting yet joins the next round, after every address
+// waiting (joining the current one, a stream of new addresses would
+// keep that round from ever ending, and starve those in next). t.mu
+// must be held.
 func (t *Throttle) enqueueLocked(s *Session) {
 	q := t.addrs[s.addr]
 	if q == nil {
 		q = &addrQueue{addr: s.addr}
 		t.addrs[s.addr] = q
-		t.round = append(t.round, q)
+		t.next = append(t.next, q) // after every address waiting: a stream of new ones cannot hold back next
 	}
 	t.seq++
 	s.qseq = t.seq
@@ -178,13 +182,13 @@ func (t *Throttle) enqueueLocked(s *Session) {
 // t.mu must be held.
 func (t *Throttle) aheadLocked(addr string) int {
 	mine := t.addrs[addr]
-	k, first, at := 0, 0, len(t.next)+len(t.round) // a new address joins the end of round
+	k, first, at := 0, 1, len(t.next) // a new address joins the end of next
 	if mine != nil {
 		k = mine.live
 		if i := slices.Index(t.next, mine); i >= 0 {
 			first, at = 1, i
 		} else {
-			at = len(t.next) + slices.Index(t.round, mine)
+			first, at = 0, len(t.next)+slices.Index(t.round, mine)
 		}
 	}
 	r := first + k // the newcomer's round; its own address's k go before it
