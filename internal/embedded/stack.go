@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/portalsim/portalsim/internal/faults"
 	"github.com/portalsim/portalsim/portal"
 	"github.com/portalsim/portalsim/sim"
 )
@@ -23,8 +24,13 @@ type Config struct {
 	// NoServer starts only the portal; [Stack.StartServer] starts the
 	// game server later.
 	NoServer bool
-	// Via, if set, puts a relay between the game server and the portal:
-	// it is given the portal's link address and returns the address the
+	// LinkProxy puts a [faults.Proxy] between the game server and the
+	// portal, for link faults (latency, cuts, ...): [Stack.LinkProxy]
+	// returns it, and [Stack.Shutdown] closes it once the server is stopped.
+	LinkProxy bool
+	// Via, if set, puts a relay between the game server and the portal
+	// (or the link proxy): it is given the address the server would dial
+	// and returns the address the
 	// server dials instead, and a function that stops the relay (called
 	// by [Stack.Shutdown] once the server is stopped).
 	Via func(linkAddr string) (dial string, stop func(), err error)
@@ -37,9 +43,10 @@ type Stack struct {
 	// World is the game world every server of the stack plays.
 	World *sim.World
 
-	cfg     sim.Config
-	log     *slog.Logger
-	stopVia func()
+	cfg       sim.Config
+	log       *slog.Logger
+	stopVia   func()
+	linkProxy *faults.Proxy
 
 	mu     sync.Mutex
 	server *sim.Server
@@ -60,13 +67,23 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	}
 	s := &Stack{Portal: p, stopVia: func() {}}
 	dial := p.LinkAddr().String()
+	if cfg.LinkProxy {
+		if s.linkProxy, err = faults.NewProxy(faults.ProxyConfig{Target: dial, Window: linkWindow}); err != nil {
+			p.Close()
+			return nil, fmt.Errorf("embedded: link proxy: %w", err)
+		}
+		dial = s.linkProxy.Addr()
+		s.stopVia = func() { _ = s.linkProxy.Close() }
+	}
 	if cfg.Via != nil {
 		d, stop, err := cfg.Via(dial)
 		if err != nil {
+			s.stopVia()
 			p.Close()
 			return nil, fmt.Errorf("embedded: relay: %w", err)
 		}
-		dial, s.stopVia = d, stop
+		stopProxy := s.stopVia
+		dial, s.stopVia = d, func() { stop(); stopProxy() }
 	}
 	s.World = cfg.Sim.World
 	if s.World == nil {
@@ -94,6 +111,14 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	}
 	return s, nil
 }
+
+// linkWindow is what the link proxy keeps in flight per direction: the
+// link carries every player's traffic, so a delayed link needs a wide window.
+const linkWindow = 16 << 20
+
+// LinkProxy is the relay between the game server and the portal, or nil
+// without [Config.LinkProxy].
+func (s *Stack) LinkProxy() *faults.Proxy { return s.linkProxy }
 
 // TelnetAddr is the portal's telnet address as host:port.
 func (s *Stack) TelnetAddr() string { return s.Portal.TelnetAddr().String() }
@@ -217,6 +242,42 @@ func (s *Stack) KillServer(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// StallServer freezes the running game server for d (see [sim.Server.Stall]).
+func (s *Stack) StallServer(d time.Duration) error {
+	srv := s.Server()
+	if srv == nil {
+		return errors.New("embedded: no game server running")
+	}
+	srv.Stall(d)
+	return nil
+}
+
+// ReloadServer asks the running game server to reload, as the in-game
+// reload does, and waits until its successor is synced with the portal,
+// the server stopped, or ctx ends.
+func (s *Stack) ReloadServer(ctx context.Context) error {
+	old := s.Server()
+	if old == nil {
+		return errors.New("embedded: no game server running")
+	}
+	ended := s.ServerEnded()
+	old.Reload("", "fault injection")
+	t := time.NewTicker(pollInterval)
+	defer t.Stop()
+	for {
+		if srv := s.Server(); srv != nil && srv != old && srv.Linked() && s.Portal.ServerConnected() {
+			return nil
+		}
+		select {
+		case <-ended:
+			return fmt.Errorf("embedded: the game server stopped: %w", s.takeErr())
+		case <-ctx.Done():
+			return fmt.Errorf("embedded: no new game server synced after the reload: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
 }
 
 // stopSupervisor cancels the running supervisor, if any, and returns its

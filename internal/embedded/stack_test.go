@@ -3,6 +3,7 @@ package embedded_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -103,5 +104,57 @@ func TestStartRefusedPortalConfig(t *testing.T) {
 	_, err := embedded.Start(context.Background(), embedded.Config{Portal: portal.Config{TelnetAddr: "not an address"}})
 	if err == nil {
 		t.Fatal("Start with a bad telnet address succeeded")
+	}
+}
+
+// With LinkProxy the server reaches the portal through a proxy a test can
+// cut; ReloadServer waits for the successor, StallServer needs a server.
+func TestStackLinkProxyReloadAndStall(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	st, err := embedded.Start(ctx, embedded.Config{
+		Portal:    portal.Config{MaxConnectionRate: -1},
+		Sim:       sim.Config{World: fastWorld(t), RedialMin: 5 * time.Millisecond},
+		LinkProxy: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Shutdown(context.Background())
+	px := st.LinkProxy()
+	if px == nil || px.Stats().Active != 1 {
+		t.Fatalf("link proxy %v: want one relayed link", px)
+	}
+	if n := px.Cut(); n != 1 {
+		t.Fatalf("Cut cut %d links, want 1", n)
+	}
+	if err := testutil.Await(wait, time.Millisecond, func() error {
+		if s := px.Stats(); s.Accepted < 2 || !st.Portal.ServerConnected() {
+			return fmt.Errorf("after the cut: %+v, linked %v", s, st.Portal.ServerConnected())
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	first := st.Server()
+	if err := st.ReloadServer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if next := st.Server(); next == first || !next.Linked() {
+		t.Fatal("ReloadServer returned before a new server was synced")
+	}
+	if err := st.StallServer(10 * time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.KillServer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.StallServer(time.Millisecond); err == nil {
+		t.Error("StallServer with no server succeeded")
+	}
+	if err := st.ReloadServer(ctx); err == nil {
+		t.Error("ReloadServer with no server succeeded")
 	}
 }

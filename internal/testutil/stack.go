@@ -27,6 +27,8 @@ type StackConfig struct {
 	Sim    sim.Config
 	// NoServer starts only the portal; call [Stack.StartServer] later.
 	NoServer bool
+	// LinkProxy puts a faults.Proxy on the link (see embedded.Config.LinkProxy).
+	LinkProxy bool
 }
 
 // embeddedConfig applies the test defaults.
@@ -46,7 +48,7 @@ func (cfg StackConfig) embeddedConfig() (embedded.Config, error) {
 	if scfg.LoginScreenDelay == 0 {
 		scfg.LoginScreenDelay = -1
 	}
-	return embedded.Config{Portal: cfg.Portal, Sim: scfg, NoServer: cfg.NoServer}, nil
+	return embedded.Config{Portal: cfg.Portal, Sim: scfg, NoServer: cfg.NoServer, LinkProxy: cfg.LinkProxy}, nil
 }
 
 // StartStack starts a portal and (unless NoServer) a game server linked

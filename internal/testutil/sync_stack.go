@@ -2,10 +2,12 @@ package testutil
 
 import (
 	"context"
+
+	"github.com/portalsim/portalsim/internal/faults"
 )
 
 // ProxiedStack is an embedded portal and game server, like [Stack], whose
-// game-server link runs through a [Proxy] (and, if asked, a [LinkTap]
+// game-server link runs through the stack's [faults.Proxy] (and, if asked, a [LinkTap]
 // in front of it). Besides killing and restarting the server, a spec can
 // cut the link while the server lives on and redials (Evennia bug 5.20),
 // keep it cut for a while with Proxy.Refuse, and see, drop or delay the
@@ -13,7 +15,7 @@ import (
 type ProxiedStack struct {
 	*Stack
 	// Proxy relays the server's link to the portal.
-	Proxy *Proxy
+	Proxy *faults.Proxy
 	// Tap, if asked for, is what the server dials; it relays to Proxy.
 	Tap *LinkTap
 }
@@ -36,26 +38,21 @@ func StartProxiedStack(cfg ProxiedStackConfig) (*ProxiedStack, error) {
 		return nil, err
 	}
 	ps := &ProxiedStack{}
-	ecfg.Via = func(linkAddr string) (string, func(), error) {
-		proxy, err := NewProxy(linkAddr)
-		if err != nil {
-			return "", nil, err
+	ecfg.LinkProxy = true
+	if cfg.Tap != nil {
+		ecfg.Via = func(proxyAddr string) (string, func(), error) {
+			tap, err := NewLinkTap(proxyAddr, *cfg.Tap)
+			if err != nil {
+				return "", nil, err
+			}
+			ps.Tap = tap
+			return tap.Addr(), tap.Close, nil
 		}
-		ps.Proxy = proxy
-		if cfg.Tap == nil {
-			return proxy.Addr(), proxy.Close, nil
-		}
-		tap, err := NewLinkTap(proxy.Addr(), *cfg.Tap)
-		if err != nil {
-			proxy.Close()
-			return "", nil, err
-		}
-		ps.Tap = tap
-		return tap.Addr(), func() { tap.Close(); proxy.Close() }, nil
 	}
 	if ps.Stack, err = startStack(ecfg); err != nil {
 		return nil, err
 	}
+	ps.Proxy = ps.LinkProxy()
 	return ps, nil
 }
 
