@@ -18,8 +18,9 @@ import (
 // duplicates), Clients and Procs summed, the shard labels joined with
 // ","; other fields keep r's value unless it is empty. The generator's
 // CPUMax and FDMax take the maximum, CPUMean the mean weighted by Procs,
-// FDLimit the smallest non-zero limit. Threshold results are dropped:
-// Check the merged report again.
+// FDLimit the smallest non-zero limit. The records of a fault both saw
+// (the same Index) are summed, with the earliest start and latest end.
+// Threshold results are dropped: Check the merged report again.
 //
 // A nil o is ignored. Reports of different scenarios or seeds give
 // ErrMismatch, and of different versions ErrVersion; r is then unchanged.
@@ -85,6 +86,7 @@ func (r *Report) Merge(o *Report) error {
 		g.FDLimit = og.FDLimit
 	}
 	g.Notes = appendUnique(g.Notes, og.Notes...)
+	r.Faults = mergeFaults(r.Faults, o.Faults)
 
 	r.Thresholds = nil
 	return nil

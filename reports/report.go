@@ -67,6 +67,9 @@ type Report struct {
 	Timeline []Interval `json:"timeline"`
 	// Generator describes the load generator's own health.
 	Generator Generator `json:"generator"`
+	// Faults is the timeline of the faults injected during the run, in
+	// the scenario's order; empty when none were.
+	Faults []Fault `json:"faults,omitempty"`
 	// Thresholds holds the results of the last Check.
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 }
@@ -500,6 +503,7 @@ func (r *Report) Clone() *Report {
 	c.Generator.SendSlip = r.Generator.SendSlip.Clone()
 	c.Generator.Notes = slices.Clone(r.Generator.Notes)
 	c.Thresholds = slices.Clone(r.Thresholds)
+	c.Faults = cloneFaults(r.Faults)
 	c.normalize()
 	return &c
 }

@@ -68,6 +68,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, n := range g.Notes {
 		fmt.Fprintf(ew, "  note: %s\n", safeText(n))
 	}
+	r.writeFaults(ew)
 	if len(r.Thresholds) > 0 {
 		fmt.Fprintln(ew, "\nthresholds:")
 		for _, t := range r.Thresholds {

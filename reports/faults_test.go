@@ -1,0 +1,107 @@
+package reports
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func sampleFaults() []Fault {
+	return []Fault{
+		{Index: 0, Kind: "latency", Side: SideLink, Detail: "200ms ±50ms, both ways", Start: 10 * time.Second, End: 15 * time.Second,
+			Affected: 1, Caught: 40, Late: 3, Lost: 0, LateAfter: time.Second, Settled: 15200 * time.Millisecond},
+		{Index: 1, Kind: "reconnect-storm", Side: SideClient, Start: 20 * time.Second, End: 22 * time.Second,
+			Crowd: &Crowd{Connections: 100, Served: 98, Failed: map[string]int64{"timeout": 2}, Median: 300 * time.Millisecond, Slowest: time.Second}},
+	}
+}
+
+func TestFaultRecovery(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		f    Fault
+		want time.Duration
+	}{
+		{Fault{Start: 10 * time.Second, End: 12 * time.Second, Settled: 12500 * time.Millisecond}, 2500 * time.Millisecond},
+		{Fault{Start: 10 * time.Second, End: 12 * time.Second}, 2 * time.Second},
+		{Fault{Start: 10 * time.Second, End: 10 * time.Second, Settled: 11 * time.Second}, time.Second},
+	} {
+		if got := tc.f.Recovery(); got != tc.want {
+			t.Errorf("Recovery of %+v: got %v, want %v", tc.f, got, tc.want)
+		}
+	}
+}
+
+func TestFaultsRoundTripAndClone(t *testing.T) {
+	t.Parallel()
+	r := New(Meta{Scenario: "faults"})
+	r.Faults = sampleFaults()
+	var buf bytes.Buffer
+	if err := r.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(r.Faults, got.Faults); diff != "" {
+		t.Errorf("faults after a JSON round trip (-want +got):\n%s", diff)
+	}
+	c := r.Clone()
+	c.Faults[1].Crowd.Failed["timeout"] = 99
+	if r.Faults[1].Crowd.Failed["timeout"] != 2 {
+		t.Error("Clone shares the crowd's failure counts")
+	}
+}
+
+func TestMergeSumsTheSameFault(t *testing.T) {
+	t.Parallel()
+	a, b := New(Meta{Scenario: "s"}), New(Meta{Scenario: "s"})
+	a.Faults = sampleFaults()[:1]
+	b.Faults = sampleFaults()
+	b.Faults[0].Start, b.Faults[0].End, b.Faults[0].Settled = 9*time.Second, 16*time.Second, 0
+	b.Faults[0].Error = "lift: refused"
+	if err := a.Merge(b); err != nil {
+		t.Fatal(err)
+	}
+	want := sampleFaults()
+	want[0].Start, want[0].End = 9*time.Second, 16*time.Second
+	want[0].Affected, want[0].Caught, want[0].Late = 2, 80, 6
+	want[0].Error = "lift: refused"
+	if diff := cmp.Diff(want, a.Faults); diff != "" {
+		t.Errorf("merged faults (-want +got):\n%s", diff)
+	}
+	b.Faults[1].Crowd.Served = 0
+	if a.Faults[1].Crowd.Served != 98 {
+		t.Error("the merged report shares a crowd with its source")
+	}
+}
+
+func TestWriteTextShowsTheFaults(t *testing.T) {
+	t.Parallel()
+	r := New(Meta{Scenario: "faults"})
+	var plain bytes.Buffer
+	if err := r.WriteText(&plain); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(plain.String(), "faults:") {
+		t.Error("a report without faults shows a faults table")
+	}
+	r.Faults = sampleFaults()
+	var buf bytes.Buffer
+	if err := r.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{
+		"faults:",
+		"latency", "link", "10.0s", "15.0s", "3 (>1s)", "5.2s", "200ms ±50ms, both ways",
+		"fault 1 crowd: 100 connections, 98 served, failed timeout 2, login screen median 300ms slowest 1s",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the text report lacks %q:\n%s", want, out)
+		}
+	}
+}
