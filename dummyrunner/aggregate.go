@@ -17,6 +17,7 @@ type Aggregator struct {
 	start  time.Time
 	states map[int]string // client -> its current state
 	counts map[string]int64
+	faults []*faultTrack // the faults begun, in the order they began
 
 	// The last completed second, for the progress line.
 	cur, last window
@@ -77,6 +78,7 @@ func (a *Aggregator) Add(r Result) {
 			rep.Generator.SendSlip.Record(max(r.At.Sub(r.Intended), 0))
 		}
 	case KindCommand:
+		a.faultCaught(r)
 		act := rep.Action(r.Action)
 		iv := rep.IntervalAt(sec)
 		if r.Reason != "" {
@@ -126,6 +128,10 @@ func (a *Aggregator) Add(r Result) {
 		rep.Lag.Total.Record(max(r.Latency, 0))
 	case KindLateness:
 		rep.Generator.TimerLateness.Record(r.Latency)
+	case KindFaultStart:
+		a.faultBegan(r)
+	case KindFaultEnd:
+		a.faultEnded(r)
 	}
 }
 
@@ -221,6 +227,7 @@ func (a *Aggregator) Close(end time.Time) *reports.Report {
 	a.roll(a.second(end) + 1)
 	rep := a.rep
 	rep.Meta.Duration = end.Sub(a.start)
+	rep.Faults = a.faultRecords(end)
 	for name, act := range rep.Actions {
 		if !act.Accounted() {
 			rep.Meta.Valid = false

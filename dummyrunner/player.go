@@ -110,7 +110,7 @@ func (p *player) connect(ctx context.Context) bool {
 		p.emit(Result{Kind: KindLost, State: StateConnecting, Reason: ReasonAborted})
 		return false
 	}
-	conn, err := dialTelnet(ctx, p.r.target, p.r.sc.ConnectTimeout)
+	conn, err := dialTelnet(ctx, p.r.dial, p.r.sc.ConnectTimeout)
 	p.r.dialSem.Release(1)
 	if err != nil {
 		reason := ReasonDial
@@ -279,7 +279,7 @@ func (p *player) fail(reason string) {
 	if out.action == "login_screen" {
 		return
 	}
-	p.emit(Result{Kind: KindCommand, Action: out.action, Reason: reason, Intended: out.intended})
+	p.emit(Result{Kind: KindCommand, Action: out.action, Reason: reason, Intended: out.intended, Latency: time.Since(out.sent)})
 }
 
 // lag reads Evennia's echo answer "dummyrunner_echo_response:<t>,<server t>".

@@ -1,6 +1,10 @@
 package dummyrunner
 
-import "time"
+import (
+	"time"
+
+	"github.com/portalsim/portalsim/reports"
+)
 
 // ResultKind says what a [Result] reports.
 type ResultKind uint8
@@ -21,6 +25,11 @@ const (
 	KindLag
 	// KindLateness: the generator's timer probe woke late by Latency.
 	KindLateness
+	// KindFaultStart: a fault of the scenario's schedule began (Fault
+	// says which).
+	KindFaultStart
+	// KindFaultEnd: a fault was lifted; Fault holds what it did.
+	KindFaultEnd
 )
 
 // Client states, in order; the live progress counts clients per state.
@@ -62,8 +71,13 @@ type Result struct {
 	Intended time.Time
 	// TTFB, Latency and Corrected are the command's time to first byte,
 	// to completion from the actual send, and to completion from the
-	// intended send. For KindState, Latency is the time since the
+	// intended send; a failed command's Latency is the time from its send
+	// to its failure. For KindState, Latency is the time since the
 	// connection attempt began; for KindLag it is the total lag.
 	TTFB, Latency, Corrected time.Duration
 	LagIn, LagOut            time.Duration
+
+	// Fault is the fault that began or was lifted (KindFaultStart,
+	// KindFaultEnd); the aggregator fills in the times and what it caught.
+	Fault *reports.Fault
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/semaphore"
+
+	"github.com/portalsim/portalsim/internal/faults"
 )
 
 // maxDialsInFlight bounds concurrent connection attempts so thousands of
@@ -22,6 +24,9 @@ const maxDialsInFlight = 256
 type Options struct {
 	// Target overrides the scenario's target (host:port).
 	Target string
+	// Backstage is the embedded game's link and server, for the faults
+	// that act on them; nil against a target.
+	Backstage Backstage
 	// First and Count select the players this runner drives (ids
 	// First..First+Count-1), for --procs and --shard; Count 0 means all.
 	First, Count int
@@ -44,6 +49,9 @@ type Runner struct {
 	results  chan<- Result
 	dialSem  *semaphore.Weighted
 
+	dial        string        // where players connect: the target, or the client fault proxy in front of it
+	clientProxy *faults.Proxy // nil without client-side faults
+
 	loggingIn atomic.Int64
 	events    chan string // scenario events, taken by the first free logged-in player
 
@@ -59,6 +67,9 @@ func NewRunner(sc *Scenario, opts Options) (*Runner, error) {
 	if target == "" {
 		return nil, fmt.Errorf("%w: no target", ErrInvalidScenario)
 	}
+	if err := checkFaultSupport(sc, opts); err != nil {
+		return nil, err
+	}
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%d", sc.Seed)
 	sum := h.Sum64()
@@ -72,6 +83,7 @@ func NewRunner(sc *Scenario, opts Options) (*Runner, error) {
 		sc:       sc,
 		opts:     opts,
 		target:   target,
+		dial:     target,
 		prefix:   fmt.Sprintf("%06x", sum&0xffffff),
 		password: string(pw),
 		dialSem:  semaphore.NewWeighted(maxDialsInFlight),
@@ -97,6 +109,10 @@ func (r *Runner) Players() (first, count int) {
 func (r *Runner) Run(ctx context.Context, results chan<- Result) error {
 	r.results = results
 	defer close(results)
+	if err := r.openClientProxy(); err != nil {
+		return err
+	}
+	defer r.closeClientProxy() // after every player is done (wg.Wait below)
 	stop, cancel := context.WithTimeout(ctx, r.sc.PlannedDuration())
 	defer cancel()
 	var wg sync.WaitGroup
@@ -105,6 +121,7 @@ func (r *Runner) Run(ctx context.Context, results chan<- Result) error {
 	if r.opts.First == 0 { // with several processes or shards, the first one sends the events
 		go r.scheduleEvents(stop)
 	}
+	r.runFaults(stop, &wg)
 	switch r.sc.Model {
 	case ModelOpen:
 		r.arrivals(stop, &wg)

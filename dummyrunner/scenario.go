@@ -103,6 +103,8 @@ type Scenario struct {
 	// make things happen under load: "reload" restarts the game server.
 	// At most MaxEvents.
 	Events []Event `yaml:"events,omitempty"`
+	// Faults are faults injected on a schedule (see Fault).
+	Faults []Fault `yaml:"faults,omitempty"`
 	// Health sets when the generator declares its own run invalid.
 	Health Health `yaml:"health,omitempty"`
 
@@ -295,6 +297,7 @@ func (s *Scenario) Compile() error {
 	before := len(p.errs)
 	total := s.loadProfiles(&p)
 	s.checkThresholds(&p, len(p.errs) == before)
+	p.errs = append(p.errs, s.checkFaults()...)
 	if len(p.errs) > 0 {
 		return fmt.Errorf("%w %q: %w", ErrInvalidScenario, s.Name, errors.Join(p.errs...))
 	}

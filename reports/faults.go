@@ -162,8 +162,12 @@ func (r *Report) writeFaults(w io.Writer) {
 		if f.LateAfter > 0 {
 			late = fmt.Sprintf("%d (>%s)", f.Late, FormatDuration(f.LateAfter))
 		}
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%d\t%s\t%s\n", f.Index, f.Kind, f.Side,
-			offset(f.Start), offset(f.End), f.Affected, f.Caught, late, f.Lost, FormatDuration(f.Recovery()), f.Detail)
+		affected := fmt.Sprint(f.Affected)
+		if f.Side == SideServer {
+			affected = "-" // it acts on the server, not on connections
+		}
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%d\t%s\t%s\n", f.Index, f.Kind, f.Side,
+			offset(f.Start), offset(f.End), affected, f.Caught, late, f.Lost, FormatDuration(f.Recovery()), f.Detail)
 	}
 	tw.Flush()
 	for _, f := range r.Faults {

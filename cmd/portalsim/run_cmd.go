@@ -25,6 +25,8 @@ scenario file the built-in default runs (50 "looker" players, 30 s) against
 an embedded portal and game server on loopback. A live progress line shows
 once a second; at the end a summary is printed and the JSON report written.
 Ctrl-C stops early: players log out and the report is still written.
+A scenario's faults: section injects faults on a schedule (latency, resets,
+a crashed game server, ...); those behind the portal need the embedded game.
 
 Exit codes: 0 all thresholds held, 99 a threshold failed, 97 the run is
 invalid (nobody logged in or nothing was answered, or the generator was
@@ -124,6 +126,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 
+	if len(sc.Faults) > 0 && f.procs > 1 {
+		return exitErr{ExitInvalidConfig, errors.New("run: a scenario with faults runs in one process: leave out -procs")}
+	}
 	inProcess := opts.Target == "" && sc.Target == ""
 	players := sc.Sessions()
 	if opts.Count > 0 {
@@ -134,12 +139,13 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return exitErr{ExitInvalidConfig, fmt.Errorf("run: %w", err)}
 	}
 	if inProcess {
-		stack, err := startEmbedded(ctx, log)
+		stack, err := startEmbedded(ctx, log, sc.NeedsLinkProxy())
 		if err != nil {
 			return err
 		}
 		defer stopEmbedded(stack)
 		opts.Target = stack.TelnetAddr()
+		opts.Backstage = stack
 	}
 	if opts.Target == "" {
 		opts.Target = sc.Target
@@ -285,12 +291,16 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
+// The embedded game is what the faults behind the portal act on.
+var _ dummyrunner.Backstage = (*embedded.Stack)(nil)
+
 // startEmbedded starts a portal and game server in this process, set up
 // the way Evennia's dummyrunner settings mixin sets up a game for load
 // tests: no connect throttle, no command rate limit, cheap password
 // hashing; and no login timeout (players wait their turn to log in,
-// login_concurrency at a time, however long that takes).
-func startEmbedded(ctx context.Context, log *slog.Logger) (*embedded.Stack, error) {
+// login_concurrency at a time, however long that takes). With linkProxy,
+// a fault proxy on the link.
+func startEmbedded(ctx context.Context, log *slog.Logger, linkProxy bool) (*embedded.Stack, error) {
 	w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), InsecurePasswordCost: true, NewAccountPerm: sim.PermBuilder})
 	if err != nil {
 		return nil, err
@@ -298,8 +308,9 @@ func startEmbedded(ctx context.Context, log *slog.Logger) (*embedded.Stack, erro
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	st, err := embedded.Start(ctx, embedded.Config{
-		Portal: portal.Config{MaxConnectionRate: -1, MaxCommandRate: -1, LoginTimeout: -1, Logger: log, Keepalive: -1},
-		Sim:    sim.Config{World: w, Logger: log, RedialMin: 10 * time.Millisecond},
+		Portal:    portal.Config{MaxConnectionRate: -1, MaxCommandRate: -1, LoginTimeout: -1, Logger: log, Keepalive: -1},
+		Sim:       sim.Config{World: w, Logger: log, RedialMin: 10 * time.Millisecond},
+		LinkProxy: linkProxy,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("embedded game: %w", err)

@@ -19,6 +19,7 @@ type Option func(*config)
 type config struct {
 	target   string
 	override func(*dummyrunner.Scenario)
+	inspect  func(*testutil.Stack)
 }
 
 // WithTarget runs against a portal at addr instead of an embedded one.
@@ -28,11 +29,16 @@ func WithTarget(addr string) Option { return func(c *config) { c.target = addr }
 // clients, a shorter duration, ...).
 func WithScenario(f func(*dummyrunner.Scenario)) Option { return func(c *config) { c.override = f } }
 
+// WithStack calls f with the embedded portal and game server once the run
+// has ended, before they are shut down: to look at what the portal kept.
+func WithStack(f func(*testutil.Stack)) Option { return func(c *config) { c.inspect = f } }
+
 // Run runs a scenario, given as a file path or as inline YAML (anything
 // containing a newline), against an embedded portal and game server set
 // up like Evennia's dummyrunner settings (no connect throttle, no command
-// rate limit), or against WithTarget. It returns the report with the
-// scenario's thresholds checked.
+// rate limit), or against WithTarget. The scenario's faults behind the
+// portal act on the embedded game (which then has a proxy on its link).
+// It returns the report with the scenario's thresholds checked.
 func Run(ctx context.Context, scenario string, opts ...Option) (*reports.Report, error) {
 	var cfg config
 	for _, o := range opts {
@@ -54,22 +60,28 @@ func Run(ctx context.Context, scenario string, opts ...Option) (*reports.Report,
 			return nil, err
 		}
 	}
-	target := cfg.target
-	embedded := target == ""
+	ropts := dummyrunner.Options{Target: cfg.target}
+	embedded := ropts.Target == ""
+	var st *testutil.Stack
 	if embedded {
-		st, err := testutil.StartStack(testutil.StackConfig{
-			Portal: portal.Config{MaxConnectionRate: -1, MaxCommandRate: -1, LoginTimeout: -1, Keepalive: -1}, // as "portalsim run"
-			Sim:    sim.Config{LoginScreenDelay: sim.DefaultLoginScreenDelay},
+		st, err = testutil.StartStack(testutil.StackConfig{
+			Portal:    portal.Config{MaxConnectionRate: -1, MaxCommandRate: -1, LoginTimeout: -1, Keepalive: -1}, // as "portalsim run"
+			Sim:       sim.Config{LoginScreenDelay: sim.DefaultLoginScreenDelay},
+			LinkProxy: sc.NeedsLinkProxy(),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("start embedded portal: %w", err)
 		}
 		defer st.Close()
-		target = st.TelnetAddr()
+		ropts.Target, ropts.Backstage = st.TelnetAddr(), st.Stack
 	}
 	meta := reports.Meta{Scenario: sc.Name, Description: sc.Description, Seed: sc.Seed, Version: "loadspec",
 		Protocol: sc.Protocol, Model: sc.Model, Machine: reports.CurrentMachine(), Procs: 1}
-	return dummyrunner.Execute(ctx, sc, dummyrunner.Options{Target: target}, meta, embedded, nil)
+	rep, err := dummyrunner.Execute(ctx, sc, ropts, meta, embedded, nil)
+	if cfg.inspect != nil && st != nil {
+		cfg.inspect(st)
+	}
+	return rep, err
 }
 
 // MustRun is Run for specs: it fails the spec on an error.
