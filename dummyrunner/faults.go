@@ -61,6 +61,10 @@ const (
 	DirectionFromPortal = "from-portal"
 )
 
+// AfterLogins makes a fault's At count from the moment every player has
+// logged in (Fault.After).
+const AfterLogins = "logins"
+
 // Bounds of a fault schedule.
 const (
 	// MaxFaults bounds the number of faults of a scenario.
@@ -81,9 +85,15 @@ const (
 // time after the start, for how long. Each kind uses some of the fields
 // (see the Fault* kinds); a field a kind does not use is refused.
 type Fault struct {
-	// At is when the fault begins, from the start of the run: from 0 to
-	// before the end of the run.
+	// At is when the fault begins, from the start of the run (or, with
+	// After, from every player logged in): from 0 to before the end of the run.
 	At time.Duration `yaml:"at"`
+	// After is "" (At counts from the start) or AfterLogins: At counts
+	// from the moment every player has logged in or was lost trying
+	// (closed model), so the fault hits a full house however long the
+	// logins take. Such a fault does not happen if that moment plus At
+	// comes after the end of the run.
+	After string `yaml:"after,omitempty"`
 	// For is how long it lasts. Left out: until the end of the run
 	// (latency, bandwidth, fragment, half-open, slowloris), no refusal
 	// (cut), a restart at once (server-crash); server-stall needs it.
@@ -130,7 +140,7 @@ type Fault struct {
 }
 
 // faultFields are the YAML names of a Fault's fields.
-var faultFields = []string{"at", "for", "kind", "side", "direction", "latency", "jitter", "bytes_per_second",
+var faultFields = []string{"at", "after", "for", "kind", "side", "direction", "latency", "jitter", "bytes_per_second",
 	"size", "fraction", "partial", "clients", "rounds", "every"}
 
 // UnmarshalYAML decodes a fault, noting which fields the file gave and
@@ -203,6 +213,8 @@ func (f *Fault) has(field string) bool {
 	switch field {
 	case "for":
 		return f.For != 0
+	case "after":
+		return f.After != ""
 	case "side":
 		return f.Side != ""
 	case "direction":
@@ -254,13 +266,13 @@ func (s *Scenario) checkFaults() []error {
 	}
 	planned := s.PlannedDuration()
 	for i := range s.Faults {
-		errs = append(errs, s.Faults[i].check(fmt.Sprintf("faults[%d]", i), planned, s.Target)...)
+		errs = append(errs, s.Faults[i].check(fmt.Sprintf("faults[%d]", i), planned, s.Target, s.Model)...)
 	}
 	return append(errs, serverOverlaps(s.Faults)...)
 }
 
 // check returns f's problems; path names it.
-func (f *Fault) check(path string, planned time.Duration, target string) []error {
+func (f *Fault) check(path string, planned time.Duration, target, model string) []error {
 	var errs []error
 	bad := func(field, format string, args ...any) {
 		p := path
@@ -281,7 +293,7 @@ func (f *Fault) check(path string, planned time.Duration, target string) []error
 		}
 		return errs
 	}
-	for _, field := range faultFields[3:] { // after at, for, kind: side and the kind's own
+	for _, field := range faultFields[4:] { // after at, after, for, kind: side and the kind's own
 		if field == "side" || !f.has(field) || slices.Contains(kind.fields, field) {
 			continue
 		}
@@ -289,6 +301,12 @@ func (f *Fault) check(path string, planned time.Duration, target string) []error
 	}
 	if f.has("for") && !slices.Contains(kind.fields, "for") {
 		bad("for", "not used by kind %s: it is a single act (it takes %s)", f.Kind, fieldList(kind))
+	}
+	switch {
+	case f.has("after") && f.After != AfterLogins:
+		bad("after", "%q: want %s, or leave it out for the start of the run", f.After, AfterLogins)
+	case f.After == AfterLogins && model == ModelOpen:
+		bad("after", "the open model has no moment when every player is in: leave it out")
 	}
 	f.checkSide(kind, target, bad)
 	f.checkTimes(kind, planned, bad)
@@ -404,8 +422,8 @@ func serverOverlaps(fs []Fault) []error {
 			if _, ok := faultKinds[a.Kind]; !ok || a.sideOf() != reports.SideServer {
 				continue
 			}
-			if _, ok := faultKinds[b.Kind]; !ok || b.sideOf() != reports.SideServer {
-				continue
+			if _, ok := faultKinds[b.Kind]; !ok || b.sideOf() != reports.SideServer || a.After != b.After {
+				continue // times from different moments cannot be compared
 			}
 			if a.At <= b.At+b.For && b.At <= a.At+a.For {
 				errs = append(errs, fmt.Errorf("faults[%d]: %s at %v overlaps faults[%d] (%s at %v for %v): one server fault at a time",
@@ -467,6 +485,9 @@ func (f *Fault) detail() string {
 	switch f.Kind {
 	case FaultLatency, FaultBandwidth, FaultFragment:
 		parts = append(parts, map[string]string{DirectionBoth: "both ways", DirectionToPortal: "to the portal", DirectionFromPortal: "from the portal"}[f.direction()])
+	}
+	if f.After == AfterLogins {
+		parts = append(parts, fmt.Sprintf("%v after the logins", f.At))
 	}
 	if fr := f.fraction(); fr < 1 {
 		parts = append(parts, fmt.Sprintf("%g%% of connections", 100*fr))

@@ -96,7 +96,31 @@ func (r *Runner) runFaults(ctx context.Context, wg *sync.WaitGroup) {
 		if r.opts.First != 0 && (f.backstage() || f.Kind == FaultStorm || f.Kind == FaultSlowloris) {
 			continue
 		}
-		wg.Go(func() { r.runFault(ctx, start.Add(f.At), i, f) })
+		wg.Go(func() {
+			from := start
+			if f.After == AfterLogins {
+				select {
+				case <-r.loginsDone:
+					from = time.Now()
+				case <-ctx.Done():
+					return
+				}
+			}
+			r.runFault(ctx, from.Add(f.At), i, f)
+		})
+	}
+}
+
+// loginSettled counts a player whose login is settled: it logged in, or
+// it ended without. When every player of the closed model is settled,
+// loginsDone is closed. Each player counts once.
+func (p *player) loginSettled() {
+	if p.settled {
+		return
+	}
+	p.settled = true
+	if p.r.loginsLeft.Add(-1) == 0 {
+		close(p.r.loginsDone)
 	}
 }
 

@@ -96,6 +96,22 @@ func TestResetLosesExactlyThePickedPlayers(t *testing.T) {
 	checkAccounted(t, rep)
 }
 
+func TestAfterLoginsWaitsForEveryPlayer(t *testing.T) {
+	t.Parallel()
+	st := startStack(t, false)
+	sc := quickScenario(t, 20, "3s", "  - {at: 0s, after: logins, kind: reset}\n")
+	sc.RampUp = time.Second // the last player connects a second in
+	out := runScenario(t, sc, st.TelnetAddr(), runOpts{})
+	rep := out.rep
+	f := onlyFault(t, rep)
+	if rep.Clients.LoggedIn != 20 || f.Affected != 20 || rep.Clients.Lost[ReasonDisconnected] != 20 {
+		t.Errorf("clients %+v, fault %+v: want all 20 logged in, then all 20 reset", rep.Clients, f)
+	}
+	if last := rep.Phases[reports.PhaseLoggedIn].Latency.Max(); f.Start < time.Second {
+		t.Errorf("the fault began at %v, before the last player (connecting at about 1s, logged in after %v)", f.Start, last)
+	}
+}
+
 func TestServerCrashLosesNoCommand(t *testing.T) {
 	t.Parallel()
 	st := startFaultStack(t)

@@ -107,6 +107,7 @@ func TestFaultScheduleProblemsNameTheirField(t *testing.T) {
 		{"vanish on the link", `  - {at: 1s, kind: vanish, side: link}`, []string{`faults[0].side: "link": kind vanish acts on client`}},
 		{"overlapping server faults", "  - {at: 5s, for: 5s, kind: server-crash}\n  - {at: 8s, for: 1s, kind: server-stall}",
 			[]string{"faults[1]: server-stall at 8s overlaps faults[0] (server-crash at 5s for 5s)"}},
+		{"after what", `  - {at: 1s, after: lunch, kind: server-reload}`, []string{`faults[0].after: "lunch": want logins`}},
 		{"a duration as a number", `  - {at: 10, kind: server-reload}`, []string{"cannot unmarshal !!int `10` into time.Duration"}},
 		{"a fault that is not a mapping", `  - server-crash`, []string{"a fault is a mapping of its fields"}},
 		{"every problem at once", "  - {at: 1s, kind: latency, latency: -1s, fraction: 2}\n  - {at: 1s, kind: nope}",
@@ -124,6 +125,21 @@ func TestFaultScheduleProblemsNameTheirField(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestAfterLoginsNeedsTheClosedModel(t *testing.T) {
+	t.Parallel()
+	_, err := ParseScenario([]byte("name: o\nmodel: open\nstages: [{duration: 10s, target: 1}]\nfaults:\n  - {at: 1s, after: logins, kind: reset}\n"), "")
+	if err == nil || !strings.Contains(err.Error(), "faults[0].after: the open model") {
+		t.Errorf("after: logins in the open model: got %v", err)
+	}
+	sc, err := ParseScenario([]byte(faultScenario("  - {at: 1s, after: logins, for: 5s, kind: server-crash}\n  - {at: 3s, for: 5s, kind: server-stall}\n")), "")
+	if err != nil {
+		t.Fatalf("server faults timed from different moments: %v", err)
+	}
+	if got := sc.Faults[0].detail(); got != "1s after the logins, for 5s" {
+		t.Errorf("detail %q", got)
 	}
 }
 

@@ -48,6 +48,7 @@ type player struct {
 
 	loginStarted, loggedIn, countedLogin bool
 	finished                             bool // lost or done was reported
+	settled                              bool // counted by loginSettled
 	timeout                              *time.Timer
 }
 
@@ -268,6 +269,9 @@ func (p *player) complete(at time.Time) {
 		p.loggedIn = true
 		p.releaseLogin()
 		p.setState(StateLoggedIn, "logged_in", at)
+		if p.r.sc.Model != ModelOpen {
+			p.loginSettled()
+		}
 	}
 }
 

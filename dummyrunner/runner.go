@@ -51,6 +51,8 @@ type Runner struct {
 
 	dial        string        // where players connect: the target, or the client fault proxy in front of it
 	clientProxy *faults.Proxy // nil without client-side faults
+	loginsLeft  atomic.Int64  // closed-model players whose login is not settled yet
+	loginsDone  chan struct{} // closed when loginsLeft reaches 0
 
 	loggingIn atomic.Int64
 	events    chan string // scenario events, taken by the first free logged-in player
@@ -83,7 +85,6 @@ func NewRunner(sc *Scenario, opts Options) (*Runner, error) {
 		sc:       sc,
 		opts:     opts,
 		target:   target,
-		dial:     target,
 		prefix:   fmt.Sprintf("%06x", sum&0xffffff),
 		password: string(pw),
 		dialSem:  semaphore.NewWeighted(maxDialsInFlight),
@@ -109,6 +110,7 @@ func (r *Runner) Players() (first, count int) {
 func (r *Runner) Run(ctx context.Context, results chan<- Result) error {
 	r.results = results
 	defer close(results)
+	r.dial, r.loginsDone = r.target, make(chan struct{})
 	if err := r.openClientProxy(); err != nil {
 		return err
 	}
@@ -127,9 +129,15 @@ func (r *Runner) Run(ctx context.Context, results chan<- Result) error {
 		r.arrivals(stop, &wg)
 	default:
 		first, count := r.Players()
+		if r.loginsLeft.Store(int64(count)); count == 0 {
+			close(r.loginsDone)
+		}
 		for i := range count {
 			p := newPlayer(r, first+i)
-			wg.Go(func() { r.runClosed(stop, p, time.Duration(i)*r.sc.RampUp/time.Duration(max(count, 1))) })
+			wg.Go(func() {
+				r.runClosed(stop, p, time.Duration(i)*r.sc.RampUp/time.Duration(max(count, 1)))
+				p.loginSettled() // if it never logged in
+			})
 		}
 	}
 	wg.Wait()
