@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -217,30 +218,48 @@ func (p *Proxy) shapeOf(n uint64, dir Stream) shape {
 	return combine(p.state.Load().toxics, n, dir)
 }
 
-// picked returns the connections held now that are among fraction of
-// all (see [Picked]).
-func (p *Proxy) picked(fraction float64) []*conn {
+// held returns the connections held now, in the order they were accepted.
+func (p *Proxy) held() []*conn {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	var cs []*conn
+	cs := make([]*conn, 0, len(p.conns))
 	for c := range p.conns {
-		if Picked(c.id, fraction) {
-			cs = append(cs, c)
-		}
+		cs = append(cs, c)
 	}
+	p.mu.Unlock()
+	slices.SortFunc(cs, func(a, b *conn) int { return cmp.Compare(a.id, b.id) })
 	return cs
 }
 
-// Affected returns how many of the connections held now are among
-// fraction of all (see [Picked]): those a toxic with that Fraction
-// applies to.
-func (p *Proxy) Affected(fraction float64) int { return len(p.picked(fraction)) }
+// ranked returns fraction of the connections held now, chosen by their
+// rank among them (see [Picked]): a second act on the same fraction hits
+// as many of those left, not the same numbers again.
+func (p *Proxy) ranked(fraction float64) []*conn {
+	var out []*conn
+	for i, c := range p.held() {
+		if Picked(uint64(i+1), fraction) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
 
-// Reset ends the connections held now that are among fraction of all
-// (see [Picked]) with a TCP RST at both ends (SO_LINGER 0), as a crashed
-// host or a middlebox would, and returns how many.
+// Affected returns how many of the connections held now a toxic with
+// this Fraction applies to (see [Picked]: by connection number).
+func (p *Proxy) Affected(fraction float64) int {
+	n := 0
+	for _, c := range p.held() {
+		if Picked(c.id, fraction) {
+			n++
+		}
+	}
+	return n
+}
+
+// Reset ends fraction of the connections held now (chosen evenly by
+// their rank, see [Picked]) with a TCP RST at both ends (SO_LINGER 0), as
+// a crashed host or a middlebox would, and returns how many.
 func (p *Proxy) Reset(fraction float64) int {
-	cs := p.picked(fraction)
+	cs := p.ranked(fraction)
 	for _, c := range cs {
 		c.close(true)
 	}
@@ -251,7 +270,7 @@ func (p *Proxy) Reset(fraction float64) int {
 // Cut closes every connection held now at both ends (a FIN), and returns
 // how many.
 func (p *Proxy) Cut() int {
-	cs := p.picked(1)
+	cs := p.held()
 	for _, c := range cs {
 		c.close(false)
 	}
@@ -259,8 +278,8 @@ func (p *Proxy) Cut() int {
 	return len(cs)
 }
 
-// Vanish arms the connections held now that are among fraction of all
-// (see [Picked]): each relays what its client sends up to the next line
+// Vanish arms fraction of the connections held now (chosen evenly by
+// their rank, see [Picked]): each relays what its client sends up to the next line
 // end, then closes at both ends at once, while the answer is on its way.
 // With partial, only the first half of that line is relayed, so the
 // client is gone in the middle of typing it. It returns how many were armed.
@@ -269,7 +288,7 @@ func (p *Proxy) Vanish(fraction float64, partial bool) int {
 	if partial {
 		mode = vanishPartial
 	}
-	cs := p.picked(fraction)
+	cs := p.ranked(fraction)
 	for _, c := range cs {
 		c.vanish.Store(mode)
 	}

@@ -161,6 +161,17 @@ func TestResetTakesItsFraction(t *testing.T) {
 		t.Errorf("Reset(0.25): got %d, want %d", got, want)
 	}
 	awaitActive(t, p, n-want)
+	// A second act takes its share of those left, not the same numbers again.
+	left, again := n-want, 0
+	for i := uint64(1); i <= uint64(left); i++ {
+		if Picked(i, 0.25) {
+			again++
+		}
+	}
+	if got := p.Reset(0.25); got != again || again == 0 {
+		t.Errorf("a second Reset(0.25) of the %d left: got %d, want %d", left, got, again)
+	}
+	awaitActive(t, p, left-again)
 }
 
 func TestCutRefuseAndSetTarget(t *testing.T) {
