@@ -32,7 +32,8 @@ const (
 	// refuses new ones (client or link).
 	FaultCut = "cut"
 	// FaultVanish closes players' connections right after (or, with
-	// partial, in the middle of) their next command (client).
+	// partial, in the middle of) their next command; it lasts until the
+	// last of them is gone (client).
 	FaultVanish = "vanish"
 	// FaultStorm makes a crowd of extra clients connect at once, see
 	// their login screen and go, round after round (client).
@@ -89,10 +90,11 @@ type Fault struct {
 	// After, from every player logged in): from 0 to before the end of the run.
 	At time.Duration `yaml:"at"`
 	// After is "" (At counts from the start) or AfterLogins: At counts
-	// from the moment every player has logged in or was lost trying
-	// (closed model), so the fault hits a full house however long the
-	// logins take. Such a fault does not happen if that moment plus At
-	// comes after the end of the run.
+	// from the moment every player has logged in and finished its login
+	// action (Evennia's also digs a room and goes there), or was lost
+	// trying (closed model), so the fault hits a full house in its steady
+	// state however long the logins take. Such a fault does not happen if
+	// that moment plus At comes after the end of the run.
 	After string `yaml:"after,omitempty"`
 	// For is how long it lasts. Left out: until the end of the run
 	// (latency, bandwidth, fragment, half-open, slowloris), no refusal

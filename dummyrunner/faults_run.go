@@ -111,8 +111,8 @@ func (r *Runner) runFaults(ctx context.Context, wg *sync.WaitGroup) {
 	}
 }
 
-// loginSettled counts a player whose login is settled: it logged in, or
-// it ended without. When every player of the closed model is settled,
+// loginSettled counts a player whose login is settled: it logged in and
+// finished its login action, or it ended first. When every player of the closed model is settled,
 // loginsDone is closed. Each player counts once.
 func (p *player) loginSettled() {
 	if p.settled {
@@ -188,7 +188,12 @@ func (r *Runner) inject(ctx context.Context, at time.Time, f *Fault, rec *report
 			px.Refuse(false)
 		}
 	case FaultVanish:
-		rec.Affected = int64(px.Vanish(f.fraction(), f.Partial))
+		n, gone := px.Vanish(f.fraction(), f.Partial)
+		rec.Affected = int64(n)
+		select { // the fault lasts until the last of them is gone
+		case <-gone:
+		case <-ctx.Done():
+		}
 	case FaultStorm, FaultSlowloris:
 		return r.crowd(ctx, at, f, rec)
 	default:

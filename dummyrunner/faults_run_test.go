@@ -90,8 +90,8 @@ func TestResetLosesExactlyThePickedPlayers(t *testing.T) {
 	if f.Affected != int64(want) || f.Side != reports.SideClient || f.Start < 1500*time.Millisecond {
 		t.Errorf("fault %+v: want %d connections reset, on the client side, not before 1.5s", f, want)
 	}
-	if got := rep.Clients.Lost[ReasonDisconnected]; got != int64(want) || rep.Clients.Finished != int64(10-want) {
-		t.Errorf("clients %+v: want %d lost (disconnected) and the rest finished", rep.Clients, want)
+	if got := rep.Clients.LostTotal(); got != int64(want) || rep.Clients.Finished != int64(10-want) {
+		t.Errorf("clients %+v: want %d lost (reading or writing) and the rest finished", rep.Clients, want)
 	}
 	checkAccounted(t, rep)
 }
@@ -104,8 +104,8 @@ func TestAfterLoginsWaitsForEveryPlayer(t *testing.T) {
 	out := runScenario(t, sc, st.TelnetAddr(), runOpts{})
 	rep := out.rep
 	f := onlyFault(t, rep)
-	if rep.Clients.LoggedIn != 20 || f.Affected != 20 || rep.Clients.Lost[ReasonDisconnected] != 20 {
-		t.Errorf("clients %+v, fault %+v: want all 20 logged in, then all 20 reset", rep.Clients, f)
+	if rep.Clients.LoggedIn != 20 || f.Affected != 20 || rep.Clients.LostTotal() != 20 {
+		t.Errorf("clients %+v, fault %+v: want all 20 logged in, then all 20 reset (lost reading or writing)", rep.Clients, f)
 	}
 	if last := rep.Phases[reports.PhaseLoggedIn].Latency.Max(); f.Start < time.Second {
 		t.Errorf("the fault began at %v, before the last player (connecting at about 1s, logged in after %v)", f.Start, last)

@@ -269,9 +269,9 @@ func (p *player) complete(at time.Time) {
 		p.loggedIn = true
 		p.releaseLogin()
 		p.setState(StateLoggedIn, "logged_in", at)
-		if p.r.sc.Model != ModelOpen {
-			p.loginSettled()
-		}
+	}
+	if out.login && p.loggedIn && !p.hasLogin() && p.r.sc.Model != ModelOpen {
+		p.loginSettled() // its whole login action is done
 	}
 }
 

@@ -35,8 +35,9 @@ type Fault struct {
 	// Start is when the fault began, from Meta.Start.
 	Start time.Duration `json:"start_ns"`
 	// End is when it was lifted, from Meta.Start: when a crashed server's
-	// successor was synced, a link was back, a toxic was removed. For a
-	// single act (a reset) it is Start.
+	// successor was synced, a toxic was removed, the players armed to
+	// vanish were all gone, a storm's last round was over. For a single
+	// act (a reset, a cut without refusal) it is Start.
 	End time.Duration `json:"end_ns"`
 	// Error says why the fault could not be injected or lifted.
 	Error string `json:"error,omitempty"`

@@ -277,11 +277,19 @@ func TestVanishRelaysTheCommandThenCloses(t *testing.T) {
 					t.Fatal(err)
 				}
 				synctest.Wait()
-				if n := pp.p.Vanish(1, tc.partial); n != 1 {
+				n, gone := pp.p.Vanish(1, tc.partial)
+				if n != 1 {
 					t.Fatalf("Vanish armed %d connections, want 1", n)
+				}
+				synctest.Wait()
+				select {
+				case <-gone:
+					t.Fatal("gone before the client said anything")
+				default:
 				}
 				go pp.client.Write([]byte("look here\r\nnever\r\n")) // ends with an error once the proxy closes
 				as := <-got                                          // the server side is closed: the read ends
+				<-gone
 				if got, want := string(joined(as)), "first\r\n"+tc.want; got != want {
 					t.Errorf("the server got %q, want %q", got, want)
 				}

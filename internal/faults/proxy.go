@@ -282,8 +282,10 @@ func (p *Proxy) Cut() int {
 // their rank, see [Picked]): each relays what its client sends up to the next line
 // end, then closes at both ends at once, while the answer is on its way.
 // With partial, only the first half of that line is relayed, so the
-// client is gone in the middle of typing it. It returns how many were armed.
-func (p *Proxy) Vanish(fraction float64, partial bool) int {
+// client is gone in the middle of typing it. It returns how many were
+// armed, and a channel closed once all of them are gone (or the proxy is
+// closed).
+func (p *Proxy) Vanish(fraction float64, partial bool) (armed int, gone <-chan struct{}) {
 	mode := vanishLine
 	if partial {
 		mode = vanishPartial
@@ -292,7 +294,23 @@ func (p *Proxy) Vanish(fraction float64, partial bool) int {
 	for _, c := range cs {
 		c.vanish.Store(mode)
 	}
-	return len(cs)
+	done := make(chan struct{})
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		close(done)
+		return len(cs), done
+	}
+	p.wg.Add(1) // under mu: Close cannot be waiting yet
+	p.mu.Unlock()
+	go func() {
+		defer p.wg.Done()
+		defer close(done)
+		for _, c := range cs {
+			<-c.closed // Close closes every connection
+		}
+	}()
+	return len(cs), done
 }
 
 // Stats returns the proxy's counters.
