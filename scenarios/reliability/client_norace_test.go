@@ -13,7 +13,7 @@ import (
 
 // clientRun is how long a spec of the players' own connections runs: the
 // logins of 200 players, the fault 2 s later, its window and the recovery.
-const clientRun = "30s"
+const clientRun = "24s"
 
 var _ = Describe("Faults of the players' connections, under 200 players", Label("reliability", "slow", "load"), Serial, func() {
 	DescribeTable("shaped connections lose no session and no command",
@@ -41,8 +41,8 @@ var _ = Describe("Faults of the players' connections, under 200 players", Label(
 		},
 		Entry("a reconnect storm: 500 clients at once, 3 rounds, each to its login screen", "reconnect-storm",
 			"{at: 2s, after: logins, kind: reconnect-storm, clients: 500, rounds: 3}", int64(1500), SpecTimeout(2*time.Minute)),
-		Entry("100 slowloris clients, a byte a second each for 10 s", "slowloris",
-			"{at: 2s, after: logins, for: 10s, kind: slowloris, clients: 100, every: 1s}", int64(100), SpecTimeout(2*time.Minute)),
+		Entry("100 slowloris clients, a byte a second each for 6 s", "slowloris",
+			"{at: 2s, after: logins, for: 6s, kind: slowloris, clients: 100, every: 1s}", int64(100), SpecTimeout(2*time.Minute)),
 	)
 
 	DescribeTable("the players cut off are the only ones lost, and the portal lets their sessions go",
