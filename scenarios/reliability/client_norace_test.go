@@ -12,7 +12,7 @@ import (
 )
 
 // clientRun is how long a spec of the players' own connections runs: the
-// logins of 200 players, the fault 2 s later, its window and the recovery.
+// logins of 200 players, the fault 4 s later, its window and the recovery.
 const clientRun = "24s"
 
 var _ = Describe("Faults of the players' connections, under 200 players", Label("reliability", "slow", "load"), Serial, func() {
@@ -23,11 +23,11 @@ var _ = Describe("Faults of the players' connections, under 200 players", Label(
 			Expect(f.Affected).To(BeEquivalentTo(clientPlayers), "every player's connection was shaped")
 		},
 		Entry("every byte its own write, both ways, for 5 s", "fragment",
-			"{at: 2s, after: logins, for: 5s, kind: fragment}", SpecTimeout(2*time.Minute)),
+			"{at: 4s, after: logins, for: 5s, kind: fragment}", SpecTimeout(2*time.Minute)),
 		Entry("200 ms ± 100 ms latency, both ways, for 5 s", "latency",
-			"{at: 2s, after: logins, for: 5s, kind: latency, latency: 200ms, jitter: 100ms}", SpecTimeout(2*time.Minute)),
+			"{at: 4s, after: logins, for: 5s, kind: latency, latency: 200ms, jitter: 100ms}", SpecTimeout(2*time.Minute)),
 		Entry("2 KiB/s per connection, both ways, for 5 s", "bandwidth",
-			"{at: 2s, after: logins, for: 5s, kind: bandwidth, bytes_per_second: 2048}", SpecTimeout(2*time.Minute)),
+			"{at: 4s, after: logins, for: 5s, kind: bandwidth, bytes_per_second: 2048}", SpecTimeout(2*time.Minute)),
 	)
 
 	DescribeTable("crowds of bad clients cost the players no session and no command",
@@ -40,9 +40,9 @@ var _ = Describe("Faults of the players' connections, under 200 players", Label(
 			Expect(f.Crowd.Served).To(BeEquivalentTo(served), "crowd %+v", *f.Crowd)
 		},
 		Entry("a reconnect storm: 500 clients at once, 3 rounds, each to its login screen", "reconnect-storm",
-			"{at: 2s, after: logins, kind: reconnect-storm, clients: 500, rounds: 3}", int64(1500), SpecTimeout(2*time.Minute)),
+			"{at: 4s, after: logins, kind: reconnect-storm, clients: 500, rounds: 3}", int64(1500), SpecTimeout(2*time.Minute)),
 		Entry("100 slowloris clients, a byte a second each for 6 s", "slowloris",
-			"{at: 2s, after: logins, for: 6s, kind: slowloris, clients: 100, every: 1s}", int64(100), SpecTimeout(2*time.Minute)),
+			"{at: 4s, after: logins, for: 6s, kind: slowloris, clients: 100, every: 1s}", int64(100), SpecTimeout(2*time.Minute)),
 	)
 
 	DescribeTable("the players cut off are the only ones lost, and the portal lets their sessions go",
@@ -62,10 +62,10 @@ var _ = Describe("Faults of the players' connections, under 200 players", Label(
 			Expect(tot.FailedTotal()).To(BeNumerically("<=", f.Affected), "failed %v", tot.Failed)
 		},
 		Entry("10% of the players reset (TCP RST)", "reset",
-			"{at: 2s, after: logins, kind: reset, fraction: 0.1}", "", SpecTimeout(2*time.Minute)),
+			"{at: 4s, after: logins, kind: reset, fraction: 0.1}", "", SpecTimeout(2*time.Minute)),
 		Entry("10% of the players gone in the middle of a command", "vanish",
-			"{at: 2s, after: logins, kind: vanish, fraction: 0.1, partial: true}", "", SpecTimeout(2*time.Minute)),
+			"{at: 4s, after: logins, kind: vanish, fraction: 0.1, partial: true}", "", SpecTimeout(2*time.Minute)),
 		Entry("5% of the players half-open for good: silent, never closed", "half-open",
-			"{at: 2s, after: logins, kind: half-open, fraction: 0.05}", "command_timeout: 5s", SpecTimeout(2*time.Minute)),
+			"{at: 4s, after: logins, kind: half-open, fraction: 0.05}", "command_timeout: 5s", SpecTimeout(2*time.Minute)),
 	)
 })
