@@ -44,7 +44,7 @@ type stream struct {
 
 // chunk is bytes read from one side, on their way to the other.
 type chunk struct {
-	buf  *[]byte   // from the proxy's pool; b is its start
+	buf  *[]byte   // from the proxy's pool; b is a prefix of it
 	b    []byte    // the bytes
 	at   time.Time // when they were read
 	last bool      // the client vanishes once this is written

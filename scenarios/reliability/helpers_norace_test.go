@@ -71,7 +71,7 @@ type numbers struct {
 	AfterLift time.Duration `json:"after_lift_ns"`
 	// P99Before is the p99 latency of the commands answered in the 3 s
 	// before the fault; P99During and MaxDuring of those answered from
-	// its start until the end of the second it was lifted in.
+	// its start until it recovered (to the end of that second).
 	P99Before time.Duration `json:"p99_before_ns"`
 	P99During time.Duration `json:"p99_during_ns"`
 	MaxDuring time.Duration `json:"max_during_ns"`
@@ -119,7 +119,7 @@ func measure(ctx context.Context, label, yaml string, inspect func(*testutil.Sta
 		Caught: f.Caught, Late: f.Late, LostInFault: f.Lost, Affected: f.Affected,
 		Lifted: f.End - f.Start, Recovered: f.Recovery(), AfterLift: max(f.Settled, f.End) - f.End,
 	}
-	before, during := window(rep, f.Start-3*time.Second, f.Start-time.Second), window(rep, f.Start, f.End)
+	before, during := window(rep, f.Start-3*time.Second, f.Start-time.Second), window(rep, f.Start, f.Start+f.Recovery())
 	n.P99Before, n.P99During, n.MaxDuring = before.Quantile(0.99), during.Quantile(0.99), during.Max()
 	for k, v := range n.LostBy {
 		if v == 0 {
