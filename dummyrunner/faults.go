@@ -510,3 +510,21 @@ func (s *Scenario) NeedsLinkProxy() bool {
 	}
 	return false
 }
+
+// FaultConnections says what the schedule adds to the connections of a
+// run of players: proxied is how many pass through the client-side fault
+// proxy (each then holds two more sockets in this process: the proxy's
+// ends), crowd the extra clients of its storms and slowloris crowds, all
+// together at most.
+func (s *Scenario) FaultConnections(players int) (proxied, crowd int) {
+	for i := range s.Faults {
+		f := &s.Faults[i]
+		switch {
+		case f.Kind == FaultStorm || f.Kind == FaultSlowloris:
+			crowd += f.Clients
+		case f.sideOf() == reports.SideClient:
+			proxied = players
+		}
+	}
+	return proxied, crowd
+}

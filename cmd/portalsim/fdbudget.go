@@ -19,6 +19,7 @@ type fdPlan struct {
 	players  int  // the most connections open at once, all processes together
 	procs    int  // child processes the players are spread over (1: this process)
 	embedded bool // the portal runs in this process, holding the server side of every connection
+	faults   int  // descriptors the scenario's faults hold in this process: the client proxy's, the crowds'
 }
 
 // check refuses a plan that needs more file descriptors than the limit
@@ -41,10 +42,14 @@ func (p fdPlan) check() error {
 	case procs == 1:
 		here = p.players
 	}
+	here += p.faults
 	room := p.limit - fdHeadroom
 	// Children a run would need to hold its players at one descriptor each.
 	need := (p.players + room - 1) / max(room, 1)
 	switch {
+	case here > room && p.faults > 0:
+		return fmt.Errorf("%d players and the scenario's faults need %d file descriptors in this process (%d of them for the fault proxy's ends and the crowds' connections), but its limit (RLIMIT_NOFILE) is %d with %d kept for other files: fewer players or smaller crowds",
+			p.players, here+fdHeadroom, p.faults, p.limit, fdHeadroom)
 	case here > room && p.embedded && p.players > room:
 		return fmt.Errorf("%d players need %d file descriptors in this process (the embedded portal holds the server side of every connection, -procs or not), but its limit (RLIMIT_NOFILE) is %d with %d kept for other files: run the portal in its own process (portalsim portal and portalsim server) and point -target at it, with -procs %d or more",
 			p.players, here+fdHeadroom, p.limit, fdHeadroom, need)

@@ -24,6 +24,9 @@ func TestFDPlan(t *testing.T) {
 		{"external with -procs, fits", fdPlan{limit: 20000, players: 50000, procs: 3}, ""},
 		{"external with -procs, a child too many", fdPlan{limit: 20000, players: 50000, procs: 2}, "25200 file descriptors in each"},
 		{"no limit known", fdPlan{limit: 0, players: 1 << 30, procs: 1, embedded: true}, ""},
+		{"with faults, fits", fdPlan{limit: 20000, players: 4900, procs: 1, embedded: true, faults: 9800}, ""},
+		{"with faults, the proxy does not fit", fdPlan{limit: 20000, players: 5000, procs: 1, embedded: true, faults: 10000},
+			"5000 players and the scenario's faults need 20200 file descriptors in this process (10000 of them for the fault proxy"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -135,6 +135,12 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		players = opts.Count
 	}
 	plan := fdPlan{limit: nofileLimit(), players: concurrentPlayers(sc, players, f.procs), procs: f.procs, embedded: inProcess}
+	if proxied, crowd := sc.FaultConnections(plan.players); proxied+crowd > 0 {
+		plan.faults = 2 * proxied // faults run in this one process
+		if plan.faults += crowd; inProcess {
+			plan.faults += crowd // and the embedded portal's side of each
+		}
+	}
 	if err := plan.check(); err != nil {
 		return exitErr{ExitInvalidConfig, fmt.Errorf("run: %w", err)}
 	}
