@@ -145,6 +145,9 @@ func (w *World) Execute(c Caller, n Notifier, line string) {
 		}
 		return
 	}
+	if x.acct != nil && reconnect(w, x) {
+		return
+	}
 	cmd := table[x.key]
 	if cmd == nil && len(x.key) > 1 && strings.ContainsRune(ignoredCommandPrefixes, rune(x.key[0])) {
 		cmd = table[x.key[1:]] // "@dig" is "dig", as in Evennia

@@ -93,6 +93,33 @@ func cmdAccountCreate(w *World, x *cmdCall) {
 	}
 }
 
+// reconnect answers a connect to the account the session is logged in
+// as, as the login did, and reports whether the line was one. That is
+// what a connect replayed by the portal finds when a server was killed
+// after its SLOGIN got out and before its answer did: answering it anew
+// makes the replay give the player the answer that was lost, instead
+// of "not available". A connect to another account is not available, as
+// in Evennia.
+func reconnect(w *World, x *cmdCall) bool {
+	if c := w.cmds.out[x.key]; c == nil || c.key != "connect" {
+		return false
+	}
+	name, password, ok := parseLoginArgs(x.args)
+	if !ok || !strings.EqualFold(name, x.acct.Name) {
+		return false
+	}
+	if _, err := w.Authenticate(name, password); err != nil {
+		x.msg("Username and/or password is incorrect.")
+		return true
+	}
+	if char, ok := w.Character(x.char); ok {
+		x.msgf("You become %s.", char.Key)
+	}
+	x.args = ""
+	cmdLook(w, x)
+	return true
+}
+
 // cmdAccountConnect logs in and puppets the account's character.
 func cmdAccountConnect(w *World, x *cmdCall) {
 	name, password, ok := parseLoginArgs(x.args)

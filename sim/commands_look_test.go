@@ -93,7 +93,7 @@ func TestHelpAndMisc(t *testing.T) {
 		{line: "frobnicate now", want: `Command 'frobnicate' is not available. Type "help" for help.`},
 		{line: "look/foo", want: "Limbo\n" + LimboDesc + "\nExits: north\nYou see: Bob"},
 		{line: "yes", want: `Command 'yes' is not available. Type "help" for help.`},
-		{line: "connect Alice pw-Alice", want: `Command 'connect' is not available. Type "help" for help.`},
+		{line: "connect Bob pw-Bob", want: `Command 'connect' is not available. Type "help" for help.`},
 	})
 }
 

@@ -295,3 +295,24 @@ func TestPlayersLookHereAndTheSuperuserStays(t *testing.T) {
 		t.Errorf("a Developer's perm on the superuser: %q, now %v", got, w.Perm(admin.acct.ID))
 	}
 }
+
+// A connect replayed after a kill (its SLOGIN got out, its answer did
+// not) finds the session logged in as that account: it is answered as
+// the login was. A connect to another account stays not available.
+func TestConnectToTheAccountLoggedInIsAnsweredAgain(t *testing.T) {
+	t.Parallel()
+	w := newTestWorld(t, nil)
+	n := &recNotifier{}
+	c := loginAs(t, w, n, "racer")
+	loginAs(t, w, n, "other")
+	wantContains(t, "connect again", execLine(t, w, c, n, "connect racer pw-racer"), "You become racer.", "Limbo")
+	if got := execLine(t, w, c, n, "connect racer wrong"); got != "Username and/or password is incorrect." {
+		t.Errorf("connect again, wrong password: %q", got)
+	}
+	if got := execLine(t, w, c, n, "connect other pw-other"); got != `Command 'connect' is not available. Type "help" for help.` {
+		t.Errorf("connect to another account: %q", got)
+	}
+	if c.acct.Name != "racer" || len(c.logins) != 1 {
+		t.Errorf("the session logged in %d times, as %s", len(c.logins), c.acct.Name)
+	}
+}

@@ -136,10 +136,11 @@ logout_grace: 1s
 	if code := exitCode(err, &out); code != ExitInvalidRun {
 		t.Errorf("exit code %d, want %d (invalid run)", code, ExitInvalidRun)
 	}
-	// How far the players got depends on the machine's speed; that nobody
-	// logged in does not.
+	// How far the players got depends on the machine's speed, and so does
+	// whether a loaded machine made the timers late (another reason,
+	// listed first); that nobody logged in does not.
 	const why = "no player logged in: 2 started, "
-	if !strings.Contains(out.String(), "RUN INVALID: "+why) {
+	if line := lineWith(out.String(), "RUN INVALID: "); !strings.Contains(line, why) {
 		t.Errorf("the summary does not say %q:\n%s", why, out.String())
 	}
 	rep, err := reports.ReadFile(report)
@@ -214,4 +215,14 @@ func TestShardRange(t *testing.T) {
 	if code != ExitUsage || !strings.Contains(out, "shard 0 of 4 has none of the 2 players") {
 		t.Errorf("-shard 0/4 of 2 players: exit %d, want %d saying why:\n%s", code, ExitUsage, out)
 	}
+}
+
+// lineWith returns the first line of text that starts with prefix, or "".
+func lineWith(text, prefix string) string {
+	for line := range strings.Lines(text) {
+		if strings.HasPrefix(line, prefix) {
+			return line
+		}
+	}
+	return ""
 }
