@@ -18,6 +18,15 @@ import (
 // the built-in and shipped scenarios and what fuzzing found.
 func FuzzScenario(f *testing.F) {
 	f.Add(defaultScenario)
+	f.Add([]byte(`name: f
+clients: 10
+duration: 30s
+faults:
+  - {at: 10s, for: 5s, kind: latency, latency: 200ms, jitter: 50ms, side: link, direction: to-portal}
+  - {at: 1s, after: logins, kind: vanish, fraction: 0.1, partial: true}
+  - {at: 8s, kind: reconnect-storm, clients: 50, rounds: 3}
+  - {at: 12s, for: 2s, kind: server-crash}
+`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		sc, err := ParseScenario(b, "testdata")
 		if err != nil {
