@@ -97,6 +97,19 @@ func ParseThreshold(s string) (Threshold, error) {
 	return t, nil
 }
 
+// DependsOnSpeed reports whether the threshold gates on how fast the
+// machine ran: a latency, phase or lag statistic, or throughput. Errors,
+// error rates and lost clients do not. A project's own test suite gates
+// only on the latter (its speed goals live in benchmarks); a user's run
+// against a known machine gates on both.
+func (t Threshold) DependsOnSpeed() bool {
+	switch t.metric {
+	case metricAction, metricPhase, metricLag, metricThroughput:
+		return true
+	}
+	return false
+}
+
 // ParseThresholds parses each of ss (see ParseThreshold). It returns the
 // errors of all bad expressions joined, and then no thresholds.
 func ParseThresholds(ss []string) ([]Threshold, error) {

@@ -308,3 +308,26 @@ func TestCheckEdgeCases(t *testing.T) {
 		})
 	}
 }
+
+func TestThresholdDependsOnSpeed(t *testing.T) {
+	for expr, want := range map[string]bool{
+		"p99(*) < 500ms":             true,
+		"mean(look) < 1s":            true,
+		"phase_p99(logged_in) < 5s":  true,
+		"lag_p50(total) < 10ms":      true,
+		"throughput > 10/s":          true,
+		"errors == 0":                false,
+		"errors(look) == 0":          false,
+		"error_rate < 1%":            false,
+		"lost_clients == 0":          false,
+		"p99(corrected:look) < 20ms": true,
+	} {
+		th, err := ParseThreshold(expr)
+		if err != nil {
+			t.Fatalf("%s: %v", expr, err)
+		}
+		if got := th.DependsOnSpeed(); got != want {
+			t.Errorf("%s: DependsOnSpeed() = %v, want %v", expr, got, want)
+		}
+	}
+}
