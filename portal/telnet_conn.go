@@ -60,7 +60,7 @@ func (p *Portal) serveTelnet(nc net.Conn) {
 	c := &telnetConn{
 		p:        p,
 		nc:       nc,
-		out:      newOutbox(nc, p.cfg.OutboundLimit),
+		out:      newOutbox(p.cfg.OutboundLimit),
 		finished: make(chan struct{}),
 		stop:     make(chan struct{}),
 		wrDone:   make(chan struct{}),
@@ -208,7 +208,7 @@ func argString(args []any) string {
 
 func (c *telnetConn) writeLoop() {
 	defer close(c.wrDone)
-	err := c.out.run(c.stop)
+	err := c.out.run(c.stop, streamFlush(c.nc))
 	// Record why before closing the socket, or the reader would call the
 	// closed socket a read error.
 	switch {
