@@ -38,7 +38,7 @@ type Portal struct {
 	shutReq   chan struct{} // closed when the server asks for a full shutdown (PSHUTD)
 	shutOnce  sync.Once
 
-	telnetLn  net.Listener
+	doors     []*door // the player listeners, set by Start
 	linkLn    net.Listener
 	linkSlots chan struct{} // a token per link connection in its handshake (Config.MaxLinkHandshakes)
 	refusals  refusalLog    // strangers: a line a second at most
@@ -46,7 +46,7 @@ type Portal struct {
 
 	// mu guards the fields below.
 	mu    sync.Mutex
-	conns map[*telnetConn]struct{}
+	conns map[playerConn]struct{}
 	wg    sync.WaitGroup // every goroutine started through goSafe
 }
 
@@ -64,7 +64,7 @@ func New(cfg Config) (*Portal, error) {
 		runID:   hex.EncodeToString(b[:]),
 		done:    make(chan struct{}),
 		shutReq: make(chan struct{}),
-		conns:   make(map[*telnetConn]struct{}),
+		conns:   make(map[playerConn]struct{}),
 
 		linkSlots: make(chan struct{}, cfg.MaxLinkHandshakes),
 		refusals:  refusalLog{every: time.Second},
@@ -86,27 +86,28 @@ func (p *Portal) Start() error {
 	if p.linkLn, err = net.Listen("tcp", p.cfg.LinkAddr); err != nil {
 		return fmt.Errorf("listen link: %w", err)
 	}
-	if p.telnetLn, err = net.Listen("tcp", p.cfg.TelnetAddr); err != nil {
-		_ = p.linkLn.Close()
-		return fmt.Errorf("listen telnet: %w", err)
+	if err = p.openDoors(); err != nil {
+		p.closeListeners()
+		return err
 	}
 	p.goSafe(func() { p.acceptLinks() })
-	p.goSafe(func() { p.acceptTelnet() })
+	for _, d := range p.doors {
+		p.goSafe(func() { p.accept(d) })
+	}
 	if p.cfg.Keepalive > 0 {
 		p.goSafe(func() { p.keepalive() })
 	}
 	p.goSafe(func() { p.logStats() })
-	p.log.Info("portal.started", "telnet", p.telnetLn.Addr().String(), "link", p.linkLn.Addr().String(), "run_id", p.runID)
+	attrs := []any{"run_id", p.runID, "link", p.linkLn.Addr().String()}
+	for _, l := range p.Listeners() {
+		attrs = append(attrs, l.Name, l.Addr.String())
+	}
+	p.log.Info("portal.started", attrs...)
 	return nil
 }
 
 // TelnetAddr is the telnet listener's address; nil before Start.
-func (p *Portal) TelnetAddr() net.Addr {
-	if p.telnetLn == nil {
-		return nil
-	}
-	return p.telnetLn.Addr()
-}
+func (p *Portal) TelnetAddr() net.Addr { return p.DoorAddr(DoorTelnet) }
 
 // LinkAddr is the game-server link listener's address; nil before Start.
 func (p *Portal) LinkAddr() net.Addr {
@@ -174,13 +175,13 @@ func (p *Portal) Shutdown(ctx context.Context) error {
 	wait := make(chan struct{})
 	go func() {
 		p.mu.Lock()
-		conns := make([]*telnetConn, 0, len(p.conns))
+		conns := make([]playerConn, 0, len(p.conns))
 		for c := range p.conns {
 			conns = append(conns, c)
 		}
 		p.mu.Unlock()
 		for _, c := range conns {
-			<-c.finished
+			<-c.ended()
 		}
 		close(wait)
 	}()
@@ -202,7 +203,7 @@ func (p *Portal) Close() error {
 		p.up.closeLink()
 		p.mu.Lock()
 		for c := range p.conns {
-			c.nc.Close()
+			c.abort()
 		}
 		p.mu.Unlock()
 		p.wg.Wait()
@@ -215,8 +216,8 @@ func (p *Portal) Close() error {
 }
 
 func (p *Portal) closeListeners() {
-	if p.telnetLn != nil {
-		_ = p.telnetLn.Close()
+	for _, d := range p.doors {
+		_ = d.ln.Close()
 	}
 	if p.linkLn != nil {
 		_ = p.linkLn.Close()
@@ -241,39 +242,6 @@ func (p *Portal) goSafe(f func()) bool {
 		}()
 		f()
 	}()
-	return true
-}
-
-func (p *Portal) acceptTelnet() {
-	for {
-		nc, err := p.telnetLn.Accept()
-		if err != nil {
-			if p.stopping.Load() || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			p.log.Warn("telnet.accept", "err", err)
-			select {
-			case <-time.After(50 * time.Millisecond): // EMFILE and friends: back off a little
-			case <-p.ctx.Done():
-				return
-			}
-			continue
-		}
-		p.serveTelnet(nc)
-	}
-}
-
-func (p *Portal) trackConn(c *telnetConn, add bool) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if add {
-		if p.ctx.Err() != nil {
-			return false
-		}
-		p.conns[c] = struct{}{}
-	} else {
-		delete(p.conns, c)
-	}
 	return true
 }
 

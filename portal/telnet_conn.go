@@ -30,7 +30,7 @@ type telnetConn struct {
 	nc       net.Conn
 	out      *outbox
 	sess     *Session      // set by Bind, inside Handler.Connect, before anything can use it
-	finished chan struct{} // closed when both goroutines have ended
+	finished chan struct{} // closed when both goroutines have ended (see ended)
 	stop     chan struct{} // closed to stop the writer
 	wrDone   chan struct{} // closed when the writer has ended (the socket is closed)
 	stopOnce sync.Once
@@ -53,6 +53,7 @@ type telnetConn struct {
 var (
 	_ Protocol      = (*telnetConn)(nil)
 	_ SessionBinder = (*telnetConn)(nil)
+	_ playerConn    = (*telnetConn)(nil)
 )
 
 // serveTelnet sets up a new telnet connection and starts its goroutines.
@@ -105,6 +106,15 @@ func (p *Portal) serveTelnet(nc net.Conn) {
 		close(c.finished)
 	}()
 }
+
+// nop implements playerConn: a telnet NOP.
+func (c *telnetConn) nop() { c.out.write(telnet.AppendCommand(nil, telnet.NOP)) }
+
+// abort implements playerConn.
+func (c *telnetConn) abort() { _ = c.nc.Close() }
+
+// ended implements playerConn.
+func (c *telnetConn) ended() <-chan struct{} { return c.finished }
 
 // Bind implements [SessionBinder]: Connect hands over the session before
 // it is admitted, so the DoS message, a release or a slow-consumer close
@@ -183,8 +193,6 @@ func (c *telnetConn) queueText(text string, encode func(string) []byte) {
 	}
 	c.queue(b)
 }
-
-func (c *telnetConn) nop() { c.out.write(telnet.AppendCommand(nil, telnet.NOP)) }
 
 // queue writes b to the outbox; an overflowing client is a slow consumer.
 func (c *telnetConn) queue(b []byte) {
