@@ -43,6 +43,9 @@ const (
 	StalledWarning     = "The game is not responding; your commands are kept."
 	RespondingNotice   = "The game is responding again."
 	InvalidUTF8Warning = "Your client sent an incorrect UTF-8 sequence; it was read as Latin-1."
+	// MalformedMessageWarning is what a websocket client is told of a
+	// message that is not of its wire format; the message is dropped.
+	MalformedMessageWarning = "Your client sent a message the portal could not read; it was dropped."
 	// LoginTimeoutFormat, with the timeout, is what a session that did
 	// not log in in time is told (see Config.LoginTimeout).
 	LoginTimeoutFormat = "Timed out waiting for login after %v. Disconnecting."
@@ -59,6 +62,13 @@ const (
 type Config struct {
 	// TelnetAddr is where players connect; "" means "127.0.0.1:0" (a random port).
 	TelnetAddr string
+	// WebsocketAddr is the websocket door, for the web page and websocket
+	// MUD clients (Evennia's port 4002); "" leaves it shut.
+	WebsocketAddr string
+	// WebLoginTTL is how long a browser stays remembered as logged in
+	// after its websocket session logged in (see the websocket door);
+	// 0 means [DefaultWebLoginTTL], negative: not remembered at all.
+	WebLoginTTL time.Duration
 	// LinkAddr is where the game server connects; "" means "127.0.0.1:0".
 	// It must be a loopback address unless AllowRemoteLink is set.
 	LinkAddr string
@@ -164,6 +174,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.LinkAddr == "" {
 		c.LinkAddr = "127.0.0.1:0"
+	}
+	if c.WebLoginTTL == 0 {
+		c.WebLoginTTL = DefaultWebLoginTTL
 	}
 	if c.ServerName == "" {
 		c.ServerName = DefaultServerName

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"time"
 )
 
@@ -23,11 +24,15 @@ type Listener struct {
 	Addr net.Addr
 }
 
-// door is a player listener and what serves each connection it accepts.
+// door is a player listener and what serves it.
 type door struct {
-	name  string
-	ln    net.Listener
-	serve func(net.Conn)
+	name string
+	ln   net.Listener
+	// run serves ln until it is closed.
+	run func(ln net.Listener)
+	// shut, if set, stops what run started beyond ln (an HTTP server's
+	// idle connections); called once ln is closed.
+	shut func()
 }
 
 // playerConn is a player connection the portal tracks, whatever its
@@ -62,7 +67,7 @@ func (p *Portal) DoorAddr(name string) net.Addr {
 }
 
 // openDoor binds a door at addr; an empty addr leaves it shut.
-func (p *Portal) openDoor(name, addr string, serve func(net.Conn)) error {
+func (p *Portal) openDoor(name, addr string, run func(net.Listener), shut func()) error {
 	if addr == "" {
 		return nil
 	}
@@ -70,19 +75,24 @@ func (p *Portal) openDoor(name, addr string, serve func(net.Conn)) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", name, err)
 	}
-	p.doors = append(p.doors, &door{name: name, ln: ln, serve: serve})
+	p.doors = append(p.doors, &door{name: name, ln: ln, run: run, shut: shut})
 	return nil
 }
 
-// accept serves d's connections until its listener closes.
-func (p *Portal) accept(d *door) {
+// acceptWith returns a door's run that hands each connection to serve.
+func (p *Portal) acceptWith(name string, serve func(net.Conn)) func(net.Listener) {
+	return func(ln net.Listener) { p.accept(name, ln, serve) }
+}
+
+// accept hands each connection of ln to serve until ln closes.
+func (p *Portal) accept(name string, ln net.Listener, serve func(net.Conn)) {
 	for {
-		nc, err := d.ln.Accept()
+		nc, err := ln.Accept()
 		if err != nil {
 			if p.stopping.Load() || errors.Is(err, net.ErrClosed) {
 				return
 			}
-			p.log.Warn("door.accept", "door", d.name, "err", err)
+			p.log.Warn("door.accept", "door", name, "err", err)
 			select {
 			case <-time.After(50 * time.Millisecond): // EMFILE and friends: back off a little
 			case <-p.ctx.Done():
@@ -90,8 +100,18 @@ func (p *Portal) accept(d *door) {
 			}
 			continue
 		}
-		d.serve(nc)
+		serve(nc)
 	}
+}
+
+// serveHTTP returns a door's run and shut for an HTTP server.
+func (p *Portal) serveHTTP(name string, srv *http.Server) (run func(net.Listener), shut func()) {
+	run = func(ln net.Listener) {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) && !p.stopping.Load() {
+			p.log.Warn("door.serve", "door", name, "err", err)
+		}
+	}
+	return run, func() { _ = srv.Close() }
 }
 
 // trackConn adds c to the live connections (false once the portal is
@@ -112,7 +132,11 @@ func (p *Portal) trackConn(c playerConn, add bool) bool {
 
 // openDoors binds every door the configuration opens.
 func (p *Portal) openDoors() error {
-	if err := p.openDoor(DoorTelnet, p.cfg.TelnetAddr, p.serveTelnet); err != nil {
+	if err := p.openDoor(DoorTelnet, p.cfg.TelnetAddr, p.acceptWith(DoorTelnet, p.serveTelnet), nil); err != nil {
+		return err
+	}
+	run, shut := p.serveHTTP(DoorWebsocket, p.websocketServer())
+	if err := p.openDoor(DoorWebsocket, p.cfg.WebsocketAddr, run, shut); err != nil {
 		return err
 	}
 	return nil

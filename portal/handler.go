@@ -40,6 +40,7 @@ type Handler struct {
 	stats      handlerCounters
 	perAddr    addrCounts // sessions by address, for Config.MaxSessionsPerAddress
 	addrLog    refusalLog // connections over the cap: a line every 10 s at most
+	browsers   browserLogins
 
 	// mu guards the fields below.
 	mu       sync.RWMutex
@@ -142,6 +143,7 @@ func newHandler(cfg Config, up *uplink) *Handler {
 		started:  time.Now(),
 		sessions: make(map[uint64]*Session),
 		addrLog:  refusalLog{every: 10 * time.Second},
+		browsers: browserLogins{ttl: cfg.WebLoginTTL},
 	}
 	h.throttle = NewThrottle(cfg.MaxConnectionRate, h.release)
 	return h
@@ -364,6 +366,9 @@ func (h *Handler) ServerDisconnect(sessid uint64, reason string) error {
 	s := h.Get(sessid)
 	if s == nil {
 		return fmt.Errorf("server disconnect %d: %w", sessid, ErrUnknownSession)
+	}
+	if csessid := s.Data().Csessid; csessid != "" {
+		h.browsers.forget(csessid, s.sessid) // the player quit: the browser is logged out too
 	}
 	h.closeSession(s, ReasonServerDisconnect, reason)
 	return nil

@@ -35,6 +35,7 @@ func (s *Session) stopLoginTimerLocked() {
 // SSYNC): the move between StateConnected and StateLoggedIn, with the
 // login timer running exactly while it is not logged in. s.mu must be held.
 func (h *Handler) setLoggedInLocked(s *Session, loggedIn bool) {
+	h.browserLoginLocked(s, loggedIn)
 	if loggedIn {
 		s.state.Store(int32(StateLoggedIn))
 		s.stopLoginTimerLocked()

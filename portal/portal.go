@@ -92,7 +92,7 @@ func (p *Portal) Start() error {
 	}
 	p.goSafe(func() { p.acceptLinks() })
 	for _, d := range p.doors {
-		p.goSafe(func() { p.accept(d) })
+		p.goSafe(func() { d.run(d.ln) })
 	}
 	if p.cfg.Keepalive > 0 {
 		p.goSafe(func() { p.keepalive() })
@@ -218,6 +218,9 @@ func (p *Portal) Close() error {
 func (p *Portal) closeListeners() {
 	for _, d := range p.doors {
 		_ = d.ln.Close()
+		if d.shut != nil {
+			d.shut()
+		}
 	}
 	if p.linkLn != nil {
 		_ = p.linkLn.Close()

@@ -75,6 +75,9 @@ const (
 	// ReasonAddressLimit: refused at connect, its address had
 	// Config.MaxSessionsPerAddress sessions already.
 	ReasonAddressLimit
+	// ReasonConnectionLost: the connection ended without a goodbye (a
+	// websocket without a close frame, 1006).
+	ReasonConnectionLost
 )
 
 var reasonNames = [...]string{
@@ -91,6 +94,7 @@ var reasonNames = [...]string{
 	ReasonProtocolError:       "protocol-error",
 	ReasonLoginTimeout:        "login-timeout",
 	ReasonAddressLimit:        "address-limit",
+	ReasonConnectionLost:      "connection-lost",
 }
 
 // String returns the reason's stable name, used in logs and reports.

@@ -143,9 +143,26 @@ func cmdAccountConnect(w *World, x *cmdCall) {
 		return
 	}
 	x.acct, x.char, x.perm, x.args = a, a.Character, w.Perm(a.ID), ""
-	char, ok := w.Character(a.Character)
+	arrive(w, x)
+}
+
+// Arrive greets c, logged in by the portal rather than by a connect (a
+// browser that comes back logged in, SSH with a password), as a connect
+// would: its character, the room told, a look.
+func (w *World) Arrive(c Caller, n Notifier) {
+	a := c.Account()
+	if a == nil {
+		return
+	}
+	x := &cmdCall{c: c, n: n, acct: a, char: a.Character, perm: w.Perm(a.ID)}
+	arrive(w, x)
+}
+
+// arrive puts x's character in the game after a login.
+func arrive(w *World, x *cmdCall) {
+	char, ok := w.Character(x.char)
 	if !ok {
-		x.msgf("You are logged in as %s, but the account has no character.", a.Name)
+		x.msgf("You are logged in as %s, but the account has no character.", x.acct.Name)
 		return
 	}
 	x.msgf("You become %s.", char.Key)

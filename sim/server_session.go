@@ -68,10 +68,19 @@ func (s *Server) portalConnect(d link.SessionData) {
 	s.maxSeq = max(s.maxSeq, d.Seq)
 	if d.LoggedIn && d.Uid != 0 && s.attach(ss, d.Uid) {
 		s.sendLogin(ss)
+		s.arrive(ss)
 		return
 	}
 	ss.data.LoggedIn, ss.data.Uid, ss.data.Uname, ss.data.Puid = false, 0, "", 0
 	s.startLoginScreen(ss)
+}
+
+// arrive greets a session the portal connected logged in, as a connect
+// command would have.
+func (s *Server) arrive(ss *serverSession) {
+	c := &caller{s: s, ss: ss}
+	s.world.Arrive(c, notifier{s})
+	s.output(ss, c.out, true)
 }
 
 // The login screen's progress is kept in the session's server data

@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"regexp"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/portalsim/portalsim/internal/telnet"
@@ -24,11 +21,9 @@ var ErrTimeout = errors.New("testutil: timed out waiting for output")
 // every option except EOR (so prompts are marked) and, if asked, NAWS.
 type TelnetClient struct {
 	nc net.Conn
-
-	mu   sync.Mutex
-	cond *sync.Cond
-	buf  strings.Builder // received text not yet consumed, with PromptMark for GA/EOR
-	err  error           // read error; the connection is gone
+	// transcript is the received text, with PromptMark for GA/EOR; its
+	// mutex also guards the fields below.
+	transcript
 	naws [2]int
 	// nawsRefused is set once the client has written WONT NAWS (asked
 	// before SetWindowSize); SetWindowSize then offers NAWS itself.
@@ -57,7 +52,7 @@ func dialTelnet(d net.Dialer, addr string) (*TelnetClient, error) {
 		return nil, err
 	}
 	c := &TelnetClient{nc: nc}
-	c.cond = sync.NewCond(&c.mu)
+	c.transcript.init()
 	go c.read()
 	return c, nil
 }
@@ -113,10 +108,7 @@ func (c *TelnetClient) read() {
 			}
 		}
 		if err != nil {
-			c.mu.Lock()
-			c.err = err
-			c.cond.Broadcast()
-			c.mu.Unlock()
+			c.fail(err)
 			return
 		}
 	}
@@ -154,84 +146,12 @@ func (c *TelnetClient) Write(b []byte) error {
 	return err
 }
 
-// Expect waits until the received text matches re, and consumes the text
-// up to the end of the match, which it returns.
-func (c *TelnetClient) Expect(re *regexp.Regexp, timeout time.Duration) (string, error) {
-	return c.wait(timeout, func(s string) int {
-		if loc := re.FindStringIndex(s); loc != nil {
-			return loc[1]
-		}
-		return -1
-	}, re.String())
-}
-
-// ReadPrompt waits for the next end-of-output marker and returns the text before it, consumed.
-func (c *TelnetClient) ReadPrompt(timeout time.Duration) (string, error) {
-	out, err := c.wait(timeout, func(s string) int {
-		if i := strings.Index(s, PromptMark); i >= 0 {
-			return i + len(PromptMark)
-		}
-		return -1
-	}, "a prompt")
-	return strings.TrimSuffix(out, PromptMark), err
-}
-
 // Command sends line and returns the output up to the next prompt.
 func (c *TelnetClient) Command(line string, timeout time.Duration) (string, error) {
 	if err := c.Send(line); err != nil {
 		return "", err
 	}
 	return c.ReadPrompt(timeout)
-}
-
-// Pending returns the received text not yet consumed.
-func (c *TelnetClient) Pending() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.String()
-}
-
-// Closed reports whether the server closed the connection (or it failed).
-func (c *TelnetClient) Closed() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.err != nil
-}
-
-// WaitClosed waits until the server closes the connection.
-func (c *TelnetClient) WaitClosed(timeout time.Duration) error {
-	_, err := c.wait(timeout, func(string) int { return -1 }, "the connection to close")
-	if c.Closed() {
-		return nil
-	}
-	return err
-}
-
-func (c *TelnetClient) wait(timeout time.Duration, match func(string) int, what string) (string, error) {
-	deadline := time.Now().Add(timeout)
-	timer := time.AfterFunc(timeout, func() {
-		c.mu.Lock()
-		c.cond.Broadcast()
-		c.mu.Unlock()
-	})
-	defer timer.Stop()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for {
-		s := c.buf.String()
-		if i := match(s); i >= 0 {
-			c.buf.Reset()
-			c.buf.WriteString(s[i:])
-			return s[:i], nil
-		}
-		if c.err != nil {
-			return s, fmt.Errorf("waiting for %s: connection closed (%w); received %q", what, c.err, s)
-		}
-		if !time.Now().Before(deadline) {
-			return s, fmt.Errorf("waiting for %s: %w; received %q", what, ErrTimeout, s)
-		}
-		c.cond.Wait()
-	}
 }
 
 // Close closes the connection.

@@ -1,0 +1,339 @@
+package portal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/portalsim/portalsim/internal/link"
+	"github.com/portalsim/portalsim/portal/webclient"
+)
+
+// wsHandshakeTimeout bounds an HTTP request on the websocket door, up to
+// the upgrade.
+const wsHandshakeTimeout = 10 * time.Second
+
+// wsConn is one websocket player connection: a [Protocol] with one
+// reader goroutine (messages in, through the wire format) and one writer
+// goroutine (the outbox, a message per chunk).
+type wsConn struct {
+	p       *Portal
+	ws      *websocket.Conn
+	addr    string
+	format  webclient.Format
+	browser webclient.Browser
+	out     *outbox
+	sess    *Session // set by Bind, inside Handler.Connect, before anything can use it
+
+	finished chan struct{} // closed when both goroutines have ended
+	stop     chan struct{} // closed to stop the writer
+	stopOnce sync.Once
+	// closeMsg is the reason given in the close frame of a portal-side close.
+	closeMu  sync.Mutex
+	closeMsg string
+}
+
+var (
+	_ Protocol      = (*wsConn)(nil)
+	_ SessionBinder = (*wsConn)(nil)
+	_ playerConn    = (*wsConn)(nil)
+)
+
+// websocketServer is the HTTP server of the websocket door: every request
+// is a websocket upgrade, whatever its path, as in Evennia.
+func (p *Portal) websocketServer() *http.Server {
+	return &http.Server{
+		Handler:           http.HandlerFunc(p.serveWebsocket),
+		ReadHeaderTimeout: wsHandshakeTimeout,
+		ErrorLog:          nil,
+		BaseContext:       func(net.Listener) context.Context { return p.ctx },
+	}
+}
+
+// serveWebsocket upgrades one request and starts the connection.
+func (p *Portal) serveWebsocket(w http.ResponseWriter, r *http.Request) {
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		Subprotocols:   webclient.Subprotocols,
+		OriginPatterns: p.webOrigins(r),
+	})
+	if err != nil {
+		p.h.countProtocolErr() // Accept has answered with the HTTP error
+		p.log.Debug("websocket.refused", "remote", r.RemoteAddr, "err", err)
+		return
+	}
+	// A message is read as a stream (see readMessage), so the library's
+	// limit only stops a client from making it buffer a control frame.
+	ws.SetReadLimit(-1)
+	c := &wsConn{
+		p:        p,
+		ws:       ws,
+		addr:     remoteIP(r.RemoteAddr),
+		format:   webclient.Select(ws.Subprotocol()),
+		browser:  webclient.ParseQuery(r.URL.RawQuery),
+		out:      newOutbox(p.cfg.OutboundLimit),
+		finished: make(chan struct{}),
+		stop:     make(chan struct{}),
+	}
+	if !p.trackConn(c, true) {
+		_ = ws.CloseNow()
+		return
+	}
+	p.h.Connect(c) // binds c.sess
+	var wg sync.WaitGroup
+	wg.Add(2)
+	ok := p.goSafe(func() {
+		defer wg.Done()
+		c.writeLoop()
+	}) && p.goSafe(func() {
+		defer wg.Done()
+		c.readLoop()
+	})
+	if !ok {
+		c.sess.Close(ReasonPortalShutdown, "")
+		_ = ws.CloseNow()
+		p.trackConn(c, false)
+		close(c.finished)
+		return
+	}
+	go func() {
+		wg.Wait()
+		p.trackConn(c, false)
+		close(c.finished)
+	}()
+}
+
+// webOrigins are the origins a browser page may open the websocket door
+// from: the portal's own web door, under the host name the request used.
+// A client that sends no Origin (not a browser) is always let in.
+func (p *Portal) webOrigins(r *http.Request) []string {
+	web := p.DoorAddr(DoorWeb)
+	if web == nil {
+		return nil
+	}
+	_, port, _ := net.SplitHostPort(web.String())
+	host := r.Host
+	if h, _, err := net.SplitHostPort(r.Host); err == nil {
+		host = h
+	}
+	return []string{net.JoinHostPort(host, port)}
+}
+
+// remoteIP is the IP of a host:port address.
+func remoteIP(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		return h
+	}
+	return addr
+}
+
+// Bind implements [SessionBinder]: the session gets the browser's key and
+// Evennia's websocket flags, and, when the browser is remembered as logged
+// in, starts logged in (its PCONN then logs it in on the server).
+func (c *wsConn) Bind(s *Session) {
+	c.sess = s
+	agent := "websocket"
+	if c.browser.Agent != "" {
+		agent += ":" + c.browser.Agent
+	}
+	oob := c.format.Name() == webclient.ProtoV1
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.data.Csessid = c.browser.Csessid
+	for k, v := range map[string]any{
+		"CLIENTNAME": fmt.Sprintf("Evennia Webclient (%s %s)", agent, c.format.Name()),
+		"UTF-8":      true, "OOB": oob, "ANSI": true, "XTERM256": true, "TRUECOLOR": true,
+	} {
+		s.data.ProtocolFlags[k] = v
+	}
+	if !c.browser.Remembers() {
+		return
+	}
+	if l, ok := c.p.h.browsers.lookup(c.browser.Csessid, time.Now()); ok {
+		s.data.LoggedIn, s.data.Uid, s.data.Uname = true, l.uid, l.uname
+	}
+}
+
+// Key implements [Protocol].
+func (c *wsConn) Key() string { return "websocket" }
+
+// Address implements [Protocol].
+func (c *wsConn) Address() string { return c.addr }
+
+// Output implements [Protocol]: every command goes through the wire
+// format (SendDefault).
+func (c *wsConn) Output(string) OutputFunc { return nil }
+
+// SendDefault implements [Protocol].
+func (c *wsConn) SendDefault(cmd link.Command) {
+	for _, m := range c.format.Encode(cmd, renderer{}) {
+		kind := chunkText
+		if m.Binary {
+			kind = chunkBinary
+		}
+		c.queue(chunk{data: m.Data, kind: kind})
+	}
+}
+
+// Close implements [Protocol]: the message goes as text, then the
+// close frame (1000) carries it as its reason too.
+func (c *wsConn) Close(message string) {
+	if message != "" {
+		c.SendDefault(link.Text(message))
+	}
+	c.closeMu.Lock()
+	c.closeMsg = message
+	c.closeMu.Unlock()
+	c.out.closeAfterFlush()
+}
+
+// nop implements playerConn: websocket keeps itself alive with pings
+// from the browser; the portal sends nothing.
+func (c *wsConn) nop() {}
+
+// abort implements playerConn.
+func (c *wsConn) abort() { _ = c.ws.CloseNow() }
+
+// ended implements playerConn.
+func (c *wsConn) ended() <-chan struct{} { return c.finished }
+
+// queue puts a message in the outbox; an overflowing client is a slow consumer.
+func (c *wsConn) queue(ch chunk) {
+	if !c.out.put(ch) && c.out.overflowed() && c.sess != nil {
+		c.sess.Close(ReasonSlowConsumer, "")
+		c.stopWriter()
+	}
+}
+
+func (c *wsConn) stopWriter() { c.stopOnce.Do(func() { close(c.stop) }) }
+
+// writeLoop writes the outbox, a message per chunk, then closes: with a
+// close frame after a requested close, at once otherwise.
+func (c *wsConn) writeLoop() {
+	err := c.out.run(c.stop, func(batch []chunk) error {
+		ctx, cancel := context.WithTimeout(c.p.ctx, writeTimeout)
+		defer cancel()
+		for _, ch := range batch {
+			typ := websocket.MessageText
+			if ch.kind == chunkBinary {
+				typ = websocket.MessageBinary
+			}
+			if err := c.ws.Write(ctx, typ, ch.data); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	switch {
+	case err == nil:
+		c.closeMu.Lock()
+		msg := c.closeMsg
+		c.closeMu.Unlock()
+		_ = c.ws.Close(websocket.StatusNormalClosure, closeReason(msg))
+	case websocket.CloseStatus(err) != -1 || errors.Is(err, net.ErrClosed):
+		c.sess.Close(ReasonClientQuit, "")
+	default:
+		c.sess.Close(ReasonWriteError, "")
+	}
+	_ = c.ws.CloseNow()
+}
+
+// closeReason fits a message into a close frame's reason (123 bytes).
+func closeReason(msg string) string {
+	if len(msg) <= 123 {
+		return msg
+	}
+	cut := 120
+	for cut > 0 && msg[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	return msg[:cut] + "..."
+}
+
+// readLoop reads messages until the connection ends, then closes the
+// session for the way it ended: a close frame with 1000 or 1001 is a
+// player who left; any other end (1006: the connection was lost with no
+// close frame, or an error code) closes the session too, at once (no
+// ghost, bug 5.11). The browser's login is remembered either way (see
+// browserLogins), so the tab that comes back starts logged in.
+func (c *wsConn) readLoop() {
+	defer c.stopWriter()
+	for {
+		cmds, err := c.readMessage()
+		if err != nil {
+			c.readEnded(err)
+			return
+		}
+		if len(cmds) > 0 {
+			c.sess.DataIn(cmds...)
+		}
+	}
+}
+
+// readEnded closes the session for the error that ended reading.
+func (c *wsConn) readEnded(err error) {
+	switch code := websocket.CloseStatus(err); {
+	case code == websocket.StatusNormalClosure, code == websocket.StatusGoingAway:
+		c.sess.Close(ReasonClientQuit, "")
+	case c.sess.State() == StateClosed: // we closed it
+	case code != -1:
+		c.sess.Close(ReasonProtocolError, "")
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
+		c.sess.Close(ReasonConnectionLost, "")
+	default:
+		c.sess.Close(ReasonReadError, "")
+	}
+}
+
+// readMessage reads one message and decodes it. A message longer than
+// Config.MaxLineLength is read to its end and dropped, with the player
+// told, as telnet does with a long line; a malformed one is dropped with
+// the player told and counted. Either way no input comes of it and the
+// connection goes on.
+func (c *wsConn) readMessage() ([]link.Command, error) {
+	typ, r, err := c.ws.Reader(c.p.ctx)
+	if err != nil {
+		return nil, err
+	}
+	limit := int64(c.p.cfg.MaxLineLength)
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			return nil, err
+		}
+		c.p.h.countLongLine()
+		c.sess.Msg(LineTooLongWarning)
+		return nil, nil
+	}
+	cmds, err := c.format.Decode(webclient.Message{Binary: typ == websocket.MessageBinary, Data: data})
+	if err != nil {
+		c.p.h.countProtocolErr()
+		c.p.log.Debug("websocket.malformed", "sessid", c.sess.sessid, "err", err)
+		c.sess.Msg(MalformedMessageWarning)
+		return nil, nil
+	}
+	return cmds, nil
+}
+
+// renderer renders the game's text for the wire formats.
+type renderer struct{}
+
+// HTML escapes text for a browser.
+func (renderer) HTML(text string) string {
+	return strings.ReplaceAll(htmlEscaper.Replace(text), "\n", "<br>")
+}
+
+// ANSI returns text as it is.
+func (renderer) ANSI(text string) string { return text }
+
+var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#x27;")
