@@ -249,4 +249,3 @@ func TestWebsocketRefusesBadInputAndGoesOn(t *testing.T) {
 		t.Fatalf("help after the bad input: %q, %v", out, err)
 	}
 }
-
