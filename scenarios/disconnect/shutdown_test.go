@@ -3,6 +3,7 @@ package disconnect_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -185,6 +186,31 @@ var _ = Describe("PDISCONNALL on the real server", Label("disconnect"), func() {
 })
 
 var _ = Describe("Websocket ghost sessions", Label("disconnect"), func() {
-	// Pending: the portal has no websocket door yet; it comes with the protocols issue.
-	PIt("removes the session of a websocket closed abnormally (1006) on both sides (bug 5.11)", func() {})
+	// Evennia keeps the session of a websocket closed abnormally (1006) on
+	// both sides until the same browser comes back or output fails to
+	// reach it, so the character stays online (issues #3442, #2734).
+	It("removes the session of a websocket closed abnormally (1006) on both sides (bug 5.11)", Label("websocket"), func(ctx SpecContext) {
+		st, err := testutil.StartStack(testutil.StackConfig{Portal: portal.Config{MaxConnectionRate: -1, WebsocketAddr: "127.0.0.1:0"}})
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(st.Close)
+		ws := st.Portal.DoorAddr(portal.DoorWebsocket).String()
+		c, err := testutil.DialWebsocket(ws, "")
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(func() { _ = c.Drop() })
+		_, err = c.Expect(testutil.LoginScreen, wait)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(c.Send("create wanderer pw-wanderer")).To(Succeed())
+		Expect(c.Send("connect wanderer pw-wanderer")).To(Succeed())
+		_, err = c.Expect(regexp.MustCompile(`You become wanderer`), wait)
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(ctx, func() int { return len(st.Portal.Handler().Sessions()) }).WithTimeout(wait).Should(Equal(1))
+
+		By("dropping the connection without a close frame")
+		Expect(c.Drop()).To(Succeed())
+		Eventually(ctx, func() int { return len(st.Portal.Handler().Sessions()) }).WithTimeout(wait).Should(BeZero(), "the portal keeps a ghost")
+		Eventually(ctx, func() error { return testutil.SessionTablesAgree(ctx, st.Portal, st.Server()) }).WithTimeout(wait).Should(Succeed())
+		for _, d := range st.Server().Sessions(ctx) {
+			Expect(d.Uname).NotTo(Equal("wanderer"), "the server keeps a ghost")
+		}
+	}, SpecTimeout(time.Minute))
 })

@@ -107,7 +107,7 @@ var _ = Describe("Sessids across game-server restarts", Label("sessid"), func() 
 
 	BeforeEach(func() {
 		var err error
-		st, err = testutil.StartStack(testutil.StackConfig{Portal: portal.Config{MaxConnectionRate: -1, Keepalive: -1}})
+		st, err = testutil.StartStack(testutil.StackConfig{Portal: portal.Config{MaxConnectionRate: -1, Keepalive: -1, WebsocketAddr: "127.0.0.1:0"}})
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(st.Close)
 	})
@@ -212,10 +212,40 @@ var _ = Describe("Sessids across game-server restarts", Label("sessid"), func() 
 		Expect(out).To(ContainSubstring("admin"), "the admin is still the admin")
 	}, SpecTimeout(2*time.Minute))
 
-	// Websocket sessions inherit the sessid of an earlier tab with the
-	// same browser session key (csessid); Evennia takes the last match,
-	// sends PDISCONN for it at once and PCONN for the same id only at
-	// release. Pending: the portal has no websocket door yet; it comes
-	// with the protocols issue.
-	PIt("gives a websocket reconnect its old tab's sessid without a duplicate server session (5.12)", Label("websocket"), func() {})
+	// Evennia gives a reconnecting browser tab the sessid of its old
+	// (ghost) session: PDISCONN for it at once, PCONN for the same id at
+	// release. We keep no ghost (bug 5.11) and never reuse a sessid, so the
+	// tab comes back as a new session that the browser's remembered login
+	// logs in: the old session is gone on both sides before the new one
+	// arrives, and the server holds one session of the account, never two.
+	It("logs a websocket reconnect of the same browser back in, replacing its server session, never duplicating it (5.12)", Label("websocket"), func(ctx SpecContext) {
+		const key = "sessid-spec-browser-key-0123456789"
+		ws := st.Portal.DoorAddr(portal.DoorWebsocket).String()
+		var old uint64
+		for round := range 3 {
+			c, err := testutil.DialWebsocket(ws, fmt.Sprintf("%s&page%d&spec", key, round))
+			Expect(err).NotTo(HaveOccurred())
+			DeferCleanup(func() { _ = c.Drop() })
+			if round == 0 {
+				_, err = c.Expect(loginScreen, wait)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(c.Send("create tabby pw-tabby")).To(Succeed())
+				Expect(c.Send("connect tabby pw-tabby")).To(Succeed())
+			}
+			_, err = c.Expect(regexp.MustCompile(`You become tabby`), wait)
+			Expect(err).NotTo(HaveOccurred(), "round %d", round)
+			Eventually(ctx, func() error { return testutil.SessionTablesAgree(ctx, st.Portal, st.Server()) }).WithTimeout(wait).Should(Succeed())
+			var mine []uint64
+			for _, d := range st.Server().Sessions(ctx) {
+				if d.Uname == "tabby" {
+					mine = append(mine, d.Sessid)
+				}
+			}
+			Expect(mine).To(HaveLen(1), "round %d: the server's sessions of the account", round)
+			Expect(mine[0]).To(BeNumerically(">", old), "round %d: a new, larger sessid", round)
+			old = mine[0]
+			Expect(c.Drop()).To(Succeed()) // the network goes: no close frame (1006)
+			Eventually(ctx, func() map[uint64]bool { return sessidSet(st.Portal) }).WithTimeout(wait).ShouldNot(HaveKey(old))
+		}
+	}, SpecTimeout(time.Minute))
 })
