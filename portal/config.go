@@ -65,6 +65,15 @@ type Config struct {
 	// WebsocketAddr is the websocket door, for the web page and websocket
 	// MUD clients (Evennia's port 4002); "" leaves it shut.
 	WebsocketAddr string
+	// WebsocketOrigins are the web origins ("host:port" patterns, as
+	// path.Match takes them) whose pages may open the websocket door from a
+	// browser, besides the portal's own web door under any host name: a
+	// page served elsewhere (behind a reverse proxy, say). Clients that are
+	// not browsers send no origin and are always let in.
+	WebsocketOrigins []string
+	// WebAddr is the web door, serving the webclient page (Evennia's
+	// port 4001); "" leaves it shut. The page connects to WebsocketAddr.
+	WebAddr string
 	// WebLoginTTL is how long a browser stays remembered as logged in
 	// after its websocket session logged in (see the websocket door);
 	// 0 means [DefaultWebLoginTTL], negative: not remembered at all.

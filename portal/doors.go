@@ -3,6 +3,7 @@ package portal
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -106,6 +107,7 @@ func (p *Portal) accept(name string, ln net.Listener, serve func(net.Conn)) {
 
 // serveHTTP returns a door's run and shut for an HTTP server.
 func (p *Portal) serveHTTP(name string, srv *http.Server) (run func(net.Listener), shut func()) {
+	srv.ErrorLog = slog.NewLogLogger(p.log.With("door", name).Handler(), slog.LevelDebug) // bad requests: not ours to shout about
 	run = func(ln net.Listener) {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) && !p.stopping.Load() {
 			p.log.Warn("door.serve", "door", name, "err", err)
@@ -139,5 +141,6 @@ func (p *Portal) openDoors() error {
 	if err := p.openDoor(DoorWebsocket, p.cfg.WebsocketAddr, run, shut); err != nil {
 		return err
 	}
-	return nil
+	run, shut = p.serveHTTP(DoorWeb, p.webServer())
+	return p.openDoor(DoorWeb, p.cfg.WebAddr, run, shut)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -53,7 +54,6 @@ func (p *Portal) websocketServer() *http.Server {
 	return &http.Server{
 		Handler:           http.HandlerFunc(p.serveWebsocket),
 		ReadHeaderTimeout: wsHandshakeTimeout,
-		ErrorLog:          nil,
 		BaseContext:       func(net.Listener) context.Context { return p.ctx },
 	}
 }
@@ -111,19 +111,21 @@ func (p *Portal) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 }
 
 // webOrigins are the origins a browser page may open the websocket door
-// from: the portal's own web door, under the host name the request used.
+// from: Config.WebsocketOrigins, and the portal's own web door under the
+// host name the request used.
 // A client that sends no Origin (not a browser) is always let in.
 func (p *Portal) webOrigins(r *http.Request) []string {
+	origins := p.cfg.WebsocketOrigins
 	web := p.DoorAddr(DoorWeb)
 	if web == nil {
-		return nil
+		return origins
 	}
 	_, port, _ := net.SplitHostPort(web.String())
 	host := r.Host
 	if h, _, err := net.SplitHostPort(r.Host); err == nil {
 		host = h
 	}
-	return []string{net.JoinHostPort(host, port)}
+	return append(slices.Clip(origins), net.JoinHostPort(host, port))
 }
 
 // remoteIP is the IP of a host:port address.

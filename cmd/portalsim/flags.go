@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/portalsim/portalsim/portal"
@@ -13,6 +14,7 @@ import (
 // portalFlags are the portal's settings on the command line.
 type portalFlags struct {
 	telnet, link, name string
+	web, websocket     string
 	connRate, cmdRate  float64
 	charLimit          int
 	perAddress         int
@@ -25,6 +27,8 @@ type portalFlags struct {
 func (p *portalFlags) register(fs *flag.FlagSet, telnetDefault, linkDefault string) {
 	fs.StringVar(&p.telnet, "telnet", telnetDefault, "telnet listen address (port 0: random)")
 	fs.StringVar(&p.link, "link", linkDefault, "game-server link listen address (port 0: random)")
+	fs.StringVar(&p.web, "web", defaultWebAddr, "web page listen address, the webclient for browsers (port 0: random; empty: off)")
+	fs.StringVar(&p.websocket, "websocket", defaultWebsocketAddr, "websocket listen address, for the web page and websocket MUD clients (port 0: random; empty: off)")
 	fs.StringVar(&p.name, "name", portal.DefaultServerName, "server name shown to players")
 	fs.Float64Var(&p.connRate, "max-connection-rate", portal.DefaultMaxConnectionRate, "new sessions released per second by the connect throttle; 0 or less: no throttle")
 	fs.Float64Var(&p.cmdRate, "max-command-rate", portal.DefaultMaxCommandRate, "inputs per second per session; 0 or less: unlimited")
@@ -35,6 +39,24 @@ func (p *portalFlags) register(fs *flag.FlagSet, telnetDefault, linkDefault stri
 	fs.IntVar(&p.perAddress, "max-sessions-per-address", 0, "refuse a connection from a client address (IP) that has this many sessions already, queued ones included; 0: no cap")
 	fs.DurationVar(&p.halfCloseGrace, "half-close-grace", portal.DefaultHalfCloseGrace, "how long a client that stopped sending (closed its socket, or only its sending side) waits at most for the answers to what it sent; 0: not at all")
 	fs.DurationVar(&p.loginTimeout, "login-timeout", portal.DefaultLoginTimeout, "close a session not logged in this long after it connected (time in the connect queue included), telling it why; 0: never")
+}
+
+// Evennia's port layout: telnet 4000, web 4001, websocket 4002.
+const (
+	defaultWebAddr       = "127.0.0.1:4001"
+	defaultWebsocketAddr = "127.0.0.1:4002"
+)
+
+// listenerLine is the line serve and portal print when they start: every
+// door as "NAME HOST:PORT", then the game-server link.
+func listenerLine(command string, p *portal.Portal) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "portalsim %s:", command)
+	for _, l := range p.Listeners() {
+		fmt.Fprintf(&b, " %s %s,", l.Name, l.Addr)
+	}
+	fmt.Fprintf(&b, " link %s", p.LinkAddr())
+	return b.String()
 }
 
 // offIfNotPositive turns the command line's "0 or less disables" into the
@@ -50,6 +72,8 @@ func (p *portalFlags) config() portal.Config {
 	return portal.Config{
 		TelnetAddr:        p.telnet,
 		LinkAddr:          p.link,
+		WebAddr:           p.web,
+		WebsocketAddr:     p.websocket,
 		ServerName:        p.name,
 		MaxConnectionRate: offIfNotPositive(p.connRate),
 		MaxCommandRate:    offIfNotPositive(p.cmdRate),

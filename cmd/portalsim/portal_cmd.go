@@ -43,7 +43,7 @@ func runPortal(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "portalsim portal: telnet %s, link %s\n", p.TelnetAddr(), p.LinkAddr())
+	fmt.Fprintln(stdout, listenerLine("portal", p))
 	select {
 	case <-ctx.Done():
 	case <-p.ShutdownRequested():

@@ -14,7 +14,6 @@ import (
 
 	"github.com/portalsim/portalsim/dummyrunner"
 	"github.com/portalsim/portalsim/internal/embedded"
-	"github.com/portalsim/portalsim/portal"
 	"github.com/portalsim/portalsim/reports"
 	"github.com/portalsim/portalsim/sim"
 )
@@ -314,7 +313,7 @@ func startEmbedded(ctx context.Context, log *slog.Logger, linkProxy bool) (*embe
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	st, err := embedded.Start(ctx, embedded.Config{
-		Portal:    portal.Config{MaxConnectionRate: -1, MaxCommandRate: -1, LoginTimeout: -1, Logger: log, Keepalive: -1},
+		Portal:    embedded.LoadTestPortal(log),
 		Sim:       sim.Config{World: w, Logger: log, RedialMin: 10 * time.Millisecond},
 		LinkProxy: linkProxy,
 	})

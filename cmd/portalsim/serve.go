@@ -55,7 +55,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "portalsim serve: telnet %s, link %s\n", st.Portal.TelnetAddr(), st.Portal.LinkAddr())
+	fmt.Fprintln(stdout, listenerLine("serve", st.Portal))
 
 	select {
 	case <-ctx.Done():

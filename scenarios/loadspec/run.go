@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/portalsim/portalsim/dummyrunner"
+	embeddedstack "github.com/portalsim/portalsim/internal/embedded"
 	"github.com/portalsim/portalsim/internal/testutil"
-	"github.com/portalsim/portalsim/portal"
 	"github.com/portalsim/portalsim/reports"
 	"github.com/portalsim/portalsim/sim"
 )
@@ -65,7 +65,7 @@ func Run(ctx context.Context, scenario string, opts ...Option) (*reports.Report,
 	var st *testutil.Stack
 	if embedded {
 		st, err = testutil.StartStack(testutil.StackConfig{
-			Portal:    portal.Config{MaxConnectionRate: -1, MaxCommandRate: -1, LoginTimeout: -1, Keepalive: -1}, // as "portalsim run"
+			Portal:    embeddedstack.LoadTestPortal(nil), // as "portalsim run"
 			Sim:       sim.Config{LoginScreenDelay: sim.DefaultLoginScreenDelay},
 			LinkProxy: sc.NeedsLinkProxy(),
 		})

@@ -23,7 +23,7 @@ const (
 	wait    = 20 * time.Second
 )
 
-var portalLine = regexp.MustCompile(`telnet (\S+), link (\S+)`)
+var portalLine = regexp.MustCompile(`telnet (\S+), .*link (\S+)`)
 
 // start runs the binary with args and returns its session.
 func start(args ...string) *gexec.Session {
@@ -92,9 +92,9 @@ var _ = Describe("Game server restart with separate processes", Label("restart",
 
 	BeforeAll(func() {
 		data = filepath.Join(GinkgoT().TempDir(), "world.jsonl")
-		portal = start("portal", "-telnet", "127.0.0.1:0", "-link", "127.0.0.1:0", "-max-connection-rate", "0")
+		portal = start("portal", "-telnet", "127.0.0.1:0", "-web", "127.0.0.1:0", "-websocket", "127.0.0.1:0", "-link", "127.0.0.1:0", "-max-connection-rate", "0")
 		DeferCleanup(func() { portal.Interrupt().Wait(wait) })
-		Eventually(portal.Out, wait).Should(gbytes.Say(`telnet \S+, link \S+`))
+		Eventually(portal.Out, wait).Should(gbytes.Say(`telnet \S+, .*link \S+`))
 		m := portalLine.FindStringSubmatch(string(portal.Out.Contents()))
 		telnet, linkAddr = m[1], m[2]
 		server = start("server", "-portal", linkAddr, "-data", data, "-load-test", "-login-delay", "0")
