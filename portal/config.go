@@ -71,6 +71,11 @@ type Config struct {
 	// page served elsewhere (behind a reverse proxy, say). Clients that are
 	// not browsers send no origin and are always let in.
 	WebsocketOrigins []string
+	// UpstreamIPs are the reverse proxies in front of the web doors (Evennia's
+	// UPSTREAM_IPS): a websocket from one of them has the client's address
+	// in X-Forwarded-For, the first address from the right that is not one
+	// of them. Without them, the header is ignored: anyone can write it.
+	UpstreamIPs []string
 	// WebAddr is the web door, serving the webclient page (Evennia's
 	// port 4001); "" leaves it shut. The page connects to WebsocketAddr.
 	WebAddr string
@@ -164,7 +169,9 @@ type Config struct {
 	// closes as [ReasonClientQuit]. 0 means [DefaultHalfCloseGrace]
 	// (10 s); negative: close at once, the answers lost.
 	HalfCloseGrace time.Duration
-	// Keepalive is the telnet NOP interval; 0 means [DefaultKeepalive], negative: off.
+	// Keepalive is the keepalive interval: a telnet NOP, a websocket ping
+	// (a websocket that has not answered a ping by the next one is closed
+	// as lost); 0 means [DefaultKeepalive], negative: off.
 	Keepalive time.Duration
 
 	// Protocols are the outbound protocol factories [Handler.ServerConnect] may start, by name.

@@ -398,7 +398,7 @@ func (p *Portal) handleServer(c *link.Conn, m link.Message) {
 	}
 }
 
-// keepalive writes a telnet NOP to every connection each interval.
+// keepalive pings every connection each interval (see playerConn.nop).
 func (p *Portal) keepalive() {
 	t := time.NewTicker(p.cfg.Keepalive)
 	defer t.Stop()
@@ -409,10 +409,14 @@ func (p *Portal) keepalive() {
 		case <-t.C:
 		}
 		p.mu.Lock()
+		conns := make([]playerConn, 0, len(p.conns))
 		for c := range p.conns {
-			c.nop()
+			conns = append(conns, c)
 		}
 		p.mu.Unlock()
+		for _, c := range conns {
+			c.nop()
+		}
 	}
 }
 

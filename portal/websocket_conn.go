@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -37,6 +38,7 @@ type wsConn struct {
 	finished chan struct{} // closed when both goroutines have ended
 	stop     chan struct{} // closed to stop the writer
 	stopOnce sync.Once
+	pinging  atomic.Bool // a keepalive ping is out
 	// closeMsg is the reason given in the close frame of a portal-side close.
 	closeMu  sync.Mutex
 	closeMsg string
@@ -75,7 +77,7 @@ func (p *Portal) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	c := &wsConn{
 		p:        p,
 		ws:       ws,
-		addr:     remoteIP(r.RemoteAddr),
+		addr:     p.clientIP(r),
 		format:   webclient.Select(ws.Subprotocol()),
 		browser:  webclient.ParseQuery(r.URL.RawQuery),
 		out:      newOutbox(p.cfg.OutboundLimit),
@@ -126,6 +128,24 @@ func (p *Portal) webOrigins(r *http.Request) []string {
 		host = h
 	}
 	return append(slices.Clip(origins), net.JoinHostPort(host, port))
+}
+
+// clientIP is the address of the client of r: its peer's IP, or, when
+// the peer is one of Config.UpstreamIPs, the first address of
+// X-Forwarded-For from the right that is not.
+func (p *Portal) clientIP(r *http.Request) string {
+	ip := remoteIP(r.RemoteAddr)
+	if !slices.Contains(p.cfg.UpstreamIPs, ip) {
+		return ip
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		if net.ParseIP(hop) != nil && !slices.Contains(p.cfg.UpstreamIPs, hop) {
+			return hop
+		}
+	}
+	return ip
 }
 
 // remoteIP is the IP of a host:port address.
@@ -196,9 +216,21 @@ func (c *wsConn) Close(message string) {
 	c.out.closeAfterFlush()
 }
 
-// nop implements playerConn: websocket keeps itself alive with pings
-// from the browser; the portal sends nothing.
-func (c *wsConn) nop() {}
+// nop implements playerConn: a ping. A connection that has not answered
+// the last ping when the next is due is lost (the network went away
+// without a word): it is closed, and the reader closes its session.
+func (c *wsConn) nop() {
+	if !c.pinging.CompareAndSwap(false, true) {
+		c.p.log.Debug("websocket.ping.unanswered", "sessid", c.sess.sessid)
+		_ = c.ws.CloseNow()
+		return
+	}
+	c.p.goSafe(func() {
+		if err := c.ws.Ping(c.p.ctx); err == nil {
+			c.pinging.Store(false)
+		}
+	})
+}
 
 // abort implements playerConn.
 func (c *wsConn) abort() { _ = c.ws.CloseNow() }

@@ -3,6 +3,7 @@ package portal_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/portalsim/portalsim/internal/faults"
 	"github.com/portalsim/portalsim/internal/testutil"
 	"github.com/portalsim/portalsim/portal"
 )
@@ -247,5 +249,66 @@ func TestWebsocketRefusesBadInputAndGoesOn(t *testing.T) {
 	out, err := c.Command("help", wait)
 	if err != nil || out == "" {
 		t.Fatalf("help after the bad input: %q, %v", out, err)
+	}
+}
+
+// A websocket that stops answering pings (the network went away without
+// a word: no FIN, no close frame) is closed as lost at the next
+// keepalive, and its session with it.
+func TestWebsocketUnansweredPingIsLost(t *testing.T) {
+	t.Parallel()
+	st := wsStack(t, portal.Config{Keepalive: 50 * time.Millisecond})
+	proxy, err := faults.NewProxy(faults.ProxyConfig{Target: st.Portal.DoorAddr(portal.DoorWebsocket).String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = proxy.Close() })
+	c, err := testutil.DialWebsocket(proxy.Addr(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Drop() })
+	wsLogin(t, c, "pinged")
+	sessions := st.Portal.Handler().Sessions()
+	if len(sessions) != 1 {
+		t.Fatalf("%d sessions, want 1", len(sessions))
+	}
+	sess := sessions[0]
+	if _, err := proxy.Add(faults.Toxic{Hold: true}); err != nil { // silence, both ways, no close
+		t.Fatal(err)
+	}
+	if err := testutil.Await(wait, 5*time.Millisecond, func() error {
+		if s := sess.State(); s != portal.StateClosed {
+			return fmt.Errorf("session %v", s)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if r := sess.CloseReason(); r != portal.ReasonConnectionLost {
+		t.Errorf("close reason %v, want %v", r, portal.ReasonConnectionLost)
+	}
+}
+
+// Behind a reverse proxy named in UpstreamIPs, the client's address is
+// the first of X-Forwarded-For from the right that is not a proxy; from
+// anyone else the header is ignored.
+func TestWebsocketClientAddressBehindProxy(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		upstream []string
+		want     string
+	}{{nil, "127.0.0.1"}, {[]string{"127.0.0.1", "10.0.0.9"}, "203.0.113.7"}} {
+		st := wsStack(t, portal.Config{UpstreamIPs: tc.upstream})
+		c, err := testutil.DialWebsocketHeader(st.Portal.DoorAddr(portal.DoorWebsocket).String(), "", http.Header{"X-Forwarded-For": {"198.51.100.1, 203.0.113.7, 10.0.0.9"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wsExpect(t, c, `connect <username>`)
+		sessions := st.Portal.Handler().Sessions()
+		if len(sessions) != 1 || sessions[0].Data().Address != tc.want {
+			t.Errorf("upstream %v: address %q, want %q", tc.upstream, sessions[0].Data().Address, tc.want)
+		}
+		_ = c.Close()
 	}
 }

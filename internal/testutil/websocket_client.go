@@ -30,13 +30,18 @@ type WebsocketClient struct {
 // URL query query (Evennia's "<csessid>&<page id>&<browser>", or "") and,
 // if given, subprotocols to offer.
 func DialWebsocket(addr, query string, subprotocols ...string) (*WebsocketClient, error) {
+	return DialWebsocketHeader(addr, query, nil, subprotocols...)
+}
+
+// DialWebsocketHeader is [DialWebsocket] with extra request headers.
+func DialWebsocketHeader(addr, query string, header http.Header, subprotocols ...string) (*WebsocketClient, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	u := "ws://" + addr + "/"
 	if query != "" {
 		u += "?" + query
 	}
-	ws, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{Subprotocols: subprotocols})
+	ws, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{Subprotocols: subprotocols, HTTPHeader: header})
 	if err != nil {
 		return nil, fmt.Errorf("testutil: dial %s: %w", u, err)
 	}
