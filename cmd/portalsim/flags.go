@@ -15,6 +15,7 @@ import (
 type portalFlags struct {
 	telnet, link, name string
 	web, websocket     string
+	webLoginTTL        time.Duration
 	connRate, cmdRate  float64
 	charLimit          int
 	perAddress         int
@@ -28,6 +29,7 @@ func (p *portalFlags) register(fs *flag.FlagSet, telnetDefault, linkDefault stri
 	fs.StringVar(&p.telnet, "telnet", telnetDefault, "telnet listen address (port 0: random)")
 	fs.StringVar(&p.link, "link", linkDefault, "game-server link listen address (port 0: random)")
 	fs.StringVar(&p.web, "web", defaultWebAddr, "web page listen address, the webclient for browsers (port 0: random; empty: off)")
+	fs.DurationVar(&p.webLoginTTL, "web-login-ttl", portal.DefaultWebLoginTTL, "how long a browser stays logged in across reconnects after it logged in (by its key); 0: not at all")
 	fs.StringVar(&p.websocket, "websocket", defaultWebsocketAddr, "websocket listen address, for the web page and websocket MUD clients (port 0: random; empty: off)")
 	fs.StringVar(&p.name, "name", portal.DefaultServerName, "server name shown to players")
 	fs.Float64Var(&p.connRate, "max-connection-rate", portal.DefaultMaxConnectionRate, "new sessions released per second by the connect throttle; 0 or less: no throttle")
@@ -74,6 +76,7 @@ func (p *portalFlags) config() portal.Config {
 		LinkAddr:          p.link,
 		WebAddr:           p.web,
 		WebsocketAddr:     p.websocket,
+		WebLoginTTL:       offIfNotPositive(p.webLoginTTL),
 		ServerName:        p.name,
 		MaxConnectionRate: offIfNotPositive(p.connRate),
 		MaxCommandRate:    offIfNotPositive(p.cmdRate),
