@@ -11,6 +11,8 @@ import (
 // line, the logs and [Portal.Listeners] call them.
 const (
 	DoorTelnet    = "telnet"
+	DoorTelnetTLS = "telnet-tls"
+	DoorSSH       = "ssh"
 	DoorWebsocket = "websocket"
 	DoorWeb       = "web"
 )
@@ -113,6 +115,12 @@ func (p *Portal) trackConn(c playerConn, add bool) bool {
 // openDoors binds every door the configuration opens.
 func (p *Portal) openDoors() error {
 	if err := p.openDoor(DoorTelnet, p.cfg.TelnetAddr, p.serveTelnet); err != nil {
+		return err
+	}
+	if err := p.openTelnetTLS(); err != nil {
+		return err
+	}
+	if err := p.openSSH(); err != nil {
 		return err
 	}
 	return nil

@@ -50,18 +50,19 @@ type Handler struct {
 
 // handlerCounters are what the handler counts; see [HandlerStats].
 type handlerCounters struct {
-	connected, closed                     atomic.Uint64
-	inputs, rateDropped, charDropped      atomic.Uint64
-	queuedInput, queuedDropped            atomic.Uint64
-	holdDropped                           atomic.Uint64
-	syncDeferred, syncMerged              atomic.Uint64
-	syncStale                             atomic.Uint64
-	outputs, outputUnknown, outputPanics  atomic.Uint64
-	loginUnknown, syncCleaned, syncKept   atomic.Uint64
-	invalidUTF8, longLines, protocolError atomic.Uint64
-	loginTimeouts, addressRefused         atomic.Uint64
-	outputCut                             atomic.Uint64
-	halfCloseWaits, halfCloseTimeouts     atomic.Uint64
+	connected, closed                      atomic.Uint64
+	inputs, rateDropped, charDropped       atomic.Uint64
+	queuedInput, queuedDropped             atomic.Uint64
+	holdDropped                            atomic.Uint64
+	syncDeferred, syncMerged               atomic.Uint64
+	syncStale                              atomic.Uint64
+	outputs, outputUnknown, outputPanics   atomic.Uint64
+	loginUnknown, syncCleaned, syncKept    atomic.Uint64
+	invalidUTF8, longLines, protocolError  atomic.Uint64
+	loginTimeouts, addressRefused          atomic.Uint64
+	outputCut                              atomic.Uint64
+	halfCloseWaits, halfCloseTimeouts      atomic.Uint64
+	tlsHandshakeFailed, sshHandshakeFailed atomic.Uint64
 }
 
 // HandlerStats is a snapshot of the handler's counters.
@@ -113,6 +114,11 @@ type HandlerStats struct {
 	// HalfCloseTimeouts those of them closed at Config.HalfCloseGrace
 	// before every answer had come.
 	HalfCloseWaits, HalfCloseTimeouts uint64
+	// TLSHandshakeFailures counts telnet-TLS connections closed because
+	// their TLS handshake failed or did not end within
+	// Config.DoorHandshakeTimeout; SSHHandshakeFailures SSH connections
+	// closed the same way (key exchange, authentication, shell request).
+	TLSHandshakeFailures, SSHHandshakeFailures uint64
 	// LinkRefused counts link connections closed before they
 	// authenticated: a wrong or missing secret, a bad or slow handshake,
 	// too many at once. LinkBusy counts authenticated game servers
@@ -620,6 +626,7 @@ func (h *Handler) Stats() HandlerStats {
 		LinkRefused: h.up.refused.Load(), LinkBusy: h.up.busy.Load(), LinkStalls: h.up.stalls.Load(),
 		LoginTimeouts: c.loginTimeouts.Load(), AddressRefused: c.addressRefused.Load(),
 		HalfCloseWaits: c.halfCloseWaits.Load(), HalfCloseTimeouts: c.halfCloseTimeouts.Load(),
+		TLSHandshakeFailures: c.tlsHandshakeFailed.Load(), SSHHandshakeFailures: c.sshHandshakeFailed.Load(),
 		Throttle: h.throttle.Stats(),
 		Held:     h.up.heldCount(), HeldInputBytes: h.up.heldInputBytes(),
 		Unacked: h.up.unackedCount(),

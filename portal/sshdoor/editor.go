@@ -26,6 +26,10 @@ const (
 	EventLongLine
 	// EventQuit is the player asking to leave: Ctrl-D on an empty line, or Ctrl-\.
 	EventQuit
+	// EventEcho is what to write back to the terminal (with
+	// [LineEditor.Echo]): reported before the event the keys made, if
+	// any, and at the end of each [LineEditor.Feed].
+	EventEcho
 )
 
 // String names the kind.
@@ -37,14 +41,17 @@ func (k EventKind) String() string {
 		return "long-line"
 	case EventQuit:
 		return "quit"
+	case EventEcho:
+		return "echo"
 	}
 	return "unknown"
 }
 
-// Event is one thing a [LineEditor] reports. Line is only valid during
-// the callback that receives it.
+// Event is one thing a [LineEditor] reports.
 type Event struct {
 	Kind EventKind
+	// Line is the line of an [EventLine] or the bytes of an [EventEcho],
+	// valid only during the callback that receives it.
 	Line []byte
 }
 
@@ -75,14 +82,15 @@ type LineEditor struct {
 	Echo bool
 
 	buf      []byte
+	echoBuf  []byte // echo not yet reported
 	overflow bool
 	afterCR  bool // an LF right after a CR ends no second line
 	esc      escState
 }
 
-// Feed handles bytes the client sent. It appends what to echo to echo
-// and returns it, and calls emit for each event, in order.
-func (e *LineEditor) Feed(p []byte, echo []byte, emit func(Event)) []byte {
+// Feed handles bytes the client sent, calling emit for each event in
+// order; the echo of the keys before an event is reported before it.
+func (e *LineEditor) Feed(p []byte, emit func(Event)) {
 	for _, b := range p {
 		afterCR := e.afterCR
 		e.afterCR = false
@@ -95,59 +103,68 @@ func (e *LineEditor) Feed(p []byte, echo []byte, emit func(Event)) []byte {
 				continue
 			}
 			e.afterCR = b == keyCR
-			echo = e.echo(echo, "\r\n")
+			e.echo("\r\n")
 			e.endLine(emit)
 		case b == keyBackspace || b == keyDelete:
-			echo = e.backspace(echo)
+			e.backspace()
 		case b == keyCtrlC:
-			echo = e.echo(echo, "^C\r\n")
+			e.echo("^C\r\n")
 			e.reset()
+		case b == keyCtrlD && len(e.buf) == 0 && !e.overflow, b == keyCtrlBksl:
+			e.emit(emit, Event{Kind: EventQuit})
 		case b == keyCtrlD:
-			if len(e.buf) == 0 && !e.overflow {
-				emit(Event{Kind: EventQuit})
-				continue
-			}
-			echo = e.echo(echo, "\a")
-		case b == keyCtrlBksl:
-			emit(Event{Kind: EventQuit})
+			e.echo("\a")
 		case b == keyEsc:
 			e.esc = escStart
 		case b < 0x20 && b != keyTab:
 			// other control characters: dropped
 		default:
-			echo = e.add(echo, b)
+			e.add(b)
 		}
 	}
-	return echo
+	e.flushEcho(emit)
+}
+
+// emit reports ev after the echo so far.
+func (e *LineEditor) emit(emit func(Event), ev Event) {
+	e.flushEcho(emit)
+	emit(ev)
+}
+
+func (e *LineEditor) flushEcho(emit func(Event)) {
+	if len(e.echoBuf) > 0 {
+		emit(Event{Kind: EventEcho, Line: e.echoBuf})
+		e.echoBuf = e.echoBuf[:0]
+	}
 }
 
 // add appends a byte of text to the line.
-func (e *LineEditor) add(echo []byte, b byte) []byte {
+func (e *LineEditor) add(b byte) {
 	if e.overflow {
-		return echo
+		return
 	}
 	if e.Max > 0 && len(e.buf) >= e.Max {
 		e.overflow = true
-		return e.echo(echo, "\a")
+		e.echo("\a")
+		return
 	}
 	e.buf = append(e.buf, b)
 	if e.Echo {
-		echo = append(echo, b)
+		e.echoBuf = append(e.echoBuf, b)
 	}
-	return echo
 }
 
 // backspace removes the last character (a whole UTF-8 sequence).
-func (e *LineEditor) backspace(echo []byte) []byte {
+func (e *LineEditor) backspace() {
 	if e.overflow || len(e.buf) == 0 {
-		return echo
+		return
 	}
 	n := len(e.buf) - 1
 	for n > 0 && !utf8.RuneStart(e.buf[n]) && len(e.buf)-n < utf8.UTFMax {
 		n--
 	}
 	e.buf = e.buf[:n]
-	return e.echo(echo, "\b \b")
+	e.echo("\b \b")
 }
 
 // skipEscape consumes one byte of an escape sequence: ESC [ or ESC O,
@@ -172,11 +189,10 @@ func (e *LineEditor) skipEscape(b byte) (consumed bool) {
 }
 
 func (e *LineEditor) endLine(emit func(Event)) {
-	switch {
-	case e.overflow:
-		emit(Event{Kind: EventLongLine})
-	default:
-		emit(Event{Kind: EventLine, Line: e.buf})
+	if e.overflow {
+		e.emit(emit, Event{Kind: EventLongLine})
+	} else {
+		e.emit(emit, Event{Kind: EventLine, Line: e.buf})
 	}
 	e.reset()
 }
@@ -186,12 +202,14 @@ func (e *LineEditor) reset() {
 	if cap(e.buf) > 4096 {
 		e.buf = nil // a long line's memory goes with it
 	}
+	if cap(e.echoBuf) > 4096 {
+		e.echoBuf = nil
+	}
 	e.overflow = false
 }
 
-func (e *LineEditor) echo(echo []byte, s string) []byte {
-	if !e.Echo {
-		return echo
+func (e *LineEditor) echo(s string) {
+	if e.Echo {
+		e.echoBuf = append(e.echoBuf, s...)
 	}
-	return append(echo, s...)
 }

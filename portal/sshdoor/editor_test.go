@@ -2,23 +2,56 @@ package sshdoor
 
 import (
 	"bytes"
+	"fmt"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-// record feeds in to e in one piece and returns the echo and the events,
-// lines as "line:<text>", the others by kind.
+// record feeds in to e in one piece and returns the echo and the other
+// events, lines as "line:<text>", the others by kind.
 func record(e *LineEditor, in string) (echo string, events []string) {
-	out := e.Feed([]byte(in), nil, func(ev Event) {
-		if ev.Kind == EventLine {
+	e.Feed([]byte(in), func(ev Event) {
+		switch ev.Kind {
+		case EventEcho:
+			echo += string(ev.Line)
+		case EventLine:
 			events = append(events, "line:"+string(ev.Line))
-			return
+		default:
+			events = append(events, ev.Kind.String())
 		}
-		events = append(events, ev.Kind.String())
 	})
-	return string(out), events
+	return echo, events
+}
+
+// transcript feeds the parts to a new editor and returns what it reported
+// as one string: the echo as is, each other event as a «kind:line» mark,
+// so that the order of echo and events shows.
+func transcript(max int, parts ...[]byte) (string, []Event) {
+	e := &LineEditor{Max: max, Echo: true}
+	var b strings.Builder
+	var evs []Event
+	for _, p := range parts {
+		e.Feed(p, func(ev Event) {
+			if ev.Kind == EventEcho {
+				b.Write(ev.Line)
+				return
+			}
+			fmt.Fprintf(&b, "«%v:%s»", ev.Kind, ev.Line)
+			evs = append(evs, Event{Kind: ev.Kind, Line: bytes.Clone(ev.Line)})
+		})
+	}
+	return b.String(), evs
+}
+
+func TestLineEditorEchoBeforeEvents(t *testing.T) {
+	t.Parallel()
+	got, _ := transcript(3, []byte("ab\rabcd\rx\x04"))
+	if want := "ab\r\n«line:ab»abc\a\r\n«long-line:»x\a"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
 }
 
 func TestLineEditor(t *testing.T) {
@@ -92,27 +125,11 @@ func FuzzSSHLineEditor(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte, split uint, max uint) {
 		split %= uint(len(in) + 1)
 		max %= 64
-		run := func(parts ...[]byte) (string, []Event) {
-			e := &LineEditor{Max: int(max), Echo: true}
-			var echo []byte
-			var evs []Event
-			for _, p := range parts {
-				echo = e.Feed(p, echo, func(ev Event) {
-					ev.Line = bytes.Clone(ev.Line)
-					evs = append(evs, ev)
-				})
-			}
-			return string(echo), evs
+		whole, evs := transcript(int(max), in)
+		if parts, _ := transcript(int(max), in[:split], in[split:]); parts != whole {
+			t.Fatalf("the result depends on the split:\n whole %q\n split %q", whole, parts)
 		}
-		echo1, evs1 := run(in)
-		echo2, evs2 := run(in[:split], in[split:])
-		if echo1 != echo2 {
-			t.Fatalf("echo depends on the split: %q vs %q", echo1, echo2)
-		}
-		if diff := cmp.Diff(evs1, evs2); diff != "" {
-			t.Fatalf("events depend on the split (-whole +split):\n%s", diff)
-		}
-		for _, ev := range evs1 {
+		for _, ev := range evs {
 			if max > 0 && len(ev.Line) > int(max) {
 				t.Fatalf("line of %d bytes over the bound %d", len(ev.Line), max)
 			}
