@@ -324,8 +324,10 @@ func (c *sshConn) Bind(s *Session) {
 	c.sess = s
 	flags := map[string]any{"ANSI": true, "XTERM256": true, "TRUECOLOR": true}
 	if c.pty {
-		flags["SCREENWIDTH"], flags["SCREENHEIGHT"] = c.window.Width, c.window.Height
 		flags["TERM"] = c.term
+	}
+	if c.window != (sshdoor.Window{}) {
+		flags["SCREENWIDTH"], flags["SCREENHEIGHT"] = c.window.Width, c.window.Height
 	}
 	s.SetFlags(flags)
 }

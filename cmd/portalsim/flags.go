@@ -13,6 +13,9 @@ import (
 // portalFlags are the portal's settings on the command line.
 type portalFlags struct {
 	telnet, link, name string
+	telnetTLS, ssh     string // the other doors' addresses; "" shuts them
+	tlsCert, tlsKey    string
+	sshHostKey         string
 	connRate, cmdRate  float64
 	charLimit          int
 	perAddress         int
@@ -22,8 +25,15 @@ type portalFlags struct {
 	halfCloseGrace     time.Duration
 }
 
-func (p *portalFlags) register(fs *flag.FlagSet, telnetDefault, linkDefault string) {
+// register adds the portal's flags to fs, with the default addresses of
+// the telnet door, the link and the other doors (telnet over TLS, SSH).
+func (p *portalFlags) register(fs *flag.FlagSet, telnetDefault, linkDefault, doorsDefault string) {
 	fs.StringVar(&p.telnet, "telnet", telnetDefault, "telnet listen address (port 0: random)")
+	fs.StringVar(&p.telnetTLS, "telnet-tls", doorsDefault, "telnet-over-TLS listen address (port 0: random; empty: off)")
+	fs.StringVar(&p.tlsCert, "tls-cert", "", "PEM certificate (chain) of -telnet-tls; empty (with -tls-key): a self-signed one for 127.0.0.1/localhost, in memory, new each run")
+	fs.StringVar(&p.tlsKey, "tls-key", "", "PEM private key of -tls-cert")
+	fs.StringVar(&p.ssh, "ssh", doorsDefault, "SSH listen address (port 0: random; empty: off); the SSH password is tried as the game's connect")
+	fs.StringVar(&p.sshHostKey, "ssh-host-key", "", "SSH host key file, created (ed25519, mode 0600) if missing so clients see the same key across restarts; empty: a new key in memory each run")
 	fs.StringVar(&p.link, "link", linkDefault, "game-server link listen address (port 0: random)")
 	fs.StringVar(&p.name, "name", portal.DefaultServerName, "server name shown to players")
 	fs.Float64Var(&p.connRate, "max-connection-rate", portal.DefaultMaxConnectionRate, "new sessions released per second by the connect throttle; 0 or less: no throttle")
@@ -49,6 +59,11 @@ func offIfNotPositive[T int | float64 | time.Duration](v T) T {
 func (p *portalFlags) config() portal.Config {
 	return portal.Config{
 		TelnetAddr:        p.telnet,
+		TelnetTLSAddr:     p.telnetTLS,
+		TLSCertFile:       p.tlsCert,
+		TLSKeyFile:        p.tlsKey,
+		SSHAddr:           p.ssh,
+		SSHHostKeyFile:    p.sshHostKey,
 		LinkAddr:          p.link,
 		ServerName:        p.name,
 		MaxConnectionRate: offIfNotPositive(p.connRate),

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"io"
+	"slices"
 	"testing"
 	"time"
 
@@ -47,7 +48,7 @@ func TestPortalFlagsConfig(t *testing.T) {
 			fs := flag.NewFlagSet("portal", flag.ContinueOnError)
 			fs.SetOutput(io.Discard)
 			var pf portalFlags
-			pf.register(fs, "127.0.0.1:4000", "127.0.0.1:4006")
+			pf.register(fs, "127.0.0.1:4000", "127.0.0.1:4006", "")
 			if err := fs.Parse(tt.args); err != nil {
 				t.Fatal(err)
 			}
@@ -55,5 +56,27 @@ func TestPortalFlagsConfig(t *testing.T) {
 				t.Fatalf("got: %+v, want: %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+// The door flags reach the Config; the portal command keeps the extra
+// doors shut unless asked.
+func TestDoorFlagsConfig(t *testing.T) {
+	t.Parallel()
+	fs := flag.NewFlagSet("portal", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var pf portalFlags
+	pf.register(fs, "127.0.0.1:4000", "127.0.0.1:4006", "")
+	if c := pf.config(); c.TelnetTLSAddr != "" || c.SSHAddr != "" {
+		t.Fatalf("doors open by default: telnet-tls %q, ssh %q", c.TelnetTLSAddr, c.SSHAddr)
+	}
+	args := []string{"-telnet-tls", "127.0.0.1:0", "-tls-cert", "c.pem", "-tls-key", "k.pem", "-ssh", "127.0.0.1:4005", "-ssh-host-key", "host.key"}
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	c := pf.config()
+	got := []string{c.TelnetTLSAddr, c.TLSCertFile, c.TLSKeyFile, c.SSHAddr, c.SSHHostKeyFile}
+	if want := []string{"127.0.0.1:0", "c.pem", "k.pem", "127.0.0.1:4005", "host.key"}; !slices.Equal(got, want) {
+		t.Fatalf("got: %q, want: %q", got, want)
 	}
 }

@@ -18,7 +18,7 @@ func runPortal(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var pf portalFlags
 	var lf logFlags
 	var sec secretFlags
-	pf.register(fs, "127.0.0.1:4000", "127.0.0.1:4006")
+	pf.register(fs, "127.0.0.1:4000", "127.0.0.1:4006", "")
 	lf.register(fs)
 	sec.register(fs)
 	if err := parse(fs, args); err != nil {

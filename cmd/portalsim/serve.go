@@ -13,7 +13,9 @@ import (
 )
 
 const serveUsage = `Run the portal and the game server in one process, joined by the link
-over loopback. Players connect with any telnet MUD client. An in-game
+over loopback. Players connect with any telnet MUD client, or with telnet
+over TLS (-telnet-tls) or SSH (-ssh), each on a random loopback port by
+default (the portal.started log line lists them). An in-game
 "reload" restarts the game server in place; players stay connected.`
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -21,7 +23,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var pf portalFlags
 	var sf simFlags
 	var lf logFlags
-	pf.register(fs, "127.0.0.1:4000", "127.0.0.1:0")
+	pf.register(fs, "127.0.0.1:4000", "127.0.0.1:0", "127.0.0.1:0")
 	sf.register(fs)
 	lf.register(fs)
 	if err := parse(fs, args); err != nil {
@@ -48,7 +50,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	scfg := sf.config("", world)          // embedded.Start sets the portal's link address
 	scfg.Logger = log
 	scfg.RedialMin = 20 * time.Millisecond
-	st, err := embedded.Start(ctx, embedded.Config{Portal: pcfg, Sim: scfg})
+	st, err := embedded.Start(ctx, embedded.Config{Portal: pcfg, Sim: scfg, DoorsAsGiven: true})
 	if errors.Is(err, portal.ErrInvalidConfig) || errors.Is(err, sim.ErrInvalidConfig) {
 		return exitErr{ExitInvalidConfig, err}
 	}

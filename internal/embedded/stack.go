@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,6 +35,12 @@ type Config struct {
 	// server dials instead, and a function that stops the relay (called
 	// by [Stack.Shutdown] once the server is stopped).
 	Via func(linkAddr string) (dial string, stop func(), err error)
+	// DoorsAsGiven opens the portal's doors as Portal says: an empty
+	// TelnetTLSAddr or SSHAddr leaves that door shut. Without it, Start
+	// opens each of them that is empty on a random loopback port, with a
+	// self-signed certificate and an SSH host key in memory unless files
+	// are given.
+	DoorsAsGiven bool
 }
 
 // Stack is a running portal and its supervised game server.
@@ -58,6 +65,10 @@ type Stack struct {
 // Start starts the portal and, unless cfg.NoServer, a game server linked
 // to it, and waits until they are synced or ctx ends.
 func Start(ctx context.Context, cfg Config) (*Stack, error) {
+	if !cfg.DoorsAsGiven {
+		cfg.Portal.TelnetTLSAddr = cmp.Or(cfg.Portal.TelnetTLSAddr, "127.0.0.1:0")
+		cfg.Portal.SSHAddr = cmp.Or(cfg.Portal.SSHAddr, "127.0.0.1:0")
+	}
 	p, err := portal.New(cfg.Portal)
 	if err != nil {
 		return nil, err

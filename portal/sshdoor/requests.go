@@ -19,7 +19,8 @@ type Window struct {
 type PtyRequest struct {
 	// Term is the TERM environment variable of the client ("xterm-256color").
 	Term string
-	// Window is the terminal's size.
+	// Window is the terminal's size; zero when the client does not know
+	// it (OpenSSH's -tt without a terminal sends 0x0).
 	Window Window
 }
 
@@ -37,11 +38,15 @@ type windowChangeMsg struct {
 }
 
 // ParsePtyRequest parses a pty-req payload. A malformed payload, or a
-// size of 0 or over [MaxWindowSide], is [ErrBadRequest].
+// side over [MaxWindowSide], is [ErrBadRequest]; a side of 0 is a size
+// not known, the zero Window.
 func ParsePtyRequest(payload []byte) (PtyRequest, error) {
 	var m ptyReqMsg
 	if err := ssh.Unmarshal(payload, &m); err != nil {
 		return PtyRequest{}, fmt.Errorf("%w: pty-req: %w", ErrBadRequest, err)
+	}
+	if m.Columns == 0 || m.Rows == 0 {
+		return PtyRequest{Term: m.Term}, nil
 	}
 	w, err := window(m.Columns, m.Rows)
 	if err != nil {
@@ -50,7 +55,8 @@ func ParsePtyRequest(payload []byte) (PtyRequest, error) {
 	return PtyRequest{Term: m.Term, Window: w}, nil
 }
 
-// ParseWindowChange parses a window-change payload, as [ParsePtyRequest].
+// ParseWindowChange parses a window-change payload. A malformed payload,
+// or a side of 0 or over [MaxWindowSide], is [ErrBadRequest].
 func ParseWindowChange(payload []byte) (Window, error) {
 	var m windowChangeMsg
 	if err := ssh.Unmarshal(payload, &m); err != nil {

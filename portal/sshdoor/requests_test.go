@@ -17,10 +17,13 @@ func TestParsePtyRequest(t *testing.T) {
 	if want := (PtyRequest{Term: "xterm-256color", Window: Window{132, 50}}); got != want {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
+	unknown, err := ParsePtyRequest(ssh.Marshal(ptyReqMsg{Term: "vt100"}))
+	if err != nil || unknown != (PtyRequest{Term: "vt100"}) {
+		t.Errorf("a size of 0x0 (not known; ssh -tt sends it): got %+v, %v; want no size, no error", unknown, err)
+	}
 	for name, payload := range map[string][]byte{
 		"empty":     nil,
 		"truncated": good[:len(good)-3],
-		"zero size": ssh.Marshal(ptyReqMsg{Term: "vt100"}),
 		"too wide":  ssh.Marshal(ptyReqMsg{Term: "vt100", Columns: 1 << 20, Rows: 10}),
 	} {
 		if _, err := ParsePtyRequest(payload); !errors.Is(err, ErrBadRequest) {
