@@ -50,19 +50,20 @@ type Handler struct {
 
 // handlerCounters are what the handler counts; see [HandlerStats].
 type handlerCounters struct {
-	connected, closed                      atomic.Uint64
-	inputs, rateDropped, charDropped       atomic.Uint64
-	queuedInput, queuedDropped             atomic.Uint64
-	holdDropped                            atomic.Uint64
-	syncDeferred, syncMerged               atomic.Uint64
-	syncStale                              atomic.Uint64
-	outputs, outputUnknown, outputPanics   atomic.Uint64
-	loginUnknown, syncCleaned, syncKept    atomic.Uint64
-	invalidUTF8, longLines, protocolError  atomic.Uint64
-	loginTimeouts, addressRefused          atomic.Uint64
-	outputCut                              atomic.Uint64
-	halfCloseWaits, halfCloseTimeouts      atomic.Uint64
-	tlsHandshakeFailed, sshHandshakeFailed atomic.Uint64
+	connected, closed                     atomic.Uint64
+	inputs, rateDropped, charDropped      atomic.Uint64
+	queuedInput, queuedDropped            atomic.Uint64
+	holdDropped                           atomic.Uint64
+	syncDeferred, syncMerged              atomic.Uint64
+	syncStale                             atomic.Uint64
+	outputs, outputUnknown, outputPanics  atomic.Uint64
+	loginUnknown, syncCleaned, syncKept   atomic.Uint64
+	invalidUTF8, longLines, protocolError atomic.Uint64
+	loginTimeouts, addressRefused         atomic.Uint64
+	outputCut                             atomic.Uint64
+	halfCloseWaits, halfCloseTimeouts     atomic.Uint64
+
+	tlsHandshakeFailed, sshHandshakeFailed atomic.Uint64 // the doors' handshakes
 }
 
 // HandlerStats is a snapshot of the handler's counters.
