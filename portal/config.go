@@ -32,6 +32,8 @@ const (
 	DefaultLoginTimeout = 5 * time.Minute
 	// DefaultHalfCloseGrace: see Config.HalfCloseGrace.
 	DefaultHalfCloseGrace = 10 * time.Second
+	// DefaultDoorHandshakeTimeout: see Config.DoorHandshakeTimeout.
+	DefaultDoorHandshakeTimeout = 10 * time.Second
 )
 
 // The texts Evennia sends for the input limits and the connect queue.
@@ -62,6 +64,36 @@ const (
 type Config struct {
 	// TelnetAddr is where players connect; "" means "127.0.0.1:0" (a random port).
 	TelnetAddr string
+	// TelnetTLSAddr is where players connect with telnet over TLS (door
+	// [DoorTelnetTLS], protocol key "telnet/ssl": Evennia's SSL_PORTS);
+	// "" leaves the door shut.
+	TelnetTLSAddr string
+	// TLSCertFile and TLSKeyFile are the telnet-TLS door's certificate
+	// (chain) and private key, PEM files; give both or neither. Neither:
+	// a self-signed ECDSA P-256 certificate for 127.0.0.1, ::1 and
+	// localhost is made when the door opens and kept in memory only,
+	// never written, so it changes every run (clients that verify
+	// certificates must be given files).
+	TLSCertFile, TLSKeyFile string
+	// SSHAddr is where players connect with SSH (door [DoorSSH], protocol
+	// key "ssh"); "" leaves the door shut. The password a player logs in
+	// with is sent to the game as the session's first command, connect
+	// "<user>" <password>, which the game checks (see ssh_conn.go): a wrong
+	// one leaves the player on the login screen, as in Evennia.
+	SSHAddr string
+	// SSHHostKeyFile is the SSH door's host key, an unencrypted OpenSSH
+	// or PEM private key file only its owner may read; if there is none,
+	// a new ed25519 key is written there (mode 0600) at the first start,
+	// so clients see the same host key across restarts. "" means a new
+	// key in memory for each run.
+	SSHHostKeyFile string
+	// DoorHandshakeTimeout bounds a TLS handshake, and an SSH
+	// connection's set-up (key exchange, authentication, up to its
+	// shell request): a client not done by then is closed, counted
+	// (HandlerStats.TLSHandshakeFailures, SSHHandshakeFailures) and
+	// logged, a line every 10 s at most. 0 means
+	// [DefaultDoorHandshakeTimeout].
+	DoorHandshakeTimeout time.Duration
 	// WebsocketAddr is the websocket door, for the web page and websocket
 	// MUD clients (Evennia's port 4002); "" leaves it shut.
 	WebsocketAddr string
@@ -230,6 +262,9 @@ func (c Config) withDefaults() Config {
 	if c.HalfCloseGrace == 0 {
 		c.HalfCloseGrace = DefaultHalfCloseGrace
 	}
+	if c.DoorHandshakeTimeout == 0 {
+		c.DoorHandshakeTimeout = DefaultDoorHandshakeTimeout
+	}
 	if c.LinkSecret == nil {
 		c.LinkSecret = link.NewSecret()
 	}
@@ -279,6 +314,12 @@ func (c Config) Validate() error {
 	}
 	if c.LinkHandshakeTimeout < 0 {
 		errs = append(errs, fmt.Errorf("LinkHandshakeTimeout %v: must not be negative", c.LinkHandshakeTimeout))
+	}
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		errs = append(errs, fmt.Errorf("TLSCertFile %q and TLSKeyFile %q: give both or neither", c.TLSCertFile, c.TLSKeyFile))
+	}
+	if c.DoorHandshakeTimeout < 0 {
+		errs = append(errs, fmt.Errorf("DoorHandshakeTimeout %v: must not be negative", c.DoorHandshakeTimeout))
 	}
 	for name, f := range c.Protocols {
 		if f == nil {

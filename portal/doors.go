@@ -13,6 +13,8 @@ import (
 // line, the logs and [Portal.Listeners] call them.
 const (
 	DoorTelnet    = "telnet"
+	DoorTelnetTLS = "telnet-tls"
+	DoorSSH       = "ssh"
 	DoorWebsocket = "websocket"
 	DoorWeb       = "web"
 )
@@ -135,6 +137,12 @@ func (p *Portal) trackConn(c playerConn, add bool) bool {
 // openDoors binds every door the configuration opens.
 func (p *Portal) openDoors() error {
 	if err := p.openDoor(DoorTelnet, p.cfg.TelnetAddr, p.acceptWith(DoorTelnet, p.serveTelnet), nil); err != nil {
+		return err
+	}
+	if err := p.openTelnetTLS(); err != nil {
+		return err
+	}
+	if err := p.openSSH(); err != nil {
 		return err
 	}
 	run, shut := p.serveHTTP(DoorWebsocket, p.websocketServer())

@@ -63,6 +63,8 @@ type handlerCounters struct {
 	loginTimeouts, addressRefused         atomic.Uint64
 	outputCut                             atomic.Uint64
 	halfCloseWaits, halfCloseTimeouts     atomic.Uint64
+
+	tlsHandshakeFailed, sshHandshakeFailed atomic.Uint64 // the doors' handshakes
 }
 
 // HandlerStats is a snapshot of the handler's counters.
@@ -114,6 +116,11 @@ type HandlerStats struct {
 	// HalfCloseTimeouts those of them closed at Config.HalfCloseGrace
 	// before every answer had come.
 	HalfCloseWaits, HalfCloseTimeouts uint64
+	// TLSHandshakeFailures counts telnet-TLS connections closed because
+	// their TLS handshake failed or did not end within
+	// Config.DoorHandshakeTimeout; SSHHandshakeFailures SSH connections
+	// closed the same way (key exchange, authentication, shell request).
+	TLSHandshakeFailures, SSHHandshakeFailures uint64
 	// LinkRefused counts link connections closed before they
 	// authenticated: a wrong or missing secret, a bad or slow handshake,
 	// too many at once. LinkBusy counts authenticated game servers
@@ -625,6 +632,7 @@ func (h *Handler) Stats() HandlerStats {
 		LinkRefused: h.up.refused.Load(), LinkBusy: h.up.busy.Load(), LinkStalls: h.up.stalls.Load(),
 		LoginTimeouts: c.loginTimeouts.Load(), AddressRefused: c.addressRefused.Load(),
 		HalfCloseWaits: c.halfCloseWaits.Load(), HalfCloseTimeouts: c.halfCloseTimeouts.Load(),
+		TLSHandshakeFailures: c.tlsHandshakeFailed.Load(), SSHHandshakeFailures: c.sshHandshakeFailed.Load(),
 		Throttle: h.throttle.Stats(),
 		Held:     h.up.heldCount(), HeldInputBytes: h.up.heldInputBytes(),
 		Unacked: h.up.unackedCount(),

@@ -26,6 +26,7 @@ const httpWarning = "This is a telnet port for MUD clients, not a web server.\r\
 // reader goroutine (IAC parsing, lines, limits) and one writer goroutine
 // (the outbox).
 type telnetConn struct {
+	key      string // the protocol key: "telnet", or "telnet/ssl" over TLS
 	p        *Portal
 	nc       net.Conn
 	out      *outbox
@@ -57,8 +58,12 @@ var (
 )
 
 // serveTelnet sets up a new telnet connection and starts its goroutines.
-func (p *Portal) serveTelnet(nc net.Conn) {
+func (p *Portal) serveTelnet(nc net.Conn) { p.serveTelnetAs(nc, "telnet") }
+
+// serveTelnetAs serves nc as telnet under the protocol key key.
+func (p *Portal) serveTelnetAs(nc net.Conn, key string) {
 	c := &telnetConn{
+		key:      key,
 		p:        p,
 		nc:       nc,
 		out:      newOutbox(p.cfg.OutboundLimit),
@@ -122,7 +127,7 @@ func (c *telnetConn) ended() <-chan struct{} { return c.finished }
 func (c *telnetConn) Bind(s *Session) { c.sess = s }
 
 // Key implements [Protocol].
-func (c *telnetConn) Key() string { return "telnet" }
+func (c *telnetConn) Key() string { return c.key }
 
 // Address implements [Protocol].
 func (c *telnetConn) Address() string {

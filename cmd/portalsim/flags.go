@@ -16,6 +16,9 @@ type portalFlags struct {
 	telnet, link, name string
 	web, websocket     string
 	webLoginTTL        time.Duration
+	telnetTLS, ssh     string // the other doors' addresses; "" shuts them
+	tlsCert, tlsKey    string
+	sshHostKey         string
 	connRate, cmdRate  float64
 	charLimit          int
 	perAddress         int
@@ -25,8 +28,15 @@ type portalFlags struct {
 	halfCloseGrace     time.Duration
 }
 
+// register adds the portal's flags to fs, with the default addresses of
+// the telnet door and the link; the other doors take Evennia's ports.
 func (p *portalFlags) register(fs *flag.FlagSet, telnetDefault, linkDefault string) {
 	fs.StringVar(&p.telnet, "telnet", telnetDefault, "telnet listen address (port 0: random)")
+	fs.StringVar(&p.telnetTLS, "telnet-tls", defaultTelnetTLSAddr, "telnet-over-TLS listen address (port 0: random; empty: off)")
+	fs.StringVar(&p.tlsCert, "tls-cert", "", "PEM certificate (chain) of -telnet-tls; empty (with -tls-key): a self-signed one for 127.0.0.1/localhost, in memory, new each run")
+	fs.StringVar(&p.tlsKey, "tls-key", "", "PEM private key of -tls-cert")
+	fs.StringVar(&p.ssh, "ssh", defaultSSHAddr, "SSH listen address (port 0: random; empty: off); the SSH password is tried as the game's connect")
+	fs.StringVar(&p.sshHostKey, "ssh-host-key", "", "SSH host key file, created (ed25519, mode 0600) if missing so clients see the same key across restarts; empty: a new key in memory each run")
 	fs.StringVar(&p.link, "link", linkDefault, "game-server link listen address (port 0: random)")
 	fs.StringVar(&p.web, "web", defaultWebAddr, "web page listen address, the webclient for browsers (port 0: random; empty: off)")
 	fs.DurationVar(&p.webLoginTTL, "web-login-ttl", portal.DefaultWebLoginTTL, "how long a browser stays logged in across reconnects after it logged in (by its key); 0: not at all")
@@ -36,17 +46,21 @@ func (p *portalFlags) register(fs *flag.FlagSet, telnetDefault, linkDefault stri
 	fs.Float64Var(&p.cmdRate, "max-command-rate", portal.DefaultMaxCommandRate, "inputs per second per session; 0 or less: unlimited")
 	fs.IntVar(&p.charLimit, "max-char-limit", portal.DefaultMaxCharLimit, "longest input line in characters; 0 or less: unlimited")
 	fs.DurationVar(&p.idle, "idle-timeout", 0, "disconnect sessions idle this long; 0: never")
-	fs.DurationVar(&p.keepalive, "keepalive", portal.DefaultKeepalive, "telnet NOP keepalive interval; 0: off")
+	fs.DurationVar(&p.keepalive, "keepalive", portal.DefaultKeepalive, "keepalive interval: a telnet NOP, a websocket ping; 0: off")
 	fs.DurationVar(&p.linkTimeout, "link-timeout", portal.DefaultLinkTimeout, "treat a linked game server silent this long as unresponsive (players are told, input is held); 0: never")
 	fs.IntVar(&p.perAddress, "max-sessions-per-address", 0, "refuse a connection from a client address (IP) that has this many sessions already, queued ones included; 0: no cap")
 	fs.DurationVar(&p.halfCloseGrace, "half-close-grace", portal.DefaultHalfCloseGrace, "how long a client that stopped sending (closed its socket, or only its sending side) waits at most for the answers to what it sent; 0: not at all")
 	fs.DurationVar(&p.loginTimeout, "login-timeout", portal.DefaultLoginTimeout, "close a session not logged in this long after it connected (time in the connect queue included), telling it why; 0: never")
 }
 
-// Evennia's port layout: telnet 4000, web 4001, websocket 4002.
+// Evennia's port layout: telnet 4000, web 4001, websocket 4002, telnet
+// over TLS 4003, SSH 4004 (Evennia ships the last two off; here every
+// door is open, on loopback).
 const (
 	defaultWebAddr       = "127.0.0.1:4001"
 	defaultWebsocketAddr = "127.0.0.1:4002"
+	defaultTelnetTLSAddr = "127.0.0.1:4003"
+	defaultSSHAddr       = "127.0.0.1:4004"
 )
 
 // listenerLine is the line serve and portal print when they start: every
@@ -73,6 +87,11 @@ func offIfNotPositive[T int | float64 | time.Duration](v T) T {
 func (p *portalFlags) config() portal.Config {
 	return portal.Config{
 		TelnetAddr:        p.telnet,
+		TelnetTLSAddr:     p.telnetTLS,
+		TLSCertFile:       p.tlsCert,
+		TLSKeyFile:        p.tlsKey,
+		SSHAddr:           p.ssh,
+		SSHHostKeyFile:    p.sshHostKey,
 		LinkAddr:          p.link,
 		WebAddr:           p.web,
 		WebsocketAddr:     p.websocket,

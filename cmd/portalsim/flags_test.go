@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"io"
+	"slices"
 	"testing"
 	"time"
 
@@ -55,5 +56,29 @@ func TestPortalFlagsConfig(t *testing.T) {
 				t.Fatalf("got: %+v, want: %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+// The door flags reach the Config; by default every door is open on
+// Evennia's port, on loopback.
+func TestDoorFlagsConfig(t *testing.T) {
+	t.Parallel()
+	fs := flag.NewFlagSet("portal", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var pf portalFlags
+	pf.register(fs, "127.0.0.1:4000", "127.0.0.1:4006")
+	c := pf.config()
+	if got, want := []string{c.TelnetAddr, c.WebAddr, c.WebsocketAddr, c.TelnetTLSAddr, c.SSHAddr},
+		[]string{"127.0.0.1:4000", "127.0.0.1:4001", "127.0.0.1:4002", "127.0.0.1:4003", "127.0.0.1:4004"}; !slices.Equal(got, want) {
+		t.Fatalf("default doors %q, want Evennia's %q", got, want)
+	}
+	args := []string{"-telnet-tls", "127.0.0.1:0", "-tls-cert", "c.pem", "-tls-key", "k.pem", "-ssh", "127.0.0.1:4005", "-ssh-host-key", "host.key"}
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	c = pf.config()
+	got := []string{c.TelnetTLSAddr, c.TLSCertFile, c.TLSKeyFile, c.SSHAddr, c.SSHHostKeyFile}
+	if want := []string{"127.0.0.1:0", "c.pem", "k.pem", "127.0.0.1:4005", "host.key"}; !slices.Equal(got, want) {
+		t.Fatalf("got: %q, want: %q", got, want)
 	}
 }

@@ -87,7 +87,7 @@ func serve(t *testing.T, extra ...string) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &lineWriter{}
 	done := make(chan error, 1)
-	args := append([]string{"serve", "-telnet", "127.0.0.1:0", "-web", "127.0.0.1:0", "-websocket", "127.0.0.1:0", "-log-level", "warn", "-load-test"}, extra...)
+	args := append(append(append([]string{"serve"}, randomPorts...), "-log-level", "warn", "-load-test"), extra...)
 	go func() { done <- run(ctx, args, out, out) }()
 	t.Cleanup(func() {
 		cancel()
@@ -202,7 +202,7 @@ func TestServeStopsOnGameShutdown(t *testing.T) {
 	out := &lineWriter{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(context.Background(), []string{"serve", "-telnet", "127.0.0.1:0", "-web", "127.0.0.1:0", "-websocket", "127.0.0.1:0", "-log-level", "warn", "-load-test"}, out, out)
+		done <- run(context.Background(), append(append([]string{"serve"}, randomPorts...), "-log-level", "warn", "-load-test"), out, out)
 	}()
 	addr := out.await(t, regexp.MustCompile(`telnet (\S+),`))[1]
 	c, err := testutil.DialTelnet(addr)
@@ -291,7 +291,7 @@ func TestPortalAndServerShareTheDefaultSecret(t *testing.T) {
 	pout := &lineWriter{}
 	pdone := make(chan error, 1)
 	go func() {
-		pdone <- run(ctx, []string{"portal", "-telnet", "127.0.0.1:0", "-web", "127.0.0.1:0", "-websocket", "127.0.0.1:0", "-link", "127.0.0.1:0", "-log-level", "warn"}, pout, pout)
+		pdone <- run(ctx, append(append([]string{"portal"}, randomPorts...), "-link", "127.0.0.1:0", "-log-level", "warn"), pout, pout)
 	}()
 	m := pout.await(t, regexp.MustCompile(`telnet (\S+), .*link (\S+)\n`))
 	if !strings.Contains(pout.String(), "generated a link secret in "+path) {
@@ -344,8 +344,8 @@ func TestStoppedServerIsNoticed(t *testing.T) {
 	pout := &lineWriter{}
 	pdone := make(chan error, 1)
 	go func() {
-		pdone <- run(ctx, []string{"portal", "-telnet", "127.0.0.1:0", "-web", "127.0.0.1:0", "-websocket", "127.0.0.1:0", "-link", "127.0.0.1:0", "-log-level", "warn",
-			"-link-secret-file", secret, "-link-timeout", "2s"}, pout, pout)
+		pdone <- run(ctx, append(append([]string{"portal"}, randomPorts...), "-link", "127.0.0.1:0", "-log-level", "warn",
+			"-link-secret-file", secret, "-link-timeout", "2s"), pout, pout)
 	}()
 	defer func() {
 		cancel()

@@ -13,7 +13,8 @@ import (
 )
 
 const serveUsage = `Run the portal and the game server in one process, joined by the link
-over loopback. Players connect with any telnet MUD client. An in-game
+over loopback. Players connect with any telnet MUD client, telnet over TLS,
+SSH, or a browser (the web page); the start line names every door. An in-game
 "reload" restarts the game server in place; players stay connected.`
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {

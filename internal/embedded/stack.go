@@ -311,12 +311,14 @@ func (s *Stack) Shutdown(ctx context.Context) error {
 }
 
 // LoadTestPortal is the portal of "portalsim run"'s embedded game (and of
-// the load specs): every door open on a random loopback port, no connect
+// the load specs): every door open on a random loopback port (with a
+// self-signed certificate and an SSH host key in memory), no connect
 // throttle, no command rate limit, no login timeout (players wait their
 // turn to log in, however long that takes) and no keepalive. log may be nil.
 func LoadTestPortal(log *slog.Logger) portal.Config {
 	return portal.Config{
 		TelnetAddr: "127.0.0.1:0", WebsocketAddr: "127.0.0.1:0", WebAddr: "127.0.0.1:0",
+		TelnetTLSAddr: "127.0.0.1:0", SSHAddr: "127.0.0.1:0", // a self-signed certificate and an SSH host key, in memory
 		MaxConnectionRate: -1, MaxCommandRate: -1, LoginTimeout: -1, Keepalive: -1, Logger: log,
 	}
 }

@@ -92,7 +92,7 @@ var _ = Describe("Game server restart with separate processes", Label("restart",
 
 	BeforeAll(func() {
 		data = filepath.Join(GinkgoT().TempDir(), "world.jsonl")
-		portal = start("portal", "-telnet", "127.0.0.1:0", "-web", "127.0.0.1:0", "-websocket", "127.0.0.1:0", "-link", "127.0.0.1:0", "-max-connection-rate", "0")
+		portal = start("portal", "-telnet", "127.0.0.1:0", "-web", "127.0.0.1:0", "-websocket", "127.0.0.1:0", "-telnet-tls", "127.0.0.1:0", "-ssh", "127.0.0.1:0", "-link", "127.0.0.1:0", "-max-connection-rate", "0")
 		DeferCleanup(func() { portal.Interrupt().Wait(wait) })
 		Eventually(portal.Out, wait).Should(gbytes.Say(`telnet \S+, .*link \S+`))
 		m := portalLine.FindStringSubmatch(string(portal.Out.Contents()))
