@@ -69,19 +69,19 @@ func (c Color) cube() Color {
 }
 
 const (
-	sgrReset     = "\033[0m"
-	sgrBold      = "\033[1m"
-	sgrUnbold    = "\033[22m"
-	ansiBlack    = 0
-	ansiRed      = 1
-	ansiGreen    = 2
-	ansiYellow   = 3
-	ansiBlue     = 4
-	ansiMagenta  = 5
-	ansiCyan     = 6
-	ansiWhite    = 7
-	fgNormal     = sgrReset  // Evennia's ANSI_NORMAL before a dark grey
-	fgBright     = sgrBold   // ANSI_HILITE before a bright colour
+	sgrReset    = "\033[0m"
+	sgrBold     = "\033[1m"
+	sgrUnbold   = "\033[22m"
+	ansiBlack   = 0
+	ansiRed     = 1
+	ansiGreen   = 2
+	ansiYellow  = 3
+	ansiBlue    = 4
+	ansiMagenta = 5
+	ansiCyan    = 6
+	ansiWhite   = 7
+	fgNormal    = sgrReset // Evennia's ANSI_NORMAL before a dark grey
+	fgBright    = sgrBold  // ANSI_HILITE before a bright colour
 )
 
 // ansiSGR returns ESC[3Nm or ESC[4Nm.

@@ -69,3 +69,30 @@ func TestEvenniaReference(t *testing.T) {
 		t.Errorf("%d renderings differ from Evennia's", fails)
 	}
 }
+
+// TestEvenniaReferenceHTML compares HTML with Evennia's parse_html on
+// random markup drawn from what HTML renders as Evennia does (no quotes,
+// links, 24-bit colour or codes without a CSS class; see HTML's doc).
+func TestEvenniaReferenceHTML(t *testing.T) {
+	t.Parallel()
+	ref := loadRef(t)
+	// Inputs where Evennia's HTML is malformed and ours on purpose is not.
+	deviations := map[string]string{
+		"|lclook here|ltThe |rhall|le.": "Evennia's span crosses </a>",
+	}
+	fails := 0
+	for _, c := range ref.HTML {
+		if _, ok := deviations[c.In]; ok {
+			continue
+		}
+		if got := HTML(c.In); got != c.HTML {
+			fails++
+			if fails <= 20 {
+				t.Errorf("HTML(%q) =\n %q, want (Evennia)\n %q", c.In, got, c.HTML)
+			}
+		}
+	}
+	if fails > 0 {
+		t.Errorf("%d of %d renderings differ from Evennia's", fails, len(ref.HTML))
+	}
+}

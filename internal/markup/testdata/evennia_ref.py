@@ -22,7 +22,8 @@ ATOMS = ["|", "||", "|r", "|R", "|!R", "|h", "|H", "|n", "|[", "|[r", "|[R", "|[
 HTML_ATOMS = ["|r", "|R", "|!R", "|!G", "|h", "|H", "|n", "|[r", "|[R", "|[x", "|500", "|[500", "|=a",
               "|=m", "|=z", "|[=c", "|135", "|u", "|*", "|^", "|/", "|-", "|>", "|_", "||", "\x1b[1m",
               "\x1b[31m", "\x1b[0m", "\x1b[38;5;200m", "\x1b[44m", "\x1b[1;5;7m", "a", "b", "x", "5",
-              " ", "\n", "\t", "<", ">", "&", "."]
+              " ", "\n", "\t", "<", ">", "&", ".", "www.a.com", "http://b.org/p", "https://c.net/x?y=1",
+              "www.", "/", ":", "ftp.x.org", "www.bad", "|lclook|ltLook|le"]
 
 
 def gen(atoms, n):
@@ -49,6 +50,10 @@ for i in range(800):
     if s in seen:
         continue
     seen.add(s)
+    html.append({"in": s, "html": text2html.parse_html(s)})
+# Fixed HTML cases, shown in html_test.go's golden table too.
+for s in ["see www.evennia.com. ok", "http://a.b/c, and http://d.e/f", "www.nodomain here", "x\ty\n|/z",
+          "|rhttp://a.com/x.|n", "a\x07b\x08c", "|u|^|*|[B|Y|hX|nY", "|lclook here|ltThe |rhall|le."]:
     html.append({"in": s, "html": text2html.parse_html(s)})
 # Every xterm colour in both layers, for the 16-colour downgrade table.
 for layer in ("|", "|["):
