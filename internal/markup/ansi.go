@@ -107,15 +107,41 @@ func render(toks []Token, depth Depth) string {
 		case KindText:
 			b.WriteString(t.Text)
 		case KindRawSGR:
-			if depth != None {
-				b.WriteString(t.Text)
-			}
+			b.WriteString(t.Text) // for None, stripSGR below removes it
+
 		case KindCode:
 			if depth != None {
 				b.WriteString(codeSGR(t, depth))
 			}
 		}
 	}
+	if depth == None {
+		return stripSGR(b.String())
+	}
+	return b.String()
+}
+
+// stripSGR removes every ESC [ [0-9;]+ m in one left-to-right pass, as
+// Evennia's strip_raw_codes does after it has resolved links (which can
+// join the halves of an escape).
+func stripSGR(s string) string {
+	i := strings.IndexByte(s, '\033')
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i >= 0 {
+		b.WriteString(s[:i])
+		n := rawSGRLen(s[i:])
+		if n == 0 {
+			b.WriteByte(s[i])
+			n = 1
+		}
+		s = s[i+n:]
+		i = strings.IndexByte(s, '\033')
+	}
+	b.WriteString(s)
 	return b.String()
 }
 

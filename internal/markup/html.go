@@ -60,7 +60,11 @@ func HTML(text string) string {
 					target.WriteString(toks[j].Text)
 				}
 			}
-			h.openLink(t.Kind, target.String())
+			styled := false
+			for k := j; toks[k].Kind != KindLinkEnd; k++ {
+				styled = styled || toks[k].Kind == KindCode || toks[k].Kind == KindRawSGR
+			}
+			h.openLink(t.Kind, target.String(), styled)
 			i = j
 		case KindLinkEnd:
 			h.closeLink()
@@ -115,10 +119,7 @@ func (h *htmlWriter) code(t Token) {
 	switch t.Op {
 	case OpReset:
 		if h.open || h.reopen {
-			switch {
-			case h.open && h.anchor != "" && !h.spanInAnchor:
-				h.b.WriteString("</a></span>" + h.anchor)
-			case h.open:
+			if h.open {
 				h.b.WriteString("</span>")
 			}
 			h.open, h.pending, h.reopen = false, false, false
@@ -187,26 +188,16 @@ func (h *htmlWriter) text(s string) {
 }
 
 // styleText opens the span a style change asked for, before text or an
-// anchor (which Evennia's format_styles sees as text). A span opened
-// outside the current anchor cannot close inside it: the anchor is
-// closed with it and opened again inside the new span.
+// anchor (which Evennia's format_styles sees as text).
 func (h *htmlWriter) styleText() {
 	if !h.pending && !h.reopen {
 		return
 	}
-	switch {
-	case h.open && h.anchor != "" && !h.spanInAnchor:
-		h.b.WriteString("</a></span>")
-		h.span()
-		h.b.WriteString(h.anchor)
-	case h.open:
+	if h.open {
 		h.b.WriteString("</span>")
-		h.span()
-	default:
-		h.span()
-		h.spanInAnchor = h.anchor != ""
 	}
-	h.open = true
+	h.span()
+	h.open, h.spanInAnchor = true, h.anchor != ""
 	h.pending, h.reopen = false, false
 }
 
@@ -263,7 +254,10 @@ func hexRGB(c *[3]int) string {
 	return string(b)
 }
 
-func (h *htmlWriter) openLink(kind Kind, target string) {
+// openLink writes a link's anchor. A link whose label changes style is
+// written outside any span, with spans inside it; other links stay
+// inside the span around them, as in Evennia.
+func (h *htmlWriter) openLink(kind Kind, target string, styled bool) {
 	var tag strings.Builder
 	switch {
 	case kind == KindLinkCommand:
@@ -273,12 +267,19 @@ func (h *htmlWriter) openLink(kind Kind, target string) {
 		tag.WriteString(`">`)
 	case safeURL(target):
 		tag.WriteString(`<a id="mxplink" href="`)
-		escapeAttr.WriteString(&tag, target)
+		escapeAttr.WriteString(&tag, strings.TrimSpace(target))
 		tag.WriteString(`" target="_blank">`)
 	default:
 		return
 	}
-	h.styleText()
+	if styled {
+		if h.open {
+			h.b.WriteString("</span>")
+			h.open, h.reopen = false, true
+		}
+	} else {
+		h.styleText()
+	}
 	h.anchor = tag.String()
 	h.spanInAnchor = false
 	h.b.WriteString(h.anchor)
@@ -298,9 +299,13 @@ func (h *htmlWriter) closeLink() {
 	h.anchor, h.spanInAnchor = "", false
 }
 
-// safeURL reports whether a |lu link may become an anchor.
+// safeURL reports whether a |lu link may become an anchor: an http,
+// https or ftp URL (surrounding space aside) with no control characters.
 func safeURL(u string) bool {
 	l := strings.ToLower(strings.TrimSpace(u))
+	if strings.ContainsFunc(l, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		return false
+	}
 	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "ftp://")
 }
 
