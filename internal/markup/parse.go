@@ -30,11 +30,6 @@ func (p *parser) flush() {
 	}
 }
 
-func (p *parser) code(op Op) {
-	p.flush()
-	p.toks = append(p.toks, Token{Kind: KindCode, Op: op})
-}
-
 func (p *parser) color(op Op, c Color) {
 	p.flush()
 	p.toks = append(p.toks, Token{Kind: KindCode, Op: op, Color: c})
@@ -165,7 +160,7 @@ func (p *parser) markup(i int) int {
 		p.color(op, Color{Space: SpaceGrey, Index: at(k+1) - 'a'})
 		return k + 2
 	case op == OpBG:
-		if n := ansiLetter(ch); n >= 0 && ch != 0 {
+		if n := ansiLetter(ch); n >= 0 {
 			p.color(OpBG, Color{Space: SpaceANSI, Index: uint8(n)})
 			return 3
 		}
@@ -176,7 +171,7 @@ func (p *parser) markup(i int) int {
 			return 3
 		}
 	case ch == '!':
-		if n := ansiLetter(at(2)); n >= 0 && at(2) != 0 {
+		if n := ansiLetter(at(2)); n >= 0 {
 			p.color(OpFG, Color{Space: SpaceANSI, Index: uint8(n)})
 			return 3
 		}
