@@ -16,6 +16,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/portalsim/portalsim/internal/link"
+	"github.com/portalsim/portalsim/internal/markup"
 	"github.com/portalsim/portalsim/portal/webclient"
 )
 
@@ -195,7 +196,7 @@ func (c *wsConn) Output(string) OutputFunc { return nil }
 
 // SendDefault implements [Protocol].
 func (c *wsConn) SendDefault(cmd link.Command) {
-	for _, m := range c.format.Encode(cmd, renderer{}) {
+	for _, m := range c.format.Encode(cmd, renderer{c.sess}) {
 		kind := chunkText
 		if m.Binary {
 			kind = chunkBinary
@@ -359,15 +360,23 @@ func (c *wsConn) readMessage() ([]link.Command, error) {
 	return cmds, nil
 }
 
-// renderer renders the game's text for the wire formats.
-type renderer struct{}
+// renderer renders the game's text, with Evennia's colour markup, for
+// the wire formats, as the session's flags ask (NOCOLOR, SCREENREADER).
+type renderer struct{ s *Session }
 
-// HTML escapes text for a browser.
-func (renderer) HTML(text string) string {
-	return strings.ReplaceAll(htmlEscaper.Replace(text), "\n", "<br>")
+// HTML renders text for a browser: escaped, colours as classes.
+func (r renderer) HTML(text string) string {
+	if r.s != nil && r.s.screenReader() {
+		text = markup.ScreenReader(text)
+	}
+	return markup.HTML(text)
 }
 
-// ANSI returns text as it is.
-func (renderer) ANSI(text string) string { return text }
-
-var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#x27;")
+// ANSI renders text for a terminal at the session's colour depth.
+func (r renderer) ANSI(text string) string {
+	if r.s == nil {
+		return renderANSI(text, markup.Truecolor, false)
+	}
+	depth, sr := r.s.colour()
+	return renderANSI(text, depth, sr)
+}
