@@ -468,10 +468,10 @@ func (h *Handler) ServerSessionSync(sessions []link.SessionData, clean bool, con
 		return
 	}
 	for _, s := range h.Sessions() {
-		if _, ok := inSnap[s.sessid]; ok || !s.pconnSent() {
-			continue // in the snapshot, or its PCONN held back: the server cannot know it
+		if _, ok := inSnap[s.sessid]; ok {
+			continue
 		}
-		if s.Data().Seq > connSeq {
+		if !s.pconnSent() || s.Data().Seq > connSeq { // a PCONN still held back is newer still
 			h.stats.syncKept.Add(1)
 			continue
 		}
