@@ -205,6 +205,19 @@ type Config struct {
 	// (a websocket that has not answered a ping by the next one is closed
 	// as lost); 0 means [DefaultKeepalive], negative: off.
 	Keepalive time.Duration
+	// HandshakeTimeout bounds a telnet client's option negotiation
+	// (SGA, NAWS, TTYPE and its MTTS rounds, MCCP2, MSSP, MSDP, GMCP, MXP):
+	// the session's PCONN waits until every offer was answered or this
+	// long, so that the server renders its connection screen knowing the
+	// client (bug 5.14); a client that leaves an offer unanswered (a raw
+	// socket, say) waits this long for it and is counted
+	// (HandlerStats.HandshakeTimeouts). 0 means
+	// [DefaultHandshakeTimeout] (2 s, Evennia's); negative: no wait, the
+	// PCONN goes at once and what negotiation learns follows as a
+	// PCONNSYNC, as in Evennia.
+	HandshakeTimeout time.Duration
+	// MXP offers MXP to telnet clients (Evennia's MXP_ENABLED; off by default).
+	MXP bool
 
 	// Protocols are the outbound protocol factories [Handler.ServerConnect] may start, by name.
 	Protocols map[string]ProtocolFactory
@@ -255,6 +268,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Keepalive == 0 {
 		c.Keepalive = DefaultKeepalive
+	}
+	if c.HandshakeTimeout == 0 {
+		c.HandshakeTimeout = DefaultHandshakeTimeout
 	}
 	if c.LoginTimeout == 0 {
 		c.LoginTimeout = DefaultLoginTimeout

@@ -62,6 +62,7 @@ type handlerCounters struct {
 	invalidUTF8, longLines, protocolError atomic.Uint64
 	loginTimeouts, addressRefused         atomic.Uint64
 	outputCut                             atomic.Uint64
+	handshakeTimeouts                     atomic.Uint64
 	halfCloseWaits, halfCloseTimeouts     atomic.Uint64
 
 	tlsHandshakeFailed, sshHandshakeFailed atomic.Uint64 // the doors' handshakes
@@ -98,6 +99,10 @@ type HandlerStats struct {
 	// buffer (Config.OutboundLimit), cut to fit with a marker instead of
 	// making the client a slow consumer.
 	OutputCut uint64
+	// HandshakeTimeouts counts telnet sessions whose option negotiation
+	// was cut short by Config.HandshakeTimeout (a client that left an
+	// offer unanswered).
+	HandshakeTimeouts uint64
 	// LoginUnknown counts SLOGINs for a session already gone (bug 5.37).
 	LoginUnknown uint64
 	// SyncCleaned counts sessions closed by a clean SSYNC; SyncKept those
@@ -200,12 +205,27 @@ func (h *Handler) Connect(p Protocol) *Session {
 
 // release moves a session from the throttle queue to the server: PCONN
 // (with the sync data as it is now), then the input typed while queued.
+// A session whose protocol still negotiates (Session.HoldConnect) is
+// registered, but its PCONN waits for HandshakeDone.
 func (h *Handler) release(s *Session) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.state.CompareAndSwap(int32(StateQueued), int32(StateConnected)) {
 		return // closed while queued
 	}
+	if s.hold == holdWaiting {
+		s.hold = holdReleased
+		h.mu.Lock()
+		h.sessions[s.sessid] = s
+		h.mu.Unlock()
+		return
+	}
+	h.announceLocked(s)
+}
+
+// announceLocked registers a released session and sends its PCONN and
+// the input kept for it. s.mu must be held.
+func (h *Handler) announceLocked(s *Session) {
 	h.mu.Lock()
 	h.seq++
 	s.data.Seq = h.seq
@@ -220,6 +240,31 @@ func (h *Handler) release(s *Session) {
 	if s.draining.Load() {
 		s.signalAnswered() // what was queued is the uplink's to count now, or was refused
 	}
+}
+
+// HandshakeDone tells the handler that the session's protocol finished
+// negotiating (or gave up waiting). A session whose PCONN was held
+// (Session.HoldConnect) sends it now if the throttle released it
+// meanwhile, or at its release; one whose PCONN went already gets a
+// PCONNSYNC with what negotiation learned (Evennia's order). Only the
+// first call has an effect on the hold.
+func (h *Handler) HandshakeDone(s *Session) {
+	s.mu.Lock()
+	switch s.hold {
+	case holdWaiting:
+		s.hold = holdNone // still queued: its PCONN, at release, carries everything
+		s.mu.Unlock()
+		return
+	case holdReleased:
+		s.hold = holdNone
+		if s.State() == StateConnected {
+			h.announceLocked(s)
+		}
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	h.Sync(s)
 }
 
 // syncInterval is the per-session sync rate: at most one PCONNSYNC per
@@ -240,10 +285,8 @@ const syncInterval = 100 * time.Millisecond
 func (h *Handler) Sync(s *Session) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	switch s.State() {
-	case StateConnected, StateLoggedIn:
-	default:
-		return
+	if !s.pconnSentLocked() {
+		return // queued, or its PCONN held: the PCONN will carry the data
 	}
 	if s.syncTimer != nil {
 		h.stats.syncMerged.Add(1)
@@ -265,8 +308,7 @@ func (h *Handler) deferredSync(s *Session) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.syncTimer = nil
-	switch s.State() {
-	case StateConnected, StateLoggedIn:
+	if s.pconnSentLocked() {
 		h.syncLocked(s, time.Now())
 	}
 }
@@ -300,6 +342,7 @@ func (h *Handler) closeSessionUnless(s *Session, reason CloseReason, message str
 		s.mu.Unlock()
 		return false
 	}
+	announced := s.pconnSentLocked()
 	s.state.Store(int32(StateClosed))
 	s.reason = reason
 	s.pendingIn = nil
@@ -314,7 +357,7 @@ func (h *Handler) closeSessionUnless(s *Session, reason CloseReason, message str
 			delete(h.sessions, s.sessid)
 		}
 		h.mu.Unlock()
-		if !h.closingAll.Load() {
+		if announced && !h.closingAll.Load() {
 			h.up.send(link.Message{Op: link.OpPortalDisconnect, Sessid: s.sessid, Reason: reason.String()}, nil)
 		}
 	}
@@ -440,7 +483,7 @@ func (h *Handler) ServerSessionSync(sessions []link.SessionData, clean bool, con
 		if _, ok := inSnap[s.sessid]; ok {
 			continue
 		}
-		if s.Data().Seq > connSeq {
+		if !s.pconnSent() || s.Data().Seq > connSeq { // a PCONN still held back is newer still
 			h.stats.syncKept.Add(1)
 			continue
 		}
@@ -526,7 +569,7 @@ func (h *Handler) DataIn(s *Session, cmds ...link.Command) {
 	case !s.rate.allow(now, h.cmdLimit):
 		h.stats.rateDropped.Add(1)
 		warn = CommandRateWarning
-	case s.State() == StateQueued:
+	case s.State() == StateQueued || s.hold == holdReleased:
 		if len(s.pendingIn) >= h.cfg.QueuedInputLimit {
 			h.stats.queuedDropped.Add(1)
 			warn = ServerGoneWarning
@@ -626,7 +669,7 @@ func (h *Handler) Stats() HandlerStats {
 		SyncStale:     c.syncStale.Load(),
 		EncodeDropped: h.up.encodeDropped.Load(),
 		Outputs:       c.outputs.Load(), OutputUnknown: c.outputUnknown.Load(), OutputPanics: c.outputPanics.Load(),
-		OutputCut:    c.outputCut.Load(),
+		OutputCut: c.outputCut.Load(), HandshakeTimeouts: c.handshakeTimeouts.Load(),
 		LoginUnknown: c.loginUnknown.Load(), SyncCleaned: c.syncCleaned.Load(), SyncKept: c.syncKept.Load(),
 		InvalidUTF8: c.invalidUTF8.Load(), LongLines: c.longLines.Load(), ProtocolErrors: c.protocolError.Load(),
 		LinkRefused: h.up.refused.Load(), LinkBusy: h.up.busy.Load(), LinkStalls: h.up.stalls.Load(),

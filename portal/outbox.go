@@ -4,6 +4,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/portalsim/portalsim/internal/telnet"
 )
 
 // writeTimeout bounds one write to a client; a client that cannot take a
@@ -18,8 +20,9 @@ type chunk struct {
 	kind chunkKind
 }
 
-// chunkKind is what a chunk is on the wire: bytes of a stream, or a
-// websocket message of a type.
+// chunkKind is what a chunk is on the wire: bytes of a stream, a
+// websocket message of a type, or a mark where a telnet stream's MCCP2
+// compression starts or stops.
 type chunkKind uint8
 
 const (
@@ -29,11 +32,17 @@ const (
 	chunkText
 	// chunkBinary is a websocket binary message.
 	chunkBinary
+	// chunkCompressOn marks that the stream's bytes after it are
+	// compressed (MCCP2); it carries no data.
+	chunkCompressOn
+	// chunkCompressOff marks that compression ends here: the writer
+	// finishes the zlib stream (bug 5.32) and later bytes go plain.
+	chunkCompressOff
 )
 
 // outbox is a connection's bounded outbound buffer, drained by one writer
 // goroutine that writes whatever has piled up at once. The bound counts
-// bytes, whatever the kind of the chunks.
+// bytes before compression, whatever the kind of the chunks.
 type outbox struct {
 	limit int
 	wake  chan struct{}
@@ -58,6 +67,11 @@ func (o *outbox) write(b []byte) bool { return o.put(chunk{data: b}) }
 func (o *outbox) put(c chunk) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	return o.putLocked(c)
+}
+
+// putLocked is put; o.mu must be held.
+func (o *outbox) putLocked(c chunk) bool {
 	if o.closing || o.overflow {
 		return false
 	}
@@ -69,6 +83,27 @@ func (o *outbox) put(c chunk) bool {
 	o.size += len(c.data)
 	o.signal()
 	return true
+}
+
+// startCompress queues start (IAC SB MCCP2 IAC SE) plain and has
+// everything queued after it compressed; false if it was not queued.
+func (o *outbox) startCompress(start []byte) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.putLocked(chunk{data: start}) {
+		return false
+	}
+	o.pending = append(o.pending, chunk{kind: chunkCompressOn})
+	return true
+}
+
+// stopCompress ends the compressed stream after what is queued: the
+// writer finishes it properly (bug 5.32), and later writes go plain.
+func (o *outbox) stopCompress() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.pending = append(o.pending, chunk{kind: chunkCompressOff})
+	o.signal()
 }
 
 // overflowed reports whether a write was refused for lack of room.
@@ -94,9 +129,10 @@ func (o *outbox) signal() {
 }
 
 // run is the writer loop: each time something is queued, it hands all
-// that piled up to flush. It returns flush's error, or nil once done is
-// closed or a requested close has flushed everything.
-func (o *outbox) run(done <-chan struct{}, flush func([]chunk) error) error {
+// that piled up to flush, with last set when it is the last batch of a
+// requested close. It returns flush's error, or nil once done is closed
+// or a requested close has flushed everything.
+func (o *outbox) run(done <-chan struct{}, flush func(batch []chunk, last bool) error) error {
 	var batch []chunk
 	for {
 		select {
@@ -109,8 +145,9 @@ func (o *outbox) run(done <-chan struct{}, flush func([]chunk) error) error {
 		o.size = 0
 		closing := o.closing
 		o.mu.Unlock()
-		if len(batch) > 0 {
-			if err := flush(batch); err != nil {
+		// Nothing can be queued once closing is set: this is the last batch.
+		if len(batch) > 0 || closing {
+			if err := flush(batch, closing); err != nil {
 				return err
 			}
 		}
@@ -119,30 +156,73 @@ func (o *outbox) run(done <-chan struct{}, flush func([]chunk) error) error {
 			batch = nil
 		}
 		if closing {
-			o.mu.Lock()
-			empty := len(o.pending) == 0
-			o.mu.Unlock()
-			if empty {
-				return nil
-			}
-			o.signal()
+			return nil
 		}
 	}
 }
 
 // streamFlush returns a flush for run that writes the chunks to nc as one
-// byte stream, in one system call where it can (writev).
-func streamFlush(nc net.Conn) func([]chunk) error {
+// byte stream: in one system call (writev) while nothing is compressed;
+// with MCCP2, each stretch of compressed chunks through comp (the
+// writer's only) with one sync flush, and the stream finished at a
+// compress-off mark or with the last batch.
+func streamFlush(nc net.Conn, comp *telnet.Compressor) func([]chunk, bool) error {
 	var bufs net.Buffers
-	return func(batch []chunk) error {
-		bufs = bufs[:0]
-		for _, c := range batch {
-			bufs = append(bufs, c.data)
-		}
+	var wire, stretch []byte
+	return func(batch []chunk, last bool) error {
 		_ = nc.SetWriteDeadline(time.Now().Add(writeTimeout))
-		b := bufs // WriteTo consumes its receiver
-		_, err := b.WriteTo(nc)
-		clear(bufs)
+		if !comp.Active() && !hasMarks(batch) {
+			bufs = bufs[:0]
+			for _, c := range batch {
+				bufs = append(bufs, c.data)
+			}
+			b := bufs // WriteTo consumes its receiver
+			_, err := b.WriteTo(nc)
+			clear(bufs)
+			return err
+		}
+		wire = wire[:0]
+		compressed := func() {
+			if len(stretch) > 0 {
+				wire = comp.AppendCompressed(wire, stretch)
+				stretch = stretch[:0]
+			}
+		}
+		for _, c := range batch {
+			switch {
+			case c.kind == chunkCompressOn:
+				compressed()
+				comp.Start()
+			case c.kind == chunkCompressOff:
+				compressed()
+				wire = comp.AppendEnd(wire)
+			case comp.Active():
+				stretch = append(stretch, c.data...)
+			default:
+				wire = append(wire, c.data...)
+			}
+		}
+		compressed()
+		if last {
+			wire = comp.AppendEnd(wire) // a stream still open ends with the connection
+		}
+		_, err := nc.Write(wire)
+		if cap(wire) > 64<<10 {
+			wire = nil
+		}
+		if cap(stretch) > 64<<10 {
+			stretch = nil
+		}
 		return err
 	}
+}
+
+// hasMarks reports whether batch starts or stops compression.
+func hasMarks(batch []chunk) bool {
+	for _, c := range batch {
+		if c.kind == chunkCompressOn || c.kind == chunkCompressOff {
+			return true
+		}
+	}
+	return false
 }

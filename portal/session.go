@@ -51,11 +51,51 @@ type Session struct {
 	// loginTimer closes the session at Config.LoginTimeout; nil while logged in or closed.
 	loginTimer *time.Timer
 	loginGen   uint64 // counts login timers started: a stale one's callback knows it is stale
+	// hold is where the session's PCONN stands while its protocol
+	// negotiates (see Session.HoldConnect).
+	hold connectHold
 	// dirty holds the flags set on this side since the last PCONN or
 	// PCONNSYNC; flagRev, for each flag set on this side, the SyncRev of
 	// the PCONNSYNC that carried it last (see link.SessionData.SyncRev).
 	dirty   map[string]struct{}
 	flagRev map[string]uint64
+}
+
+// connectHold says whether a session's PCONN waits for its protocol's
+// option negotiation (bug 5.14).
+type connectHold uint8
+
+const (
+	holdNone     connectHold = iota // PCONN goes when the throttle releases the session
+	holdWaiting                     // negotiating, not yet released: the release must wait
+	holdReleased                    // released while negotiating: PCONN goes when negotiation ends
+)
+
+// HoldConnect makes the session's PCONN wait, once the connect throttle
+// releases it, until [Handler.HandshakeDone]: so the server hears of the
+// session with what negotiation learned (colours, window size, client)
+// and renders its connection screen for it (bug 5.14). Call it before
+// the session is admitted: from [SessionBinder.Bind].
+//
+// Until the PCONN goes, the session is as if still queued for the
+// server: its input is kept for after the PCONN, Sync sends nothing (the
+// PCONN carries the data) and closing it sends no PDISCONN.
+func (s *Session) HoldConnect() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.State() == StateQueued {
+		s.hold = holdWaiting
+	}
+}
+
+// pconnSentLocked reports whether the server was sent (or holds) the
+// session's PCONN: it was released and its PCONN not held back. s.mu must be held.
+func (s *Session) pconnSentLocked() bool {
+	switch s.State() {
+	case StateConnected, StateLoggedIn:
+		return s.hold != holdReleased
+	}
+	return false
 }
 
 // Sessid returns the session's id, unique for the portal run.
@@ -221,4 +261,11 @@ func newSession(h *Handler, sessid uint64, p Protocol, now time.Time) *Session {
 		ProtocolFlags:  map[string]any{"ENCODING": "utf-8"},
 	}
 	return s
+}
+
+// pconnSent is pconnSentLocked for a caller without s.mu.
+func (s *Session) pconnSent() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pconnSentLocked()
 }

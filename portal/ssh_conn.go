@@ -441,7 +441,7 @@ func (c *sshConn) writeLoop() {
 // waits for the client's flow-control window and has no deadline: a
 // client that takes longer than writeTimeout is gone, and the
 // connection closed.
-func (c *sshConn) flush(batch []chunk) error {
+func (c *sshConn) flush(batch []chunk, _ bool) error {
 	t := time.AfterFunc(writeTimeout, func() { _ = c.nc.Close() })
 	defer t.Stop()
 	var b []byte

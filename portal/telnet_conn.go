@@ -35,6 +35,7 @@ type telnetConn struct {
 	stop     chan struct{} // closed to stop the writer
 	wrDone   chan struct{} // closed when the writer has ended (the socket is closed)
 	stopOnce sync.Once
+	comp     telnet.Compressor // MCCP2: the writer's only (see streamFlush)
 
 	// Reader state: touched only by the reader goroutine.
 	dec        telnet.Decoder
@@ -44,11 +45,16 @@ type telnetConn struct {
 	naws       [2]int // the last window size the client sent
 	gotNAWS    bool
 
+	ttype telnet.TTYPERounds
+
 	// negMu guards the negotiator, used by the reader and by output.
 	negMu sync.Mutex
 	neg   telnet.Negotiator
+	hs    handshake // see telnet_options.go
 
-	eor atomic.Bool // the client accepted EOR: prompts end with IAC EOR instead of IAC GA
+	eor        atomic.Bool // the client accepted EOR: prompts end with IAC EOR instead of IAC GA
+	noPromptGA atomic.Bool // the client accepted SGA: prompts end without IAC GA (unless EOR)
+	msdp, gmcp atomic.Bool // the client accepted MSDP, GMCP: out-of-band output goes that way
 }
 
 var (
@@ -72,23 +78,15 @@ func (p *Portal) serveTelnetAs(nc net.Conn, key string) {
 		wrDone:   make(chan struct{}),
 	}
 	c.lines.Max = p.cfg.MaxLineLength
-	c.neg.SupportLocal(telnet.OptEOR)
-	c.neg.SupportRemote(telnet.OptNAWS)
-	c.neg.SupportRemote(telnet.OptTTYPE)
 	if !p.trackConn(c, true) {
 		nc.Close()
 		return
 	}
 	// Offer what we support before anything else is written.
-	var offer []byte
-	c.negMu.Lock()
-	offer = append(offer, c.neg.EnableLocal(telnet.OptEOR)...)
-	offer = append(offer, c.neg.EnableRemote(telnet.OptNAWS)...)
-	offer = append(offer, c.neg.EnableRemote(telnet.OptTTYPE)...)
-	c.negMu.Unlock()
-	c.out.write(offer)
+	c.out.write(c.startNegotiation())
 
 	p.h.Connect(c) // binds c.sess; the sessid is fixed before any goroutine starts
+	c.startHandshakeTimer()
 	var wg sync.WaitGroup
 	wg.Add(2)
 	ok := p.goSafe(func() {
@@ -107,6 +105,7 @@ func (p *Portal) serveTelnetAs(nc net.Conn, key string) {
 	}
 	go func() {
 		wg.Wait()
+		c.hs.stop()
 		p.trackConn(c, false)
 		close(c.finished)
 	}()
@@ -123,8 +122,16 @@ func (c *telnetConn) ended() <-chan struct{} { return c.finished }
 
 // Bind implements [SessionBinder]: Connect hands over the session before
 // it is admitted, so the DoS message, a release or a slow-consumer close
-// already find it.
-func (c *telnetConn) Bind(s *Session) { c.sess = s }
+// already find it. The session starts with Evennia's telnet flags, and,
+// unless Config.HandshakeTimeout is negative, its PCONN waits for the
+// negotiation (bug 5.14; see Session.HoldConnect).
+func (c *telnetConn) Bind(s *Session) {
+	c.sess = s
+	s.SetFlags(c.initialFlags())
+	if c.p.cfg.HandshakeTimeout >= 0 {
+		s.HoldConnect()
+	}
+}
 
 // Key implements [Protocol].
 func (c *telnetConn) Key() string { return c.key }
@@ -148,10 +155,6 @@ func (c *telnetConn) Output(cmd string) OutputFunc {
 	return nil
 }
 
-// SendDefault implements [Protocol]. Out-of-band data needs MSDP or GMCP,
-// which plain telnet has not negotiated, so it is not sent.
-func (c *telnetConn) SendDefault(link.Command) {}
-
 // Close implements [Protocol].
 func (c *telnetConn) Close(message string) {
 	if message != "" {
@@ -172,13 +175,17 @@ func (c *telnetConn) sendText(args []any, _ map[string]any) {
 }
 
 // sendPrompt writes text without a line end, then the end-of-output
-// marker: IAC EOR if the client accepted it, otherwise IAC GA.
+// marker: IAC EOR if the client accepted it, otherwise IAC GA unless it
+// accepted SGA (suppress go-ahead).
 func (c *telnetConn) sendPrompt(args []any, _ map[string]any) {
-	eor := c.eor.Load()
+	eor, noGA := c.eor.Load(), c.noPromptGA.Load()
 	c.queueText(argString(args), func(text string) []byte {
 		b := telnet.AppendEscaped(make([]byte, 0, len(text)+4), []byte(text))
-		if eor {
+		switch {
+		case eor:
 			return telnet.AppendCommand(b, telnet.EOR)
+		case noGA:
+			return b
 		}
 		return telnet.AppendCommand(b, telnet.GA)
 	})
@@ -221,7 +228,7 @@ func argString(args []any) string {
 
 func (c *telnetConn) writeLoop() {
 	defer close(c.wrDone)
-	err := c.out.run(c.stop, streamFlush(c.nc))
+	err := c.out.run(c.stop, streamFlush(c.nc, &c.comp))
 	// Record why before closing the socket, or the reader would call the
 	// closed socket a read error.
 	switch {
@@ -289,6 +296,7 @@ func (c *telnetConn) readFailed(err error) (deliver bool) {
 // sent, bounded by Config.HalfCloseGrace (see Handler.awaitAnswered),
 // then closes as client-quit; the writer delivers the answers first.
 func (c *telnetConn) inputEnded() {
+	c.inputCame()
 	c.p.h.awaitAnswered(c.p.ctx, c.sess, c.wrDone)
 	c.sess.Close(ReasonClientQuit, "")
 }
@@ -304,7 +312,7 @@ func (c *telnetConn) onEvent(e telnet.Event) {
 		if len(reply) > 0 {
 			c.out.write(reply)
 		}
-		if ch.Changed {
+		if ch.Changed || ch.Refused {
 			c.optionChanged(ch)
 		}
 	case telnet.EventSubneg:
@@ -312,17 +320,6 @@ func (c *telnetConn) onEvent(e telnet.Event) {
 	case telnet.EventError:
 		c.p.h.countProtocolErr()
 		c.p.log.Debug("telnet.malformed", "sessid", c.sess.sessid, "err", e.Err)
-	}
-}
-
-func (c *telnetConn) optionChanged(ch telnet.Change) {
-	switch {
-	case ch.Opt == telnet.OptEOR && ch.Side == telnet.Local:
-		c.eor.Store(ch.Enabled)
-	case ch.Opt == telnet.OptTTYPE && ch.Side == telnet.Remote && ch.Enabled:
-		c.out.write(telnet.AppendTTYPESend(nil))
-	case ch.Opt == telnet.OptNAWS && ch.Side == telnet.Remote:
-		c.sess.SetFlags(map[string]any{"AUTORESIZE": ch.Enabled})
 	}
 }
 
@@ -339,15 +336,25 @@ func (c *telnetConn) onSubneg(opt telnet.Option, payload []byte) {
 		}
 		c.gotNAWS, c.naws = true, [2]int{w, h}
 		c.sess.SetFlags(map[string]any{"SCREENWIDTH": w, "SCREENHEIGHT": h})
-		c.p.h.Sync(c.sess)
+		if c.hs.over() { // during the handshake, its end tells the server
+			c.p.h.Sync(c.sess)
+		}
 	case telnet.OptTTYPE:
 		name, ok := telnet.ParseTTYPEIs(payload)
 		if !ok {
 			c.p.h.countProtocolErr()
 			return
 		}
-		c.sess.SetFlags(map[string]any{"TTYPE": true, "CLIENTNAME": strings.ToUpper(name)})
-		c.p.h.Sync(c.sess)
+		c.onTTYPE(name)
+	case telnet.OptGMCP, telnet.OptMSDP:
+		c.negMu.Lock()
+		on := c.neg.Local(opt)
+		c.negMu.Unlock()
+		if !on {
+			c.badOOB(opt, nil) // not negotiated
+			return
+		}
+		c.onOOB(opt, payload)
 	}
 }
 
@@ -376,5 +383,6 @@ func (c *telnetConn) onLine(line []byte, overflow bool) {
 	if strings.Trim(text, "\x00") == "" && strings.Contains(text, "\x00") {
 		text = "idle" // the legacy NUL keepalive
 	}
+	c.inputCame()
 	c.sess.DataIn(link.Text(text))
 }

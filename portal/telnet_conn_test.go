@@ -52,6 +52,10 @@ func expect(t *testing.T, c *testutil.TelnetClient, re string) string {
 	return got
 }
 
+// The portal offers Evennia's options in Evennia's order (LINEMODE
+// first; EOR, ours, last; MXP only when enabled), accepts a client's
+// LINEMODE with the MODE Evennia sends, and refuses what it does not
+// support, once.
 func TestTelnetOffersOptionsAndRefusesOthers(t *testing.T) {
 	t.Parallel()
 	p := startPortal(t, portal.Config{})
@@ -60,19 +64,27 @@ func TestTelnetOffersOptionsAndRefusesOthers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer nc.Close()
-	// Ask for options the portal does not support; it must refuse, once.
 	var req []byte
 	req = telnet.AppendNegotiation(req, telnet.Verb(telnet.DO), telnet.OptMXP)
+	req = telnet.AppendNegotiation(req, telnet.Verb(telnet.WILL), telnet.OptNewEnviron)
 	req = telnet.AppendNegotiation(req, telnet.Verb(telnet.WILL), telnet.OptLinemode)
 	if _, err := nc.Write(req); err != nil {
 		t.Fatal(err)
 	}
+	neg := func(v byte, o telnet.Option) []byte { return telnet.AppendNegotiation(nil, telnet.Verb(v), o) }
+	var offers []byte
+	for _, o := range [][]byte{
+		neg(telnet.DO, telnet.OptLinemode), neg(telnet.WILL, telnet.OptSGA), neg(telnet.DO, telnet.OptNAWS),
+		neg(telnet.DO, telnet.OptTTYPE), neg(telnet.WILL, telnet.OptMCCP2), neg(telnet.WILL, telnet.OptMSSP),
+		neg(telnet.WILL, telnet.OptMSDP), neg(telnet.WILL, telnet.OptGMCP), neg(telnet.WILL, telnet.OptEOR),
+	} {
+		offers = append(offers, o...)
+	}
 	want := [][]byte{
-		telnet.AppendNegotiation(nil, telnet.Verb(telnet.WILL), telnet.OptEOR),
-		telnet.AppendNegotiation(nil, telnet.Verb(telnet.DO), telnet.OptNAWS),
-		telnet.AppendNegotiation(nil, telnet.Verb(telnet.DO), telnet.OptTTYPE),
-		telnet.AppendNegotiation(nil, telnet.Verb(telnet.WONT), telnet.OptMXP),
-		telnet.AppendNegotiation(nil, telnet.Verb(telnet.DONT), telnet.OptLinemode),
+		offers,
+		neg(telnet.WONT, telnet.OptMXP),
+		neg(telnet.DONT, telnet.OptNewEnviron),
+		telnet.AppendLinemodeMode(nil, telnet.LinemodeEdit|telnet.LinemodeTrapSig),
 	}
 	var got []byte
 	buf := make([]byte, 256)
@@ -83,6 +95,12 @@ func TestTelnetOffersOptionsAndRefusesOthers(t *testing.T) {
 			t.Fatalf("read: %v; got %v", err, got)
 		}
 		got = append(got, buf[:n]...)
+	}
+	if !bytes.HasPrefix(got, offers) {
+		t.Fatalf("the offers are not first, in Evennia's order: % x", got)
+	}
+	if bytes.Contains(got, neg(telnet.WILL, telnet.OptMXP)) {
+		t.Fatal("MXP offered though Config.MXP is off")
 	}
 }
 

@@ -252,7 +252,7 @@ func (c *wsConn) stopWriter() { c.stopOnce.Do(func() { close(c.stop) }) }
 // writeLoop writes the outbox, a message per chunk, then closes: with a
 // close frame after a requested close, at once otherwise.
 func (c *wsConn) writeLoop() {
-	err := c.out.run(c.stop, func(batch []chunk) error {
+	err := c.out.run(c.stop, func(batch []chunk, _ bool) error {
 		ctx, cancel := context.WithTimeout(c.p.ctx, writeTimeout)
 		defer cancel()
 		for _, ch := range batch {

@@ -72,6 +72,7 @@ type serverCounters struct {
 	commands, unknownInput       atomic.Uint64
 	logins, kicked, loginScreens atomic.Uint64
 	resent, encodeDropped        atomic.Uint64
+	oobIgnored                   atomic.Uint64
 }
 
 // Stats are the server's counters.
@@ -90,6 +91,9 @@ type Stats struct {
 	Resent uint64
 	// EncodeDropped counts messages that could not be encoded.
 	EncodeDropped uint64
+	// OOBIgnored counts out-of-band commands (GMCP, MSDP) the server has
+	// no answer to: unknown, or asking for a value it does not give.
+	OOBIgnored uint64
 }
 
 // New validates cfg and returns a server ready to [Server.Run].
@@ -200,7 +204,7 @@ func (s *Server) Stats() Stats {
 	c := &s.stats
 	return Stats{Commands: c.commands.Load(), UnknownInput: c.unknownInput.Load(),
 		Logins: c.logins.Load(), Kicked: c.kicked.Load(), LoginScreens: c.loginScreens.Load(),
-		Resent: c.resent.Load(), EncodeDropped: c.encodeDropped.Load()}
+		Resent: c.resent.Load(), EncodeDropped: c.encodeDropped.Load(), OOBIgnored: c.oobIgnored.Load()}
 }
 
 // Sessions returns the server's session table, as it would sync it to the

@@ -264,7 +264,7 @@ func (s *Server) output(ss *serverSession, lines []string, prompt bool) {
 }
 
 // dataIn runs the input of one session. Text lines are commands; other
-// input functions (OOB) are answered as unrecognized.
+// input functions are out-of-band (see oob.go).
 func (s *Server) dataIn(sessid uint64, cmds []link.Command) {
 	ss := s.sessions[sessid]
 	if ss == nil {
@@ -277,7 +277,7 @@ func (s *Server) dataIn(sessid uint64, cmds []link.Command) {
 		}
 		line, _ := c.FirstString()
 		if c.Name != "text" {
-			s.output(ss, []string{"Input function '" + c.Name + "' is not recognized."}, true)
+			s.oob(ss, c)
 			continue
 		}
 		s.run(ss, strings.TrimRight(line, "\r\n"))

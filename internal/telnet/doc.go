@@ -17,13 +17,19 @@
 //   - [DecodeText] turns a line into a string: UTF-8 if valid, else Latin-1.
 //   - [Negotiator] answers DO/DONT/WILL/WONT with the RFC 1143 "Q method",
 //     so negotiation never loops and every request gets an answer.
-//   - [ParseNAWS] and [ParseTTYPEIs] read the payloads of the two
-//     subnegotiations the portal handles itself.
+//   - [ParseNAWS] and [ParseTTYPEIs] read NAWS and TTYPE payloads;
+//     [TTYPERounds] turns the three TTYPE replies of MTTS into Evennia's
+//     protocol flags.
+//   - [DecodeGMCP] and [DecodeMSDP] read out-of-band commands
+//     ([OOBCommand]); [EncodeGMCP] and [AppendMSDP] write them.
+//   - [MCCP2Reader] undoes a server's MCCP2 compression (client side);
+//     [Compressor] does it (server side).
 //
 // For output, [AppendEscaped] prepares text for the wire (IAC doubling and
 // CR LF / CR NUL line ends), and [AppendCommand], [AppendNegotiation],
-// [AppendSubneg], [AppendNAWS], [AppendTTYPESend] and [AppendTTYPEIs] build
-// telnet sequences. All Append functions follow the strconv.Append
+// [AppendSubneg], [AppendNAWS], [AppendTTYPESend], [AppendTTYPEIs],
+// [AppendMSSP], [AppendMCCP2Start], [AppendMXPStart] and
+// [AppendLinemodeMode] build telnet sequences. All Append functions follow the strconv.Append
 // convention: they append to dst and return the extended slice.
 //
 // None of the types is safe for concurrent use; each connection owns its

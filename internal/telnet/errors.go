@@ -19,3 +19,16 @@ var (
 	// Both bytes are dropped.
 	ErrUnexpectedSE = errors.New("telnet: SE outside subnegotiation")
 )
+
+var (
+	// ErrMalformedMSDP is returned by [DecodeMSDP] for a payload that is
+	// no MSDP structure: a table or array left open or closed where none
+	// is open, a VAR without a name, data before the first VAR.
+	ErrMalformedMSDP = errors.New("telnet: malformed MSDP")
+	// ErrMSDPTooDeep is returned by [DecodeMSDP] for tables and arrays
+	// nested deeper than [MaxMSDPDepth].
+	ErrMSDPTooDeep = errors.New("telnet: MSDP nested too deeply")
+	// ErrMCCP2Corrupt is returned by [MCCP2Reader] when the compressed
+	// stream cannot be decompressed; the connection cannot go on.
+	ErrMCCP2Corrupt = errors.New("telnet: corrupt MCCP2 stream")
+)

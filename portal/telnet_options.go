@@ -1,0 +1,349 @@
+package portal
+
+import (
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/portalsim/portalsim/internal/link"
+	"github.com/portalsim/portalsim/internal/telnet"
+)
+
+// The telnet options the portal offers when a client connects, in
+// Evennia's order (telnet.py connectionMade). LINEMODE comes first and
+// its refusal is ignored; EOR (ours, for prompts) comes last. Each of the
+// others is counted once by the handshake when the client answers it.
+var (
+	offerLocal  = []telnet.Option{telnet.OptSGA}
+	offerRemote = []telnet.Option{telnet.OptNAWS, telnet.OptTTYPE}
+	offerOOB    = []telnet.Option{telnet.OptMCCP2, telnet.OptMSSP, telnet.OptMSDP, telnet.OptGMCP}
+)
+
+// DefaultHandshakeTimeout: see Config.HandshakeTimeout.
+const DefaultHandshakeTimeout = 2 * time.Second
+
+// handshake counts the options a telnet client has still to answer.
+// Each offered option counts once, whatever the client says later (an
+// extra DONT MCCP2 does not end the handshake twice, bug 5.16); TTYPE
+// counts when its rounds end. The handshake ends when every option was
+// answered, or at Config.HandshakeTimeout.
+type handshake struct {
+	// mu guards the fields below.
+	mu      sync.Mutex
+	pending map[telnet.Option]bool
+	done    bool
+	timer   *time.Timer
+}
+
+// answered records the client's first answer about o; it reports
+// whether that ended the handshake.
+func (hs *handshake) answered(o telnet.Option) bool {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	if hs.done || !hs.pending[o] {
+		return false
+	}
+	delete(hs.pending, o)
+	return hs.finishLocked(len(hs.pending) == 0)
+}
+
+// over reports whether the handshake has ended.
+func (hs *handshake) over() bool {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	return hs.done
+}
+
+// expire ends the handshake; it reports whether it was still running.
+func (hs *handshake) expire() bool {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	return hs.finishLocked(true)
+}
+
+// stop ends the handshake without a word: the connection is gone.
+func (hs *handshake) stop() { hs.expire() }
+
+// finishLocked ends the handshake if end; it reports whether this call
+// did. hs.mu must be held.
+func (hs *handshake) finishLocked(end bool) bool {
+	if !end || hs.done {
+		return false
+	}
+	hs.done = true
+	if hs.timer != nil {
+		hs.timer.Stop()
+	}
+	return true
+}
+
+// initialFlags are the protocol flags a telnet session starts with,
+// before any answer (Evennia's option handlers set them on creation).
+func (c *telnetConn) initialFlags() map[string]any {
+	f := map[string]any{
+		"NOPKEEPALIVE":    true,
+		"NOGOAHEAD":       true,
+		"NOPROMPTGOAHEAD": true,
+		"SCREENWIDTH":     78,
+		"SCREENHEIGHT":    45,
+		"AUTORESIZE":      false,
+		"FORCEDENDLINE":   true,
+		"TTYPE":           false,
+		"ANSI":            true,
+		"MCCP":            false,
+		"OOB":             false,
+	}
+	if c.p.cfg.MXP {
+		f["MXP"] = false
+	}
+	return f
+}
+
+// startNegotiation sets what c agrees to and returns the offers to send
+// first. The handshake timer starts in startHandshakeTimer.
+func (c *telnetConn) startNegotiation() []byte {
+	c.hs.pending = make(map[telnet.Option]bool)
+	local := append(append([]telnet.Option{}, offerLocal...), offerOOB...)
+	if c.p.cfg.MXP {
+		local = append(local, telnet.OptMXP)
+	}
+	c.negMu.Lock()
+	defer c.negMu.Unlock()
+	c.neg.SupportRemote(telnet.OptLinemode)
+	offer := c.neg.EnableRemote(telnet.OptLinemode)
+	for _, o := range offerLocal {
+		c.neg.SupportLocal(o)
+		offer = append(offer, c.neg.EnableLocal(o)...)
+		c.hs.pending[o] = true
+	}
+	for _, o := range offerRemote {
+		c.neg.SupportRemote(o)
+		offer = append(offer, c.neg.EnableRemote(o)...)
+		c.hs.pending[o] = true
+	}
+	for _, o := range local[len(offerLocal):] {
+		c.neg.SupportLocal(o)
+		offer = append(offer, c.neg.EnableLocal(o)...)
+		c.hs.pending[o] = true
+	}
+	c.neg.SupportLocal(telnet.OptEOR)
+	return append(offer, c.neg.EnableLocal(telnet.OptEOR)...)
+}
+
+// startHandshakeTimer ends the handshake at Config.HandshakeTimeout if
+// the client has not answered everything by then.
+func (c *telnetConn) startHandshakeTimer() {
+	c.hs.mu.Lock()
+	defer c.hs.mu.Unlock()
+	if c.hs.done {
+		return
+	}
+	d := c.p.cfg.HandshakeTimeout
+	if d < 0 {
+		d = DefaultHandshakeTimeout // no hold, but one PCONNSYNC at the end, as in Evennia
+	}
+	c.hs.timer = time.AfterFunc(d, func() {
+		if c.hs.expire() {
+			c.p.h.stats.handshakeTimeouts.Add(1)
+			c.handshakeDone()
+		}
+	})
+}
+
+// handshakeDone tells the handler, once: the held PCONN goes, or a
+// PCONNSYNC with what was learned.
+func (c *telnetConn) handshakeDone() { c.p.h.HandshakeDone(c.sess) }
+
+// inputCame ends the handshake at the client's first line of input or
+// the end of its input: a client answers offers on receipt, so one that
+// types (or hangs up) with offers unanswered ignores them, and waiting
+// for the timeout would only delay its PCONN.
+func (c *telnetConn) inputCame() {
+	if c.hs.expire() {
+		c.handshakeDone()
+	}
+}
+
+// answered counts the client's first answer about o.
+func (c *telnetConn) answered(o telnet.Option) {
+	if c.hs.answered(o) {
+		c.handshakeDone()
+	}
+}
+
+// optionChanged applies one negotiation result. Only options we offered
+// reach here enabled; refusals of our offers come as ch.Refused.
+func (c *telnetConn) optionChanged(ch telnet.Change) {
+	if ch.Side == telnet.Local {
+		c.localChanged(ch)
+	} else {
+		c.remoteChanged(ch)
+	}
+}
+
+func (c *telnetConn) localChanged(ch telnet.Change) {
+	switch ch.Opt {
+	case telnet.OptEOR:
+		c.eor.Store(ch.Enabled)
+	case telnet.OptSGA:
+		// Accepted: no go-ahead anywhere; refused: a GA after prompts.
+		c.noPromptGA.Store(ch.Enabled)
+		c.sess.SetFlags(map[string]any{"NOGOAHEAD": ch.Enabled})
+	case telnet.OptMCCP2:
+		if ch.Enabled {
+			c.out.startCompress(telnet.AppendMCCP2Start(nil))
+		} else if ch.Changed {
+			c.out.stopCompress() // the client turned it off: end the stream properly (bug 5.32)
+		}
+		c.sess.SetFlags(map[string]any{"MCCP": ch.Enabled})
+	case telnet.OptMSSP:
+		if ch.Enabled {
+			c.out.write(telnet.AppendMSSP(nil, c.msspTable()))
+		}
+	case telnet.OptMSDP:
+		c.msdp.Store(ch.Enabled)
+		c.sess.SetFlags(map[string]any{"OOB": c.msdp.Load() || c.gmcp.Load()})
+	case telnet.OptGMCP:
+		c.gmcp.Store(ch.Enabled)
+		c.sess.SetFlags(map[string]any{"OOB": c.msdp.Load() || c.gmcp.Load()})
+	case telnet.OptMXP:
+		if ch.Enabled {
+			c.out.write(append(telnet.AppendMXPStart(nil), telnet.MXPLockedLine...))
+		}
+		c.sess.SetFlags(map[string]any{"MXP": ch.Enabled})
+	}
+	c.answered(ch.Opt)
+}
+
+func (c *telnetConn) remoteChanged(ch telnet.Change) {
+	switch ch.Opt {
+	case telnet.OptLinemode:
+		if ch.Enabled {
+			c.out.write(telnet.AppendLinemodeMode(nil, telnet.LinemodeEdit|telnet.LinemodeTrapSig))
+		}
+		return // not counted: a refusal is ignored
+	case telnet.OptNAWS:
+		c.sess.SetFlags(map[string]any{"AUTORESIZE": ch.Enabled})
+	case telnet.OptTTYPE:
+		if ch.Enabled {
+			c.out.write(telnet.AppendTTYPESend(nil))
+			return // counted when the rounds end
+		}
+		c.sess.SetFlags(map[string]any{"TTYPE": false})
+	}
+	c.answered(ch.Opt)
+}
+
+// onTTYPE handles one TTYPE IS reply: the next SEND, or, at the end of
+// the rounds, the flags learned.
+func (c *telnetConn) onTTYPE(name string) {
+	if c.ttype.Done() {
+		return // later replies change nothing
+	}
+	if c.ttype.Reply(name) {
+		c.out.write(telnet.AppendTTYPESend(nil))
+		return
+	}
+	flags := c.ttype.Flags()
+	flags["TTYPE"] = true
+	if c.ttype.IsMudlet() && !c.noPromptGA.Load() {
+		// Mudlet without SGA wants a GA after prompts only.
+		flags["NOGOAHEAD"] = true
+		flags["NOPROMPTGOAHEAD"] = false
+	}
+	c.sess.SetFlags(flags)
+	c.answered(telnet.OptTTYPE)
+}
+
+// onOOB turns a GMCP or MSDP subnegotiation into commands for the server.
+// A payload that is no command is counted and dropped.
+func (c *telnetConn) onOOB(opt telnet.Option, payload []byte) {
+	var cmds []telnet.OOBCommand
+	if opt == telnet.OptGMCP {
+		cmd, ok := telnet.DecodeGMCP(payload)
+		if !ok {
+			c.badOOB(opt, nil)
+			return
+		}
+		cmds = []telnet.OOBCommand{cmd}
+	} else {
+		var err error
+		if cmds, err = telnet.DecodeMSDP(payload); err != nil {
+			c.badOOB(opt, err)
+			return
+		}
+	}
+	out := make([]link.Command, 0, len(cmds))
+	for _, cmd := range cmds {
+		out = append(out, link.Command{Name: cmd.Name, Args: cmd.Args, Kwargs: cmd.Kwargs})
+	}
+	c.sess.DataIn(out...)
+}
+
+func (c *telnetConn) badOOB(opt telnet.Option, err error) {
+	c.p.h.countProtocolErr()
+	c.p.log.Debug("telnet.oob.malformed", "sessid", c.sess.sessid, "option", opt.String(), "err", err)
+}
+
+// SendDefault implements [Protocol]: an output command without a handler
+// of its own goes out of band, over MSDP and over GMCP, whichever the
+// client accepted, properly framed and IAC-escaped (unlike Evennia, bug
+// 5.31). "options" is never sent; nor is anything to a client without OOB.
+func (c *telnetConn) SendDefault(cmd link.Command) {
+	if cmd.Name == "options" {
+		return
+	}
+	kwargs := cmd.Kwargs
+	if _, ok := kwargs["options"]; ok {
+		kwargs = make(map[string]any, len(cmd.Kwargs))
+		for k, v := range cmd.Kwargs {
+			if k != "options" {
+				kwargs[k] = v
+			}
+		}
+	}
+	var b []byte
+	if c.msdp.Load() {
+		b = telnet.AppendSubneg(b, telnet.OptMSDP, telnet.AppendMSDP(nil, cmd.Name, cmd.Args, kwargs))
+	}
+	if c.gmcp.Load() {
+		payload, err := telnet.EncodeGMCP(cmd.Name, cmd.Args, kwargs)
+		if err != nil {
+			c.p.log.Debug("telnet.gmcp.encode", "sessid", c.sess.sessid, "cmd", cmd.Name, "err", err)
+		} else {
+			b = telnet.AppendSubneg(b, telnet.OptGMCP, payload)
+		}
+	}
+	if len(b) > 0 {
+		c.queue(b)
+	}
+}
+
+// msspTable is what the portal tells MSSP crawlers (Evennia's mssp.py:
+// NAME, PLAYERS, UPTIME, PORT, and what the codebase supports).
+func (c *telnetConn) msspTable() []telnet.MSSPVariable {
+	v := func(name string, vals ...string) telnet.MSSPVariable {
+		return telnet.MSSPVariable{Name: name, Values: vals}
+	}
+	port := ""
+	if a := c.p.TelnetAddr(); a != nil {
+		_, port, _ = net.SplitHostPort(a.String())
+	}
+	mxp := "0"
+	if c.p.cfg.MXP {
+		mxp = "1"
+	}
+	return []telnet.MSSPVariable{
+		v("NAME", c.p.cfg.ServerName),
+		v("PLAYERS", strconv.Itoa(c.p.h.CountLoggedIn(false))),
+		v("UPTIME", strconv.FormatInt(c.p.h.started.Unix(), 10)),
+		v("PORT", port),
+		v("CRAWL DELAY", "-1"),
+		v("CODEBASE", "portalsim"),
+		v("FAMILY", "Custom"),
+		v("ANSI", "1"), v("GMCP", "1"), v("MSDP", "1"), v("MCCP", "1"), v("MXP", mxp),
+		v("UTF-8", "1"), v("VT100", "1"), v("XTERM 256 COLORS", "1"),
+		v("ATCP", "0"), v("MCP", "0"), v("MSP", "0"), v("PUEBLO", "0"), v("SSL", "0"), v("ZMP", "0"),
+	}
+}
