@@ -42,6 +42,10 @@ type Handler struct {
 	addrLog    refusalLog // connections over the cap: a line every 10 s at most
 	browsers   browserLogins
 
+	// announceMu orders PCONNs: a sequence number and its PCONN's place
+	// on the link are taken together (see announceLocked).
+	announceMu sync.Mutex
+
 	// mu guards the fields below.
 	mu       sync.RWMutex
 	sessions map[uint64]*Session // released sessions (connected or logged in)
@@ -226,6 +230,12 @@ func (h *Handler) release(s *Session) {
 // announceLocked registers a released session and sends its PCONN and
 // the input kept for it. s.mu must be held.
 func (h *Handler) announceLocked(s *Session) {
+	// PCONNs reach the link in the order of their sequence numbers, or
+	// a clean SSYNC could take a session whose PCONN is still behind a
+	// later one as gone (bug 5.1): the throttle and every handshake that
+	// ends announce from their own goroutines.
+	h.announceMu.Lock()
+	defer h.announceMu.Unlock()
 	h.mu.Lock()
 	h.seq++
 	s.data.Seq = h.seq
