@@ -125,16 +125,6 @@ func (r *Report) writeTransports(w io.Writer) {
 	fmt.Fprintln(w)
 }
 
-// actionNames returns the action names, sorted.
-func (r *Report) actionNames() []string {
-	names := make([]string, 0, len(r.Actions))
-	for n := range r.Actions {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
-
 // failedCommands sums the failure reasons over all actions.
 func (r *Report) failedCommands() map[string]int64 {
 	all := map[string]int64{}
