@@ -70,6 +70,9 @@ func (a *Aggregator) Add(r Result) {
 	rep := a.rep
 	sec := a.second(r.At)
 	a.roll(sec)
+	if r.Transport != "" {
+		a.addTransport(rep.Transport(r.Transport), r)
+	}
 	switch r.Kind {
 	case KindSent:
 		rep.Action(r.Action).Sent++
@@ -113,7 +116,7 @@ func (a *Aggregator) Add(r Result) {
 		}
 	case KindLost:
 		rep.Clients.Lost[r.Reason]++
-		if ph := phaseAfter(r.State); ph != "" {
+		if ph := lostIn(r); ph != "" {
 			rep.Phase(ph).Lost[r.Reason]++
 		}
 		a.move(r.Client, "")
@@ -133,6 +136,59 @@ func (a *Aggregator) Add(r Result) {
 	case KindFaultEnd:
 		a.faultEnded(r)
 	}
+}
+
+// addTransport folds a client's result into its transport's share of the
+// report: the same counts as the totals, and the wire figures.
+func (a *Aggregator) addTransport(t *reports.Transport, r Result) {
+	switch r.Kind {
+	case KindSent:
+		t.Action(r.Action).Sent++
+	case KindCommand:
+		act := t.Action(r.Action)
+		if r.Reason != "" {
+			act.Failed[r.Reason]++
+			return
+		}
+		act.Answered++
+		act.TTFB.Record(r.TTFB)
+		act.Latency.Record(r.Latency)
+		if !r.Intended.IsZero() {
+			act.Corrected.Record(r.Corrected)
+		}
+	case KindState:
+		if r.State == StateConnecting {
+			t.Clients.Started++
+		}
+		if r.Phase != "" {
+			ph := t.Phase(r.Phase)
+			ph.Reached++
+			ph.Latency.Record(r.Latency)
+			if r.Phase == reports.PhaseLoggedIn {
+				t.Clients.LoggedIn++
+			}
+		}
+	case KindLost:
+		t.Clients.Lost[r.Reason]++
+		if ph := lostIn(r); ph != "" {
+			t.Phase(ph).Lost[r.Reason]++
+		}
+	case KindDone:
+		t.Clients.Finished++
+	case KindWire:
+		if r.Wire != nil {
+			t.Wire.Add(*r.Wire)
+		}
+	}
+}
+
+// lostIn is the report phase a lost client failed to reach: the one its
+// dial names, or the one after its state.
+func lostIn(r Result) string {
+	if r.Phase != "" {
+		return r.Phase
+	}
+	return phaseAfter(r.State)
 }
 
 // phaseAfter is the report phase a client in state had not reached yet.

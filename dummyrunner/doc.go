@@ -14,6 +14,12 @@
 //
 // The package reaches the portal only through sockets: it imports neither
 // the portal nor the game server, so any telnet MUD can be a target.
+// Players come in through the transports the scenario weighs (telnet,
+// websocket in Evennia's v1 or the terminal format, telnet over TLS; see
+// transport.go's registry, where SSH, MCCP2 and GMCP are left as
+// extension points): each is a conn turning its wire into the same text
+// and end-of-output events, so the player's script and completion rules
+// do not know which door they came through.
 //
 // Concurrency model: each player is one goroutine running its script and
 // one goroutine reading its socket. Results go to a single aggregator

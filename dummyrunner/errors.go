@@ -9,4 +9,8 @@ var (
 	ErrInvalidProfile = errors.New("invalid profile")
 	// ErrInvalidScenario wraps the problems of a scenario file.
 	ErrInvalidScenario = errors.New("invalid scenario")
+	// ErrMalformedMessage is a websocket message from the server that a
+	// dummy player cannot read: dropped and counted in the report's
+	// transport wire figures.
+	ErrMalformedMessage = errors.New("malformed websocket message")
 )

@@ -31,6 +31,11 @@ func Execute(ctx context.Context, sc *Scenario, opts Options, meta reports.Meta,
 		}
 	}
 	agg := NewAggregator(meta, time.Now())
+	for _, name := range sc.transportList {
+		if door := runner.Door(name); door != "" {
+			agg.rep.Transport(name).Target = door
+		}
+	}
 	var mon Monitor
 	monCtx, stopMon := context.WithCancel(context.Background())
 	monDone := make(chan struct{})

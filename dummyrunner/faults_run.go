@@ -61,12 +61,7 @@ func checkFaultSupport(sc *Scenario, opts Options) error {
 // when the schedule has client-side faults that shape or end players'
 // connections: the players then connect through it for the whole run.
 func (r *Runner) openClientProxy() error {
-	need := false
-	for i := range r.sc.Faults {
-		f := &r.sc.Faults[i]
-		need = need || f.sideOf() == reports.SideClient && f.Kind != FaultStorm && f.Kind != FaultSlowloris
-	}
-	if !need {
+	if !r.sc.proxiesClients() {
 		return nil
 	}
 	px, err := faults.NewProxy(faults.ProxyConfig{Target: r.target, Seed: uint64(r.sc.Seed)})

@@ -15,13 +15,15 @@ import (
 )
 
 // startStack starts an embedded portal and game server with Evennia's
-// dummyrunner settings (no connection or command rate limits) and stops
-// it when the test ends.
+// dummyrunner settings (no connection or command rate limits), its
+// websocket door open and a TLS relay in front of its telnet door, and
+// stops it when the test ends.
 func startStack(t *testing.T, noServer bool) *testutil.Stack {
 	t.Helper()
 	st, err := testutil.StartStack(testutil.StackConfig{
-		Portal:   portal.Config{MaxConnectionRate: -1, MaxCommandRate: -1, Keepalive: -1},
+		Portal:   portal.Config{MaxConnectionRate: -1, MaxCommandRate: -1, Keepalive: -1, WebsocketAddr: "127.0.0.1:0"},
 		NoServer: noServer,
+		TLSRelay: true,
 	})
 	if err != nil {
 		t.Fatalf("StartStack: %v", err)
@@ -66,6 +68,8 @@ type runOpts struct {
 	// onResult, if set, sees every result (in the consumer goroutine) before the aggregator.
 	onResult func(Result)
 	opts     Options
+	// stack, if set, gives the websocket and TLS doors (opts' otherwise).
+	stack *testutil.Stack
 }
 
 // runScenario runs sc against target the way "portalsim run" does (a
@@ -81,14 +85,20 @@ func runScenario(t *testing.T, sc *Scenario, target string, ro runOpts) runResul
 	var sched bytes.Buffer
 	opts := ro.opts
 	opts.Target = target
+	if ro.stack != nil {
+		opts.WebsocketURL, opts.TLSTarget = ro.stack.WebsocketURL(), ro.stack.TLSAddr()
+	}
 	opts.Schedule = &sched
 	r, err := NewRunner(sc, opts)
 	if err != nil {
 		t.Fatalf("NewRunner: %v", err)
 	}
-	meta := reports.Meta{Scenario: sc.Name, Seed: sc.Seed, Target: target, Protocol: sc.Protocol, Model: sc.Model, Clients: sc.Sessions()}
+	meta := reports.Meta{Scenario: sc.Name, Seed: sc.Seed, Target: target, Protocol: sc.TransportLabel(), Model: sc.Model, Clients: sc.Sessions()}
 	out := runResult{start: time.Now()}
 	agg := NewAggregator(meta, out.start)
+	for _, name := range sc.transportList {
+		agg.rep.Transport(name).Target = r.Door(name)
+	}
 	results := make(chan Result, 1<<12)
 	runErr := make(chan error, 1)
 	go func() { runErr <- r.Run(ctx, results) }()

@@ -158,7 +158,7 @@ func (r *Runner) runOpen(ctx context.Context, p *player, arrival time.Time) {
 		case <-ctx.Done():
 			p.leave(r.sc.LogoutGrace)
 			return
-		case ev, ok := <-p.conn.events:
+		case ev, ok := <-p.conn.recv():
 			if !p.event(ev, ok) {
 				return
 			}

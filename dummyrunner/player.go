@@ -2,11 +2,14 @@ package dummyrunner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/portalsim/portalsim/reports"
 )
 
 // queued is one command waiting to be sent (Evennia's client._cmdlist).
@@ -38,13 +41,14 @@ type player struct {
 	prof    *Profile
 	sc      script
 
-	conn     *telnetConn
-	start    time.Time // the connection attempt began
-	state    string
-	cmds     []queued
-	out      *pending
-	wantSend bool // a tick chose to send while a command was in flight
-	seq      int
+	transport string // the door it comes in through (see transports)
+	conn      conn
+	start     time.Time // the connection attempt began
+	state     string
+	cmds      []queued
+	out       *pending
+	wantSend  bool // a tick chose to send while a command was in flight
+	seq       int
 
 	loginStarted, loggedIn, countedLogin bool
 	finished                             bool // lost or done was reported
@@ -61,6 +65,7 @@ func newPlayer(r *Runner, id int) *player {
 		content: rand.New(rand.NewPCG(seed, uint64(id)<<1|1)),
 	}
 	p.prof = r.sc.profileFor(p.content.Float64())
+	p.transport = r.sc.transportFor(id)
 	p.sc = script{
 		name:      fmt.Sprintf("Dummy_%s_%d", r.prefix, id),
 		password:  r.password + "-" + strconv.Itoa(id),
@@ -74,6 +79,7 @@ func newPlayer(r *Runner, id int) *player {
 
 func (p *player) emit(res Result) {
 	res.Client = p.id
+	res.Transport = p.transport
 	if res.At.IsZero() {
 		res.At = time.Now()
 	}
@@ -96,9 +102,19 @@ func (p *player) lose(reason string) {
 	}
 	p.emit(Result{Kind: KindLost, State: p.state, Reason: reason})
 	p.releaseLogin()
-	if p.conn != nil {
-		p.conn.close()
+	p.hangUp()
+}
+
+// hangUp closes the connection and reports what it moved on the wire.
+func (p *player) hangUp() {
+	if p.conn == nil {
+		return
 	}
+	p.conn.close()
+	w := p.conn.wire()
+	p.emit(Result{Kind: KindWire, Wire: &reports.Wire{Connections: 1, BytesIn: w.bytesIn, BytesOut: w.bytesOut,
+		Messages: w.messages, Malformed: w.malformed, Decode: w.decode}})
+	p.conn = nil
 }
 
 // connect dials and waits for the login screen (the first prompt, or the
@@ -111,18 +127,32 @@ func (p *player) connect(ctx context.Context) bool {
 		p.emit(Result{Kind: KindLost, State: StateConnecting, Reason: ReasonAborted})
 		return false
 	}
-	conn, err := dialTelnet(ctx, p.r.dial, p.r.sc.ConnectTimeout)
+	conn, steps, err := transports[p.transport](ctx, p.r.dialTarget(p))
 	p.r.dialSem.Release(1)
 	if err != nil {
-		reason := ReasonDial
-		if ctx.Err() != nil {
-			reason = ReasonAborted
+		lost := Result{Kind: KindLost, State: StateConnecting, Reason: ReasonDial}
+		if de, ok := errors.AsType[*dialError](err); ok {
+			lost.Reason, lost.Phase = de.reason, de.phase
+			for _, s := range de.reached {
+				p.setState(StateConnected, s.phase, s.at)
+			}
+			if len(de.reached) > 0 {
+				lost.State = StateConnected
+			}
 		}
-		p.emit(Result{Kind: KindLost, State: StateConnecting, Reason: reason})
+		if ctx.Err() != nil {
+			lost.Reason = ReasonAborted
+		}
+		p.emit(lost)
 		return false
 	}
 	p.conn = conn
-	p.setState(StateConnected, "connect", time.Now())
+	if len(steps) == 0 {
+		steps = []step{{phase: "connect", at: time.Now()}}
+	}
+	for _, s := range steps {
+		p.setState(StateConnected, s.phase, s.at)
+	}
 	if p.r.sc.Completion == CompletionEcho {
 		p.queueFront(queued{text: EchoCommand + " login-screen", action: "login_screen"})
 		p.sendNext()
@@ -132,7 +162,7 @@ func (p *player) connect(ctx context.Context) bool {
 	var firstText time.Time
 	for {
 		select {
-		case ev, ok := <-conn.events:
+		case ev, ok := <-conn.recv():
 			if !ok || ev.kind == evClosed {
 				p.lose(ReasonDisconnected)
 				return false
@@ -354,7 +384,7 @@ func (p *player) leave(grace time.Duration) {
 	p.state = StateLoggingOut
 	for p.out != nil {
 		select {
-		case ev, ok := <-p.conn.events:
+		case ev, ok := <-p.conn.recv():
 			if !p.event(ev, ok) {
 				return
 			}
@@ -373,7 +403,7 @@ func (p *player) leave(grace time.Duration) {
 			return
 		}
 		select {
-		case ev, ok := <-p.conn.events:
+		case ev, ok := <-p.conn.recv():
 			if !p.event(ev, ok) {
 				p.done() // the server closed after quit; a no-op if the player was lost
 				return
@@ -394,7 +424,7 @@ func (p *player) done() {
 	p.finished = true
 	p.releaseLogin()
 	p.emit(Result{Kind: KindDone, State: p.state})
-	p.conn.close()
+	p.hangUp()
 }
 
 // eventCh is the runner's event channel while the player is logged in and

@@ -30,6 +30,8 @@ const (
 	KindFaultStart
 	// KindFaultEnd: a fault was lifted; Fault holds what it did.
 	KindFaultEnd
+	// KindWire: a client's connection ended; Wire holds what it moved.
+	KindWire
 )
 
 // Client states, in order; the live progress counts clients per state.
@@ -48,6 +50,8 @@ const (
 	ReasonDisconnected = "disconnected"
 	ReasonAborted      = "aborted"
 	ReasonDial         = "dial"
+	ReasonTLS          = "tls_handshake" // the TLS handshake failed (a bad certificate, ...)
+	ReasonUpgrade      = "ws_upgrade"    // the websocket upgrade was refused or failed
 	ReasonWrite        = "write"
 	ReasonLoginFailed  = "login_failed"
 	ReasonNoLogin      = "no_login_screen"
@@ -60,11 +64,14 @@ type Result struct {
 	Kind   ResultKind
 	Client int
 	At     time.Time
+	// Transport is the transport of the client (see TransportNames);
+	// empty for results of no client (the timer probe, faults).
+	Transport string
 
 	Action  string // KindSent, KindCommand
 	Command string // KindSent: the command as written
 	State   string // KindState, KindLost
-	Phase   string // KindState: the report phase reached, if any
+	Phase   string // KindState: the report phase reached, if any; KindLost: the phase failed in, if known
 	Reason  string // KindCommand (failed), KindLost
 
 	// Intended is when the command should have been sent (open model); zero otherwise.
@@ -80,4 +87,6 @@ type Result struct {
 	// Fault is the fault that began or was lifted (KindFaultStart,
 	// KindFaultEnd); the aggregator fills in the times and what it caught.
 	Fault *reports.Fault
+	// Wire is what a connection moved (KindWire).
+	Wire *reports.Wire
 }

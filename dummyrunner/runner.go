@@ -1,6 +1,7 @@
 package dummyrunner
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -22,8 +23,14 @@ const maxDialsInFlight = 256
 
 // Options are the runner's settings that are not part of the scenario.
 type Options struct {
-	// Target overrides the scenario's target (host:port).
+	// Target overrides the scenario's target (host:port): the telnet door.
 	Target string
+	// WebsocketURL overrides the scenario's websocket.url: the websocket
+	// door, for the websocket transport.
+	WebsocketURL string
+	// TLSTarget overrides the scenario's tls.target (host:port): the TLS
+	// telnet door, for the tls transport.
+	TLSTarget string
 	// Backstage is the embedded game's link and server, for the faults
 	// that act on them; nil against a target.
 	Backstage Backstage
@@ -44,7 +51,8 @@ type Runner struct {
 	sc       *Scenario
 	opts     Options
 	target   string
-	prefix   string // derived from the seed: names are the same in every run with that seed
+	doors    map[string]string // transport -> where its players dial
+	prefix   string            // derived from the seed: names are the same in every run with that seed
 	password string
 	results  chan<- Result
 	dialSem  *semaphore.Weighted
@@ -62,12 +70,24 @@ type Runner struct {
 
 // NewRunner prepares a run of sc.
 func NewRunner(sc *Scenario, opts Options) (*Runner, error) {
-	target := opts.Target
-	if target == "" {
-		target = sc.Target
+	target := cmp.Or(opts.Target, sc.Target)
+	doors := map[string]string{
+		TransportTelnet:    target,
+		TransportWebsocket: cmp.Or(opts.WebsocketURL, sc.Websocket.URL),
+		TransportTLS:       cmp.Or(opts.TLSTarget, sc.TLS.Target),
 	}
-	if target == "" {
-		return nil, fmt.Errorf("%w: no target", ErrInvalidScenario)
+	for _, name := range TransportNames() {
+		if sc.Uses(name) && doors[name] == "" {
+			return nil, fmt.Errorf("%w: no address for the %s transport (%s)", ErrInvalidScenario, name, map[string]string{
+				TransportTelnet: "target", TransportWebsocket: "websocket.url", TransportTLS: "tls.target"}[name])
+		}
+	}
+	if target == "" { // no telnet player: the report names the first door used
+		for _, name := range sc.transportList {
+			if target = doors[name]; target != "" {
+				break
+			}
+		}
 	}
 	if err := checkFaultSupport(sc, opts); err != nil {
 		return nil, err
@@ -85,6 +105,7 @@ func NewRunner(sc *Scenario, opts Options) (*Runner, error) {
 		sc:       sc,
 		opts:     opts,
 		target:   target,
+		doors:    doors,
 		prefix:   fmt.Sprintf("%06x", sum&0xffffff),
 		password: string(pw),
 		dialSem:  semaphore.NewWeighted(maxDialsInFlight),
@@ -92,8 +113,27 @@ func NewRunner(sc *Scenario, opts Options) (*Runner, error) {
 	}, nil
 }
 
-// Target is the address the players connect to.
+// Target is the address the players connect to (the telnet door's, if
+// any player uses it).
 func (r *Runner) Target() string { return r.target }
+
+// Door is where the players of a transport connect, "" if none does.
+func (r *Runner) Door(transport string) string {
+	if !r.sc.Uses(transport) {
+		return ""
+	}
+	return r.doors[transport]
+}
+
+// dialTarget is where and how player p dials: its transport's door (the
+// telnet players through the client fault proxy, if there is one).
+func (r *Runner) dialTarget(p *player) dialTarget {
+	addr := r.doors[p.transport]
+	if p.transport == TransportTelnet {
+		addr = r.dial
+	}
+	return dialTarget{addr: addr, timeout: r.sc.ConnectTimeout, player: p.id, prefix: r.prefix, ws: r.sc.Websocket, tls: r.sc.TLS}
+}
 
 // Players returns the ids this runner drives in the closed model.
 func (r *Runner) Players() (first, count int) {
@@ -177,7 +217,7 @@ func (r *Runner) runClosed(ctx context.Context, p *player, delay time.Duration) 
 		case <-ctx.Done():
 			p.leave(r.sc.LogoutGrace)
 			return
-		case ev, ok := <-p.conn.events:
+		case ev, ok := <-p.conn.recv():
 			if !p.event(ev, ok) {
 				return
 			}

@@ -50,8 +50,20 @@ type Scenario struct {
 	// Target is the host:port of a telnet MUD (a port from 1 to 65535);
 	// empty means the embedded portal.
 	Target string `yaml:"target,omitempty"`
-	// Protocol is "telnet" (websocket comes with the protocols issue).
+	// Protocol is one transport for every player (see TransportNames):
+	// the older spelling of Transports with one entry, still accepted.
+	// With Transports it must be left out, or name their only transport.
 	Protocol string `yaml:"protocol,omitempty"`
+	// Transports maps transports (TransportTelnet, TransportWebsocket,
+	// TransportTLS) to their share of the players: a weight above 0, at
+	// most MaxWeight (default: telnet 1, or Protocol 1). Players are
+	// spread by the weights in the order of their ids, the same in every
+	// run (see transportFor).
+	Transports map[string]float64 `yaml:"transports,omitempty"`
+	// Websocket configures the websocket transport.
+	Websocket WebsocketSettings `yaml:"websocket,omitempty"`
+	// TLS configures the tls transport.
+	TLS TLSSettings `yaml:"tls,omitempty"`
 	// Seed drives every random choice (any integer): the same seed sends the same commands.
 	Seed int64 `yaml:"seed"`
 	// Model is ModelClosed (default) or ModelOpen.
@@ -112,8 +124,11 @@ type Scenario struct {
 	profiles    map[string]*Profile
 	profileCum  []float64
 	profileList []string
-	thresholds  []reports.Threshold
-	loginRe     *regexp.Regexp
+	// The transports with their cumulative shares, sorted by name.
+	transportList []string
+	transportCum  []float64
+	thresholds    []reports.Threshold
+	loginRe       *regexp.Regexp
 }
 
 // Event is a command sent once, At this long after the start, by
@@ -216,8 +231,18 @@ func (s *Scenario) defaults() {
 	if s.Name == "" {
 		s.Name = "unnamed"
 	}
-	if s.Protocol == "" {
-		s.Protocol = "telnet"
+	if len(s.Transports) == 0 {
+		proto := s.Protocol
+		if proto == "" {
+			proto = TransportTelnet
+		}
+		s.Transports = map[string]float64{proto: 1}
+	}
+	if s.TLS.Verify == "" {
+		s.TLS.Verify = VerifyAuto
+	}
+	if s.Websocket.Subprotocol == "" {
+		s.Websocket.Subprotocol = SubprotocolV1
 	}
 	if s.Model == "" {
 		s.Model = ModelClosed
@@ -405,9 +430,7 @@ func (s *Scenario) checkSettings(p *problems) {
 	if s.Target != "" {
 		p.address("target", s.Target)
 	}
-	if s.Protocol != "telnet" {
-		p.add("protocol", "%q: only telnet is supported so far", s.Protocol)
-	}
+	s.checkTransports(p)
 	if s.Completion != CompletionPrompt && s.Completion != CompletionEcho {
 		p.add("completion", "%q: want %q or %q", s.Completion, CompletionPrompt, CompletionEcho)
 	}

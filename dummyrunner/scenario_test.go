@@ -20,7 +20,7 @@ func TestDefaultScenario(t *testing.T) {
 	}{
 		{"Name", sc.Name, "default"},
 		{"Model", sc.Model, ModelClosed},
-		{"Protocol", sc.Protocol, "telnet"},
+		{"TransportLabel", sc.TransportLabel(), "telnet"},
 		{"Clients", sc.Clients, 50},
 		{"Duration", sc.Duration, 30 * time.Second},
 		{"Seed", sc.Seed, int64(1)},
@@ -92,7 +92,7 @@ func TestScenarioReportsEveryProblem(t *testing.T) {
 			yaml: `
 name: broken
 model: closed
-protocol: websocket
+protocol: pigeon
 completion: psychic
 pacing: {chance_of_action: 1.5}
 login_success: "(unclosed"
@@ -104,7 +104,7 @@ profile_files: [testdata/nope.yaml]
 				`"broken"`,
 				"clients: missing or 0: want 1 to 1000000",
 				"duration: missing or 0: want 1ms to 24h",
-				`protocol: "websocket"`,
+				`protocol: "pigeon": unknown transport`,
 				`completion: "psychic"`,
 				"pacing.chance_of_action: 1.5 is out of range: want 0 to 1",
 				"login_success",

@@ -43,10 +43,15 @@ type telnetConn struct {
 	lastNeg  atomic.Int64 // unix nanos of the last negotiation before the first text
 	bytesIn  atomic.Int64
 	bytesOut atomic.Int64
+	reads    atomic.Int64 // reads that carried bytes
+	decodeNs atomic.Int64 // time spent decoding them
 	neg      telnet.Negotiator
 	dec      telnet.Decoder
 	sawText  bool
+	batch    []connEvent // the events of one read, reused
 }
+
+var _ conn = (*telnetConn)(nil)
 
 // dialTelnet connects to addr and starts reading.
 func dialTelnet(ctx context.Context, addr string, timeout time.Duration) (*telnetConn, error) {
@@ -55,12 +60,18 @@ func dialTelnet(ctx context.Context, addr string, timeout time.Duration) (*telne
 	if err != nil {
 		return nil, err
 	}
+	return newTelnetConn(nc), nil
+}
+
+// newTelnetConn speaks telnet on nc (a TCP connection, or TLS over one)
+// and starts reading.
+func newTelnetConn(nc net.Conn) *telnetConn {
 	c := &telnetConn{nc: nc, events: make(chan connEvent, 64)}
 	c.neg.SupportRemote(telnet.OptEOR) // the server may mark prompts with EOR
 	c.neg.SupportLocal(telnet.OptNAWS)
 	c.neg.SupportLocal(telnet.OptTTYPE)
 	go c.read()
-	return c, nil
+	return c
 }
 
 func (c *telnetConn) read() {
@@ -69,16 +80,18 @@ func (c *telnetConn) read() {
 		n, err := c.nc.Read(buf)
 		if n > 0 {
 			c.bytesIn.Add(int64(n))
+			c.reads.Add(1)
 			now := time.Now()
 			var reply []byte
+			evs := c.batch[:0]
 			c.dec.Decode(buf[:n], func(e telnet.Event) {
 				switch e.Kind {
 				case telnet.EventData:
 					c.sawText = true
-					c.events <- connEvent{kind: evText, text: string(e.Data), at: now}
+					evs = append(evs, connEvent{kind: evText, text: string(e.Data), at: now})
 				case telnet.EventCommand:
 					if e.Cmd == telnet.GA || e.Cmd == telnet.EOR {
-						c.events <- connEvent{kind: evPrompt, at: now}
+						evs = append(evs, connEvent{kind: evPrompt, at: now})
 					}
 				case telnet.EventNegotiation:
 					r, ch := c.neg.Receive(e.Verb, e.Opt)
@@ -98,6 +111,11 @@ func (c *telnetConn) read() {
 					}
 				}
 			})
+			c.decodeNs.Add(int64(time.Since(now)))
+			for _, ev := range evs {
+				c.events <- ev
+			}
+			c.batch = evs[:0]
 			if len(reply) > 0 {
 				c.write(reply)
 			}
@@ -131,4 +149,14 @@ func (c *telnetConn) negotiatedAt() time.Time {
 	return time.Time{}
 }
 
+// recv implements conn.
+func (c *telnetConn) recv() <-chan connEvent { return c.events }
+
+// wire implements conn. The decode time is the telnet decoding and the
+// negotiation answers, not the wait to hand the events to the player.
+func (c *telnetConn) wire() wireStats {
+	return wireStats{bytesIn: c.bytesIn.Load(), bytesOut: c.bytesOut.Load(), messages: c.reads.Load(), decode: time.Duration(c.decodeNs.Load())}
+}
+
+// close implements conn.
 func (c *telnetConn) close() { _ = c.nc.Close() }

@@ -57,6 +57,7 @@ type htmlPage struct {
 	Corrected      []htmlActionRow // open model: latency from the intended send time
 	Phases         []htmlPhaseRow
 	Clients        []htmlField
+	Transports     []htmlTransport
 	Thresholds     []ThresholdResult
 	ThresholdsPass int
 	Lag            []htmlLagRow
@@ -95,6 +96,16 @@ type htmlPhaseRow struct {
 	HasLost  bool
 	P50, P99 string
 	Max      string
+}
+
+// htmlTransport is the part of the run of one transport.
+type htmlTransport struct {
+	Name, Target string
+	Clients      []htmlField
+	Actions      []htmlActionRow
+	Total        htmlActionRow
+	Phases       []htmlPhaseRow
+	Wire         string
 }
 
 // htmlLagRow is one row of the echo lag table.
@@ -166,7 +177,9 @@ func newHTMLPage(r *Report) *htmlPage {
 	}
 	series = append(all, series...)
 
-	p.Phases, p.Clients = htmlPhases(r)
+	p.Phases = htmlPhases(r.Phases, plannedClients(r))
+	p.Clients = htmlClients(r.Clients, plannedClients(r))
+	p.Transports = htmlTransports(r)
 	p.Lag = htmlLag(r.Lag)
 	p.Generator = htmlGenerator(r.Generator)
 	p.Cards = htmlCards(r, total, p.ThresholdsPass)
@@ -293,22 +306,10 @@ func correctedRow(name string, h *Histogram) htmlActionRow {
 	}
 }
 
-// phaseOrder returns the phase names: PhaseNames first, then any others sorted.
-func phaseOrder(r *Report) []string {
-	names := slices.Clone(PhaseNames)
-	for _, n := range slices.Sorted(maps.Keys(r.Phases)) {
-		if !slices.Contains(PhaseNames, n) {
-			names = append(names, n)
-		}
-	}
-	return names
-}
-
-func htmlPhases(r *Report) ([]htmlPhaseRow, []htmlField) {
-	planned := plannedClients(r)
+func htmlPhases(phases map[string]*Phase, planned int64) []htmlPhaseRow {
 	var rows []htmlPhaseRow
-	for _, name := range phaseOrder(r) {
-		ph := r.Phases[name]
+	for _, name := range PhaseOrder(phases) {
+		ph := phases[name]
 		if ph == nil {
 			ph = &Phase{}
 		}
@@ -324,21 +325,45 @@ func htmlPhases(r *Report) ([]htmlPhaseRow, []htmlField) {
 		}
 		rows = append(rows, row)
 	}
-	c := r.Clients
+	return rows
+}
+
+func htmlClients(c Clients, planned int64) []htmlField {
 	lost := c.LostTotal()
-	clients := []htmlField{
+	return []htmlField{
 		{Label: "planned", Value: fmtInt(planned)},
 		{Label: "started", Value: fmtInt(c.Started)},
 		{Label: "logged in", Value: fmtInt(c.LoggedIn)},
 		{Label: "finished", Value: fmtInt(c.Finished)},
 		{Label: "lost", Value: fmtInt(lost), Sub: htmlCounts(c.Lost), Bad: lost > 0},
 	}
-	return rows, clients
+}
+
+// htmlTransports is each transport's part of the run: its clients,
+// actions and phases (the "of planned" column against the clients it
+// started, as the plan is not split), and its wire figures.
+func htmlTransports(r *Report) []htmlTransport {
+	var out []htmlTransport
+	for _, name := range r.TransportNames() {
+		t := r.Transports[name]
+		ht := htmlTransport{Name: name, Target: t.Target, Wire: wireText(t.Wire)}
+		ht.Clients = htmlClients(t.Clients, t.Clients.Started)[1:]
+		ht.Phases = htmlPhases(t.Phases, t.Clients.Started)
+		total := newAction()
+		for _, an := range slices.Sorted(maps.Keys(t.Actions)) {
+			a := t.Actions[an]
+			total.merge(a)
+			ht.Actions = append(ht.Actions, actionRow(an, a, unpacked(a.Latency)))
+		}
+		ht.Total = actionRow("all actions", total, unpacked(total.Latency))
+		out = append(out, ht)
+	}
+	return out
 }
 
 func funnelStages(r *Report, planned int64) []funnelStage {
 	stages := []funnelStage{{name: "planned", reached: planned}}
-	for _, name := range phaseOrder(r) {
+	for _, name := range PhaseOrder(r.Phases) {
 		ph := r.Phases[name]
 		if ph == nil {
 			ph = &Phase{}

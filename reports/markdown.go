@@ -3,6 +3,8 @@ package reports
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -21,21 +23,28 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if len(c.Lost) > 0 {
 		fmt.Fprintf(ew, " (%s)", mdEscape(countsText(c.Lost)))
 	}
-	fmt.Fprint(ew, "\n\n| action | sent | answered | failed | p50 | p90 | p99 | max |\n|---|--:|--:|--:|--:|--:|--:|--:|\n")
+	fmt.Fprint(ew, "\n\n")
 	tot := r.Totals()
-	row := func(name string, a *Action) {
-		l := a.Latency
-		fmt.Fprintf(ew, "| %s | %d | %d | %d | %s | %s | %s | %s |\n", mdEscape(name), a.Sent, a.Answered, a.FailedTotal(),
-			FormatDuration(l.Quantile(.5)), FormatDuration(l.Quantile(.9)), FormatDuration(l.Quantile(.99)), FormatDuration(l.Max()))
-	}
-	for _, n := range r.actionNames() {
-		row(n, r.Actions[n])
-	}
-	row("**all**", &tot)
-	fmt.Fprint(ew, "\n| phase | reached | lost | p50 | p99 |\n|---|--:|--:|--:|--:|\n")
-	for _, name := range PhaseNames {
-		if ph := r.Phases[name]; ph != nil {
-			fmt.Fprintf(ew, "| %s | %d | %d | %s | %s |\n", name, ph.Reached, sumCounts(ph.Lost), FormatDuration(ph.Latency.Quantile(.5)), FormatDuration(ph.Latency.Quantile(.99)))
+	mdActions(ew, r.Actions, &tot, "**all**")
+	fmt.Fprintln(ew)
+	mdPhases(ew, r.Phases)
+	if len(r.Transports) > 1 {
+		fmt.Fprint(ew, "\n| transport | started | logged in | lost | sent | answered | failed | p50 | p99 | max |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+		for _, name := range r.TransportNames() {
+			t := r.Transports[name]
+			a := t.Totals()
+			l := a.Latency
+			fmt.Fprintf(ew, "| %s | %d | %d | %d | %d | %d | %d | %s | %s | %s |\n", mdEscape(name), t.Clients.Started, t.Clients.LoggedIn, t.Clients.LostTotal(),
+				a.Sent, a.Answered, a.FailedTotal(), FormatDuration(l.Quantile(.5)), FormatDuration(l.Quantile(.99)), FormatDuration(l.Max()))
+		}
+		for _, name := range r.TransportNames() {
+			t := r.Transports[name]
+			fmt.Fprintf(ew, "\n<details><summary>transport %s</summary>\n\n", mdEscape(name))
+			a := t.Totals()
+			mdActions(ew, t.Actions, &a, "**all**")
+			fmt.Fprintln(ew)
+			mdPhases(ew, t.Phases)
+			fmt.Fprint(ew, "\n</details>\n")
 		}
 	}
 	if len(r.Thresholds) > 0 {
@@ -49,6 +58,30 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 	}
 	return ew.err
+}
+
+// mdActions writes the action table, sorted, and the total tot.
+func mdActions(w io.Writer, actions map[string]*Action, tot *Action, totName string) {
+	fmt.Fprint(w, "| action | sent | answered | failed | p50 | p90 | p99 | max |\n|---|--:|--:|--:|--:|--:|--:|--:|\n")
+	row := func(name string, a *Action) {
+		l := a.Latency
+		fmt.Fprintf(w, "| %s | %d | %d | %d | %s | %s | %s | %s |\n", name, a.Sent, a.Answered, a.FailedTotal(),
+			FormatDuration(l.Quantile(.5)), FormatDuration(l.Quantile(.9)), FormatDuration(l.Quantile(.99)), FormatDuration(l.Max()))
+	}
+	for _, n := range slices.Sorted(maps.Keys(actions)) {
+		row(mdEscape(n), actions[n])
+	}
+	row(totName, tot)
+}
+
+// mdPhases writes the phase table in the order clients reach the phases.
+func mdPhases(w io.Writer, phases map[string]*Phase) {
+	fmt.Fprint(w, "| phase | reached | lost | p50 | p99 |\n|---|--:|--:|--:|--:|\n")
+	for _, name := range PhaseOrder(phases) {
+		if ph := phases[name]; ph != nil {
+			fmt.Fprintf(w, "| %s | %d | %d | %s | %s |\n", mdEscape(name), ph.Reached, sumCounts(ph.Lost), FormatDuration(ph.Latency.Quantile(.5)), FormatDuration(ph.Latency.Quantile(.99)))
+		}
+	}
 }
 
 // mdEscape keeps user text from breaking a Markdown table, and its

@@ -72,6 +72,11 @@ func (r *Report) Merge(o *Report) error {
 			r.Phase(name).merge(p)
 		}
 	}
+	for name, t := range o.Transports {
+		if t != nil {
+			r.Transport(name).merge(t)
+		}
+	}
 	r.Lag.In.Merge(o.Lag.In)
 	r.Lag.Out.Merge(o.Lag.Out)
 	r.Lag.Total.Merge(o.Lag.Total)

@@ -15,10 +15,17 @@ import (
 	"time"
 )
 
-// Version is the version of the report layout this package writes and
-// reads. It changes whenever a change to the JSON form would make an old
-// reader misread a new report.
-const Version = 1
+// Version is the version of the report layout this package writes. It
+// changes whenever a change to the JSON form would make an old reader
+// misread a new report. Read also reads every version from
+// MinReadVersion on, upgrading it.
+//
+// Version 2 added Transports (the run split by the door the clients came
+// in through); a version 1 report reads as one with no split.
+const Version = 2
+
+// MinReadVersion is the oldest report layout Read reads.
+const MinReadVersion = 1
 
 // The load models of Meta.Model.
 const (
@@ -67,6 +74,11 @@ type Report struct {
 	Timeline []Interval `json:"timeline"`
 	// Generator describes the load generator's own health.
 	Generator Generator `json:"generator"`
+	// Transports splits the clients, commands and connection phases by
+	// the transport the clients came in through ("telnet", "websocket",
+	// "tls"), each a share of the totals above, with what its connections
+	// moved; empty in a version 1 report.
+	Transports map[string]*Transport `json:"transports,omitempty"`
 	// Faults is the timeline of the faults injected during the run, in
 	// the scenario's order; empty when none were.
 	Faults []Fault `json:"faults,omitempty"`
@@ -404,6 +416,13 @@ func (r *Report) normalize() {
 		}
 		p.normalize()
 	}
+	for name, t := range r.Transports {
+		if t == nil {
+			t = newTransport()
+			r.Transports[name] = t
+		}
+		t.normalize()
+	}
 	fill(&r.Lag.In, &r.Lag.Out, &r.Lag.Total, &r.Generator.TimerLateness, &r.Generator.SendSlip)
 	if r.Timeline == nil {
 		r.Timeline = []Interval{}
@@ -499,6 +518,12 @@ func (r *Report) Clone() *Report {
 			}
 		}
 	}
+	if r.Transports != nil {
+		c.Transports = make(map[string]*Transport, len(r.Transports))
+		for name, t := range r.Transports {
+			c.Transports[name] = t.clone()
+		}
+	}
 	c.Generator.TimerLateness = r.Generator.TimerLateness.Clone()
 	c.Generator.SendSlip = r.Generator.SendSlip.Clone()
 	c.Generator.Notes = slices.Clone(r.Generator.Notes)
@@ -566,6 +591,7 @@ func (r *Report) Validate() error {
 			bad("timeline second %d: negative count", i)
 		}
 	}
+	r.validateTransports(bad)
 	g := r.Generator
 	for _, f := range []float64{g.CPUMax, g.CPUMean} {
 		if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
@@ -624,8 +650,9 @@ func (r *Report) WriteFile(path string) (err error) {
 	return nil
 }
 
-// Read reads a report written by Write. It rejects a report of another
-// layout version with ErrVersion, allocates whatever map or histogram the
+// Read reads a report written by Write, of this layout Version or an
+// older one from MinReadVersion on (upgraded to Version: a version 1
+// report has no Transports). It rejects any other version with ErrVersion, allocates whatever map or histogram the
 // JSON leaves null or out, and rejects an inconsistent report (see
 // Validate) or one larger than MaxReportSize (without reading more).
 // Errors of malformed JSON wrap ErrInvalid (and ErrHistogram for a bad
@@ -657,13 +684,14 @@ func readLimited(rd io.Reader, limit int64) (*Report, error) {
 	switch {
 	case probe.Version == nil:
 		return nil, fmt.Errorf("%w: no version, want %d", ErrVersion, Version)
-	case *probe.Version != Version:
-		return nil, fmt.Errorf("%w: %d, want %d", ErrVersion, *probe.Version, Version)
+	case *probe.Version < MinReadVersion || *probe.Version > Version:
+		return nil, fmt.Errorf("%w: %d, want %d to %d", ErrVersion, *probe.Version, MinReadVersion, Version)
 	}
 	r := &Report{}
 	if err := json.Unmarshal(data, r); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
+	r.Version = Version // the older layouts are subsets of this one
 	r.normalize()
 	if err := r.Validate(); err != nil {
 		return nil, err

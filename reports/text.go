@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -22,33 +23,10 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(ew, " in %s\n\n", r.Meta.Duration.Round(time.Millisecond))
 
-	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "phase\treached\tlost\tp50\tp99\tmax\t")
-	for _, name := range PhaseNames {
-		ph := r.Phases[name]
-		if ph == nil {
-			continue
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t\n", name, ph.Reached, sumCounts(ph.Lost),
-			FormatDuration(ph.Latency.Quantile(.5)), FormatDuration(ph.Latency.Quantile(.99)), FormatDuration(ph.Latency.Max()))
-	}
-	tw.Flush()
+	writePhaseTable(ew, r.Phases)
 	fmt.Fprintln(ew)
-
-	tw = tabwriter.NewWriter(ew, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "action\tsent\tanswered\tfailed\tttfb p50\tp50\tp90\tp99\tp99.9\tmax\t")
 	tot := r.Totals()
-	row := func(name string, a *Action) {
-		l := a.Latency
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", safeText(name), a.Sent, a.Answered, a.FailedTotal(),
-			FormatDuration(a.TTFB.Quantile(.5)), FormatDuration(l.Quantile(.5)), FormatDuration(l.Quantile(.9)),
-			FormatDuration(l.Quantile(.99)), FormatDuration(l.Quantile(.999)), FormatDuration(l.Max()))
-	}
-	for _, n := range r.actionNames() {
-		row(n, r.Actions[n])
-	}
-	row("all", &tot)
-	tw.Flush()
+	writeActionTable(ew, r.Actions, &tot)
 	if tot.Corrected.Count() > 0 {
 		fmt.Fprintf(ew, "\nfrom the intended send time (open model): p50 %s  p99 %s  max %s\n",
 			FormatDuration(tot.Corrected.Quantile(.5)), FormatDuration(tot.Corrected.Quantile(.99)), FormatDuration(tot.Corrected.Max()))
@@ -62,9 +40,13 @@ func (r *Report) WriteText(w io.Writer) error {
 			FormatDuration(r.Lag.Out.Quantile(.5)), FormatDuration(r.Lag.Out.Quantile(.99)),
 			FormatDuration(r.Lag.Total.Quantile(.5)), FormatDuration(r.Lag.Total.Quantile(.99)))
 	}
+	r.writeTransports(ew)
 	g := r.Generator
 	fmt.Fprintf(ew, "generator: timer lateness p99 %s, CPU mean %.0f%% max %.0f%%, fds max %d of %d\n",
 		FormatDuration(g.TimerLateness.Quantile(.99)), 100*g.CPUMean, 100*g.CPUMax, g.FDMax, g.FDLimit)
+	for _, name := range r.TransportNames() {
+		fmt.Fprintf(ew, "  %s: %s\n", safeText(name), wireText(r.Transports[name].Wire))
+	}
 	for _, n := range g.Notes {
 		fmt.Fprintf(ew, "  note: %s\n", safeText(n))
 	}
@@ -89,14 +71,58 @@ func (r *Report) WriteText(w io.Writer) error {
 	return ew.err
 }
 
-// actionNames returns the action names, sorted.
-func (r *Report) actionNames() []string {
-	names := make([]string, 0, len(r.Actions))
-	for n := range r.Actions {
-		names = append(names, n)
+// writePhaseTable writes the connection phases in the order clients reach them.
+func writePhaseTable(w io.Writer, phases map[string]*Phase) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "phase\treached\tlost\tp50\tp99\tmax\t")
+	for _, name := range PhaseOrder(phases) {
+		ph := phases[name]
+		if ph == nil {
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t\n", safeText(name), ph.Reached, sumCounts(ph.Lost),
+			FormatDuration(ph.Latency.Quantile(.5)), FormatDuration(ph.Latency.Quantile(.99)), FormatDuration(ph.Latency.Max()))
 	}
-	slices.Sort(names)
-	return names
+	tw.Flush()
+}
+
+// writeActionTable writes the actions, sorted, and their total tot.
+func writeActionTable(w io.Writer, actions map[string]*Action, tot *Action) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "action\tsent\tanswered\tfailed\tttfb p50\tp50\tp90\tp99\tp99.9\tmax\t")
+	row := func(name string, a *Action) {
+		l := a.Latency
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", safeText(name), a.Sent, a.Answered, a.FailedTotal(),
+			FormatDuration(a.TTFB.Quantile(.5)), FormatDuration(l.Quantile(.5)), FormatDuration(l.Quantile(.9)),
+			FormatDuration(l.Quantile(.99)), FormatDuration(l.Quantile(.999)), FormatDuration(l.Max()))
+	}
+	for _, n := range slices.Sorted(maps.Keys(actions)) {
+		row(n, actions[n])
+	}
+	row("all", tot)
+	tw.Flush()
+}
+
+// writeTransports writes, for a run of several transports, each one's
+// players, phases and actions.
+func (r *Report) writeTransports(w io.Writer) {
+	if len(r.Transports) < 2 {
+		return
+	}
+	for _, name := range r.TransportNames() {
+		t := r.Transports[name]
+		c := t.Clients
+		fmt.Fprintf(w, "\ntransport %s (%s): %d started, %d logged in, %d finished, %d lost", safeText(name), safeText(t.Target),
+			c.Started, c.LoggedIn, c.Finished, c.LostTotal())
+		if len(c.Lost) > 0 {
+			fmt.Fprintf(w, " (%s)", countsText(c.Lost))
+		}
+		fmt.Fprintln(w)
+		writePhaseTable(w, t.Phases)
+		tot := t.Totals()
+		writeActionTable(w, t.Actions, &tot)
+	}
+	fmt.Fprintln(w)
 }
 
 // failedCommands sums the failure reasons over all actions.

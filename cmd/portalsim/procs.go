@@ -29,10 +29,10 @@ type childLine struct {
 // runChild runs this process's share of players and reports as JSON lines:
 // progress once a second, then the report.
 func runChild(ctx context.Context, sc *dummyrunner.Scenario, f runFlags, stdout io.Writer) error {
-	if f.target == "" && sc.Target == "" {
+	if f.target == "" && sc.Target == "" && f.websocketURL == "" && f.tlsTarget == "" {
 		return usagef("-child needs -target")
 	}
-	opts := dummyrunner.Options{Target: f.target, First: f.first, Count: f.count, Partial: true}
+	opts := dummyrunner.Options{Target: f.target, WebsocketURL: f.websocketURL, TLSTarget: f.tlsTarget, First: f.first, Count: f.count, Partial: true}
 	meta := newMeta(sc, "", f)
 	meta.Procs = 1
 	var mu sync.Mutex
@@ -110,6 +110,12 @@ func runProcs(ctx context.Context, sc *dummyrunner.Scenario, path string, f runF
 		lo := first + i*total/n
 		cnt := first + (i+1)*total/n - lo
 		args := []string{"run", scPath, "-child", "-target", opts.Target, "-child-first", strconv.Itoa(lo), "-child-count", strconv.Itoa(cnt), "-log-level", f.logs.level}
+		if opts.WebsocketURL != "" {
+			args = append(args, "-websocket-url", opts.WebsocketURL)
+		}
+		if opts.TLSTarget != "" {
+			args = append(args, "-tls-target", opts.TLSTarget)
+		}
 		cmd := exec.Command(exe, args...)
 		cmd.Stderr = stderr
 		out, err := cmd.StdoutPipe()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -39,6 +40,7 @@ const maxProcs = 256
 // runFlags are the run command's flags.
 type runFlags struct {
 	target, profile, out, schedule, shard string
+	websocketURL, tlsTarget               string
 	clients, procs                        int
 	duration                              time.Duration
 	seed                                  int64
@@ -50,6 +52,8 @@ type runFlags struct {
 
 func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.target, "target", "", "host:port of a telnet MUD to load (default: an embedded portal and game server)")
+	fs.StringVar(&f.websocketURL, "websocket-url", "", "ws://host:port/ of the websocket door, for the websocket transport (default: the scenario's websocket.url, or the embedded portal's)")
+	fs.StringVar(&f.tlsTarget, "tls-target", "", "host:port of the TLS telnet door, for the tls transport (default: the scenario's tls.target, or a TLS relay to the embedded portal)")
 	fs.IntVar(&f.clients, "clients", 0, "number of players (closed model), overriding the scenario")
 	fs.DurationVar(&f.duration, "duration", 0, "how long the closed model runs, overriding the scenario")
 	fs.Int64Var(&f.seed, "seed", 0, "random seed, overriding the scenario: the same seed sends the same commands")
@@ -144,12 +148,13 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return exitErr{ExitInvalidConfig, fmt.Errorf("run: %w", err)}
 	}
 	if inProcess {
-		stack, err := startEmbedded(ctx, log, sc.NeedsLinkProxy())
+		stack, err := startEmbedded(ctx, log, sc.NeedsLinkProxy(), sc.Uses(dummyrunner.TransportTLS) && sc.TLS.Target == "")
 		if err != nil {
 			return err
 		}
 		defer stopEmbedded(stack)
 		opts.Target = stack.TelnetAddr()
+		opts.WebsocketURL, opts.TLSTarget = stack.WebsocketURL(), stack.TLSAddr()
 		opts.Backstage = stack
 	}
 	if opts.Target == "" {
@@ -157,6 +162,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	fmt.Fprintf(stdout, "portalsim run: scenario %q (%s model, %d players, %s, seed %d) against %s%s\n",
 		sc.Name, sc.Model, sc.Sessions(), sc.PlannedDuration(), sc.Seed, opts.Target, map[bool]string{true: " (embedded)"}[inProcess])
+	if sc.TransportLabel() != dummyrunner.TransportTelnet {
+		fmt.Fprintf(stdout, "transports: %s\n", transportLine(sc, opts))
+	}
 
 	var rep *reports.Report
 	if f.procs > 1 {
@@ -214,6 +222,12 @@ func loadScenario(pos []string, f runFlags, set map[string]bool) (*dummyrunner.S
 	}
 	if set["target"] {
 		sc.Target = f.target
+	}
+	if set["websocket-url"] {
+		sc.Websocket.URL = f.websocketURL
+	}
+	if set["tls-target"] {
+		sc.TLS.Target = f.tlsTarget
 	}
 	if f.profile != "" {
 		sc.Profiles = map[string]float64{f.profile: 1}
@@ -279,7 +293,7 @@ func newMeta(sc *dummyrunner.Scenario, target string, f runFlags) reports.Meta {
 		Seed:        sc.Seed,
 		Version:     versionString(),
 		Target:      target,
-		Protocol:    sc.Protocol,
+		Protocol:    sc.TransportLabel(),
 		Model:       sc.Model,
 		Machine:     reports.CurrentMachine(),
 		Procs:       max(f.procs, 1),
@@ -304,8 +318,9 @@ var _ dummyrunner.Backstage = (*embedded.Stack)(nil)
 // tests: no connect throttle, no command rate limit, cheap password
 // hashing; and no login timeout (players wait their turn to log in,
 // login_concurrency at a time, however long that takes). With linkProxy,
-// a fault proxy on the link.
-func startEmbedded(ctx context.Context, log *slog.Logger, linkProxy bool) (*embedded.Stack, error) {
+// a fault proxy on the link; with tlsRelay, a TLS relay in front of the
+// telnet door (the portal on this branch has no TLS door of its own).
+func startEmbedded(ctx context.Context, log *slog.Logger, linkProxy, tlsRelay bool) (*embedded.Stack, error) {
 	w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), InsecurePasswordCost: true, NewAccountPerm: sim.PermBuilder})
 	if err != nil {
 		return nil, err
@@ -316,6 +331,7 @@ func startEmbedded(ctx context.Context, log *slog.Logger, linkProxy bool) (*embe
 		Portal:    embedded.LoadTestPortal(log),
 		Sim:       sim.Config{World: w, Logger: log, RedialMin: 10 * time.Millisecond},
 		LinkProxy: linkProxy,
+		TLSRelay:  tlsRelay,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("embedded game: %w", err)
@@ -328,4 +344,20 @@ func stopEmbedded(st *embedded.Stack) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = st.Shutdown(ctx)
+}
+
+// transportLine names each transport's share of the players and its door.
+func transportLine(sc *dummyrunner.Scenario, opts dummyrunner.Options) string {
+	doors := map[string]string{
+		dummyrunner.TransportTelnet:    opts.Target,
+		dummyrunner.TransportWebsocket: cmp.Or(opts.WebsocketURL, sc.Websocket.URL),
+		dummyrunner.TransportTLS:       cmp.Or(opts.TLSTarget, sc.TLS.Target),
+	}
+	var parts []string
+	for _, name := range dummyrunner.TransportNames() {
+		if sc.Uses(name) {
+			parts = append(parts, fmt.Sprintf("%s %.0f%% (%s)", name, 100*sc.TransportShare(name), doors[name]))
+		}
+	}
+	return strings.Join(parts, ", ")
 }

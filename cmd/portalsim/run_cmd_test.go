@@ -92,6 +92,21 @@ func TestRunRefusesAbsurdNumbers(t *testing.T) {
 			code: ExitUsage,
 		},
 		{
+			name: "transports with a bad weight",
+			args: []string{writeFile(t, "weights.yaml", "name: doors\nclients: 2\nduration: 1s\ntransports: {telnet: -1, websocket: 1}\n")},
+			want: []string{"transports.telnet: -1 is out of range"},
+		},
+		{
+			name: "a target without the websocket door",
+			args: []string{writeFile(t, "doors.yaml", "name: doors\nclients: 2\nduration: 1s\ntransports: {telnet: 1, websocket: 1}\n"), "-target", "127.0.0.1:1"},
+			want: []string{"websocket.url: missing"},
+		},
+		{
+			name: "a websocket URL that is not one",
+			args: []string{writeFile(t, "wsurl.yaml", "name: doors\nclients: 2\nduration: 1s\ntransports: {websocket: 1}\n"), "-websocket-url", "http://127.0.0.1:1/"},
+			want: []string{`websocket.url: "http://127.0.0.1:1/": want ws://`},
+		},
+		{
 			name: "negative login concurrency and a NaN chance",
 			args: []string{writeFile(t, "pacing.yaml", "clients: 1\nduration: 1s\npacing: {login_concurrency: -3, chance_of_action: .nan}\ncommand_timeout: -1s\n")},
 			want: []string{"pacing.login_concurrency: -3 is out of range", "pacing.chance_of_action: NaN is not a finite number", "command_timeout: -1s is out of range"},

@@ -52,6 +52,28 @@ var _ = Describe("Load scenarios", Label("load"), func() {
 		}
 	}, SpecTimeout(time.Minute))
 
+	It("answers every command of players that come in through every door", func(ctx SpecContext) {
+		rep := loadspec.MustRun(ctx, "../mixed-doors.yaml", loadspec.WithScenario(func(sc *dummyrunner.Scenario) {
+			sc.Clients, sc.RampUp, sc.Duration = 60, time.Second, 5*time.Second
+			sc.Pacing.Timestep = 200 * time.Millisecond
+		}))
+		Expect(rep).To(loadspec.BeValid())
+		Expect(rep).To(loadspec.HaveNoLostCommands())
+		Expect(rep).To(loadspec.HaveNoLostClients())
+		Expect(rep.TransportNames()).To(Equal([]string{dummyrunner.TransportTelnet, dummyrunner.TransportTLS, dummyrunner.TransportWebsocket}))
+		Expect(rep.Transports[dummyrunner.TransportWebsocket].Clients.Finished).To(BeNumerically("~", 30, 2), "half the players over the websocket door")
+		var answered int64
+		for name, tr := range rep.Transports {
+			Expect(tr.Clients.Finished).To(BeNumerically(">", 0), name)
+			tot := tr.Totals()
+			Expect(tot.FailedTotal()).To(BeZero(), name)
+			answered += tot.Answered
+		}
+		Expect(answered).To(Equal(rep.Totals().Answered), "the transports split the totals")
+		Expect(rep.Transports[dummyrunner.TransportWebsocket].Phases).To(HaveKey(dummyrunner.PhaseWebsocketUpgrade))
+		Expect(rep.Transports[dummyrunner.TransportTLS].Phases).To(HaveKey(dummyrunner.PhaseTLSHandshake))
+	}, SpecTimeout(time.Minute))
+
 	It("is written in a few lines for an inline scenario", func(ctx SpecContext) {
 		rep := loadspec.MustRun(ctx, `
 name: inline

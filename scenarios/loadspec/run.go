@@ -68,15 +68,17 @@ func Run(ctx context.Context, scenario string, opts ...Option) (*reports.Report,
 			Portal:    embeddedstack.LoadTestPortal(nil), // as "portalsim run"
 			Sim:       sim.Config{LoginScreenDelay: sim.DefaultLoginScreenDelay},
 			LinkProxy: sc.NeedsLinkProxy(),
+			TLSRelay:  sc.Uses(dummyrunner.TransportTLS) && sc.TLS.Target == "",
 		})
 		if err != nil {
 			return nil, fmt.Errorf("start embedded portal: %w", err)
 		}
 		defer st.Close()
 		ropts.Target, ropts.Backstage = st.TelnetAddr(), st.Stack
+		ropts.WebsocketURL, ropts.TLSTarget = st.WebsocketURL(), st.TLSAddr()
 	}
 	meta := reports.Meta{Scenario: sc.Name, Description: sc.Description, Seed: sc.Seed, Version: "loadspec",
-		Protocol: sc.Protocol, Model: sc.Model, Machine: reports.CurrentMachine(), Procs: 1}
+		Protocol: sc.TransportLabel(), Model: sc.Model, Machine: reports.CurrentMachine(), Procs: 1}
 	rep, err := dummyrunner.Execute(ctx, sc, ropts, meta, embedded, nil)
 	if cfg.inspect != nil && st != nil {
 		cfg.inspect(st)
