@@ -16,14 +16,14 @@ import (
 
 // startStack starts an embedded portal and game server with Evennia's
 // dummyrunner settings (no connection or command rate limits), its
-// websocket door open and a TLS relay in front of its telnet door, and
-// stops it when the test ends.
+// websocket and telnet-over-TLS doors open, and stops it when the test
+// ends.
 func startStack(t *testing.T, noServer bool) *testutil.Stack {
 	t.Helper()
 	st, err := testutil.StartStack(testutil.StackConfig{
-		Portal:   portal.Config{MaxConnectionRate: -1, MaxCommandRate: -1, Keepalive: -1, WebsocketAddr: "127.0.0.1:0"},
+		Portal: portal.Config{MaxConnectionRate: -1, MaxCommandRate: -1, Keepalive: -1,
+			WebsocketAddr: "127.0.0.1:0", TelnetTLSAddr: "127.0.0.1:0"},
 		NoServer: noServer,
-		TLSRelay: true,
 	})
 	if err != nil {
 		t.Fatalf("StartStack: %v", err)

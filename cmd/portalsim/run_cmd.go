@@ -148,7 +148,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return exitErr{ExitInvalidConfig, fmt.Errorf("run: %w", err)}
 	}
 	if inProcess {
-		stack, err := startEmbedded(ctx, log, sc.NeedsLinkProxy(), sc.Uses(dummyrunner.TransportTLS) && sc.TLS.Target == "")
+		stack, err := startEmbedded(ctx, log, sc.NeedsLinkProxy())
 		if err != nil {
 			return err
 		}
@@ -317,10 +317,9 @@ var _ dummyrunner.Backstage = (*embedded.Stack)(nil)
 // the way Evennia's dummyrunner settings mixin sets up a game for load
 // tests: no connect throttle, no command rate limit, cheap password
 // hashing; and no login timeout (players wait their turn to log in,
-// login_concurrency at a time, however long that takes). With linkProxy,
-// a fault proxy on the link; with tlsRelay, a TLS relay in front of the
-// telnet door (the portal on this branch has no TLS door of its own).
-func startEmbedded(ctx context.Context, log *slog.Logger, linkProxy, tlsRelay bool) (*embedded.Stack, error) {
+// login_concurrency at a time, however long that takes); every door open
+// (embedded.LoadTestPortal). With linkProxy, a fault proxy on the link.
+func startEmbedded(ctx context.Context, log *slog.Logger, linkProxy bool) (*embedded.Stack, error) {
 	w, err := sim.NewWorld(sim.WorldConfig{Store: sim.NewMemoryStore(), InsecurePasswordCost: true, NewAccountPerm: sim.PermBuilder})
 	if err != nil {
 		return nil, err
@@ -331,7 +330,6 @@ func startEmbedded(ctx context.Context, log *slog.Logger, linkProxy, tlsRelay bo
 		Portal:    embedded.LoadTestPortal(log),
 		Sim:       sim.Config{World: w, Logger: log, RedialMin: 10 * time.Millisecond},
 		LinkProxy: linkProxy,
-		TLSRelay:  tlsRelay,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("embedded game: %w", err)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/portalsim/portalsim/internal/faults"
-	"github.com/portalsim/portalsim/internal/tlsrelay"
 	"github.com/portalsim/portalsim/portal"
 	"github.com/portalsim/portalsim/sim"
 )
@@ -29,10 +28,6 @@ type Config struct {
 	// portal, for link faults (latency, cuts, ...): [Stack.LinkProxy]
 	// returns it, and [Stack.Shutdown] closes it once the server is stopped.
 	LinkProxy bool
-	// TLSRelay puts a TLS relay (a self-signed certificate) in front of
-	// the telnet door, standing in for the portal's TLS door until it has
-	// one: [Stack.TLSAddr] returns its address, [Stack.Shutdown] closes it.
-	TLSRelay bool
 	// Via, if set, puts a relay between the game server and the portal
 	// (or the link proxy): it is given the address the server would dial
 	// and returns the address the
@@ -52,7 +47,6 @@ type Stack struct {
 	log       *slog.Logger
 	stopVia   func()
 	linkProxy *faults.Proxy
-	tlsRelay  *tlsrelay.Relay
 
 	mu     sync.Mutex
 	server *sim.Server
@@ -109,13 +103,6 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if cfg.TLSRelay {
-		if s.tlsRelay, err = tlsrelay.Start("127.0.0.1:0", p.TelnetAddr().String()); err != nil {
-			s.stopVia()
-			p.Close()
-			return nil, fmt.Errorf("embedded: tls relay: %w", err)
-		}
-	}
 	if !cfg.NoServer {
 		if err := s.StartServer(ctx); err != nil {
 			s.Shutdown(context.Background())
@@ -146,12 +133,14 @@ func (s *Stack) WebsocketURL() string {
 	return "ws://" + a.String() + "/"
 }
 
-// TLSAddr is the TLS relay's address (see [Config.TLSRelay]), or "".
+// TLSAddr is the telnet-over-TLS door's address as host:port, or ""
+// when the portal has no such door.
 func (s *Stack) TLSAddr() string {
-	if s.tlsRelay == nil {
+	a := s.Portal.DoorAddr(portal.DoorTelnetTLS)
+	if a == nil {
 		return ""
 	}
-	return s.tlsRelay.Addr()
+	return a.String()
 }
 
 // Server returns the running game server, or nil. After an in-game
@@ -330,9 +319,6 @@ func (s *Stack) stopSupervisor() (running bool, ended <-chan struct{}, done <-ch
 // portal's shutdown error and the server's, if it failed.
 func (s *Stack) Shutdown(ctx context.Context) error {
 	perr := s.Portal.Shutdown(ctx)
-	if s.tlsRelay != nil {
-		_ = s.tlsRelay.Close() // after the portal has told its players and closed
-	}
 	running, _, done := s.stopSupervisor()
 	var serr error
 	if running {

@@ -29,8 +29,6 @@ type StackConfig struct {
 	NoServer bool
 	// LinkProxy puts a faults.Proxy on the link (see embedded.Config.LinkProxy).
 	LinkProxy bool
-	// TLSRelay puts a TLS relay in front of the telnet door (see embedded.Config.TLSRelay).
-	TLSRelay bool
 }
 
 // embeddedConfig applies the test defaults.
@@ -50,7 +48,7 @@ func (cfg StackConfig) embeddedConfig() (embedded.Config, error) {
 	if scfg.LoginScreenDelay == 0 {
 		scfg.LoginScreenDelay = -1
 	}
-	return embedded.Config{Portal: cfg.Portal, Sim: scfg, NoServer: cfg.NoServer, LinkProxy: cfg.LinkProxy, TLSRelay: cfg.TLSRelay}, nil
+	return embedded.Config{Portal: cfg.Portal, Sim: scfg, NoServer: cfg.NoServer, LinkProxy: cfg.LinkProxy}, nil
 }
 
 // StartStack starts a portal and (unless NoServer) a game server linked

@@ -68,7 +68,6 @@ func Run(ctx context.Context, scenario string, opts ...Option) (*reports.Report,
 			Portal:    embeddedstack.LoadTestPortal(nil), // as "portalsim run"
 			Sim:       sim.Config{LoginScreenDelay: sim.DefaultLoginScreenDelay},
 			LinkProxy: sc.NeedsLinkProxy(),
-			TLSRelay:  sc.Uses(dummyrunner.TransportTLS) && sc.TLS.Target == "",
 		})
 		if err != nil {
 			return nil, fmt.Errorf("start embedded portal: %w", err)
