@@ -45,6 +45,9 @@ const (
 	StalledWarning     = "The game is not responding; your commands are kept."
 	RespondingNotice   = "The game is responding again."
 	InvalidUTF8Warning = "Your client sent an incorrect UTF-8 sequence; it was read as Latin-1."
+	// InvalidUTF8WebWarning is what a websocket client is told, once, of
+	// bytes that are not UTF-8: they are read as U+FFFD.
+	InvalidUTF8WebWarning = "Your client sent bytes that are not UTF-8; they were replaced."
 	// MalformedMessageWarning is what a websocket client is told of a
 	// message that is not of its wire format; the message is dropped.
 	MalformedMessageWarning = "Your client sent a message the portal could not read; it was dropped."

@@ -423,12 +423,10 @@ func (h *Handler) ServerConnect(ctx context.Context, name string, config map[str
 // ServerDisconnect closes one session on the server's request, sending
 // reason to the client first.
 func (h *Handler) ServerDisconnect(sessid uint64, reason string) error {
+	h.browsers.forget(sessid) // the player quit: the browser is logged out too, even if the tab already closed
 	s := h.Get(sessid)
 	if s == nil {
 		return fmt.Errorf("server disconnect %d: %w", sessid, ErrUnknownSession)
-	}
-	if csessid := s.Data().Csessid; csessid != "" {
-		h.browsers.forget(csessid, s.sessid) // the player quit: the browser is logged out too
 	}
 	h.closeSession(s, ReasonServerDisconnect, reason)
 	return nil
@@ -564,7 +562,7 @@ func (h *Handler) DataIn(s *Session, cmds ...link.Command) {
 	}
 	if lim := h.cfg.MaxCharLimit; lim > 0 {
 		for _, c := range cmds {
-			if t, ok := c.FirstString(); ok && c.Name == "text" && utf8.RuneCountInString(t) > lim {
+			if overCharLimit(c, lim) {
 				h.stats.charDropped.Add(1)
 				s.Msg(CharLimitWarning)
 				return
@@ -597,6 +595,22 @@ func (h *Handler) DataIn(s *Session, cmds ...link.Command) {
 	if warn != "" {
 		s.Msg(warn)
 	}
+}
+
+// overCharLimit reports whether a text input has a string argument longer
+// than lim characters. The name is taken as a game server takes it
+// (Evennia lower-cases and trims input function names), so "Text " is
+// text too.
+func overCharLimit(c link.Command, lim int) bool {
+	if strings.ToLower(strings.TrimSpace(c.Name)) != "text" {
+		return false
+	}
+	for _, a := range c.Args {
+		if t, ok := a.(string); ok && utf8.RuneCountInString(t) > lim {
+			return true
+		}
+	}
+	return false
 }
 
 // sendInputLocked sends one input message; false if it could not be held. s.mu must be held.

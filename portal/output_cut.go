@@ -95,3 +95,15 @@ func fitText(text string, max int, encode func(string) []byte) []byte {
 		n = len(kept) - (len(b)-max)*len(kept)/len(b) - 1
 	}
 }
+
+// fitOutput returns text encoded by encode for a client whose outbound
+// buffer holds limit bytes: cut with a marker (fitText) and counted when
+// the encoding is larger than half of it. Every door's text goes through it.
+func (h *Handler) fitOutput(limit int, text string, encode func(string) []byte) []byte {
+	b := encode(text)
+	if limit > 0 && len(b) > limit/2 {
+		b = fitText(text, limit/2, encode)
+		h.countOutputCut()
+	}
+	return b
+}

@@ -34,3 +34,13 @@ func (s *Session) screenReader() bool {
 	defer s.mu.Unlock()
 	return markup.ScreenReaderFromFlags(s.data.ProtocolFlags)
 }
+
+// renderTerminal renders text for the session's terminal (telnet, SSH):
+// its colour depth, or the screen reader's text.
+func (s *Session) renderTerminal(text string) string {
+	if s == nil {
+		return renderANSI(text, markup.Truecolor, false)
+	}
+	depth, sr := s.colour()
+	return renderANSI(text, depth, sr)
+}

@@ -59,6 +59,9 @@ type Session struct {
 	// the PCONNSYNC that carried it last (see link.SessionData.SyncRev).
 	dirty   map[string]struct{}
 	flagRev map[string]uint64
+	// webNonce is the browser login this websocket session holds or
+	// started from (see browserLogins); 0 for none.
+	webNonce uint64
 }
 
 // connectHold says whether a session's PCONN waits for its protocol's

@@ -401,12 +401,7 @@ func appendTerminal(b []byte, text string) []byte {
 // queueText queues text, encoded by encode, cut to half the outbound
 // buffer if it is longer (as telnet does; see output_cut.go).
 func (c *sshConn) queueText(text string, encode func(string) []byte) {
-	b := encode(text)
-	if lim := c.out.limit; lim > 0 && len(b) > lim/2 {
-		b = fitText(text, lim/2, encode)
-		c.p.h.countOutputCut()
-	}
-	c.queue(b)
+	c.queue(c.p.h.fitOutput(c.out.limit, c.sess.renderTerminal(text), encode))
 }
 
 // queue writes b to the outbox; an overflowing client is a slow consumer.

@@ -191,19 +191,11 @@ func (c *telnetConn) sendPrompt(args []any, _ map[string]any) {
 	})
 }
 
-// queueText queues text, encoded for the wire by encode. Text whose
-// encoding is larger than half the outbound buffer could make even a
-// client that reads at once a slow consumer (with the prompt after it,
-// say): it is cut to half the buffer, with a marker saying how much was
-// cut, and counted (see output_cut.go). The cut is made in the text, before encoding, so no
-// telnet sequence is split.
+// queueText queues text, its colour markup rendered for the session,
+// encoded for the wire by encode and cut if it is too large for the
+// outbound buffer (see fitOutput).
 func (c *telnetConn) queueText(text string, encode func(string) []byte) {
-	b := encode(text)
-	if lim := c.out.limit; lim > 0 && len(b) > lim/2 {
-		b = fitText(text, lim/2, encode)
-		c.p.h.countOutputCut()
-	}
-	c.queue(b)
+	c.queue(c.p.h.fitOutput(c.out.limit, c.sess.renderTerminal(text), encode))
 }
 
 // queue writes b to the outbox; an overflowing client is a slow consumer.

@@ -22,8 +22,9 @@ func (p *Portal) webServer() *http.Server {
 				return 0
 			},
 		}),
-		ReadHeaderTimeout: wsHandshakeTimeout,
+		ReadHeaderTimeout: p.cfg.DoorHandshakeTimeout,
 		IdleTimeout:       time.Minute,
+		MaxHeaderBytes:    wsMaxHeaderBytes,
 		BaseContext:       func(net.Listener) context.Context { return p.ctx },
 	}
 }

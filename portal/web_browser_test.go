@@ -118,6 +118,22 @@ func TestWebPageInBrowser(t *testing.T) {
 		t.Errorf("the page shows the password it sent:\n%s", echo)
 	}
 
+	// Colour: the room's name in Evennia's class. A link: an exit, clicked.
+	if n, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll("#output span.color-014").length`)); err != nil || n == 0 {
+		t.Errorf("no coloured room name on the page (%d, %v)", n, err)
+	}
+	typeLine("dig Garden = north, south")
+	waitOutput("Garden")
+	typeLine("look")
+	waitOutput("Exits: north")
+	if err := chromedp.Do(bctx, chromedp.Click(`#output a[data-command="north"]`)); err != nil {
+		t.Fatalf("clicking the exit: %v", err)
+	}
+	waitOutput("Garden")
+	waitOutput("Exits: south")
+	typeLine("south")
+	waitOutput("Limbo")
+
 	// The game server reloads; the page's connection is the portal's and stays.
 	typeLine("reload")
 	if err := st.AwaitServer(30 * time.Second); err != nil {

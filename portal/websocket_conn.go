@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 
@@ -20,9 +21,8 @@ import (
 	"github.com/portalsim/portalsim/portal/webclient"
 )
 
-// wsHandshakeTimeout bounds an HTTP request on the websocket door, up to
-// the upgrade.
-const wsHandshakeTimeout = 10 * time.Second
+// wsMaxHeaderBytes bounds the request headers of the web doors.
+const wsMaxHeaderBytes = 16 << 10
 
 // wsConn is one websocket player connection: a [Protocol] with one
 // reader goroutine (messages in, through the wire format) and one writer
@@ -40,6 +40,8 @@ type wsConn struct {
 	stop     chan struct{} // closed to stop the writer
 	stopOnce sync.Once
 	pinging  atomic.Bool // a keepalive ping is out
+	// warnedUTF8 is the reader's: the player was told of bytes that are not UTF-8.
+	warnedUTF8 bool
 	// closeMsg is the reason given in the close frame of a portal-side close.
 	closeMu  sync.Mutex
 	closeMsg string
@@ -56,7 +58,11 @@ var (
 func (p *Portal) websocketServer() *http.Server {
 	return &http.Server{
 		Handler:           http.HandlerFunc(p.serveWebsocket),
-		ReadHeaderTimeout: wsHandshakeTimeout,
+		ReadHeaderTimeout: p.cfg.DoorHandshakeTimeout,
+		// A connection that did not upgrade holds a descriptor and no
+		// session (no address cap sees it): it goes once idle this long.
+		IdleTimeout:    p.cfg.DoorHandshakeTimeout,
+		MaxHeaderBytes: wsMaxHeaderBytes,
 		BaseContext:       func(net.Listener) context.Context { return p.ctx },
 	}
 }
@@ -133,7 +139,8 @@ func (p *Portal) webOrigins(r *http.Request) []string {
 
 // clientIP is the address of the client of r: its peer's IP, or, when
 // the peer is one of Config.UpstreamIPs, the first address of
-// X-Forwarded-For from the right that is not.
+// X-Forwarded-For from the right that is not one (the peer's own, if an
+// entry on the way there is not an address).
 func (p *Portal) clientIP(r *http.Request) string {
 	ip := remoteIP(r.RemoteAddr)
 	if !slices.Contains(p.cfg.UpstreamIPs, ip) {
@@ -142,7 +149,10 @@ func (p *Portal) clientIP(r *http.Request) string {
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
 		hop := strings.TrimSpace(hops[i])
-		if net.ParseIP(hop) != nil && !slices.Contains(p.cfg.UpstreamIPs, hop) {
+		switch {
+		case net.ParseIP(hop) == nil:
+			return ip // not an address: what is left of it could be anyone's writing
+		case !slices.Contains(p.cfg.UpstreamIPs, hop):
 			return hop
 		}
 	}
@@ -181,6 +191,7 @@ func (c *wsConn) Bind(s *Session) {
 	}
 	if l, ok := c.p.h.browsers.lookup(c.browser.Csessid, time.Now()); ok {
 		s.data.LoggedIn, s.data.Uid, s.data.Uname = true, l.uid, l.uname
+		s.webNonce = l.nonce
 	}
 }
 
@@ -194,9 +205,23 @@ func (c *wsConn) Address() string { return c.addr }
 // format (SendDefault).
 func (c *wsConn) Output(string) OutputFunc { return nil }
 
-// SendDefault implements [Protocol].
+// SendDefault implements [Protocol]. Text and prompts too large for
+// the outbound buffer are cut with a marker, as on every door (fitOutput).
 func (c *wsConn) SendDefault(cmd link.Command) {
-	for _, m := range c.format.Encode(cmd, renderer{c.sess}) {
+	r := renderer{c.sess}
+	msgs := c.format.Encode(cmd, r)
+	lim := c.out.limit
+	if text, ok := cmd.FirstString(); ok && lim > 0 && len(msgs) == 1 && len(msgs[0].Data) > lim/2 && (cmd.Name == "text" || cmd.Name == "prompt") {
+		msgs[0].Data = c.p.h.fitOutput(lim, text, func(t string) []byte {
+			cut := cmd
+			cut.Args = append([]any{t}, cmd.Args[1:]...)
+			if m := c.format.Encode(cut, r); len(m) == 1 {
+				return m[0].Data
+			}
+			return nil
+		})
+	}
+	for _, m := range msgs {
 		kind := chunkText
 		if m.Binary {
 			kind = chunkBinary
@@ -271,7 +296,11 @@ func (c *wsConn) writeLoop() {
 		c.closeMu.Lock()
 		msg := c.closeMsg
 		c.closeMu.Unlock()
-		_ = c.ws.Close(websocket.StatusNormalClosure, closeReason(msg))
+		code := websocket.StatusNormalClosure
+		if c.sess.CloseReason() == ReasonPortalShutdown {
+			code = websocket.StatusGoingAway // the page may come back when the portal does
+		}
+		_ = c.ws.Close(code, closeReason(msg))
 	case websocket.CloseStatus(err) != -1 || errors.Is(err, net.ErrClosed):
 		c.sess.Close(ReasonClientQuit, "")
 	default:
@@ -306,8 +335,8 @@ func (c *wsConn) readLoop() {
 			c.readEnded(err)
 			return
 		}
-		if len(cmds) > 0 {
-			c.sess.DataIn(cmds...)
+		for _, cmd := range cmds {
+			c.sess.DataIn(cmd) // one input each, as telnet's lines: the command rate counts every one
 		}
 	}
 }
@@ -315,11 +344,12 @@ func (c *wsConn) readLoop() {
 // readEnded closes the session for the error that ended reading.
 func (c *wsConn) readEnded(err error) {
 	switch code := websocket.CloseStatus(err); {
-	case code == websocket.StatusNormalClosure, code == websocket.StatusGoingAway:
+	case code == websocket.StatusNormalClosure, code == websocket.StatusGoingAway,
+		code == websocket.StatusNoStatusRcvd, code >= 4000: // a goodbye, with or without a reason of its own
 		c.sess.Close(ReasonClientQuit, "")
 	case c.sess.State() == StateClosed: // we closed it
 	case code != -1:
-		c.sess.Close(ReasonProtocolError, "")
+		c.sess.Close(ReasonProtocolError, "") // 1002, 1003, 1007, 1009, ...: the client says the talk broke
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
 		c.sess.Close(ReasonConnectionLost, "")
 	default:
@@ -349,6 +379,13 @@ func (c *wsConn) readMessage() ([]link.Command, error) {
 		c.p.h.countLongLine()
 		c.sess.Msg(LineTooLongWarning)
 		return nil, nil
+	}
+	if !utf8.Valid(data) {
+		c.p.h.countInvalidUTF8()
+		if !c.warnedUTF8 {
+			c.warnedUTF8 = true
+			c.sess.Msg(InvalidUTF8WebWarning)
+		}
 	}
 	cmds, err := c.format.Decode(webclient.Message{Binary: typ == websocket.MessageBinary, Data: data})
 	if err != nil {

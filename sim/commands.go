@@ -120,7 +120,8 @@ func (x *cmdCall) hasSwitch(names ...string) bool {
 // nothing after it. Execute never calls c or n with the world locked.
 func (w *World) Execute(c Caller, n Notifier, line string) {
 	text, changed := playerText(line)
-	if changed {
+	text, linked := noLinks(text)
+	if changed || linked {
 		w.cleaned.Add(1)
 	}
 	x := &cmdCall{c: c, n: n, acct: c.Account(), line: strings.TrimSpace(text)}

@@ -6,12 +6,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/portalsim/portalsim/internal/markup"
 )
 
 // recCaller is a [Caller] that records what the world does with it.
 type recCaller struct {
 	acct     *Account
-	msgs     []string
+	msgs     []string // as a player reads them: markup.Strip'ed (raw has them as sent)
+	raw      []string
 	logins   []*Account
 	quits    []string
 	loginErr error
@@ -21,7 +24,10 @@ type recCaller struct {
 func (c *recCaller) Address() string { return c.addr }
 
 func (c *recCaller) Account() *Account { return c.acct }
-func (c *recCaller) Msg(text string)   { c.msgs = append(c.msgs, text) }
+func (c *recCaller) Msg(text string) {
+	c.msgs = append(c.msgs, markup.Strip(text))
+	c.raw = append(c.raw, text)
+}
 func (c *recCaller) Quit(reason string) {
 	c.quits = append(c.quits, reason)
 }

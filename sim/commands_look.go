@@ -90,7 +90,11 @@ func (w *World) lookLocked(x *cmdCall, target string) string {
 // appearanceLocked is what looking at o shows to viewer.
 func (w *World) appearanceLocked(o *Object, viewer ObjID) string {
 	var b strings.Builder
-	b.WriteString(o.Key)
+	if o.Kind == KindRoom {
+		b.WriteString("|c" + o.Key + "|n") // a room's name in Evennia's colour (the portal renders it)
+	} else {
+		b.WriteString(o.Key)
+	}
 	switch {
 	case o.Desc != "":
 		b.WriteString("\n" + o.Desc)
@@ -109,7 +113,7 @@ func (w *World) appearanceLocked(o *Object, viewer ObjID) string {
 	for _, c := range w.contents[o.ID] {
 		switch {
 		case c.Kind == KindExit:
-			exits.add(c.Key)
+			exits.add("|lc" + c.Key + "|lt" + c.Key + "|le") // a link that takes it, in a web page or an MXP client
 		case c.ID != viewer:
 			seen.add(c.Key)
 		}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/portalsim/portalsim/internal/markup"
 )
 
 // newGameWorld is a world set up as `portalsim serve` sets one up: new
@@ -367,6 +369,42 @@ func TestParseThrottle(t *testing.T) {
 	for _, in := range []string{"", "2", "2/", "/10m", "-1/1m", "2/-1m", "x/1m", "2/0s"} {
 		if _, err := ParseThrottle(in); err == nil {
 			t.Errorf("ParseThrottle(%q) accepted", in)
+		}
+	}
+}
+
+// Link markup a player types is shown as typed, never made a link: a
+// command link in a say would run its command as whoever clicks it.
+// Colour markup stays the player's; the server's own links (exits) work.
+func TestPlayerLinksNeutralised(t *testing.T) {
+	for in, want := range map[string]string{
+		"say |lcquit|ltclick me|le":  "say quitclick me",
+		"say |rred|n and ||lc plain": "say |rred|n and | plain",
+		"say |l|lcc|lt|le":           "say ",
+		"say no links here":          "say no links here",
+		"say trailing |":             "say trailing |",
+		"say |LC is not a link":      "say |LC is not a link",
+	} {
+		got, _ := noLinks(in)
+		if got != want {
+			t.Errorf("noLinks(%q) = %q, want %q", in, got, want)
+		}
+		if strings.Contains(markup.HTML(got), "<a ") {
+			t.Errorf("%q: still a link after noLinks: %s", in, markup.HTML(got))
+		}
+	}
+}
+
+// A room's look names the room in colour and its exits as links, in markup
+// the portal renders.
+func TestLookMarkup(t *testing.T) {
+	f := newFixture(t)
+	f.alice.raw = nil
+	execLine(t, f.w, f.alice, f.n, "look")
+	raw := strings.Join(f.alice.raw, "\n")
+	for _, want := range []string{"|cLimbo|n", "Exits: |lcnorth|ltnorth|le"} {
+		if !strings.Contains(raw, want) {
+			t.Errorf("look sends %q, want %q in it", raw, want)
 		}
 	}
 }

@@ -8,8 +8,10 @@ import (
 
 // Limits on what players write into the world. A room's look lists at
 // most maxListed exits and maxListed other things, so with these no
-// single look grows past about 18,000 characters (18 KB in ASCII, 72 KB
-// if every character takes UTF-8's four bytes) however much is built.
+// single look grows past about 18,000 characters of text (18 KB in ASCII,
+// 72 KB if every character takes UTF-8's four bytes) however much is
+// built; the markup the server adds (each exit is a link, which repeats
+// its name) at most doubles the exits' share before the portal renders it.
 const (
 	// MaxNameLen is the longest key or alias of an object, in characters.
 	MaxNameLen = 80
@@ -127,3 +129,26 @@ func (w *World) limitsLocked(rec Record) error {
 	}
 	return nil
 }
+
+// noLinks removes the link markup from what a player typed (Evennia's
+// |lc, |lu, |lt and |le, even after an escaping pipe, which the markup's
+// link parsing does not respect): the portal renders markup, and a
+// command link in a say would run its command as whoever clicks it. The
+// text between the markers stays; colour markup stays the player's to
+// use, as in Evennia. The second result reports whether anything was
+// removed.
+func noLinks(s string) (string, bool) {
+	if !strings.Contains(s, "|l") {
+		return s, false
+	}
+	out := s
+	for { // a removal can join a new marker ("|l|lcc"): until none is left
+		next := linkMarkers.Replace(out)
+		if next == out {
+			return out, out != s
+		}
+		out = next
+	}
+}
+
+var linkMarkers = strings.NewReplacer("|lc", "", "|lu", "", "|lt", "", "|le", "")

@@ -86,7 +86,10 @@ func secure(w http.ResponseWriter, r *http.Request, wsPort int) {
 		hp := net.JoinHostPort(host, fmt.Sprint(wsPort))
 		connect = "ws://" + hp + " wss://" + hp
 	}
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src "+connect+"; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+	// style-src-attr: the portal's HTML gives 24-bit colours as style
+	// attributes (no class can name them); no <style> element or script
+	// may come inline.
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self'; connect-src "+connect+"; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 }

@@ -99,6 +99,12 @@ func (v1Format) Decode(m Message) ([]link.Command, error) {
 			return nil, fmt.Errorf("%w: the kwargs of %q: %w", ErrMalformed, c.Name, err)
 		}
 	}
+	if len(c.Args) == 0 {
+		c.Args = nil
+	}
+	if len(c.Kwargs) == 0 {
+		c.Kwargs = nil
+	}
 	return []link.Command{c}, nil
 }
 
@@ -130,11 +136,13 @@ func (v1Format) Encode(c link.Command, r Renderer) []Message {
 	if kwargs == nil {
 		kwargs = map[string]any{}
 	}
-	b, err := json.Marshal([]any{c.Name, args, kwargs})
-	if err != nil {
-		return nil // values the link carries always marshal; anything else is not sent
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // the HTML is meant as HTML: \u003c for every < would triple its size
+	if err := enc.Encode([]any{c.Name, args, kwargs}); err != nil {
+		return nil // values the link carries always encode; anything else is not sent
 	}
-	return []Message{{Data: b}}
+	return []Message{{Data: bytes.TrimSuffix(b.Bytes(), []byte("\n"))}}
 }
 
 // terminalFormat is terminal.mudstandards.org.

@@ -29,7 +29,7 @@ func TestV1Decode(t *testing.T) {
 			t.Errorf("%s: %v", in, err)
 			continue
 		}
-		if len(got) != 1 || !reflect.DeepEqual(got[0].Name, want.Name) || len(got[0].Args) != len(want.Args) || len(got[0].Kwargs) != len(want.Kwargs) {
+		if len(got) != 1 || !reflect.DeepEqual(got[0], want) {
 			t.Errorf("%s: %#v, want %#v", in, got, want)
 		}
 	}
@@ -47,9 +47,9 @@ func TestV1Encode(t *testing.T) {
 		in   link.Command
 		want string
 	}{
-		{link.Text("a<b"), `["text",["\u003cb\u003ea\u0026lt;b\u003c/b\u003e"],{}]`},
-		{link.Prompt("> "), `["prompt",["\u003cb\u003e\u0026gt; \u003c/b\u003e"],{}]`},
-		{link.Command{Name: "text", Args: []any{"<x>"}, Kwargs: map[string]any{"options": map[string]any{"raw": true}, "type": "say"}}, `["text",["\u0026lt;x\u0026gt;"],{"type":"say"}]`},
+		{link.Text("a<b"), `["text",["<b>a&lt;b</b>"],{}]`},
+		{link.Prompt("> "), `["prompt",["<b>&gt; </b>"],{}]`},
+		{link.Command{Name: "text", Args: []any{"<x>"}, Kwargs: map[string]any{"options": map[string]any{"raw": true}, "type": "say"}}, `["text",["&lt;x&gt;"],{"type":"say"}]`},
 		{link.Command{Name: "Char.Vitals", Args: []any{1.0}, Kwargs: map[string]any{"hp": 3.0}}, `["Char.Vitals",[1],{"hp":3}]`},
 		{link.Command{Name: "logged_in"}, `["logged_in",[],{}]`},
 	}

@@ -36,8 +36,14 @@
     return v;
   }
 
-  const csessid = key(localStorage, "portalsim.csessid");
+  let csessid = key(localStorage, "portalsim.csessid");
   const pageid = key(sessionStorage, "portalsim.pageid");
+
+  // forgetKey gives the browser a new key, which no login is remembered for.
+  function forgetKey() {
+    localStorage.removeItem("portalsim.csessid");
+    csessid = key(localStorage, "portalsim.csessid");
+  }
 
   function setStatus(text, lost) {
     status.textContent = text;
@@ -55,6 +61,7 @@
     div.className = "msg" + (cls ? " " + cls : "");
     if (isHTML) {
       div.innerHTML = content;
+      commandLinks(div);
     } else {
       div.textContent = content;
     }
@@ -65,6 +72,20 @@
     if (follow) {
       output.scrollTop = output.scrollHeight;
     }
+  }
+
+  // commandLinks turns the command links of el, which the portal writes
+  // as Evennia does (an onclick attribute calling Evennia.msg, which this
+  // page's security policy would refuse to run), into data-command ones.
+  const linkCall = /^Evennia\.msg\("text",\[("(?:[^"\\]|\\.)*")\],\{\}\);return false;$/;
+  function commandLinks(el) {
+    el.querySelectorAll("a[onclick]").forEach(function (a) {
+      const m = linkCall.exec(a.getAttribute("onclick"));
+      a.removeAttribute("onclick");
+      if (m) {
+        a.dataset.command = JSON.parse(m[1]);
+      }
+    });
   }
 
   function handle(msg) {
@@ -80,6 +101,7 @@
         break;
       case "prompt":
         promptEl.innerHTML = text;
+        commandLinks(promptEl);
         break;
       case "logged_in":
         setStatus("logged in");
@@ -114,7 +136,14 @@
     };
     ws.onclose = function (e) {
       ws = null;
-      if (quitting) {
+      // 1000: the game or the portal closed this session on purpose (a
+      // quit, a kick, a timeout): coming back is the player's choice.
+      // Anything else (1006: the network went; 1001: the portal
+      // restarts) is retried.
+      if (quitting || e.code === 1000) {
+        if (quitting) {
+          forgetKey(); // a quit logs this browser out: its next key has no login
+        }
         setStatus("disconnected");
         append("Disconnected" + (e.reason ? ": " + e.reason : "") + ".", "sys", false);
         reconnectButton.hidden = false;
@@ -148,7 +177,7 @@
     e.preventDefault();
     const line = input.value;
     input.value = "";
-    if (line.trim() !== "") {
+    if (line.trim() !== "" && masked(line) === line) { // login lines, with their password, are not kept
       history.push(line);
       if (history.length > 200) {
         history.shift();
@@ -168,6 +197,16 @@
       historyAt++;
       input.value = historyAt < history.length ? history[historyAt] : "";
       e.preventDefault();
+    }
+  });
+
+  // A command link (Evennia's |lc markup) sends its command when clicked.
+  output.addEventListener("click", function (e) {
+    const a = e.target.closest("a[data-command]");
+    if (a) {
+      e.preventDefault();
+      append(a.dataset.command, "echo", false);
+      send(a.dataset.command);
     }
   });
 
