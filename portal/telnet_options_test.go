@@ -98,6 +98,16 @@ func (c *pipeClient) got() (text string, subnegs []telnet.Event, err error) {
 	return c.text.String(), append([]telnet.Event(nil), c.subnegs...), c.err
 }
 
+// fullClientNamed is fullClient giving the TTYPE replies names, set
+// before the client can answer anything (c.mu is held when answer runs).
+func fullClientNamed(names ...string) func(*pipeClient, telnet.Event) []byte {
+	var once sync.Once
+	return func(c *pipeClient, e telnet.Event) []byte {
+		once.Do(func() { c.ttype = append([]string(nil), names...) })
+		return fullClient(c, e)
+	}
+}
+
 // fullClient accepts every offer, sends a window size and gives the
 // TTYPE replies in c.ttype: a modern MUD client.
 func fullClient(c *pipeClient, e telnet.Event) []byte {
@@ -184,10 +194,7 @@ func TestTelnetHandshakeTimeoutHoldsPCONN(t *testing.T) {
 func TestTelnetNoHoldSyncsAfterHandshake(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		p, c := startPipeTelnet(t, Config{HandshakeTimeout: -1}, fullClient)
-		c.mu.Lock()
-		c.ttype = []string{"TINTIN++"}
-		c.mu.Unlock()
+		p, _ := startPipeTelnet(t, Config{HandshakeTimeout: -1}, fullClientNamed("TINTIN++"))
 		synctest.Wait()
 		ms := sent(p.h)
 		if ops(ms) == "" || ms[0].Op != link.OpPortalConnect {
@@ -209,10 +216,7 @@ func TestTelnetNoHoldSyncsAfterHandshake(t *testing.T) {
 func TestTelnetFullNegotiation(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		p, c := startPipeTelnet(t, Config{}, fullClient)
-		c.mu.Lock()
-		c.ttype = []string{"Mudlet 4.17.2", "XTERM-256COLOR", "MTTS 2349"}
-		c.mu.Unlock()
+		p, c := startPipeTelnet(t, Config{}, fullClientNamed("Mudlet 4.17.2", "XTERM-256COLOR", "MTTS 2349"))
 		synctest.Wait()
 		ms := sent(p.h)
 		if got := p.h.Stats().HandshakeTimeouts; got != 0 {

@@ -63,7 +63,7 @@ func (p *Portal) websocketServer() *http.Server {
 		// session (no address cap sees it): it goes once idle this long.
 		IdleTimeout:    p.cfg.DoorHandshakeTimeout,
 		MaxHeaderBytes: wsMaxHeaderBytes,
-		BaseContext:       func(net.Listener) context.Context { return p.ctx },
+		BaseContext:    func(net.Listener) context.Context { return p.ctx },
 	}
 }
 
