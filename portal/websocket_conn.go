@@ -176,7 +176,7 @@ func (c *wsConn) Bind(s *Session) {
 	if c.browser.Agent != "" {
 		agent += ":" + c.browser.Agent
 	}
-	oob := c.format.Name() == webclient.ProtoV1
+	oob := c.format.Name() != webclient.ProtoTerminal // the others carry out-of-band data
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.data.Csessid = c.browser.Csessid
@@ -336,6 +336,10 @@ func (c *wsConn) readLoop() {
 			return
 		}
 		for _, cmd := range cmds {
+			if cmd.Name == webclient.CloseCommand {
+				c.sess.Close(ReasonClientQuit, "") // the client asks to go (Evennia's websocket_close)
+				return
+			}
 			c.sess.DataIn(cmd) // one input each, as telnet's lines: the command rate counts every one
 		}
 	}

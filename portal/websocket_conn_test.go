@@ -312,3 +312,49 @@ func TestWebsocketClientAddressBehindProxy(t *testing.T) {
 		_ = c.Close()
 	}
 }
+
+// The MUD standards' formats play too: text in binary messages both ways,
+// out-of-band data as JSON objects (json) or GMCP strings (gmcp), the
+// game's answer to a GMCP Char.Value.Get coming back the same way; and a
+// client's websocket_close closes it.
+func TestWebsocketMudStandardsFormats(t *testing.T) {
+	t.Parallel()
+	st := wsStack(t, portal.Config{})
+	for _, tc := range []struct {
+		proto, ask, answer, bye string
+	}{
+		{"json.mudstandards.org", `{"proto":"gmcp","id":"Char.Value.Get","data":"{\"name\":\"location\"}"}`,
+			`{"proto":"gmcp","id":"Char.Value.Get","data":"{\"name\":\"location\",\"value\":\"Limbo\"}"}`,
+			`{"proto":"websocket_close","id":"","data":""}`},
+		{"gmcp.mudstandards.org", `Char.Value.Get {"name":"location"}`,
+			`Char.Value.Get {"name":"location","value":"Limbo"}`, ""},
+	} {
+		t.Run(tc.proto, func(t *testing.T) {
+			c := dialWS(t, st, "", tc.proto)
+			if c.Subprotocol() != tc.proto {
+				t.Fatalf("subprotocol %q, want %q", c.Subprotocol(), tc.proto)
+			}
+			wsExpect(t, c, `connect <username>`)
+			name := "ms" + tc.proto[:4]
+			for _, line := range []string{"create " + name + " pw-" + name, "connect " + name + " pw-" + name} {
+				if err := c.SendRaw(websocket.MessageBinary, []byte(line+"\n")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wsExpect(t, c, `You become `+name)
+			if err := c.SendRaw(websocket.MessageText, []byte(tc.ask)); err != nil {
+				t.Fatal(err)
+			}
+			wsExpect(t, c, regexp.QuoteMeta(tc.answer))
+			if tc.bye == "" {
+				return
+			}
+			if err := c.SendRaw(websocket.MessageText, []byte(tc.bye)); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.WaitClosed(wait); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

@@ -15,14 +15,27 @@ const (
 	// ProtoV1 is Evennia's own webclient format, also used when the
 	// client offers no subprotocol.
 	ProtoV1 = "v1.evennia.com"
+	// ProtoJSON is the MUD standards' JSON format: text in binary
+	// messages both ways (ANSI out), everything else as JSON objects
+	// {"proto", "id", "data"} in text messages.
+	ProtoJSON = "json.mudstandards.org"
+	// ProtoGMCP is the MUD standards' GMCP format: text in binary
+	// messages (ANSI out), out-of-band data as GMCP strings
+	// ("Package.Name json") in text messages.
+	ProtoGMCP = "gmcp.mudstandards.org"
 	// ProtoTerminal is the MUD standards' plain terminal format: text in
 	// any message, ANSI text out in binary messages, no out-of-band data.
 	ProtoTerminal = "terminal.mudstandards.org"
 )
 
 // Subprotocols lists the subprotocols the portal accepts, in the order
-// it prefers them: of those a client offers, the first in this list wins.
-var Subprotocols = []string{ProtoV1, ProtoTerminal}
+// it prefers them (Evennia's): of those a client offers, the first in
+// this list wins.
+var Subprotocols = []string{ProtoV1, ProtoJSON, ProtoGMCP, ProtoTerminal}
+
+// CloseCommand is the input command that asks the portal to close the
+// connection (Evennia's "websocket_close"), in any format.
+const CloseCommand = "websocket_close"
 
 // MaxDepth bounds how deeply a JSON message's arguments may nest: deeper
 // ones are refused with [ErrTooDeep] (the link could not carry them).
@@ -61,6 +74,10 @@ type Format interface {
 // v1 for "" (the client offered none, or none we speak).
 func Select(subprotocol string) Format {
 	switch subprotocol {
+	case ProtoJSON:
+		return jsonFormat{}
+	case ProtoGMCP:
+		return gmcpFormat{}
 	case ProtoTerminal:
 		return terminalFormat{}
 	}
@@ -159,16 +176,8 @@ func (terminalFormat) Decode(m Message) ([]link.Command, error) {
 // a line end. Out-of-band commands have no place in this format.
 func (terminalFormat) Encode(c link.Command, r Renderer) []Message {
 	switch c.Name {
-	case "text":
-		s, _ := c.FirstString()
-		s = r.ANSI(s)
-		if !strings.HasSuffix(s, "\n") {
-			s += "\r\n"
-		}
-		return []Message{{Binary: true, Data: []byte(s)}}
-	case "prompt":
-		s, _ := c.FirstString()
-		return []Message{{Binary: true, Data: []byte(r.ANSI(s))}}
+	case "text", "prompt":
+		return terminalEncodeText(c, r)
 	}
 	return nil
 }

@@ -127,3 +127,48 @@ func FuzzWebsocketDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestMudStandardsJSONAndGMCP(t *testing.T) {
+	j := jsonFormat{}
+	for in, want := range map[string]link.Command{
+		`{"proto":"gmcp","id":"Core.Hello","data":"{\"client\":\"x\"}"}`: {Name: "hello", Kwargs: map[string]any{"client": "x"}},
+		`{"proto":"text","id":"","data":"look"}`:                          {Name: "text", Args: []any{"look"}},
+		`{"proto":"websocket_close"}`:                                     {Name: CloseCommand},
+		`{"proto":"custom","id":"ping","data":"[1,2]"}`:                   {Name: "ping", Args: []any{1.0, 2.0}},
+		`{"proto":"custom","id":"","data":"7"}`:                           {Name: "custom", Args: []any{7.0}},
+	} {
+		got, err := j.Decode(Message{Data: []byte(in)})
+		if err != nil || len(got) != 1 || !reflect.DeepEqual(got[0], want) {
+			t.Errorf("json %s: %#v, %v; want %#v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{`[]`, `{}`, `{"proto":"custom","id":"x","data":"{"}`, `{"proto":"gmcp","id":"","data":""}`} {
+		if _, err := j.Decode(Message{Data: []byte(bad)}); !errors.Is(err, ErrMalformed) {
+			t.Errorf("json %s: err %v, want ErrMalformed", bad, err)
+		}
+	}
+	if got, _ := j.Decode(Message{Binary: true, Data: []byte("look\n")}); len(got) != 1 || got[0].Args[0] != "look" {
+		t.Errorf("json binary: %#v", got)
+	}
+	out := j.Encode(link.Command{Name: "get_value", Kwargs: map[string]any{"name": "hp", "value": "<3"}}, plain{})
+	if len(out) != 1 || out[0].Binary || string(out[0].Data) != `{"proto":"gmcp","id":"Char.Value.Get","data":"{\"name\":\"hp\",\"value\":\"\\u003c3\"}"}` {
+		t.Errorf("json OOB: %s", out[0].Data)
+	}
+	if out := j.Encode(link.Prompt("> "), plain{}); len(out) != 1 || string(out[0].Data) != `{"proto":"prompt","id":"","data":"\u001b[1m> \u001b[0m"}` {
+		t.Errorf("json prompt: %s", out[0].Data)
+	}
+
+	g := gmcpFormat{}
+	if got, err := g.Decode(Message{Data: []byte(`Char.Value.Get {"name":"hp"}`)}); err != nil || len(got) != 1 || got[0].Name != "get_value" {
+		t.Errorf("gmcp decode: %#v, %v", got, err)
+	}
+	if _, err := g.Decode(Message{Data: []byte(`  `)}); !errors.Is(err, ErrMalformed) {
+		t.Errorf("gmcp empty: %v", err)
+	}
+	if out := g.Encode(link.Command{Name: "ping"}, plain{}); len(out) != 1 || string(out[0].Data) != "Core.Ping" {
+		t.Errorf("gmcp OOB: %+v", out)
+	}
+	if out := g.Encode(link.Prompt(">"), plain{}); len(out) != 1 || !out[0].Binary || strings.HasSuffix(string(out[0].Data), "\n") {
+		t.Errorf("gmcp prompt: %+v", out)
+	}
+}
