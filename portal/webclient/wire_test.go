@@ -132,10 +132,10 @@ func TestMudStandardsJSONAndGMCP(t *testing.T) {
 	j := jsonFormat{}
 	for in, want := range map[string]link.Command{
 		`{"proto":"gmcp","id":"Core.Hello","data":"{\"client\":\"x\"}"}`: {Name: "hello", Kwargs: map[string]any{"client": "x"}},
-		`{"proto":"text","id":"","data":"look"}`:                          {Name: "text", Args: []any{"look"}},
-		`{"proto":"websocket_close"}`:                                     {Name: CloseCommand},
-		`{"proto":"custom","id":"ping","data":"[1,2]"}`:                   {Name: "ping", Args: []any{1.0, 2.0}},
-		`{"proto":"custom","id":"","data":"7"}`:                           {Name: "custom", Args: []any{7.0}},
+		`{"proto":"text","id":"","data":"look"}`:                         {Name: "text", Args: []any{"look"}},
+		`{"proto":"websocket_close"}`:                                    {Name: CloseCommand},
+		`{"proto":"custom","id":"ping","data":"[1,2]"}`:                  {Name: "ping", Args: []any{1.0, 2.0}},
+		`{"proto":"custom","id":"","data":"7"}`:                          {Name: "custom", Args: []any{7.0}},
 	} {
 		got, err := j.Decode(Message{Data: []byte(in)})
 		if err != nil || len(got) != 1 || !reflect.DeepEqual(got[0], want) {
