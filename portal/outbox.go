@@ -60,7 +60,7 @@ func newOutbox(limit int) *outbox {
 }
 
 // write queues b as stream bytes; see put.
-func (o *outbox) write(b []byte) bool { return o.put(chunk{data: b}) }
+func (o *outbox) write(b []byte) bool { return o.put(chunk{data: b, kind: chunkBytes}) }
 
 // put queues c; false if the buffer overflowed (c was not queued) or the
 // outbox is closing. The outbox keeps c.data: the caller must not change it.
@@ -90,7 +90,7 @@ func (o *outbox) putLocked(c chunk) bool {
 func (o *outbox) startCompress(start []byte) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if !o.putLocked(chunk{data: start}) {
+	if !o.putLocked(chunk{data: start, kind: chunkBytes}) {
 		return false
 	}
 	o.pending = append(o.pending, chunk{kind: chunkCompressOn})
