@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -151,4 +152,48 @@ func (p *Portal) openDoors() error {
 	}
 	run, shut = p.serveHTTP(DoorWeb, p.webServer())
 	return p.openDoor(DoorWeb, p.cfg.WebAddr, run, shut)
+}
+
+// runConn runs a player connection's writer and reader goroutines. Once
+// both have ended, cleanup runs (if set), the connection leaves the live
+// ones and finished is closed. If they cannot start (the portal is
+// closing), the session closes and the connection is aborted at once. It
+// reports whether they started.
+func (p *Portal) runConn(c playerConn, s *Session, finished chan struct{}, writeLoop, readLoop, cleanup func()) bool {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	ok := p.goSafe(func() {
+		defer wg.Done()
+		writeLoop()
+	}) && p.goSafe(func() {
+		defer wg.Done()
+		readLoop()
+	})
+	end := func() {
+		if cleanup != nil {
+			cleanup()
+		}
+		p.trackConn(c, false)
+		close(finished)
+	}
+	if !ok {
+		s.Close(ReasonPortalShutdown, "")
+		c.abort()
+		end()
+		return false
+	}
+	go func() {
+		wg.Wait()
+		end()
+	}()
+	return true
+}
+
+// addrIP is the IP of a connection's address (the whole address when it
+// is not TCP).
+func addrIP(a net.Addr) string {
+	if t, ok := a.(*net.TCPAddr); ok {
+		return t.IP.String()
+	}
+	return a.String()
 }

@@ -284,28 +284,7 @@ func (c *sshConn) start() bool {
 		c.sess.DataIn(link.Text(c.login))
 		c.login = ""
 	}
-	var wg sync.WaitGroup
-	wg.Add(2)
-	ok := p.goSafe(func() {
-		defer wg.Done()
-		c.writeLoop()
-	}) && p.goSafe(func() {
-		defer wg.Done()
-		c.readLoop()
-	})
-	if !ok {
-		c.sess.Close(ReasonPortalShutdown, "")
-		_ = c.sc.Close()
-		p.trackConn(c, false)
-		close(c.finished)
-		return false
-	}
-	go func() {
-		wg.Wait()
-		p.trackConn(c, false)
-		close(c.finished)
-	}()
-	return true
+	return p.runConn(c, c.sess, c.finished, c.writeLoop, c.readLoop, nil)
 }
 
 // nop implements playerConn: SSH has keepalives of its own (clients
@@ -336,12 +315,7 @@ func (c *sshConn) Bind(s *Session) {
 func (c *sshConn) Key() string { return sshKey }
 
 // Address implements [Protocol].
-func (c *sshConn) Address() string {
-	if a, ok := c.nc.RemoteAddr().(*net.TCPAddr); ok {
-		return a.IP.String()
-	}
-	return c.nc.RemoteAddr().String()
-}
+func (c *sshConn) Address() string { return addrIP(c.nc.RemoteAddr()) }
 
 // Output implements [Protocol]: "text" and "prompt".
 func (c *sshConn) Output(cmd string) OutputFunc {

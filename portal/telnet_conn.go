@@ -87,28 +87,7 @@ func (p *Portal) serveTelnetAs(nc net.Conn, key string) {
 
 	p.h.Connect(c) // binds c.sess; the sessid is fixed before any goroutine starts
 	c.startHandshakeTimer()
-	var wg sync.WaitGroup
-	wg.Add(2)
-	ok := p.goSafe(func() {
-		defer wg.Done()
-		c.writeLoop()
-	}) && p.goSafe(func() {
-		defer wg.Done()
-		c.readLoop()
-	})
-	if !ok {
-		c.sess.Close(ReasonPortalShutdown, "")
-		nc.Close()
-		p.trackConn(c, false)
-		close(c.finished)
-		return
-	}
-	go func() {
-		wg.Wait()
-		c.hs.stop()
-		p.trackConn(c, false)
-		close(c.finished)
-	}()
+	p.runConn(c, c.sess, c.finished, c.writeLoop, c.readLoop, c.hs.stop)
 }
 
 // nop implements playerConn: a telnet NOP.
@@ -137,12 +116,7 @@ func (c *telnetConn) Bind(s *Session) {
 func (c *telnetConn) Key() string { return c.key }
 
 // Address implements [Protocol].
-func (c *telnetConn) Address() string {
-	if a, ok := c.nc.RemoteAddr().(*net.TCPAddr); ok {
-		return a.IP.String()
-	}
-	return c.nc.RemoteAddr().String()
-}
+func (c *telnetConn) Address() string { return addrIP(c.nc.RemoteAddr()) }
 
 // Output implements [Protocol]: "text" and "prompt".
 func (c *telnetConn) Output(cmd string) OutputFunc {

@@ -96,27 +96,7 @@ func (p *Portal) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.h.Connect(c) // binds c.sess
-	var wg sync.WaitGroup
-	wg.Add(2)
-	ok := p.goSafe(func() {
-		defer wg.Done()
-		c.writeLoop()
-	}) && p.goSafe(func() {
-		defer wg.Done()
-		c.readLoop()
-	})
-	if !ok {
-		c.sess.Close(ReasonPortalShutdown, "")
-		_ = ws.CloseNow()
-		p.trackConn(c, false)
-		close(c.finished)
-		return
-	}
-	go func() {
-		wg.Wait()
-		p.trackConn(c, false)
-		close(c.finished)
-	}()
+	p.runConn(c, c.sess, c.finished, c.writeLoop, c.readLoop, nil)
 }
 
 // webOrigins are the origins a browser page may open the websocket door
