@@ -2,6 +2,7 @@ package hostile_test
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -60,6 +61,7 @@ var _ = Describe("Players who don't play nice", Label("hostile"), func() {
 	})
 
 	It("never lets an escape typed by one player reach another's terminal", func() {
+		sgr := regexp.MustCompile("\x1b\\[[0-9;]*m")
 		mallory := login("mallory")
 		bob := login("bob")
 		const attack = "\x1b[2J\x1b]0;pwned-title\x07 and \u009b31m red"
@@ -71,7 +73,10 @@ var _ = Describe("Players who don't play nice", Label("hostile"), func() {
 		for _, m := range []string{"mallory says", "mallory [2J", "[Public] mallory"} {
 			Eventually(func() string { got += bob.Pending(); return got }).WithTimeout(wait).Should(ContainSubstring(m))
 		}
-		Expect(got).NotTo(ContainSubstring("\x1b"), "bob's terminal got ESC")
+		// The game colours its own output (a room's name), which the portal
+		// renders as SGR colour sequences: those are the only escapes bob's
+		// terminal may see, and none comes from what mallory typed.
+		Expect(sgr.ReplaceAllString(got, "")).NotTo(ContainSubstring("\x1b"), "bob's terminal got an escape that is not a colour")
 		Expect(got).NotTo(ContainSubstring("\x07"), "bob's terminal got BEL")
 		Expect(got).NotTo(ContainSubstring("\u009b"), "bob's terminal got CSI")
 		Expect(got).To(ContainSubstring("[2J]0;pwned-title and 31m red"))
