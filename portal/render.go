@@ -36,11 +36,33 @@ func (s *Session) screenReader() bool {
 }
 
 // renderTerminal renders text for the session's terminal (telnet, SSH):
-// its colour depth, or the screen reader's text.
-func (s *Session) renderTerminal(text string) string {
+// its colour depth, or the screen reader's text; with MXP links if the
+// session accepted MXP (only telnet negotiates it). A prompt keeps no
+// links, as in Evennia, whose telnet door renders prompts without them.
+func (s *Session) renderTerminal(text string, prompt bool) string {
 	if s == nil {
 		return renderANSI(text, markup.Truecolor, false)
 	}
-	depth, sr := s.colour()
+	s.mu.Lock()
+	flags := s.data.ProtocolFlags
+	depth, sr, mxp := markup.DepthFromFlags(flags), markup.ScreenReaderFromFlags(flags), markup.MXPFromFlags(flags)
+	s.mu.Unlock()
+	if mxp {
+		return renderMXP(text, depth, sr, prompt)
+	}
 	return renderANSI(text, depth, sr)
+}
+
+// renderMXP renders text for a client that reads MXP: [markup.MXP], or,
+// for a prompt or a screen reader, the text without links and with its
+// < > & escaped (Evennia's mxp_parse of text whose links are gone), so
+// the client never reads text as a tag.
+func renderMXP(text string, depth markup.Depth, screenReader, prompt bool) string {
+	if !strings.ContainsAny(text, "|\x1b{<>&") {
+		return text
+	}
+	if screenReader || prompt {
+		return markup.EscapeMXP(renderANSI(text, depth, screenReader))
+	}
+	return markup.MXP(text, depth)
 }

@@ -375,7 +375,7 @@ func appendTerminal(b []byte, text string) []byte {
 // queueText queues text, encoded by encode, cut to half the outbound
 // buffer if it is longer (as telnet does; see output_cut.go).
 func (c *sshConn) queueText(text string, encode func(string) []byte) {
-	c.queue(c.p.h.fitOutput(c.out.limit, c.sess.renderTerminal(text), encode))
+	c.queue(c.p.h.fitOutput(c.out.limit, c.sess.renderTerminal(text, false), encode))
 }
 
 // queue writes b to the outbox; an overflowing client is a slow consumer.

@@ -139,7 +139,7 @@ func (c *telnetConn) Close(message string) {
 
 // sendText writes text and a line end, unless it ends with one.
 func (c *telnetConn) sendText(args []any, _ map[string]any) {
-	c.queueText(argString(args), func(text string) []byte {
+	c.queueText(argString(args), false, func(text string) []byte {
 		b := telnet.AppendEscaped(make([]byte, 0, len(text)+8), []byte(text))
 		if len(b) < 2 || string(b[len(b)-2:]) != "\r\n" {
 			b = append(b, '\r', '\n')
@@ -153,7 +153,7 @@ func (c *telnetConn) sendText(args []any, _ map[string]any) {
 // accepted SGA (suppress go-ahead).
 func (c *telnetConn) sendPrompt(args []any, _ map[string]any) {
 	eor, noGA := c.eor.Load(), c.noPromptGA.Load()
-	c.queueText(argString(args), func(text string) []byte {
+	c.queueText(argString(args), true, func(text string) []byte {
 		b := telnet.AppendEscaped(make([]byte, 0, len(text)+4), []byte(text))
 		switch {
 		case eor:
@@ -165,11 +165,11 @@ func (c *telnetConn) sendPrompt(args []any, _ map[string]any) {
 	})
 }
 
-// queueText queues text, its colour markup rendered for the session,
-// encoded for the wire by encode and cut if it is too large for the
-// outbound buffer (see fitOutput).
-func (c *telnetConn) queueText(text string, encode func(string) []byte) {
-	c.queue(c.p.h.fitOutput(c.out.limit, c.sess.renderTerminal(text), encode))
+// queueText queues text (a prompt if prompt is set), its markup rendered
+// for the session, encoded for the wire by encode and cut if it is too
+// large for the outbound buffer (see fitOutput).
+func (c *telnetConn) queueText(text string, prompt bool, encode func(string) []byte) {
+	c.queue(c.p.h.fitOutput(c.out.limit, c.sess.renderTerminal(text, prompt), encode))
 }
 
 // queue writes b to the outbox; an overflowing client is a slow consumer.

@@ -208,8 +208,11 @@ func (c *telnetConn) localChanged(ch telnet.Change) {
 		c.gmcp.Store(ch.Enabled)
 		c.sess.SetFlags(map[string]any{"OOB": c.msdp.Load() || c.gmcp.Load()})
 	case telnet.OptMXP:
+		// MXP starts in its default (open) mode, as in Evennia: the text
+		// is escaped for it (markup.MXP), and a mode that did not decode
+		// entities (locked) would show them.
 		if ch.Enabled {
-			c.out.write(append(telnet.AppendMXPStart(nil), telnet.MXPLockedLine...))
+			c.out.write(telnet.AppendMXPStart(nil))
 		}
 		c.sess.SetFlags(map[string]any{"MXP": ch.Enabled})
 	}

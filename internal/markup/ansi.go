@@ -67,15 +67,20 @@ func ANSI(text string, depth Depth) string {
 	if depth == None {
 		return render(toks, None)
 	}
-	// Drop a final |n (Evennia removes "|n$" from the source) before
-	// adding the reset every text gets.
+	return render(dropFinalReset(toks), depth) + sgrReset
+}
+
+// dropFinalReset drops a final |n, or a |n before a final newline
+// (Evennia removes "|n$" from the source), before the reset every text
+// gets is added.
+func dropFinalReset(toks []Token) []Token {
 	switch n := len(toks); {
 	case n >= 1 && isReset(toks[n-1]):
-		toks = toks[:n-1]
+		return toks[:n-1]
 	case n >= 2 && isReset(toks[n-2]) && toks[n-1].Kind == KindText && toks[n-1].Text == "\n":
-		toks = append(toks[:n-2:n-2], toks[n-1])
+		return append(toks[:n-2:n-2], toks[n-1])
 	}
-	return render(toks, depth) + sgrReset
+	return toks
 }
 
 func isReset(t Token) bool { return t.Kind == KindCode && t.Op == OpReset }

@@ -43,6 +43,12 @@ func ScreenReaderFromFlags(flags map[string]any) bool {
 	return truthy(flags["SCREENREADER"])
 }
 
+// MXPFromFlags reports whether the session's MXP flag is set: the telnet
+// client accepted MXP, and gets [MXP] text.
+func MXPFromFlags(flags map[string]any) bool {
+	return truthy(flags["MXP"])
+}
+
 // truthy is Python's truth for the values a flag map holds.
 func truthy(v any) bool {
 	switch x := v.(type) {

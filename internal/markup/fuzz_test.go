@@ -65,3 +65,91 @@ func FuzzMarkupHTML(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMarkupMXP: MXP never panics, stays within a constant factor of the
+// input, and only its own link tags are tags: every < in the output
+// opens one of them, after ESC[4z, with a quoted HREF that nothing ends
+// early. For inputs without URL links (whose MXP shows the label where
+// ANSI shows the URL), removing the tags and decoding the entities gives
+// back ANSI's output.
+func FuzzMarkupMXP(f *testing.F) {
+	fuzzSeeds(f)
+	for _, s := range []string{`|lcsay "x" <b>&amp;|lt<i>|le`, "\x1b[4z<SEND>|lc\x1b[4z<|lt>|le", "|lc\n|lt\r|le"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		for _, d := range []Depth{None, ANSI16, Truecolor} {
+			out := MXP(in, d)
+			if len(out) > maxMXPPerByte*len(in)+slack {
+				t.Fatalf("MXP(%q, %v) is %d bytes for %d in", in, d, len(out), len(in))
+			}
+			text, err := mxpText(out)
+			if err != "" {
+				t.Fatalf("MXP(%q, %v) = %q: %s", in, d, out, err)
+			}
+			if d != None && !strings.Contains(in, "|lu") {
+				if want := ANSI(in, d); text != want {
+					t.Fatalf("MXP(%q, %v) = %q: without its tags %q, ANSI gives %q", in, d, out, text, want)
+				}
+			}
+		}
+	})
+}
+
+// maxMXPPerByte bounds MXP's output per input byte: the most is a " in
+// a link's target (&quot;, 6 out); |r is 9 out for 2 in, as in ANSI, and
+// an empty link |lc|lt|le (9 in) 30 out.
+const maxMXPPerByte = 6
+
+var unescapeMXP = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+
+// mxpText checks that every < in out opens or closes one of MXP's link
+// tags in temp secure mode, properly paired, and returns out without the
+// tags, its entities decoded; or what is wrong.
+func mxpText(out string) (string, string) {
+	const sec = "\x1b[4z"
+	var b strings.Builder
+	open := "" // the closing tag expected, or ""
+	for {
+		i := strings.IndexByte(out, '<')
+		if i < 0 {
+			break
+		}
+		if !strings.HasSuffix(out[:i], sec) {
+			return "", "a < not after ESC[4z"
+		}
+		b.WriteString(out[:i-len(sec)])
+		rest := out[i:]
+		switch {
+		case open != "" && strings.HasPrefix(rest, open):
+			out, open = rest[len(open):], ""
+		case open == "" && (strings.HasPrefix(rest, `<SEND HREF="`) || strings.HasPrefix(rest, `<A HREF="`)):
+			q := strings.IndexByte(rest, '"') + 1
+			end := strings.IndexByte(rest[q:], '"')
+			if end < 0 || !strings.HasPrefix(rest[q+end:], `">`) {
+				return "", "an unterminated HREF"
+			}
+			href := rest[q : q+end]
+			if strings.ContainsAny(href, "<>\x1b\n\r") {
+				return "", "a < > or control character in an HREF"
+			}
+			open = "</SEND>"
+			if rest[1] == 'A' {
+				open = "</A>"
+			}
+			out = rest[q+end+2:]
+			// The closing tag comes after ESC[4z too: checked at its <.
+		default:
+			return "", "a < that is not one of MXP's tags, or a tag out of order"
+		}
+	}
+	if open != "" {
+		return "", "a link tag left open"
+	}
+	b.WriteString(out)
+	s := b.String()
+	if strings.ContainsAny(s, "<>") {
+		return "", "a > in text"
+	}
+	return unescapeMXP.Replace(s), ""
+}

@@ -27,7 +27,4 @@ func TestAppendMXPAndLinemode(t *testing.T) {
 	if got, want := AppendLinemodeMode(nil, LinemodeEdit|LinemodeTrapSig), []byte{IAC, SB, 34, 1, 3, IAC, SE}; !bytes.Equal(got, want) {
 		t.Errorf("AppendLinemodeMode = %v, want %v", got, want)
 	}
-	if MXPLockedLine != "\x1b[7z" {
-		t.Errorf("MXPLockedLine = %q", MXPLockedLine)
-	}
 }

@@ -18,7 +18,8 @@ const PromptMark = "\u241e"
 var ErrTimeout = errors.New("testutil: timed out waiting for output")
 
 // TelnetClient is a scripted telnet MUD client for tests. It refuses
-// every option except EOR (so prompts are marked) and, if asked, NAWS.
+// every option except EOR (so prompts are marked) and, if asked, NAWS
+// and MXP.
 type TelnetClient struct {
 	nc net.Conn
 	// transcript is the received text, with PromptMark for GA/EOR; its
@@ -28,6 +29,8 @@ type TelnetClient struct {
 	// nawsRefused is set once the client has written WONT NAWS (asked
 	// before SetWindowSize); SetWindowSize then offers NAWS itself.
 	nawsRefused bool
+	// mxp: accept the server's MXP (DialTelnetMXP); set before reading.
+	mxp bool
 }
 
 // DialTelnet connects to a telnet server.
@@ -46,12 +49,23 @@ func DialTelnetFrom(local, addr string) (*TelnetClient, error) {
 	return dialTelnet(net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: ip}}, addr)
 }
 
+// DialTelnetMXP connects to a telnet server as a client that accepts
+// MXP when the server offers it (WILL MXP answered with DO MXP); its
+// transcript then holds the MXP tags the server sends.
+func DialTelnetMXP(addr string) (*TelnetClient, error) {
+	return dialTelnetWith(net.Dialer{Timeout: 5 * time.Second}, addr, true)
+}
+
 func dialTelnet(d net.Dialer, addr string) (*TelnetClient, error) {
+	return dialTelnetWith(d, addr, false)
+}
+
+func dialTelnetWith(d net.Dialer, addr string, mxp bool) (*TelnetClient, error) {
 	nc, err := d.Dial("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	c := &TelnetClient{nc: nc}
+	c := &TelnetClient{nc: nc, mxp: mxp}
 	c.transcript.init()
 	go c.read()
 	return c, nil
@@ -118,7 +132,7 @@ func (c *TelnetClient) read() {
 func (c *TelnetClient) answer(v telnet.Verb, o telnet.Option) []byte {
 	switch v {
 	case telnet.Verb(telnet.WILL):
-		if o == telnet.OptEOR {
+		if o == telnet.OptEOR || o == telnet.OptMXP && c.mxp {
 			return telnet.AppendNegotiation(nil, telnet.Verb(telnet.DO), o)
 		}
 		return telnet.AppendNegotiation(nil, telnet.Verb(telnet.DONT), o)
