@@ -113,7 +113,7 @@ func (p *player) hangUp() {
 	p.conn.close()
 	w := p.conn.wire()
 	p.emit(Result{Kind: KindWire, Wire: &reports.Wire{Connections: 1, BytesIn: w.bytesIn, BytesOut: w.bytesOut,
-		Messages: w.messages, Malformed: w.malformed, Decode: w.decode}})
+		Messages: w.messages, Malformed: w.malformed, OOB: w.oob, Decode: w.decode}})
 	p.conn = nil
 }
 

@@ -30,6 +30,7 @@ const (
 	evText   eventKind = iota + 1 // output text (IAC removed)
 	evPrompt                      // end-of-output marker: IAC GA or IAC EOR
 	evClosed                      // the connection ended
+	evOOB                         // an out-of-band message (counted by the connection, not passed on)
 )
 
 // telnetConn is the dummy client's connection: it answers option

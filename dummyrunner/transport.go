@@ -56,6 +56,7 @@ type wireStats struct {
 	bytesIn, bytesOut int64
 	messages          int64         // reads (telnet) or messages (websocket) that carried data
 	malformed         int64         // messages that could not be read (counted, dropped)
+	oob               int64         // out-of-band messages received (GMCP; v1's other commands)
 	decode            time.Duration // time spent turning what was read into events
 }
 

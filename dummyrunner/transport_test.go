@@ -29,6 +29,8 @@ func TestEveryTransport(t *testing.T) {
 		{name: "telnet", transport: TransportTelnet},
 		{name: "websocket v1", transport: TransportWebsocket, phase: reports.PhaseUpgrade},
 		{name: "websocket terminal", transport: TransportWebsocket, extra: "websocket: {subprotocol: terminal.mudstandards.org}", phase: reports.PhaseUpgrade},
+		{name: "websocket json", transport: TransportWebsocket, extra: "websocket: {subprotocol: json.mudstandards.org}", phase: reports.PhaseUpgrade},
+		{name: "websocket gmcp", transport: TransportWebsocket, extra: "websocket: {subprotocol: gmcp.mudstandards.org}", phase: reports.PhaseUpgrade},
 		{name: "tls", transport: TransportTLS, phase: reports.PhaseTLSHandshake},
 		{name: "tls echo completion", transport: TransportTLS, extra: "completion: echo", phase: reports.PhaseTLSHandshake},
 		{name: "websocket echo completion", transport: TransportWebsocket, extra: "completion: echo", phase: reports.PhaseUpgrade},
