@@ -299,6 +299,9 @@ func (p *player) complete(at time.Time) {
 		p.loggedIn = true
 		p.releaseLogin()
 		p.setState(StateLoggedIn, "logged_in", at)
+		if o, ok := p.conn.(oobAsker); ok {
+			_ = o.loggedIn() // a failed write shows at the next command
+		}
 	}
 	if out.login && p.loggedIn && !p.hasLogin() && p.r.sc.Model != ModelOpen {
 		p.loginSettled() // its whole login action is done

@@ -72,14 +72,16 @@ type Runner struct {
 func NewRunner(sc *Scenario, opts Options) (*Runner, error) {
 	target := cmp.Or(opts.Target, sc.Target)
 	doors := map[string]string{
-		TransportTelnet:    target,
-		TransportWebsocket: cmp.Or(opts.WebsocketURL, sc.Websocket.URL),
-		TransportTLS:       cmp.Or(opts.TLSTarget, sc.TLS.Target),
+		TransportTelnet:      target,
+		TransportTelnetMCCP2: target,
+		TransportTelnetGMCP:  target,
+		TransportWebsocket:   cmp.Or(opts.WebsocketURL, sc.Websocket.URL),
+		TransportTLS:         cmp.Or(opts.TLSTarget, sc.TLS.Target),
 	}
 	for _, name := range TransportNames() {
 		if sc.Uses(name) && doors[name] == "" {
 			return nil, fmt.Errorf("%w: no address for the %s transport (%s)", ErrInvalidScenario, name, map[string]string{
-				TransportTelnet: "target", TransportWebsocket: "websocket.url", TransportTLS: "tls.target"}[name])
+				TransportTelnet: "target", TransportTelnetMCCP2: "target", TransportTelnetGMCP: "target", TransportWebsocket: "websocket.url", TransportTLS: "tls.target"}[name])
 		}
 	}
 	if target == "" { // no telnet player: the report names the first door used

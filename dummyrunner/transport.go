@@ -50,6 +50,13 @@ type conn interface {
 	close()
 }
 
+// oobAsker is a connection that asks the game for out-of-band data once
+// the player is logged in (GMCP's Char.Value.Get, v1's get_value).
+type oobAsker interface {
+	// loggedIn sends the question; the answers are counted in wire().oob.
+	loggedIn() error
+}
+
 // wireStats is what one connection moved on the wire and what reading it
 // cost the generator.
 type wireStats struct {
@@ -108,9 +115,11 @@ type dialTarget struct {
 //     out-of-band events; they would be transport variants here
 //     ("telnet+mccp2", "telnet+gmcp") so the report splits them too.
 var transports = map[string]dialFunc{
-	TransportTelnet:    dialTelnetTransport,
-	TransportWebsocket: dialWebsocket,
-	TransportTLS:       dialTLS,
+	TransportTelnet:      dialTelnetWith(telnetOptions{}),
+	TransportTelnetMCCP2: dialTelnetWith(telnetOptions{mccp2: true}),
+	TransportTelnetGMCP:  dialTelnetWith(telnetOptions{gmcp: true}),
+	TransportWebsocket:   dialWebsocket,
+	TransportTLS:         dialTLS,
 }
 
 // TransportNames returns the names of the transports a scenario may use, sorted.
@@ -122,15 +131,6 @@ func TransportNames() []string {
 			}
 		}
 	})
-}
-
-// dialTelnetTransport is the telnet transport: no phase after the connect.
-func dialTelnetTransport(ctx context.Context, d dialTarget) (conn, []step, error) {
-	c, err := dialTelnet(ctx, d.addr, d.timeout)
-	if err != nil {
-		return nil, nil, &dialError{phase: "connect", reason: ReasonDial, err: err}
-	}
-	return c, nil, nil
 }
 
 // invPhi spreads the players over the transports: player i takes the

@@ -318,6 +318,30 @@ func (c *wsConn) encodeLine(l string) (websocket.MessageType, []byte, error) {
 	return websocket.MessageText, b, err
 }
 
+// loggedIn implements oobAsker: it asks for the name of the character's
+// room out of band, in the connection's format (the terminal format has
+// no out-of-band data).
+func (c *wsConn) loggedIn() error {
+	var b []byte
+	switch c.format {
+	case SubprotocolTerminal:
+		return nil
+	case SubprotocolJSON:
+		b = []byte(`{"proto": "gmcp", "id": "Char.Value.Get", "data": "{\"name\": \"room_name\"}"}`)
+	case SubprotocolGMCP:
+		b = []byte(gmcpLoggedIn)
+	default:
+		b = []byte(`["get_value", [], {"name": "room_name"}]`)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wsWriteTimeout)
+	defer cancel()
+	if err := c.ws.Write(ctx, websocket.MessageText, b); err != nil {
+		return err
+	}
+	c.bytesOut.Add(int64(len(b)))
+	return nil
+}
+
 // recv implements conn.
 func (c *wsConn) recv() <-chan connEvent { return c.events }
 

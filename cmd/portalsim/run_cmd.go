@@ -347,9 +347,11 @@ func stopEmbedded(st *embedded.Stack) {
 // transportLine names each transport's share of the players and its door.
 func transportLine(sc *dummyrunner.Scenario, opts dummyrunner.Options) string {
 	doors := map[string]string{
-		dummyrunner.TransportTelnet:    opts.Target,
-		dummyrunner.TransportWebsocket: cmp.Or(opts.WebsocketURL, sc.Websocket.URL),
-		dummyrunner.TransportTLS:       cmp.Or(opts.TLSTarget, sc.TLS.Target),
+		dummyrunner.TransportTelnet:      opts.Target,
+		dummyrunner.TransportTelnetMCCP2: opts.Target,
+		dummyrunner.TransportTelnetGMCP:  opts.Target,
+		dummyrunner.TransportWebsocket:   cmp.Or(opts.WebsocketURL, sc.Websocket.URL),
+		dummyrunner.TransportTLS:         cmp.Or(opts.TLSTarget, sc.TLS.Target),
 	}
 	var parts []string
 	for _, name := range dummyrunner.TransportNames() {
