@@ -47,6 +47,9 @@ func (s *Scenario) checkTransports(p *problems) {
 			p.add("tls.target", "missing: the transports include tls and the target is not the embedded portal")
 		}
 	}
+	if s.Uses(TransportSSH) {
+		s.checkSSH(p)
+	}
 	switch s.TLS.Verify {
 	case VerifyAuto, VerifyAlways, VerifyNever:
 	default:

@@ -28,6 +28,9 @@ const (
 	// PhaseWebsocketUpgrade is the HTTP upgrade to a websocket done, after
 	// the TCP connect.
 	PhaseWebsocketUpgrade = "ws_upgrade"
+	// PhaseSSHAuth is the SSH handshake and authentication done, after the
+	// TCP connect.
+	PhaseSSHAuth = "ssh_auth"
 )
 
 // conn is one dummy player's connection, whatever the transport. The
@@ -99,27 +102,20 @@ type dialTarget struct {
 	prefix  string        // the run's name prefix
 	ws      WebsocketSettings
 	tls     TLSSettings
+	ssh     SSHSettings
+	user    string // the player's name (the SSH user)
 }
 
 // transports is the registry of the transports a scenario may name.
-//
-// Extension points, deliberately not implemented on this branch (the
-// portal's side is being built elsewhere):
-//   - "ssh": an SSH client (golang.org/x/crypto/ssh) dialing the SSH door,
-//     with a PhaseSSHAuth phase after the connect, its channel's
-//     stdout as evText and, as the door has no GA, completion by the
-//     prompt text or the echo mode;
-//   - telnet options MCCP2 and GMCP: a telnetConn option set
-//     (telnet_conn.go's Negotiator) accepting COMPRESS2 and inflating the
-//     stream after IAC SB COMPRESS2 IAC SE, and GMCP messages as
-//     out-of-band events; they would be transport variants here
-//     ("telnet+mccp2", "telnet+gmcp") so the report splits them too.
+// A new transport is a dialFunc here, a door in Runner's doors (and the
+// command's -*-target flag), its settings checked in checkTransports.
 var transports = map[string]dialFunc{
 	TransportTelnet:      dialTelnetWith(telnetOptions{}),
 	TransportTelnetMCCP2: dialTelnetWith(telnetOptions{mccp2: true}),
 	TransportTelnetGMCP:  dialTelnetWith(telnetOptions{gmcp: true}),
 	TransportWebsocket:   dialWebsocket,
 	TransportTLS:         dialTLS,
+	TransportSSH:         dialSSH,
 }
 
 // TransportNames returns the names of the transports a scenario may use, sorted.

@@ -37,6 +37,8 @@ func TestEveryTransport(t *testing.T) {
 		{name: "websocket json", transport: TransportWebsocket, extra: "websocket: {subprotocol: json.mudstandards.org}", phase: reports.PhaseUpgrade, oob: true},
 		{name: "websocket gmcp", transport: TransportWebsocket, extra: "websocket: {subprotocol: gmcp.mudstandards.org}", phase: reports.PhaseUpgrade, oob: true},
 		{name: "tls", transport: TransportTLS, phase: reports.PhaseTLSHandshake},
+		{name: "ssh", transport: TransportSSH, phase: reports.PhaseSSHAuth},
+		{name: "ssh echo completion", transport: TransportSSH, extra: "completion: echo", phase: reports.PhaseSSHAuth},
 		{name: "tls echo completion", transport: TransportTLS, extra: "completion: echo", phase: reports.PhaseTLSHandshake},
 		{name: "websocket echo completion", transport: TransportWebsocket, extra: "completion: echo", phase: reports.PhaseUpgrade, oob: true},
 	} {
@@ -167,6 +169,10 @@ func TestDialFailuresByPhase(t *testing.T) {
 			dialTarget{addr: st.TLSAddr(), tls: TLSSettings{Verify: VerifyAlways}}},
 		{"plain telnet is no TLS", TransportTLS, reports.PhaseTLSHandshake, ReasonTLS,
 			dialTarget{addr: st.TelnetAddr(), tls: TLSSettings{Verify: VerifyNever}}},
+		{"wrong SSH host key", TransportSSH, reports.PhaseSSHAuth, ReasonSSH,
+			dialTarget{addr: st.SSHAddr(), user: "Dummy", ssh: SSHSettings{HostKey: "SHA256:not-this-one"}}},
+		{"plain telnet is no SSH", TransportSSH, reports.PhaseSSHAuth, ReasonSSH,
+			dialTarget{addr: st.TelnetAddr(), user: "Dummy"}},
 		{"nothing listens", TransportWebsocket, reports.PhaseConnect, ReasonDial,
 			dialTarget{addr: "ws://" + deadAddr(t) + "/"}},
 	} {
