@@ -1,6 +1,7 @@
 package dummyrunner
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -28,9 +29,12 @@ import (
 //
 // Completion. The door sends no GA or EOR: its prompt is text without a
 // line end, so the end of a read that does not end with a line end is
-// the end of the output, as in the websocket terminal format (see
+// the end of the output, as in the websocket terminal format, and so is
+// the game's prompt text (SSHSettings.Prompt) at the start of a line
+// when another player's message follows it in the same read (see
 // sshScreen). Output cut across SSH packets (over 32 KiB) could end a
-// command early: use the echo mode against such output.
+// command early, and a game line that starts with the prompt text too:
+// use the echo mode against such output.
 //
 // Echo. With a PTY the door echoes what the player types (its line
 // editor); the dummy strips its own echo from the output, so that it is
@@ -43,6 +47,10 @@ type SSHSettings struct {
 	// portal's (or -ssh-target). Needed with a target when the transports
 	// include ssh.
 	Target string `yaml:"target,omitempty"`
+	// Prompt is the text the game ends each output with (default
+	// DefaultSSHPrompt), found at the start of a line: how a prompt is
+	// told from text when more output follows it in the same read.
+	Prompt string `yaml:"prompt,omitempty"`
 	// HostKey is the door's host key fingerprint as ssh-keygen -l prints
 	// it ("SHA256:..."); empty: any key is taken (a load test's portal
 	// may make a new key each run).
@@ -115,6 +123,7 @@ func dialSSH(ctx context.Context, d dialTarget) (conn, []step, error) {
 		return nil, nil, &dialError{phase: PhaseSSHAuth, reason: ReasonSSH, reached: reached, err: err}
 	}
 	c := &sshConn{client: ssh.NewClient(cc, chans, reqs), authed: time.Now(), events: make(chan connEvent, 64)}
+	c.screen.prompt = []byte(cmp.Or(d.ssh.Prompt, DefaultSSHPrompt))
 	reached = append(reached, step{PhaseSSHAuth, c.authed})
 	if err := c.startShell(); err != nil {
 		_ = c.client.Close()

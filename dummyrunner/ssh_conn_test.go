@@ -11,7 +11,7 @@ import (
 // screenText feeds the reads to a screen that expects the echo of sent,
 // and returns its events as "T(text) P".
 func screenText(echo bool, sent []string, reads ...string) (string, *sshScreen) {
-	s := &sshScreen{echo: echo}
+	s := &sshScreen{echo: echo, prompt: []byte(DefaultSSHPrompt)}
 	for _, l := range sent {
 		s.expect(l)
 	}
@@ -42,10 +42,14 @@ func TestSSHScreen(t *testing.T) {
 		{"a message first", true, []string{"look"}, []string{"Bob arrives.\r\nlook\r\nA room.\r\n> "}, "T(Bob arrives.\r\nA room.\r\n> ) P"},
 		{"two lines (echo mode)", true, []string{"look", "dummyrunner_echo_response c1-1"},
 			[]string{"look\r\ndummyrunner_echo_response c1-1\r\nA room.\r\n> dummyrunner_echo_response:c1-1,1.5\r\n> "},
-			"T(A room.\r\n> dummyrunner_echo_response:c1-1,1.5\r\n> ) P"},
+			"T(A room.\r\n> ) P T(dummyrunner_echo_response:c1-1,1.5\r\n> ) P"},
 		{"a missed echo passed over", true, []string{"aaaa", "look"}, []string{"look\r\nA room.\r\n> "}, "T(A room.\r\n> ) P"},
 		{"not an echo held for good", true, []string{"look"}, []string{"Bob says lo", "ud.\r\n"}, "T(Bob says ) P T(loud.\r\n)"},
 		{"no PTY: no echo", false, []string{"look"}, []string{"look\r\n> "}, "T(look\r\n> ) P"},
+		{"a message after the prompt", true, []string{"look"}, []string{"look\r\nA room.\r\n> Bob arrives.\r\n"}, "T(A room.\r\n> ) P T(Bob arrives.\r\n)"},
+		{"a prompt at a read's start", true, nil, []string{"A room.\r\n", "> Bob says hi.\r\n"}, "T(A room.\r\n) T(> ) P T(Bob says hi.\r\n)"},
+		{"the prompt text inside a line", true, nil, []string{"a > b\r\n"}, "T(a > b\r\n)"},
+		{"two prompts", true, nil, []string{"x\r\n> > y\r\n> "}, "T(x\r\n> ) P T(> y\r\n> ) P"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -73,7 +77,7 @@ func FuzzSSHScreen(f *testing.F) {
 		}, line)
 		data := append([]byte(line+"\r\n"), out...)
 		at := int(cut) % (len(data) + 1)
-		s := &sshScreen{echo: true}
+		s := &sshScreen{echo: true, prompt: []byte(DefaultSSHPrompt)}
 		s.expect(line)
 		evs := s.feed(nil, data[:at], time.Unix(1, 0))
 		evs = s.feed(evs, data[at:], time.Unix(1, 0))

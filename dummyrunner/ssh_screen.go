@@ -11,9 +11,18 @@ import (
 // make the list grow.
 const maxPendingEchoes = 16
 
+// DefaultSSHPrompt is the prompt an SSH door's game ends its output
+// with, unless SSHSettings.Prompt says otherwise: portalsim's game's.
+const DefaultSSHPrompt = "> "
+
 // sshScreen reads what an SSH door's terminal shows: the output, the
-// echo of the lines the dummy typed (removed), and prompts (text without
-// a line end). The player's goroutine calls expect, the reader feed.
+// echo of the lines the dummy typed (removed), and prompts. The player's
+// goroutine calls expect, the reader feed.
+//
+// A prompt is text without a line end: shown text that ends a read
+// without one, or the game's prompt text at the start of a line with more
+// text after it in the same read (another player's message that came
+// right after it), where the prompt ends.
 //
 // The door echoes each typed line as it was typed followed by "\r\n",
 // before the line reaches the game, so a line's echo comes before its
@@ -22,7 +31,11 @@ const maxPendingEchoes = 16
 // echo that never comes is passed over when a later one is found), and
 // holds back the end of a read that may be the start of one.
 type sshScreen struct {
-	echo bool // the door echoes (a PTY was granted)
+	echo   bool   // the door echoes (a PTY was granted)
+	prompt []byte // the game's prompt text; empty: only a read's end tells
+
+	// The reader's alone.
+	midLine bool // the text shown so far does not end with a line end
 
 	mu   sync.Mutex
 	want [][]byte // the echoes to come, oldest first
@@ -53,11 +66,40 @@ func (s *sshScreen) feed(evs []connEvent, data []byte, at time.Time) []connEvent
 	if len(text) == 0 {
 		return evs
 	}
+	for {
+		i := s.promptEnd(text)
+		if i < 0 {
+			break
+		}
+		evs = append(evs, connEvent{kind: evText, text: string(text[:i]), at: at}, connEvent{kind: evPrompt, at: at})
+		text = text[i:]
+		s.midLine = true
+	}
 	evs = append(evs, connEvent{kind: evText, text: string(text), at: at})
-	if text[len(text)-1] != '\n' {
+	s.midLine = text[len(text)-1] != '\n'
+	if s.midLine {
 		evs = append(evs, connEvent{kind: evPrompt, at: at})
 	}
 	return evs
+}
+
+// promptEnd returns where the first prompt text at a line start with
+// more text after it ends in text, or -1.
+func (s *sshScreen) promptEnd(text []byte) int {
+	if len(s.prompt) == 0 {
+		return -1
+	}
+	start, lineStart := 0, !s.midLine
+	for {
+		if lineStart && bytes.HasPrefix(text[start:], s.prompt) && start+len(s.prompt) < len(text) {
+			return start + len(s.prompt)
+		}
+		q := bytes.IndexByte(text[start:], '\n')
+		if q < 0 {
+			return -1
+		}
+		start, lineStart = start+q+1, true
+	}
 }
 
 // strip returns held+data without the expected echoes, holding back an
