@@ -16,13 +16,13 @@ import (
 
 // startStack starts an embedded portal and game server with Evennia's
 // dummyrunner settings (no connection or command rate limits), its
-// websocket and telnet-over-TLS doors open, and stops it when the test
+// websocket, telnet-over-TLS and SSH doors open, and stops it when the test
 // ends.
 func startStack(t *testing.T, noServer bool) *testutil.Stack {
 	t.Helper()
 	st, err := testutil.StartStack(testutil.StackConfig{
 		Portal: portal.Config{MaxConnectionRate: -1, MaxCommandRate: -1, Keepalive: -1,
-			WebsocketAddr: "127.0.0.1:0", TelnetTLSAddr: "127.0.0.1:0"},
+			WebsocketAddr: "127.0.0.1:0", TelnetTLSAddr: "127.0.0.1:0", SSHAddr: "127.0.0.1:0"},
 		NoServer: noServer,
 	})
 	if err != nil {
@@ -86,7 +86,7 @@ func runScenario(t *testing.T, sc *Scenario, target string, ro runOpts) runResul
 	opts := ro.opts
 	opts.Target = target
 	if ro.stack != nil {
-		opts.WebsocketURL, opts.TLSTarget = ro.stack.WebsocketURL(), ro.stack.TLSAddr()
+		opts.WebsocketURL, opts.TLSTarget, opts.SSHTarget = ro.stack.WebsocketURL(), ro.stack.TLSAddr(), ro.stack.SSHAddr()
 	}
 	opts.Schedule = &sched
 	r, err := NewRunner(sc, opts)

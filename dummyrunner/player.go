@@ -113,7 +113,7 @@ func (p *player) hangUp() {
 	p.conn.close()
 	w := p.conn.wire()
 	p.emit(Result{Kind: KindWire, Wire: &reports.Wire{Connections: 1, BytesIn: w.bytesIn, BytesOut: w.bytesOut,
-		Messages: w.messages, Malformed: w.malformed, Decode: w.decode}})
+		Messages: w.messages, Malformed: w.malformed, OOB: w.oob, Decode: w.decode}})
 	p.conn = nil
 }
 
@@ -299,6 +299,9 @@ func (p *player) complete(at time.Time) {
 		p.loggedIn = true
 		p.releaseLogin()
 		p.setState(StateLoggedIn, "logged_in", at)
+		if o, ok := p.conn.(oobAsker); ok {
+			_ = o.loggedIn() // a failed write shows at the next command
+		}
 	}
 	if out.login && p.loggedIn && !p.hasLogin() && p.r.sc.Model != ModelOpen {
 		p.loginSettled() // its whole login action is done

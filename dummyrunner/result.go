@@ -52,6 +52,7 @@ const (
 	ReasonDial         = "dial"
 	ReasonTLS          = "tls_handshake" // the TLS handshake failed (a bad certificate, ...)
 	ReasonUpgrade      = "ws_upgrade"    // the websocket upgrade was refused or failed
+	ReasonSSH          = "ssh_auth"      // the SSH handshake, authentication or shell failed
 	ReasonWrite        = "write"
 	ReasonLoginFailed  = "login_failed"
 	ReasonNoLogin      = "no_login_screen"

@@ -31,6 +31,9 @@ type Options struct {
 	// TLSTarget overrides the scenario's tls.target (host:port): the TLS
 	// telnet door, for the tls transport.
 	TLSTarget string
+	// SSHTarget overrides the scenario's ssh.target (host:port): the SSH
+	// door, for the ssh transport.
+	SSHTarget string
 	// Backstage is the embedded game's link and server, for the faults
 	// that act on them; nil against a target.
 	Backstage Backstage
@@ -72,14 +75,17 @@ type Runner struct {
 func NewRunner(sc *Scenario, opts Options) (*Runner, error) {
 	target := cmp.Or(opts.Target, sc.Target)
 	doors := map[string]string{
-		TransportTelnet:    target,
-		TransportWebsocket: cmp.Or(opts.WebsocketURL, sc.Websocket.URL),
-		TransportTLS:       cmp.Or(opts.TLSTarget, sc.TLS.Target),
+		TransportTelnet:      target,
+		TransportTelnetMCCP2: target,
+		TransportTelnetGMCP:  target,
+		TransportWebsocket:   cmp.Or(opts.WebsocketURL, sc.Websocket.URL),
+		TransportTLS:         cmp.Or(opts.TLSTarget, sc.TLS.Target),
+		TransportSSH:         cmp.Or(opts.SSHTarget, sc.SSH.Target),
 	}
 	for _, name := range TransportNames() {
 		if sc.Uses(name) && doors[name] == "" {
 			return nil, fmt.Errorf("%w: no address for the %s transport (%s)", ErrInvalidScenario, name, map[string]string{
-				TransportTelnet: "target", TransportWebsocket: "websocket.url", TransportTLS: "tls.target"}[name])
+				TransportTelnet: "target", TransportTelnetMCCP2: "target", TransportTelnetGMCP: "target", TransportWebsocket: "websocket.url", TransportTLS: "tls.target", TransportSSH: "ssh.target"}[name])
 		}
 	}
 	if target == "" { // no telnet player: the report names the first door used
@@ -132,7 +138,8 @@ func (r *Runner) dialTarget(p *player) dialTarget {
 	if p.transport == TransportTelnet {
 		addr = r.dial
 	}
-	return dialTarget{addr: addr, timeout: r.sc.ConnectTimeout, player: p.id, prefix: r.prefix, ws: r.sc.Websocket, tls: r.sc.TLS}
+	return dialTarget{addr: addr, timeout: r.sc.ConnectTimeout, player: p.id, prefix: r.prefix, ws: r.sc.Websocket, tls: r.sc.TLS,
+		ssh: r.sc.SSH, user: p.sc.name}
 }
 
 // Players returns the ids this runner drives in the closed model.

@@ -64,6 +64,8 @@ type Scenario struct {
 	Websocket WebsocketSettings `yaml:"websocket,omitempty"`
 	// TLS configures the tls transport.
 	TLS TLSSettings `yaml:"tls,omitempty"`
+	// SSH configures the ssh transport.
+	SSH SSHSettings `yaml:"ssh,omitempty"`
 	// Seed drives every random choice (any integer): the same seed sends the same commands.
 	Seed int64 `yaml:"seed"`
 	// Model is ModelClosed (default) or ModelOpen.

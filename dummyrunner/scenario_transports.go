@@ -47,15 +47,16 @@ func (s *Scenario) checkTransports(p *problems) {
 			p.add("tls.target", "missing: the transports include tls and the target is not the embedded portal")
 		}
 	}
+	if s.Uses(TransportSSH) {
+		s.checkSSH(p)
+	}
 	switch s.TLS.Verify {
 	case VerifyAuto, VerifyAlways, VerifyNever:
 	default:
 		p.add("tls.verify", "%q: want %q, %q or %q", s.TLS.Verify, VerifyAuto, VerifyAlways, VerifyNever)
 	}
-	switch s.Websocket.Subprotocol {
-	case SubprotocolV1, SubprotocolTerminal:
-	default:
-		p.add("websocket.subprotocol", "%q: want %q or %q", s.Websocket.Subprotocol, SubprotocolV1, SubprotocolTerminal)
+	if s.Websocket.Subprotocol != "" && !slices.Contains(Subprotocols, s.Websocket.Subprotocol) {
+		p.add("websocket.subprotocol", "%q: want one of %s", s.Websocket.Subprotocol, strings.Join(Subprotocols, ", "))
 	}
 	if s.proxiesClients() && (len(s.transportList) != 1 || s.transportList[0] != TransportTelnet) {
 		p.add("transports", "client-side faults proxy the telnet door only: use transports: {telnet: 1} with them")

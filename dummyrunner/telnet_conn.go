@@ -2,6 +2,8 @@ package dummyrunner
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net"
 	"sync/atomic"
 	"time"
@@ -30,13 +32,26 @@ const (
 	evText   eventKind = iota + 1 // output text (IAC removed)
 	evPrompt                      // end-of-output marker: IAC GA or IAC EOR
 	evClosed                      // the connection ended
+	evOOB                         // an out-of-band message (counted by the connection, not passed on)
 )
 
+// telnetOptions are the telnet options a dummy client accepts besides
+// EOR, NAWS and TTYPE: the transport variants telnet+mccp2 and
+// telnet+gmcp (see telnet_options.go).
+type telnetOptions struct {
+	mccp2 bool // accept the server's WILL MCCP2 and inflate its output
+	gmcp  bool // accept WILL GMCP, greet, ask for values, count the answers
+}
+
 // telnetConn is the dummy client's connection: it answers option
-// negotiation (EOR, NAWS and TTYPE accepted, everything else refused),
-// tolerates IAC anywhere in a read, and turns the stream into events.
+// negotiation (EOR, NAWS and TTYPE accepted, MCCP2 and GMCP as its
+// options say, everything else refused), tolerates IAC anywhere in a
+// read, and turns the stream into events.
 type telnetConn struct {
 	nc     net.Conn
+	src    io.Reader    // what the reader reads: nc, or an MCCP2Reader over wireR
+	wireR  *timedReader // nc, timed, under the MCCP2Reader; nil without MCCP2
+	opts   telnetOptions
 	events chan connEvent
 
 	// Written by the reader, read by the player after the first text.
@@ -44,7 +59,9 @@ type telnetConn struct {
 	bytesIn  atomic.Int64
 	bytesOut atomic.Int64
 	reads    atomic.Int64 // reads that carried bytes
-	decodeNs atomic.Int64 // time spent decoding them
+	decodeNs atomic.Int64 // time spent decoding them (inflating included)
+	oob      atomic.Int64 // GMCP messages received
+	corrupt  atomic.Int64 // streams that could not be read (a corrupt MCCP2 stream)
 	neg      telnet.Negotiator
 	dec      telnet.Decoder
 	sawText  bool
@@ -53,23 +70,31 @@ type telnetConn struct {
 
 var _ conn = (*telnetConn)(nil)
 
-// dialTelnet connects to addr and starts reading.
-func dialTelnet(ctx context.Context, addr string, timeout time.Duration) (*telnetConn, error) {
+// dialTelnet connects to addr and starts reading, with the options opts.
+func dialTelnet(ctx context.Context, addr string, timeout time.Duration, opts telnetOptions) (*telnetConn, error) {
 	d := net.Dialer{Timeout: timeout}
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	return newTelnetConn(nc), nil
+	return newTelnetConn(nc, opts), nil
 }
 
 // newTelnetConn speaks telnet on nc (a TCP connection, or TLS over one)
 // and starts reading.
-func newTelnetConn(nc net.Conn) *telnetConn {
-	c := &telnetConn{nc: nc, events: make(chan connEvent, 64)}
+func newTelnetConn(nc net.Conn, opts telnetOptions) *telnetConn {
+	c := &telnetConn{nc: nc, src: nc, opts: opts, events: make(chan connEvent, 64)}
 	c.neg.SupportRemote(telnet.OptEOR) // the server may mark prompts with EOR
 	c.neg.SupportLocal(telnet.OptNAWS)
 	c.neg.SupportLocal(telnet.OptTTYPE)
+	if opts.mccp2 {
+		c.neg.SupportRemote(telnet.OptMCCP2)
+		c.wireR = &timedReader{r: nc}
+		c.src = telnet.NewMCCP2Reader(c.wireR)
+	}
+	if opts.gmcp {
+		c.neg.SupportRemote(telnet.OptGMCP)
+	}
 	go c.read()
 	return c
 }
@@ -77,9 +102,8 @@ func newTelnetConn(nc net.Conn) *telnetConn {
 func (c *telnetConn) read() {
 	buf := make([]byte, 8192)
 	for {
-		n, err := c.nc.Read(buf)
+		n, err := c.readSome(buf)
 		if n > 0 {
-			c.bytesIn.Add(int64(n))
 			c.reads.Add(1)
 			now := time.Now()
 			var reply []byte
@@ -99,10 +123,16 @@ func (c *telnetConn) read() {
 					if ch.Changed && ch.Enabled && ch.Side == telnet.Local && ch.Opt == telnet.OptNAWS {
 						reply = telnet.AppendNAWS(reply, clientWidth, clientHeight)
 					}
+					if ch.Changed && ch.Enabled && ch.Side == telnet.Remote && ch.Opt == telnet.OptGMCP {
+						reply = appendGMCPHello(reply)
+					}
 					if !c.sawText {
 						c.lastNeg.Store(now.UnixNano())
 					}
 				case telnet.EventSubneg:
+					if e.Opt == telnet.OptGMCP && c.neg.Remote(telnet.OptGMCP) {
+						c.oob.Add(1)
+					}
 					if e.Opt == telnet.OptTTYPE && telnet.IsTTYPESend(e.Data) {
 						reply = telnet.AppendTTYPEIs(reply, clientTermType)
 						if !c.sawText {
@@ -121,11 +151,31 @@ func (c *telnetConn) read() {
 			}
 		}
 		if err != nil {
+			if errors.Is(err, telnet.ErrMCCP2Corrupt) {
+				c.corrupt.Add(1)
+			}
 			c.events <- connEvent{kind: evClosed, err: err, at: time.Now()}
 			close(c.events)
 			return
 		}
 	}
+}
+
+// readSome reads what the server sent, inflated if MCCP2 is on, and
+// counts the bytes on the wire; the time inflating took (the read's time
+// less the socket's wait) is decode time.
+func (c *telnetConn) readSome(buf []byte) (int, error) {
+	if c.wireR == nil {
+		n, err := c.src.Read(buf)
+		c.bytesIn.Add(int64(n))
+		return n, err
+	}
+	start := time.Now()
+	n, err := c.src.Read(buf)
+	wire, waited := c.wireR.take()
+	c.bytesIn.Add(wire)
+	c.decodeNs.Add(int64(max(time.Since(start)-waited, 0)))
+	return n, err
 }
 
 func (c *telnetConn) write(b []byte) error {
@@ -152,10 +202,13 @@ func (c *telnetConn) negotiatedAt() time.Time {
 // recv implements conn.
 func (c *telnetConn) recv() <-chan connEvent { return c.events }
 
-// wire implements conn. The decode time is the telnet decoding and the
-// negotiation answers, not the wait to hand the events to the player.
+// wire implements conn. The decode time is the telnet decoding, the
+// negotiation answers and MCCP2's inflating, not the wait to hand the
+// events to the player. BytesIn is what came over the wire (compressed,
+// with MCCP2); a stream that would not inflate is one malformed message.
 func (c *telnetConn) wire() wireStats {
-	return wireStats{bytesIn: c.bytesIn.Load(), bytesOut: c.bytesOut.Load(), messages: c.reads.Load(), decode: time.Duration(c.decodeNs.Load())}
+	return wireStats{bytesIn: c.bytesIn.Load(), bytesOut: c.bytesOut.Load(), messages: c.reads.Load(), oob: c.oob.Load(),
+		malformed: c.corrupt.Load(), decode: time.Duration(c.decodeNs.Load())}
 }
 
 // close implements conn.

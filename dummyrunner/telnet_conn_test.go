@@ -20,6 +20,12 @@ type telnetPair struct {
 
 func newTelnetPair(t *testing.T) *telnetPair {
 	t.Helper()
+	return newTelnetPairWith(t, telnetOptions{})
+}
+
+// newTelnetPairWith is newTelnetPair with a client accepting opts.
+func newTelnetPairWith(t *testing.T, opts telnetOptions) *telnetPair {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +40,7 @@ func newTelnetPair(t *testing.T) *telnetPair {
 		}
 		accepted <- c
 	}()
-	c, err := dialTelnet(t.Context(), ln.Addr().String(), 5*time.Second)
+	c, err := dialTelnet(t.Context(), ln.Addr().String(), 5*time.Second, opts)
 	if err != nil {
 		t.Fatalf("dialTelnet: %v", err)
 	}
@@ -243,7 +249,7 @@ func TestTelnetSession(t *testing.T) {
 
 func TestDialTelnetFails(t *testing.T) {
 	t.Parallel()
-	if c, err := dialTelnet(t.Context(), deadAddr(t), time.Second); err == nil {
+	if c, err := dialTelnet(t.Context(), deadAddr(t), time.Second, telnetOptions{}); err == nil {
 		c.close()
 		t.Fatal("dialTelnet to a closed port succeeded")
 	} else if !strings.Contains(err.Error(), "refused") {

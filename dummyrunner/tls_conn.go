@@ -76,5 +76,5 @@ func dialTLS(ctx context.Context, d dialTarget) (conn, []step, error) {
 		_ = nc.Close()
 		return nil, nil, &dialError{phase: PhaseTLSHandshake, reason: ReasonTLS, reached: []step{{"connect", connected}}, err: err}
 	}
-	return newTelnetConn(tc), []step{{"connect", connected}, {PhaseTLSHandshake, time.Now()}}, nil
+	return newTelnetConn(tc, telnetOptions{}), []step{{"connect", connected}, {PhaseTLSHandshake, time.Now()}}, nil
 }

@@ -28,6 +28,9 @@ const (
 	// PhaseWebsocketUpgrade is the HTTP upgrade to a websocket done, after
 	// the TCP connect.
 	PhaseWebsocketUpgrade = "ws_upgrade"
+	// PhaseSSHAuth is the SSH handshake and authentication done, after the
+	// TCP connect.
+	PhaseSSHAuth = "ssh_auth"
 )
 
 // conn is one dummy player's connection, whatever the transport. The
@@ -50,12 +53,20 @@ type conn interface {
 	close()
 }
 
+// oobAsker is a connection that asks the game for out-of-band data once
+// the player is logged in (GMCP's Char.Value.Get, v1's get_value).
+type oobAsker interface {
+	// loggedIn sends the question; the answers are counted in wire().oob.
+	loggedIn() error
+}
+
 // wireStats is what one connection moved on the wire and what reading it
 // cost the generator.
 type wireStats struct {
 	bytesIn, bytesOut int64
 	messages          int64         // reads (telnet) or messages (websocket) that carried data
 	malformed         int64         // messages that could not be read (counted, dropped)
+	oob               int64         // out-of-band messages received (GMCP; v1's other commands)
 	decode            time.Duration // time spent turning what was read into events
 }
 
@@ -91,25 +102,20 @@ type dialTarget struct {
 	prefix  string        // the run's name prefix
 	ws      WebsocketSettings
 	tls     TLSSettings
+	ssh     SSHSettings
+	user    string // the player's name (the SSH user)
 }
 
 // transports is the registry of the transports a scenario may name.
-//
-// Extension points, deliberately not implemented on this branch (the
-// portal's side is being built elsewhere):
-//   - "ssh": an SSH client (golang.org/x/crypto/ssh) dialing the SSH door,
-//     with a PhaseSSHAuth phase after the connect, its channel's
-//     stdout as evText and, as the door has no GA, completion by the
-//     prompt text or the echo mode;
-//   - telnet options MCCP2 and GMCP: a telnetConn option set
-//     (telnet_conn.go's Negotiator) accepting COMPRESS2 and inflating the
-//     stream after IAC SB COMPRESS2 IAC SE, and GMCP messages as
-//     out-of-band events; they would be transport variants here
-//     ("telnet+mccp2", "telnet+gmcp") so the report splits them too.
+// A new transport is a dialFunc here, a door in Runner's doors (and the
+// command's -*-target flag), its settings checked in checkTransports.
 var transports = map[string]dialFunc{
-	TransportTelnet:    dialTelnetTransport,
-	TransportWebsocket: dialWebsocket,
-	TransportTLS:       dialTLS,
+	TransportTelnet:      dialTelnetWith(telnetOptions{}),
+	TransportTelnetMCCP2: dialTelnetWith(telnetOptions{mccp2: true}),
+	TransportTelnetGMCP:  dialTelnetWith(telnetOptions{gmcp: true}),
+	TransportWebsocket:   dialWebsocket,
+	TransportTLS:         dialTLS,
+	TransportSSH:         dialSSH,
 }
 
 // TransportNames returns the names of the transports a scenario may use, sorted.
@@ -121,15 +127,6 @@ func TransportNames() []string {
 			}
 		}
 	})
-}
-
-// dialTelnetTransport is the telnet transport: no phase after the connect.
-func dialTelnetTransport(ctx context.Context, d dialTarget) (conn, []step, error) {
-	c, err := dialTelnet(ctx, d.addr, d.timeout)
-	if err != nil {
-		return nil, nil, &dialError{phase: "connect", reason: ReasonDial, err: err}
-	}
-	return c, nil, nil
 }
 
 // invPhi spreads the players over the transports: player i takes the

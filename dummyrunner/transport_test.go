@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,13 +26,21 @@ func TestEveryTransport(t *testing.T) {
 		transport string
 		extra     string
 		phase     string // the transport's own phase, if any
+		oob       bool   // out-of-band answers expected
 	}{
 		{name: "telnet", transport: TransportTelnet},
-		{name: "websocket v1", transport: TransportWebsocket, phase: reports.PhaseUpgrade},
+		{name: "telnet mccp2", transport: TransportTelnetMCCP2},
+		{name: "telnet gmcp", transport: TransportTelnetGMCP, oob: true},
+		{name: "telnet mccp2 echo completion", transport: TransportTelnetMCCP2, extra: "completion: echo"},
+		{name: "websocket v1", transport: TransportWebsocket, phase: reports.PhaseUpgrade, oob: true},
 		{name: "websocket terminal", transport: TransportWebsocket, extra: "websocket: {subprotocol: terminal.mudstandards.org}", phase: reports.PhaseUpgrade},
+		{name: "websocket json", transport: TransportWebsocket, extra: "websocket: {subprotocol: json.mudstandards.org}", phase: reports.PhaseUpgrade, oob: true},
+		{name: "websocket gmcp", transport: TransportWebsocket, extra: "websocket: {subprotocol: gmcp.mudstandards.org}", phase: reports.PhaseUpgrade, oob: true},
 		{name: "tls", transport: TransportTLS, phase: reports.PhaseTLSHandshake},
+		{name: "ssh", transport: TransportSSH, phase: reports.PhaseSSHAuth},
+		{name: "ssh echo completion", transport: TransportSSH, extra: "completion: echo", phase: reports.PhaseSSHAuth},
 		{name: "tls echo completion", transport: TransportTLS, extra: "completion: echo", phase: reports.PhaseTLSHandshake},
-		{name: "websocket echo completion", transport: TransportWebsocket, extra: "completion: echo", phase: reports.PhaseUpgrade},
+		{name: "websocket echo completion", transport: TransportWebsocket, extra: "completion: echo", phase: reports.PhaseUpgrade, oob: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -45,7 +54,7 @@ profiles: {looker: 1, normal_builder: 1}
 pacing: {timestep: 50ms, chance_of_action: 1, login_concurrency: 100}
 logout_grace: 3s
 %s
-`, strings.ReplaceAll(tc.name, " ", "-"), 100+i, tc.transport, tc.extra)) // a seed each: the subtests share a game, and a seed names the accounts
+`, strings.ReplaceAll(tc.name, " ", "-"), 100+i, strconv.Quote(tc.transport), tc.extra)) // a seed each: the subtests share a game, and a seed names the accounts
 			rep := runScenario(t, sc, st.TelnetAddr(), runOpts{stack: st}).rep
 			checkAccounted(t, rep)
 			if err := rep.Validate(); err != nil {
@@ -79,6 +88,9 @@ logout_grace: 3s
 			w := tr.Wire
 			if w.Connections != 4 || w.BytesIn == 0 || w.BytesOut == 0 || w.Messages == 0 || w.Decode <= 0 || w.Malformed != 0 {
 				t.Errorf("wire %+v: want 4 connections that moved bytes, none malformed", w)
+			}
+			if tc.oob != (w.OOB >= 4) || !tc.oob && w.OOB != 0 {
+				t.Errorf("wire: %d out-of-band messages, want them (at least one a player): %v", w.OOB, tc.oob)
 			}
 		})
 	}
@@ -157,6 +169,10 @@ func TestDialFailuresByPhase(t *testing.T) {
 			dialTarget{addr: st.TLSAddr(), tls: TLSSettings{Verify: VerifyAlways}}},
 		{"plain telnet is no TLS", TransportTLS, reports.PhaseTLSHandshake, ReasonTLS,
 			dialTarget{addr: st.TelnetAddr(), tls: TLSSettings{Verify: VerifyNever}}},
+		{"wrong SSH host key", TransportSSH, reports.PhaseSSHAuth, ReasonSSH,
+			dialTarget{addr: st.SSHAddr(), user: "Dummy", ssh: SSHSettings{HostKey: "SHA256:not-this-one"}}},
+		{"plain telnet is no SSH", TransportSSH, reports.PhaseSSHAuth, ReasonSSH,
+			dialTarget{addr: st.TelnetAddr(), user: "Dummy"}},
 		{"nothing listens", TransportWebsocket, reports.PhaseConnect, ReasonDial,
 			dialTarget{addr: "ws://" + deadAddr(t) + "/"}},
 	} {

@@ -1,6 +1,8 @@
 package dummyrunner
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -25,7 +27,19 @@ const (
 	// SubprotocolTerminal is terminal.mudstandards.org: lines in, ANSI
 	// text out in binary messages, a prompt being text without a line end.
 	SubprotocolTerminal = "terminal.mudstandards.org"
+	// SubprotocolJSON is json.mudstandards.org: text in binary messages
+	// both ways; the server's text messages are {"proto", "id", "data"}
+	// objects, a prompt {"proto": "prompt", "data": text} and out-of-band
+	// data {"proto": "gmcp", "id": "Package.Name", "data": json}.
+	SubprotocolJSON = "json.mudstandards.org"
+	// SubprotocolGMCP is gmcp.mudstandards.org: text in binary messages
+	// both ways (a prompt being text without a line end, as in
+	// SubprotocolTerminal), GMCP ("Package.Name json") in text messages.
+	SubprotocolGMCP = "gmcp.mudstandards.org"
 )
+
+// Subprotocols are the websocket formats a dummy player can speak.
+var Subprotocols = []string{SubprotocolV1, SubprotocolTerminal, SubprotocolJSON, SubprotocolGMCP}
 
 // maxWebsocketMessage bounds one message from the server: a portal cuts
 // its output well below it, and a message without end must not exhaust
@@ -44,8 +58,8 @@ type WebsocketSettings struct {
 	// for the portal to remember a login by: every dummy logs in by its
 	// script, as on telnet).
 	URL string `yaml:"url,omitempty"`
-	// Subprotocol is the format offered: SubprotocolV1 (default) or
-	// SubprotocolTerminal.
+	// Subprotocol is the format offered: SubprotocolV1 (default),
+	// SubprotocolTerminal, SubprotocolJSON or SubprotocolGMCP.
 	Subprotocol string `yaml:"subprotocol,omitempty"`
 }
 
@@ -53,13 +67,14 @@ type WebsocketSettings struct {
 // turns messages into events (see decodeWebsocket); the player writes.
 type wsConn struct {
 	ws       *websocket.Conn
-	terminal bool      // terminal.mudstandards.org, else v1
+	format   string    // the subprotocol the server chose (one of Subprotocols)
 	upgraded time.Time // the upgrade: all the negotiation there is
 	events   chan connEvent
 
 	bytesIn, bytesOut atomic.Int64
 	messages          atomic.Int64
 	malformed         atomic.Int64
+	oob               atomic.Int64
 	decodeNs          atomic.Int64
 }
 
@@ -102,7 +117,7 @@ func dialWebsocket(ctx context.Context, d dialTarget) (conn, []step, error) {
 		return nil, nil, &dialError{phase: PhaseWebsocketUpgrade, reason: ReasonUpgrade, reached: []step{{"connect", time.Unix(0, connected.Load())}}, err: err}
 	}
 	ws.SetReadLimit(maxWebsocketMessage)
-	c := &wsConn{ws: ws, terminal: ws.Subprotocol() == SubprotocolTerminal, upgraded: time.Now(), events: make(chan connEvent, 64)}
+	c := &wsConn{ws: ws, format: cmp.Or(ws.Subprotocol(), SubprotocolV1), upgraded: time.Now(), events: make(chan connEvent, 64)}
 	go c.read()
 	steps := []step{{phase: "connect", at: time.Unix(0, connected.Load())}, {phase: PhaseWebsocketUpgrade, at: c.upgraded}}
 	return c, steps, nil
@@ -133,46 +148,107 @@ func (c *wsConn) read() {
 		now := time.Now()
 		c.bytesIn.Add(int64(len(data)))
 		c.messages.Add(1)
-		evs, err = decodeWebsocket(evs[:0], c.terminal, typ == websocket.MessageBinary, data, now)
+		evs, err = decodeWebsocket(evs[:0], c.format, typ == websocket.MessageBinary, data, now)
 		c.decodeNs.Add(int64(time.Since(now)))
 		if err != nil {
 			c.malformed.Add(1) // dropped: the player waits on, and times out if it was its answer
 		}
 		for _, ev := range evs {
+			if ev.kind == evOOB {
+				c.oob.Add(1)
+				continue
+			}
 			c.events <- ev
 		}
 	}
 }
 
-// decodeWebsocket appends the events of one message from the server.
-//
-// In v1 a "text" message is text, its HTML turned back into what the
-// game wrote (see htmlToText), and a "prompt" message is its text
-// followed by the end-of-output marker, as IAC GA ends a telnet prompt;
-// other commands (out-of-band data) make no event. A message that is
-// not ["cmd", [args...], ...] with a string command is refused with
-// ErrMalformedMessage.
-//
-// In terminal.mudstandards.org every message is text, and the portal
-// ends each text with a line end and a prompt without one: a message
-// that does not end with "\n" is the end of the output (the prompt), so
-// completion by prompt works there too. (A server that ends text
-// without a line end would complete commands early: use the echo mode
-// against such a server.)
-func decodeWebsocket(evs []connEvent, terminal, binary bool, data []byte, at time.Time) ([]connEvent, error) {
-	if terminal {
-		if len(data) == 0 {
-			return evs, nil
+// decodeWebsocket appends the events of one message from the server in
+// format (one of Subprotocols; see decodeV1, decodeJSONMessage and
+// decodeTerminal). A message it cannot read is refused with
+// ErrMalformedMessage and makes no event.
+func decodeWebsocket(evs []connEvent, format string, binary bool, data []byte, at time.Time) ([]connEvent, error) {
+	switch format {
+	case SubprotocolTerminal:
+		return decodeTerminal(evs, data, at), nil
+	case SubprotocolJSON:
+		if binary {
+			return decodeTerminal(evs, data, at), nil
 		}
-		evs = append(evs, connEvent{kind: evText, text: string(data), at: at})
-		if data[len(data)-1] != '\n' {
-			evs = append(evs, connEvent{kind: evPrompt, at: at})
+		return decodeJSONMessage(evs, data, at)
+	case SubprotocolGMCP:
+		if binary {
+			return decodeTerminal(evs, data, at), nil
 		}
-		return evs, nil
+		if len(bytes.TrimSpace(data)) == 0 {
+			return evs, fmt.Errorf("%w: an empty GMCP message", ErrMalformedMessage)
+		}
+		return append(evs, connEvent{kind: evOOB, at: at}), nil
 	}
 	if binary {
 		return evs, fmt.Errorf("%w: a binary message in v1", ErrMalformedMessage)
 	}
+	return decodeV1(evs, data, at)
+}
+
+// decodeTerminal reads a message of text (terminal.mudstandards.org, and
+// the binary messages of the JSON and GMCP formats). The portal ends each
+// text with a line end and a prompt without one: a message that does not
+// end with "\n" is the end of the output (the prompt), so completion by
+// prompt works there too. (A server that ends text without a line end
+// would complete commands early: use the echo mode against such a
+// server.)
+func decodeTerminal(evs []connEvent, data []byte, at time.Time) []connEvent {
+	if len(data) == 0 {
+		return evs
+	}
+	evs = append(evs, connEvent{kind: evText, text: string(data), at: at})
+	if data[len(data)-1] != '\n' {
+		evs = append(evs, connEvent{kind: evPrompt, at: at})
+	}
+	return evs
+}
+
+// jsonMessage is a text message of json.mudstandards.org.
+type jsonMessage struct {
+	Proto string `json:"proto"`
+	ID    string `json:"id"`
+	Data  string `json:"data"`
+}
+
+// decodeJSONMessage reads a text message of json.mudstandards.org: a
+// "prompt" is its data then the end-of-output marker, "text" is text,
+// anything else (gmcp) is out-of-band data. An object without a proto is
+// malformed.
+func decodeJSONMessage(evs []connEvent, data []byte, at time.Time) ([]connEvent, error) {
+	var jm jsonMessage
+	if err := json.Unmarshal(data, &jm); err != nil {
+		return evs, fmt.Errorf("%w: not a {proto, id, data} object", ErrMalformedMessage)
+	}
+	switch jm.Proto {
+	case "":
+		return evs, fmt.Errorf("%w: no proto", ErrMalformedMessage)
+	case "prompt":
+		if jm.Data != "" {
+			evs = append(evs, connEvent{kind: evText, text: jm.Data, at: at})
+		}
+		return append(evs, connEvent{kind: evPrompt, at: at}), nil
+	case "text":
+		if jm.Data == "" {
+			return evs, nil
+		}
+		return append(evs, connEvent{kind: evText, text: jm.Data, at: at}), nil
+	}
+	return append(evs, connEvent{kind: evOOB, at: at}), nil
+}
+
+// decodeV1 reads a message of Evennia's v1 format. A "text" message is
+// text, its HTML turned back into what the game wrote (see htmlToText),
+// and a "prompt" message is its text followed by the end-of-output
+// marker, as IAC GA ends a telnet prompt; other commands are out-of-band
+// data. A message that is not ["cmd", [args...], ...] with a string
+// command is refused with ErrMalformedMessage.
+func decodeV1(evs []connEvent, data []byte, at time.Time) ([]connEvent, error) {
 	var msg []json.RawMessage
 	if err := json.Unmarshal(data, &msg); err != nil || len(msg) == 0 {
 		return evs, fmt.Errorf("%w: not a non-empty JSON array", ErrMalformedMessage)
@@ -182,7 +258,7 @@ func decodeWebsocket(evs []connEvent, terminal, binary bool, data []byte, at tim
 		return evs, fmt.Errorf("%w: the command is not a string", ErrMalformedMessage)
 	}
 	if name != "text" && name != "prompt" {
-		return evs, nil
+		return append(evs, connEvent{kind: evOOB, at: at}), nil
 	}
 	var args []json.RawMessage
 	if len(msg) > 1 {
@@ -211,26 +287,58 @@ func decodeWebsocket(evs []connEvent, terminal, binary bool, data []byte, at tim
 
 // send implements conn: each line of line is one message, as a browser
 // sends each input line (["text", [line], {}] in v1, the line itself in
-// terminal format).
+// a text message in terminal format, in a binary one in the JSON and
+// GMCP formats).
 func (c *wsConn) send(line string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), wsWriteTimeout)
 	defer cancel()
 	for l := range strings.Lines(line) {
 		l = strings.TrimRight(l, "\r\n")
-		var b []byte
-		if c.terminal {
-			b = []byte(l)
-		} else {
-			var err error
-			if b, err = json.Marshal([]any{"text", []string{l}, map[string]any{}}); err != nil {
-				return err
-			}
+		typ, b, err := c.encodeLine(l)
+		if err != nil {
+			return err
 		}
-		if err := c.ws.Write(ctx, websocket.MessageText, b); err != nil {
+		if err := c.ws.Write(ctx, typ, b); err != nil {
 			return err
 		}
 		c.bytesOut.Add(int64(len(b)))
 	}
+	return nil
+}
+
+// encodeLine is one input line as a message of the connection's format.
+func (c *wsConn) encodeLine(l string) (websocket.MessageType, []byte, error) {
+	switch c.format {
+	case SubprotocolTerminal:
+		return websocket.MessageText, []byte(l), nil
+	case SubprotocolJSON, SubprotocolGMCP:
+		return websocket.MessageBinary, []byte(l), nil
+	}
+	b, err := json.Marshal([]any{"text", []string{l}, map[string]any{}})
+	return websocket.MessageText, b, err
+}
+
+// loggedIn implements oobAsker: it asks for the name of the character's
+// room out of band, in the connection's format (the terminal format has
+// no out-of-band data).
+func (c *wsConn) loggedIn() error {
+	var b []byte
+	switch c.format {
+	case SubprotocolTerminal:
+		return nil
+	case SubprotocolJSON:
+		b = []byte(`{"proto": "gmcp", "id": "Char.Value.Get", "data": "{\"name\": \"room_name\"}"}`)
+	case SubprotocolGMCP:
+		b = []byte(gmcpLoggedIn)
+	default:
+		b = []byte(`["get_value", [], {"name": "room_name"}]`)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wsWriteTimeout)
+	defer cancel()
+	if err := c.ws.Write(ctx, websocket.MessageText, b); err != nil {
+		return err
+	}
+	c.bytesOut.Add(int64(len(b)))
 	return nil
 }
 
@@ -245,7 +353,7 @@ func (c *wsConn) negotiatedAt() time.Time { return c.upgraded }
 // wire implements conn: payload bytes (frame headers are not seen).
 func (c *wsConn) wire() wireStats {
 	return wireStats{bytesIn: c.bytesIn.Load(), bytesOut: c.bytesOut.Load(), messages: c.messages.Load(),
-		malformed: c.malformed.Load(), decode: time.Duration(c.decodeNs.Load())}
+		malformed: c.malformed.Load(), oob: c.oob.Load(), decode: time.Duration(c.decodeNs.Load())}
 }
 
 // close implements conn: at once, with no close handshake (which would

@@ -1,6 +1,7 @@
 package dummyrunner
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -30,18 +31,19 @@ func TestHTMLToText(t *testing.T) {
 func TestDecodeWebsocket(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name             string
-		terminal, binary bool
-		msg              string
-		want             string // the events: T(text) P
-		malformed        bool
+		name      string
+		format    string // "": v1
+		binary    bool
+		msg       string
+		want      string // the events: T(text) P O
+		malformed bool
 	}{
 		{name: "v1 text", msg: `["text", ["Welcome<br>back &amp; hi"], {}]`, want: "T(Welcome\nback & hi\n)"},
 		{name: "v1 text ending in a break", msg: `["text", ["line<br>"], {}]`, want: "T(line\n)"},
 		{name: "v1 prompt", msg: `["prompt", ["&gt; "], {}]`, want: "T(> ) P"},
 		{name: "v1 empty prompt", msg: `["prompt", [], {}]`, want: "P"},
 		{name: "v1 prompt without args", msg: `["prompt"]`, want: "P"},
-		{name: "v1 out-of-band", msg: `["logged_in", [], {}]`, want: ""},
+		{name: "v1 out-of-band", msg: `["logged_in", [], {}]`, want: "O"},
 		{name: "v1 more args kept first", msg: `["text", ["a", "b"], {"type": "look"}]`, want: "T(a\n)"},
 		{name: "v1 not JSON", msg: `text`, malformed: true},
 		{name: "v1 empty array", msg: `[]`, malformed: true},
@@ -49,15 +51,26 @@ func TestDecodeWebsocket(t *testing.T) {
 		{name: "v1 args not a list", msg: `["text", "x"]`, malformed: true},
 		{name: "v1 text not a string", msg: `["text", [{"a": 1}]]`, malformed: true},
 		{name: "v1 binary", binary: true, msg: `["text", ["x"]]`, malformed: true},
-		{name: "terminal text", terminal: true, binary: true, msg: "You see\r\n", want: "T(You see\r\n)"},
-		{name: "terminal prompt", terminal: true, binary: true, msg: "> ", want: "T(> ) P"},
-		{name: "terminal text message", terminal: true, msg: "hi\n", want: "T(hi\n)"},
-		{name: "terminal empty", terminal: true, binary: true, msg: "", want: ""},
+		{name: "terminal text", format: SubprotocolTerminal, binary: true, msg: "You see\r\n", want: "T(You see\r\n)"},
+		{name: "terminal prompt", format: SubprotocolTerminal, binary: true, msg: "> ", want: "T(> ) P"},
+		{name: "terminal text message", format: SubprotocolTerminal, msg: "hi\n", want: "T(hi\n)"},
+		{name: "terminal empty", format: SubprotocolTerminal, binary: true, msg: "", want: ""},
+		{name: "json text", format: SubprotocolJSON, binary: true, msg: "You see\r\n", want: "T(You see\r\n)"},
+		{name: "json prompt", format: SubprotocolJSON, msg: `{"proto": "prompt", "id": "", "data": "\u001b[1m> "}`, want: "T(\x1b[1m> ) P"},
+		{name: "json empty prompt", format: SubprotocolJSON, msg: `{"proto": "prompt"}`, want: "P"},
+		{name: "json text message", format: SubprotocolJSON, msg: `{"proto": "text", "data": "hi\n"}`, want: "T(hi\n)"},
+		{name: "json gmcp", format: SubprotocolJSON, msg: `{"proto": "gmcp", "id": "Char.Value.Get", "data": "{\"name\": \"name\"}"}`, want: "O"},
+		{name: "json not an object", format: SubprotocolJSON, msg: `["text", ["x"]]`, malformed: true},
+		{name: "json no proto", format: SubprotocolJSON, msg: `{"data": "x"}`, malformed: true},
+		{name: "gmcp text", format: SubprotocolGMCP, binary: true, msg: "You see\r\n", want: "T(You see\r\n)"},
+		{name: "gmcp prompt", format: SubprotocolGMCP, binary: true, msg: "> ", want: "T(> ) P"},
+		{name: "gmcp message", format: SubprotocolGMCP, msg: `Char.Value.Get {"name": "name", "value": "Dummy"}`, want: "O"},
+		{name: "gmcp empty message", format: SubprotocolGMCP, msg: " ", malformed: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			at := time.Unix(1, 0)
-			evs, err := decodeWebsocket(nil, tc.terminal, tc.binary, []byte(tc.msg), at)
+			evs, err := decodeWebsocket(nil, cmp.Or(tc.format, SubprotocolV1), tc.binary, []byte(tc.msg), at)
 			if tc.malformed {
 				if !errors.Is(err, ErrMalformedMessage) || len(evs) != 0 {
 					t.Fatalf("events %v, error %v; want none and ErrMalformedMessage", evs, err)
@@ -88,6 +101,8 @@ func eventString(evs []connEvent) string {
 			parts = append(parts, "T("+ev.text+")")
 		case evPrompt:
 			parts = append(parts, "P")
+		case evOOB:
+			parts = append(parts, "O")
 		default:
 			parts = append(parts, "?")
 		}
@@ -101,30 +116,32 @@ func eventString(evs []connEvent) string {
 var portalHTML = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#x27;", "\n", "<br>")
 
 // FuzzDummyWebsocketMessage feeds the dummy client's websocket message
-// parsing any message in either format. Nothing may panic; a message is
-// either refused as malformed (no events) or makes texts and at most one
-// prompt, the prompt last; and any text the portal sends, rendered as it
-// renders it, comes back as written (with a line end added to text).
+// parsing any message in any format (Subprotocols[format]). Nothing may
+// panic; a message is either refused as malformed (no events) or makes
+// texts and at most one prompt, the prompt last, or one out-of-band
+// event alone; a binary message of the MUD standards' formats is always
+// text; and any text the portal sends, rendered as it renders it, comes
+// back as written (with a line end added to v1 text).
 func FuzzDummyWebsocketMessage(f *testing.F) {
-	f.Add([]byte(`["text", ["Welcome<br>&lt;b&gt;"], {}]`), "look\nhere & <there>", false)
-	f.Add([]byte(`["prompt", ["&gt; "], {}]`), "> ", false)
-	f.Add([]byte("You see\r\n"), "x", true)
-	f.Add([]byte("> "), "", true)
-	f.Add([]byte(`["text", [{"x": [[[1]]]}]]`), "\x00\xff", false)
-	f.Fuzz(func(t *testing.T, msg []byte, text string, terminal bool) {
+	f.Add([]byte(`["text", ["Welcome<br>&lt;b&gt;"], {}]`), "look\nhere & <there>", uint8(0))
+	f.Add([]byte(`["prompt", ["&gt; "], {}]`), "> ", uint8(0))
+	f.Add([]byte("You see\r\n"), "x", uint8(1))
+	f.Add([]byte("> "), "", uint8(1))
+	f.Add([]byte(`["text", [{"x": [[[1]]]}]]`), "\x00\xff", uint8(0))
+	f.Add([]byte(`{"proto": "prompt", "data": "> "}`), "", uint8(2))
+	f.Add([]byte(`{"proto": "gmcp", "id": "Core.Ping", "data": ""}`), "", uint8(2))
+	f.Add([]byte(`Char.Value.Get {"name": "name"}`), "", uint8(3))
+	f.Fuzz(func(t *testing.T, msg []byte, text string, format uint8) {
+		sub := Subprotocols[int(format)%len(Subprotocols)]
 		for _, binary := range []bool{false, true} {
-			evs, err := decodeWebsocket(nil, terminal, binary, msg, time.Unix(1, 0))
+			evs, err := decodeWebsocket(nil, sub, binary, msg, time.Unix(1, 0))
 			if err != nil {
-				if !errors.Is(err, ErrMalformedMessage) || len(evs) != 0 || terminal {
-					t.Fatalf("error %v with events %v (terminal %v): want ErrMalformedMessage and none, and never in terminal format", err, evs, terminal)
+				if !errors.Is(err, ErrMalformedMessage) || len(evs) != 0 || sub == SubprotocolTerminal || binary && sub != SubprotocolV1 {
+					t.Fatalf("error %v with events %v (%s, binary %v): want ErrMalformedMessage and none, and never for text", err, evs, sub, binary)
 				}
 				continue
 			}
-			for i, ev := range evs {
-				if ev.kind == evPrompt && i != len(evs)-1 || ev.kind != evPrompt && ev.kind != evText {
-					t.Fatalf("events %v: a prompt must come last, once", evs)
-				}
-			}
+			checkEvents(t, evs)
 		}
 		// The round trip of what a portal sends.
 		text = strings.ToValidUTF8(text, "\uFFFD") // JSON carries UTF-8 only
@@ -133,7 +150,7 @@ func FuzzDummyWebsocketMessage(f *testing.F) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			evs, err := decodeWebsocket(nil, false, false, b, time.Unix(1, 0))
+			evs, err := decodeWebsocket(nil, SubprotocolV1, false, b, time.Unix(1, 0))
 			if err != nil {
 				t.Fatalf("%s: %v", b, err)
 			}
@@ -150,4 +167,20 @@ func FuzzDummyWebsocketMessage(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkEvents fails t unless evs are texts and at most one prompt, the
+// prompt last, or one out-of-band event alone.
+func checkEvents(t *testing.T, evs []connEvent) {
+	t.Helper()
+	for i, ev := range evs {
+		switch {
+		case ev.kind == evOOB && len(evs) != 1:
+			t.Fatalf("events %v: an out-of-band message makes one event", evs)
+		case ev.kind == evPrompt && i != len(evs)-1:
+			t.Fatalf("events %v: a prompt must come last, once", evs)
+		case ev.kind != evPrompt && ev.kind != evText && ev.kind != evOOB:
+			t.Fatalf("events %v: an event of kind %d", evs, ev.kind)
+		}
+	}
 }

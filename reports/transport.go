@@ -73,6 +73,10 @@ type Wire struct {
 	// Malformed is the number of messages the clients could not read
 	// (dropped).
 	Malformed int64 `json:"malformed"`
+	// OOB is the number of out-of-band messages the clients received
+	// (GMCP over telnet or a websocket, v1's commands other than text and
+	// prompt), counted apart from the text.
+	OOB int64 `json:"oob,omitempty"`
 	// Decode is the time the clients spent turning what they read into
 	// text and prompts (telnet decoding; JSON and HTML for a websocket),
 	// not counting TLS decryption, which happens inside the read.
@@ -86,6 +90,7 @@ func (w *Wire) Add(o Wire) {
 	w.BytesOut += o.BytesOut
 	w.Messages += o.Messages
 	w.Malformed += o.Malformed
+	w.OOB += o.OOB
 	w.Decode += o.Decode
 }
 
@@ -232,7 +237,7 @@ func (r *Report) validateTransports(bad func(format string, args ...any)) {
 			}
 		}
 		w := t.Wire
-		if w.Connections < 0 || w.BytesIn < 0 || w.BytesOut < 0 || w.Messages < 0 || w.Malformed < 0 || w.Decode < 0 {
+		if w.Connections < 0 || w.BytesIn < 0 || w.BytesOut < 0 || w.Messages < 0 || w.Malformed < 0 || w.OOB < 0 || w.Decode < 0 {
 			bad("transport %q: negative wire figure", name)
 		}
 	}
@@ -247,6 +252,9 @@ func wireText(w Wire) string {
 	}
 	s := fmt.Sprintf("%d conns, %s in / %s out, %d messages, decode %s (%s per message)",
 		w.Connections, fmtBytes(w.BytesIn), fmtBytes(w.BytesOut), w.Messages, FormatDuration(w.Decode), fmtSmall(perMsg))
+	if w.OOB > 0 {
+		s += fmt.Sprintf(", %d out-of-band", w.OOB)
+	}
 	if w.Malformed > 0 {
 		s += fmt.Sprintf(", %d malformed", w.Malformed)
 	}

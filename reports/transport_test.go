@@ -34,6 +34,7 @@ func transportReport(t testing.TB) *Report {
 	up.Reached = 24
 	up.Latency.RecordN(2*time.Millisecond, 24)
 	r.Transport("websocket").Wire.Malformed = 2
+	r.Transport("websocket").Wire.OOB = 7
 	return r
 }
 
@@ -104,6 +105,9 @@ func TestMergeTransports(t *testing.T) {
 	}
 	if got, want := a.Transports["websocket"].Wire.Malformed, int64(4); got != want {
 		t.Errorf("websocket malformed = %d, want %d", got, want)
+	}
+	if got, want := a.Transports["websocket"].Wire.OOB, int64(14); got != want {
+		t.Errorf("websocket out-of-band = %d, want %d", got, want)
 	}
 	if got, want := a.Transports["telnet"].Clients.Started, int64(25); got != want {
 		t.Errorf("telnet started = %d, want %d", got, want)

@@ -29,10 +29,10 @@ type childLine struct {
 // runChild runs this process's share of players and reports as JSON lines:
 // progress once a second, then the report.
 func runChild(ctx context.Context, sc *dummyrunner.Scenario, f runFlags, stdout io.Writer) error {
-	if f.target == "" && sc.Target == "" && f.websocketURL == "" && f.tlsTarget == "" {
+	if f.target == "" && sc.Target == "" && f.websocketURL == "" && f.tlsTarget == "" && f.sshTarget == "" {
 		return usagef("-child needs -target")
 	}
-	opts := dummyrunner.Options{Target: f.target, WebsocketURL: f.websocketURL, TLSTarget: f.tlsTarget, First: f.first, Count: f.count, Partial: true}
+	opts := dummyrunner.Options{Target: f.target, WebsocketURL: f.websocketURL, TLSTarget: f.tlsTarget, SSHTarget: f.sshTarget, First: f.first, Count: f.count, Partial: true}
 	meta := newMeta(sc, "", f)
 	meta.Procs = 1
 	var mu sync.Mutex
@@ -115,6 +115,9 @@ func runProcs(ctx context.Context, sc *dummyrunner.Scenario, path string, f runF
 		}
 		if opts.TLSTarget != "" {
 			args = append(args, "-tls-target", opts.TLSTarget)
+		}
+		if opts.SSHTarget != "" {
+			args = append(args, "-ssh-target", opts.SSHTarget)
 		}
 		cmd := exec.Command(exe, args...)
 		cmd.Stderr = stderr

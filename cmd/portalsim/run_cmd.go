@@ -40,7 +40,7 @@ const maxProcs = 256
 // runFlags are the run command's flags.
 type runFlags struct {
 	target, profile, out, schedule, shard string
-	websocketURL, tlsTarget               string
+	websocketURL, tlsTarget, sshTarget    string
 	clients, procs                        int
 	duration                              time.Duration
 	seed                                  int64
@@ -54,6 +54,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.target, "target", "", "host:port of a telnet MUD to load (default: an embedded portal and game server)")
 	fs.StringVar(&f.websocketURL, "websocket-url", "", "ws://host:port/ of the websocket door, for the websocket transport (default: the scenario's websocket.url, or the embedded portal's)")
 	fs.StringVar(&f.tlsTarget, "tls-target", "", "host:port of the TLS telnet door, for the tls transport (default: the scenario's tls.target, or a TLS relay to the embedded portal)")
+	fs.StringVar(&f.sshTarget, "ssh-target", "", "host:port of the SSH door, for the ssh transport (default: the scenario's ssh.target, or the embedded portal's)")
 	fs.IntVar(&f.clients, "clients", 0, "number of players (closed model), overriding the scenario")
 	fs.DurationVar(&f.duration, "duration", 0, "how long the closed model runs, overriding the scenario")
 	fs.Int64Var(&f.seed, "seed", 0, "random seed, overriding the scenario: the same seed sends the same commands")
@@ -154,7 +155,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		defer stopEmbedded(stack)
 		opts.Target = stack.TelnetAddr()
-		opts.WebsocketURL, opts.TLSTarget = stack.WebsocketURL(), stack.TLSAddr()
+		opts.WebsocketURL, opts.TLSTarget, opts.SSHTarget = stack.WebsocketURL(), stack.TLSAddr(), stack.SSHAddr()
 		opts.Backstage = stack
 	}
 	if opts.Target == "" {
@@ -228,6 +229,9 @@ func loadScenario(pos []string, f runFlags, set map[string]bool) (*dummyrunner.S
 	}
 	if set["tls-target"] {
 		sc.TLS.Target = f.tlsTarget
+	}
+	if set["ssh-target"] {
+		sc.SSH.Target = f.sshTarget
 	}
 	if f.profile != "" {
 		sc.Profiles = map[string]float64{f.profile: 1}
@@ -347,9 +351,12 @@ func stopEmbedded(st *embedded.Stack) {
 // transportLine names each transport's share of the players and its door.
 func transportLine(sc *dummyrunner.Scenario, opts dummyrunner.Options) string {
 	doors := map[string]string{
-		dummyrunner.TransportTelnet:    opts.Target,
-		dummyrunner.TransportWebsocket: cmp.Or(opts.WebsocketURL, sc.Websocket.URL),
-		dummyrunner.TransportTLS:       cmp.Or(opts.TLSTarget, sc.TLS.Target),
+		dummyrunner.TransportTelnet:      opts.Target,
+		dummyrunner.TransportTelnetMCCP2: opts.Target,
+		dummyrunner.TransportTelnetGMCP:  opts.Target,
+		dummyrunner.TransportWebsocket:   cmp.Or(opts.WebsocketURL, sc.Websocket.URL),
+		dummyrunner.TransportTLS:         cmp.Or(opts.TLSTarget, sc.TLS.Target),
+		dummyrunner.TransportSSH:         cmp.Or(opts.SSHTarget, sc.SSH.Target),
 	}
 	var parts []string
 	for _, name := range dummyrunner.TransportNames() {

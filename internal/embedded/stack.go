@@ -143,6 +143,16 @@ func (s *Stack) TLSAddr() string {
 	return a.String()
 }
 
+// SSHAddr is the SSH door's address as host:port, or "" when the portal
+// has no SSH door.
+func (s *Stack) SSHAddr() string {
+	a := s.Portal.DoorAddr(portal.DoorSSH)
+	if a == nil {
+		return ""
+	}
+	return a.String()
+}
+
 // Server returns the running game server, or nil. After an in-game
 // reload it is the new one once that has been created.
 func (s *Stack) Server() *sim.Server {

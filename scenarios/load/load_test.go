@@ -74,6 +74,26 @@ var _ = Describe("Load scenarios", Label("load"), func() {
 		Expect(rep.Transports[dummyrunner.TransportTLS].Phases).To(HaveKey(dummyrunner.PhaseTLSHandshake))
 	}, SpecTimeout(time.Minute))
 
+	It("answers every command of players on all six transports, counting what each moved", func(ctx SpecContext) {
+		rep := loadspec.MustRun(ctx, "../every-door.yaml", loadspec.WithScenario(func(sc *dummyrunner.Scenario) {
+			sc.Clients, sc.RampUp, sc.Duration = 60, time.Second, 5*time.Second
+			sc.Pacing.Timestep = 200 * time.Millisecond
+		}))
+		Expect(rep).To(loadspec.BeValid())
+		Expect(rep).To(loadspec.HaveNoLostCommands())
+		Expect(rep).To(loadspec.HaveNoLostClients())
+		Expect(rep.TransportNames()).To(Equal([]string{dummyrunner.TransportSSH, dummyrunner.TransportTelnet, dummyrunner.TransportTelnetGMCP,
+			dummyrunner.TransportTelnetMCCP2, dummyrunner.TransportTLS, dummyrunner.TransportWebsocket}))
+		for name, tr := range rep.Transports {
+			Expect(tr.Clients.Finished).To(BeNumerically(">", 0), name)
+			tot := tr.Totals()
+			Expect(tot.FailedTotal()).To(BeZero(), name)
+		}
+		Expect(rep.Transports[dummyrunner.TransportSSH].Phases).To(HaveKey(dummyrunner.PhaseSSHAuth))
+		Expect(rep.Transports[dummyrunner.TransportTelnetGMCP].Wire.OOB).To(BeNumerically(">", 0), "GMCP answers")
+		Expect(rep.Transports[dummyrunner.TransportTelnet].Wire.OOB).To(BeZero(), "no GMCP on plain telnet")
+	}, SpecTimeout(time.Minute))
+
 	It("is written in a few lines for an inline scenario", func(ctx SpecContext) {
 		rep := loadspec.MustRun(ctx, `
 name: inline

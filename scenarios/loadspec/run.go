@@ -74,7 +74,7 @@ func Run(ctx context.Context, scenario string, opts ...Option) (*reports.Report,
 		}
 		defer st.Close()
 		ropts.Target, ropts.Backstage = st.TelnetAddr(), st.Stack
-		ropts.WebsocketURL, ropts.TLSTarget = st.WebsocketURL(), st.TLSAddr()
+		ropts.WebsocketURL, ropts.TLSTarget, ropts.SSHTarget = st.WebsocketURL(), st.TLSAddr(), st.SSHAddr()
 	}
 	meta := reports.Meta{Scenario: sc.Name, Description: sc.Description, Seed: sc.Seed, Version: "loadspec",
 		Protocol: sc.TransportLabel(), Model: sc.Model, Machine: reports.CurrentMachine(), Procs: 1}
