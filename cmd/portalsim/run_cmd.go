@@ -53,7 +53,7 @@ type runFlags struct {
 func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.target, "target", "", "host:port of a telnet MUD to load (default: an embedded portal and game server)")
 	fs.StringVar(&f.websocketURL, "websocket-url", "", "ws://host:port/ of the websocket door, for the websocket transport (default: the scenario's websocket.url, or the embedded portal's)")
-	fs.StringVar(&f.tlsTarget, "tls-target", "", "host:port of the TLS telnet door, for the tls transport (default: the scenario's tls.target, or a TLS relay to the embedded portal)")
+	fs.StringVar(&f.tlsTarget, "tls-target", "", "host:port of the TLS telnet door, for the tls transport (default: the scenario's tls.target, or the embedded portal's telnet-tls door)")
 	fs.StringVar(&f.sshTarget, "ssh-target", "", "host:port of the SSH door, for the ssh transport (default: the scenario's ssh.target, or the embedded portal's)")
 	fs.IntVar(&f.clients, "clients", 0, "number of players (closed model), overriding the scenario")
 	fs.DurationVar(&f.duration, "duration", 0, "how long the closed model runs, overriding the scenario")
