@@ -94,6 +94,7 @@ func (o *outbox) startCompress(start []byte) bool {
 		return false
 	}
 	o.pending = append(o.pending, chunk{kind: chunkCompressOn})
+	o.size += markCost
 	return true
 }
 
@@ -102,9 +103,18 @@ func (o *outbox) startCompress(start []byte) bool {
 func (o *outbox) stopCompress() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if o.closing || o.overflow {
+		return // the last batch of a closing connection finishes the stream
+	}
 	o.pending = append(o.pending, chunk{kind: chunkCompressOff})
+	o.size += markCost
 	o.signal()
 }
+
+// markCost is what a compression mark counts toward the outbox's bound:
+// marks carry no bytes, but a client that turns compression on and off
+// must not pile them up for free.
+const markCost = 64
 
 // overflowed reports whether a write was refused for lack of room.
 func (o *outbox) overflowed() bool {

@@ -44,6 +44,9 @@ type telnetConn struct {
 	warnedUTF8 bool
 	naws       [2]int // the last window size the client sent
 	gotNAWS    bool
+	// negotiations counts the client's negotiation commands; past
+	// maxNegotiations they are ignored (see negotiationStorm).
+	negotiations int
 
 	ttype telnet.TTYPERounds
 
@@ -272,11 +275,16 @@ func (c *telnetConn) onEvent(e telnet.Event) {
 	case telnet.EventData:
 		c.lines.Write(e.Data, c.onLine)
 	case telnet.EventNegotiation:
+		if c.negotiations >= maxNegotiations {
+			c.negotiationStorm()
+			return
+		}
 		c.negMu.Lock()
 		reply, ch := c.neg.Receive(e.Verb, e.Opt)
 		c.negMu.Unlock()
+		c.negotiations++
 		if len(reply) > 0 {
-			c.out.write(reply)
+			c.queue(reply)
 		}
 		if ch.Changed || ch.Refused {
 			c.optionChanged(ch)
@@ -341,7 +349,7 @@ func (c *telnetConn) onLine(line []byte, overflow bool) {
 	if !c.gotLine {
 		c.gotLine = true
 		if httpRequestLine.MatchString(text) {
-			c.out.write([]byte(httpWarning))
+			c.queue([]byte(httpWarning))
 			c.sess.Close(ReasonProtocolError, "")
 			return
 		}

@@ -174,6 +174,22 @@ func (c *telnetConn) answered(o telnet.Option) {
 
 // optionChanged applies one negotiation result. Only options we offered
 // reach here enabled; refusals of our offers come as ch.Refused.
+// maxNegotiations bounds the negotiation commands (DO, DONT, WILL, WONT)
+// one connection may send. A client negotiates a few dozen at most; one
+// that turns options on and off without end would make the portal build
+// MSSP tables, restart compressors and queue replies without end.
+const maxNegotiations = 256
+
+// negotiationStorm ignores a negotiation past maxNegotiations: counted
+// as a protocol error, logged once per connection.
+func (c *telnetConn) negotiationStorm() {
+	c.p.h.countProtocolErr()
+	if c.negotiations == maxNegotiations {
+		c.negotiations++ // log once
+		c.p.log.Warn("telnet.negotiation.storm", "sessid", c.sess.sessid, "limit", maxNegotiations)
+	}
+}
+
 func (c *telnetConn) optionChanged(ch telnet.Change) {
 	if ch.Side == telnet.Local {
 		c.localChanged(ch)
@@ -199,7 +215,7 @@ func (c *telnetConn) localChanged(ch telnet.Change) {
 		c.sess.SetFlags(map[string]any{"MCCP": ch.Enabled})
 	case telnet.OptMSSP:
 		if ch.Enabled {
-			c.out.write(telnet.AppendMSSP(nil, c.msspTable()))
+			c.queue(telnet.AppendMSSP(nil, c.msspTable()))
 		}
 	case telnet.OptMSDP:
 		c.msdp.Store(ch.Enabled)
@@ -212,7 +228,7 @@ func (c *telnetConn) localChanged(ch telnet.Change) {
 		// is escaped for it (markup.MXP), and a mode that did not decode
 		// entities (locked) would show them.
 		if ch.Enabled {
-			c.out.write(telnet.AppendMXPStart(nil))
+			c.queue(telnet.AppendMXPStart(nil))
 		}
 		c.sess.SetFlags(map[string]any{"MXP": ch.Enabled})
 	}
@@ -223,14 +239,14 @@ func (c *telnetConn) remoteChanged(ch telnet.Change) {
 	switch ch.Opt {
 	case telnet.OptLinemode:
 		if ch.Enabled {
-			c.out.write(telnet.AppendLinemodeMode(nil, telnet.LinemodeEdit|telnet.LinemodeTrapSig))
+			c.queue(telnet.AppendLinemodeMode(nil, telnet.LinemodeEdit|telnet.LinemodeTrapSig))
 		}
 		return // not counted: a refusal is ignored
 	case telnet.OptNAWS:
 		c.sess.SetFlags(map[string]any{"AUTORESIZE": ch.Enabled})
 	case telnet.OptTTYPE:
 		if ch.Enabled {
-			c.out.write(telnet.AppendTTYPESend(nil))
+			c.queue(telnet.AppendTTYPESend(nil))
 			return // counted when the rounds end
 		}
 		c.sess.SetFlags(map[string]any{"TTYPE": false})
@@ -245,7 +261,7 @@ func (c *telnetConn) onTTYPE(name string) {
 		return // later replies change nothing
 	}
 	if c.ttype.Reply(name) {
-		c.out.write(telnet.AppendTTYPESend(nil))
+		c.queue(telnet.AppendTTYPESend(nil))
 		return
 	}
 	flags := c.ttype.Flags()
@@ -337,6 +353,10 @@ func (c *telnetConn) msspTable() []telnet.MSSPVariable {
 	if c.p.cfg.MXP {
 		mxp = "1"
 	}
+	ssl := "0" // the MSSP standard: the TLS port, or 0 for none
+	if a := c.p.DoorAddr(DoorTelnetTLS); a != nil {
+		_, ssl, _ = net.SplitHostPort(a.String())
+	}
 	return []telnet.MSSPVariable{
 		v("NAME", c.p.cfg.ServerName),
 		v("PLAYERS", strconv.Itoa(c.p.h.CountLoggedIn(false))),
@@ -347,6 +367,6 @@ func (c *telnetConn) msspTable() []telnet.MSSPVariable {
 		v("FAMILY", "Custom"),
 		v("ANSI", "1"), v("GMCP", "1"), v("MSDP", "1"), v("MCCP", "1"), v("MXP", mxp),
 		v("UTF-8", "1"), v("VT100", "1"), v("XTERM 256 COLORS", "1"),
-		v("ATCP", "0"), v("MCP", "0"), v("MSP", "0"), v("PUEBLO", "0"), v("SSL", "0"), v("ZMP", "0"),
+		v("ATCP", "0"), v("MCP", "0"), v("MSP", "0"), v("PUEBLO", "0"), v("SSL", ssl), v("ZMP", "0"),
 	}
 }

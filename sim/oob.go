@@ -58,9 +58,14 @@ func (s *Server) oob(ss *serverSession, c link.Command) {
 		}
 	case "msdp_send", "msdp_report":
 		// REPORT answers with the values now; later changes are not pushed.
+		// Each variable is answered once however often it is named: one
+		// message must not make a thousand answers.
+		seen := make(map[string]bool, len(oobValues))
 		for _, a := range c.Args {
 			v, _ := a.(string)
-			if get := oobValues[strings.ToLower(v)]; get != nil {
+			key := strings.ToLower(v)
+			if get := oobValues[key]; get != nil && !seen[key] {
+				seen[key] = true
 				out = append(out, link.Command{Name: strings.ToUpper(v), Args: []any{get(s, ss)}})
 			}
 		}

@@ -133,4 +133,26 @@ func TestOOBValuesEndToEnd(t *testing.T) {
 	if got := st.Server().Stats().OOBIgnored; got < 1 {
 		t.Fatalf("OOBIgnored = %d, want the Core.Hello counted", got)
 	}
+
+	// One message naming a variable 500 times is answered once: no
+	// amplification from one small message to many answers.
+	flood := []byte("\x01SEND")
+	for range 500 {
+		flood = append(flood, "\x02CHARACTER_NAME"...)
+	}
+	if _, err := c.nc.Write(append(telnet.AppendSubneg(nil, telnet.OptMSDP, flood), "say flood-done\r\n"...)); err != nil {
+		t.Fatal(err)
+	}
+	c.await(t, "the say after the flood", func(text string, _ []telnet.Event) bool { return strings.Contains(text, "flood-done") })
+	c.mu.Lock()
+	answers := 0
+	for _, e := range c.subnegs {
+		if e.Opt == telnet.OptMSDP && strings.Contains(string(e.Data), "\x01CHARACTER_NAME\x02") {
+			answers++
+		}
+	}
+	c.mu.Unlock()
+	if answers != 2 {
+		t.Errorf("%d CHARACTER_NAME answers, want 2 (one per SEND, however often it names it)", answers)
+	}
 }

@@ -92,8 +92,9 @@ func collapse(args []any) any {
 // ("Core.Hello" → "hello"). A JSON object payload gives keyword
 // arguments (an empty key dropped), an array the arguments, [[args],
 // {kwargs}] both, any other JSON value one argument, and text that is
-// not JSON one string argument. ok is false for an empty payload or an
-// empty name. Bytes that are not UTF-8 are read as Latin-1.
+// not JSON one string argument. ok is false for an empty payload, an
+// empty name, or JSON nested deeper than [MaxGMCPDepth]. Bytes that are
+// not UTF-8 are read as Latin-1.
 func DecodeGMCP(payload []byte) (cmd OOBCommand, ok bool) {
 	text, _ := DecodeText(payload)
 	text = strings.TrimLeftFunc(text, unicode.IsSpace)
@@ -105,6 +106,9 @@ func DecodeGMCP(payload []byte) (cmd OOBCommand, ok bool) {
 	rest = strings.TrimSpace(rest)
 	if rest == "" {
 		return cmd, true
+	}
+	if JSONDepth([]byte(rest)) > MaxGMCPDepth {
+		return OOBCommand{}, false // the link could not carry it; reading it all is work for nothing
 	}
 	var v any
 	if err := json.Unmarshal([]byte(rest), &v); err != nil {
@@ -194,4 +198,33 @@ func capitalize(s string) string {
 		return s
 	}
 	return string(unicode.ToUpper(r)) + strings.ToLower(s[n:])
+}
+
+// MaxGMCPDepth bounds how deeply a GMCP message's JSON may nest (arrays
+// and objects); a deeper one is refused before it is read.
+const MaxGMCPDepth = 16
+
+// JSONDepth is the deepest nesting of arrays and objects in a JSON text,
+// strings skipped; it reads anything, valid JSON or not, in one pass.
+func JSONDepth(raw []byte) int {
+	d, deepest, inString, escaped := 0, 0, false, false
+	for _, c := range raw {
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case inString && c == '"':
+			inString = false
+		case inString:
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			d++
+			deepest = max(deepest, d)
+		case c == ']' || c == '}':
+			d--
+		}
+	}
+	return deepest
 }

@@ -1,6 +1,7 @@
 package telnet
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -118,4 +119,20 @@ func FuzzGMCP(f *testing.F) {
 			t.Fatalf("re-encoded %q does not decode", enc)
 		}
 	})
+}
+
+func TestGMCPDepthBounded(t *testing.T) {
+	deep := "Core.X " + strings.Repeat("[", MaxGMCPDepth+1) + strings.Repeat("]", MaxGMCPDepth+1)
+	if _, ok := DecodeGMCP([]byte(deep)); ok {
+		t.Errorf("a GMCP message nested %d deep was read", MaxGMCPDepth+1)
+	}
+	ok := "Core.X " + strings.Repeat("[", MaxGMCPDepth) + strings.Repeat("]", MaxGMCPDepth)
+	if _, good := DecodeGMCP([]byte(ok)); !good {
+		t.Errorf("a GMCP message nested %d deep was refused", MaxGMCPDepth)
+	}
+	for in, want := range map[string]int{`{"a":"[[["}`: 1, `[[1],[2,[3]]]`: 3, `"\"[["`: 0, ``: 0} {
+		if got := JSONDepth([]byte(in)); got != want {
+			t.Errorf("JSONDepth(%s) = %d, want %d", in, got, want)
+		}
+	}
 }

@@ -145,7 +145,7 @@ func (gmcpFormat) Encode(c link.Command, r Renderer) []Message {
 
 // decodeGMCP reads one GMCP message, its JSON bounded like every other.
 func decodeGMCP(payload []byte) ([]link.Command, error) {
-	if depth(payload) > MaxDepth {
+	if telnet.JSONDepth(payload) > MaxDepth {
 		return nil, ErrTooDeep
 	}
 	oob, ok := telnet.DecodeGMCP(payload)

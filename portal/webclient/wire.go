@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/portalsim/portalsim/internal/link"
+	"github.com/portalsim/portalsim/internal/telnet"
 )
 
 // The websocket subprotocols the portal speaks.
@@ -203,35 +204,11 @@ func textLines(b []byte) []link.Command {
 
 // decodeJSON unmarshals raw into v, refusing values nested deeper than MaxDepth.
 func decodeJSON(raw json.RawMessage, v any) error {
-	if depth(raw) > MaxDepth {
+	if telnet.JSONDepth(raw) > MaxDepth {
 		return ErrTooDeep
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	return dec.Decode(v)
-}
-
-// depth is the deepest nesting of arrays and objects in a JSON text (strings skipped).
-func depth(raw []byte) int {
-	d, deepest, inString, escaped := 0, 0, false, false
-	for _, c := range raw {
-		switch {
-		case inString && escaped:
-			escaped = false
-		case inString && c == '\\':
-			escaped = true
-		case inString && c == '"':
-			inString = false
-		case inString:
-		case c == '"':
-			inString = true
-		case c == '[' || c == '{':
-			d++
-			deepest = max(deepest, d)
-		case c == ']' || c == '}':
-			d--
-		}
-	}
-	return deepest
 }
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
