@@ -25,6 +25,7 @@ func TestScenarioTransports(t *testing.T) {
 		{name: "every transport", yaml: "transports: {telnet: 1, telnet+mccp2: 1, telnet+gmcp: 1, websocket: 1, tls: 1, ssh: 1}\nssh: {host_key: 'SHA256:abc'}\n", label: "ssh+telnet+telnet+gmcp+telnet+mccp2+tls+websocket"},
 		{name: "unknown transport", yaml: "transports: {telnet: 1, rlogin: 1}\n", want: []string{"transports.rlogin: unknown transport: want one of ssh, telnet, telnet+gmcp, telnet+mccp2, tls, websocket"}},
 		{name: "ssh against a target", yaml: "target: mud:4000\ntransports: {ssh: 1}\n", want: []string{"ssh.target: missing"}},
+		{name: "ssh elsewhere without a host key", yaml: "transports: {ssh: 1}\nssh: {target: 'mud.example.org:4004'}\n", want: []string{"ssh.host_key: missing: mud.example.org is not this machine"}},
 		{name: "bad ssh settings", yaml: "transports: {ssh: 1}\nssh: {target: mud, host_key: 'MD5:aa'}\n", want: []string{`ssh.target: "mud": want host:port`, `ssh.host_key: "MD5:aa": want a fingerprint`}},
 		{name: "bad weights", yaml: "transports: {telnet: 0, websocket: -1, tls: 2000000}\n", want: []string{"transports.telnet: missing or 0", "transports.websocket: -1 is out of range", "transports.tls: 2000000 is out of range"}},
 		{name: "protocol and other transports", yaml: "protocol: telnet\ntransports: {websocket: 1}\n", want: []string{`protocol: "telnet" with transports websocket: give one or the other`}},

@@ -48,11 +48,11 @@ type telnetOptions struct {
 // options say, everything else refused), tolerates IAC anywhere in a
 // read, and turns the stream into events.
 type telnetConn struct {
-	nc     net.Conn
-	src    io.Reader    // what the reader reads: nc, or an MCCP2Reader over wireR
-	wireR  *timedReader // nc, timed, under the MCCP2Reader; nil without MCCP2
-	opts   telnetOptions
-	events chan connEvent
+	nc    net.Conn
+	src   io.Reader    // what the reader reads: nc, or an MCCP2Reader over wireR
+	wireR *timedReader // nc, timed, under the MCCP2Reader; nil without MCCP2
+	opts  telnetOptions
+	eventQueue
 
 	// Written by the reader, read by the player after the first text.
 	lastNeg  atomic.Int64 // unix nanos of the last negotiation before the first text
@@ -83,7 +83,7 @@ func dialTelnet(ctx context.Context, addr string, timeout time.Duration, opts te
 // newTelnetConn speaks telnet on nc (a TCP connection, or TLS over one)
 // and starts reading.
 func newTelnetConn(nc net.Conn, opts telnetOptions) *telnetConn {
-	c := &telnetConn{nc: nc, src: nc, opts: opts, events: make(chan connEvent, 64)}
+	c := &telnetConn{nc: nc, src: nc, opts: opts, eventQueue: newEventQueue()}
 	c.neg.SupportRemote(telnet.OptEOR) // the server may mark prompts with EOR
 	c.neg.SupportLocal(telnet.OptNAWS)
 	c.neg.SupportLocal(telnet.OptTTYPE)
@@ -143,7 +143,9 @@ func (c *telnetConn) read() {
 			})
 			c.decodeNs.Add(int64(time.Since(now)))
 			for _, ev := range evs {
-				c.events <- ev
+				if !c.emit(ev) {
+					return // the player hung up
+				}
 			}
 			c.batch = evs[:0]
 			if len(reply) > 0 {
@@ -154,8 +156,7 @@ func (c *telnetConn) read() {
 			if errors.Is(err, telnet.ErrMCCP2Corrupt) {
 				c.corrupt.Add(1)
 			}
-			c.events <- connEvent{kind: evClosed, err: err, at: time.Now()}
-			close(c.events)
+			c.end(connEvent{kind: evClosed, err: err, at: time.Now()})
 			return
 		}
 	}
@@ -212,4 +213,7 @@ func (c *telnetConn) wire() wireStats {
 }
 
 // close implements conn.
-func (c *telnetConn) close() { _ = c.nc.Close() }
+func (c *telnetConn) close() {
+	c.hangUp()
+	_ = c.nc.Close()
+}

@@ -69,7 +69,7 @@ type wsConn struct {
 	ws       *websocket.Conn
 	format   string    // the subprotocol the server chose (one of Subprotocols)
 	upgraded time.Time // the upgrade: all the negotiation there is
-	events   chan connEvent
+	eventQueue
 
 	bytesIn, bytesOut atomic.Int64
 	messages          atomic.Int64
@@ -117,7 +117,7 @@ func dialWebsocket(ctx context.Context, d dialTarget) (conn, []step, error) {
 		return nil, nil, &dialError{phase: PhaseWebsocketUpgrade, reason: ReasonUpgrade, reached: []step{{"connect", time.Unix(0, connected.Load())}}, err: err}
 	}
 	ws.SetReadLimit(maxWebsocketMessage)
-	c := &wsConn{ws: ws, format: cmp.Or(ws.Subprotocol(), SubprotocolV1), upgraded: time.Now(), events: make(chan connEvent, 64)}
+	c := &wsConn{ws: ws, format: cmp.Or(ws.Subprotocol(), SubprotocolV1), upgraded: time.Now(), eventQueue: newEventQueue()}
 	go c.read()
 	steps := []step{{phase: "connect", at: time.Unix(0, connected.Load())}, {phase: PhaseWebsocketUpgrade, at: c.upgraded}}
 	return c, steps, nil
@@ -141,8 +141,7 @@ func (c *wsConn) read() {
 	for {
 		typ, data, err := c.ws.Read(context.Background())
 		if err != nil {
-			c.events <- connEvent{kind: evClosed, err: err, at: time.Now()}
-			close(c.events)
+			c.end(connEvent{kind: evClosed, err: err, at: time.Now()})
 			return
 		}
 		now := time.Now()
@@ -158,7 +157,9 @@ func (c *wsConn) read() {
 				c.oob.Add(1)
 				continue
 			}
-			c.events <- ev
+			if !c.emit(ev) {
+				return // the player hung up
+			}
 		}
 	}
 }
@@ -359,4 +360,7 @@ func (c *wsConn) wire() wireStats {
 // close implements conn: at once, with no close handshake (which would
 // wait for the server's answer); a player that logged out has seen the
 // server close already.
-func (c *wsConn) close() { _ = c.ws.CloseNow() }
+func (c *wsConn) close() {
+	c.hangUp()
+	_ = c.ws.CloseNow()
+}

@@ -7,7 +7,10 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/portalsim/portalsim/internal/clientaddr"
 )
 
 // The names of the portal's doors: the player listeners, as the start
@@ -196,4 +199,47 @@ func addrIP(a net.Addr) string {
 		return t.IP.String()
 	}
 	return a.String()
+}
+
+// maxHandshakes bounds the TLS and SSH connections in their handshake at
+// once, for the whole portal: each holds a descriptor and a goroutine
+// for up to Config.DoorHandshakeTimeout, and a crowd that never finishes
+// must not take every descriptor the players need.
+const maxHandshakes = 1024
+
+// handshakes counts the connections of the TLS and SSH doors still in
+// their handshake (see enterHandshake).
+type handshakes struct {
+	n       atomic.Int64
+	perAddr addrCounts
+}
+
+// enterHandshake admits a TLS or SSH connection from addr to its
+// handshake, or refuses it, counted and logged rate-limited: past
+// maxHandshakes for the portal, or, with Config.MaxSessionsPerAddress,
+// past that many for its address (a session counts there once it is
+// made; a handshake counts here until then). leave ends the handshake's
+// count; it may be called more than once.
+func (p *Portal) enterHandshake(door string, addr net.Addr) (leave func(), ok bool) {
+	key := clientaddr.Key(addrIP(addr))
+	limit := p.cfg.MaxSessionsPerAddress
+	switch {
+	case p.hs.n.Add(1) > maxHandshakes:
+		p.hs.n.Add(-1)
+	case limit > 0 && !p.hs.perAddr.add(key, limit):
+		p.hs.n.Add(-1)
+	default:
+		var once sync.Once
+		return func() {
+			once.Do(func() {
+				p.hs.n.Add(-1)
+				if limit > 0 {
+					p.hs.perAddr.remove(key)
+				}
+			})
+		}, true
+	}
+	p.h.stats.handshakeRefused.Add(1)
+	p.hsLog.log(p.log, "door.handshake.refused", key, fmt.Errorf("%s: %w", door, errDoorHandshakes))
+	return nil, false
 }

@@ -12,3 +12,7 @@ var (
 	// ErrInvalidConfig wraps the problems found by [Config] validation.
 	ErrInvalidConfig = errors.New("portal: invalid config")
 )
+
+// errDoorHandshakes is why a TLS or SSH connection is refused at once
+// (see Portal.enterHandshake).
+var errDoorHandshakes = errors.New("too many connections in their handshake")

@@ -70,6 +70,7 @@ type handlerCounters struct {
 	halfCloseWaits, halfCloseTimeouts     atomic.Uint64
 
 	tlsHandshakeFailed, sshHandshakeFailed atomic.Uint64 // the doors' handshakes
+	handshakeRefused                       atomic.Uint64
 }
 
 // HandlerStats is a snapshot of the handler's counters.
@@ -130,6 +131,10 @@ type HandlerStats struct {
 	// Config.DoorHandshakeTimeout; SSHHandshakeFailures SSH connections
 	// closed the same way (key exchange, authentication, shell request).
 	TLSHandshakeFailures, SSHHandshakeFailures uint64
+	// HandshakeRefused counts TLS and SSH connections closed at once
+	// because too many were in their handshake already: for the portal
+	// (maxHandshakes) or, with Config.MaxSessionsPerAddress, for their address.
+	HandshakeRefused uint64
 	// LinkRefused counts link connections closed before they
 	// authenticated: a wrong or missing secret, a bad or slow handshake,
 	// too many at once. LinkBusy counts authenticated game servers
@@ -700,8 +705,9 @@ func (h *Handler) Stats() HandlerStats {
 		LoginTimeouts: c.loginTimeouts.Load(), AddressRefused: c.addressRefused.Load(),
 		HalfCloseWaits: c.halfCloseWaits.Load(), HalfCloseTimeouts: c.halfCloseTimeouts.Load(),
 		TLSHandshakeFailures: c.tlsHandshakeFailed.Load(), SSHHandshakeFailures: c.sshHandshakeFailed.Load(),
-		Throttle: h.throttle.Stats(),
-		Held:     h.up.heldCount(), HeldInputBytes: h.up.heldInputBytes(),
+		HandshakeRefused: c.handshakeRefused.Load(),
+		Throttle:         h.throttle.Stats(),
+		Held:             h.up.heldCount(), HeldInputBytes: h.up.heldInputBytes(),
 		Unacked: h.up.unackedCount(),
 	}
 }

@@ -41,6 +41,8 @@ type Portal struct {
 	doors     []*door // the player listeners, set by Start
 	linkLn    net.Listener
 	linkSlots chan struct{} // a token per link connection in its handshake (Config.MaxLinkHandshakes)
+	hs        handshakes    // TLS and SSH connections in their handshake
+	hsLog     refusalLog    // handshakes refused: a line every 10 s at most
 	refusals  refusalLog    // strangers: a line a second at most
 	busyLog   refusalLog    // second servers, which retry: a line every 30 s at most
 
@@ -68,6 +70,7 @@ func New(cfg Config) (*Portal, error) {
 
 		linkSlots: make(chan struct{}, cfg.MaxLinkHandshakes),
 		refusals:  refusalLog{every: time.Second},
+		hsLog:     refusalLog{every: 10 * time.Second},
 		busyLog:   refusalLog{every: 30 * time.Second},
 	}
 	p.ctx, p.cancel = context.WithCancel(context.Background())

@@ -63,6 +63,10 @@ type sshConn struct {
 	stop     chan struct{} // closed to stop the writer
 	wrDone   chan struct{} // closed when the writer has ended (the connection is closed)
 	stopOnce sync.Once
+	// leaveHandshake ends the connection's count among the doors'
+	// handshakes (Portal.enterHandshake): at its session's start, or when
+	// it ends without one.
+	leaveHandshake func()
 
 	// Set by the set-up goroutine before the session starts, then read-only.
 	sc    *ssh.ServerConn
@@ -98,8 +102,14 @@ func (p *Portal) openSSH() error {
 	}
 	failures := &refusalLog{every: handshakeLogEvery}
 	return p.openDoor(DoorSSH, p.cfg.SSHAddr, p.acceptWith(DoorSSH, func(nc net.Conn) {
-		c := &sshConn{p: p, nc: nc}
+		leave, ok := p.enterHandshake(DoorSSH, nc.RemoteAddr())
+		if !ok {
+			_ = nc.Close()
+			return
+		}
+		c := &sshConn{p: p, nc: nc, leaveHandshake: leave}
 		if !p.goSafe(func() { c.setUp(key, failures) }) {
+			leave()
 			_ = nc.Close()
 		}
 	}), nil)
@@ -128,7 +138,7 @@ func (c *sshConn) serverConfig(key ssh.Signer) *ssh.ServerConfig {
 	cfg := &ssh.ServerConfig{
 		ServerVersion: sshServerVersion,
 		PasswordCallback: func(md ssh.ConnMetadata, password []byte) (*ssh.Permissions, error) {
-			c.login, _ = sshdoor.ConnectCommand(md.User(), string(password))
+			c.login, _ = sshdoor.ConnectCommand(md.User(), string(password), c.p.cfg.MaxLineLength)
 			return nil, nil
 		},
 	}
@@ -140,6 +150,7 @@ func (c *sshConn) serverConfig(key ssh.Signer) *ssh.ServerConfig {
 // the session channel, its requests.
 func (c *sshConn) setUp(key ssh.Signer, failures *refusalLog) {
 	p := c.p
+	defer c.leaveHandshake() // if no session started: its start ends the handshake
 	stop := context.AfterFunc(p.ctx, func() { _ = c.nc.Close() })
 	defer stop()
 	var expired atomic.Bool
@@ -279,7 +290,8 @@ func (c *sshConn) start() bool {
 		close(c.finished)
 		return false
 	}
-	p.h.Connect(c) // binds c.sess; the sessid is fixed before any goroutine starts
+	c.leaveHandshake() // a session from here: the per-address cap counts it as one
+	p.h.Connect(c)     // binds c.sess; the sessid is fixed before any goroutine starts
 	if c.login != "" {
 		c.sess.DataIn(link.Text(c.login))
 		c.login = ""

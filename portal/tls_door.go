@@ -33,18 +33,26 @@ func (p *Portal) openTelnetTLS() error {
 	conf := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	failures := &refusalLog{every: handshakeLogEvery}
 	return p.openDoor(DoorTelnetTLS, p.cfg.TelnetTLSAddr, p.acceptWith(DoorTelnetTLS, func(nc net.Conn) {
+		leave, ok := p.enterHandshake(DoorTelnetTLS, nc.RemoteAddr())
+		if !ok {
+			_ = nc.Close()
+			return
+		}
 		tc := tls.Server(nc, conf)
-		if !p.goSafe(func() { p.handshakeTLS(tc, failures) }) {
+		if !p.goSafe(func() { p.handshakeTLS(tc, failures, leave) }) {
+			leave()
 			_ = nc.Close()
 		}
 	}), nil)
 }
 
-// handshakeTLS completes tc's handshake, then serves it as telnet.
-func (p *Portal) handshakeTLS(tc *tls.Conn, failures *refusalLog) {
+// handshakeTLS completes tc's handshake (leave ends its count in the
+// doors' handshakes), then serves it as telnet.
+func (p *Portal) handshakeTLS(tc *tls.Conn, failures *refusalLog, leave func()) {
 	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.DoorHandshakeTimeout)
 	err := tc.HandshakeContext(ctx) // closes the connection when ctx ends
 	cancel()
+	leave()
 	if err != nil {
 		failures.log(p.log, "door.handshake.failed", tc.NetConn().RemoteAddr().String(),
 			fmt.Errorf("%s: %w", DoorTelnetTLS, err))

@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -175,4 +176,41 @@ func writeTestCertificate(t *testing.T) (certFile, keyFile string, roots *x509.C
 	roots = x509.NewCertPool()
 	roots.AddCert(cert)
 	return certFile, keyFile, roots
+}
+
+// With MaxSessionsPerAddress, connections still in their TLS handshake
+// count for their address too: one address cannot hold the door's
+// descriptors with handshakes it never finishes. The ones over the cap
+// are closed at once and counted.
+func TestTLSHandshakesCountPerAddress(t *testing.T) {
+	t.Parallel()
+	p, _ := tlsSetup(t, portal.Config{MaxSessionsPerAddress: 2, DoorHandshakeTimeout: time.Minute})
+	addr := p.DoorAddr(portal.DoorTelnetTLS).String()
+	var conns []net.Conn
+	for range 10 {
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { nc.Close() })
+		conns = append(conns, nc)
+	}
+	if err := testutil.Await(wait, 5*time.Millisecond, func() error {
+		if n := p.Handler().Stats().HandshakeRefused; n != 8 {
+			return fmt.Errorf("HandshakeRefused %d, want 8", n)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	closed := 0
+	for _, nc := range conns { // the refused ones read EOF; the two in their handshake wait for it
+		_ = nc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		if _, err := nc.Read(make([]byte, 1)); errors.Is(err, io.EOF) {
+			closed++
+		}
+	}
+	if closed != 8 {
+		t.Errorf("%d of the 8 connections over the cap were closed", closed)
+	}
 }

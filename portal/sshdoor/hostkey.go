@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"syscall"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -57,7 +58,7 @@ func LoadOrCreateHostKey(path string) (key ssh.Signer, created bool, err error) 
 
 // readPrivate reads a file that only its owner may access.
 func readPrivate(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0) // a FIFO must not hang the start
 	if err != nil {
 		return nil, fmt.Errorf("sshdoor: host key: %w", err)
 	}
@@ -65,6 +66,9 @@ func readPrivate(path string) ([]byte, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("sshdoor: host key: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("sshdoor: host key: %s is not a regular file", path)
 	}
 	if st.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("%w: %s has mode %v (chmod 600 it)", ErrHostKeyPermissions, path, st.Mode().Perm())

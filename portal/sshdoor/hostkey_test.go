@@ -5,7 +5,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestLoadOrCreateHostKey(t *testing.T) {
@@ -53,5 +55,28 @@ func TestLoadOrCreateHostKeyRefuses(t *testing.T) {
 	}
 	if _, _, err := LoadOrCreateHostKey(filepath.Join(dir, "no-such-dir", "k")); err == nil {
 		t.Error("a key in a missing directory was accepted")
+	}
+}
+
+// A host key path that is a FIFO (or anything but a regular file) is
+// refused at once: opening it must not hang the portal's start.
+func TestHostKeyNotARegularFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatalf("mkfifo: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := LoadOrCreateHostKey(path)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("a FIFO was taken as a host key")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("loading a FIFO as the host key hangs")
 	}
 }

@@ -12,8 +12,13 @@ import (
 // portal knows no accounts). ok is false, and nothing is to be sent, when
 // either is empty or not UTF-8, holds a control character (a line break would make
 // a second command), or the name holds a double quote (the game's
-// quoting); the player then logs in on the login screen.
-func ConnectCommand(user, password string) (cmd string, ok bool) {
+// quoting), or the command would be longer than maxLen bytes (a line
+// that long typed would be discarded); the player then logs in on the
+// login screen.
+func ConnectCommand(user, password string, maxLen int) (cmd string, ok bool) {
+	if maxLen > 0 && len(user)+len(password)+len(`connect "" `) > maxLen {
+		return "", false
+	}
 	if user == "" || !utf8.ValidString(user) || !utf8.ValidString(password) || strings.TrimSpace(password) == "" || strings.ContainsRune(user, '"') ||
 		strings.IndexFunc(user, unicode.IsControl) >= 0 || strings.IndexFunc(password, unicode.IsControl) >= 0 {
 		return "", false

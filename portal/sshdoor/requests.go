@@ -2,6 +2,7 @@ package sshdoor
 
 import (
 	"fmt"
+	"strings"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -37,13 +38,22 @@ type windowChangeMsg struct {
 	Width, Height uint32
 }
 
-// ParsePtyRequest parses a pty-req payload. A malformed payload, or a
+// MaxTermLen bounds a pty-req's terminal name (real ones are a few
+// characters: xterm-256color); the name goes to the game with the
+// session's flags.
+const MaxTermLen = 64
+
+// ParsePtyRequest parses a pty-req payload. A malformed payload, a
+// terminal name longer than [MaxTermLen] or not printable ASCII, or a
 // side over [MaxWindowSide], is [ErrBadRequest]; a side of 0 is a size
 // not known, the zero Window.
 func ParsePtyRequest(payload []byte) (PtyRequest, error) {
 	var m ptyReqMsg
 	if err := ssh.Unmarshal(payload, &m); err != nil {
 		return PtyRequest{}, fmt.Errorf("%w: pty-req: %w", ErrBadRequest, err)
+	}
+	if len(m.Term) > MaxTermLen || strings.IndexFunc(m.Term, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
+		return PtyRequest{}, fmt.Errorf("%w: pty-req: a terminal name that is not up to %d printable ASCII characters", ErrBadRequest, MaxTermLen)
 	}
 	if m.Columns == 0 || m.Rows == 0 {
 		return PtyRequest{Term: m.Term}, nil

@@ -2,6 +2,7 @@ package sshdoor
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"golang.org/x/crypto/ssh"
@@ -67,11 +68,26 @@ func TestConnectCommand(t *testing.T) {
 		{"anna\r", "pw", "", false},
 		{"anna", "pw\x1b[2J", "", false},
 		{"anna", "pw\xff", "", false},
+		{"anna", strings.Repeat("p", 90), "", false}, // longer than the line bound: 100
+		{"anna", strings.Repeat("p", 60), `connect "anna" ` + strings.Repeat("p", 60), true},
 	}
 	for _, tt := range tests {
-		got, ok := ConnectCommand(tt.user, tt.password)
+		got, ok := ConnectCommand(tt.user, tt.password, 100)
 		if got != tt.want || ok != tt.wantOK {
 			t.Errorf("ConnectCommand(%q, %q): got %q, %v; want %q, %v", tt.user, tt.password, got, ok, tt.want, tt.wantOK)
+		}
+	}
+}
+
+func TestPtyRequestTermBounded(t *testing.T) {
+	t.Parallel()
+	for term, ok := range map[string]bool{
+		"xterm-256color": true, "": true, strings.Repeat("x", MaxTermLen): true,
+		strings.Repeat("x", MaxTermLen+1): false, "xterm\x1b]0;owned\x07": false, "x y": false,
+	} {
+		payload := ssh.Marshal(ptyReqMsg{Term: term, Columns: 80, Rows: 24})
+		if _, err := ParsePtyRequest(payload); (err == nil) != ok {
+			t.Errorf("term %.20q: err %v, want ok %v", term, err, ok)
 		}
 	}
 }
