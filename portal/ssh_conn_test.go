@@ -3,7 +3,6 @@ package portal_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net"
 	"path/filepath"
