@@ -16,6 +16,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if !r.Meta.Valid {
 		status = "**INVALID**: " + mdEscape(strings.Join(r.Meta.InvalidReasons, "; "))
 	}
+	if r.Meta.Interrupted {
+		status += ", **INTERRUPTED**: " + interruptedText
+	}
 	fmt.Fprintf(ew, "### Load run `%s`\n\n", mdEscape(r.Meta.Scenario))
 	fmt.Fprintf(ew, "%s model, seed %d, %d players, %s, %s\n\n", mdEscape(r.Meta.Model), r.Meta.Seed, r.Meta.Clients, r.Meta.Duration.Round(1e6), status)
 	c := r.Clients
