@@ -154,7 +154,8 @@ head) are pooled: each is trimmed of its warm-up and cool-down and their
 time windows compared together.
 
 Exit codes: 0 no significant change, 3 improvement only, 4 regression,
-5 not enough data, 6 invalid input.`
+5 not enough data, 6 invalid input (an invalid run, different scenarios,
+an interrupted run against a complete one without -allow-interrupted).`
 
 func reportCompare(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("report compare", compareUsage, stderr)
@@ -163,6 +164,7 @@ func reportCompare(args []string, stdout, stderr io.Writer) error {
 	alpha := fs.Float64("alpha", reports.DefaultCompareAlpha, "significance level")
 	minEffect := fs.Float64("min-effect", reports.DefaultMinEffect, "smallest relative change that counts (0.1 = 10%)")
 	format := fs.String("format", "text", "text, markdown or json")
+	allowInterrupted := fs.Bool("allow-interrupted", false, "compare an interrupted run (stopped before its planned end) with a complete one")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -194,7 +196,7 @@ func reportCompare(args []string, stdout, stderr io.Writer) error {
 	if err := errors.Join(errs...); err != nil {
 		return usageError{err}
 	}
-	c, err := reports.Compare(base, head, reports.CompareOptions{Alpha: *alpha, MinEffect: *minEffect, Thresholds: parsed, Trim: -1})
+	c, err := reports.Compare(base, head, reports.CompareOptions{Alpha: *alpha, MinEffect: *minEffect, Thresholds: parsed, Trim: -1, AllowInterrupted: *allowInterrupted})
 	if err != nil {
 		return err
 	}

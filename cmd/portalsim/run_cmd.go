@@ -24,13 +24,16 @@ dummyrunner profiles and pacing, and every command is measured. With no
 scenario file the built-in default runs (50 "looker" players, 30 s) against
 an embedded portal and game server on loopback. A live progress line shows
 once a second; at the end a summary is printed and the JSON report written.
-Ctrl-C stops early: players log out and the report is still written.
+Ctrl-C (or SIGTERM) stops early: players log out and the report is
+still written, flagged interrupted; the exit code is then 98.
 A scenario's faults: section injects faults on a schedule (latency, resets,
 a crashed game server, ...); those behind the portal need the embedded game.
 
 Exit codes: 0 all thresholds held, 99 a threshold failed, 97 the run is
 invalid (nobody logged in or nothing was answered, or the generator was
-its own bottleneck), 104 bad scenario or configuration, 2 bad usage.
+its own bottleneck), 98 the run was interrupted (stopped before its
+planned end; the report says so), 104 bad scenario or configuration,
+2 bad usage.
 
 Usage: portalsim run [flags] [scenario.yaml]`
 
@@ -191,6 +194,8 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintf(stdout, "report: %s\n", f.out)
 	}
 	switch {
+	case rep.Meta.Interrupted:
+		return exitErr{ExitInterrupted, fmt.Errorf("run interrupted after %s of %s: the report covers only part of the run", rep.Meta.Duration.Round(time.Second), sc.PlannedDuration())}
 	case !rep.Meta.Valid:
 		return exitErr{ExitInvalidRun, fmt.Errorf("run invalid: %s", strings.Join(rep.Meta.InvalidReasons, "; "))}
 	case !rep.Passed():
