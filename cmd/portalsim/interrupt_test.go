@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -37,7 +38,7 @@ func TestRunInterrupted(t *testing.T) {
 	defer cancel()
 	out := &lineWriter{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"run", scenario, "-o", report}, out, out) }()
+	go func() { done <- run(ctx, []string{"run", scenario, "-shard", "1/2", "-o", report}, out, out) }()
 	out.await(t, loggedIn)
 	cancel()
 	err := <-done
@@ -53,6 +54,9 @@ func TestRunInterrupted(t *testing.T) {
 	}
 	if !rep.Meta.Interrupted {
 		t.Error("the report of an interrupted run is not flagged interrupted")
+	}
+	if want := []reports.ShardID{{Index: 1, Count: 2}}; rep.Meta.RunID == "" || !slices.Equal(rep.Meta.Shards, want) {
+		t.Errorf("the report of -shard 1/2 has identity %q %v, want a run id and %v", rep.Meta.RunID, rep.Meta.Shards, want)
 	}
 	code, shown := runQuick(t, "report", "show", report)
 	if code != ExitOK || !strings.Contains(shown, "INTERRUPTED: the run was stopped before its planned end") {
@@ -93,6 +97,10 @@ func TestRunProcsInterruptedBySignal(t *testing.T) {
 	}
 	if !rep.Meta.Interrupted || rep.Meta.Procs != 2 {
 		t.Errorf("report: interrupted %v, procs %d; want true, 2", rep.Meta.Interrupted, rep.Meta.Procs)
+	}
+	// The children's parts (0/2 and 1/2) make up the whole run.
+	if len(rep.Meta.RunID) != 16 || rep.Meta.Shards != nil {
+		t.Errorf("report identity %q %v, want a run id and no shards (a whole run)", rep.Meta.RunID, rep.Meta.Shards)
 	}
 }
 

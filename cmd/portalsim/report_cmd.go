@@ -104,7 +104,7 @@ func reportHTML(args []string, stdout, stderr io.Writer) error {
 }
 
 func reportMerge(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("report merge", "Merge the reports of the shards (or processes) of one run into one, exactly:\ncounters add up and histograms merge without loss.\n\nUsage: portalsim report merge -o OUT A.json B.json ...", stderr)
+	fs := newFlagSet("report merge", "Merge the reports of the shards (or processes) of one run into one, exactly:\ncounters add up and histograms merge without loss. A shard given twice, or two\nwhole runs, are refused (exit 104); reports too old to say which shard they\nare merge with a warning.\n\nUsage: portalsim report merge -o OUT A.json B.json ...", stderr)
 	out := fs.String("o", "", "the merged report file (required)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -119,11 +119,14 @@ func reportMerge(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return exitErr{ExitInvalidConfig, err}
 		}
+		if !r.Meta.HasIdentity() && len(pos) > 1 {
+			fmt.Fprintf(stderr, "portalsim: warning: %s has no shard identity (written before portalsim recorded one): it is merged without checking that no shard is merged twice\n", p)
+		}
 		rs = append(rs, r)
 	}
 	m, err := reports.MergeAll(rs...)
 	if err != nil {
-		return exitErr{ExitInvalidConfig, err}
+		return exitErr{ExitInvalidConfig, fmt.Errorf("report merge: %w", err)}
 	}
 	if err := m.WriteFile(*out); err != nil {
 		return err

@@ -3,6 +3,8 @@ package main
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -50,6 +52,7 @@ type runFlags struct {
 	quiet                                 bool
 	child                                 bool
 	first, count                          int
+	runID, childShard                     string // the run's identity; a child's part of it
 	logs                                  logFlags
 }
 
@@ -70,6 +73,8 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.child, "child", false, "internal: run as a child of --procs, writing JSON lines to stdout")
 	fs.IntVar(&f.first, "child-first", 0, "internal: first player id of a child")
 	fs.IntVar(&f.count, "child-count", 0, "internal: number of players of a child")
+	fs.StringVar(&f.runID, "child-run-id", "", "internal: the run id of a child's parent")
+	fs.StringVar(&f.childShard, "child-shard", "", "internal: which child of how many (\"i/n\")")
 	f.logs.register(fs)
 	f.logs.level = "warn"
 }
@@ -126,6 +131,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if f.child {
 		return runChild(ctx, sc, f, stdout)
 	}
+	f.runID = newRunID()
 	opts := dummyrunner.Options{Target: f.target}
 	if f.shard != "" {
 		if opts.First, opts.Count, err = shardRange(f.shard, sc.Sessions()); err != nil {
@@ -180,6 +186,11 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	rep.Meta.Shard = f.shard
+	rep.Meta.RunID, rep.Meta.Shards = f.runID, nil // the children's parts make up this process's
+	if f.shard != "" {
+		id, _ := parseShard(f.shard) // checked by shardRange above
+		rep.Meta.Shards = []reports.ShardID{id}
+	}
 	if f.procs > 1 {
 		rep.Check(sc.ParsedThresholds()) // the merge of the children's reports (each was checked alone)
 	}
@@ -256,14 +267,32 @@ func loadScenario(pos []string, f runFlags, set map[string]bool) (*dummyrunner.S
 	return sc, path, nil
 }
 
-// shardRange turns "i/n" into the players of shard i.
-func shardRange(s string, total int) (first, count int, err error) {
+// parseShard parses "i/n", 0 <= i < n.
+func parseShard(s string) (reports.ShardID, error) {
 	a, b, ok := strings.Cut(s, "/")
 	i, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)
 	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return 0, 0, usagef("-shard %q: want i/n with 0 <= i < n", s)
+		return reports.ShardID{}, usagef("-shard %q: want i/n with 0 <= i < n", s)
 	}
+	return reports.ShardID{Index: i, Count: n}, nil
+}
+
+// newRunID returns a random run id (16 hex digits), shared by a run's
+// processes: it tells their reports from another run's.
+func newRunID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return hex.EncodeToString(b[:])
+}
+
+// shardRange turns "i/n" into the players of shard i.
+func shardRange(s string, total int) (first, count int, err error) {
+	id, err := parseShard(s)
+	if err != nil {
+		return 0, 0, err
+	}
+	i, n := id.Index, id.Count
 	first = i * total / n
 	count = (i+1)*total/n - first
 	if count == 0 { // a runner given no count runs every player
@@ -297,6 +326,7 @@ func runLocal(ctx context.Context, sc *dummyrunner.Scenario, f runFlags, opts du
 
 func newMeta(sc *dummyrunner.Scenario, target string, f runFlags) reports.Meta {
 	return reports.Meta{
+		RunID:       f.runID,
 		Scenario:    sc.Name,
 		Description: sc.Description,
 		Seed:        sc.Seed,
