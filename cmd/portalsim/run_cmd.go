@@ -70,7 +70,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.procs, "procs", 1, "spread the players over this many child processes, 1 to 256 (beyond ~9,900 players one process runs out of file descriptors)")
 	fs.StringVar(&f.shard, "shard", "", "run only shard i of n (\"i/n\", 0-based) of the players; merge the reports with \"portalsim report merge\"")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress line")
-	fs.BoolVar(&f.child, "child", false, "internal: run as a child of --procs, writing JSON lines to stdout")
+	fs.BoolVar(&f.child, "child", false, "run as a child of -procs, writing JSON lines to stdout")
 	fs.IntVar(&f.first, "child-first", 0, "internal: first player id of a child")
 	fs.IntVar(&f.count, "child-count", 0, "internal: number of players of a child")
 	fs.StringVar(&f.runID, "child-run-id", "", "internal: the run id of a child's parent")
