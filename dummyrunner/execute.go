@@ -61,6 +61,7 @@ func Execute(ctx context.Context, sc *Scenario, opts Options, meta reports.Meta,
 	stopMon()
 	<-monDone
 	rep := agg.Close(time.Now())
+	rep.Meta.Interrupted = runner.Interrupted()
 	mon.Judge(rep, sc.Health, shared)
 	if !opts.Partial {
 		RequireMeasurements(rep)

@@ -126,6 +126,7 @@ func runScenario(t *testing.T, sc *Scenario, target string, ro runOpts) runResul
 	out.end = time.Now()
 	out.snapshot = agg.Snapshot(out.end)
 	out.rep = agg.Close(out.end)
+	out.rep.Meta.Interrupted = r.Interrupted() // as Execute does
 	sc2 := bufio.NewScanner(&sched)
 	sc2.Buffer(nil, 1<<20)
 	for sc2.Scan() {

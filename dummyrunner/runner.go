@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -51,14 +52,15 @@ type Options struct {
 
 // Runner executes a scenario. Create one per run with [NewRunner].
 type Runner struct {
-	sc       *Scenario
-	opts     Options
-	target   string
-	doors    map[string]string // transport -> where its players dial
-	prefix   string            // derived from the seed: names are the same in every run with that seed
-	password string
-	results  chan<- Result
-	dialSem  *semaphore.Weighted
+	interrupted atomic.Bool // the last Run ended before its planned end
+	sc          *Scenario
+	opts        Options
+	target      string
+	doors       map[string]string // transport -> where its players dial
+	prefix      string            // derived from the seed: names are the same in every run with that seed
+	password    string
+	results     chan<- Result
+	dialSem     *semaphore.Weighted
 
 	dial        string        // where players connect: the target, or the client fault proxy in front of it
 	clientProxy *faults.Proxy // nil without client-side faults
@@ -162,7 +164,7 @@ func (r *Runner) Run(ctx context.Context, results chan<- Result) error {
 		return err
 	}
 	defer r.closeClientProxy() // after every player is done (wg.Wait below)
-	stop, cancel := context.WithTimeout(ctx, r.sc.PlannedDuration())
+	stop, cancel := context.WithTimeoutCause(ctx, r.sc.PlannedDuration(), errPlannedEnd)
 	defer cancel()
 	var wg sync.WaitGroup
 	probeDone := make(chan struct{})
@@ -189,8 +191,17 @@ func (r *Runner) Run(ctx context.Context, results chan<- Result) error {
 	}
 	wg.Wait()
 	<-probeDone
+	// Stopped, but not by its own plan: ctx ended first.
+	r.interrupted.Store(stop.Err() != nil && context.Cause(stop) != errPlannedEnd)
 	return nil
 }
+
+// errPlannedEnd is the cause of a run's end at its planned duration.
+var errPlannedEnd = errors.New("the planned duration is over")
+
+// Interrupted reports whether the last Run was stopped (its ctx ended)
+// before its planned end.
+func (r *Runner) Interrupted() bool { return r.interrupted.Load() }
 
 // runClosed is one player of the closed model, paced like Evennia's
 // dummyrunner: a tick every TIMESTEP (jittered once per player), one

@@ -287,6 +287,9 @@ logout_grace: 2s
 	if c.Started != 5 || c.LoggedIn != 5 || c.Finished != 5 || c.LostTotal() != 0 {
 		t.Errorf("clients = %+v, want 5 started, logged in and finished", c)
 	}
+	if rep.Meta.Interrupted {
+		t.Error("a run that reached its planned end is flagged interrupted")
+	}
 	if !rep.Meta.Valid {
 		t.Errorf("report invalid: %v", rep.Meta.InvalidReasons)
 	}
@@ -377,6 +380,9 @@ logout_grace: 2s
 	}
 	if c.Finished != 4 {
 		t.Errorf("%d players finished, want 4 (lost: %v)", c.Finished, c.Lost)
+	}
+	if !rep.Meta.Interrupted {
+		t.Error("a run cancelled before its planned end is not flagged interrupted")
 	}
 	if a := rep.Actions["logout"]; a == nil || a.Sent != 4 || a.Answered != 4 {
 		t.Errorf("logout %+v, want 4 sent and answered", a)

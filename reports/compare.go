@@ -163,6 +163,9 @@ type CompareOptions struct {
 	// Thresholds are the comparison thresholds; a CompareThreshold with
 	// only Expr set is parsed first.
 	Thresholds []CompareThreshold
+	// AllowInterrupted compares an interrupted run (Meta.Interrupted)
+	// with a complete one; without it such a pair is VerdictInvalid.
+	AllowInterrupted bool
 }
 
 // Comparison is the outcome of Compare.
@@ -434,7 +437,7 @@ func Compare(base, head *Report, opts CompareOptions) (*Comparison, error) {
 		MinErrorEffect: cfg.minErrorEffect,
 		MinSamples:     cfg.minSamples,
 	}
-	if reasons := incomparable(base, head); len(reasons) > 0 {
+	if reasons := incomparable(base, head, opts.AllowInterrupted); len(reasons) > 0 {
 		c.Reasons = reasons
 		return c, nil
 	}
@@ -569,8 +572,16 @@ func Compare(base, head *Report, opts CompareOptions) (*Comparison, error) {
 }
 
 // incomparable returns why the runs cannot be compared, if they cannot.
-func incomparable(base, head *Report) []string {
+func incomparable(base, head *Report, allowInterrupted bool) []string {
 	var reasons []string
+	if base.Meta.Interrupted != head.Meta.Interrupted && !allowInterrupted {
+		which, other := "base", "head"
+		if head.Meta.Interrupted {
+			which, other = "head", "base"
+		}
+		reasons = append(reasons, fmt.Sprintf("the %s run was interrupted (stopped before its planned end) and the %s run is complete: "+
+			"a part of a run is not compared with a whole one unless allowed (report compare -allow-interrupted)", which, other))
+	}
 	for _, s := range []struct {
 		name string
 		r    *Report

@@ -254,6 +254,15 @@ func TestCompareVerdicts(t *testing.T) {
 			name: "other model", head: func(s *synthRun) { s.meta = func(m *Meta) { m.Model = ModelOpen } },
 			want: VerdictInvalid, wantReason: "different load models",
 		},
+		{
+			name: "head interrupted", head: func(s *synthRun) { s.meta = func(m *Meta) { m.Interrupted = true } },
+			want: VerdictInvalid, wantReason: "the head run was interrupted (stopped before its planned end) and the base run is complete",
+		},
+		{
+			name: "head interrupted, allowed", head: func(s *synthRun) { s.meta = func(m *Meta) { m.Interrupted = true } },
+			opts: CompareOptions{AllowInterrupted: true},
+			want: VerdictNoChange, wantFailed: []string{},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -48,7 +48,7 @@ func (c *Comparison) WriteMarkdown(w io.Writer) error {
 		if !a.Pass {
 			mark = "**FAIL**"
 		}
-		fmt.Fprintf(ew, "\n`%s`: head %s, %s\n", mdEscape(a.Expr), mdEscape(a.Actual), mark)
+		fmt.Fprintf(ew, "\n`%s`: head %s, %s\n", mdCode(a.Expr, false), mdEscape(a.Actual), mark)
 	}
 	if len(c.Reasons) > 0 {
 		fmt.Fprintln(ew)

@@ -14,6 +14,9 @@ var (
 	// ErrMismatch is returned by Merge for reports of different runs
 	// (a different scenario or seed).
 	ErrMismatch = errors.New("reports of different runs")
+	// ErrDuplicate is returned by Merge for reports that cover the same
+	// part of a run twice: a shard in both, or two whole runs.
+	ErrDuplicate = errors.New("reports overlap")
 	// ErrNoReports is returned by MergeAll when it is given no report.
 	ErrNoReports = errors.New("no reports to merge")
 	// ErrThreshold wraps the problems of a threshold expression.

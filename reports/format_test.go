@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 )
@@ -77,8 +78,24 @@ func TestMarkdownEscapesUserText(t *testing.T) {
 	if err := r.WriteMarkdown(&b); err != nil {
 		t.Fatal(err)
 	}
-	if got := b.String(); !bytes.Contains(b.Bytes(), []byte(`a\|b 'c' &lt;x&gt;`)) {
-		t.Fatalf("scenario not escaped:\n%s", got)
+	// In a code span entities are shown as typed: "<" stays "<".
+	if got := b.String(); !strings.Contains(got, "### Load run `a|b 'c' <x>`") || strings.Contains(got, "&lt;") {
+		t.Fatalf("scenario not escaped for a code span:\n%s", got)
+	}
+}
+
+// A threshold in a table cell's code span keeps its "<" (not "&lt;",
+// which GitHub shows as typed there) and escapes its "|" for the table.
+func TestMarkdownCodeSpans(t *testing.T) {
+	t.Parallel()
+	r := fixtureReport()
+	r.Thresholds = []ThresholdResult{{Expr: "p99 < 250ms | x", Actual: "1ms", Pass: true}}
+	var b bytes.Buffer
+	if err := r.WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.String(); !strings.Contains(got, "| `p99 < 250ms \\| x` |") || strings.Contains(got, "&lt;") {
+		t.Fatalf("threshold cell:\n%s", got)
 	}
 }
 

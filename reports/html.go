@@ -256,6 +256,10 @@ func htmlMeta(r *Report) []htmlField {
 	if shard == "" {
 		shard = "whole run"
 	}
+	duration := fmtRunDuration(m.Duration)
+	if m.Interrupted {
+		duration += " (INTERRUPTED: " + interruptedText + ")"
+	}
 	return []htmlField{
 		{Label: "Model", Value: or(m.Model)},
 		{Label: "Seed", Value: strconv.FormatInt(m.Seed, 10)},
@@ -264,7 +268,7 @@ func htmlMeta(r *Report) []htmlField {
 		{Label: "Tool version", Value: tool},
 		{Label: "Machine", Value: or(strings.Join(machine, " · "))},
 		{Label: "Start", Value: start},
-		{Label: "Duration", Value: fmtRunDuration(m.Duration)},
+		{Label: "Duration", Value: duration},
 		{Label: "Shard", Value: shard},
 		{Label: "Processes", Value: strconv.Itoa(max(m.Procs, 1))},
 		{Label: "Report layout", Value: "version " + strconv.Itoa(r.Version)},

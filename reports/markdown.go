@@ -16,7 +16,10 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if !r.Meta.Valid {
 		status = "**INVALID**: " + mdEscape(strings.Join(r.Meta.InvalidReasons, "; "))
 	}
-	fmt.Fprintf(ew, "### Load run `%s`\n\n", mdEscape(r.Meta.Scenario))
+	if r.Meta.Interrupted {
+		status += ", **INTERRUPTED**: " + interruptedText
+	}
+	fmt.Fprintf(ew, "### Load run `%s`\n\n", mdCode(r.Meta.Scenario, false))
 	fmt.Fprintf(ew, "%s model, seed %d, %d players, %s, %s\n\n", mdEscape(r.Meta.Model), r.Meta.Seed, r.Meta.Clients, r.Meta.Duration.Round(1e6), status)
 	c := r.Clients
 	fmt.Fprintf(ew, "Players: %d started, %d logged in, %d finished, %d lost", c.Started, c.LoggedIn, c.Finished, c.LostTotal())
@@ -54,7 +57,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			if !t.Pass {
 				mark = "**FAIL**"
 			}
-			fmt.Fprintf(ew, "| `%s` | %s | %s |\n", mdEscape(t.Expr), mdEscape(t.Actual), mark)
+			fmt.Fprintf(ew, "| `%s` | %s | %s |\n", mdCode(t.Expr, true), mdEscape(t.Actual), mark)
 		}
 	}
 	return ew.err
@@ -88,4 +91,15 @@ func mdPhases(w io.Writer, phases map[string]*Phase) {
 // control characters from reaching a terminal (see safeText).
 func mdEscape(s string) string {
 	return strings.NewReplacer("|", `\|`, "`", "'", "<", "&lt;", ">", "&gt;").Replace(safeText(s))
+}
+
+// mdCode escapes s for a code span: entities are not decoded there
+// (GitHub shows "&lt;" as typed), so "<" stays; a backtick would end the
+// span, and in a table cell (inTable) a "|" the cell.
+func mdCode(s string, inTable bool) string {
+	s = strings.ReplaceAll(safeText(s), "`", "'")
+	if inTable {
+		s = strings.ReplaceAll(s, "|", `\|`)
+	}
+	return s
 }

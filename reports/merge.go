@@ -22,8 +22,16 @@ import (
 // (the same Index) are summed, with the earliest start and latest end.
 // Threshold results are dropped: Check the merged report again.
 //
+// Interrupted is set when either report is. The shard identity: when
+// both reports have one (a RunID), the merge covers the union of their
+// Shards, and reports that overlap give ErrDuplicate: a shard in both,
+// shards of different counts, or a whole run (no Shards) with anything;
+// when either lacks one (a report older than version 3), nothing is
+// checked and the merge has no identity either (see HasIdentity).
+//
 // A nil o is ignored. Reports of different scenarios or seeds give
-// ErrMismatch, and of different versions ErrVersion; r is then unchanged.
+// ErrMismatch, of different versions ErrVersion, overlapping ones
+// ErrDuplicate; r is then unchanged.
 func (r *Report) Merge(o *Report) error {
 	if o == nil {
 		return nil
@@ -36,6 +44,9 @@ func (r *Report) Merge(o *Report) error {
 	}
 	if r.Meta.Seed != o.Meta.Seed {
 		return fmt.Errorf("%w: seed %d and %d", ErrMismatch, r.Meta.Seed, o.Meta.Seed)
+	}
+	if err := checkShards(&r.Meta, &o.Meta); err != nil {
+		return err
 	}
 	if o == r {
 		o = o.Clone()
@@ -140,6 +151,13 @@ func (m *Meta) merge(o *Meta) {
 		m.Duration = last.Sub(m.Start)
 	}
 	m.Valid = m.Valid && o.Valid
+	m.Interrupted = m.Interrupted || o.Interrupted
+	if m.RunID == "" || o.RunID == "" {
+		m.RunID, m.Shards = "", nil
+	} else {
+		m.Shards = append(m.Shards, o.Shards...)
+		slices.SortFunc(m.Shards, compareShards)
+	}
 	m.InvalidReasons = appendUnique(m.InvalidReasons, o.InvalidReasons...)
 	m.Clients += o.Clients
 	m.Procs = max(m.Procs, 1) + max(o.Procs, 1)
@@ -165,6 +183,73 @@ func (m *Meta) merge(o *Meta) {
 	if m.Machine == (Machine{}) {
 		m.Machine = o.Machine
 	}
+}
+
+// ShardID is one shard of a run: Index of Count (0 <= Index < Count),
+// as "portalsim run -shard Index/Count" or one process of "-procs Count"
+// runs it.
+type ShardID struct {
+	// Index is the shard's index, from 0.
+	Index int `json:"index"`
+	// Count is the number of shards the run was split into.
+	Count int `json:"count"`
+}
+
+// String returns the shard as "Index/Count".
+func (s ShardID) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Count) }
+
+func compareShards(a, b ShardID) int {
+	if a.Count != b.Count {
+		return a.Count - b.Count
+	}
+	return a.Index - b.Index
+}
+
+// HasIdentity reports whether the report says which run and shards it
+// covers (reports before layout version 3 do not), so that Merge can
+// refuse overlapping reports.
+func (m *Meta) HasIdentity() bool { return m.RunID != "" }
+
+// describe names the part of a run m covers, for errors.
+func (m *Meta) describe() string {
+	if len(m.Shards) == 0 {
+		return "the whole run " + m.RunID
+	}
+	parts := make([]string, len(m.Shards))
+	for i, s := range m.Shards {
+		parts[i] = s.String()
+	}
+	return "shard " + strings.Join(parts, ",") + " of run " + m.RunID
+}
+
+// checkShards returns ErrDuplicate when m and o, both with an identity,
+// cover a part of a run twice.
+func checkShards(m, o *Meta) error {
+	if !m.HasIdentity() || !o.HasIdentity() {
+		return nil
+	}
+	if len(m.Shards) == 0 || len(o.Shards) == 0 {
+		what := "a whole run can only be merged with nothing"
+		if len(m.Shards) == 0 && len(o.Shards) == 0 {
+			what = "two whole runs are two runs, not the parts of one: merge the shards of one run (portalsim run -shard i/n)"
+		}
+		return fmt.Errorf("%w: %s and %s: %s", ErrDuplicate, m.describe(), o.describe(), what)
+	}
+	for _, a := range m.Shards {
+		for _, b := range o.Shards {
+			switch {
+			case a.Count != b.Count:
+				return fmt.Errorf("%w: shard %s and shard %s are of runs split differently", ErrDuplicate, a, b)
+			case a.Index == b.Index:
+				same := ""
+				if m.RunID == o.RunID {
+					same = " (the same run " + m.RunID + ": the same report twice?)"
+				}
+				return fmt.Errorf("%w: shard %s is in both reports%s", ErrDuplicate, a, same)
+			}
+		}
+	}
+	return nil
 }
 
 // mergeTimelines returns the timeline holding a shifted by shiftA seconds

@@ -24,6 +24,7 @@ func Pool(rs []*Report, trim int) (*Report, error) {
 		if r.Meta.Scenario != first.Meta.Scenario || r.Meta.Model != first.Meta.Model {
 			return nil, fmt.Errorf("pool run %d: scenario %q (%s), want %q (%s): %w", i+1, r.Meta.Scenario, r.Meta.Model, first.Meta.Scenario, first.Meta.Model, ErrMismatch)
 		}
+		out.Meta.Interrupted = out.Meta.Interrupted || r.Meta.Interrupted
 		if !r.Meta.Valid {
 			out.Meta.Valid = false
 			out.Meta.InvalidReasons = appendUnique(out.Meta.InvalidReasons, r.Meta.InvalidReasons...)

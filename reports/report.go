@@ -22,7 +22,12 @@ import (
 //
 // Version 2 added Transports (the run split by the door the clients came
 // in through); a version 1 report reads as one with no split.
-const Version = 2
+//
+// Version 3 added Meta.Interrupted (a run stopped before its planned
+// end), which an older reader would silently read as a complete run, and
+// the shard identity (Meta.RunID and Meta.Shards). A version 1 or 2
+// report reads as not interrupted and without a shard identity.
+const Version = 3
 
 // MinReadVersion is the oldest report layout Read reads.
 const MinReadVersion = 1
@@ -118,6 +123,18 @@ type Meta struct {
 	Valid bool `json:"valid"`
 	// InvalidReasons says why the run is not valid.
 	InvalidReasons []string `json:"invalid_reasons,omitempty"`
+	// Interrupted is true when the run was stopped before its planned
+	// end (a signal, a cancelled context): its numbers cover only part of
+	// the plan. Merge sets it when either report is.
+	Interrupted bool `json:"interrupted,omitempty"`
+	// RunID identifies the run (one invocation of the generator, shared
+	// by its processes); empty in reports written before version 3,
+	// which then have no shard identity.
+	RunID string `json:"run_id,omitempty"`
+	// Shards are the shards of the run the report covers, sorted; empty
+	// for a whole (unsharded) run. Merge refuses to merge a shard twice
+	// or two whole runs.
+	Shards []ShardID `json:"shards,omitempty"`
 	// Shard identifies the part of the run the report covers, e.g. "1/4";
 	// empty for a whole run. Merge joins the labels with ",".
 	Shard string `json:"shard,omitempty"`
@@ -375,6 +392,7 @@ func New(meta Meta) *Report {
 		meta.Procs = 1
 	}
 	meta.InvalidReasons = slices.Clone(meta.InvalidReasons)
+	meta.Shards = slices.Clone(meta.Shards)
 	r := &Report{
 		Version: Version,
 		Meta:    meta,
@@ -498,6 +516,7 @@ func (r *Report) Clone() *Report {
 	}
 	c := *r
 	c.Meta.InvalidReasons = slices.Clone(r.Meta.InvalidReasons)
+	c.Meta.Shards = slices.Clone(r.Meta.Shards)
 	c.Clients.Lost = maps.Clone(r.Clients.Lost)
 	c.Actions = make(map[string]*Action, len(r.Actions))
 	for name, a := range r.Actions {

@@ -10,6 +10,9 @@ import (
 	"time"
 )
 
+// interruptedText says what an interrupted run's numbers are.
+const interruptedText = "the run was stopped before its planned end; its numbers cover only part of it"
+
 // WriteText writes the report as terminal tables: players, connection
 // phases, per-action latency, echo lag, the generator's health,
 // thresholds and validity.
@@ -21,7 +24,11 @@ func (r *Report) WriteText(w io.Writer) error {
 	if len(c.Lost) > 0 {
 		fmt.Fprintf(ew, " (%s)", countsText(c.Lost))
 	}
-	fmt.Fprintf(ew, " in %s\n\n", r.Meta.Duration.Round(time.Millisecond))
+	fmt.Fprintf(ew, " in %s\n", r.Meta.Duration.Round(time.Millisecond))
+	if r.Meta.Interrupted {
+		fmt.Fprintf(ew, "INTERRUPTED: %s\n", interruptedText)
+	}
+	fmt.Fprintln(ew)
 
 	writePhaseTable(ew, r.Phases)
 	fmt.Fprintln(ew)

@@ -23,6 +23,13 @@ const (
 	// left; or its accounting did not add up). The report's
 	// invalid_reasons say which; thresholds are not the question then.
 	ExitInvalidRun = 97
+	// ExitInterrupted: the load run was stopped before its planned end
+	// (Ctrl-C, SIGTERM, or a -procs child stopped so): its report is
+	// written and flagged interrupted (meta.interrupted), but it covers
+	// only part of the run, so neither its validity nor its thresholds
+	// say how the whole run would have gone. "report compare" refuses to
+	// compare it with a complete run unless -allow-interrupted.
+	ExitInterrupted = 98
 	// ExitThresholds: the load run completed but a threshold failed.
 	ExitThresholds = 99
 	// ExitInvalidConfig: a configuration or scenario was invalid, found

@@ -35,6 +35,13 @@ func runChild(ctx context.Context, sc *dummyrunner.Scenario, f runFlags, stdout 
 	opts := dummyrunner.Options{Target: f.target, WebsocketURL: f.websocketURL, TLSTarget: f.tlsTarget, SSHTarget: f.sshTarget, First: f.first, Count: f.count, Partial: true}
 	meta := newMeta(sc, "", f)
 	meta.Procs = 1
+	if f.childShard != "" {
+		id, err := parseShard(f.childShard)
+		if err != nil {
+			return err
+		}
+		meta.Shards = []reports.ShardID{id}
+	}
 	var mu sync.Mutex
 	enc := json.NewEncoder(stdout)
 	emit := func(l childLine) {
@@ -109,7 +116,8 @@ func runProcs(ctx context.Context, sc *dummyrunner.Scenario, path string, f runF
 	for i := range n {
 		lo := first + i*total/n
 		cnt := first + (i+1)*total/n - lo
-		args := []string{"run", scPath, "-child", "-target", opts.Target, "-child-first", strconv.Itoa(lo), "-child-count", strconv.Itoa(cnt), "-log-level", f.logs.level}
+		args := []string{"run", scPath, "-child", "-target", opts.Target, "-child-first", strconv.Itoa(lo), "-child-count", strconv.Itoa(cnt), "-log-level", f.logs.level,
+			"-child-run-id", f.runID, "-child-shard", fmt.Sprintf("%d/%d", i, n)}
 		if opts.WebsocketURL != "" {
 			args = append(args, "-websocket-url", opts.WebsocketURL)
 		}

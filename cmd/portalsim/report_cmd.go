@@ -104,7 +104,7 @@ func reportHTML(args []string, stdout, stderr io.Writer) error {
 }
 
 func reportMerge(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("report merge", "Merge the reports of the shards (or processes) of one run into one, exactly:\ncounters add up and histograms merge without loss.\n\nUsage: portalsim report merge -o OUT A.json B.json ...", stderr)
+	fs := newFlagSet("report merge", "Merge the reports of the shards (or processes) of one run into one, exactly:\ncounters add up and histograms merge without loss. A shard given twice, or two\nwhole runs, are refused (exit 104); reports too old to say which shard they\nare merge with a warning.\n\nUsage: portalsim report merge -o OUT A.json B.json ...", stderr)
 	out := fs.String("o", "", "the merged report file (required)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -119,11 +119,14 @@ func reportMerge(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return exitErr{ExitInvalidConfig, err}
 		}
+		if !r.Meta.HasIdentity() && len(pos) > 1 {
+			fmt.Fprintf(stderr, "portalsim: warning: %s has no shard identity (written before portalsim recorded one): it is merged without checking that no shard is merged twice\n", p)
+		}
 		rs = append(rs, r)
 	}
 	m, err := reports.MergeAll(rs...)
 	if err != nil {
-		return exitErr{ExitInvalidConfig, err}
+		return exitErr{ExitInvalidConfig, fmt.Errorf("report merge: %w", err)}
 	}
 	if err := m.WriteFile(*out); err != nil {
 		return err
@@ -154,7 +157,8 @@ head) are pooled: each is trimmed of its warm-up and cool-down and their
 time windows compared together.
 
 Exit codes: 0 no significant change, 3 improvement only, 4 regression,
-5 not enough data, 6 invalid input.`
+5 not enough data, 6 invalid input (an invalid run, different scenarios,
+an interrupted run against a complete one without -allow-interrupted).`
 
 func reportCompare(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("report compare", compareUsage, stderr)
@@ -163,6 +167,7 @@ func reportCompare(args []string, stdout, stderr io.Writer) error {
 	alpha := fs.Float64("alpha", reports.DefaultCompareAlpha, "significance level")
 	minEffect := fs.Float64("min-effect", reports.DefaultMinEffect, "smallest relative change that counts (0.1 = 10%)")
 	format := fs.String("format", "text", "text, markdown or json")
+	allowInterrupted := fs.Bool("allow-interrupted", false, "compare an interrupted run (stopped before its planned end) with a complete one")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -194,7 +199,7 @@ func reportCompare(args []string, stdout, stderr io.Writer) error {
 	if err := errors.Join(errs...); err != nil {
 		return usageError{err}
 	}
-	c, err := reports.Compare(base, head, reports.CompareOptions{Alpha: *alpha, MinEffect: *minEffect, Thresholds: parsed, Trim: -1})
+	c, err := reports.Compare(base, head, reports.CompareOptions{Alpha: *alpha, MinEffect: *minEffect, Thresholds: parsed, Trim: -1, AllowInterrupted: *allowInterrupted})
 	if err != nil {
 		return err
 	}

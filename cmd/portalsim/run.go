@@ -19,7 +19,7 @@ type command struct {
 // commands is the fixed set of subcommands.
 func commands() map[string]command {
 	return map[string]command{
-		"report":  {"show or merge run reports", runReport},
+		"report":  {"show, merge, compare or write as HTML run reports (report show|merge|compare|html)", runReport},
 		"run":     {"run a load scenario: dummy players against a portal (embedded by default)", runRun},
 		"serve":   {"run the portal and the game server in one process", runServe},
 		"portal":  {"run the portal alone; a game server connects to its link port", runPortal},
@@ -75,10 +75,31 @@ func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: portalsim %s [flags]\n\n%s\n\nFlags:\n", name, strings.TrimSpace(usage))
-		fs.PrintDefaults()
+		if text := strings.TrimSpace(usage); strings.Contains(text, "Usage: ") {
+			fmt.Fprintf(stderr, "%s\n\nFlags:\n", text) // the text has its own usage line
+		} else {
+			fmt.Fprintf(stderr, "Usage: portalsim %s [flags]\n\n%s\n\nFlags:\n", name, text)
+		}
+		printVisibleDefaults(fs)
 	}
 	return fs
+}
+
+// hiddenFlagPrefix starts the names of internal flags (those "run -procs"
+// gives its child processes): they work but are never shown in help.
+const hiddenFlagPrefix = "child"
+
+// printVisibleDefaults is fs.PrintDefaults without the hidden flags.
+func printVisibleDefaults(fs *flag.FlagSet) {
+	shown := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+	shown.SetOutput(fs.Output())
+	fs.VisitAll(func(f *flag.Flag) {
+		if !strings.HasPrefix(f.Name, hiddenFlagPrefix) {
+			shown.Var(f.Value, f.Name, f.Usage)
+			shown.Lookup(f.Name).DefValue = f.DefValue
+		}
+	})
+	shown.PrintDefaults()
 }
 
 // parse parses args, turning flag errors into usage errors.

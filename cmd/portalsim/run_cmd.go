@@ -3,6 +3,8 @@ package main
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -24,13 +26,16 @@ dummyrunner profiles and pacing, and every command is measured. With no
 scenario file the built-in default runs (50 "looker" players, 30 s) against
 an embedded portal and game server on loopback. A live progress line shows
 once a second; at the end a summary is printed and the JSON report written.
-Ctrl-C stops early: players log out and the report is still written.
+Ctrl-C (or SIGTERM) stops early: players log out and the report is
+still written, flagged interrupted; the exit code is then 98.
 A scenario's faults: section injects faults on a schedule (latency, resets,
 a crashed game server, ...); those behind the portal need the embedded game.
 
 Exit codes: 0 all thresholds held, 99 a threshold failed, 97 the run is
 invalid (nobody logged in or nothing was answered, or the generator was
-its own bottleneck), 104 bad scenario or configuration, 2 bad usage.
+its own bottleneck), 98 the run was interrupted (stopped before its
+planned end; the report says so), 104 bad scenario or configuration,
+2 bad usage.
 
 Usage: portalsim run [flags] [scenario.yaml]`
 
@@ -47,6 +52,7 @@ type runFlags struct {
 	quiet                                 bool
 	child                                 bool
 	first, count                          int
+	runID, childShard                     string // the run's identity; a child's part of it
 	logs                                  logFlags
 }
 
@@ -64,9 +70,11 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.procs, "procs", 1, "spread the players over this many child processes, 1 to 256 (beyond ~9,900 players one process runs out of file descriptors)")
 	fs.StringVar(&f.shard, "shard", "", "run only shard i of n (\"i/n\", 0-based) of the players; merge the reports with \"portalsim report merge\"")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress line")
-	fs.BoolVar(&f.child, "child", false, "internal: run as a child of --procs, writing JSON lines to stdout")
+	fs.BoolVar(&f.child, "child", false, "run as a child of -procs, writing JSON lines to stdout")
 	fs.IntVar(&f.first, "child-first", 0, "internal: first player id of a child")
 	fs.IntVar(&f.count, "child-count", 0, "internal: number of players of a child")
+	fs.StringVar(&f.runID, "child-run-id", "", "internal: the run id of a child's parent")
+	fs.StringVar(&f.childShard, "child-shard", "", "internal: which child of how many (\"i/n\")")
 	f.logs.register(fs)
 	f.logs.level = "warn"
 }
@@ -123,6 +131,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if f.child {
 		return runChild(ctx, sc, f, stdout)
 	}
+	f.runID = newRunID()
 	opts := dummyrunner.Options{Target: f.target}
 	if f.shard != "" {
 		if opts.First, opts.Count, err = shardRange(f.shard, sc.Sessions()); err != nil {
@@ -177,6 +186,11 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	rep.Meta.Shard = f.shard
+	rep.Meta.RunID, rep.Meta.Shards = f.runID, nil // the children's parts make up this process's
+	if f.shard != "" {
+		id, _ := parseShard(f.shard) // checked by shardRange above
+		rep.Meta.Shards = []reports.ShardID{id}
+	}
 	if f.procs > 1 {
 		rep.Check(sc.ParsedThresholds()) // the merge of the children's reports (each was checked alone)
 	}
@@ -191,6 +205,8 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintf(stdout, "report: %s\n", f.out)
 	}
 	switch {
+	case rep.Meta.Interrupted:
+		return exitErr{ExitInterrupted, fmt.Errorf("run interrupted after %s of %s: the report covers only part of the run", rep.Meta.Duration.Round(time.Second), sc.PlannedDuration())}
 	case !rep.Meta.Valid:
 		return exitErr{ExitInvalidRun, fmt.Errorf("run invalid: %s", strings.Join(rep.Meta.InvalidReasons, "; "))}
 	case !rep.Passed():
@@ -251,14 +267,32 @@ func loadScenario(pos []string, f runFlags, set map[string]bool) (*dummyrunner.S
 	return sc, path, nil
 }
 
-// shardRange turns "i/n" into the players of shard i.
-func shardRange(s string, total int) (first, count int, err error) {
+// parseShard parses "i/n", 0 <= i < n.
+func parseShard(s string) (reports.ShardID, error) {
 	a, b, ok := strings.Cut(s, "/")
 	i, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)
 	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return 0, 0, usagef("-shard %q: want i/n with 0 <= i < n", s)
+		return reports.ShardID{}, usagef("-shard %q: want i/n with 0 <= i < n", s)
 	}
+	return reports.ShardID{Index: i, Count: n}, nil
+}
+
+// newRunID returns a random run id (16 hex digits), shared by a run's
+// processes: it tells their reports from another run's.
+func newRunID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return hex.EncodeToString(b[:])
+}
+
+// shardRange turns "i/n" into the players of shard i.
+func shardRange(s string, total int) (first, count int, err error) {
+	id, err := parseShard(s)
+	if err != nil {
+		return 0, 0, err
+	}
+	i, n := id.Index, id.Count
 	first = i * total / n
 	count = (i+1)*total/n - first
 	if count == 0 { // a runner given no count runs every player
@@ -292,6 +326,7 @@ func runLocal(ctx context.Context, sc *dummyrunner.Scenario, f runFlags, opts du
 
 func newMeta(sc *dummyrunner.Scenario, target string, f runFlags) reports.Meta {
 	return reports.Meta{
+		RunID:       f.runID,
 		Scenario:    sc.Name,
 		Description: sc.Description,
 		Seed:        sc.Seed,
