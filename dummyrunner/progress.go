@@ -17,26 +17,43 @@ func (p Progress) Line() string {
 }
 
 // ShowProgress writes snap() once a second until ctx ends: on a terminal
-// one line rewritten in place, otherwise one plain line per second.
-func ShowProgress(ctx context.Context, w io.Writer, terminal bool, snap func(time.Time) Progress) {
+// width columns wide (width > 0), one line rewritten in place and cut to
+// fit, so it never wraps; otherwise (width 0: a file, a pipe) one plain
+// line per second.
+func ShowProgress(ctx context.Context, w io.Writer, width int, snap func(time.Time) Progress) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			if terminal {
+			if width > 0 {
 				fmt.Fprintln(w)
 			}
 			return
 		case now := <-t.C:
 			line := snap(now).Line()
-			if terminal {
-				fmt.Fprintf(w, "\r\033[K%s", line)
+			if width > 0 {
+				fmt.Fprintf(w, "\r\033[K%s", fitWidth(line, width-1))
 			} else {
 				fmt.Fprintln(w, line)
 			}
 		}
 	}
+}
+
+// fitWidth cuts s to at most n runes (the progress line is ASCII but for
+// the µ of its durations).
+func fitWidth(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }
 
 // Add sums two processes' progress (elapsed and planned are kept from p;

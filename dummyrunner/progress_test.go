@@ -46,3 +46,15 @@ func TestProgressLineAndAdd(t *testing.T) {
 		}
 	}
 }
+
+func TestFitWidth(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{{"abc", 5, "abc"}, {"abcdef", 3, "abc"}, {"p50 131µs p99", 8, "p50 131µ"}, {"abc", 0, ""}} {
+		if got := fitWidth(tc.in, tc.n); got != tc.want {
+			t.Errorf("fitWidth(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+}

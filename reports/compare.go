@@ -160,6 +160,10 @@ type CompareOptions struct {
 	// timelines (warm-up and cool-down); 0 means 10% of the shorter
 	// timeline, at least 1 s; a negative value means none.
 	Trim int
+	// TrimmedBefore says how the runs were trimmed before Compare saw
+	// them (by Pool: "10% of each run"), for the verdict's line; with Trim
+	// negative, Compare trims nothing more.
+	TrimmedBefore string
 	// Thresholds are the comparison thresholds; a CompareThreshold with
 	// only Expr set is parsed first.
 	Thresholds []CompareThreshold
@@ -187,6 +191,9 @@ type Comparison struct {
 	Window int `json:"window_s"`
 	// Trim is the number of seconds left out at each end of the timelines.
 	Trim int `json:"trim_s"`
+	// TrimmedBefore is CompareOptions.TrimmedBefore: the trimming done
+	// before the comparison (when the runs were pooled).
+	TrimmedBefore string `json:"trimmed_before,omitempty"`
 	// Alpha is the significance level used.
 	Alpha float64 `json:"alpha"`
 	// MinEffect is the smallest relative change that counted.
@@ -443,6 +450,7 @@ func Compare(base, head *Report, opts CompareOptions) (*Comparison, error) {
 	}
 
 	c.Trim = cfg.trim
+	c.TrimmedBefore = opts.TrimmedBefore
 	if c.Trim < 0 {
 		shorter := min(len(base.Timeline), len(head.Timeline))
 		c.Trim = max(1, int(math.Round(trimFraction*float64(shorter))))

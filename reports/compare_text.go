@@ -26,8 +26,12 @@ func (c *Comparison) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(ew, "%s %s (head: %s)\n", mark, safeText(a.Expr), safeText(a.Actual))
 	}
-	fmt.Fprintf(ew, "\nverdict: %s (alpha %.2g, min effect %.0f%%, %ds windows, %ds trimmed at each end)\n",
-		c.Verdict, c.Alpha, 100*c.MinEffect, c.Window, c.Trim)
+	trimmed := fmt.Sprintf("%ds trimmed at each end", c.Trim)
+	if c.Trim == 0 && c.TrimmedBefore != "" {
+		trimmed = safeText(c.TrimmedBefore) + " trimmed at each end"
+	}
+	fmt.Fprintf(ew, "\nverdict: %s (alpha %.2g, min effect %.0f%%, %ds windows, %s)\n",
+		c.Verdict, c.Alpha, 100*c.MinEffect, c.Window, trimmed)
 	for _, r := range c.Reasons {
 		fmt.Fprintf(ew, "  %s\n", safeText(r))
 	}

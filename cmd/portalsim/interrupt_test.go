@@ -126,4 +126,8 @@ func TestReportCompareInterrupted(t *testing.T) {
 	if code == reports.VerdictInvalid.ExitCode() || strings.Contains(out, "interrupted") {
 		t.Errorf("-allow-interrupted: exit %d:\n%s", code, out)
 	}
+	// The runs were pooled, 10% of each trimmed: the verdict says so, not "0s".
+	if !strings.Contains(out, "10% of each run's seconds trimmed at each end") || strings.Contains(out, "0s trimmed") {
+		t.Errorf("the verdict line does not say what was trimmed:\n%s", out)
+	}
 }

@@ -168,7 +168,7 @@ func runProcs(ctx context.Context, sc *dummyrunner.Scenario, path string, f runF
 		if f.quiet {
 			return
 		}
-		dummyrunner.ShowProgress(progCtx, stdout, isTerminal(stdout), func(now time.Time) dummyrunner.Progress {
+		dummyrunner.ShowProgress(progCtx, stdout, terminalWidth(stdout), func(now time.Time) dummyrunner.Progress {
 			mu.Lock()
 			defer mu.Unlock()
 			sum := dummyrunner.Progress{Elapsed: now.Sub(start), Planned: total}

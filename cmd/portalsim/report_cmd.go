@@ -199,7 +199,8 @@ func reportCompare(args []string, stdout, stderr io.Writer) error {
 	if err := errors.Join(errs...); err != nil {
 		return usageError{err}
 	}
-	c, err := reports.Compare(base, head, reports.CompareOptions{Alpha: *alpha, MinEffect: *minEffect, Thresholds: parsed, Trim: -1, AllowInterrupted: *allowInterrupted})
+	c, err := reports.Compare(base, head, reports.CompareOptions{Alpha: *alpha, MinEffect: *minEffect, Thresholds: parsed, Trim: -1,
+		TrimmedBefore: "10% of each run's seconds", AllowInterrupted: *allowInterrupted}) // loadSide pools: reports.Pool(rs, -1)
 	if err != nil {
 		return err
 	}

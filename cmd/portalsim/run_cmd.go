@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/portalsim/portalsim/dummyrunner"
 	"github.com/portalsim/portalsim/internal/embedded"
 	"github.com/portalsim/portalsim/reports"
@@ -314,7 +316,7 @@ func runLocal(ctx context.Context, sc *dummyrunner.Scenario, f runFlags, opts du
 	var progress func(context.Context, func(time.Time) dummyrunner.Progress)
 	if !f.quiet {
 		progress = func(ctx context.Context, snap func(time.Time) dummyrunner.Progress) {
-			dummyrunner.ShowProgress(ctx, stdout, isTerminal(stdout), snap)
+			dummyrunner.ShowProgress(ctx, stdout, terminalWidth(stdout), snap)
 		}
 	}
 	rep, err := dummyrunner.Execute(ctx, sc, opts, newMeta(sc, "", f), shared, progress)
@@ -339,14 +341,21 @@ func newMeta(sc *dummyrunner.Scenario, target string, f runFlags) reports.Meta {
 	}
 }
 
-// isTerminal reports whether w is a terminal (for the live progress line).
-func isTerminal(w io.Writer) bool {
+// terminalWidth is the width of the terminal w is, or 0 when w is not a
+// terminal (a file, a pipe, /dev/null): the live progress line rewrites
+// itself only on a terminal, and is cut to its width.
+// golang.org/x/term asks the terminal itself (a character device such as
+// /dev/null is no terminal).
+func terminalWidth(w io.Writer) int {
 	file, ok := w.(*os.File)
-	if !ok {
-		return false
+	if !ok || !term.IsTerminal(int(file.Fd())) {
+		return 0
 	}
-	fi, err := file.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	width, _, err := term.GetSize(int(file.Fd()))
+	if err != nil || width <= 0 {
+		return 80
+	}
+	return width
 }
 
 // The embedded game is what the faults behind the portal act on.

@@ -431,3 +431,19 @@ func TestStoppedServerIsNoticed(t *testing.T) {
 		t.Fatalf("told more than once:\n%s%s", out, rest)
 	}
 }
+
+// /dev/null is a character device but no terminal: the progress line is
+// written plainly to it, not rewritten in place.
+func TestTerminalWidthDevNull(t *testing.T) {
+	f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if w := terminalWidth(f); w != 0 {
+		t.Errorf("terminalWidth(/dev/null) = %d, want 0 (not a terminal)", w)
+	}
+	if w := terminalWidth(&bytes.Buffer{}); w != 0 {
+		t.Errorf("terminalWidth(a buffer) = %d, want 0", w)
+	}
+}
