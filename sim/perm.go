@@ -129,7 +129,7 @@ func cmdPerm(w *World, x *cmdCall) {
 	lhs, rhs, assign := strings.Cut(x.args, "=")
 	name := strings.TrimSpace(lhs)
 	if name == "" {
-		x.msg("Usage: perm <account> [= Player|Builder|Admin|Developer]")
+		x.msg("Usage: perm <account> [= Player||Builder||Admin||Developer]") // || : a pipe, in the markup the portal renders
 		return
 	}
 	a, ok := w.AccountByName(name)
