@@ -6,12 +6,19 @@ import (
 	"github.com/portalsim/portalsim/internal/markup"
 )
 
+// The bytes that make text need rendering: markup, escapes, and for MXP
+// clients the characters it escapes.
+const (
+	ansiSpecial = "|\x1b{"
+	mxpSpecial  = ansiSpecial + "<>&"
+)
+
 // renderANSI renders the game's text for a terminal: Evennia's colour
 // markup (and raw colour escapes) at depth, or the screen reader's text.
 // Text with neither markup nor escapes is sent as it is: nothing to
 // render, and no colour to reset.
 func renderANSI(text string, depth markup.Depth, screenReader bool) string {
-	if !strings.ContainsAny(text, "|\x1b{") {
+	if !strings.ContainsAny(text, ansiSpecial) {
 		return text
 	}
 	if screenReader {
@@ -40,6 +47,9 @@ func (s *Session) screenReader() bool {
 // session accepted MXP (only telnet negotiates it). A prompt keeps no
 // links, as in Evennia, whose telnet door renders prompts without them.
 func (s *Session) renderTerminal(text string, prompt bool) string {
+	if !strings.ContainsAny(text, mxpSpecial) {
+		return text // nothing to render in any mode: most output, and the flags are not read under the lock
+	}
 	if s == nil {
 		return renderANSI(text, markup.Truecolor, false)
 	}
@@ -58,7 +68,7 @@ func (s *Session) renderTerminal(text string, prompt bool) string {
 // < > & escaped (Evennia's mxp_parse of text whose links are gone), so
 // the client never reads text as a tag.
 func renderMXP(text string, depth markup.Depth, screenReader, prompt bool) string {
-	if !strings.ContainsAny(text, "|\x1b{<>&") {
+	if !strings.ContainsAny(text, mxpSpecial) {
 		return text
 	}
 	if screenReader || prompt {

@@ -32,6 +32,13 @@ type sshPlayer struct {
 func sshSetup(t *testing.T, cfg portal.Config) (*portal.Portal, *testutil.FakeServer) {
 	t.Helper()
 	cfg.SSHAddr = "127.0.0.1:0"
+	return linkedPortal(t, cfg)
+}
+
+// linkedPortal starts a portal and a fake game server linked to it, which
+// acknowledges what it receives.
+func linkedPortal(t *testing.T, cfg portal.Config) (*portal.Portal, *testutil.FakeServer) {
+	t.Helper()
 	p := startPortal(t, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()

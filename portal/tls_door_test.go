@@ -1,7 +1,6 @@
 package portal_test
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -29,15 +28,7 @@ import (
 func tlsSetup(t *testing.T, cfg portal.Config) (*portal.Portal, *testutil.FakeServer) {
 	t.Helper()
 	cfg.TelnetTLSAddr = "127.0.0.1:0"
-	p := startPortal(t, cfg)
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	f, err := testutil.DialFakeServer(ctx, p.LinkAddr().String(), testutil.FakeServerConfig{Secret: p.LinkSecret(), AutoAck: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	return p, f
+	return linkedPortal(t, cfg)
 }
 
 // dialTLS connects to the telnet-TLS door, trusting roots (nil: any certificate).

@@ -395,7 +395,7 @@ func (r renderer) HTML(text string) string {
 
 // ANSI renders text for a terminal at the session's colour depth.
 func (r renderer) ANSI(text string) string {
-	if r.s == nil {
+	if r.s == nil || !strings.ContainsAny(text, ansiSpecial) {
 		return renderANSI(text, markup.Truecolor, false)
 	}
 	depth, sr := r.s.colour()
