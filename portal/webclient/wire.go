@@ -2,6 +2,7 @@ package webclient
 
 import (
 	"bytes"
+	"html"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -226,7 +227,5 @@ func withoutKey(m map[string]any, key string) map[string]any {
 
 // escapeHTML escapes text for HTML, newlines as <br>.
 func escapeHTML(s string) string {
-	return strings.ReplaceAll(htmlEscaper.Replace(s), "\n", "<br>")
+	return strings.ReplaceAll(html.EscapeString(s), "\n", "<br>")
 }
-
-var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#x27;")
