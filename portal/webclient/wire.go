@@ -2,9 +2,9 @@ package webclient
 
 import (
 	"bytes"
-	"html"
 	"encoding/json"
 	"fmt"
+	"html"
 	"strings"
 	"unicode/utf8"
 
