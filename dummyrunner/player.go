@@ -127,7 +127,7 @@ func (p *player) connect(ctx context.Context) bool {
 		p.emit(Result{Kind: KindLost, State: StateConnecting, Reason: ReasonAborted})
 		return false
 	}
-	conn, steps, err := transports[p.transport](ctx, p.r.dialTarget(p))
+	conn, steps, err := p.r.dialers[p.transport](ctx, p.r.dialTarget(p))
 	p.r.dialSem.Release(1)
 	if err != nil {
 		lost := Result{Kind: KindLost, State: StateConnecting, Reason: ReasonDial}

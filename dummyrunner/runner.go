@@ -67,6 +67,10 @@ type Runner struct {
 	loginsLeft  atomic.Int64  // closed-model players whose login is not settled yet
 	loginsDone  chan struct{} // closed when loginsLeft reaches 0
 
+	// dialers dial each transport: the transports registry, or a test's
+	// in-memory game.
+	dialers map[string]dialFunc
+
 	loggingIn atomic.Int64
 	events    chan string // scenario events, taken by the first free logged-in player
 
@@ -117,6 +121,7 @@ func NewRunner(sc *Scenario, opts Options) (*Runner, error) {
 		prefix:   fmt.Sprintf("%06x", sum&0xffffff),
 		password: string(pw),
 		dialSem:  semaphore.NewWeighted(maxDialsInFlight),
+		dialers:  transports,
 		events:   make(chan string),
 	}, nil
 }
@@ -220,9 +225,7 @@ func (r *Runner) runClosed(ctx context.Context, p *player, delay time.Duration) 
 			return
 		}
 	}
-	step := r.sc.Pacing.Timestep
-	df := max(0.001*float64(step), min(float64(step)/10, float64(500*time.Millisecond)))
-	interval := time.Duration(float64(step) - df + p.pace.Float64()*df)
+	interval := closedInterval(r.sc.Pacing.Timestep, p.pace.Float64())
 	if !p.connect(ctx) {
 		return
 	}
@@ -255,6 +258,16 @@ func (r *Runner) runClosed(ctx context.Context, p *player, delay time.Duration) 
 			tick.Reset(time.Until(next))
 		}
 	}
+}
+
+// closedInterval is the time between a closed-model player's ticks,
+// Evennia's rule: TIMESTEP - df + u·df, with df a tenth of the timestep
+// (at least a thousandth, at most 500ms) and u the player's one uniform
+// draw in [0, 1): so in [0.9, 1.0) × TIMESTEP for timesteps up to 5s,
+// different for each player.
+func closedInterval(step time.Duration, u float64) time.Duration {
+	df := max(0.001*float64(step), min(float64(step)/10, float64(500*time.Millisecond)))
+	return time.Duration(float64(step) - df + u*df)
 }
 
 // closedStep is one tick of Evennia's client.step().
