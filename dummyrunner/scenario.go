@@ -150,7 +150,7 @@ type Scenario struct {
 	transportCum  []float64
 	thresholds    []reports.Threshold
 	loginRe       *regexp.Regexp
-	accounts      []account // the rows of Accounts.File
+	accounts      []account      // the rows of Accounts.File
 	login         []loginStep    // the compiled login script
 	screen        *regexp.Regexp // the login script's screen; nil: the completion mode's rule
 }
