@@ -178,7 +178,7 @@ func (r *Runner) dialTarget(p *player) dialTarget {
 		addr = r.dial
 	}
 	return dialTarget{addr: addr, timeout: r.sc.ConnectTimeout, player: p.id, prefix: r.prefix, ws: r.sc.Websocket, tls: r.sc.TLS,
-		ssh: r.sc.SSH, user: p.sc.name}
+		ssh: r.sc.SSH, user: p.sc.name, quickack: r.sc.TCPQuickAck}
 }
 
 // Players returns the ids this runner drives in the closed model.
