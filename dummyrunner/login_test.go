@@ -344,3 +344,24 @@ func TestNames(t *testing.T) {
 		t.Errorf("seed names %v and %v: want the same, no nonce", c, d)
 	}
 }
+
+// TestNoPromptSaysWhy is the complaint of issue 12: prompt completion
+// against a game that sends no GA or EOR (TinyMUX). The players are lost
+// at the login screen, and the report says why.
+func TestNoPromptSaysWhy(t *testing.T) {
+	t.Parallel()
+	g := &fakeGame{accounts: map[string]string{}}
+	sc := mustScenario(t, `
+name: no-prompt
+clients: 2
+duration: 300ms
+connect_timeout: 100ms
+profiles: {looker: 1}
+`)
+	out := runScenario(t, sc, fakeTinyMUX(t, g), runOpts{})
+	d := out.rep.Clients.LostDetails
+	want := ReasonNoLogin + ": login screen: no prompt (telnet GA or EOR) came; a game that sends none needs login.screen or another completion mode"
+	if d[want] != 2 {
+		t.Errorf("lost details %v: want 2 × %q", d, want)
+	}
+}
