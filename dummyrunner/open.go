@@ -165,6 +165,10 @@ func (r *Runner) runOpen(ctx context.Context, p *player, arrival time.Time) {
 		case <-p.timeout.C:
 			p.lose(ReasonTimeout)
 			return
+		case <-p.gapC():
+			if !p.gapped() {
+				return
+			}
 		case cmd := <-p.eventCh():
 			p.queueFront(queued{text: cmd, action: "event"})
 			if !p.sendNext() {

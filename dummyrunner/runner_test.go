@@ -20,7 +20,7 @@ import (
 
 func TestNewRunnerNeedsATarget(t *testing.T) {
 	t.Parallel()
-	sc := mustScenario(t, "clients: 1\nduration: 1s")
+	sc := mustScenario(t, "clients: 1\nduration: 1s\nnames: seed")
 	if _, err := NewRunner(sc, Options{}); !errors.Is(err, ErrInvalidScenario) {
 		t.Errorf("NewRunner without a target: %v, want ErrInvalidScenario", err)
 	}
@@ -113,6 +113,7 @@ func TestSeedReproducesCommands(t *testing.T) {
 	}{
 		{"closed", `
 name: seeds
+names: seed
 clients: 4
 duration: 1200ms
 seed: %d
@@ -123,6 +124,7 @@ logout_grace: 2s
 		// 0 to 10/s over 400ms, down to 0 over 200ms: 3 sessions; then 600ms to finish.
 		{"open", `
 name: seeds
+names: seed
 model: open
 seed: %d
 stages: [{duration: 400ms, target: 10}, {duration: 200ms, target: 0}, {duration: 600ms, target: 0}]
