@@ -199,7 +199,13 @@ session: {actions: 3, think: 10ms}
 // logs out, and every command carries its intended send time.
 func TestOpenModelSessions(t *testing.T) {
 	t.Parallel()
-	st := startStack(t, false)
+	inBubble(t, func(t *testing.T) { openModelSessions(t) })
+}
+
+// openModelSessions runs in a synctest bubble against a game in memory
+// answering in 1ms: the sessions' times are exact, whatever the load on
+// the machine.
+func openModelSessions(t *testing.T) {
 	// 0 to 16/s over 500ms: 4 arrivals, the last at 500ms; 16/s down to 0
 	// over 250ms: 2 more; then 750ms of nothing so that the sessions
 	// finish before the run does.
@@ -211,7 +217,11 @@ stages: [{duration: 500ms, target: 16}, {duration: 250ms, target: 0}, {duration:
 session: {profile: looker, actions: 4, think: 20ms}
 logout_grace: 2s
 `)
-	out := runScenario(t, sc, st.TelnetAddr(), runOpts{})
+	game := &memGame{answer: func(line string, _ time.Time) (string, time.Duration, bool) {
+		reply, quit := evenniaAnswer(line)
+		return reply, time.Millisecond, quit
+	}}
+	out := runMem(t, sc, game)
 	rep := out.rep
 	checkAccounted(t, rep)
 	wantSessions := int64(sc.Sessions())
