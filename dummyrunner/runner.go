@@ -266,39 +266,29 @@ func (r *Runner) runClosed(ctx context.Context, p *player, delay time.Duration) 
 	if !p.connect(ctx) {
 		return
 	}
-	defer p.timeout.Stop()
-	next := time.Now()
-	tick := time.NewTimer(0)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			p.leave(r.sc.LogoutGrace)
-			return
-		case ev, ok := <-p.conn.recv():
-			if !p.event(ev, ok) {
-				return
-			}
-		case <-p.timeout.C:
-			p.lose(ReasonTimeout)
-			return
-		case <-p.gapC():
-			if !p.gapped() {
-				return
-			}
-		case cmd := <-p.eventCh():
-			p.queueFront(queued{text: cmd, action: "event"})
-			if !p.sendNext() {
-				return
-			}
-		case <-tick.C:
-			if !r.closedStep(p) {
-				return
-			}
-			next = next.Add(interval)
-			tick.Reset(time.Until(next))
-		}
+	pc := &closedPacer{r: r, interval: interval, next: time.Now(), tick: time.NewTimer(0)}
+	defer pc.tick.Stop()
+	r.play(ctx, p, pc)
+}
+
+// closedPacer paces a closed-model player: a tick every interval, from
+// its login screen on, each tick one closedStep.
+type closedPacer struct {
+	r        *Runner
+	interval time.Duration
+	next     time.Time // the tick the timer is set for
+	tick     *time.Timer
+}
+
+func (c *closedPacer) due(*player) (<-chan time.Time, bool) { return c.tick.C, true }
+
+func (c *closedPacer) fire(p *player) bool {
+	if !c.r.closedStep(p) {
+		return false
 	}
+	c.next = c.next.Add(c.interval)
+	c.tick.Reset(time.Until(c.next))
+	return true
 }
 
 // closedInterval is the time between a closed-model player's ticks,
