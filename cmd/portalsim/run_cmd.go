@@ -333,6 +333,7 @@ func newMeta(sc *dummyrunner.Scenario, target string, f runFlags) reports.Meta {
 		Description: sc.Description,
 		Seed:        sc.Seed,
 		Version:     versionString(),
+		Commit:      commitString(),
 		Target:      target,
 		Protocol:    sc.TransportLabel(),
 		Model:       sc.Model,
