@@ -52,9 +52,7 @@ type runFlags struct {
 	duration                              time.Duration
 	seed                                  int64
 	quiet                                 bool
-	child                                 bool
-	first, count                          int
-	runID, childShard                     string // the run's identity; a child's part of it
+	runID                                 string // the run's identity, shared by its -procs children
 	logs                                  logFlags
 }
 
@@ -72,11 +70,6 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.procs, "procs", 1, "spread the players over this many child processes, 1 to 256 (beyond ~9,900 players one process runs out of file descriptors)")
 	fs.StringVar(&f.shard, "shard", "", "run only shard i of n (\"i/n\", 0-based) of the players; merge the reports with \"portalsim report merge\"")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress line")
-	fs.BoolVar(&f.child, "child", false, "run as a child of -procs, writing JSON lines to stdout")
-	fs.IntVar(&f.first, "child-first", 0, "internal: first player id of a child")
-	fs.IntVar(&f.count, "child-count", 0, "internal: number of players of a child")
-	fs.StringVar(&f.runID, "child-run-id", "", "internal: the run id of a child's parent")
-	fs.StringVar(&f.childShard, "child-shard", "", "internal: which child of how many (\"i/n\")")
 	f.logs.register(fs)
 	f.logs.level = "warn"
 }
@@ -129,9 +122,6 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	sc, path, err := loadScenario(pos, f, set)
 	if err != nil {
 		return err
-	}
-	if f.child {
-		return runChild(ctx, sc, f, stdout)
 	}
 	f.runID = newRunID()
 	opts := dummyrunner.Options{Target: f.target}
