@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"cmp"
 	"context"
 	"crypto/rand"
@@ -47,6 +48,7 @@ const maxProcs = 256
 // runFlags are the run command's flags.
 type runFlags struct {
 	target, profile, out, schedule, shard string
+	junit, csv                            string // extra outputs of the report
 	websocketURL, tlsTarget, sshTarget    string
 	clients, procs                        int
 	duration                              time.Duration
@@ -66,6 +68,8 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.Int64Var(&f.seed, "seed", 0, "random seed, overriding the scenario: the same seed sends the same commands")
 	fs.StringVar(&f.profile, "profile", "", "every player follows this profile (built in: "+strings.Join(dummyrunner.BuiltinProfiles(), ", ")+"; or a file)")
 	fs.StringVar(&f.out, "o", "portalsim-report.json", `report file ("" for none)`)
+	fs.StringVar(&f.junit, "junit", "", "also write the thresholds and the run's validity as JUnit XML to this file, for CI")
+	fs.StringVar(&f.csv, "csv", "", "also write the per-second figures (per action: sent, answered, failed, p50/p90/p99, throughput, clients) as CSV to this file")
 	fs.StringVar(&f.schedule, "schedule", "", "write the realized schedule (one JSON line per command) to this file")
 	fs.IntVar(&f.procs, "procs", 1, "spread the players over this many child processes, 1 to 256 (beyond ~9,900 players one process runs out of file descriptors)")
 	fs.StringVar(&f.shard, "shard", "", "run only shard i of n (\"i/n\", 0-based) of the players; merge the reports with \"portalsim report merge\"")
@@ -195,6 +199,18 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return fmt.Errorf("write report: %w", err)
 		}
 		fmt.Fprintf(stdout, "report: %s\n", f.out)
+	}
+	for _, o := range []struct {
+		path, what string
+		write      func(io.Writer) error
+	}{{f.junit, "junit", rep.WriteJUnit}, {f.csv, "csv", rep.WriteCSV}} {
+		if o.path == "" {
+			continue
+		}
+		if err := writeOutput(o.path, o.write); err != nil {
+			return fmt.Errorf("write %s: %w", o.what, err)
+		}
+		fmt.Fprintf(stdout, "%s: %s\n", o.what, o.path)
 	}
 	switch {
 	case rep.Meta.Interrupted:
@@ -400,4 +416,22 @@ func transportLine(sc *dummyrunner.Scenario, opts dummyrunner.Options) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// writeOutput writes the named file with write, buffered.
+func writeOutput(path string, write func(io.Writer) error) error {
+	file, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(file)
+	if err := write(bw); err != nil {
+		_ = file.Close() // the write error is the one to report
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		_ = file.Close()
+		return err
+	}
+	return file.Close()
 }
