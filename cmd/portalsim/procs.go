@@ -18,13 +18,17 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/portalsim/portalsim/dummyrunner"
+	"github.com/portalsim/portalsim/dummyrunner/livemetrics"
 	"github.com/portalsim/portalsim/reports"
 )
 
 // childLine is one line a child process writes on stdout.
 type childLine struct {
 	Progress *dummyrunner.Progress `json:"progress,omitempty"`
-	Report   *reports.Report       `json:"report,omitempty"`
+	// Metrics is the child's live metrics so far, sent with its progress
+	// and its report when the parent serves -metrics.
+	Metrics *livemetrics.Snapshot `json:"metrics,omitempty"`
+	Report  *reports.Report       `json:"report,omitempty"`
 }
 
 // childCommand is the hidden subcommand "run -procs" starts its children
@@ -37,6 +41,7 @@ type childFlags struct {
 	target, websocketURL, tlsTarget, sshTarget string
 	first, count                               int
 	runID, shard                               string // the run's identity; this child's part of it ("i/n")
+	metrics                                    bool   // send live metrics with the progress
 	logs                                       logFlags
 }
 
@@ -49,6 +54,7 @@ func (f *childFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.count, "count", 0, "number of players of this child")
 	fs.StringVar(&f.runID, "run-id", "", "the run id of the parent")
 	fs.StringVar(&f.shard, "shard", "", "which child of how many (\"i/n\")")
+	fs.BoolVar(&f.metrics, "metrics", false, "send live metrics with the progress")
 	f.logs.register(fs)
 }
 
@@ -57,6 +63,9 @@ func (f *childFlags) register(fs *flag.FlagSet) {
 func (f childFlags) args(scPath string) []string {
 	args := []string{childCommand, "-target", f.target, "-first", strconv.Itoa(f.first), "-count", strconv.Itoa(f.count),
 		"-log-level", f.logs.level, "-run-id", f.runID, "-shard", f.shard}
+	if f.metrics {
+		args = append(args, "-metrics")
+	}
 	for _, o := range []struct{ name, value string }{{"-websocket-url", f.websocketURL}, {"-tls-target", f.tlsTarget}, {"-ssh-target", f.sshTarget}} {
 		if o.value != "" {
 			args = append(args, o.name, o.value)
@@ -107,6 +116,13 @@ func runChild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer mu.Unlock()
 		_ = enc.Encode(l)
 	}
+	var rec *livemetrics.Recorder
+	metrics := func() *livemetrics.Snapshot { return nil }
+	if f.metrics {
+		rec = livemetrics.NewRecorder()
+		opts.Observer = rec
+		metrics = func() *livemetrics.Snapshot { s := rec.Snapshot(); return &s }
+	}
 	progress := func(ctx context.Context, snap func(time.Time) dummyrunner.Progress) {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
@@ -116,20 +132,23 @@ func runChild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				return
 			case now := <-t.C:
 				p := snap(now)
-				emit(childLine{Progress: &p})
+				emit(childLine{Progress: &p, Metrics: metrics()})
 			}
 		}
 	}
 	rep, err := dummyrunner.Execute(ctx, sc, opts, meta, false, progress)
 	if rep != nil {
-		emit(childLine{Report: rep})
+		emit(childLine{Report: rep, Metrics: metrics()})
 	}
 	return err
 }
 
 // runProcs spreads the players over child processes running this same
 // binary, shows their summed progress and merges their reports exactly.
-func runProcs(ctx context.Context, sc *dummyrunner.Scenario, path string, f runFlags, opts dummyrunner.Options, stdout, stderr io.Writer) (*reports.Report, error) {
+//
+// live, if not nil, receives the children's live metrics (they send them
+// with their progress, once a second): the parent serves their sum.
+func runProcs(ctx context.Context, sc *dummyrunner.Scenario, path string, f runFlags, opts dummyrunner.Options, live *livemetrics.Procs, stdout, stderr io.Writer) (*reports.Report, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -175,7 +194,7 @@ func runProcs(ctx context.Context, sc *dummyrunner.Scenario, path string, f runF
 		lo := first + i*total/n
 		cnt := first + (i+1)*total/n - lo
 		cf := childFlags{target: opts.Target, websocketURL: opts.WebsocketURL, tlsTarget: opts.TLSTarget, sshTarget: opts.SSHTarget,
-			first: lo, count: cnt, runID: f.runID, shard: fmt.Sprintf("%d/%d", i, n), logs: logFlags{level: f.logs.level}}
+			first: lo, count: cnt, runID: f.runID, shard: fmt.Sprintf("%d/%d", i, n), logs: logFlags{level: f.logs.level}, metrics: live != nil}
 		args := cf.args(scPath)
 		cmd := exec.Command(exe, args...)
 		cmd.Stderr = stderr
@@ -204,6 +223,9 @@ func runProcs(ctx context.Context, sc *dummyrunner.Scenario, path string, f runF
 					reps[i] = l.Report
 				}
 				mu.Unlock()
+				if l.Metrics != nil && live != nil {
+					live.Set(i, *l.Metrics)
+				}
 			}
 			if err := cmd.Wait(); err != nil {
 				errs[i] = fmt.Errorf("child %d: %w", i, err)

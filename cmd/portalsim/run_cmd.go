@@ -19,6 +19,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/portalsim/portalsim/dummyrunner"
+	"github.com/portalsim/portalsim/dummyrunner/livemetrics"
 	"github.com/portalsim/portalsim/internal/embedded"
 	"github.com/portalsim/portalsim/reports"
 	"github.com/portalsim/portalsim/sim"
@@ -49,6 +50,8 @@ const maxProcs = 256
 type runFlags struct {
 	target, profile, out, schedule, shard string
 	junit, csv                            string // extra outputs of the report
+	metrics                               string // the Prometheus endpoint's address
+	metricsPublic                         bool
 	websocketURL, tlsTarget, sshTarget    string
 	clients, procs                        int
 	duration                              time.Duration
@@ -70,6 +73,8 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.out, "o", "portalsim-report.json", `report file ("" for none)`)
 	fs.StringVar(&f.junit, "junit", "", "also write the thresholds and the run's validity as JUnit XML to this file, for CI")
 	fs.StringVar(&f.csv, "csv", "", "also write the per-second figures (per action: sent, answered, failed, p50/p90/p99, throughput, clients) as CSV to this file")
+	fs.StringVar(&f.metrics, "metrics", "", "serve live Prometheus metrics of the run at http://HOST:PORT/metrics (loopback unless -metrics-public; port 0: a free one, printed)")
+	fs.BoolVar(&f.metricsPublic, "metrics-public", false, "allow -metrics on a non-loopback address: the endpoint has no authentication")
 	fs.StringVar(&f.schedule, "schedule", "", "write the realized schedule (one JSON line per command) to this file")
 	fs.IntVar(&f.procs, "procs", 1, "spread the players over this many child processes, 1 to 256 (beyond ~9,900 players one process runs out of file descriptors)")
 	fs.StringVar(&f.shard, "shard", "", "run only shard i of n (\"i/n\", 0-based) of the players; merge the reports with \"portalsim report merge\"")
@@ -172,9 +177,16 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintf(stdout, "transports: %s\n", transportLine(sc, opts))
 	}
 
+	live, err := startMetrics(f.metrics, f.metricsPublic, f.procs, runInfo(sc, f, opts.Target), log, stderr)
+	if err != nil {
+		return err
+	}
+	defer live.stop()
+	opts.Observer = live.observer()
+
 	var rep *reports.Report
 	if f.procs > 1 {
-		rep, err = runProcs(ctx, sc, path, f, opts, stdout, stderr)
+		rep, err = runProcs(ctx, sc, path, f, opts, live.procs, stdout, stderr)
 	} else {
 		rep, err = runLocal(ctx, sc, f, opts, stdout, inProcess)
 	}
@@ -345,6 +357,15 @@ func newMeta(sc *dummyrunner.Scenario, target string, f runFlags) reports.Meta {
 		Model:       sc.Model,
 		Machine:     reports.CurrentMachine(),
 		Procs:       max(f.procs, 1),
+	}
+}
+
+// runInfo identifies the run for the live metrics.
+func runInfo(sc *dummyrunner.Scenario, f runFlags, target string) livemetrics.RunInfo {
+	return livemetrics.RunInfo{
+		Scenario: sc.Name, RunID: f.runID, Target: target, Model: sc.Model, Protocol: sc.TransportLabel(),
+		Version: versionString(), Seed: sc.Seed, Start: time.Now(), Planned: sc.PlannedDuration(),
+		Clients: sc.Sessions(), Procs: f.procs,
 	}
 }
 
