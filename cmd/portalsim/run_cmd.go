@@ -363,7 +363,7 @@ func newMeta(sc *dummyrunner.Scenario, target string, f runFlags) reports.Meta {
 // runInfo identifies the run for the live metrics.
 func runInfo(sc *dummyrunner.Scenario, f runFlags, target string) livemetrics.RunInfo {
 	return livemetrics.RunInfo{
-		Scenario: sc.Name, RunID: f.runID, Target: target, Model: sc.Model, Protocol: sc.TransportLabel(),
+		Scenario: sc.Name, RunID: f.runID, Shard: f.shard, Target: target, Model: sc.Model, Protocol: sc.TransportLabel(),
 		Version: versionString(), Seed: sc.Seed, Start: time.Now(), Planned: sc.PlannedDuration(),
 		Clients: sc.Sessions(), Procs: f.procs,
 	}

@@ -23,7 +23,10 @@ const Namespace = "portalsim"
 // run's plan.
 type RunInfo struct {
 	Scenario, RunID, Target, Model, Protocol, Version string
-	Seed                                              int64
+	// Shard is the part of the run this process drives ("i/n", -shard);
+	// empty for a whole run.
+	Shard string
+	Seed  int64
 	// Start is when the run began; Planned its planned length.
 	Start   time.Time
 	Planned time.Duration
@@ -64,7 +67,7 @@ func newDescs() descs {
 	}
 	fault := []string{"kind", "side"}
 	return descs{
-		runInfo:       d("run_info", "The run: its scenario, run id, seed, target, model, protocol and tool version (always 1).", "scenario", "run_id", "seed", "target", "model", "protocol", "version"),
+		runInfo:       d("run_info", "The run: its scenario, run id, shard (empty for a whole run), seed, target, model, protocol and tool version (always 1).", "scenario", "run_id", "shard", "seed", "target", "model", "protocol", "version"),
 		runStart:      d("run_start_time_seconds", "When the run began, in seconds since the Unix epoch."),
 		runPlanned:    d("run_planned_duration_seconds", "How long the run is planned to last."),
 		runClients:    d("run_planned_clients", "How many players the run plans."),
@@ -134,7 +137,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 
 func (c *Collector) collectRun(e emitter) {
 	i := c.info
-	e.gauge(c.d.runInfo, 1, i.Scenario, i.RunID, strconv.FormatInt(i.Seed, 10), i.Target, i.Model, i.Protocol, i.Version)
+	e.gauge(c.d.runInfo, 1, i.Scenario, i.RunID, i.Shard, strconv.FormatInt(i.Seed, 10), i.Target, i.Model, i.Protocol, i.Version)
 	if !i.Start.IsZero() {
 		e.gauge(c.d.runStart, float64(i.Start.UnixNano())/1e9)
 	}

@@ -102,7 +102,7 @@ func TestRecorderCollector(t *testing.T) {
 	play(rec, 0)
 	got := gather(t, NewCollector(info, rec))
 	want := map[string]float64{
-		`portalsim_run_info{model=closed,protocol=telnet,run_id=0123456789abcdef,scenario=default,seed=7,target=127.0.0.1:4000,version=dev}`: 1,
+		`portalsim_run_info{model=closed,protocol=telnet,run_id=0123456789abcdef,scenario=default,seed=7,shard=,target=127.0.0.1:4000,version=dev}`: 1,
 		`portalsim_run_start_time_seconds{}`:                              1700000000,
 		`portalsim_run_planned_duration_seconds{}`:                        30,
 		`portalsim_commands_sent_total{action=look}`:                      3,
