@@ -116,10 +116,9 @@ func runChild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer mu.Unlock()
 		_ = enc.Encode(l)
 	}
-	var rec *livemetrics.Recorder
 	metrics := func() *livemetrics.Snapshot { return nil }
 	if f.metrics {
-		rec = livemetrics.NewRecorder()
+		rec := livemetrics.NewRecorder()
 		opts.Observer = rec
 		metrics = func() *livemetrics.Snapshot { s := rec.Snapshot(); return &s }
 	}
