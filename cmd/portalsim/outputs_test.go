@@ -30,7 +30,9 @@ func TestRunJUnitAndCSV(t *testing.T) {
 	report, junit, csvFile := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.xml"), filepath.Join(dir, "r.csv")
 	var out bytes.Buffer
 	err := run(t.Context(), []string{"run", scenario, "-quiet", "-o", report, "-junit", junit, "-csv", csvFile}, &out, &out)
-	if code := exitCode(err, &out); code != ExitOK && code != ExitThresholds {
+	// The verdict is not the question here (a loaded machine makes the
+	// timers late, and the run invalid): the files are written whatever it is.
+	if code := exitCode(err, &out); code != ExitOK && code != ExitThresholds && code != ExitInvalidRun {
 		t.Fatalf("exit %d:\n%s", code, out.String())
 	}
 	data, err := os.ReadFile(junit)
