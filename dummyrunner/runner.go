@@ -61,6 +61,9 @@ type Options struct {
 	// the caller merges (the children of --procs): [Execute] then leaves
 	// the judgements of the whole run ([RequireMeasurements]) to it.
 	Partial bool
+	// Observer, if set, sees every result and health sample of the run
+	// as [Execute] aggregates them (live metrics); nil for none.
+	Observer Observer
 }
 
 // Runner executes a scenario. Create one per run with [NewRunner].
