@@ -14,7 +14,7 @@ import (
 // lost_clients, throughput).
 func (t Threshold) Action() string {
 	switch t.metric {
-	case metricAction, metricErrors, metricErrorRate:
+	case metricAction, metricErrors, metricErrorRate, metricChecks:
 		return t.target
 	}
 	return ""
