@@ -290,8 +290,11 @@ func (p *player) complete(at time.Time) {
 	if out.action == "login_screen" {
 		return // the echo probe that stands for the login screen is not a command
 	}
-	p.emit(res)
 	text := out.buf.String()
+	if res.Check = p.check(out, text); res.Check != nil && res.Check.Failed {
+		res.Reason = ReasonCheck // answered, but not as the checks want: a failed command
+	}
+	p.emit(res)
 	if strings.HasPrefix(out.text, EchoCommand+" ") {
 		p.lag(text, at)
 	}

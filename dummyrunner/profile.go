@@ -40,6 +40,10 @@ type WeightedAction struct {
 	Weight float64 `yaml:"weight"`
 	// Commands, if set, are the action's command templates, one line each.
 	Commands []string `yaml:"commands,omitempty"`
+	// Checks, if set, are the action's response checks, added to the
+	// scenario's (see Checks). At most one entry of an action name may
+	// set them; they apply to all its commands.
+	Checks *Checks `yaml:"checks,omitempty"`
 }
 
 // BuiltinProfiles returns the names of the profiles that ship with the tool.
@@ -125,6 +129,12 @@ func (p *Profile) compile() error {
 		errs.number(fmt.Sprintf("actions[%d].weight", i), a.Weight, 0, MaxWeight, true)
 		for j, c := range a.Commands {
 			errs.command(fmt.Sprintf("actions[%d].commands[%d]", i, j), c)
+		}
+		if a.Checks != nil {
+			compileChecks(&errs, fmt.Sprintf("actions[%d].checks", i), &Checks{}, a.Checks)
+			if j := slices.IndexFunc(p.Actions[:i], func(o WeightedAction) bool { return o.Action == a.Action && o.Checks != nil }); j >= 0 {
+				errs.add(fmt.Sprintf("actions[%d].checks", i), "action %q has checks at actions[%d] too: set them on one entry", a.Action, j)
+			}
 		}
 		total += a.Weight
 	}

@@ -20,6 +20,10 @@ func (t Threshold) Action() string {
 	return ""
 }
 
+// OnChecks reports whether t gates on the response checks: checks,
+// checks(action).
+func (t Threshold) OnChecks() bool { return t.metric == metricChecks }
+
 // CheckAction returns an error wrapping ErrThreshold when t is about an
 // action that is not in known ("*" always is), naming the threshold, the
 // known actions and the nearest of them. A scenario checks its thresholds
