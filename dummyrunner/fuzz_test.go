@@ -27,6 +27,12 @@ faults:
   - {at: 8s, kind: reconnect-storm, clients: 50, rounds: 3}
   - {at: 12s, for: 2s, kind: server-crash}
 `))
+	f.Add([]byte(`name: c
+clients: 1
+duration: 1s
+checks: {builtin: [tinymux, sim], fail: ['^There is no'], require: ['(?i)you']}
+thresholds: ['checks(looks) > 99%', 'checks < 1']
+`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		sc, err := ParseScenario(b, "testdata")
 		if err != nil {
