@@ -306,7 +306,7 @@ actions:
 	sc, err := ParseScenario([]byte(`
 name: checks-e2e
 clients: 3
-duration: 1500ms
+duration: 3s
 seed: 12
 profile_files: [p.yaml]
 profiles: {checked: 1}
