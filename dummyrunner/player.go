@@ -622,7 +622,7 @@ func (p *player) leave(grace time.Duration) {
 	defer deadline.Stop()
 	p.wantSend = false
 	p.cmds = nil
-	p.state = StateLoggingOut
+	p.setState(StateLoggingOut, "", time.Now()) // the live count of players logging out
 	for p.out != nil {
 		select {
 		case ev, ok := <-p.conn.recv():

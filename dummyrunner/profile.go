@@ -127,6 +127,8 @@ func (p *Profile) compile() error {
 		switch {
 		case a.Action == "":
 			errs.add(fmt.Sprintf("actions[%d].action", i), "is missing")
+		case a.Action == "*":
+			errs.add(fmt.Sprintf("actions[%d].action", i), `"*" stands for every action in thresholds and reports: name the action`)
 		case !builtin && len(a.Commands) == 0:
 			errs.add(fmt.Sprintf("actions[%d]", i), "%q is not built in (%s) and has no commands", a.Action, strings.Join(ActionNames(), ", "))
 		}

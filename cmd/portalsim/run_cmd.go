@@ -116,6 +116,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if f.procs < 1 || f.procs > maxProcs {
 		return usagef("run: -procs %d: want 1 to %d", f.procs, maxProcs)
 	}
+	if err := checkMetricsAddr(f.metrics, f.metricsPublic); err != nil {
+		return err // before anything starts
+	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	log, err := f.logs.logger(stderr)
@@ -177,7 +180,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintf(stdout, "transports: %s\n", transportLine(sc, opts))
 	}
 
-	live, err := startMetrics(f.metrics, f.metricsPublic, f.procs, runInfo(sc, f, opts.Target), log, stderr)
+	live, err := startMetrics(f.metrics, f.metricsPublic, f.procs, runInfo(sc, f, opts.Target, players), log, stderr)
 	if err != nil {
 		return err
 	}
@@ -360,12 +363,14 @@ func newMeta(sc *dummyrunner.Scenario, target string, f runFlags) reports.Meta {
 	}
 }
 
-// runInfo identifies the run for the live metrics.
-func runInfo(sc *dummyrunner.Scenario, f runFlags, target string) livemetrics.RunInfo {
+// runInfo identifies the run for the live metrics: players are this
+// process's (a shard's share of the run's), and the processes those
+// that run them.
+func runInfo(sc *dummyrunner.Scenario, f runFlags, target string, players int) livemetrics.RunInfo {
 	return livemetrics.RunInfo{
 		Scenario: sc.Name, RunID: f.runID, Shard: f.shard, Target: target, Model: sc.Model, Protocol: sc.TransportLabel(),
 		Version: versionString(), Seed: sc.Seed, Start: time.Now(), Planned: sc.PlannedDuration(),
-		Clients: sc.Sessions(), Procs: f.procs,
+		Clients: players, Procs: childCount(f.procs, players),
 	}
 }
 
