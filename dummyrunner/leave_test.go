@@ -7,15 +7,16 @@ import "testing"
 // README's "players ... logging_out now"); leave() sets p.state without
 // emitting a KindState, so no result ever says so.
 func TestLeavingPlayersReportLoggingOut(t *testing.T) {
+	t.Parallel()
 	inBubble(t, func(t *testing.T) {
-		sc := mustScenario(t, `name: leave
+		plan := mustPlan(t, `name: leave
 clients: 2
 duration: 2s
 seed: 1
 profiles: {looker: 1}
 pacing: {timestep: 100ms, chance_of_action: 1, chance_of_login: 1, login_concurrency: 10}
 `)
-		out := runMem(t, sc, instant())
+		out := runMem(t, plan, instant())
 		done, leaving := 0, 0
 		for _, r := range out.results {
 			switch {

@@ -137,7 +137,7 @@ func (p *Profile) compile() error {
 			errs.command(fmt.Sprintf("actions[%d].commands[%d]", i, j), c)
 		}
 		if a.Completion != nil {
-			a.Completion.check(&errs, fmt.Sprintf("actions[%d].completion", i), false)
+			a.Completion.compile(&errs, fmt.Sprintf("actions[%d].completion", i), false)
 		}
 		if a.Checks != nil {
 			compileChecks(&errs, fmt.Sprintf("actions[%d].checks", i), &Checks{}, a.Checks)

@@ -101,13 +101,13 @@ func runChild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	sc, _, err := loadScenario(pos, runFlags{}, nil)
+	plan, _, err := loadScenario(pos, runFlags{}, nil)
 	if err != nil {
 		return err
 	}
 	opts := dummyrunner.Options{Target: f.target, WebsocketURL: f.websocketURL, TLSTarget: f.tlsTarget, SSHTarget: f.sshTarget, First: f.first, Count: f.count, Partial: true,
 		Logger: logger} // its lost players say why, as the parent's would
-	meta := newMeta(sc, "", runFlags{runID: f.runID})
+	meta := newMeta(plan, "", runFlags{runID: f.runID})
 	meta.Procs = 1
 	if f.shard != "" {
 		id, err := parseShard(f.shard)
@@ -142,7 +142,7 @@ func runChild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		}
 	}
-	rep, err := dummyrunner.Execute(ctx, sc, opts, meta, false, progress)
+	rep, err := dummyrunner.Execute(ctx, plan, opts, meta, false, progress)
 	if rep != nil {
 		emit(childLine{Report: rep, Metrics: metrics()})
 	}
@@ -154,12 +154,14 @@ func runChild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 //
 // live, if not nil, receives the children's live metrics (they send them
 // with their progress, once a second): the parent serves their sum.
-func runProcs(ctx context.Context, sc *dummyrunner.Scenario, path string, f runFlags, opts dummyrunner.Options, live *livemetrics.Procs, stdout, stderr io.Writer) (*reports.Report, error) {
+func runProcs(ctx context.Context, plan *dummyrunner.Plan, path string, f runFlags, opts dummyrunner.Options, live *livemetrics.Procs, stdout, stderr io.Writer) (*reports.Report, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	// Children read the effective scenario (overrides applied) from a file.
+	// Children read the effective scenario (overrides applied, defaults
+	// filled) from a file.
+	sc := plan.Scenario()
 	dir, err := os.MkdirTemp("", "portalsim-run-")
 	if err != nil {
 		return nil, err
@@ -187,7 +189,7 @@ func runProcs(ctx context.Context, sc *dummyrunner.Scenario, path string, f runF
 	}
 	first, total := opts.First, opts.Count
 	if total == 0 {
-		total = sc.Sessions() - first
+		total = plan.Sessions() - first
 	}
 	n := childCount(f.procs, total)
 	progress := make([]dummyrunner.Progress, n)

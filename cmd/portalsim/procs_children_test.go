@@ -52,7 +52,9 @@ pacing: {timestep: 100ms, chance_of_action: 1, chance_of_login: 1, login_concurr
 	defer cancel()
 	out := &lineWriter{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"run", sc, "-quiet", "-o", "", "-procs", "4", "-metrics", "127.0.0.1:0"}, out, out) }()
+	go func() {
+		done <- run(ctx, []string{"run", sc, "-quiet", "-o", "", "-procs", "4", "-metrics", "127.0.0.1:0"}, out, out)
+	}()
 	url := out.await(t, metricsAt)[1]
 	var body string
 	err := testutil.Await(time.Minute, 20*time.Millisecond, func() error {
