@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portalsim/portalsim/reports"
+	"github.com/portalsim/portalsim/reports/render"
 )
 
 // Answers of the real games, as they came over the wire (CRLF, and the
@@ -350,7 +351,7 @@ thresholds: ['checks(bogus) > 99%', 'checks(chat) == 100%', 'checks < 99%']
 		t.Errorf("checks(bogus) actual %q, want 0%%", res[0].Actual)
 	}
 	var text strings.Builder
-	if err := rep.WriteText(&text); err != nil {
+	if err := render.Text(&text, rep); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range []string{"response checks:", "bogus", reason, "FAIL checks(bogus) > 99%"} {

@@ -6,14 +6,14 @@ import (
 	"io"
 	"time"
 
-	"github.com/portalsim/portalsim/reports"
+	"github.com/portalsim/portalsim/reports/render"
 )
 
 // Line renders the progress as one line.
 func (p Progress) Line() string {
 	return fmt.Sprintf("%5.0fs  connecting %d  connected %d  login screen %d  logging in %d  logged in %d/%d  done %d  lost %d  %6.1f actions/s  p50 %s  p99 %s  errors %d",
 		p.Elapsed.Seconds(), p.Connecting, p.Connected, p.LoginScreen, p.LoggingIn, p.LoggedIn, p.Planned,
-		p.Finished, p.Lost, p.ActionsPerSec, reports.FormatDuration(p.P50), reports.FormatDuration(p.P99), p.Errors)
+		p.Finished, p.Lost, p.ActionsPerSec, render.FormatDuration(p.P50), render.FormatDuration(p.P99), p.Errors)
 }
 
 // ShowProgress writes snap() once a second until ctx ends: on a terminal

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/portalsim/portalsim/reports"
+	"github.com/portalsim/portalsim/reports/render"
 )
 
 func TestProgressDurations(t *testing.T) {
@@ -22,7 +22,7 @@ func TestProgressDurations(t *testing.T) {
 		{90 * time.Second, "90s"},
 	}
 	for _, tt := range tests {
-		if got := reports.FormatDuration(tt.d); got != tt.want {
+		if got := render.FormatDuration(tt.d); got != tt.want {
 			t.Errorf("FormatDuration(%v) = %q, want %q", tt.d, got, tt.want)
 		}
 	}

@@ -17,6 +17,12 @@
 // or "error_rate < 1%" (see [ParseThreshold]); [Report.Check] evaluates a
 // set of them and records the results in the report.
 //
+// The package is the model and its arithmetic: it imports nothing of the
+// project, and nothing below it. Package compare compares two runs
+// ([Pool] joins repeated runs for it), package render writes a report or
+// a comparison as text, Markdown, benchfmt, HTML, JUnit XML or CSV, and
+// package reportstest builds reports for their tests.
+//
 // Nothing in this package is safe for concurrent use: callers that record
 // from several goroutines must serialize access, or record into separate
 // reports and merge them.

@@ -1,6 +1,9 @@
 package reports
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 var (
 	// ErrVersion is returned by Read for a report whose version this
@@ -22,3 +25,22 @@ var (
 	// ErrThreshold wraps the problems of a threshold expression.
 	ErrThreshold = errors.New("invalid threshold")
 )
+
+// ThresholdError is the error of a threshold expression that does not
+// parse, or names an action that is not known (see [ParseThreshold] and
+// [Threshold.CheckAction]). It wraps ErrThreshold and Err.
+type ThresholdError struct {
+	// Expr is the expression.
+	Expr string
+	// Err says what is wrong with it.
+	Err error
+}
+
+// Error returns "invalid threshold", the expression quoted and what is
+// wrong with it.
+func (e *ThresholdError) Error() string {
+	return fmt.Sprintf("%v %q: %v", ErrThreshold, e.Expr, e.Err)
+}
+
+// Unwrap returns ErrThreshold and Err.
+func (e *ThresholdError) Unwrap() []error { return []error{ErrThreshold, e.Err} }

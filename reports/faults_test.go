@@ -2,7 +2,6 @@ package reports
 
 import (
 	"bytes"
-	"strings"
 	"testing"
 	"time"
 
@@ -76,32 +75,5 @@ func TestMergeSumsTheSameFault(t *testing.T) {
 	b.Faults[1].Crowd.Served = 0
 	if a.Faults[1].Crowd.Served != 98 {
 		t.Error("the merged report shares a crowd with its source")
-	}
-}
-
-func TestWriteTextShowsTheFaults(t *testing.T) {
-	t.Parallel()
-	r := New(Meta{Scenario: "faults"})
-	var plain bytes.Buffer
-	if err := r.WriteText(&plain); err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(plain.String(), "faults:") {
-		t.Error("a report without faults shows a faults table")
-	}
-	r.Faults = sampleFaults()
-	var buf bytes.Buffer
-	if err := r.WriteText(&buf); err != nil {
-		t.Fatal(err)
-	}
-	out := buf.String()
-	for _, want := range []string{
-		"faults:",
-		"latency", "link", "10.0s", "15.0s", "3 (>1s)", "5.2s", "200ms ±50ms, both ways",
-		"fault 1 crowd: 100 connections, 98 served, failed timeout 2, login screen median 300ms slowest 1s",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("the text report lacks %q:\n%s", want, out)
-		}
 	}
 }

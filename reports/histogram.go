@@ -144,6 +144,13 @@ func (h *Histogram) Merge(o *Histogram) {
 	if o == h {
 		o = o.Clone()
 	}
+	if h.Count() == 0 && o.packed != nil {
+		// Decoding the packed buckets is all a merge into an empty
+		// histogram would do, and the most it costs.
+		*h = *o.Clone()
+		h.open()
+		return
+	}
 	h.open()
 	if h.hdr == nil {
 		h.hdr = newHDR()

@@ -138,24 +138,3 @@ func TestReadVersion2Identity(t *testing.T) {
 		t.Errorf("version 2 report: interrupted %v, identity %q; want neither", got.Meta.Interrupted, got.Meta.RunID)
 	}
 }
-
-func TestShowInterrupted(t *testing.T) {
-	t.Parallel()
-	for _, interrupted := range []bool{false, true} {
-		r := sampleReport(t)
-		r.Meta.Interrupted = interrupted
-		var text, md bytes.Buffer
-		if err := r.WriteText(&text); err != nil {
-			t.Fatal(err)
-		}
-		if err := r.WriteMarkdown(&md); err != nil {
-			t.Fatal(err)
-		}
-		if got := strings.Contains(text.String(), "INTERRUPTED: the run was stopped before its planned end"); got != interrupted {
-			t.Errorf("interrupted %v: text says INTERRUPTED: %v\n%s", interrupted, got, text.String())
-		}
-		if got := strings.Contains(md.String(), "**INTERRUPTED**"); got != interrupted {
-			t.Errorf("interrupted %v: markdown says INTERRUPTED: %v", interrupted, got)
-		}
-	}
-}

@@ -6,10 +6,10 @@ import (
 )
 
 // Pool joins repeated runs of one scenario into a single report to compare
-// (see Compare): the timelines are trimmed of trim seconds at each end
+// (see package compare): the timelines are trimmed of trim seconds at each end
 // (warm-up and cool-down; a negative trim means 10% of each run, at least
 // one second) and laid end to end, and the totals are merged. Pool a
-// side's runs with the same trim, then Compare with Trim -1. Pooling
+// side's runs with the same trim, then compare.Compare with Trim -1. Pooling
 // interleaved runs (base, head, base, head) keeps slow drifts of the
 // machine from looking like a change. The pooled report is for comparing,
 // not for reading: its seconds no longer match wall-clock time.

@@ -297,6 +297,12 @@ type Phase struct {
 	Latency *Histogram `json:"latency"`
 }
 
+// LostTotal returns the number of clients lost in the phase, all reasons
+// together.
+func (p *Phase) LostTotal() int64 {
+	return sumCounts(p.Lost)
+}
+
 func newPhase() *Phase {
 	return &Phase{Lost: map[string]int64{}, Latency: NewHistogram()}
 }

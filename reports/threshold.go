@@ -77,8 +77,11 @@ const (
 	histLatency   = "latency"
 	histTTFB      = "ttfb"
 	histCorrected = "corrected"
-	allActions    = "*"
 )
+
+// AllActions is the action of a threshold that stands for all actions
+// together: "p99(*)".
+const AllActions = "*"
 
 // lagParts are the arguments of the lag metrics.
 var lagParts = []string{"in", "out", "total"}
@@ -89,13 +92,28 @@ var thresholdOps = []string{"<=", ">=", "==", "!=", "<", ">"}
 // String returns the expression of t.
 func (t Threshold) String() string { return t.Expr }
 
+// Op returns the comparison operator of t: <, <=, >, >=, == or !=.
+func (t Threshold) Op() string { return t.op }
+
+// LowerIsWorse reports whether a lower value of t's metric is the worse
+// one: throughput and the checks' pass rate; for every other metric a
+// higher value is worse.
+func (t Threshold) LowerIsWorse() bool {
+	return t.metric == metricThroughput || t.metric == metricChecks
+}
+
+// Holds reports whether "actual op value" holds for a value of t's
+// metric (as [Report.Measure] returns it).
+func (t Threshold) Holds(actual float64) bool { return compare(actual, t.op, t.value) }
+
 // ParseThreshold parses one threshold expression (see Threshold). Its
-// errors wrap ErrThreshold and name the part that is wrong.
+// errors are a *[ThresholdError] (wrapping ErrThreshold) and name the part
+// that is wrong.
 func ParseThreshold(s string) (Threshold, error) {
 	expr := strings.TrimSpace(s)
 	t, err := parseThreshold(expr)
 	if err != nil {
-		return Threshold{}, fmt.Errorf("%w %q: %w", ErrThreshold, expr, err)
+		return Threshold{}, &ThresholdError{Expr: expr, Err: err}
 	}
 	return t, nil
 }
@@ -116,16 +134,10 @@ func (t Threshold) DependsOnSpeed() bool {
 // ParseThresholds parses each of ss (see ParseThreshold). It returns the
 // errors of all bad expressions joined, and then no thresholds.
 func ParseThresholds(ss []string) ([]Threshold, error) {
-	return parseEach(ss, ParseThreshold)
-}
-
-// parseEach parses each of ss with parse. It returns the errors of all
-// bad expressions joined, and then no results.
-func parseEach[T any](ss []string, parse func(string) (T, error)) ([]T, error) {
-	out := make([]T, 0, len(ss))
+	out := make([]Threshold, 0, len(ss))
 	var errs []error
 	for _, s := range ss {
-		t, err := parse(s)
+		t, err := ParseThreshold(s)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -219,7 +231,7 @@ func (t *Threshold) parseMetric(m string) error {
 	switch name {
 	case "errors", "error_rate", "checks":
 		t.metric = map[string]metricKind{"errors": metricErrors, "error_rate": metricErrorRate, "checks": metricChecks}[name]
-		t.target = allActions
+		t.target = AllActions
 		if hasArg {
 			if arg == "" {
 				return fmt.Errorf("metric %q: empty action", m)
@@ -302,16 +314,26 @@ func parseStat(s string) (stat statKind, q float64, ok bool) {
 	case "max":
 		return statMax, 0, true
 	}
-	num, found := strings.CutPrefix(s, "p")
-	if !found || num == "" || strings.Trim(num, "0123456789.") != "" || strings.Count(num, ".") > 1 ||
-		strings.HasPrefix(num, ".") || strings.HasSuffix(num, ".") {
-		return 0, 0, false
-	}
-	p, err := strconv.ParseFloat(num, 64)
-	if err != nil || p > 100 {
+	p, ok := ParsePercentile(s)
+	if !ok {
 		return 0, 0, false
 	}
 	return statQuantile, p / 100, true
+}
+
+// ParsePercentile parses a percentile's name, "pNN" or "pNN.N" ("p99",
+// "p99.9"), to the percentile, from 0 to 100.
+func ParsePercentile(s string) (float64, bool) {
+	num, found := strings.CutPrefix(s, "p")
+	if !found || num == "" || strings.Trim(num, "0123456789.") != "" || strings.Count(num, ".") > 1 ||
+		strings.HasPrefix(num, ".") || strings.HasSuffix(num, ".") {
+		return 0, false
+	}
+	p, err := strconv.ParseFloat(num, 64)
+	if err != nil || p > 100 {
+		return 0, false
+	}
+	return p, true
 }
 
 // parseValue parses the value of a threshold on a metric of the kind.
@@ -397,15 +419,17 @@ func (r *Report) check(t Threshold) ThresholdResult {
 		}
 		t = p
 	}
-	actual, text, err := r.measure(t)
+	actual, text, err := r.Measure(t)
 	if err != nil {
 		return ThresholdResult{Expr: t.Expr, Actual: text, Err: err.Error()}
 	}
-	return ThresholdResult{Expr: t.Expr, Actual: text, Pass: compare(actual, t.op, t.value)}
+	return ThresholdResult{Expr: t.Expr, Actual: text, Pass: t.Holds(actual)}
 }
 
-// measure returns the value of t's metric in r, and its text.
-func (r *Report) measure(t Threshold) (float64, string, error) {
+// Measure returns the value of t's metric in r and its text, as Check
+// records it in ThresholdResult.Actual, or why the metric cannot be
+// evaluated (an unknown action, no samples, ...).
+func (r *Report) Measure(t Threshold) (float64, string, error) {
 	switch t.metric {
 	case metricAction, metricPhase, metricLag:
 		h, err := r.histogram(t)
@@ -510,7 +534,7 @@ func (r *Report) histogram(t Threshold) (*Histogram, error) {
 // actionTotals returns the action called name, or the totals of all
 // actions for "*".
 func (r *Report) actionTotals(name string) (*Action, error) {
-	if name == allActions {
+	if name == AllActions {
 		t := r.Totals()
 		return &t, nil
 	}

@@ -24,50 +24,27 @@ func (t Threshold) Action() string {
 // checks(action).
 func (t Threshold) OnChecks() bool { return t.metric == metricChecks }
 
-// CheckAction returns an error wrapping ErrThreshold when t is about an
-// action that is not in known ("*" always is), naming the threshold, the
-// known actions and the nearest of them. A scenario checks its thresholds
-// so before it runs: a misspelled action would otherwise fail only at
-// the end, as an action without measurements.
+// CheckAction returns a *[ThresholdError] (wrapping ErrThreshold) when t
+// is about an action that is not in known ("*" always is), naming the
+// threshold, the known actions and the nearest of them. A scenario checks
+// its thresholds so before it runs: a misspelled action would otherwise
+// fail only at the end, as an action without measurements.
 func (t Threshold) CheckAction(known []string) error {
-	if err := checkAction(t.Action(), known); err != nil {
-		return fmt.Errorf("%w %q: %w", ErrThreshold, t.Expr, err)
+	if err := CheckActionName(t.Action(), known); err != nil {
+		return &ThresholdError{Expr: t.Expr, Err: err}
 	}
 	return nil
 }
 
-// Action returns the action t is about: an action's name, "*" for all
-// commands together, or "" for a metric of no action (throughput,
-// error_rate, lost_clients, ...).
-func (t CompareThreshold) Action() string {
-	if !t.relative {
-		return t.abs.Action()
-	}
-	if t.key.kind == diffLatency {
-		return t.key.action
-	}
-	return ""
-}
-
-// CheckAction returns an error wrapping ErrCompareThreshold when t is
-// about an action that is not in known ("*" always is), naming the
-// threshold, the known actions and the nearest of them: the actions of
-// the runs compared, checked before comparing them.
-func (t CompareThreshold) CheckAction(known []string) error {
-	if err := checkAction(t.Action(), known); err != nil {
-		return fmt.Errorf("%w %q: %w", ErrCompareThreshold, t.Expr, err)
-	}
-	return nil
-}
-
-// checkAction returns an error when action is neither "", "*" nor one of
-// known.
-func checkAction(action string, known []string) error {
-	if action == "" || action == allActions || slices.Contains(known, action) {
+// CheckActionName returns an error when action is neither "", "*" (all
+// actions) nor one of known, listing the known actions and naming the
+// nearest of them; the thresholds' CheckAction methods wrap it.
+func CheckActionName(action string, known []string) error {
+	if action == "" || action == AllActions || slices.Contains(known, action) {
 		return nil
 	}
 	names := slices.Compact(slices.Sorted(slices.Values(known)))
-	shown := []string{allActions}
+	shown := []string{AllActions}
 	for i, n := range names {
 		if i == maxActionsShown {
 			shown = append(shown, fmt.Sprintf("and %d more", len(names)-i))

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/portalsim/portalsim/reports"
+	"github.com/portalsim/portalsim/reports/compare"
 )
 
 // longScenario runs far longer than any test waits: only an interruption ends it in time.
@@ -119,11 +120,11 @@ func TestReportCompareInterrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out := runQuick(t, "report", "compare", base, head)
-	if code != reports.VerdictInvalid.ExitCode() || !strings.Contains(out, "the head run was interrupted") || !strings.Contains(out, "-allow-interrupted") {
-		t.Errorf("exit %d, want %d saying the head run was interrupted and -allow-interrupted:\n%s", code, reports.VerdictInvalid.ExitCode(), out)
+	if code != compare.VerdictInvalid.ExitCode() || !strings.Contains(out, "the head run was interrupted") || !strings.Contains(out, "-allow-interrupted") {
+		t.Errorf("exit %d, want %d saying the head run was interrupted and -allow-interrupted:\n%s", code, compare.VerdictInvalid.ExitCode(), out)
 	}
 	code, out = runQuick(t, "report", "compare", "-allow-interrupted", base, head)
-	if code == reports.VerdictInvalid.ExitCode() || strings.Contains(out, "interrupted") {
+	if code == compare.VerdictInvalid.ExitCode() || strings.Contains(out, "interrupted") {
 		t.Errorf("-allow-interrupted: exit %d:\n%s", code, out)
 	}
 	// The runs were pooled, 10% of each trimmed: the verdict says so, not "0s".

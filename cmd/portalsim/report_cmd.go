@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/portalsim/portalsim/reports"
+	"github.com/portalsim/portalsim/reports/compare"
+	"github.com/portalsim/portalsim/reports/render"
 )
 
 const reportUsage = `Work with run reports (the JSON files "portalsim run" writes).
@@ -68,17 +70,17 @@ func reportShow(args []string, stdout, stderr io.Writer) error {
 	}
 	switch *format {
 	case "text":
-		return r.WriteText(stdout)
+		return render.Text(stdout, r)
 	case "markdown", "md":
-		return r.WriteMarkdown(stdout)
+		return render.Markdown(stdout, r)
 	case "benchfmt", "bench":
-		return r.WriteBenchfmt(stdout)
+		return render.Benchfmt(stdout, r)
 	case "json":
 		return r.Write(stdout)
 	case "junit":
-		return r.WriteJUnit(stdout)
+		return render.JUnit(stdout, r)
 	case "csv":
-		return r.WriteCSV(stdout)
+		return render.CSV(stdout, r)
 	}
 	return usagef("report show: -format %q: want text, markdown, benchfmt, json, junit or csv", *format)
 }
@@ -98,7 +100,7 @@ func reportHTML(args []string, stdout, stderr io.Writer) error {
 		return exitErr{ExitInvalidConfig, err}
 	}
 	var b bytes.Buffer
-	if err := r.WriteHTML(&b); err != nil {
+	if err := render.HTML(&b, r); err != nil {
 		return err
 	}
 	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
@@ -169,8 +171,8 @@ func reportCompare(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("report compare", compareUsage, stderr)
 	var ths stringList
 	fs.Var(&ths, "threshold", "a comparison threshold, e.g. \"p99 +10%\" (repeatable)")
-	alpha := fs.Float64("alpha", reports.DefaultCompareAlpha, "significance level")
-	minEffect := fs.Float64("min-effect", reports.DefaultMinEffect, "smallest relative change that counts (0.1 = 10%)")
+	alpha := fs.Float64("alpha", compare.DefaultAlpha, "significance level")
+	minEffect := fs.Float64("min-effect", compare.DefaultMinEffect, "smallest relative change that counts (0.1 = 10%)")
 	format := fs.String("format", "text", "text, markdown or json")
 	allowInterrupted := fs.Bool("allow-interrupted", false, "compare an interrupted run (stopped before its planned end) with a complete one")
 	pos, err := parseInterspersed(fs, args)
@@ -182,13 +184,13 @@ func reportCompare(args []string, stdout, stderr io.Writer) error {
 	}
 	base, err := readPooled(pos[0])
 	if err != nil {
-		return exitErr{reports.VerdictInvalid.ExitCode(), err}
+		return exitErr{compare.VerdictInvalid.ExitCode(), err}
 	}
 	head, err := readPooled(pos[1])
 	if err != nil {
-		return exitErr{reports.VerdictInvalid.ExitCode(), err}
+		return exitErr{compare.VerdictInvalid.ExitCode(), err}
 	}
-	parsed, err := reports.ParseCompareThresholds(ths)
+	parsed, err := compare.ParseThresholds(ths)
 	if err != nil {
 		return usageError{err}
 	}
@@ -204,16 +206,16 @@ func reportCompare(args []string, stdout, stderr io.Writer) error {
 	if err := errors.Join(errs...); err != nil {
 		return usageError{err}
 	}
-	c, err := reports.Compare(base, head, reports.CompareOptions{Alpha: *alpha, MinEffect: *minEffect, Thresholds: parsed, Trim: -1,
+	c, err := compare.Compare(base, head, compare.Options{Alpha: *alpha, MinEffect: *minEffect, Thresholds: parsed, Trim: -1,
 		TrimmedBefore: "10% of each run's seconds", AllowInterrupted: *allowInterrupted}) // loadSide pools: reports.Pool(rs, -1)
 	if err != nil {
 		return err
 	}
 	switch *format {
 	case "text":
-		err = c.WriteText(stdout)
+		err = render.ComparisonText(stdout, c)
 	case "markdown", "md":
-		err = c.WriteMarkdown(stdout)
+		err = render.ComparisonMarkdown(stdout, c)
 	case "json":
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")

@@ -23,6 +23,7 @@ import (
 	"github.com/portalsim/portalsim/dummyrunner/livemetrics"
 	"github.com/portalsim/portalsim/internal/embedded"
 	"github.com/portalsim/portalsim/reports"
+	"github.com/portalsim/portalsim/reports/render"
 	"github.com/portalsim/portalsim/sim"
 )
 
@@ -208,7 +209,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		rep.Check(plan.Thresholds()) // the merge of the children's reports (each was checked alone)
 	}
 	fmt.Fprintln(stdout)
-	if err := rep.WriteText(stdout); err != nil {
+	if err := render.Text(stdout, rep); err != nil {
 		return err
 	}
 	if f.out != "" {
@@ -219,12 +220,12 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	for _, o := range []struct {
 		path, what string
-		write      func(io.Writer) error
-	}{{f.junit, "junit", rep.WriteJUnit}, {f.csv, "csv", rep.WriteCSV}} {
+		write      func(io.Writer, *reports.Report) error
+	}{{f.junit, "junit", render.JUnit}, {f.csv, "csv", render.CSV}} {
 		if o.path == "" {
 			continue
 		}
-		if err := writeOutput(o.path, o.write); err != nil {
+		if err := writeOutput(o.path, func(w io.Writer) error { return o.write(w, rep) }); err != nil {
 			return fmt.Errorf("write %s: %w", o.what, err)
 		}
 		fmt.Fprintf(stdout, "%s: %s\n", o.what, o.path)

@@ -11,6 +11,7 @@ import (
 	embeddedstack "github.com/portalsim/portalsim/internal/embedded"
 	"github.com/portalsim/portalsim/internal/testutil"
 	"github.com/portalsim/portalsim/reports"
+	"github.com/portalsim/portalsim/reports/render"
 	"github.com/portalsim/portalsim/sim"
 )
 
@@ -106,4 +107,4 @@ func firstLine(s string) string {
 }
 
 // durationString prints a limit in a failure message.
-func durationString(d time.Duration) string { return reports.FormatDuration(d) }
+func durationString(d time.Duration) string { return render.FormatDuration(d) }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/portalsim/portalsim/internal/testutil"
 	"github.com/portalsim/portalsim/reports"
+	"github.com/portalsim/portalsim/reports/render"
 	"github.com/portalsim/portalsim/scenarios/loadspec"
 )
 
@@ -94,7 +95,7 @@ func fmtDur(d time.Duration) string {
 	if d == 0 {
 		return "0s"
 	}
-	return reports.FormatDuration(d)
+	return render.FormatDuration(d)
 }
 
 // measure runs a scenario whose first fault is the one under test, checks
@@ -129,7 +130,7 @@ func measure(ctx context.Context, label, yaml string, inspect func(*testutil.Sta
 	AddReportEntry("numbers", n)
 	GinkgoWriter.Printf("reliability: %s\n", n)
 	var text strings.Builder
-	_ = rep.WriteText(&text)
+	_ = render.Text(&text, rep)
 	GinkgoWriter.Println(text.String())
 	for name, a := range rep.Actions {
 		Expect(a.Accounted()).To(BeTrue(), "action %s: sent %d, answered %d, failed %v", name, a.Sent, a.Answered, a.Failed)

@@ -1,0 +1,867 @@
+package compare
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"maps"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/portalsim/portalsim/reports"
+)
+
+// ErrCompare is returned by Compare when it cannot compare at all: a nil
+// report, or options out of range.
+var ErrCompare = errors.New("cannot compare")
+
+// Verdict is the outcome of Compare. Each verdict has its own process exit
+// code (see ExitCode), so that a CI step can tell them apart; codes 1 and
+// 2 are left for the program's own errors (bad usage, unreadable files).
+type Verdict int
+
+const (
+	// VerdictInvalid means the runs cannot be compared: either is not
+	// valid (Meta.Valid is false, so it measured the load generator
+	// rather than the server), or they ran different scenarios or load
+	// models. Exit code 6.
+	VerdictInvalid Verdict = iota
+	// VerdictInsufficient means every metric has fewer than MinSamples
+	// windows of data on one side or both (the runs are too short or too
+	// quiet), and no absolute threshold failed. Exit code 5.
+	VerdictInsufficient
+	// VerdictRegression means a metric is significantly worse in the
+	// head run, or a comparison threshold failed. Exit code 4.
+	VerdictRegression
+	// VerdictImprovement means some metric is significantly better in the
+	// head run and none is significantly worse. Exit code 3.
+	VerdictImprovement
+	// VerdictNoChange means no metric changed significantly (or only
+	// within the limits of its thresholds). Exit code 0.
+	VerdictNoChange
+)
+
+var verdictNames = [...]string{
+	VerdictInvalid:      "invalid",
+	VerdictInsufficient: "insufficient",
+	VerdictRegression:   "regression",
+	VerdictImprovement:  "improvement",
+	VerdictNoChange:     "no_change",
+}
+
+// String returns the verdict's name: "invalid", "insufficient",
+// "regression", "improvement" or "no_change".
+func (v Verdict) String() string {
+	if v >= 0 && int(v) < len(verdictNames) {
+		return verdictNames[v]
+	}
+	return "verdict(" + strconv.Itoa(int(v)) + ")"
+}
+
+// ExitCode returns the process exit code of the verdict: 0 for
+// VerdictNoChange, 3 for VerdictImprovement, 4 for VerdictRegression, 5
+// for VerdictInsufficient and 6 for VerdictInvalid (and for an unknown
+// verdict).
+func (v Verdict) ExitCode() int {
+	switch v {
+	case VerdictNoChange:
+		return 0
+	case VerdictImprovement:
+		return 3
+	case VerdictRegression:
+		return 4
+	case VerdictInsufficient:
+		return 5
+	}
+	return 6
+}
+
+// MarshalText encodes the verdict as its name, so that it is a string in
+// JSON.
+func (v Verdict) MarshalText() ([]byte, error) {
+	if v < 0 || int(v) >= len(verdictNames) {
+		return nil, fmt.Errorf("unknown verdict %d", int(v))
+	}
+	return []byte(v.String()), nil
+}
+
+// UnmarshalText decodes a verdict's name.
+func (v *Verdict) UnmarshalText(b []byte) error {
+	i := slices.Index(verdictNames[:], string(b))
+	if i < 0 {
+		return fmt.Errorf("unknown verdict %q", b)
+	}
+	*v = Verdict(i)
+	return nil
+}
+
+// The defaults of Options.
+const (
+	// DefaultAlpha is the default Options.Alpha.
+	DefaultAlpha = 0.05
+	// DefaultMinEffect is the default Options.MinEffect: 25%. On a
+	// 2-core machine, back-to-back runs of the same build moved sub-
+	// millisecond percentiles by up to 23% when other work shared the
+	// cores (process placement, GC, neighbours), a shift of the whole run
+	// that no per-window statistic can see; 25% keeps such runs from
+	// failing while a 30% slowdown still does.
+	DefaultMinEffect = 0.25
+	// DefaultMinErrorEffect is the default Options.MinErrorEffect:
+	// one percentage point.
+	DefaultMinErrorEffect = 0.01
+	// DefaultMinSamples is the default Options.MinSamples.
+	DefaultMinSamples = 8
+)
+
+const (
+	// windowTarget is the number of answered commands an automatic window
+	// aims to hold on average.
+	windowTarget = 30
+	// bootstrapResamples is the number of resamples of a bootstrap interval.
+	bootstrapResamples = 1000
+	// bootstrapSeed seeds the bootstrap, so that a comparison is
+	// deterministic; each metric's stream is chosen by its name.
+	bootstrapSeed = 0x5eed_c0de_ba5e
+	// trimFraction is the fraction of the seconds trimmed at each end of
+	// the timeline by default.
+	trimFraction = 0.10
+)
+
+// windowSizes are the window lengths, in seconds, an automatic window is
+// chosen from.
+var windowSizes = []int{1, 2, 3, 5, 10}
+
+// Options tunes Compare. The zero value gives the defaults.
+type Options struct {
+	// Alpha is the significance level, in (0, 1): a change is significant
+	// when its Holm-adjusted p-value is below Alpha, and the confidence
+	// intervals have level 1−Alpha. 0 means DefaultAlpha.
+	Alpha float64
+	// MinEffect is the smallest relative change of a latency or throughput
+	// metric (0.10 = 10%) that counts, however significant: a smaller
+	// change is not worth failing a build for. 0 means DefaultMinEffect; a
+	// negative value means none (any significant change counts).
+	MinEffect float64
+	// MinErrorEffect is the smallest change of the error rate that
+	// counts, as a difference of rates (0.01 = one percentage point). 0
+	// means DefaultMinErrorEffect; a negative value means none.
+	MinErrorEffect float64
+	// MinSamples is the least number of windows with data each run needs
+	// for a metric to be compared; 0 means DefaultMinSamples.
+	MinSamples int
+	// Window is the length of the sample windows in seconds; 0 chooses it
+	// per latency source (all commands, each action): the smallest of 1,
+	// 2, 3, 5 and 10 s holding on average at least 30 answered commands in
+	// both runs, shortened if needed so that MinSamples windows fit.
+	Window int
+	// Trim is the number of seconds left out at each end of both
+	// timelines (warm-up and cool-down); 0 means 10% of the shorter
+	// timeline, at least 1 s; a negative value means none.
+	Trim int
+	// TrimmedBefore says how the runs were trimmed before Compare saw
+	// them (by Pool: "10% of each run"), for the verdict's line; with Trim
+	// negative, Compare trims nothing more.
+	TrimmedBefore string
+	// Thresholds are the comparison thresholds; a Threshold with
+	// only Expr set is parsed first.
+	Thresholds []Threshold
+	// AllowInterrupted compares an interrupted run (Meta.Interrupted)
+	// with a complete one; without it such a pair is VerdictInvalid.
+	AllowInterrupted bool
+}
+
+// Comparison is the outcome of Compare.
+type Comparison struct {
+	// Verdict sums the comparison up.
+	Verdict Verdict `json:"verdict"`
+	// Reasons explain the verdict, one sentence each: why the runs are
+	// invalid, which metrics or thresholds failed or improved, which
+	// thresholds could not be evaluated, which actions only one run has.
+	Reasons []string `json:"reasons,omitempty"`
+	// Rows compare the metrics: all commands' latency first, then each
+	// action's in alphabetical order, then throughput and error rate.
+	Rows []MetricDiff `json:"rows"`
+	// Absolute holds the results of the absolute comparison thresholds,
+	// evaluated on the head run; Pass is false for a failed one.
+	Absolute []reports.ThresholdResult `json:"absolute,omitempty"`
+	// Checks shows the response checks of both runs side by side, per
+	// action and then all together ("*"); empty when neither run checked
+	// a command. It does not affect the verdict.
+	Checks []CheckDiff `json:"checks,omitempty"`
+	// Window is the window length in seconds of the all-commands metrics,
+	// throughput and error rate (see MetricDiff.Window for each row).
+	Window int `json:"window_s"`
+	// Trim is the number of seconds left out at each end of the timelines.
+	Trim int `json:"trim_s"`
+	// TrimmedBefore is Options.TrimmedBefore: the trimming done
+	// before the comparison (when the runs were pooled).
+	TrimmedBefore string `json:"trimmed_before,omitempty"`
+	// Alpha is the significance level used.
+	Alpha float64 `json:"alpha"`
+	// MinEffect is the smallest relative change that counted.
+	MinEffect float64 `json:"min_effect"`
+	// MinErrorEffect is the smallest change of the error rate that counted.
+	MinErrorEffect float64 `json:"min_error_effect"`
+	// MinSamples is the least number of windows a metric needed.
+	MinSamples int `json:"min_samples"`
+}
+
+// Passed reports whether the comparison lets a build pass: the verdict is
+// neither VerdictRegression nor VerdictInvalid (nor unknown). It is false
+// for a nil Comparison.
+func (c *Comparison) Passed() bool {
+	if c == nil {
+		return false
+	}
+	switch c.Verdict {
+	case VerdictNoChange, VerdictImprovement, VerdictInsufficient:
+		return true
+	}
+	return false
+}
+
+// MetricDiff compares one metric of the two runs. Each run's sample is the
+// metric computed per window of Window seconds of its timeline.
+type MetricDiff struct {
+	// Metric names the metric as thresholds do: "p99(*)", "p50(looks)",
+	// "throughput", "error_rate".
+	Metric string `json:"metric"`
+	// Unit is the unit of Base and Head: "ns", "/s" or "ratio".
+	Unit string `json:"unit"`
+	// Base and Head are the medians of the runs' samples; for the error
+	// rate, the rates over all compared windows (failed / finished).
+	Base float64 `json:"base"`
+	Head float64 `json:"head"`
+	// Change is Head/Base − 1 (0.1 is 10% higher); for the error rate it
+	// is the difference Head − Base.
+	Change float64 `json:"change"`
+	// CILow and CIHigh bound the 1−Alpha percentile-bootstrap confidence
+	// interval of Change; both are 0 when it could not be computed.
+	CILow  float64 `json:"ci_low"`
+	CIHigh float64 `json:"ci_high"`
+	// P is the two-sided p-value of the Mann–Whitney U test of the two
+	// samples; PAdjusted is P after the Holm–Bonferroni adjustment over
+	// all compared rows. Both are 1 for an Insufficient row.
+	P         float64 `json:"p"`
+	PAdjusted float64 `json:"p_adjusted"`
+	// NBase and NHead are the sample sizes: the windows with data.
+	NBase int `json:"n_base"`
+	NHead int `json:"n_head"`
+	// Window is the window length in seconds.
+	Window int `json:"window_s"`
+	// Significant reports a change that counts: PAdjusted below Alpha, a
+	// confidence interval on the side of Change (excluding 0), and
+	// |Change| at least MinEffect (MinErrorEffect for the error rate).
+	Significant bool `json:"significant"`
+	// Worse reports whether the head is worse by the point estimate
+	// (higher latency or error rate, lower throughput), significant or
+	// not; it is false for an Insufficient row.
+	Worse bool `json:"worse"`
+	// Insufficient reports that a run has fewer than MinSamples windows
+	// with data for the metric (or a zero base throughput); the metric is
+	// then not tested.
+	Insufficient bool `json:"insufficient"`
+	// Threshold is the expression of the relative threshold that judged
+	// the metric instead of MinEffect, if any.
+	Threshold string `json:"threshold,omitempty"`
+	// Informational reports a row that never fails the comparison by
+	// itself (a single action's latency without a threshold).
+	Informational bool `json:"informational,omitempty"`
+	// Failed reports that this row makes the verdict a regression: a
+	// significant worsening, beyond its Threshold when there is one, or a
+	// Threshold that could not be evaluated.
+	Failed bool `json:"failed"`
+}
+
+// diffKind is the kind of a compared metric.
+type diffKind int
+
+const (
+	diffLatency diffKind = iota
+	diffThroughput
+	diffErrorRate
+)
+
+// diffKey identifies a compared metric.
+type diffKey struct {
+	kind   diffKind
+	action string  // diffLatency: the action, or allActions
+	pct    float64 // diffLatency: the percentile, 0 to 100
+}
+
+// name returns the metric's name, e.g. "p99(*)".
+func (k diffKey) name() string {
+	switch k.kind {
+	case diffThroughput:
+		return "throughput"
+	case diffErrorRate:
+		return "error_rate"
+	}
+	return "p" + strconv.FormatFloat(k.pct, 'f', -1, 64) + "(" + k.action + ")"
+}
+
+// compareKeys orders rows: all commands' latency, each action's, then
+// throughput and error rate; latencies by percentile.
+func compareKeys(a, b diffKey) int {
+	if c := cmp.Compare(a.kind, b.kind); c != 0 {
+		return c
+	}
+	if (a.action == reports.AllActions) != (b.action == reports.AllActions) {
+		if a.action == reports.AllActions {
+			return -1
+		}
+		return 1
+	}
+	if c := cmp.Compare(a.action, b.action); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.pct, b.pct)
+}
+
+// compareConfig is Options with the defaults applied.
+type compareConfig struct {
+	alpha, minEffect, minErrorEffect float64
+	minSamples, window, trim         int // trim < 0: automatic
+	relative                         map[diffKey]Threshold
+	absolute                         []Threshold
+}
+
+func (o Options) resolve() (compareConfig, error) {
+	c := compareConfig{
+		alpha: o.Alpha, minEffect: o.MinEffect, minErrorEffect: o.MinErrorEffect,
+		minSamples: o.MinSamples, window: o.Window, trim: o.Trim,
+		relative: map[diffKey]Threshold{},
+	}
+	if c.alpha == 0 {
+		c.alpha = DefaultAlpha
+	}
+	if !(c.alpha > 0 && c.alpha < 1) {
+		return c, fmt.Errorf("%w: alpha %v is not in (0, 1)", ErrCompare, o.Alpha)
+	}
+	for _, e := range []*float64{&c.minEffect, &c.minErrorEffect} {
+		if math.IsNaN(*e) || math.IsInf(*e, 0) {
+			return c, fmt.Errorf("%w: minimum effect %v is not a number", ErrCompare, *e)
+		}
+	}
+	switch {
+	case c.minEffect == 0:
+		c.minEffect = DefaultMinEffect
+	case c.minEffect < 0:
+		c.minEffect = 0
+	}
+	switch {
+	case c.minErrorEffect == 0:
+		c.minErrorEffect = DefaultMinErrorEffect
+	case c.minErrorEffect < 0:
+		c.minErrorEffect = 0
+	}
+	switch {
+	case c.minSamples == 0:
+		c.minSamples = DefaultMinSamples
+	case c.minSamples < 0:
+		return c, fmt.Errorf("%w: negative minimum sample count %d", ErrCompare, o.MinSamples)
+	}
+	if c.window < 0 {
+		return c, fmt.Errorf("%w: negative window %d", ErrCompare, o.Window)
+	}
+	switch {
+	case o.Trim == 0:
+		c.trim = -1
+	case o.Trim < 0:
+		c.trim = 0
+	}
+	var errs []error
+	for _, t := range o.Thresholds {
+		if !t.relative && t.abs.Expr == "" { // only Expr set
+			p, err := ParseThreshold(t.Expr)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			t = p
+		}
+		if !t.relative {
+			c.absolute = append(c.absolute, t)
+			continue
+		}
+		// Of several thresholds on one metric the strictest holds.
+		if old, ok := c.relative[t.key]; !ok || t.limit < old.limit {
+			c.relative[t.key] = t
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, fmt.Errorf("%w: %w", ErrCompare, err)
+	}
+	return c, nil
+}
+
+// Compare compares the head run with the base run, one run on each side,
+// of the same scenario, and tells a real change from noise.
+//
+// Each run's samples come from its timeline: after Trim seconds are left
+// out at each end, the remaining seconds are grouped into windows of
+// Window seconds, and a metric is computed per window: a percentile of the
+// window's merged latency histograms (all commands, Interval.Latency, or
+// one action, Interval.Actions), the throughput (answered commands per
+// second) or the error rate (failed / (answered + failed)). Windows
+// without data for a metric are left out of its sample (except for the
+// throughput, where a silent window counts as 0).
+//
+// The metrics compared are p50, p90 and p99 of all commands; p50 and p99
+// of each action both runs answered in the compared seconds; throughput
+// and error rate; and any other percentile a relative threshold names.
+// For each, the samples' medians are compared (the error rates over all
+// windows for the error rate) by their relative change, a Mann–Whitney U
+// test and a percentile-bootstrap confidence interval of the change; the
+// p-values are adjusted by Holm–Bonferroni over all compared metrics. See
+// MetricDiff for when a change is significant and when it fails, and
+// Verdict for the verdicts.
+//
+// The samples of consecutive windows are taken as independent. A slow
+// drift within a run breaks that assumption and makes changes look more
+// significant than they are; MinEffect is the guard against such
+// spurious differences. A latency row's Base and Head are medians of
+// per-window percentiles, meant for comparison: with the few dozen
+// commands of a short window a high percentile such as p99 is close to
+// the window's maximum, so it differs from the run's overall p99 and
+// shifts a little when the throughput alone changes.
+//
+// Compare returns an error wrapping ErrCompare only for a nil report or
+// bad options; runs that cannot be compared give VerdictInvalid. It does
+// not modify the reports, and its result depends on nothing but its
+// arguments.
+func Compare(base, head *reports.Report, opts Options) (*Comparison, error) {
+	if base == nil || head == nil {
+		return nil, fmt.Errorf("%w: nil report", ErrCompare)
+	}
+	cfg, err := opts.resolve()
+	if err != nil {
+		return nil, err
+	}
+	c := &Comparison{
+		Verdict:        VerdictInvalid,
+		Rows:           []MetricDiff{},
+		Alpha:          cfg.alpha,
+		MinEffect:      cfg.minEffect,
+		MinErrorEffect: cfg.minErrorEffect,
+		MinSamples:     cfg.minSamples,
+	}
+	if reasons := incomparable(base, head, opts.AllowInterrupted); len(reasons) > 0 {
+		c.Reasons = reasons
+		return c, nil
+	}
+
+	c.Checks = compareChecks(base, head)
+	c.Trim = cfg.trim
+	c.TrimmedBefore = opts.TrimmedBefore
+	if c.Trim < 0 {
+		shorter := min(len(base.Timeline), len(head.Timeline))
+		c.Trim = max(1, int(math.Round(trimFraction*float64(shorter))))
+	}
+	sb, sh := newSide(base, c.Trim), newSide(head, c.Trim)
+
+	// The metrics to compare.
+	keys := map[diffKey]bool{
+		{kind: diffThroughput}: true,
+		{kind: diffErrorRate}:  true,
+	}
+	for _, p := range []float64{50, 90, 99} {
+		keys[diffKey{kind: diffLatency, action: reports.AllActions, pct: p}] = true
+	}
+	actsB, actsH := sb.actions(), sh.actions()
+	for _, a := range slices.Sorted(maps.Keys(actsB)) {
+		if !actsH[a] {
+			c.Reasons = append(c.Reasons, fmt.Sprintf("action %q is only in the base run: not compared", a))
+			continue
+		}
+		for _, p := range []float64{50, 99} {
+			keys[diffKey{kind: diffLatency, action: a, pct: p}] = true
+		}
+	}
+	for _, a := range slices.Sorted(maps.Keys(actsH)) {
+		if !actsB[a] {
+			c.Reasons = append(c.Reasons, fmt.Sprintf("action %q is only in the head run: not compared", a))
+		}
+	}
+	for k := range cfg.relative {
+		keys[k] = true
+	}
+	sorted := slices.SortedFunc(maps.Keys(keys), compareKeys)
+
+	// The windows and samples, per latency source.
+	pcts := map[string][]float64{}
+	for _, k := range sorted {
+		if k.kind == diffLatency {
+			pcts[k.action] = append(pcts[k.action], k.pct)
+		}
+	}
+	type source struct {
+		window     int
+		base, head series
+	}
+	sources := map[string]source{}
+	scratch := reports.NewHistogram()
+	for _, src := range slices.Sorted(maps.Keys(pcts)) {
+		w := cfg.window
+		if w == 0 {
+			w = chooseWindow(sb.rate(src), sh.rate(src), min(sb.seconds(), sh.seconds()), cfg.minSamples)
+		}
+		sources[src] = source{
+			window: w,
+			base:   sb.series(src, w, pcts[src], scratch),
+			head:   sh.series(src, w, pcts[src], scratch),
+		}
+	}
+	c.Window = sources[reports.AllActions].window
+
+	// The rows, then Holm–Bonferroni over the rows tested.
+	for _, k := range sorted {
+		src := sources[reports.AllActions]
+		if k.kind == diffLatency {
+			src = sources[k.action]
+		}
+		c.Rows = append(c.Rows, diffRow(k, src.window, src.base, src.head, cfg))
+	}
+	var ps []float64
+	for _, r := range c.Rows {
+		if !r.Insufficient {
+			ps = append(ps, r.P)
+		}
+	}
+	adj := holm(ps)
+	for i := range c.Rows {
+		if !c.Rows[i].Insufficient {
+			c.Rows[i].PAdjusted, adj = adj[0], adj[1:]
+		}
+	}
+
+	// Judge each row, then the absolute thresholds, then the whole.
+	allInsufficient := true
+	var failed, better, worse bool
+	for i := range c.Rows {
+		r := &c.Rows[i]
+		t, hasT := cfg.relative[sorted[i]]
+		judge(r, sorted[i], t, hasT, cfg)
+		allInsufficient = allInsufficient && r.Insufficient
+		failed = failed || r.Failed
+		better = better || (r.Significant && !r.Worse)
+		worse = worse || (r.Significant && r.Worse)
+		if reason := rowReason(*r, cfg); reason != "" {
+			c.Reasons = append(c.Reasons, reason)
+		}
+	}
+	absFailed := false
+	for _, t := range cfg.absolute {
+		res := checkAbsolute(head, t)
+		c.Absolute = append(c.Absolute, res)
+		if !res.Pass {
+			absFailed = true
+			if res.Err != "" {
+				c.Reasons = append(c.Reasons, fmt.Sprintf("threshold %q cannot be evaluated on the head run: %s", t.Expr, res.Err))
+			} else {
+				c.Reasons = append(c.Reasons, fmt.Sprintf("threshold %q failed: the head run has %s", t.Expr, res.Actual))
+			}
+		}
+	}
+	switch {
+	case allInsufficient && !absFailed:
+		c.Verdict = VerdictInsufficient
+		for i := range c.Rows { // nothing was judged
+			c.Rows[i].Failed = false
+		}
+		c.Reasons = append(c.Reasons, fmt.Sprintf(
+			"every metric has fewer than %d windows with data in a run (base %d s, head %d s compared after trimming %d s at each end)",
+			cfg.minSamples, sb.seconds(), sh.seconds(), c.Trim))
+	case failed || absFailed:
+		c.Verdict = VerdictRegression
+	case better && !worse:
+		c.Verdict = VerdictImprovement
+	default:
+		c.Verdict = VerdictNoChange
+	}
+	return c, nil
+}
+
+// incomparable returns why the runs cannot be compared, if they cannot.
+func incomparable(base, head *reports.Report, allowInterrupted bool) []string {
+	var reasons []string
+	if base.Meta.Interrupted != head.Meta.Interrupted && !allowInterrupted {
+		which, other := "base", "head"
+		if head.Meta.Interrupted {
+			which, other = "head", "base"
+		}
+		reasons = append(reasons, fmt.Sprintf("the %s run was interrupted (stopped before its planned end) and the %s run is complete: "+
+			"a part of a run is not compared with a whole one unless allowed (report compare -allow-interrupted)", which, other))
+	}
+	for _, s := range []struct {
+		name string
+		r    *reports.Report
+	}{{"base", base}, {"head", head}} {
+		if !s.r.Meta.Valid {
+			msg := "the " + s.name + " run is not valid"
+			if len(s.r.Meta.InvalidReasons) > 0 {
+				msg += ": " + strings.Join(s.r.Meta.InvalidReasons, "; ")
+			}
+			reasons = append(reasons, msg)
+		}
+	}
+	if base.Meta.Scenario != head.Meta.Scenario {
+		reasons = append(reasons, fmt.Sprintf("the runs are of different scenarios: base %q, head %q", base.Meta.Scenario, head.Meta.Scenario))
+	}
+	if base.Meta.Model != head.Meta.Model {
+		reasons = append(reasons, fmt.Sprintf("the runs have different load models: base %q, head %q", base.Meta.Model, head.Meta.Model))
+	}
+	return reasons
+}
+
+// side is the compared seconds of one run's timeline.
+type side struct {
+	tl []reports.Interval
+}
+
+func newSide(r *reports.Report, trim int) side {
+	n := len(r.Timeline)
+	if 2*trim >= n {
+		return side{}
+	}
+	return side{tl: r.Timeline[trim : n-trim]}
+}
+
+func (s side) seconds() int { return len(s.tl) }
+
+// hist returns the latency histogram of a source in one second.
+func hist(iv *reports.Interval, src string) *reports.Histogram {
+	if src == reports.AllActions {
+		return iv.Latency
+	}
+	return iv.Actions[src]
+}
+
+// actions returns the actions answered in the compared seconds.
+func (s side) actions() map[string]bool {
+	acts := map[string]bool{}
+	for i := range s.tl {
+		for name, h := range s.tl[i].Actions {
+			if h.Count() > 0 {
+				acts[name] = true
+			}
+		}
+	}
+	return acts
+}
+
+// rate returns the mean number of answered commands of a source per
+// compared second.
+func (s side) rate(src string) float64 {
+	if len(s.tl) == 0 {
+		return 0
+	}
+	var n int64
+	for i := range s.tl {
+		n += hist(&s.tl[i], src).Count()
+	}
+	return float64(n) / float64(len(s.tl))
+}
+
+// chooseWindow returns the smallest of windowSizes holding on average at
+// least windowTarget commands at the lower of the two rates, shortened to
+// the largest that still leaves minSamples windows in seconds (1 at
+// least).
+func chooseWindow(rateB, rateH float64, seconds, minSamples int) int {
+	w := windowSizes[len(windowSizes)-1]
+	for _, s := range windowSizes {
+		if float64(s)*min(rateB, rateH) >= windowTarget {
+			w = s
+			break
+		}
+	}
+	limit := seconds / minSamples
+	if w <= limit {
+		return w
+	}
+	w = 1
+	for _, s := range windowSizes {
+		if s <= limit {
+			w = s
+		}
+	}
+	return w
+}
+
+// series is one run's samples of the metrics of one source.
+type series struct {
+	lat  map[float64][]float64 // per percentile, in ns
+	tput []float64             // answered per second (all commands only)
+	errs []counted             // failed of finished (all commands only)
+}
+
+// series returns the samples of a source over windows of w seconds; the
+// seconds left after the last whole window are not used.
+func (s side) series(src string, w int, pcts []float64, scratch *reports.Histogram) series {
+	out := series{lat: map[float64][]float64{}}
+	for start := 0; start+w <= len(s.tl); start += w {
+		scratch.Reset()
+		var answered, failed int64
+		for i := start; i < start+w; i++ {
+			iv := &s.tl[i]
+			scratch.Merge(hist(iv, src)) // of a packed histogram, a decoding when scratch is empty
+			answered += iv.Answered
+			failed += iv.Failed
+		}
+		if scratch.Count() > 0 {
+			for _, p := range pcts {
+				out.lat[p] = append(out.lat[p], float64(scratch.Quantile(p/100)))
+			}
+		}
+		if src == reports.AllActions {
+			out.tput = append(out.tput, float64(answered)/float64(w))
+			if answered+failed > 0 {
+				out.errs = append(out.errs, counted{failed: failed, total: answered + failed})
+			}
+		}
+	}
+	return out
+}
+
+// diffRow computes the statistics of one metric; judge then decides.
+func diffRow(k diffKey, w int, b, h series, cfg compareConfig) MetricDiff {
+	r := MetricDiff{Metric: k.name(), Window: w, P: 1, PAdjusted: 1}
+	rng := rand.New(rand.NewPCG(bootstrapSeed, hashName(r.Metric)))
+	level := 1 - cfg.alpha
+	var xb, xh []float64
+	switch k.kind {
+	case diffErrorRate:
+		r.Unit = "ratio"
+		xb, xh = rates(b.errs), rates(h.errs)
+		r.Base, _ = pooledRate(b.errs, nil)
+		r.Head, _ = pooledRate(h.errs, nil)
+		r.Change = r.Head - r.Base
+	case diffThroughput:
+		r.Unit = "/s"
+		xb, xh = b.tput, h.tput
+	default:
+		r.Unit = "ns"
+		xb, xh = b.lat[k.pct], h.lat[k.pct]
+	}
+	r.NBase, r.NHead = len(xb), len(xh)
+	if k.kind != diffErrorRate {
+		r.Base, r.Head = median(xb), median(xh)
+		if r.Base > 0 {
+			r.Change = r.Head/r.Base - 1
+		}
+	}
+	if r.NBase < cfg.minSamples || r.NHead < cfg.minSamples || (k.kind != diffErrorRate && r.Base <= 0) {
+		r.Insufficient = true
+		return r
+	}
+	r.P = uTest(xb, xh)
+	var ok bool
+	if k.kind == diffErrorRate {
+		r.CILow, r.CIHigh, ok = rateDiffCI(b.errs, h.errs, level, bootstrapResamples, rng)
+	} else {
+		r.CILow, r.CIHigh, ok = ratioCI(xb, xh, level, bootstrapResamples, rng)
+	}
+	if !ok {
+		r.CILow, r.CIHigh = 0, 0
+	}
+	return r
+}
+
+// judge sets the Significant, Worse and Failed flags of a row of the kind
+// whose PAdjusted is set; t is its relative threshold, if hasT.
+//
+// A single action's rows are informational unless a threshold names them:
+// they are subsets of the all-commands rows, with fewer commands per window
+// (a tail percentile is close to the window's maximum, which one
+// scheduling hiccup moves by 100%), and gating on a dozen of them each
+// would multiply the false alarms of back-to-back runs on a busy machine.
+func judge(r *MetricDiff, key diffKey, t Threshold, hasT bool, cfg compareConfig) {
+	kind := key.kind
+	if hasT {
+		r.Threshold = t.Expr
+	}
+	if r.Insufficient {
+		r.Failed = hasT // a threshold that cannot be evaluated fails
+		return
+	}
+	higherWorse := kind != diffThroughput
+	r.Worse = (r.Change > 0) == higherWorse && r.Change != 0
+	// The interval must lie on the side of the change.
+	sure := (r.Change > 0 && r.CILow > 0) || (r.Change < 0 && r.CIHigh < 0)
+	detected := r.PAdjusted < cfg.alpha && sure
+	effect := cfg.minEffect
+	if kind == diffErrorRate {
+		effect = cfg.minErrorEffect
+	}
+	r.Significant = detected && math.Abs(r.Change) >= effect
+	switch {
+	case hasT:
+		r.Failed = detected && r.Worse && math.Abs(r.Change) > t.limit
+	case kind == diffLatency && key.action != reports.AllActions:
+		r.Informational = true
+	default:
+		r.Failed = r.Significant && r.Worse
+	}
+}
+
+// rowReason explains a judged row that matters for the verdict, or
+// returns "".
+func rowReason(r MetricDiff, cfg compareConfig) string {
+	if r.Insufficient {
+		if r.Threshold == "" {
+			return ""
+		}
+		return fmt.Sprintf("threshold %q cannot be evaluated: %s has %d windows with data in the base run and %d in the head run, fewer than %d",
+			r.Threshold, r.Metric, r.NBase, r.NHead, cfg.minSamples)
+	}
+	if !r.Failed && !r.Significant {
+		return ""
+	}
+	change := fmt.Sprintf("%+.1f%% (%.0f%% CI %+.1f%% to %+.1f%%, adjusted p %.2g)",
+		100*r.Change, 100*(1-cfg.alpha), 100*r.CILow, 100*r.CIHigh, r.PAdjusted)
+	if r.Unit == "ratio" {
+		change = fmt.Sprintf("%+.2f percentage points (%.0f%% CI %+.2f to %+.2f, adjusted p %.2g)",
+			100*r.Change, 100*(1-cfg.alpha), 100*r.CILow, 100*r.CIHigh, r.PAdjusted)
+	}
+	switch {
+	case r.Failed && r.Threshold != "":
+		return fmt.Sprintf("%s is worse: %s, beyond the threshold %q", r.Metric, change, r.Threshold)
+	case r.Failed:
+		return fmt.Sprintf("%s is worse: %s", r.Metric, change)
+	case r.Worse && r.Informational:
+		return fmt.Sprintf("%s is worse: %s (informational: no threshold names it)", r.Metric, change)
+	case r.Worse:
+		return fmt.Sprintf("%s is worse: %s, within the threshold %q", r.Metric, change, r.Threshold)
+	}
+	return fmt.Sprintf("%s is better: %s", r.Metric, change)
+}
+
+// checkAbsolute evaluates an absolute comparison threshold on the head
+// run; the result passes when the failure it names does not hold.
+func checkAbsolute(head *reports.Report, t Threshold) reports.ThresholdResult {
+	actual, text, err := head.Measure(t.abs)
+	if err != nil {
+		return reports.ThresholdResult{Expr: t.Expr, Actual: text, Err: err.Error()}
+	}
+	return reports.ThresholdResult{Expr: t.Expr, Actual: text, Pass: !t.abs.Holds(actual)}
+}
+
+// rates returns the error rate of each window.
+func rates(cs []counted) []float64 {
+	out := make([]float64, len(cs))
+	for i, c := range cs {
+		out[i] = float64(c.failed) / float64(c.total)
+	}
+	return out
+}
+
+// hashName returns a 64-bit hash of a metric name, its bootstrap stream.
+func hashName(s string) uint64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(s)) // a hash never fails to write
+	return h.Sum64()
+}

@@ -1,0 +1,15 @@
+// Package compare compares two runs of the same scenario, each one run or
+// several pooled ([reports.Pool]), and tells a real change from noise.
+//
+// [Compare] computes each metric (percentiles of all commands' and each
+// action's latency, throughput, error rate) per time window of both
+// timelines and compares the samples with a Mann–Whitney U test
+// (golang.org/x/perf/benchmath's), a percentile-bootstrap confidence
+// interval of the change and a Holm–Bonferroni adjustment over all
+// metrics; a change counts when it is significant and at least a minimum
+// effect or beyond its [Threshold]. The [Comparison] it returns ends in a
+// [Verdict] with a process exit code each; package render writes it as a
+// table.
+//
+// Compare depends on nothing but its arguments and does not modify them.
+package compare
