@@ -265,6 +265,7 @@ checks:
 		}},
 		{"threshold on login", "thresholds: ['checks(login) > 99%']", []string{"the login action is never checked"}},
 		{"threshold on logout", "thresholds: ['checks(logout) > 99%']", []string{"the logout action is never checked"}},
+		{"threshold on an unchecked action", "thresholds: ['checks(looks) > 99%']", []string{`"checks(looks) > 99%": the looks action has no checks in profile`, "checks: {builtin: [sim]}"}},
 		{"threshold unknown action", "profile_files: [ok.yaml]\nprofiles: {ok: 1}\nthresholds: ['checks(custon) > 99%']", []string{`did you mean "custom"`}},
 	}
 	for _, tc := range tests {

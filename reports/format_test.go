@@ -178,3 +178,23 @@ func recordAnswer(r *Report, iv *Interval, name string, d time.Duration) {
 	iv.Latency.Record(d)
 	iv.ActionLatency(name).Record(d)
 }
+
+// TestCompletionRendered: the text, Markdown and HTML reports show the
+// completion mode (with the quiet gap that biases the latencies).
+func TestCompletionRendered(t *testing.T) {
+	r := sampleReport(t)
+	r.Meta.Completion = "quiet 200ms"
+	for name, write := range map[string]func(*bytes.Buffer) error{
+		"text":     func(b *bytes.Buffer) error { return r.WriteText(b) },
+		"markdown": func(b *bytes.Buffer) error { return r.WriteMarkdown(b) },
+		"html":     func(b *bytes.Buffer) error { return r.WriteHTML(b) },
+	} {
+		var b bytes.Buffer
+		if err := write(&b); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), "quiet 200ms") {
+			t.Errorf("%s report does not show the completion mode (quiet 200ms)", name)
+		}
+	}
+}
