@@ -3,6 +3,7 @@ package dummyrunner
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -23,6 +24,7 @@ func (p *player) setCompletion(out *pending) {
 	out.mode, out.re, out.gapLen = comp.mode, comp.re, comp.gap
 	if out.step != nil {
 		out.expect = p.stepExpect(out.step)
+		out.fails = p.stepFails(out.step)
 		out.unmeasured = out.text == ""
 	}
 	if out.mode == CompletionEcho && !p.setupOK && !out.setup && !out.logout {
@@ -42,14 +44,36 @@ func (p *player) stepExpect(st *loginStep) *regexp.Regexp {
 	if !st.expandExpect {
 		return st.expect
 	}
+	return p.expandRegexp(st.expectSrc, st.expect)
+}
+
+// expandRegexp compiles src with the player's template fields, quoted;
+// fallback (compiled with stand-in values) if that fails.
+func (p *player) expandRegexp(src string, fallback *regexp.Regexp) *regexp.Regexp {
 	q := p.sc
 	q.name, q.password, q.startRoom = regexp.QuoteMeta(q.name), regexp.QuoteMeta(q.password), regexp.QuoteMeta(q.startRoom)
 	q.objs, q.exits = nil, nil
-	re, err := regexp.Compile("(?m)" + expand(st.expectSrc, &q))
+	re, err := regexp.Compile("(?m)" + expand(src, &q))
 	if err != nil {
-		return st.expect // checked with stand-in values by compileLogin; quoted values keep it valid
+		return fallback // checked with stand-in values at compile; quoted values keep it valid
 	}
 	return re
+}
+
+// stepFails are a step's fail patterns for this player: those with
+// template fields compiled with the player's values.
+func (p *player) stepFails(st *loginStep) []failPattern {
+	out := st.fail
+	for i, f := range st.fail {
+		if !f.expand {
+			continue
+		}
+		if &out[0] == &st.fail[0] {
+			out = slices.Clone(st.fail)
+		}
+		out[i].re = p.expandRegexp(f.src, f.re)
+	}
+	return out
 }
 
 // stepFailed checks the login step in flight against its fail patterns;
@@ -57,7 +81,7 @@ func (p *player) stepExpect(st *loginStep) *regexp.Regexp {
 func (p *player) stepFailed() bool {
 	out := p.out
 	text := out.buf.String()
-	for _, f := range out.step.fail {
+	for _, f := range out.fails {
 		if matchLines(f.re, text) {
 			p.loseWith(ReasonLoginFailed, fmt.Sprintf("%s: fail %q", out.step.describe(), f.src))
 			return true

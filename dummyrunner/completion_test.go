@@ -129,6 +129,31 @@ func TestExpectFields(t *testing.T) {
 	}
 }
 
+// TestFailFields: fail patterns may name the player like expect, quoted.
+func TestFailFields(t *testing.T) {
+	t.Parallel()
+	p, fc, results := fakePlayer(t, "clients: 1\nduration: 1s\nlogin: {fail: ['^{name} is taken'], steps: [{send: 'create {name} {password}', expect: 'Welcome'}]}")
+	p.sc.name = "a.b"
+	p.loadLogin()
+	p.sendNext()
+	p.absorb(fc.text("axb is taken\r\n"))
+	if p.finished {
+		t.Fatal("\"axb is taken\" failed the login of a.b: the name is not quoted")
+	}
+	p.absorb(fc.text("a.b is taken\r\n"))
+	if !p.finished {
+		t.Fatal("\"a.b is taken\" did not fail the login: {name} not expanded")
+	}
+	for res := range results {
+		if res.Kind == KindLost {
+			if res.Reason != ReasonLoginFailed || !strings.Contains(res.Detail, `fail "^{name} is taken"`) {
+				t.Errorf("lost %q %q", res.Reason, res.Detail)
+			}
+			break
+		}
+	}
+}
+
 // fakeConn is a conn whose events the test writes; nothing is sent.
 type fakeConn struct {
 	events chan connEvent

@@ -303,7 +303,7 @@ func TestLoginScreenRules(t *testing.T) {
 		{"completion: {mode: echo, setup: ['py install']}", CompletionQuiet},
 		{"completion: marker", CompletionQuiet},
 		{"completion: {mode: quiet, gap: 50ms}", CompletionQuiet},
-		{"login: {screen: 'x', steps: [{send: a}]}", CompletionRegex},
+		{"login: {screen: 'x', steps: [{send: a, expect: b}]}", CompletionRegex},
 	}
 	for _, tt := range tests {
 		pl := mustPlan(t, "clients: 1\nduration: 1s\n"+tt.yaml)

@@ -37,6 +37,7 @@ type pending struct {
 	mode  string // the completion mode it waits for (see completes)
 	// expect completes a login step when its output matches.
 	expect *regexp.Regexp
+	fails  []failPattern  // a login step's fail patterns, for this player
 	re     *regexp.Regexp // regex mode's pattern
 	gapLen time.Duration  // quiet mode's gap
 	// Marker mode: the output between the begin and end lines. Offsets
@@ -47,7 +48,7 @@ type pending struct {
 	longLine           bool   // the unfinished line is too long for a marker
 	tail               string // the bytes an echo tag could start in (echo mode)
 	total, dropped     int    // bytes of output; bytes beyond maxOutput, not kept
-	unmeasured                  bool // a login step that sends nothing: not a command
+	unmeasured         bool   // a login step that sends nothing: not a command
 }
 
 // player is one dummy client and its script. All its fields belong to
@@ -147,7 +148,32 @@ func (p *player) lose(reason string) {
 			reason, detail = ReasonLoginFailed, p.out.step.describe()+": the server closed the connection"
 		}
 	}
+	if p.out != nil && p.out.setup {
+		detail = p.setupDetail(reason)
+	}
 	p.loseWith(reason, detail)
+}
+
+// setupDetail explains a loss while the completion's setup commands
+// were in flight: which commands (their templates), what was missing,
+// and the start of what the server said.
+func (p *player) setupDetail(reason string) string {
+	what := "no answer"
+	switch reason {
+	case ReasonTimeout:
+		what = fmt.Sprintf("the echo probe was not answered in %v", p.r.plan.sc.CommandTimeout)
+	case ReasonDisconnected:
+		what = "the server closed the connection"
+	case ReasonAborted:
+		what = "still waiting when the run ended"
+	}
+	said := sanitizeSaid(p.redact(p.out.buf.String()))
+	if said == "" {
+		said = "nothing"
+	} else {
+		said = strconv.Quote(truncate(said, 80))
+	}
+	return fmt.Sprintf("completion.setup (%s): %s; the server said %s", truncate(strings.Join(p.r.plan.sc.Completion.Setup, " | "), 60), what, said)
 }
 
 // loseWith ends the player early for reason, with a detail for the report
