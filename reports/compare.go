@@ -453,6 +453,9 @@ func Compare(base, head *Report, opts CompareOptions) (*Comparison, error) {
 		return c, nil
 	}
 
+	if note := completionNote(base.Meta.Completion, head.Meta.Completion); note != "" {
+		c.Reasons = append(c.Reasons, note)
+	}
 	c.Checks = compareChecks(base, head)
 	c.Trim = cfg.trim
 	c.TrimmedBefore = opts.TrimmedBefore

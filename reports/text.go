@@ -25,6 +25,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(ew, " (%s)", countsText(c.Lost))
 	}
 	fmt.Fprintf(ew, " in %s\n", r.Meta.Duration.Round(time.Millisecond))
+	fmt.Fprint(ew, completionLine(r.Meta.Completion, safeText, "\n"))
 	if r.Meta.Interrupted {
 		fmt.Fprintf(ew, "INTERRUPTED: %s\n", interruptedText)
 	}
