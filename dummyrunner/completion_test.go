@@ -346,3 +346,38 @@ func TestOutputBounded(t *testing.T) {
 		t.Errorf("reason %q, want %q", res.Reason, ReasonOutputCap)
 	}
 }
+
+// TestOutputBoundedMarkers: past the bound, marker lines and echo tags
+// are still found (in the new text only); the output kept is the first
+// maxOutput bytes.
+func TestOutputBoundedMarkers(t *testing.T) {
+	t.Parallel()
+	chunk := strings.Repeat("spam spam spam spam spam spam spam\r\n", 256)
+	for _, mode := range []string{CompletionMarker, CompletionEcho} {
+		p, fc, results := fakePlayer(t, "clients: 1\nduration: 1s\ncompletion: "+mode)
+		p.setupOK = true
+		p.cmds = []queued{{text: "look", action: "looks"}}
+		p.sendNext()
+		if mode == CompletionMarker {
+			p.absorb(fc.text(p.marks.begin + "\r\n"))
+		}
+		for range 200 { // ~1.8 MB
+			p.absorb(fc.text(chunk))
+		}
+		if n := p.out.buf.Len(); n > maxOutput {
+			t.Fatalf("%s: %d bytes kept", mode, n)
+		}
+		end := p.marks.end + "\r\n"
+		if mode == CompletionEcho {
+			end = EchoCommand + ":" + p.out.tag + ",1.0,1.0\r\n"
+		}
+		p.absorb(fc.text(end[:5]))
+		p.absorb(fc.text(end[5:]))
+		if p.out != nil {
+			t.Fatalf("%s: not completed by its end beyond the bound", mode)
+		}
+		if res := commandResult(t, results); res.Reason != "" {
+			t.Errorf("%s: reason %q", mode, res.Reason)
+		}
+	}
+}

@@ -491,7 +491,7 @@ func (p *player) absorb(ev connEvent) {
 // is not rescanned on every read.
 func (p *player) absorbText(text string, at time.Time) {
 	out := p.out
-	if out.mode != CompletionMarker && out.first.IsZero() {
+	if (out.mode != CompletionMarker || out.expect != nil) && out.first.IsZero() {
 		out.first = at // marker mode: the first byte after the begin marker (below)
 	}
 	out.last = at
@@ -516,7 +516,7 @@ func (p *player) absorbText(text string, at time.Time) {
 		if matchLines(out.re, out.buf.String()) {
 			p.complete(at)
 		} else if out.dropped > 0 {
-			p.failCap(fmt.Sprintf("completion pattern %q", truncate(out.re.String(), 60)))
+			p.failCap(fmt.Sprintf("completion pattern %q", truncate(strings.TrimPrefix(out.re.String(), "(?m)"), 60)))
 		}
 	case CompletionMarker:
 		done := out.scanMarkers(p.marks, text)
