@@ -2,6 +2,7 @@ package dummyrunner
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -419,7 +420,12 @@ login:
     - {expect: 'Connected as guest'}
     - {send: 'look', expect: 'Limbo'}
 `)
-	p.carry = "Welcome to the game\r\nConnected as guest\r\n" // as connect leaves it
+	fc = newFakeConn()
+	p.r.dialers = map[string]dialFunc{p.transport: func(context.Context, dialTarget) (conn, []step, error) { return fc, nil, nil }}
+	fc.events <- fc.text("Welcome to the game\r\nConnected as guest\r\n")
+	if !p.connect(t.Context()) {
+		t.Fatal("no login screen")
+	}
 	p.loadLogin()
 	p.sendNext()
 	if p.out != nil || len(p.cmds) != 1 || p.cmds[0].step.index != 1 {
