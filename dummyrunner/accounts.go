@@ -72,6 +72,7 @@ var errAccounts = errors.New("malformed accounts file")
 // character (which would send more than one command); the error names
 // the row and never shows a password. At most MaxClients rows.
 func parseAccounts(b []byte) ([]account, error) {
+	b = bytes.TrimPrefix(b, []byte("\ufeff")) // a UTF-8 byte-order mark (Excel, Notepad)
 	r := csv.NewReader(bytes.NewReader(b))
 	r.FieldsPerRecord = -1
 	r.TrimLeadingSpace = true

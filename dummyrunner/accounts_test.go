@@ -31,6 +31,8 @@ func TestParseAccounts(t *testing.T) {
 		{"control in password", "ann,\"se\ncret\"\n", nil, "row 1 (ann): the password has a control character"},
 		{"control in name", "\"a\tb\",pw\n", nil, `the name "a\tb" has a control character`},
 		{"bad quote", "ann,\"secret\n", nil, "line 1"},
+		{"BOM and header", "\ufeffname,password\r\nann,pw1\r\n", []account{{"ann", "pw1"}}, ""},
+		{"BOM, no header", "\ufeffann,pw1\n", []account{{"ann", "pw1"}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

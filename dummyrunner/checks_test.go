@@ -74,6 +74,10 @@ func TestBuiltinChecks(t *testing.T) {
 		{"evennia answer, tinymux set", evenniaNotAvailable, []string{CheckSetTinyMUX}, ""},
 		{"tinymux huh", muxHuh, nil, `tinymux: Huh?  (Type "help" for help.)`},
 		{"tinymux not here", muxNotHere, nil, "tinymux: I don't see that here."},
+		{"not here, said", "You say, \"I don't see that here.\"\r\n", nil, ""},
+		{"not here, inside a line", "Bob pages: I don't see that here.\r\n", nil, ""},
+		{"not here, more on the line", "I don't see that here. Or there.\r\n", nil, ""},
+		{"not here, trailing blanks", "I don't see that here.  \r\n", nil, "tinymux: I don't see that here."},
 		{"tinymux denied", muxDenied, nil, "tinymux: Permission denied."},
 		{"tinymux no recognize", muxNoRecognize, nil, `tinymux: I don't recognize "…".`},
 		{"tinymux huh, evennia set", muxHuh, []string{CheckSetEvennia}, ""},
@@ -266,6 +270,7 @@ checks:
 		}},
 		{"threshold on login", "thresholds: ['checks(login) > 99%']", []string{"the login action is never checked"}},
 		{"threshold on logout", "thresholds: ['checks(logout) > 99%']", []string{"the logout action is never checked"}},
+		{"threshold on an unchecked action", "thresholds: ['checks(looks) > 99%']", []string{`"checks(looks) > 99%": the looks action has no checks in profile`, "checks: {builtin: [sim]}"}},
 		{"threshold unknown action", "profile_files: [ok.yaml]\nprofiles: {ok: 1}\nthresholds: ['checks(custon) > 99%']", []string{`did you mean "custom"`}},
 	}
 	for _, tc := range tests {

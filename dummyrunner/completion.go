@@ -25,8 +25,9 @@ const (
 	// CompletionRegex completes a command when its output matches a
 	// regexp.
 	CompletionRegex = "regex"
-	// CompletionQuiet completes a command when no output came for a gap;
-	// its latency is measured to the last byte.
+	// CompletionQuiet completes a command when no output came for a gap
+	// after its first byte; its latency is measured to the last byte. A
+	// command with no output times out.
 	CompletionQuiet = "quiet"
 )
 
@@ -54,12 +55,17 @@ type Completion struct {
 	Begin string `yaml:"begin,omitempty"`
 	// End: see Begin.
 	End string `yaml:"end,omitempty"`
-	// Pattern is the regexp the output must match (regex mode).
+	// Pattern is the regexp the output must match (regex mode): like
+	// expect and checks, multi-line (^ and $ at line ends) and matched
+	// with carriage returns removed.
 	Pattern string `yaml:"pattern,omitempty"`
 	// Gap is how long without output completes a command (quiet mode):
-	// MinTimeout to MaxTimeout, default DefaultQuietGap. The wait before
-	// the next command grows by the gap; the latency is measured to the
-	// last byte, so output slower than the gap is cut off, not measured.
+	// MinTimeout to MaxTimeout, default DefaultQuietGap. The gap starts at
+	// the first byte of output: a command with no output at all is no
+	// answer and fails at command_timeout (reason timeout). The wait
+	// before the next command grows by the gap; the latency is measured
+	// to the last byte, so output slower than the gap is cut off, not
+	// measured.
 	Gap time.Duration `yaml:"gap,omitempty"`
 	// Setup are commands sent once after login, as part of the login
 	// (measured as the action "login"): in echo mode, the commands that
@@ -183,7 +189,7 @@ func (c *Completion) check(p *problems, field string, scenario bool, out *comple
 			return
 		}
 		var err error
-		if out.re, err = regexp.Compile(c.Pattern); err != nil {
+		if out.re, err = regexp.Compile("(?m)" + c.Pattern); err != nil { // as expect and checks: multi-line, matched without CR
 			p.add(sub("pattern"), "%v", err)
 		}
 	case CompletionQuiet:

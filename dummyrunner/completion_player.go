@@ -3,6 +3,7 @@ package dummyrunner
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -23,6 +24,7 @@ func (p *player) setCompletion(out *pending) {
 	out.mode, out.re, out.gapLen = comp.mode, comp.re, comp.gap
 	if out.step != nil {
 		out.expect = p.stepExpect(out.step)
+		out.fails = p.stepFails(out.step)
 		out.unmeasured = out.text == ""
 	}
 	if out.mode == CompletionEcho && !p.setupOK && !out.setup && !out.logout {
@@ -42,14 +44,36 @@ func (p *player) stepExpect(st *loginStep) *regexp.Regexp {
 	if !st.expandExpect {
 		return st.expect
 	}
+	return p.expandRegexp(st.expectSrc, st.expect)
+}
+
+// expandRegexp compiles src with the player's template fields, quoted;
+// fallback (compiled with stand-in values) if that fails.
+func (p *player) expandRegexp(src string, fallback *regexp.Regexp) *regexp.Regexp {
 	q := p.sc
 	q.name, q.password, q.startRoom = regexp.QuoteMeta(q.name), regexp.QuoteMeta(q.password), regexp.QuoteMeta(q.startRoom)
 	q.objs, q.exits = nil, nil
-	re, err := regexp.Compile("(?m)" + expand(st.expectSrc, &q))
+	re, err := regexp.Compile("(?m)" + expand(src, &q))
 	if err != nil {
-		return st.expect // checked with stand-in values by compileLogin; quoted values keep it valid
+		return fallback // checked with stand-in values at compile; quoted values keep it valid
 	}
 	return re
+}
+
+// stepFails are a step's fail patterns for this player: those with
+// template fields compiled with the player's values.
+func (p *player) stepFails(st *loginStep) []failPattern {
+	out := st.fail
+	for i, f := range st.fail {
+		if !f.expand {
+			continue
+		}
+		if &out[0] == &st.fail[0] {
+			out = slices.Clone(st.fail)
+		}
+		out[i].re = p.expandRegexp(f.src, f.re)
+	}
+	return out
 }
 
 // stepFailed checks the login step in flight against its fail patterns;
@@ -57,7 +81,7 @@ func (p *player) stepExpect(st *loginStep) *regexp.Regexp {
 func (p *player) stepFailed() bool {
 	out := p.out
 	text := out.buf.String()
-	for _, f := range out.step.fail {
+	for _, f := range out.fails {
 		if matchLines(f.re, text) {
 			p.loseWith(ReasonLoginFailed, fmt.Sprintf("%s: fail %q", out.step.describe(), f.src))
 			return true
@@ -100,38 +124,63 @@ func (p *player) gapC() <-chan time.Time {
 }
 
 // gapped ends the quiet gap: the command in flight completes at its last
-// byte (its latency is last byte - send), or, with no output at all, now
-// (its latency is then the gap). False if the player is gone.
+// byte (its latency is last byte - send). The gap only runs once output
+// came: a command with no output at all is not answered, it times out.
+// False if the player is gone.
 func (p *player) gapped() bool {
 	p.gapArmed = false
 	if p.out == nil {
 		return true
 	}
-	at := p.out.last
-	if at.IsZero() {
-		at = time.Now()
-	}
-	p.complete(at)
+	p.complete(p.out.last)
 	return p.settle()
 }
 
-// scanMarkers reads the whole lines of buf not read yet: the begin
-// marker's line starts the output, the end marker's line completes it
-// (true). Lines before the begin marker (another player's say, a
-// message from before the command) are not the command's output.
-func (o *pending) scanMarkers(m markers) bool {
-	s := o.buf.String()
+// write adds text to the output kept, at most maxOutput bytes of it;
+// the rest is counted in dropped.
+func (o *pending) write(text string) {
+	o.total += len(text)
+	if room := maxOutput - o.buf.Len(); len(text) > room {
+		o.dropped += len(text) - room
+		text = text[:room]
+	}
+	o.buf.WriteString(text)
+}
+
+// maxMarkerLine bounds the unfinished line kept while scanning for
+// marker lines: a longer line is no marker.
+const maxMarkerLine = 1 << 10
+
+// scanMarkers reads the whole lines that text (just written) finishes:
+// the begin marker's line starts the output, the end marker's line
+// completes it (true). Lines before the begin marker (another player's
+// say, a message from before the command) are not the command's output.
+// Only the new text and the unfinished line before it are read, and
+// offsets count every byte of the output, kept or not.
+func (o *pending) scanMarkers(m markers, text string) bool {
+	pos := o.total - len(text) - len(o.line) // where o.line starts
+	s := o.line + text
+	o.line = ""
 	for {
-		i := strings.IndexByte(s[o.scanned:], '\n')
+		i := strings.IndexByte(s, '\n')
 		if i < 0 {
+			if len(s) > maxMarkerLine {
+				s = s[len(s)-maxMarkerLine:] // too long for a marker line: its tail can still not be one, but keep offsets right
+				o.longLine = true
+			}
+			o.line = s
 			return false
 		}
-		start := o.scanned
-		line := strings.TrimSuffix(s[start:start+i], "\r")
-		o.scanned += i + 1
+		line := strings.TrimSuffix(s[:i], "\r")
+		long := o.longLine
+		o.longLine = false
+		start := pos
+		pos += i + 1
+		s = s[i+1:]
 		switch {
+		case long:
 		case line == m.begin:
-			o.inside, o.bodyStart = true, o.scanned
+			o.inside, o.bodyStart = true, pos
 		case line == m.end && o.inside:
 			o.bodyEnd = start
 			return true
@@ -139,12 +188,34 @@ func (o *pending) scanMarkers(m markers) bool {
 	}
 }
 
-// output is the command's output: in marker mode, what came between its
-// marker lines; otherwise everything since it was sent.
+// scanTag looks for the echo probe's answer in text (just written) and
+// the bytes before it that the answer could start in.
+func (o *pending) scanTag(text string) bool {
+	needle := EchoCommand + ":" + o.tag + ","
+	if o.tag == "" {
+		if o.action != "login_screen" {
+			return false
+		}
+		needle = EchoCommand + ":login-screen,"
+	}
+	s := o.tail + text
+	if strings.Contains(s, needle) {
+		return true
+	}
+	if keep := len(needle) - 1; len(s) > keep {
+		s = s[len(s)-keep:]
+	}
+	o.tail = s
+	return false
+}
+
+// output is the command's output, at most maxOutput bytes of it: in
+// marker mode, what came between its marker lines; otherwise everything
+// since it was sent.
 func (o *pending) output() string {
 	s := o.buf.String()
 	if o.mode == CompletionMarker && o.bodyEnd >= o.bodyStart && o.inside {
-		return s[o.bodyStart:o.bodyEnd]
+		return s[min(o.bodyStart, len(s)):min(o.bodyEnd, len(s))]
 	}
 	return s
 }
@@ -176,6 +247,31 @@ func matchLines(re *regexp.Regexp, text string) bool {
 	return re.MatchString(text)
 }
 
+// matchLinesIndex is matchLines returning where the leftmost match ends
+// in text (carriage returns counted), or -1.
+func matchLinesIndex(re *regexp.Regexp, text string) int {
+	if strings.IndexByte(text, '\r') < 0 {
+		if loc := re.FindStringIndex(text); loc != nil {
+			return loc[1]
+		}
+		return -1
+	}
+	loc := re.FindStringIndex(strings.ReplaceAll(text, "\r", ""))
+	if loc == nil {
+		return -1
+	}
+	n := 0 // bytes of the stripped text passed
+	for i := 0; i < len(text); i++ {
+		if n == loc[1] {
+			return i
+		}
+		if text[i] != '\r' {
+			n++
+		}
+	}
+	return len(text)
+}
+
 // noLoginDetail explains a login that ended without logging in.
 func (p *player) noLoginDetail() string {
 	if len(p.r.plan.login) > 0 {
@@ -183,3 +279,7 @@ func (p *player) noLoginDetail() string {
 	}
 	return fmt.Sprintf("login action %q: login_success %q never matched", p.prof.Login, truncate(p.r.plan.sc.LoginSuccess, 60))
 }
+
+// maxOutput bounds the output a command keeps for its completion and
+// checks; what comes beyond it is counted, not kept.
+const maxOutput = 64 << 10

@@ -129,6 +129,31 @@ func TestExpectFields(t *testing.T) {
 	}
 }
 
+// TestFailFields: fail patterns may name the player like expect, quoted.
+func TestFailFields(t *testing.T) {
+	t.Parallel()
+	p, fc, results := fakePlayer(t, "clients: 1\nduration: 1s\nlogin: {fail: ['^{name} is taken'], steps: [{send: 'create {name} {password}', expect: 'Welcome'}]}")
+	p.sc.name = "a.b"
+	p.loadLogin()
+	p.sendNext()
+	p.absorb(fc.text("axb is taken\r\n"))
+	if p.finished {
+		t.Fatal("\"axb is taken\" failed the login of a.b: the name is not quoted")
+	}
+	p.absorb(fc.text("a.b is taken\r\n"))
+	if !p.finished {
+		t.Fatal("\"a.b is taken\" did not fail the login: {name} not expanded")
+	}
+	for res := range results {
+		if res.Kind == KindLost {
+			if res.Reason != ReasonLoginFailed || !strings.Contains(res.Detail, `fail "^{name} is taken"`) {
+				t.Errorf("lost %q %q", res.Reason, res.Detail)
+			}
+			break
+		}
+	}
+}
+
 // fakeConn is a conn whose events the test writes; nothing is sent.
 type fakeConn struct {
 	events chan connEvent
@@ -150,12 +175,19 @@ var _ conn = (*fakeConn)(nil)
 // its results on a channel.
 func quietPlayer(t *testing.T) (*player, *fakeConn, chan Result) {
 	t.Helper()
-	pl := mustPlan(t, "clients: 1\nduration: 1s\ncompletion: {mode: quiet, gap: 100ms}")
+	return fakePlayer(t, "clients: 1\nduration: 1s\ncompletion: {mode: quiet, gap: 100ms}")
+}
+
+// fakePlayer is player 0 of the scenario yaml on a fake connection, its
+// results on a channel.
+func fakePlayer(t *testing.T, yaml string) (*player, *fakeConn, chan Result) {
+	t.Helper()
+	pl := mustPlan(t, yaml)
 	r, err := NewRunner(pl, Options{Target: "127.0.0.1:1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	results := make(chan Result, 64)
+	results := make(chan Result, 256)
 	r.results = results
 	p := newPlayer(r, 0)
 	fc := newFakeConn()
@@ -180,8 +212,8 @@ func commandResult(t *testing.T, results chan Result) Result {
 
 // TestQuietGap times the quiet mode exactly (testing/synctest): a
 // command completes a gap after its last byte, measured to that byte;
-// output that keeps coming keeps it open; a command with no output
-// completes after the gap, its latency the gap.
+// output that keeps coming keeps it open (a command with no output:
+// TestQuietSilenceIsNoAnswer).
 func TestQuietGap(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -209,14 +241,6 @@ func TestQuietGap(t *testing.T) {
 		}
 		if p.gapC() != nil {
 			t.Error("the gap still runs with no command in flight")
-		}
-
-		p.cmds = []queued{{text: "@@", action: "noop"}}
-		p.sendNext()
-		<-p.gapC()
-		p.gapped()
-		if res := commandResult(t, results); res.Latency != 100*time.Millisecond {
-			t.Errorf("no output: latency %v, want the gap, 100ms", res.Latency)
 		}
 	})
 }
@@ -252,5 +276,108 @@ func TestRegexAndPromptCompletion(t *testing.T) {
 	p.absorb(fc.prompt())
 	if p.out != nil {
 		t.Fatal("the prompt action did not complete on GA")
+	}
+}
+
+// TestRegexCompletionLines: regex completion matches like every other
+// pattern of the scenario (login.screen, expect, checks): multi-line,
+// carriage returns removed, so '^You say.*$' completes a say that
+// follows another line and ends with CRLF.
+func TestRegexCompletionLines(t *testing.T) {
+	p, fc, _ := fakePlayer(t, "clients: 1\nduration: 1s\ncompletion: {mode: regex, pattern: '^You say.*$'}")
+	p.cmds = []queued{{text: "say hi", action: "says"}}
+	p.sendNext()
+	p.absorb(fc.text("Bob arrives.\r\nYou say, \"hi\"\r\n"))
+	if p.out != nil {
+		t.Error("'^You say.*$' did not complete on a line \"You say, \\\"hi\\\"\" (CRLF, not the first line)")
+	}
+}
+
+// TestQuietSilenceIsNoAnswer: in quiet mode the gap starts at the first
+// byte of output; a command with no output at all is not answered: it
+// fails at command_timeout (reason timeout), so a hung server does not
+// look healthy.
+func TestQuietSilenceIsNoAnswer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, _, results := fakePlayer(t, "clients: 1\nduration: 1s\ncommand_timeout: 1s\ncompletion: {mode: quiet, gap: 100ms}")
+		p.cmds = []queued{{text: "look", action: "looks"}}
+		p.sendNext()
+		if p.gapC() != nil {
+			t.Fatal("the quiet gap runs before any output")
+		}
+		select {
+		case <-p.timeout.C:
+			p.lose(ReasonTimeout) // what play does when p.timeout fires
+		case <-time.After(2 * time.Second):
+			t.Fatal("no timeout")
+		}
+		res := commandResult(t, results)
+		if res.Reason != ReasonTimeout {
+			t.Errorf("no output at all: reason %q, latency %v; want %q", res.Reason, res.Latency, ReasonTimeout)
+		}
+	})
+}
+
+// TestOutputBounded: a server that never stops sending must not grow a
+// player's buffer without bound while the command waits for its
+// completion; what is beyond the bound is counted, and a completion
+// that can no longer match fails with a reason.
+func TestOutputBounded(t *testing.T) {
+	p, fc, results := fakePlayer(t, "clients: 1\nduration: 1s\ncompletion: {mode: regex, pattern: 'never'}")
+	p.cmds = []queued{{text: "look", action: "looks"}}
+	p.sendNext()
+	chunk := strings.Repeat("spam spam spam spam spam spam spam\r\n", 256) // ~9 KB, one read
+	start := time.Now()
+	for range 2000 { // ~18 MB
+		if p.out == nil {
+			break
+		}
+		if n := p.out.buf.Len(); n > maxOutput+len(chunk) {
+			t.Fatalf("the command's buffer holds %d bytes: want at most about %d", n, maxOutput)
+		}
+		p.absorb(fc.text(chunk))
+	}
+	t.Logf("reads took %v", time.Since(start))
+	if p.out != nil {
+		t.Fatalf("still waiting with %d bytes buffered after 18 MB", p.out.buf.Len())
+	}
+	res := commandResult(t, results)
+	if res.Reason != ReasonOutputCap {
+		t.Errorf("reason %q, want %q", res.Reason, ReasonOutputCap)
+	}
+}
+
+// TestOutputBoundedMarkers: past the bound, marker lines and echo tags
+// are still found (in the new text only); the output kept is the first
+// maxOutput bytes.
+func TestOutputBoundedMarkers(t *testing.T) {
+	t.Parallel()
+	chunk := strings.Repeat("spam spam spam spam spam spam spam\r\n", 256)
+	for _, mode := range []string{CompletionMarker, CompletionEcho} {
+		p, fc, results := fakePlayer(t, "clients: 1\nduration: 1s\ncompletion: "+mode)
+		p.setupOK = true
+		p.cmds = []queued{{text: "look", action: "looks"}}
+		p.sendNext()
+		if mode == CompletionMarker {
+			p.absorb(fc.text(p.marks.begin + "\r\n"))
+		}
+		for range 200 { // ~1.8 MB
+			p.absorb(fc.text(chunk))
+		}
+		if n := p.out.buf.Len(); n > maxOutput {
+			t.Fatalf("%s: %d bytes kept", mode, n)
+		}
+		end := p.marks.end + "\r\n"
+		if mode == CompletionEcho {
+			end = EchoCommand + ":" + p.out.tag + ",1.0,1.0\r\n"
+		}
+		p.absorb(fc.text(end[:5]))
+		p.absorb(fc.text(end[5:]))
+		if p.out != nil {
+			t.Fatalf("%s: not completed by its end beyond the bound", mode)
+		}
+		if res := commandResult(t, results); res.Reason != "" {
+			t.Errorf("%s: reason %q", mode, res.Reason)
+		}
 	}
 }

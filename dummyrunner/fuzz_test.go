@@ -1,8 +1,11 @@
 package dummyrunner
 
 import (
+	"bytes"
 	"errors"
 	"math"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,15 +175,24 @@ func checkCumulative(t *testing.T, what string, cum []float64) {
 // has at least one account, every name and password is non-empty and one
 // line, and an error never shows a password of the file.
 func FuzzAccountsCSV(f *testing.F) {
-	f.Add([]byte("name,password\nann,pw1\nbob,pw2\n"))
-	f.Add([]byte("\"Ann Lee\",\"p,w\"\r\n"))
-	f.Add([]byte("ann,\"secret\n"))
-	f.Add([]byte(",\n,,\n"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		rows, err := parseAccounts(b)
+	f.Add([]byte("name,password\nann,pw1\nbob,pw2\n"), "pw")
+	f.Add([]byte("\"Ann Lee\",\"p,w\"\r\n"), "")
+	f.Add([]byte("ann,\"secret\n"), "x")
+	f.Add([]byte(",\n,,\n"), "a\tb")
+	f.Add([]byte("\ufeffname,password\n"), "q\"")
+	f.Fuzz(func(t *testing.T, b []byte, pw string) {
+		// A row with a known password after the fuzzed bytes (inside a
+		// quoted field of theirs, or a row of its own): an error must
+		// never show it.
+		const mark = "S3cr3t_"
+		in := append(slices.Clone(b), "\nann,\""+mark+strings.ReplaceAll(pw, `"`, `""`)+"\"\n"...)
+		rows, err := parseAccounts(in)
 		if err != nil {
 			if !errors.Is(err, errAccounts) {
 				t.Fatalf("error %v does not wrap errAccounts", err)
+			}
+			if !bytes.Contains(b, []byte(mark)) && strings.Contains(err.Error(), mark) {
+				t.Fatalf("error %q shows a password", err)
 			}
 			return
 		}
@@ -191,6 +203,53 @@ func FuzzAccountsCSV(f *testing.F) {
 			if a.name == "" || a.password == "" || hasControl(a.name) || hasControl(a.password) {
 				t.Fatalf("row %d: %q accepted", i, a.name)
 			}
+		}
+	})
+}
+
+// FuzzServerText feeds server output, in pieces, to the readers of a
+// command's output: the marker scanner and output (marker mode), the echo
+// tag scanner, withoutProbe and plainText. Nothing may panic; the output
+// is a part of what came, at most maxOutput bytes; a completion found in
+// pieces is found in one piece too; the tag scanner agrees with a search
+// of the whole text; plainText leaves no carriage return.
+func FuzzServerText(f *testing.F) {
+	m := markersFor("ab", 1)
+	f.Add("X has connected.\r\n<<begin:ab-1>>\r\nLimbo\r\n<<end:ab-1>>\r\n", uint8(7), "c1-1")
+	f.Add("<<begin:ab-1>>\r\n\x1b[1mYou say\x1b[0m\r\ndummyrunner_echo_response:c1-1,\r\n<<end:ab-1>>\n", uint8(3), "c1-1")
+	f.Add("<<end:ab-1>>\r\n<<begin:ab-1>><<end:ab-1>>\r\n", uint8(1), "")
+	f.Fuzz(func(t *testing.T, text string, cut uint8, tag string) {
+		step := int(cut)%64 + 1
+		whole := &pending{mode: CompletionMarker}
+		whole.write(text)
+		doneWhole := whole.scanMarkers(m, text)
+		parts := &pending{mode: CompletionMarker, queued: queued{action: "looks"}, tag: tag}
+		echo := &pending{mode: CompletionEcho, queued: queued{action: "looks"}, tag: tag}
+		done, found := false, false
+		for i := 0; i < len(text) && !done; i += step {
+			piece := text[i:min(i+step, len(text))]
+			parts.write(piece)
+			done = parts.scanMarkers(m, piece)
+			found = found || echo.scanTag(piece)
+		}
+		if done != doneWhole && len(text) <= maxMarkerLine {
+			t.Fatalf("in pieces of %d: done %v, in one piece %v", step, done, doneWhole)
+		}
+		out := parts.output()
+		if len(out) > maxOutput || !strings.Contains(text, out) {
+			t.Fatalf("output %q is not a part of the text", out)
+		}
+		if done && doneWhole && out != whole.output() {
+			t.Fatalf("output in pieces %q, in one piece %q", out, whole.output())
+		}
+		if tag != "" && found != strings.Contains(text, EchoCommand+":"+tag+",") {
+			t.Fatalf("tag %q found %v in pieces of %d", tag, found, step)
+		}
+		if p := withoutProbe(text, tag); !strings.HasPrefix(text, p) {
+			t.Fatalf("withoutProbe %q is not a prefix of the text", p)
+		}
+		if p := plainText(text); strings.Contains(p, "\r") || len(p) > len(text) {
+			t.Fatalf("plainText %q", p)
 		}
 	})
 }

@@ -25,9 +25,17 @@ type LoginScript struct {
 	// default the scenario's command_timeout.
 	Timeout time.Duration `yaml:"timeout,omitempty"`
 	// Fail are regexps that fail the login when a step's output matches
-	// one (say "incorrect").
+	// one (say "incorrect"). Like Expect, they may use the template
+	// fields ({name} and the others, quoted).
 	Fail []string `yaml:"fail,omitempty"`
-	// Steps are done in order, 1 to MaxLoginSteps of them.
+	// Steps are done in order, 1 to MaxLoginSteps of them. The player is
+	// logged in when the last step completes, so the last step needs an
+	// Expect that only a successful login matches; without one the
+	// script is refused, except in marker mode, where the game wraps only
+	// a logged-in player's answers in the markers (TinyMUX's "@@").
+	// Passwords belong in {password} (or the accounts file): a password
+	// written literally in a step is sent and logged as written, not
+	// redacted.
 	Steps []LoginStep `yaml:"steps,omitempty"`
 }
 
@@ -68,6 +76,9 @@ type loginStep struct {
 type failPattern struct {
 	src string
 	re  *regexp.Regexp
+	// expand says src uses template fields: compiled per player (see
+	// player.stepFails); re is then compiled with stand-in values.
+	expand bool
 }
 
 // compileLogin checks and compiles the login script.
@@ -122,6 +133,9 @@ func (pl *Plan) compileLogin(p *problems) {
 		c.fail = append(compileFails(p, field+".fail", st.Fail), common...)
 		pl.login = append(pl.login, c)
 	}
+	if n := len(l.Steps); n > 0 && l.Steps[n-1].Expect == "" && pl.sc.Completion.Mode != CompletionMarker {
+		p.add(fmt.Sprintf("login.steps[%d].expect", n-1), "is missing: the last step must expect what the game says on a successful login (say 'You become|Welcome'), or any answer, \"incorrect password\" too, would log the player in; only marker mode's wrapped answer proves a login without it")
+	}
 }
 
 // compileFails compiles fail patterns.
@@ -132,7 +146,11 @@ func compileFails(p *problems, field string, srcs []string) []failPattern {
 	}
 	var out []failPattern
 	for i, src := range srcs {
-		re, err := regexp.Compile("(?m)" + src)
+		pat, expands := src, false
+		if strings.Contains(src, "{") && expand(src, &script{}) != src {
+			pat, expands = expand(src, &script{name: "x", password: "x"}), true
+		}
+		re, err := regexp.Compile("(?m)" + pat)
 		if err != nil {
 			p.add(fmt.Sprintf("%s[%d]", field, i), "%v", err)
 			continue
@@ -141,7 +159,7 @@ func compileFails(p *problems, field string, srcs []string) []failPattern {
 			p.add(fmt.Sprintf("%s[%d]", field, i), "is empty: it would match everything")
 			continue
 		}
-		out = append(out, failPattern{src: src, re: re})
+		out = append(out, failPattern{src: src, re: re, expand: expands})
 	}
 	return out
 }

@@ -2,7 +2,9 @@ package dummyrunner
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -12,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
+	"time"
 )
 
 // writeFiles writes name -> content into a new temporary directory and
@@ -156,8 +160,8 @@ func TestMarkerOutput(t *testing.T) {
 			o := &pending{mode: CompletionMarker}
 			done := false
 			for _, c := range tt.chunks {
-				o.buf.WriteString(c)
-				done = o.scanMarkers(m)
+				o.write(c)
+				done = o.scanMarkers(m, c)
 			}
 			if done != tt.done {
 				t.Fatalf("done %v, want %v", done, tt.done)
@@ -300,7 +304,7 @@ func TestLoginScreenRules(t *testing.T) {
 		{"completion: {mode: echo, setup: ['py install']}", CompletionQuiet},
 		{"completion: marker", CompletionQuiet},
 		{"completion: {mode: quiet, gap: 50ms}", CompletionQuiet},
-		{"login: {screen: 'x', steps: [{send: a}]}", CompletionRegex},
+		{"login: {screen: 'x', steps: [{send: a, expect: b}]}", CompletionRegex},
 	}
 	for _, tt := range tests {
 		pl := mustPlan(t, "clients: 1\nduration: 1s\n"+tt.yaml)
@@ -363,5 +367,136 @@ profiles: {looker: 1}
 	want := ReasonNoLogin + ": login screen: no prompt (telnet GA or EOR) came; a game that sends none needs login.screen or another completion mode"
 	if d[want] != 2 {
 		t.Errorf("lost details %v: want 2 × %q", d, want)
+	}
+}
+
+// TestMarkerTTFB: in marker mode, a line between the send and the begin
+// marker (another player's say) is not the command's output, so it is
+// not its first byte either.
+func TestMarkerTTFB(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, fc, results := fakePlayer(t, "clients: 1\nduration: 1s\ncompletion: marker")
+		m := p.marks
+		p.cmds = []queued{{text: "look", action: "looks"}}
+		p.sendNext()
+		p.absorb(fc.text("Bob has connected.\r\n"))
+		time.Sleep(50 * time.Millisecond)
+		p.absorb(fc.text(m.begin + "\r\nLimbo\r\n" + m.end + "\r\n"))
+		res := commandResult(t, results)
+		if res.Latency != 50*time.Millisecond {
+			t.Fatalf("latency %v, want 50ms", res.Latency)
+		}
+		if res.TTFB != 50*time.Millisecond {
+			t.Errorf("TTFB %v, want 50ms: the unrelated line before the begin marker was taken as the first byte", res.TTFB)
+		}
+	})
+}
+
+// TestExpectOnlyStepSameRead: a step that only waits (expect, no send)
+// sees what came in the same read after the previous step's match, and
+// a first expect-only step sees the banner that marked the login screen.
+func TestExpectOnlyStepSameRead(t *testing.T) {
+	t.Parallel()
+	p, fc, _ := fakePlayer(t, `clients: 1
+duration: 1s
+login:
+  steps:
+    - {send: 'connect {name} {password}', expect: 'Welcome'}
+    - {expect: 'Last connect'}
+`)
+	p.loadLogin()
+	p.sendNext()
+	p.absorb(fc.text("Welcome back!\r\nLast connect was from 127.0.0.1\r\n"))
+	if !p.loggedIn {
+		t.Errorf("not logged in (step in flight: %v): the second step's text came in the same read", p.out != nil && p.out.step != nil)
+	}
+
+	// The banner read with the login screen, seen by a first expect-only step.
+	p, _, _ = fakePlayer(t, `clients: 1
+duration: 1s
+login:
+  screen: '^Welcome to'
+  steps:
+    - {expect: 'Connected as guest'}
+    - {send: 'look', expect: 'Limbo'}
+`)
+	fc = newFakeConn()
+	p.r.dialers = map[string]dialFunc{p.transport: func(context.Context, dialTarget) (conn, []step, error) { return fc, nil, nil }}
+	fc.events <- fc.text("Welcome to the game\r\nConnected as guest\r\n")
+	if !p.connect(t.Context()) {
+		t.Fatal("no login screen")
+	}
+	p.loadLogin()
+	p.sendNext()
+	if p.out != nil || len(p.cmds) != 1 || p.cmds[0].step.index != 1 {
+		t.Errorf("in flight %+v, queued %d: want step 1 done on the banner, step 2 next", p.out, len(p.cmds))
+	}
+}
+
+// TestSetupFailureSaysWhy: an echo setup that does not install the probe
+// loses the player with a detail naming the setup and what the server
+// said.
+func TestSetupFailureSaysWhy(t *testing.T) {
+	t.Parallel()
+	p, fc, results := fakePlayer(t, "clients: 1\nduration: 1s\ncompletion: {mode: echo, setup: ['py install']}\ncommand_timeout: 1s")
+	p.loggedIn = true
+	p.cmds = []queued{{text: "py install", action: ActionLogin, login: true, setup: true}}
+	p.sendNext()
+	p.absorb(fc.text("Command 'py' is not available.\r\n"))
+	p.lose(ReasonTimeout) // what play does when p.timeout fires
+	for {
+		select {
+		case res := <-results:
+			if res.Kind == KindLost {
+				if !strings.Contains(res.Detail, "py install") || !strings.Contains(res.Detail, "not available") {
+					t.Errorf("lost (%s) with detail %q: want the setup command and what the server said", res.Reason, res.Detail)
+				}
+				return
+			}
+		default:
+			t.Fatal("no lost result")
+		}
+	}
+}
+
+// TestLastStepNeedsProof: a login script whose last step has no expect
+// would log a player in on any answer, "incorrect password" too: it is
+// refused at load, unless marker mode's wrapped answer proves the login.
+func TestLastStepNeedsProof(t *testing.T) {
+	t.Parallel()
+	_, err := parsePlan([]byte("clients: 1\nduration: 1s\nlogin:\n  steps:\n    - {send: 'connect {name} {password}'}\n"), "")
+	if !errors.Is(err, ErrInvalidScenario) || !strings.Contains(err.Error(), "login.steps[0].expect") {
+		t.Errorf("error %v: want login.steps[0].expect refused", err)
+	}
+	if _, err := parsePlan([]byte("clients: 1\nduration: 1s\ncompletion: marker\nlogin:\n  steps:\n    - {send: 'connect {name} {password}', expect: 'x'}\n    - {send: '@@'}\n"), ""); err != nil {
+		t.Errorf("marker mode's last step without expect: %v", err)
+	}
+}
+
+// TestLoginStepClosed: the server closing the connection during a login
+// step is a failed login, with the step named.
+func TestLoginStepClosed(t *testing.T) {
+	t.Parallel()
+	p, fc, results := fakePlayer(t, "clients: 1\nduration: 1s\nlogin: {steps: [{send: 'connect {name} {password}', expect: 'Welcome'}]}")
+	p.loadLogin()
+	p.sendNext()
+	fc.events <- connEvent{kind: evClosed}
+	ev, ok := <-fc.recv()
+	if p.event(ev, ok) {
+		t.Fatal("the player goes on after the server closed")
+	}
+	for {
+		select {
+		case res := <-results:
+			if res.Kind != KindLost {
+				continue
+			}
+			if res.Reason != ReasonLoginFailed || !strings.Contains(res.Detail, "step 1") || !strings.Contains(res.Detail, "closed") {
+				t.Errorf("lost %q %q: want login_failed, step 1, closed", res.Reason, res.Detail)
+			}
+			return
+		default:
+			t.Fatal("no lost result")
+		}
 	}
 }

@@ -155,6 +155,10 @@ func (pl *Plan) checkThresholds(p *problems, profilesLoaded bool) {
 			p.add(field, "%v", err)
 		} else if a := th.Action(); th.OnChecks() && pl.neverChecked(a) {
 			p.add(field, "%q: the %s action is never checked (a login script has its own fail patterns; a logout's answer is a goodbye)", th.Expr, a)
+		} else if th.OnChecks() && profilesLoaded {
+			if prof := pl.uncheckedIn(a); prof != "" {
+				p.add(field, "%q: the %s action has no checks in profile %q, so the threshold could never pass (the built-in sets are off for %s, which try every name they remember): add checks to its entry in the profile file (checks: {builtin: [sim]}, or fail/require patterns) or fail/require patterns to the scenario's checks", th.Expr, a, prof, strings.Join(slices.Sorted(maps.Keys(blindActions)), ", "))
+			}
 		}
 		pl.thresholds = append(pl.thresholds, th)
 	}
@@ -216,6 +220,26 @@ func (pl *Plan) checksFor(prof *Profile, action string) *checkSet {
 		return c
 	}
 	return pl.checks
+}
+
+// uncheckedIn names a profile in which action (not "" or "*") is done
+// but checks nothing, or returns "".
+func (pl *Plan) uncheckedIn(action string) string {
+	if action == "" || action == "*" {
+		return ""
+	}
+	for _, name := range pl.profileList {
+		prof := pl.profiles[name]
+		if prof == nil {
+			continue
+		}
+		for _, a := range prof.Actions {
+			if a.Action == action && pl.checksFor(prof, action) == nil {
+				return name
+			}
+		}
+	}
+	return ""
 }
 
 // neverChecked reports whether action is only ever a login or logout

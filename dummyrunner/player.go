@@ -37,13 +37,18 @@ type pending struct {
 	mode  string // the completion mode it waits for (see completes)
 	// expect completes a login step when its output matches.
 	expect *regexp.Regexp
+	fails  []failPattern  // a login step's fail patterns, for this player
 	re     *regexp.Regexp // regex mode's pattern
 	gapLen time.Duration  // quiet mode's gap
-	// Marker mode: how far buf was scanned for whole lines, and the
-	// output between the begin and end lines.
-	scanned, bodyStart, bodyEnd int
-	inside                      bool
-	unmeasured                  bool // a login step that sends nothing: not a command
+	// Marker mode: the output between the begin and end lines. Offsets
+	// count every byte of the output (total), kept or not.
+	bodyStart, bodyEnd int
+	inside             bool
+	line               string // the unfinished line (marker mode)
+	longLine           bool   // the unfinished line is too long for a marker
+	tail               string // the bytes an echo tag could start in (echo mode)
+	total, dropped     int    // bytes of output; bytes beyond maxOutput, not kept
+	unmeasured         bool   // a login step that sends nothing: not a command
 }
 
 // player is one dummy client and its script. All its fields belong to
@@ -75,6 +80,10 @@ type player struct {
 	marks    markers // this connection's marker lines (marker mode)
 	setupOK  bool    // the echo probe is installed (no setup, or setup done)
 	lastSaid string  // the last login command's output
+	// carry is output a completed login step did not consume (what came
+	// after its match in the same read, or the login screen's text): the
+	// next step that only waits for output reads it first.
+	carry string
 }
 
 func newPlayer(r *Runner, id int) *player {
@@ -139,7 +148,32 @@ func (p *player) lose(reason string) {
 			reason, detail = ReasonLoginFailed, p.out.step.describe()+": the server closed the connection"
 		}
 	}
+	if p.out != nil && p.out.setup {
+		detail = p.setupDetail(reason)
+	}
 	p.loseWith(reason, detail)
+}
+
+// setupDetail explains a loss while the completion's setup commands
+// were in flight: which commands (their templates), what was missing,
+// and the start of what the server said.
+func (p *player) setupDetail(reason string) string {
+	what := "no answer"
+	switch reason {
+	case ReasonTimeout:
+		what = fmt.Sprintf("the echo probe was not answered in %v", p.r.plan.sc.CommandTimeout)
+	case ReasonDisconnected:
+		what = "the server closed the connection"
+	case ReasonAborted:
+		what = "still waiting when the run ended"
+	}
+	said := sanitizeSaid(p.redact(p.out.buf.String()))
+	if said == "" {
+		said = "nothing"
+	} else {
+		said = strconv.Quote(truncate(said, 80))
+	}
+	return fmt.Sprintf("completion.setup (%s): %s; the server said %s", truncate(strings.Join(p.r.plan.sc.Completion.Setup, " | "), 60), what, said)
 }
 
 // loseWith ends the player early for reason, with a detail for the report
@@ -232,6 +266,7 @@ func (p *player) connect(ctx context.Context) bool {
 		}
 		p.setState(StateConnected, "negotiation", neg)
 		p.setState(StateLoginScreen, "login_screen", at)
+		p.carry = seen.String() // a first step that only waits reads the banner too
 		return true
 	}
 	for {
@@ -413,11 +448,13 @@ func (p *player) sendNext() bool {
 		timeout = q.step.timeout
 	}
 	p.timeout.Reset(timeout)
-	if p.out.mode == CompletionQuiet {
-		p.armGap() // a command with no output at all completes after the gap too
-	}
+	carry := p.carry
+	p.carry = ""
 	if p.out.unmeasured {
-		return true // a step that only waits for output
+		if carry != "" {
+			p.absorbText(carry, now) // what the step before left unread
+		}
+		return !p.finished // a step that only waits for output
 	}
 	if q.action != "login_screen" { // the echo probe standing for the login screen is not a command
 		p.r.logSchedule(p.id, p.seq, q.action, p.redact(q.text), q.intended, now)
@@ -439,43 +476,77 @@ func (p *player) absorb(ev connEvent) {
 	}
 	switch ev.kind {
 	case evText:
-		if out.first.IsZero() {
-			out.first = ev.at
-		}
-		out.last = ev.at
-		out.buf.WriteString(ev.text)
-		if out.step != nil && p.stepFailed() {
-			return
-		}
-		if out.expect != nil {
-			if matchLines(out.expect, out.buf.String()) {
-				p.complete(ev.at)
-			}
-			return
-		}
-		switch out.mode {
-		case CompletionEcho:
-			if out.tag != "" && strings.Contains(out.buf.String(), EchoCommand+":"+out.tag+",") {
-				p.complete(ev.at)
-			} else if out.tag == "" && out.action == "login_screen" && strings.Contains(out.buf.String(), EchoCommand+":login-screen,") {
-				p.complete(ev.at)
-			}
-		case CompletionRegex:
-			if out.re.MatchString(out.buf.String()) {
-				p.complete(ev.at)
-			}
-		case CompletionMarker:
-			if out.scanMarkers(p.marks) {
-				p.complete(ev.at)
-			}
-		case CompletionQuiet:
-			p.armGap()
-		}
+		p.absorbText(ev.text, ev.at)
 	case evPrompt:
 		if out.mode == CompletionPrompt && out.expect == nil {
 			p.complete(ev.at)
 		}
 	}
+}
+
+// absorbText adds text that came at time at to the command in flight's
+// output and completes it when its completion says so. The output kept
+// is bounded (maxOutput); markers and echo tags are found in the new
+// text only (with the overlap a marker or tag needs), so a long answer
+// is not rescanned on every read.
+func (p *player) absorbText(text string, at time.Time) {
+	out := p.out
+	if (out.mode != CompletionMarker || out.expect != nil) && out.first.IsZero() {
+		out.first = at // marker mode: the first byte after the begin marker (below)
+	}
+	out.last = at
+	out.write(text)
+	if out.step != nil && p.stepFailed() {
+		return
+	}
+	if out.expect != nil {
+		if loc := matchLinesIndex(out.expect, out.buf.String()); loc >= 0 {
+			p.completeRest(at, loc)
+		} else if out.dropped > 0 {
+			p.failCap(fmt.Sprintf("%s: expect %q", out.step.describe(), truncate(out.step.expectSrc, 60)))
+		}
+		return
+	}
+	switch out.mode {
+	case CompletionEcho:
+		if out.scanTag(text) {
+			p.complete(at)
+		}
+	case CompletionRegex:
+		if matchLines(out.re, out.buf.String()) {
+			p.complete(at)
+		} else if out.dropped > 0 {
+			p.failCap(fmt.Sprintf("completion pattern %q", truncate(strings.TrimPrefix(out.re.String(), "(?m)"), 60)))
+		}
+	case CompletionMarker:
+		done := out.scanMarkers(p.marks, text)
+		if out.first.IsZero() && out.inside && out.total > out.bodyStart {
+			out.first = at // the first byte after the begin marker's line
+		}
+		if done {
+			p.complete(at)
+		}
+	case CompletionQuiet:
+		p.armGap() // the gap starts at the first byte and restarts at each
+	}
+}
+
+// completeRest completes a login step whose expectation matched text
+// ending at byte end of its output, keeping the rest of the output for
+// the next step that only waits.
+func (p *player) completeRest(at time.Time, end int) {
+	p.carry = ""
+	if s := p.out.buf.String(); end < len(s) {
+		p.carry = s[end:]
+	}
+	p.complete(at)
+}
+
+// failCap fails the command in flight whose completion (what) can no
+// longer match: its output outgrew maxOutput. The player is lost: what
+// it waits for is beyond what it keeps.
+func (p *player) failCap(what string) {
+	p.loseWith(ReasonOutputCap, fmt.Sprintf("%s: no match in the first %d KiB of output, the most kept", what, maxOutput>>10))
 }
 
 // complete finishes the command in flight as answered at time at.

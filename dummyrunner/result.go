@@ -57,7 +57,11 @@ const (
 	ReasonWrite        = "write"
 	ReasonLoginFailed  = "login_failed"
 	ReasonNoLogin      = "no_login_screen"
-	ReasonMaxSessions  = "max_sessions"
+	// ReasonOutputCap: the command's output outgrew maxOutput before its
+	// completion (a regexp or a login step's expect) matched; what is
+	// beyond the cap is not kept, so it could never match.
+	ReasonOutputCap   = "output_cap"
+	ReasonMaxSessions = "max_sessions"
 	// ReasonCheck: the command was answered, but the answer failed a
 	// response check (Result.Check says which).
 	ReasonCheck = reports.ReasonCheck

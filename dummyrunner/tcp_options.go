@@ -13,7 +13,13 @@ import (
 // server's. Every transport dials through it.
 func dialTCP(ctx context.Context, addr string, timeout time.Duration) (net.Conn, error) {
 	d := net.Dialer{Timeout: timeout}
-	nc, err := d.DialContext(ctx, "tcp", addr)
+	return dialNoDelay(ctx, addr, d.DialContext)
+}
+
+// dialNoDelay dials addr with dial and sets TCP_NODELAY on what it
+// returns, whatever dial left it at (the tests dial with it off).
+func dialNoDelay(ctx context.Context, addr string, dial func(ctx context.Context, network, addr string) (net.Conn, error)) (net.Conn, error) {
+	nc, err := dial(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}

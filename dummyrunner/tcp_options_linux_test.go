@@ -1,6 +1,7 @@
 package dummyrunner
 
 import (
+	"context"
 	"net"
 	"syscall"
 	"testing"
@@ -29,12 +30,41 @@ func sockopt(t *testing.T, c net.Conn, opt int) int {
 	return v
 }
 
-// TestTCPNoDelay: every dial sets TCP_NODELAY.
+// TestTCPNoDelay: every dial sets TCP_NODELAY, itself: a dial whose
+// connection has it off (Go's default is on, so a dial that forgot to set
+// it would pass unnoticed) ends with it on.
 func TestTCPNoDelay(t *testing.T) {
 	t.Parallel()
 	p := newTelnetPair(t)
 	if v := sockopt(t, p.c.nc, syscall.TCP_NODELAY); v == 0 {
 		t.Error("TCP_NODELAY is off on a telnet dial")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	off := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		nc, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		if err := nc.(*net.TCPConn).SetNoDelay(false); err != nil {
+			t.Fatal(err)
+		}
+		if v := sockopt(t, nc, syscall.TCP_NODELAY); v != 0 {
+			t.Fatalf("TCP_NODELAY %d after SetNoDelay(false)", v)
+		}
+		return nc, nil
+	}
+	nc, err := dialNoDelay(t.Context(), ln.Addr().String(), off)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if v := sockopt(t, nc, syscall.TCP_NODELAY); v == 0 {
+		t.Error("TCP_NODELAY is off: the dial does not set it")
 	}
 }
 

@@ -104,10 +104,10 @@ func (c *telnetConn) read() {
 	buf := make([]byte, 8192)
 	for {
 		n, err := c.readSome(buf)
-		c.quick.arm() // before the next read: what arrives next is ACKed at once
+		now := time.Now() // the arrival, before the quick-ACK syscall
+		c.quick.arm()     // before the next read: what arrives next is ACKed at once
 		if n > 0 {
 			c.reads.Add(1)
-			now := time.Now()
 			var reply []byte
 			evs := c.batch[:0]
 			c.dec.Decode(buf[:n], func(e telnet.Event) {

@@ -455,6 +455,9 @@ func Compare(base, head *reports.Report, opts Options) (*Comparison, error) {
 		return c, nil
 	}
 
+	if note := completionNote(base.Meta.Completion, head.Meta.Completion); note != "" {
+		c.Reasons = append(c.Reasons, note)
+	}
 	c.Checks = compareChecks(base, head)
 	c.Trim = cfg.trim
 	c.TrimmedBefore = opts.TrimmedBefore

@@ -619,6 +619,27 @@ func TestCompareActionOnlyOnOneSide(t *testing.T) {
 	}
 }
 
+// TestCompareCompletionModes: two runs that completed their commands
+// differently are compared, with a note saying so.
+func TestCompareCompletionModes(t *testing.T) {
+	t.Parallel()
+	base, head := synthReport(t, defaultRun(41)), synthReport(t, defaultRun(42))
+	base.Meta.Completion, head.Meta.Completion = "marker", "quiet 200ms"
+	c, err := Compare(base, head, Options{})
+	if err != nil {
+		t.Fatalf("Compare: %v", err)
+	}
+	if !slices.ContainsFunc(c.Reasons, func(r string) bool {
+		return strings.Contains(r, "different completion modes") && strings.Contains(r, `"quiet 200ms"`)
+	}) {
+		t.Errorf("reasons %q: want a note on the completion modes", c.Reasons)
+	}
+	head.Meta.Completion = "marker"
+	if c, _ := Compare(base, head, Options{}); slices.ContainsFunc(c.Reasons, func(r string) bool { return strings.Contains(r, "completion") }) {
+		t.Errorf("reasons %q: a note on the same modes", c.Reasons)
+	}
+}
+
 func TestVerdict(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

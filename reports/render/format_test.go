@@ -120,3 +120,24 @@ func TestBenchfmtIsParsableByBenchstatRules(t *testing.T) {
 		}
 	}
 }
+
+// TestCompletionRendered: the text, Markdown and HTML reports show the
+// completion mode (with the quiet gap that biases the latencies).
+func TestCompletionRendered(t *testing.T) {
+	t.Parallel()
+	r := fixtureReport()
+	r.Meta.Completion = "quiet 200ms"
+	for name, write := range map[string]func(*bytes.Buffer) error{
+		"text":     func(b *bytes.Buffer) error { return Text(b, r) },
+		"markdown": func(b *bytes.Buffer) error { return Markdown(b, r) },
+		"html":     func(b *bytes.Buffer) error { return HTML(b, r) },
+	} {
+		var b bytes.Buffer
+		if err := write(&b); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), "quiet 200ms") || !strings.Contains(b.String(), "cut off") {
+			t.Errorf("%s report does not show the completion mode and its bias (quiet 200ms)", name)
+		}
+	}
+}

@@ -291,6 +291,7 @@ func htmlMeta(r *reports.Report) []htmlField {
 	}
 	return []htmlField{
 		{Label: "Model", Value: or(m.Model)},
+		{Label: "Completion", Value: or(completionText(m.Completion))},
 		{Label: "Seed", Value: strconv.FormatInt(m.Seed, 10)},
 		{Label: "Planned clients", Value: fmtInt(plannedClients(r))},
 		{Label: "Target", Value: target},

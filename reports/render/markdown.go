@@ -23,6 +23,7 @@ func Markdown(w io.Writer, r *reports.Report) error {
 	}
 	fmt.Fprintf(ew, "### Load run `%s`\n\n", mdCode(r.Meta.Scenario, false))
 	fmt.Fprintf(ew, "%s model, seed %d, %d players, %s, %s\n\n", mdEscape(r.Meta.Model), r.Meta.Seed, r.Meta.Clients, r.Meta.Duration.Round(1e6), status)
+	fmt.Fprint(ew, completionLine(r.Meta.Completion, mdEscape, "\n\n"))
 	c := r.Clients
 	fmt.Fprintf(ew, "Players: %d started, %d logged in, %d finished, %d lost", c.Started, c.LoggedIn, c.Finished, c.LostTotal())
 	if len(c.Lost) > 0 {

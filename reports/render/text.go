@@ -27,6 +27,7 @@ func Text(w io.Writer, r *reports.Report) error {
 		fmt.Fprintf(ew, " (%s)", countsText(c.Lost))
 	}
 	fmt.Fprintf(ew, " in %s\n", r.Meta.Duration.Round(time.Millisecond))
+	fmt.Fprint(ew, completionLine(r.Meta.Completion, safeText, "\n"))
 	if r.Meta.Interrupted {
 		fmt.Fprintf(ew, "INTERRUPTED: %s\n", interruptedText)
 	}
