@@ -3,6 +3,7 @@ package dummyrunner
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -22,6 +23,7 @@ const buttonTypeclass = "contrib.tutorial_examples.red_button.RedButton"
 type script struct {
 	name, password, startRoom string
 	prefix                    string // unique per run and client: names never collide
+	n                         int    // the player's number, from 0 ({n})
 	counter                   int
 	objs, exits               []string
 }
@@ -132,12 +134,14 @@ func commandsFor(a WeightedAction, s *script) []string {
 }
 
 // expand fills a command template. Known fields: {name}, {password},
-// {start_room}, {new} (a fresh unique token), {obj} and {exit} (the last
-// stored, or "me"/"here"); {timestamp} is left for send time.
+// {n} (the player's number, from 0), {start_room}, {new} (a fresh unique
+// token), {obj} and {exit} (the last stored, or "me"/"here");
+// {timestamp} is left for send time.
 func expand(tmpl string, s *script) string {
 	r := strings.NewReplacer(
 		"{name}", s.name,
 		"{password}", s.password,
+		"{n}", strconv.Itoa(s.n),
 		"{start_room}", s.startRoom,
 		"{obj}", lastOr(s.objs, "me"),
 		"{exit}", lastOr(s.exits, "here"),

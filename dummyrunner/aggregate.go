@@ -116,6 +116,12 @@ func (a *Aggregator) Add(r Result) {
 		}
 	case KindLost:
 		rep.Clients.Lost[r.Reason]++
+		if r.Detail != "" {
+			if rep.Clients.LostDetails == nil {
+				rep.Clients.LostDetails = map[string]int64{}
+			}
+			rep.Clients.LostDetails[r.Reason+": "+r.Detail]++
+		}
 		if ph := lostIn(r); ph != "" {
 			rep.Phase(ph).Lost[r.Reason]++
 		}

@@ -18,10 +18,15 @@ import (
 // second until the run ends. shared says the server runs in this process,
 // so the CPU judgement counts it too. meta.Clients is filled in.
 func Execute(ctx context.Context, sc *Scenario, opts Options, meta reports.Meta, shared bool, progress func(context.Context, func(time.Time) Progress)) (*reports.Report, error) {
+	if opts.NameNonce == "" && meta.RunID != "" {
+		opts.NameNonce = meta.RunID // shared by the run's processes
+	}
 	runner, err := NewRunner(sc, opts)
 	if err != nil {
 		return nil, err
 	}
+	meta.Names, meta.NameNonce = sc.Names, runner.NameNonce()
+	meta.Completion = sc.CompletionLabel()
 	meta.Target = runner.Target()
 	_, meta.Clients = runner.Players()
 	if sc.Model == ModelOpen {
@@ -70,6 +75,9 @@ func Execute(ctx context.Context, sc *Scenario, opts Options, meta reports.Meta,
 	return rep, err
 }
 
+// maxDetails bounds the lost details RequireMeasurements quotes.
+const maxDetails = 5
+
 // RequireMeasurements marks rep invalid when it measured nothing a load
 // test is for: no player logged in, or no command was answered. Such a
 // run may pass every threshold ("errors == 0" holds when nothing was
@@ -94,6 +102,13 @@ func RequireMeasurements(rep *reports.Report) {
 				}
 			}
 			lost = " (lost: " + strings.Join(parts, ", ") + ")"
+		}
+		details := slices.Sorted(maps.Keys(c.LostDetails))
+		if len(details) > maxDetails {
+			details = details[:maxDetails]
+		}
+		for _, d := range details {
+			lost += fmt.Sprintf("; %d × %s", c.LostDetails[d], d)
 		}
 		screen := int64(0)
 		if ph := rep.Phases[reports.PhaseLoginScreen]; ph != nil {

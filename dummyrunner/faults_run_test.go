@@ -99,7 +99,10 @@ func TestResetLosesExactlyThePickedPlayers(t *testing.T) {
 func TestAfterLoginsWaitsForEveryPlayer(t *testing.T) {
 	t.Parallel()
 	st := startStack(t, false)
-	sc := quickScenario(t, 20, "3s", "  - {at: 0s, after: logins, kind: reset}\n")
+	// 6s: the 20 logins take a fraction of a second on an idle machine,
+	// several on one running other test binaries, and the fault waits
+	// for them all within the run.
+	sc := quickScenario(t, 20, "6s", "  - {at: 0s, after: logins, kind: reset}\n")
 	sc.RampUp = time.Second // the last player connects a second in
 	out := runScenario(t, sc, st.TelnetAddr(), runOpts{})
 	rep := out.rep

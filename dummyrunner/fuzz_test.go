@@ -27,6 +27,19 @@ faults:
   - {at: 8s, kind: reconnect-storm, clients: 50, rounds: 3}
   - {at: 12s, for: 2s, kind: server-crash}
 `))
+	f.Add([]byte(`name: l
+clients: 2
+duration: 1s
+names: seed
+tcp_quickack: true
+completion: {mode: marker, begin: 'OUTPUTPREFIX {marker}'}
+login:
+  screen: '^-{20,}$'
+  fail: ['incorrect']
+  steps:
+    - {send: 'connect {name} {password}', expect: 'Last connect', timeout: 5s, fail: ['nope']}
+    - {expect: 'x{n}'}
+`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		sc, err := ParseScenario(b, "testdata")
 		if err != nil {
@@ -136,4 +149,31 @@ func checkCumulative(t *testing.T, what string, cum []float64) {
 		}
 		prev = c
 	}
+}
+
+// FuzzAccountsCSV reads accounts files: nothing panics, an accepted file
+// has at least one account, every name and password is non-empty and one
+// line, and an error never shows a password of the file.
+func FuzzAccountsCSV(f *testing.F) {
+	f.Add([]byte("name,password\nann,pw1\nbob,pw2\n"))
+	f.Add([]byte("\"Ann Lee\",\"p,w\"\r\n"))
+	f.Add([]byte("ann,\"secret\n"))
+	f.Add([]byte(",\n,,\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rows, err := parseAccounts(b)
+		if err != nil {
+			if !errors.Is(err, errAccounts) {
+				t.Fatalf("error %v does not wrap errAccounts", err)
+			}
+			return
+		}
+		if len(rows) == 0 {
+			t.Fatal("accepted with no account")
+		}
+		for i, a := range rows {
+			if a.name == "" || a.password == "" || hasControl(a.name) || hasControl(a.password) {
+				t.Fatalf("row %d: %q accepted", i, a.name)
+			}
+		}
+	})
 }

@@ -121,59 +121,51 @@ func (r *Runner) runOpen(ctx context.Context, p *player, arrival time.Time) {
 	if !p.connect(ctx) {
 		return
 	}
-	defer p.timeout.Stop()
-	think := r.sc.Session.Think
-	k := 0
-	actions := 0
-	intended := func() time.Time { k++; return arrival.Add(time.Duration(k) * think) }
+	pc := &openPacer{r: r, arrival: arrival, wait: time.NewTimer(0)}
+	defer pc.wait.Stop()
 	p.loadLogin()
-	for i := range p.cmds {
-		p.cmds[i].intended = intended()
-	}
-	wait := time.NewTimer(0)
-	defer wait.Stop()
-	for {
-		if len(p.cmds) == 0 && p.out == nil {
-			switch {
-			case !p.loggedIn:
-				p.lose(ReasonLoginFailed)
-				return
-			case actions >= r.sc.Session.Actions:
-				p.leave(r.sc.LogoutGrace)
-				return
-			}
-			actions++
-			before := len(p.cmds)
-			p.loadAction(p.prof.pick(p.content.Float64()), false, false)
-			for i := before; i < len(p.cmds); i++ {
-				p.cmds[i].intended = intended()
-			}
-		}
-		var due <-chan time.Time
-		if p.out == nil && len(p.cmds) > 0 {
-			wait.Reset(time.Until(p.cmds[0].intended))
-			due = wait.C
-		}
-		select {
-		case <-ctx.Done():
-			p.leave(r.sc.LogoutGrace)
-			return
-		case ev, ok := <-p.conn.recv():
-			if !p.event(ev, ok) {
-				return
-			}
-		case <-p.timeout.C:
-			p.lose(ReasonTimeout)
-			return
-		case cmd := <-p.eventCh():
-			p.queueFront(queued{text: cmd, action: "event"})
-			if !p.sendNext() {
-				return
-			}
-		case <-due:
-			if !p.sendNext() {
-				return
-			}
-		}
+	pc.schedule(p, 0)
+	r.play(ctx, p, pc)
+}
+
+// openPacer paces an open-model session: command k is due at
+// arrival + k·think, whatever the game does; after its actions it leaves.
+type openPacer struct {
+	r       *Runner
+	arrival time.Time
+	k       int // commands scheduled so far
+	actions int // actions loaded so far
+	wait    *time.Timer
+}
+
+// schedule gives the commands queued from index from on their intended times.
+func (o *openPacer) schedule(p *player, from int) {
+	for i := from; i < len(p.cmds); i++ {
+		o.k++
+		p.cmds[i].intended = o.arrival.Add(time.Duration(o.k) * o.r.sc.Session.Think)
 	}
 }
+
+func (o *openPacer) due(p *player) (<-chan time.Time, bool) {
+	if len(p.cmds) == 0 && p.out == nil {
+		switch {
+		case !p.loggedIn:
+			p.lose(ReasonLoginFailed)
+			return nil, false
+		case o.actions >= o.r.sc.Session.Actions:
+			p.leave(o.r.sc.LogoutGrace)
+			return nil, false
+		}
+		o.actions++
+		before := len(p.cmds)
+		p.loadAction(p.prof.pick(p.content.Float64()), false, false)
+		o.schedule(p, before)
+	}
+	if p.out != nil || len(p.cmds) == 0 {
+		return nil, true
+	}
+	o.wait.Reset(time.Until(p.cmds[0].intended))
+	return o.wait.C, true
+}
+
+func (o *openPacer) fire(p *player) bool { return p.sendNext() }

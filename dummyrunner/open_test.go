@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 )
@@ -200,7 +199,13 @@ session: {actions: 3, think: 10ms}
 // logs out, and every command carries its intended send time.
 func TestOpenModelSessions(t *testing.T) {
 	t.Parallel()
-	st := startStack(t, false)
+	inBubble(t, func(t *testing.T) { openModelSessions(t) })
+}
+
+// openModelSessions runs in a synctest bubble against a game in memory
+// answering in 1ms: the sessions' times are exact, whatever the load on
+// the machine.
+func openModelSessions(t *testing.T) {
 	// 0 to 16/s over 500ms: 4 arrivals, the last at 500ms; 16/s down to 0
 	// over 250ms: 2 more; then 750ms of nothing so that the sessions
 	// finish before the run does.
@@ -212,7 +217,11 @@ stages: [{duration: 500ms, target: 16}, {duration: 250ms, target: 0}, {duration:
 session: {profile: looker, actions: 4, think: 20ms}
 logout_grace: 2s
 `)
-	out := runScenario(t, sc, st.TelnetAddr(), runOpts{})
+	game := &memGame{answer: func(line string, _ time.Time) (string, time.Duration, bool) {
+		reply, quit := evenniaAnswer(line)
+		return reply, time.Millisecond, quit
+	}}
+	out := runMem(t, sc, game)
 	rep := out.rep
 	checkAccounted(t, rep)
 	wantSessions := int64(sc.Sessions())
@@ -254,31 +263,18 @@ logout_grace: 2s
 }
 
 // TestCoordinatedOmission stalls the game for a second in the middle of
-// an open-model run. A closed-loop measurement hides most of a stall: each
-// player has at most one command in flight, so only that one command per
-// player sees it, and the commands that should have been sent meanwhile
-// are simply sent later (coordinated omission). The open model keeps each
-// command's intended send time, so the latency from it (Action.Corrected)
-// counts the whole wait of every command the stall delayed.
-//
-// Choice of quantile: about 270 scheduled commands are sent in the 3s.
-// When the stall starts (1s) 3 sessions are running and about 10 more
-// arrive during it. Each running session has ~7 commands intended in the
-// first 700ms of the stall, and each arriving one gets its login screen
-// only after the stall while its commands are intended from its arrival,
-// so 13-17% of the commands (37-45 in test runs) are answered 300ms or
-// more after their intended time. Their service latency is normal (the
-// game answers at once after the stall): only the one command per
-// running session caught by the stall has a long one (3 commands, ~1%).
-// So the 90th percentile lands inside the delayed share for the corrected
-// latency (it needs more than 10% delayed, ~27 commands) and below it
-// for the service latency, which stays at the unloaded service time (a few
-// ms, tens under -race, hundreds on a saturated machine). p75 would miss
-// the delayed share; p99 would catch the stalled commands' service latency too.
+// an open-model run, in a synctest bubble against a game in memory, so
+// every time is exact. A closed-loop measurement hides most of a stall:
+// each player has at most one command in flight, so only that one command
+// per player sees it, and the commands that should have been sent
+// meanwhile are simply sent later (coordinated omission). The open model
+// keeps each command's intended send time, so the latency from it
+// (Result.Corrected) counts the whole wait of every command the stall
+// delayed, while the service latency stays at the game's 1ms.
 func TestCoordinatedOmission(t *testing.T) {
 	t.Parallel()
-	st := startStack(t, false)
-	sc := mustScenario(t, `
+	inBubble(t, func(t *testing.T) {
+		sc := mustScenario(t, `
 name: stall
 model: open
 seed: 8
@@ -286,56 +282,73 @@ stages: [{duration: 3s, target: 20}]
 session: {profile: looker, actions: 30, think: 100ms}
 logout_grace: 2s
 `)
-	srv := st.Server()
-	var stall sync.Once
-	var wg sync.WaitGroup
-	var stalledAt time.Time
-	start := time.Now()
-	out := runScenario(t, sc, st.TelnetAddr(), runOpts{onResult: func(r Result) {
-		if r.At.Sub(start) >= time.Second {
-			stall.Do(func() {
-				stalledAt = time.Now()
-				wg.Go(func() { srv.Stall(time.Second) })
-			})
-		}
-	}})
-	wg.Wait()
-	if stalledAt.IsZero() {
-		t.Fatal("the run ended before the stall")
-	}
-	var n, delayed, stalled int
-	for _, r := range out.results {
-		if r.Kind == KindCommand && r.Reason == "" && !r.Intended.IsZero() {
+		const service = time.Millisecond
+		start := time.Now()
+		stallFrom, stallTo := start.Add(time.Second), start.Add(2*time.Second)
+		game := &memGame{answer: func(line string, now time.Time) (string, time.Duration, bool) {
+			reply, quit := evenniaAnswer(line)
+			if !now.Before(stallFrom) && now.Before(stallTo) {
+				return reply, stallTo.Sub(now), quit // held until the stall ends
+			}
+			return reply, service, quit
+		}}
+		out := runMem(t, sc, game)
+		var n, delayed int
+		stalledPer := map[int]int{}
+		for _, r := range out.results {
+			if r.Kind != KindCommand || r.Reason != "" || r.Intended.IsZero() {
+				continue
+			}
 			n++
+			sent := r.At.Add(-r.Latency)
+			if r.Corrected != r.At.Sub(r.Intended) || r.Corrected < r.Latency {
+				t.Errorf("client %d: corrected %v, latency %v, answered %v after its intended time", r.Client, r.Corrected, r.Latency, r.At.Sub(r.Intended))
+			}
+			switch {
+			case r.Latency == service:
+			case !sent.Before(stallFrom) && sent.Before(stallTo) && r.At.Equal(stallTo):
+				stalledPer[r.Client]++ // caught by the stall: answered when it ends
+			default:
+				t.Errorf("client %d: a command sent at %v took %v", r.Client, sent.Sub(start), r.Latency)
+			}
 			if r.Corrected >= 300*time.Millisecond {
 				delayed++
 			}
-			if r.Latency >= 300*time.Millisecond {
-				stalled++
+			// A command intended during the stall waits for the one in
+			// flight: it is sent when the stall ends, or later.
+			if !r.Intended.Before(stallFrom) && r.Intended.Before(stallTo) && sent.Before(stallTo) && r.Latency == service {
+				t.Errorf("client %d: a command intended at %v was sent at %v, during the stall, and answered at once", r.Client, r.Intended.Sub(start), sent.Sub(start))
 			}
 		}
-	}
-	t.Logf("of %d scheduled commands, %d answered 300ms or more after their intended time, %d after their send", n, delayed, stalled)
-	tot := out.rep.Totals()
-	const q = 0.90
-	corrected, service := tot.Corrected.Quantile(q), tot.Latency.Quantile(q)
-	t.Logf("stall at %v; corrected %v; latency %v; send slip %v", stalledAt.Sub(start).Round(time.Millisecond), tot.Corrected, tot.Latency, out.rep.Generator.SendSlip)
-	if corrected < 300*time.Millisecond {
-		t.Errorf("corrected p%.0f = %v, want the stall to show (≥ 300ms)", 100*q, corrected)
-	}
-	// Each command's corrected latency is at least its service latency;
-	// were it measured from the send (coordinated omission), the two would
-	// be equal. How far below it the service latency stays depends on the
-	// machine (on a saturated one every answer is late): only a clear
-	// margin is asserted.
-	if service >= corrected*9/10 {
-		t.Errorf("service latency p%.0f = %v, want clearly below the corrected %v", 100*q, service, corrected)
-	}
-	if m := tot.Latency.Max(); m < 500*time.Millisecond {
-		t.Errorf("max service latency %v: no command was in flight during the stall", m)
-	}
-	slip := out.rep.Generator.SendSlip
-	if slip.Count() == 0 || slip.Max() < 300*time.Millisecond {
-		t.Errorf("send slip %v: want commands sent 300ms or more after their intended time", slip)
-	}
+		stalled := 0
+		for c, k := range stalledPer {
+			stalled += k
+			if k != 1 {
+				t.Errorf("client %d had %d commands caught by the stall, want 1 (one in flight at a time)", c, k)
+			}
+		}
+		t.Logf("of %d scheduled commands, %d answered 300ms or more after their intended time, %d caught by the stall", n, delayed, stalled)
+		if stalled == 0 {
+			t.Fatal("no command was in flight during the stall")
+		}
+		// The stall shows in the corrected latency's p90 (over 10% of the
+		// commands waited 300ms or more) but not in the service latency's:
+		// only one command per session saw it.
+		if delayed*10 <= n {
+			t.Errorf("%d of %d commands delayed by 300ms or more: the stall should show in the corrected p90", delayed, n)
+		}
+		if stalled*10 >= n {
+			t.Errorf("%d of %d commands caught by the stall: the service p90 should not show it", stalled, n)
+		}
+		tot := out.rep.Totals()
+		if got := tot.Latency.Quantile(0.90); got > 2*service {
+			t.Errorf("service latency p90 = %v, want the game's %v", got, service)
+		}
+		if got := tot.Corrected.Quantile(0.90); got < 300*time.Millisecond {
+			t.Errorf("corrected p90 = %v, want the stall to show (≥ 300ms)", got)
+		}
+		if slip := out.rep.Generator.SendSlip; slip.Count() == 0 || slip.Max() < 300*time.Millisecond {
+			t.Errorf("send slip %v: want commands sent 300ms or more after their intended time", slip)
+		}
+	})
 }

@@ -2,90 +2,70 @@ package dummyrunner
 
 import (
 	"fmt"
-	"math"
-	"slices"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
 
-// actionSends returns a client's send times, without the logout at the
-// end of the run (it is not paced).
-func actionSends(lines []schedLine) []time.Time {
-	var out []time.Time
-	for _, l := range lines {
-		if l.Action != "logout" {
-			out = append(out, l.Sent)
-		}
-	}
-	return out
-}
+// The closed model's pacing, checked exactly: the rule as a function, and
+// whole runs against a game in memory inside a synctest bubble, where the
+// clock is fake, so every send lands exactly where the rule puts it and
+// no assertion needs a tolerance.
 
-// tickInterval estimates a client's tick interval from the send times of
-// a run where every tick sends (chance_of_action 1). A tick that finds a
-// command in flight sends when its answer arrives, off the tick grid, and
-// a timer may fire late, so the estimate walks from an anchor send and
-// keeps only the sends a whole number of ticks (within a tenth of a
-// tick, the timer's lateness) after the previous kept one: the span between the first and
-// last kept sends divided by the ticks between them is the interval, with
-// the lateness only at both ends. The anchor is the one of the first sends
-// that keeps the most ticks; a second pass refines the first pass's
-// guess, the median gap.
-func tickInterval(sends []time.Time) (iv time.Duration, ticks int, err error) {
-	if len(sends) < 10 {
-		return 0, 0, fmt.Errorf("only %d sends", len(sends))
-	}
-	var gaps []time.Duration
-	for i := 1; i < len(sends); i++ {
-		gaps = append(gaps, sends[i].Sub(sends[i-1]))
-	}
-	slices.Sort(gaps)
-	iv = gaps[len(gaps)/2] // most gaps are one tick
-	walk := func(anchor int, iv time.Duration) (span time.Duration, ticks int) {
-		// A loaded machine fires timers late by milliseconds: a tenth of
-		// a tick still tells the ticks apart, and the lateness of the two
-		// ends of the span, divided by its ticks, stays under the test's slop.
-		lateness := iv / 10
-		last := sends[anchor]
-		for _, s := range sends[anchor+1:] {
-			d := s.Sub(last)
-			k := int(math.Round(float64(d) / float64(iv)))
-			if k < 1 || (d-time.Duration(k)*iv).Abs() > lateness {
-				continue // off the grid
-			}
-			ticks += k
-			span += d
-			last = s
-		}
-		return span, ticks
-	}
-	for range 2 {
-		var best time.Duration
-		ticks = 0
-		for a := range 10 {
-			if span, n := walk(a, iv); n > ticks {
-				best, ticks = span, n
-			}
-		}
-		if ticks < 15 {
-			return 0, ticks, fmt.Errorf("only %d ticks on the grid of %v", ticks, iv)
-		}
-		iv = best / time.Duration(ticks)
-	}
-	return iv, ticks, nil
-}
-
-// TestClosedPacingInterval checks Evennia's tick rule through a run: each
-// player ticks every TIMESTEP - df + U·df with df = TIMESTEP/10 (for
-// timesteps up to 5s), U drawn once per player, so the interval lies in
-// [0.9, 1.0) × TIMESTEP and differs between players. The computation is
-// inline in runClosed, so the test measures the realized schedule with a
-// 100ms timestep (the rule is the same proportion as for Evennia's 1s;
-// at 50ms, under a loaded CI machine, too few ticks stayed on the grid).
-func TestClosedPacingInterval(t *testing.T) {
+func TestClosedInterval(t *testing.T) {
 	t.Parallel()
-	st := startStack(t, false)
-	const step = 100 * time.Millisecond
-	sc := mustScenario(t, `
+	tests := []struct {
+		step time.Duration
+		u    float64
+		want time.Duration
+	}{
+		{time.Second, 0, 900 * time.Millisecond},
+		{time.Second, 0.5, 950 * time.Millisecond},
+		{100 * time.Millisecond, 0.25, 92500 * time.Microsecond},
+		// df is capped at 500ms: a 10s timestep ticks within [9.5s, 10s).
+		{10 * time.Second, 0, 9500 * time.Millisecond},
+		{10 * time.Second, 0.5, 9750 * time.Millisecond},
+		// ... and floored at a thousandth of the timestep (only reached
+		// by a timestep of 0, refused by Compile).
+		{0, 0.5, 0},
+	}
+	for _, tc := range tests {
+		if got := closedInterval(tc.step, tc.u); got != tc.want {
+			t.Errorf("closedInterval(%v, %v) = %v, want %v", tc.step, tc.u, got, tc.want)
+		}
+	}
+	// Below 1.0 × TIMESTEP for every draw in [0, 1).
+	if got := closedInterval(time.Second, 0.9999999); got >= time.Second {
+		t.Errorf("closedInterval(1s, ~1) = %v, want below 1s", got)
+	}
+}
+
+// paceDraws replays player id's pace draws for seed: the first is its
+// interval's, then one per tick.
+func paceDraws(seed int64, id int) *rand.Rand {
+	return rand.New(rand.NewPCG(uint64(seed), uint64(id)<<1))
+}
+
+// sendTimes returns each client's command send times, without the
+// logout at the end of the run (it is not paced).
+func sendTimes(results []Result) map[int][]time.Time {
+	m := map[int][]time.Time{}
+	for _, r := range results {
+		if r.Kind == KindSent && r.Action != "logout" {
+			m[r.Client] = append(m[r.Client], r.At)
+		}
+	}
+	return m
+}
+
+// TestClosedPacingExact: with every tick sending (chance_of_action 1) and
+// a game that answers at once, player i sends at exactly
+// start + k·closedInterval(timestep, u_i) for k = 0, 1, ..., its u drawn
+// from the seed, to the nanosecond, until the end of the run.
+func TestClosedPacingExact(t *testing.T) {
+	t.Parallel()
+	inBubble(t, func(t *testing.T) {
+		sc := mustScenario(t, `
 name: pacing
 clients: 8
 duration: 5s
@@ -94,47 +74,42 @@ profiles: {looker: 1}
 pacing: {timestep: 100ms, chance_of_action: 1}
 logout_grace: 2s
 `)
-	out := runScenario(t, sc, st.TelnetAddr(), runOpts{})
-	// A percent of the timestep for the timer's lateness at both ends of
-	// the span (at most a tenth of a tick each, over 15 ticks or more).
-	const slop = step / 100
-	lo, hi := step*9/10-slop, step+slop
-	var intervals []time.Duration
-	for c, lines := range perClient(out.sched) {
-		iv, _, err := tickInterval(actionSends(lines))
-		if err != nil {
-			t.Errorf("client %d: %v", c, err)
-			continue
+		out := runMem(t, sc, instant())
+		sends := sendTimes(out.results)
+		if len(sends) != 8 {
+			t.Fatalf("%d clients sent, want 8", len(sends))
 		}
-		if iv < lo || iv >= hi {
-			t.Errorf("client %d ticks every %v, want within [%v, %v)", c, iv, step*9/10, step)
-
+		seen := map[time.Duration]bool{}
+		for c, times := range sends {
+			iv := closedInterval(sc.Pacing.Timestep, paceDraws(sc.Seed, c).Float64())
+			seen[iv] = true
+			want := int((sc.Duration-1)/iv) + 1 // ticks in [0, duration)
+			if len(times) != want {
+				t.Errorf("client %d sent %d commands, want one per tick: %d", c, len(times), want)
+			}
+			for k, at := range times {
+				if got, want := at.Sub(out.start), time.Duration(k)*iv; got != want {
+					t.Errorf("client %d: send %d at %v, want %v (every %v)", c, k, got, want, iv)
+					break
+				}
+			}
 		}
-		intervals = append(intervals, iv)
-	}
-	if len(intervals) != 8 {
-		t.Fatalf("%d clients sent commands, want 8", len(intervals))
-	}
-	t.Logf("tick intervals: %v", intervals)
-	// The jitter is drawn per player: 8 uniform draws over 10ms spread out.
-	if spread := slices.Max(intervals) - slices.Min(intervals); spread < time.Millisecond {
-		t.Errorf("intervals %v spread over %v only: the jitter is not per player", intervals, spread)
-	}
+		if len(seen) != 8 {
+			t.Errorf("%d different intervals among 8 players: the jitter is not per player", len(seen))
+		}
+	})
 }
 
-// TestChanceOfAction measures the fraction of ticks that send a command:
-// each tick draws once and sends when the draw is below
-// CHANCE_OF_ACTION. A client's ticks run from its login screen to the end
-// of the run, every ~0.95 timestep (the mean of the per-player interval);
-// its sends are its schedule lines. The pace draws come from the seed, so
-// the fraction is nearly the same in every run.
-func TestChanceOfAction(t *testing.T) {
+// TestChanceOfActionExact: each tick draws once and sends when the draw
+// is below CHANCE_OF_ACTION. Replaying each player's draws from the seed
+// gives exactly the ticks that send.
+func TestChanceOfActionExact(t *testing.T) {
 	t.Parallel()
 	for _, chance := range []float64{0.3, 0.8} {
 		t.Run(fmt.Sprint(chance), func(t *testing.T) {
 			t.Parallel()
-			st := startStack(t, false)
-			sc := mustScenario(t, fmt.Sprintf(`
+			inBubble(t, func(t *testing.T) {
+				sc := mustScenario(t, fmt.Sprintf(`
 name: chance
 clients: 10
 duration: 3s
@@ -143,28 +118,34 @@ profiles: {looker: 1}
 pacing: {timestep: 100ms, chance_of_action: %v}
 logout_grace: 2s
 `, chance))
-			out := runScenario(t, sc, st.TelnetAddr(), runOpts{})
-			end := out.start.Add(sc.Duration)
-			screen := map[int]time.Time{}
-			for _, r := range out.results {
-				if r.Kind == KindState && r.Phase == "login_screen" {
-					screen[r.Client] = r.At
+				out := runMem(t, sc, instant())
+				sends := sendTimes(out.results)
+				total, ticks := 0, 0
+				for c := range 10 {
+					draws := paceDraws(sc.Seed, c)
+					iv := closedInterval(sc.Pacing.Timestep, draws.Float64())
+					var want []time.Duration
+					for at := time.Duration(0); at < sc.Duration; at += iv {
+						ticks++
+						if draws.Float64() < chance {
+							want = append(want, at)
+						}
+					}
+					got := sends[c]
+					if len(got) != len(want) {
+						t.Errorf("client %d sent %d commands, want %d", c, len(got), len(want))
+						continue
+					}
+					for i := range want {
+						if got[i].Sub(out.start) != want[i] {
+							t.Errorf("client %d: send %d at %v, want %v", c, i, got[i].Sub(out.start), want[i])
+							break
+						}
+					}
+					total += len(got)
 				}
-			}
-			if len(screen) != 10 {
-				t.Fatalf("%d clients reached the login screen, want 10", len(screen))
-			}
-			meanInterval := 0.95 * float64(sc.Pacing.Timestep)
-			var ticks, sends float64
-			for c, lines := range perClient(out.sched) {
-				ticks += math.Floor(float64(end.Sub(screen[c]))/meanInterval) + 1
-				sends += float64(len(actionSends(lines)))
-			}
-			got := sends / ticks
-			t.Logf("%v of about %v ticks sent a command: %.3f", sends, ticks, got)
-			if math.Abs(got-chance) > 0.08 {
-				t.Errorf("%v of %v ticks sent a command (%.3f), want about %v", sends, ticks, got, chance)
-			}
+				t.Logf("%d of %d ticks sent a command (%.3f)", total, ticks, float64(total)/float64(ticks))
+			})
 		})
 	}
 }

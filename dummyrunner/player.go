@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,9 @@ type queued struct {
 	login    bool // part of the login action
 	logout   bool // part of the logout action: completes when the server closes
 	intended time.Time
+	comp     *Completion // how it completes; nil: the scenario's
+	step     *loginStep  // the login script's step it is, if any
+	setup    bool        // the completion's setup commands (after the login)
 }
 
 // pending is the command in flight: at most one per player, so every
@@ -27,8 +31,19 @@ type pending struct {
 	queued
 	sent  time.Time
 	first time.Time
+	last  time.Time // the last byte (quiet mode's completion time)
 	buf   strings.Builder
 	tag   string // the echo sentinel's tag, in echo completion mode
+	mode  string // the completion mode it waits for (see completes)
+	// expect completes a login step when its output matches.
+	expect *regexp.Regexp
+	re     *regexp.Regexp // regex mode's pattern
+	gapLen time.Duration  // quiet mode's gap
+	// Marker mode: how far buf was scanned for whole lines, and the
+	// output between the begin and end lines.
+	scanned, bodyStart, bodyEnd int
+	inside                      bool
+	unmeasured                  bool // a login step that sends nothing: not a command
 }
 
 // player is one dummy client and its script. All its fields belong to
@@ -54,6 +69,12 @@ type player struct {
 	finished                             bool // lost or done was reported
 	settled                              bool // counted by loginSettled
 	timeout                              *time.Timer
+	// gap is the quiet mode's timer, running while gapArmed.
+	gap      *time.Timer
+	gapArmed bool
+	marks    markers // this connection's marker lines (marker mode)
+	setupOK  bool    // the echo probe is installed (no setup, or setup done)
+	lastSaid string  // the last login command's output
 }
 
 func newPlayer(r *Runner, id int) *player {
@@ -71,9 +92,18 @@ func newPlayer(r *Runner, id int) *player {
 		password:  r.password + "-" + strconv.Itoa(id),
 		startRoom: fmt.Sprintf("testing_room_start_%s_%d", r.prefix, id),
 		prefix:    fmt.Sprintf("%s_%d", r.prefix, id),
+		n:         id,
+	}
+	if id < len(r.sc.accounts) {
+		a := r.sc.accounts[id]
+		p.sc.name, p.sc.password = a.name, a.password
 	}
 	p.timeout = time.NewTimer(time.Hour)
 	p.timeout.Stop()
+	p.gap = time.NewTimer(time.Hour)
+	p.gap.Stop()
+	p.marks = markersFor(r.prefix, id)
+	p.setupOK = len(r.sc.Completion.Setup) == 0
 	return p
 }
 
@@ -91,16 +121,43 @@ func (p *player) setState(state, phase string, at time.Time) {
 	p.emit(Result{Kind: KindState, State: state, Phase: phase, At: at, Latency: at.Sub(p.start)})
 }
 
-// lose ends the player early for reason, failing a command in flight.
+// lose ends the player early for reason, failing a command in flight. A
+// login step in flight gives the loss its detail (which step, why); the
+// server closing the connection during one is a failed login.
 func (p *player) lose(reason string) {
 	if p.finished {
 		return
 	}
+	detail := ""
+	if p.out != nil && p.out.step != nil {
+		switch reason {
+		case ReasonAborted:
+			detail = p.out.step.describe() + ": still waiting when the run ended"
+		case ReasonTimeout:
+			detail = fmt.Sprintf("%s: no answer in %v", p.out.step.describe(), p.out.step.timeout)
+		case ReasonDisconnected:
+			reason, detail = ReasonLoginFailed, p.out.step.describe()+": the server closed the connection"
+		}
+	}
+	p.loseWith(reason, detail)
+}
+
+// loseWith ends the player early for reason, with a detail for the report
+// (empty: none), and logs a detail's first occurrence in the run.
+func (p *player) loseWith(reason, detail string) {
+	if p.finished {
+		return
+	}
 	p.finished = true
+	said := ""
 	if p.out != nil {
+		said = p.out.buf.String()
 		p.fail(reason)
 	}
-	p.emit(Result{Kind: KindLost, State: p.state, Reason: reason})
+	if detail != "" {
+		p.r.logLoss(p.id, reason, detail, p.redact(said))
+	}
+	p.emit(Result{Kind: KindLost, State: p.state, Reason: reason, Detail: detail})
 	p.releaseLogin()
 	p.hangUp()
 }
@@ -127,7 +184,7 @@ func (p *player) connect(ctx context.Context) bool {
 		p.emit(Result{Kind: KindLost, State: StateConnecting, Reason: ReasonAborted})
 		return false
 	}
-	conn, steps, err := transports[p.transport](ctx, p.r.dialTarget(p))
+	conn, steps, err := p.r.dialers[p.transport](ctx, p.r.dialTarget(p))
 	p.r.dialSem.Release(1)
 	if err != nil {
 		lost := Result{Kind: KindLost, State: StateConnecting, Reason: ReasonDial}
@@ -153,48 +210,143 @@ func (p *player) connect(ctx context.Context) bool {
 	for _, s := range steps {
 		p.setState(StateConnected, s.phase, s.at)
 	}
-	if p.r.sc.Completion == CompletionEcho {
+	if !p.sendMarkers() {
+		return false
+	}
+	rule := p.screenRule()
+	if rule == CompletionEcho {
 		p.queueFront(queued{text: EchoCommand + " login-screen", action: "login_screen"})
 		p.sendNext()
 	}
 	deadline := time.NewTimer(p.r.sc.ConnectTimeout)
 	defer deadline.Stop()
-	var firstText time.Time
+	var firstText, lastText time.Time
+	var seen strings.Builder // the output so far, for the screen regexp and the log
+	screen := func(at time.Time) bool {
+		neg := conn.negotiatedAt()
+		if neg.IsZero() {
+			neg = firstText
+		}
+		if neg.IsZero() {
+			neg = at
+		}
+		p.setState(StateConnected, "negotiation", neg)
+		p.setState(StateLoginScreen, "login_screen", at)
+		return true
+	}
 	for {
 		select {
 		case ev, ok := <-conn.recv():
 			if !ok || ev.kind == evClosed {
-				p.lose(ReasonDisconnected)
+				p.stopGap()
+				p.loseScreen(ReasonDisconnected, seen.String())
 				return false
 			}
-			if ev.kind == evText && firstText.IsZero() {
-				firstText = ev.at
+			if ev.kind == evText {
+				if firstText.IsZero() {
+					firstText = ev.at
+				}
+				lastText = ev.at
+				if seen.Len() < maxScreen {
+					seen.WriteString(ev.text)
+				}
 			}
-			screen := ev.kind == evPrompt
-			if p.out != nil { // echo mode: the probe's answer marks the screen
+			switch rule {
+			case CompletionPrompt:
+				if ev.kind == evPrompt {
+					return screen(ev.at)
+				}
+			case CompletionEcho: // the probe's answer marks the screen
 				p.absorb(ev)
-				screen = p.out == nil
-			}
-			if screen {
-				neg := conn.negotiatedAt()
-				if neg.IsZero() {
-					neg = firstText
+				if p.out == nil {
+					return screen(ev.at)
 				}
-				if neg.IsZero() {
-					neg = ev.at
+			case CompletionRegex:
+				if matchLines(p.r.sc.screen, seen.String()) {
+					return screen(ev.at)
 				}
-				p.setState(StateConnected, "negotiation", neg)
-				p.setState(StateLoginScreen, "login_screen", ev.at)
-				return true
+			case CompletionQuiet:
+				if ev.kind == evText {
+					p.gap.Reset(p.screenGap())
+					p.gapArmed = true
+				}
 			}
+		case <-p.gapC():
+			p.gapArmed = false
+			return screen(lastText)
 		case <-deadline.C:
-			p.lose(ReasonNoLogin)
+			p.stopGap()
+			p.loseScreen(ReasonNoLogin, seen.String())
 			return false
 		case <-ctx.Done():
-			p.lose(ReasonAborted)
+			p.stopGap()
+			p.loseScreen(ReasonAborted, seen.String())
 			return false
 		}
 	}
+}
+
+// maxScreen bounds the output kept while waiting for the login screen.
+const maxScreen = 64 << 10
+
+// screenRule is how the login screen is recognized: CompletionRegex (the
+// login script's screen), CompletionPrompt (the first GA/EOR),
+// CompletionEcho (the probe's answer, when no setup must install it) or
+// CompletionQuiet (the first output followed by a quiet gap).
+func (p *player) screenRule() string {
+	switch sc := p.r.sc; {
+	case sc.screen != nil:
+		return CompletionRegex
+	case sc.Completion.Mode == CompletionPrompt:
+		return CompletionPrompt
+	case sc.Completion.Mode == CompletionEcho && len(sc.Completion.Setup) == 0:
+		return CompletionEcho
+	}
+	return CompletionQuiet
+}
+
+// screenGap is the quiet gap that marks the login screen.
+func (p *player) screenGap() time.Duration {
+	if c := p.r.sc.Completion; c.Mode == CompletionQuiet && c.Gap > 0 {
+		return c.Gap
+	}
+	return DefaultQuietGap
+}
+
+// loseScreen loses a player that never reached the login screen, saying
+// what it waited for and what the server sent instead.
+func (p *player) loseScreen(reason, said string) {
+	if p.finished {
+		return
+	}
+	var detail string
+	switch p.screenRule() {
+	case CompletionRegex:
+		detail = fmt.Sprintf("login screen: login.screen %q did not match", truncate(p.r.sc.Login.Screen, 60))
+	case CompletionPrompt:
+		detail = "login screen: no prompt (telnet GA or EOR) came; a game that sends none needs login.screen or another completion mode"
+	case CompletionEcho:
+		detail = "login screen: no answer to the echo probe"
+	default:
+		detail = "login screen: no output"
+	}
+	p.finished = true
+	if p.out != nil {
+		p.fail(reason)
+	}
+	p.r.logLoss(p.id, reason, detail, said)
+	p.emit(Result{Kind: KindLost, State: p.state, Reason: reason, Detail: detail})
+	p.releaseLogin()
+	p.hangUp()
+}
+
+// redact hides the player's password in text meant for a log, a report
+// or the schedule.
+func (p *player) redact(text string) string {
+	if p.sc.password == "" {
+		return text
+	}
+	return strings.ReplaceAll(text, p.sc.password, "********")
 }
 
 // queueFront puts a command before the others.
@@ -202,16 +354,36 @@ func (p *player) queueFront(q queued) { p.cmds = append([]queued{q}, p.cmds...) 
 
 // loadAction appends an action's commands.
 func (p *player) loadAction(a WeightedAction, login, logout bool) {
+	comp := &p.r.sc.Completion
+	if a.Completion != nil && a.Completion.Mode != "" {
+		comp = a.Completion
+	}
 	for _, text := range commandsFor(a, &p.sc) {
-		p.cmds = append(p.cmds, queued{text: text, action: a.Action, login: login, logout: logout})
+		p.cmds = append(p.cmds, queued{text: text, action: a.Action, login: login, logout: logout, comp: comp})
 	}
 }
 
+// loadLogin queues the login: the scenario's login script, or the
+// profile's login action; then the completion's setup commands.
 func (p *player) loadLogin() {
 	p.loginStarted = true
 	p.countedLogin = true
 	p.r.loggingIn.Add(1)
-	p.loadAction(WeightedAction{Action: p.prof.Login}, true, false)
+	if steps := p.r.sc.login; len(steps) > 0 {
+		for i := range steps {
+			st := &steps[i]
+			p.cmds = append(p.cmds, queued{text: expand(st.send, &p.sc), action: ActionLogin, login: true, step: st})
+		}
+	} else {
+		p.loadAction(WeightedAction{Action: p.prof.Login}, true, false)
+	}
+	if setup := p.r.sc.Completion.Setup; len(setup) > 0 {
+		lines := make([]string, len(setup))
+		for i, c := range setup {
+			lines[i] = expand(c, &p.sc)
+		}
+		p.cmds = append(p.cmds, queued{text: strings.Join(lines, "\r\n"), action: ActionLogin, login: true, setup: true})
+	}
 	p.setState(StateLoggingIn, "", time.Now())
 }
 
@@ -234,23 +406,35 @@ func (p *player) sendNext() bool {
 	text := strings.ReplaceAll(q.text, TimestampMark, strconv.FormatFloat(float64(now.UnixNano())/1e9, 'f', 6, 64))
 	p.seq++
 	p.out = &pending{queued: q, sent: now}
-	if p.r.sc.Completion == CompletionEcho && !q.logout && !strings.HasPrefix(text, EchoCommand+" login-screen") {
+	p.setCompletion(p.out)
+	if p.out.mode == CompletionEcho && !q.logout && !strings.HasPrefix(text, EchoCommand+" login-screen") {
 		p.out.tag = fmt.Sprintf("c%d-%d", p.id, p.seq)
 		text += "\r\n" + EchoCommand + " " + p.out.tag
 	}
+	timeout := p.r.sc.CommandTimeout
+	if q.step != nil {
+		timeout = q.step.timeout
+	}
+	p.timeout.Reset(timeout)
+	if p.out.mode == CompletionQuiet {
+		p.armGap() // a command with no output at all completes after the gap too
+	}
+	if p.out.unmeasured {
+		return true // a step that only waits for output
+	}
 	if q.action != "login_screen" { // the echo probe standing for the login screen is not a command
-		p.r.logSchedule(p.id, p.seq, q, text, now)
-		p.emit(Result{Kind: KindSent, Action: q.action, Command: q.text, At: now, Intended: q.intended})
+		p.r.logSchedule(p.id, p.seq, q.action, p.redact(q.text), q.intended, now)
+		p.emit(Result{Kind: KindSent, Action: q.action, Command: p.redact(q.text), At: now, Intended: q.intended})
 	}
 	if err := p.conn.send(text); err != nil {
 		p.lose(ReasonWrite)
 		return false
 	}
-	p.timeout.Reset(p.r.sc.CommandTimeout)
 	return true
 }
 
-// absorb applies one socket event to the command in flight.
+// absorb applies one socket event to the command in flight; it may lose
+// the player (a login step's fail pattern).
 func (p *player) absorb(ev connEvent) {
 	out := p.out
 	if out == nil {
@@ -261,14 +445,37 @@ func (p *player) absorb(ev connEvent) {
 		if out.first.IsZero() {
 			out.first = ev.at
 		}
+		out.last = ev.at
 		out.buf.WriteString(ev.text)
-		if out.tag != "" && strings.Contains(out.buf.String(), EchoCommand+":"+out.tag+",") {
-			p.complete(ev.at)
-		} else if out.tag == "" && out.action == "login_screen" && strings.Contains(out.buf.String(), EchoCommand+":login-screen,") {
-			p.complete(ev.at)
+		if out.step != nil && p.stepFailed() {
+			return
+		}
+		if out.expect != nil {
+			if matchLines(out.expect, out.buf.String()) {
+				p.complete(ev.at)
+			}
+			return
+		}
+		switch out.mode {
+		case CompletionEcho:
+			if out.tag != "" && strings.Contains(out.buf.String(), EchoCommand+":"+out.tag+",") {
+				p.complete(ev.at)
+			} else if out.tag == "" && out.action == "login_screen" && strings.Contains(out.buf.String(), EchoCommand+":login-screen,") {
+				p.complete(ev.at)
+			}
+		case CompletionRegex:
+			if out.re.MatchString(out.buf.String()) {
+				p.complete(ev.at)
+			}
+		case CompletionMarker:
+			if out.scanMarkers(p.marks) {
+				p.complete(ev.at)
+			}
+		case CompletionQuiet:
+			p.armGap()
 		}
 	case evPrompt:
-		if p.r.sc.Completion == CompletionPrompt {
+		if out.mode == CompletionPrompt && out.expect == nil {
 			p.complete(ev.at)
 		}
 	}
@@ -279,6 +486,7 @@ func (p *player) complete(at time.Time) {
 	out := p.out
 	p.out = nil
 	p.timeout.Stop()
+	p.stopGap()
 	res := Result{Kind: KindCommand, Action: out.action, At: at, Latency: at.Sub(out.sent), Intended: out.intended}
 	res.TTFB = res.Latency
 	if !out.first.IsZero() {
@@ -290,12 +498,23 @@ func (p *player) complete(at time.Time) {
 	if out.action == "login_screen" {
 		return // the echo probe that stands for the login screen is not a command
 	}
-	p.emit(res)
-	text := out.buf.String()
+	text := out.output()
+	if out.login {
+		p.lastSaid = text // for the log line of a login that fails
+	}
+	if reason, failed := p.check(out, text); failed {
+		res.Reason = reason
+	}
+	if !out.unmeasured {
+		p.emit(res)
+	}
 	if strings.HasPrefix(out.text, EchoCommand+" ") {
 		p.lag(text, at)
 	}
-	if out.login && !p.loggedIn && p.r.sc.loginRe.MatchString(text) {
+	if out.setup {
+		p.setupOK = true
+	}
+	if out.login && !p.loggedIn && p.loginDone(out, text) {
 		p.loggedIn = true
 		p.releaseLogin()
 		p.setState(StateLoggedIn, "logged_in", at)
@@ -306,6 +525,9 @@ func (p *player) complete(at time.Time) {
 	if out.login && p.loggedIn && !p.hasLogin() && p.r.sc.Model != ModelOpen {
 		p.loginSettled() // its whole login action is done
 	}
+	if len(p.cmds) > 0 && p.cmds[0].step != nil && p.cmds[0].text == "" {
+		p.sendNext() // a step that waits for output starts at once: the output may be on its way
+	}
 }
 
 // fail finishes the command in flight as failed for reason.
@@ -313,7 +535,8 @@ func (p *player) fail(reason string) {
 	out := p.out
 	p.out = nil
 	p.timeout.Stop()
-	if out.action == "login_screen" {
+	p.stopGap()
+	if out.action == "login_screen" || out.unmeasured {
 		return
 	}
 	p.emit(Result{Kind: KindCommand, Action: out.action, Reason: reason, Intended: out.intended, Latency: time.Since(out.sent)})
@@ -354,8 +577,23 @@ func (p *player) event(ev connEvent, ok bool) bool {
 		return false
 	}
 	p.absorb(ev)
+	return p.settle()
+}
+
+// settle follows up a command's completion: a login that ended without
+// logging in loses the player, a send a tick wanted goes out. False if
+// the player is gone.
+func (p *player) settle() bool {
+	if p.finished {
+		return false
+	}
 	if p.out == nil && p.loginStarted && !p.loggedIn && !p.hasLogin() && p.state != StateLoggingOut {
-		p.lose(ReasonLoginFailed)
+		// The profile's login action ended and login_success never matched.
+		p.r.logLoss(p.id, ReasonLoginFailed, p.noLoginDetail(), p.redact(p.lastSaid))
+		p.emit(Result{Kind: KindLost, State: p.state, Reason: ReasonLoginFailed, Detail: p.noLoginDetail()})
+		p.finished = true
+		p.releaseLogin()
+		p.hangUp()
 		return false
 	}
 	if p.out == nil && p.wantSend {
@@ -391,6 +629,10 @@ func (p *player) leave(grace time.Duration) {
 			if !p.event(ev, ok) {
 				return
 			}
+		case <-p.gapC():
+			if !p.gapped() {
+				return
+			}
 		case <-deadline.C:
 			p.lose(ReasonAborted)
 			return
@@ -409,6 +651,11 @@ func (p *player) leave(grace time.Duration) {
 		case ev, ok := <-p.conn.recv():
 			if !p.event(ev, ok) {
 				p.done() // the server closed after quit; a no-op if the player was lost
+				return
+			}
+		case <-p.gapC():
+			if !p.gapped() {
+				p.done() // a no-op if the player was lost
 				return
 			}
 		case <-deadline.C:

@@ -40,6 +40,10 @@ type WeightedAction struct {
 	Weight float64 `yaml:"weight"`
 	// Commands, if set, are the action's command templates, one line each.
 	Commands []string `yaml:"commands,omitempty"`
+	// Completion, if set, is how the action's commands complete, in place
+	// of the scenario's completion (see [Completion]; marker mode and
+	// setup are the scenario's only).
+	Completion *Completion `yaml:"completion,omitempty"`
 }
 
 // BuiltinProfiles returns the names of the profiles that ship with the tool.
@@ -125,6 +129,9 @@ func (p *Profile) compile() error {
 		errs.number(fmt.Sprintf("actions[%d].weight", i), a.Weight, 0, MaxWeight, true)
 		for j, c := range a.Commands {
 			errs.command(fmt.Sprintf("actions[%d].commands[%d]", i, j), c)
+		}
+		if a.Completion != nil {
+			a.Completion.check(&errs, fmt.Sprintf("actions[%d].completion", i), false)
 		}
 		total += a.Weight
 	}

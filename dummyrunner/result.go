@@ -74,6 +74,10 @@ type Result struct {
 	State   string // KindState, KindLost
 	Phase   string // KindState: the report phase reached, if any; KindLost: the phase failed in, if known
 	Reason  string // KindCommand (failed), KindLost
+	// Detail says more about a KindLost's reason, when known: which login
+	// step failed and why ("step 2 (connect {name} {password}): fail
+	// \"incorrect\""). Bounded by the scenario (its steps and patterns).
+	Detail string
 
 	// Intended is when the command should have been sent (open model); zero otherwise.
 	Intended time.Time

@@ -3,15 +3,21 @@ package dummyrunner
 import (
 	"cmp"
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
+	"log/slog"
 	"math/rand/v2"
+	"regexp"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	"golang.org/x/sync/semaphore"
 
@@ -44,6 +50,13 @@ type Options struct {
 	// Schedule, if set, receives one JSON line per command sent: the
 	// realized schedule, for reproducing a run.
 	Schedule io.Writer
+	// NameNonce is mixed into the players' names and passwords when the
+	// scenario's names are NamesUnique: the processes of one run share it
+	// ([Execute] takes the report's run id). Empty: a random one.
+	NameNonce string
+	// Logger receives the runner's log lines (a failed login, once per
+	// step and reason); nil discards them.
+	Logger *slog.Logger
 	// Partial says the runner drives one process of a run whose reports
 	// the caller merges (the children of --procs): [Execute] then leaves
 	// the judgements of the whole run ([RequireMeasurements]) to it.
@@ -57,8 +70,11 @@ type Runner struct {
 	opts        Options
 	target      string
 	doors       map[string]string // transport -> where its players dial
-	prefix      string            // derived from the seed: names are the same in every run with that seed
+	prefix      string            // derived from the seed (and the nonce with NamesUnique)
+	nonce       string            // the NamesUnique nonce; empty with NamesSeed
 	password    string
+	log         *slog.Logger
+	logged      sync.Map // the login failures already logged (one line each)
 	results     chan<- Result
 	dialSem     *semaphore.Weighted
 
@@ -66,6 +82,10 @@ type Runner struct {
 	clientProxy *faults.Proxy // nil without client-side faults
 	loginsLeft  atomic.Int64  // closed-model players whose login is not settled yet
 	loginsDone  chan struct{} // closed when loginsLeft reaches 0
+
+	// dialers dial each transport: the transports registry, or a test's
+	// in-memory game.
+	dialers map[string]dialFunc
 
 	loggingIn atomic.Int64
 	events    chan string // scenario events, taken by the first free logged-in player
@@ -100,8 +120,23 @@ func NewRunner(sc *Scenario, opts Options) (*Runner, error) {
 	if err := checkFaultSupport(sc, opts); err != nil {
 		return nil, err
 	}
+	nonce := ""
+	if sc.Names != NamesSeed {
+		if nonce = opts.NameNonce; nonce == "" {
+			var b [4]byte
+			_, _ = crand.Read(b[:]) // crypto/rand.Read never fails
+			nonce = hex.EncodeToString(b[:])
+		}
+	}
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%d", sc.Seed)
+	if nonce != "" {
+		fmt.Fprintf(h, "/%s", nonce)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	sum := h.Sum64()
 	rng := rand.New(rand.NewPCG(sum, 0))
 	const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -115,11 +150,18 @@ func NewRunner(sc *Scenario, opts Options) (*Runner, error) {
 		target:   target,
 		doors:    doors,
 		prefix:   fmt.Sprintf("%06x", sum&0xffffff),
+		nonce:    nonce,
 		password: string(pw),
+		log:      log.With("component", "dummyrunner"),
 		dialSem:  semaphore.NewWeighted(maxDialsInFlight),
+		dialers:  transports,
 		events:   make(chan string),
 	}, nil
 }
+
+// NameNonce is the nonce mixed into the players' names (NamesUnique),
+// empty when they come from the seed alone.
+func (r *Runner) NameNonce() string { return r.nonce }
 
 // Target is the address the players connect to (the telnet door's, if
 // any player uses it).
@@ -141,7 +183,7 @@ func (r *Runner) dialTarget(p *player) dialTarget {
 		addr = r.dial
 	}
 	return dialTarget{addr: addr, timeout: r.sc.ConnectTimeout, player: p.id, prefix: r.prefix, ws: r.sc.Websocket, tls: r.sc.TLS,
-		ssh: r.sc.SSH, user: p.sc.name}
+		ssh: r.sc.SSH, user: p.sc.name, quickack: r.sc.TCPQuickAck}
 }
 
 // Players returns the ids this runner drives in the closed model.
@@ -220,41 +262,43 @@ func (r *Runner) runClosed(ctx context.Context, p *player, delay time.Duration) 
 			return
 		}
 	}
-	step := r.sc.Pacing.Timestep
-	df := max(0.001*float64(step), min(float64(step)/10, float64(500*time.Millisecond)))
-	interval := time.Duration(float64(step) - df + p.pace.Float64()*df)
+	interval := closedInterval(r.sc.Pacing.Timestep, p.pace.Float64())
 	if !p.connect(ctx) {
 		return
 	}
-	defer p.timeout.Stop()
-	next := time.Now()
-	tick := time.NewTimer(0)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			p.leave(r.sc.LogoutGrace)
-			return
-		case ev, ok := <-p.conn.recv():
-			if !p.event(ev, ok) {
-				return
-			}
-		case <-p.timeout.C:
-			p.lose(ReasonTimeout)
-			return
-		case cmd := <-p.eventCh():
-			p.queueFront(queued{text: cmd, action: "event"})
-			if !p.sendNext() {
-				return
-			}
-		case <-tick.C:
-			if !r.closedStep(p) {
-				return
-			}
-			next = next.Add(interval)
-			tick.Reset(time.Until(next))
-		}
+	pc := &closedPacer{r: r, interval: interval, next: time.Now(), tick: time.NewTimer(0)}
+	defer pc.tick.Stop()
+	r.play(ctx, p, pc)
+}
+
+// closedPacer paces a closed-model player: a tick every interval, from
+// its login screen on, each tick one closedStep.
+type closedPacer struct {
+	r        *Runner
+	interval time.Duration
+	next     time.Time // the tick the timer is set for
+	tick     *time.Timer
+}
+
+func (c *closedPacer) due(*player) (<-chan time.Time, bool) { return c.tick.C, true }
+
+func (c *closedPacer) fire(p *player) bool {
+	if !c.r.closedStep(p) {
+		return false
 	}
+	c.next = c.next.Add(c.interval)
+	c.tick.Reset(time.Until(c.next))
+	return true
+}
+
+// closedInterval is the time between a closed-model player's ticks,
+// Evennia's rule: TIMESTEP - df + u·df, with df a tenth of the timestep
+// (at least a thousandth, at most 500ms) and u the player's one uniform
+// draw in [0, 1): so in [0.9, 1.0) × TIMESTEP for timesteps up to 5s,
+// different for each player.
+func closedInterval(step time.Duration, u float64) time.Duration {
+	df := max(0.001*float64(step), min(float64(step)/10, float64(500*time.Millisecond)))
+	return time.Duration(float64(step) - df + u*df)
 }
 
 // closedStep is one tick of Evennia's client.step().
@@ -285,7 +329,8 @@ func (r *Runner) closedStep(p *player) bool {
 }
 
 // logSchedule writes one line of the realized schedule.
-func (r *Runner) logSchedule(client, seq int, q queued, text string, sent time.Time) {
+// The command's password is redacted by the caller.
+func (r *Runner) logSchedule(client, seq int, action, command string, intended, sent time.Time) {
 	if r.opts.Schedule == nil {
 		return
 	}
@@ -296,11 +341,49 @@ func (r *Runner) logSchedule(client, seq int, q queued, text string, sent time.T
 		Command  string    `json:"command"`
 		Intended time.Time `json:"intended,omitzero"`
 		Sent     time.Time `json:"sent"`
-	}{client, seq, q.action, q.text, q.intended, sent}
+	}{client, seq, action, command, intended, sent}
 	b, _ := json.Marshal(line)
 	r.schedMu.Lock()
 	defer r.schedMu.Unlock()
 	_, _ = r.opts.Schedule.Write(append(b, '\n'))
+}
+
+// logLoss logs a player lost with a detail (a failed login step, a login
+// screen that never matched), once per detail in the run: what the
+// server said last, its control characters and colours removed and cut
+// to its last maxSaid characters. The caller redacts the password.
+func (r *Runner) logLoss(client int, reason, detail, said string) {
+	if _, seen := r.logged.LoadOrStore(detail, true); seen {
+		return
+	}
+	r.log.Warn("player.lost", "client", client, "reason", reason, "detail", detail, "server_said", sanitizeSaid(said),
+		"note", "logged once per detail; the report counts them all (clients.lost_details)")
+}
+
+// maxSaid is how much of the server's last words logLoss shows.
+const maxSaid = 300
+
+// ansiRe matches ANSI escape sequences (colours, cursor moves).
+var ansiRe = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]`)
+
+// sanitizeSaid makes server output safe and short for a log line: ANSI
+// sequences removed, line breaks shown as " | ", other control
+// characters dropped, blank runs squeezed, the last maxSaid runes kept.
+func sanitizeSaid(s string) string {
+	s = ansiRe.ReplaceAllString(s, "")
+	s = strings.NewReplacer("\r\n", " | ", "\n", " | ", "\r", " | ").Replace(s)
+	s = strings.Map(func(c rune) rune {
+		if unicode.IsControl(c) {
+			return -1
+		}
+		return c
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	s = strings.Trim(strings.ReplaceAll(s, "| |", "|"), " |")
+	if r := []rune(s); len(r) > maxSaid {
+		s = "…" + string(r[len(r)-maxSaid:])
+	}
+	return s
 }
 
 // probe measures the generator's own timer lateness every 10ms: when the

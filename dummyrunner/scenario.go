@@ -28,13 +28,15 @@ const (
 	ModelOpen = "open"
 )
 
-// Completion rules: how a client knows a command's output is complete.
+// How player names and passwords are made (Scenario.Names).
 const (
-	// CompletionPrompt waits for the end-of-output marker (telnet GA or EOR).
-	CompletionPrompt = "prompt"
-	// CompletionEcho sends an echo probe after each command and waits for
-	// its answer, for servers that mark nothing.
-	CompletionEcho = "echo"
+	// NamesUnique mixes a per-run nonce into the seed's name prefix, so a
+	// second run against a server that keeps its accounts does not
+	// collide with the first. The report records the nonce.
+	NamesUnique = "unique"
+	// NamesSeed derives names and passwords from the seed alone: the same
+	// in every run with that seed.
+	NamesSeed = "seed"
 )
 
 // Scenario is a whole load test, as written in a scenario file. Every
@@ -98,10 +100,27 @@ type Scenario struct {
 	// Pacing is the closed model's pacing.
 	Pacing Pacing `yaml:"pacing,omitempty"`
 
-	// Completion is CompletionPrompt (default) or CompletionEcho.
-	Completion string `yaml:"completion,omitempty"`
-	// LoginSuccess is a regexp the output of the login command must match.
+	// Completion is how a client knows a command's output is complete
+	// (see [Completion]); a profile's action may set its own. Default
+	// CompletionPrompt.
+	Completion Completion `yaml:"completion,omitempty"`
+	// LoginSuccess is a regexp the output of the login command must match
+	// (not used with a Login script, whose steps say what success is).
 	LoginSuccess string `yaml:"login_success,omitempty"`
+	// Login, if it has steps, is the login script: it replaces the
+	// profiles' login action (see [LoginScript]).
+	Login LoginScript `yaml:"login,omitempty"`
+	// Names is how player names and passwords are made: NamesUnique
+	// (default) or NamesSeed.
+	Names string `yaml:"names,omitempty"`
+	// Accounts, if its file is set, are pre-created accounts: player i
+	// logs in as the file's row i (see [Accounts]).
+	Accounts Accounts `yaml:"accounts,omitempty"`
+	// TCPQuickAck re-arms Linux's TCP_QUICKACK after every read on the
+	// telnet and tls transports, so the client's delayed ACKs do not
+	// hold back a server's second write behind Nagle's algorithm (a 40ms
+	// artifact). TCP_NODELAY is always set.
+	TCPQuickAck bool `yaml:"tcp_quickack,omitempty"`
 	// CommandTimeout fails a command with no complete output in this
 	// time; the client is then dropped. MinTimeout to MaxTimeout, default 30s.
 	CommandTimeout time.Duration `yaml:"command_timeout,omitempty"`
@@ -131,6 +150,9 @@ type Scenario struct {
 	transportCum  []float64
 	thresholds    []reports.Threshold
 	loginRe       *regexp.Regexp
+	accounts      []account      // the rows of Accounts.File
+	login         []loginStep    // the compiled login script
+	screen        *regexp.Regexp // the login script's screen; nil: the completion mode's rule
 }
 
 // Event is a command sent once, At this long after the start, by
@@ -275,8 +297,11 @@ func (s *Scenario) defaults() {
 	if s.MaxSessions == 0 {
 		s.MaxSessions = 10_000
 	}
-	if s.Completion == "" {
-		s.Completion = CompletionPrompt
+	if s.Completion.Mode == "" {
+		s.Completion.Mode = CompletionPrompt
+	}
+	if s.Names == "" {
+		s.Names = NamesUnique
 	}
 	if s.LoginSuccess == "" {
 		s.LoginSuccess = `(?i)you become|welcome back|you are now logged in|logged in as`
@@ -321,6 +346,8 @@ func (s *Scenario) Compile() error {
 	if s.loginRe, err = regexp.Compile(s.LoginSuccess); err != nil {
 		p.add("login_success", "%v", err)
 	}
+	s.compileLogin(&p)
+	s.loadAccounts(&p)
 	before := len(p.errs)
 	total := s.loadProfiles(&p)
 	s.checkThresholds(&p, len(p.errs) == before)
@@ -433,8 +460,9 @@ func (s *Scenario) checkSettings(p *problems) {
 		p.address("target", s.Target)
 	}
 	s.checkTransports(p)
-	if s.Completion != CompletionPrompt && s.Completion != CompletionEcho {
-		p.add("completion", "%q: want %q or %q", s.Completion, CompletionPrompt, CompletionEcho)
+	s.Completion.check(p, "completion", true)
+	if s.Names != NamesUnique && s.Names != NamesSeed {
+		p.add("names", "%q: want %q or %q", s.Names, NamesUnique, NamesSeed)
 	}
 	pc := s.Pacing
 	p.duration("pacing.timestep", pc.Timestep, MinTimeout, MaxTimeout)
@@ -515,6 +543,9 @@ func (s *Scenario) Actions() []string {
 		for _, a := range p.Actions {
 			names = append(names, a.Action)
 		}
+	}
+	if len(s.login) > 0 || len(s.Completion.Setup) > 0 {
+		names = append(names, ActionLogin)
 	}
 	if s.Model == ModelOpen && s.Session.Profile != "" {
 		add(s.profiles[s.Session.Profile])

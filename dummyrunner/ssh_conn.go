@@ -113,8 +113,7 @@ var _ conn = (*sshConn)(nil)
 // dialSSH is the ssh transport: a TCP connect, the SSH handshake and
 // authentication (PhaseSSHAuth), then a session with a PTY and a shell.
 func dialSSH(ctx context.Context, d dialTarget) (conn, []step, error) {
-	nd := net.Dialer{Timeout: d.timeout}
-	nc, err := nd.DialContext(ctx, "tcp", d.addr)
+	nc, err := dialTCP(ctx, d.addr, d.timeout)
 	if err != nil {
 		return nil, nil, &dialError{phase: "connect", reason: ReasonDial, err: err}
 	}

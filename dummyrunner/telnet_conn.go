@@ -39,8 +39,9 @@ const (
 // EOR, NAWS and TTYPE: the transport variants telnet+mccp2 and
 // telnet+gmcp (see telnet_options.go).
 type telnetOptions struct {
-	mccp2 bool // accept the server's WILL MCCP2 and inflate its output
-	gmcp  bool // accept WILL GMCP, greet, ask for values, count the answers
+	mccp2    bool // accept the server's WILL MCCP2 and inflate its output
+	gmcp     bool // accept WILL GMCP, greet, ask for values, count the answers
+	quickack bool // re-arm TCP_QUICKACK after every read (see quickAck)
 }
 
 // telnetConn is the dummy client's connection: it answers option
@@ -52,6 +53,7 @@ type telnetConn struct {
 	src   io.Reader    // what the reader reads: nc, or an MCCP2Reader over wireR
 	wireR *timedReader // nc, timed, under the MCCP2Reader; nil without MCCP2
 	opts  telnetOptions
+	quick *quickAck // nil unless opts.quickack
 	eventQueue
 
 	// Written by the reader, read by the player after the first text.
@@ -72,18 +74,17 @@ var _ conn = (*telnetConn)(nil)
 
 // dialTelnet connects to addr and starts reading, with the options opts.
 func dialTelnet(ctx context.Context, addr string, timeout time.Duration, opts telnetOptions) (*telnetConn, error) {
-	d := net.Dialer{Timeout: timeout}
-	nc, err := d.DialContext(ctx, "tcp", addr)
+	nc, err := dialTCP(ctx, addr, timeout)
 	if err != nil {
 		return nil, err
 	}
-	return newTelnetConn(nc, opts), nil
+	return newTelnetConn(nc, nc, opts), nil
 }
 
-// newTelnetConn speaks telnet on nc (a TCP connection, or TLS over one)
-// and starts reading.
-func newTelnetConn(nc net.Conn, opts telnetOptions) *telnetConn {
-	c := &telnetConn{nc: nc, src: nc, opts: opts, eventQueue: newEventQueue()}
+// newTelnetConn speaks telnet on nc (a TCP connection, or TLS over one,
+// tcp) and starts reading.
+func newTelnetConn(nc, tcp net.Conn, opts telnetOptions) *telnetConn {
+	c := &telnetConn{nc: nc, src: nc, opts: opts, quick: newQuickAck(tcp, opts.quickack), eventQueue: newEventQueue()}
 	c.neg.SupportRemote(telnet.OptEOR) // the server may mark prompts with EOR
 	c.neg.SupportLocal(telnet.OptNAWS)
 	c.neg.SupportLocal(telnet.OptTTYPE)
@@ -103,6 +104,7 @@ func (c *telnetConn) read() {
 	buf := make([]byte, 8192)
 	for {
 		n, err := c.readSome(buf)
+		c.quick.arm() // before the next read: what arrives next is ACKed at once
 		if n > 0 {
 			c.reads.Add(1)
 			now := time.Now()

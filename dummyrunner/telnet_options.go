@@ -27,7 +27,9 @@ const (
 // dialTelnetWith returns the dial of a telnet transport accepting opts.
 func dialTelnetWith(opts telnetOptions) dialFunc {
 	return func(ctx context.Context, d dialTarget) (conn, []step, error) {
-		c, err := dialTelnet(ctx, d.addr, d.timeout, opts)
+		o := opts
+		o.quickack = d.quickack
+		c, err := dialTelnet(ctx, d.addr, d.timeout, o)
 		if err != nil {
 			return nil, nil, &dialError{phase: "connect", reason: ReasonDial, err: err}
 		}

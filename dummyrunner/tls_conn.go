@@ -59,8 +59,7 @@ func dialTLS(ctx context.Context, d dialTarget) (conn, []step, error) {
 	if err != nil {
 		return nil, nil, &dialError{phase: "connect", reason: ReasonDial, err: err}
 	}
-	nd := net.Dialer{Timeout: d.timeout}
-	nc, err := nd.DialContext(ctx, "tcp", d.addr)
+	nc, err := dialTCP(ctx, d.addr, d.timeout)
 	if err != nil {
 		return nil, nil, &dialError{phase: "connect", reason: ReasonDial, err: err}
 	}
@@ -76,5 +75,5 @@ func dialTLS(ctx context.Context, d dialTarget) (conn, []step, error) {
 		_ = nc.Close()
 		return nil, nil, &dialError{phase: PhaseTLSHandshake, reason: ReasonTLS, reached: []step{{"connect", connected}}, err: err}
 	}
-	return newTelnetConn(tc, telnetOptions{}), []step{{"connect", connected}, {PhaseTLSHandshake, time.Now()}}, nil
+	return newTelnetConn(tc, nc, telnetOptions{quickack: d.quickack}), []step{{"connect", connected}, {PhaseTLSHandshake, time.Now()}}, nil
 }

@@ -104,6 +104,8 @@ type dialTarget struct {
 	tls     TLSSettings
 	ssh     SSHSettings
 	user    string // the player's name (the SSH user)
+	// quickack re-arms TCP_QUICKACK after every read (telnet, tls).
+	quickack bool
 }
 
 // transports is the registry of the transports a scenario may name.

@@ -88,10 +88,9 @@ func dialWebsocket(ctx context.Context, d dialTarget) (conn, []step, error) {
 		return nil, nil, &dialError{phase: "connect", reason: ReasonDial, err: err}
 	}
 	var connected atomic.Int64
-	nd := net.Dialer{Timeout: d.timeout}
 	hc := &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			nc, err := nd.DialContext(ctx, network, addr)
+			nc, err := dialTCP(ctx, addr, d.timeout)
 			if err == nil {
 				connected.Store(time.Now().UnixNano())
 			}

@@ -758,7 +758,7 @@ func diffRow(k diffKey, w int, b, h series, cfg compareConfig) MetricDiff {
 		r.Insufficient = true
 		return r
 	}
-	_, r.P = mannWhitney(xb, xh)
+	r.P = uTest(xb, xh)
 	var ok bool
 	if k.kind == diffErrorRate {
 		r.CILow, r.CIHigh, ok = rateDiffCI(b.errs, h.errs, level, bootstrapResamples, rng)

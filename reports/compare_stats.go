@@ -7,130 +7,26 @@ import (
 	"slices"
 
 	"github.com/montanaflynn/stats"
+	"golang.org/x/perf/benchmath"
 )
 
-// The statistics behind Compare: the Mann–Whitney U test, the
-// Holm–Bonferroni adjustment and percentile-bootstrap intervals.
+// The statistics behind Compare: the Mann–Whitney U test (benchmath's),
+// the Holm–Bonferroni adjustment and percentile-bootstrap intervals.
 
-// mwExactMax is the largest sample size, on both sides, for which
-// mannWhitney enumerates the exact null distribution (when there are no
-// ties); larger samples use the normal approximation.
-const mwExactMax = 8
-
-// mannWhitney is the two-sided Mann–Whitney U test of the hypothesis that
-// x and y come from the same distribution. It returns U of x (the number
-// of pairs with x[i] > y[j], ties counting one half) and the p-value:
-// exact when both samples have at most mwExactMax values and no value is
-// tied, otherwise from the normal approximation with the tie correction
-// of the variance and a continuity correction of 1/2 (as
-// scipy.stats.mannwhitneyu with method "exact" and "asymptotic"). It is 1
+// uTest is the two-sided Mann–Whitney U test of the hypothesis that x and
+// y come from the same distribution: its p-value, from
+// golang.org/x/perf/benchmath's non-parametric comparison (the exact
+// distribution for small samples, ties included; the normal
+// approximation with tie and continuity corrections beyond). It is 1
 // when either sample is empty or every value is tied.
-func mannWhitney(x, y []float64) (u, p float64) {
-	n1, n2 := len(x), len(y)
-	if n1 == 0 || n2 == 0 {
-		return 0, 1
-	}
-	u, ties := mwStatistic(x, y)
-	if ties == 0 && n1 <= mwExactMax && n2 <= mwExactMax {
-		return u, mwExactP(u, n1, n2)
-	}
-	return u, mwNormalP(u, n1, n2, ties)
-}
-
-// mwStatistic returns U of x and the tie term Σ(t³−t) over the groups of
-// t equal values in the pooled sample.
-func mwStatistic(x, y []float64) (u, ties float64) {
-	type obs struct {
-		v     float64
-		fromX bool
-	}
-	pool := make([]obs, 0, len(x)+len(y))
-	for _, v := range x {
-		pool = append(pool, obs{v, true})
-	}
-	for _, v := range y {
-		pool = append(pool, obs{v, false})
-	}
-	slices.SortFunc(pool, func(a, b obs) int { return cmp.Compare(a.v, b.v) })
-	var r1 float64 // the rank sum of x, ties getting their average rank
-	for i := 0; i < len(pool); {
-		j := i
-		for j+1 < len(pool) && pool[j+1].v == pool[i].v {
-			j++
-		}
-		avg := float64(i+j)/2 + 1
-		for k := i; k <= j; k++ {
-			if pool[k].fromX {
-				r1 += avg
-			}
-		}
-		t := float64(j - i + 1)
-		ties += t*t*t - t
-		i = j + 1
-	}
-	n1 := float64(len(x))
-	return r1 - n1*(n1+1)/2, ties
-}
-
-// mwSigma returns the standard deviation of U under the null hypothesis,
-// corrected for ties.
-func mwSigma(n1, n2 int, ties float64) float64 {
-	a, b, n := float64(n1), float64(n2), float64(n1+n2)
-	v := a * b / 12 * ((n + 1) - ties/(n*(n-1)))
-	if v <= 0 {
-		return 0
-	}
-	return math.Sqrt(v)
-}
-
-// mwNormalP returns the two-sided p-value of U by the normal
-// approximation with continuity correction.
-func mwNormalP(u float64, n1, n2 int, ties float64) float64 {
-	sigma := mwSigma(n1, n2, ties)
-	if sigma == 0 {
+func uTest(x, y []float64) float64 {
+	if len(x) == 0 || len(y) == 0 {
 		return 1
 	}
-	z := (math.Abs(u-float64(n1*n2)/2) - 0.5) / sigma
-	if z <= 0 {
-		return 1
-	}
-	return min(1, math.Erfc(z/math.Sqrt2)) // 2·(1−Φ(z))
-}
-
-// mwExactP returns the exact two-sided p-value of U for samples of n1 and
-// n2 distinct values: twice the probability, under the null hypothesis,
-// of a U at least as far from its mean.
-func mwExactP(u float64, n1, n2 int) float64 {
-	// f[i][j][k] counts the orderings of i x's and j y's whose U is k: the
-	// largest value is either an x, beating all j y's, or a y.
-	f := make([][][]float64, n1+1)
-	for i := range f {
-		f[i] = make([][]float64, n2+1)
-		for j := range f[i] {
-			c := make([]float64, i*j+1)
-			if i == 0 || j == 0 {
-				c[0] = 1
-			} else {
-				for k, v := range f[i-1][j] {
-					c[k+j] += v
-				}
-				for k, v := range f[i][j-1] {
-					c[k] += v
-				}
-			}
-			f[i][j] = c
-		}
-	}
-	dist := f[n1][n2]
-	hi := int(math.Ceil(max(u, float64(n1*n2)-u) - 1e-9))
-	var tail, total float64
-	for k, c := range dist {
-		total += c
-		if k >= hi {
-			tail += c
-		}
-	}
-	return min(1, 2*tail/total)
+	th := benchmath.DefaultThresholds
+	// NewSample sorts its values in place: give it copies.
+	c := benchmath.AssumeNothing.Compare(benchmath.NewSample(slices.Clone(x), &th), benchmath.NewSample(slices.Clone(y), &th))
+	return c.P
 }
 
 // holm returns the Holm–Bonferroni adjusted p-values of ps, in the same

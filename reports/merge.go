@@ -72,6 +72,12 @@ func (r *Report) Merge(o *Report) error {
 	r.Clients.LoggedIn += o.Clients.LoggedIn
 	r.Clients.Finished += o.Clients.Finished
 	addCounts(r.Clients.Lost, o.Clients.Lost)
+	if len(o.Clients.LostDetails) > 0 {
+		if r.Clients.LostDetails == nil {
+			r.Clients.LostDetails = map[string]int64{}
+		}
+		addCounts(r.Clients.LostDetails, o.Clients.LostDetails)
+	}
 
 	for name, a := range o.Actions {
 		if a != nil {

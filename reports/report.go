@@ -144,6 +144,19 @@ type Meta struct {
 	Procs int `json:"procs"`
 	// Clients is the planned number of clients.
 	Clients int `json:"clients"`
+	// Names is how the players' names were made: "unique" (a per-run
+	// nonce, NameNonce, mixed into the seed's) or "seed" (the seed alone);
+	// empty in older reports.
+	Names string `json:"names,omitempty"`
+	// NameNonce is the nonce of "unique" names.
+	NameNonce string `json:"name_nonce,omitempty"`
+	// Completion is how the run knew a command's output was complete:
+	// "prompt", "marker", "regex", "echo" or "quiet 200ms" (a quiet gap
+	// adds up to the gap to every latency's wait, not to the latency:
+	// it is measured to the last byte, which may come before all of the
+	// answer). Actions with their own mode are listed after it, as
+	// "action=mode".
+	Completion string `json:"completion,omitempty"`
 }
 
 // Machine describes the machine a generator ran on.
@@ -184,6 +197,10 @@ type Clients struct {
 	Finished int64 `json:"finished"`
 	// Lost counts the clients that did not finish, by reason.
 	Lost map[string]int64 `json:"lost"`
+	// LostDetails counts the lost clients whose loss is explained
+	// further, by "reason: detail" (which login step failed, and why);
+	// its keys come from the scenario, so there are few.
+	LostDetails map[string]int64 `json:"lost_details,omitempty"`
 }
 
 // LostTotal returns the number of lost clients, all reasons together.
@@ -518,6 +535,7 @@ func (r *Report) Clone() *Report {
 	c.Meta.InvalidReasons = slices.Clone(r.Meta.InvalidReasons)
 	c.Meta.Shards = slices.Clone(r.Meta.Shards)
 	c.Clients.Lost = maps.Clone(r.Clients.Lost)
+	c.Clients.LostDetails = maps.Clone(r.Clients.LostDetails)
 	c.Actions = make(map[string]*Action, len(r.Actions))
 	for name, a := range r.Actions {
 		c.Actions[name] = a.clone()

@@ -134,7 +134,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return runChild(ctx, sc, f, stdout)
 	}
 	f.runID = newRunID()
-	opts := dummyrunner.Options{Target: f.target}
+	opts := dummyrunner.Options{Target: f.target, Logger: log} // a failed login says why, once per step and reason
 	if f.shard != "" {
 		if opts.First, opts.Count, err = shardRange(f.shard, sc.Sessions()); err != nil {
 			return err
