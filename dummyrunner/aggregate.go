@@ -84,6 +84,9 @@ func (a *Aggregator) Add(r Result) {
 		a.faultCaught(r)
 		act := rep.Action(r.Action)
 		iv := rep.IntervalAt(sec)
+		if r.Check != nil {
+			act.AddCheck(r.Check.Failed, r.Check.Reason)
+		}
 		if r.Reason != "" {
 			act.Failed[r.Reason]++
 			iv.Failed++
@@ -152,6 +155,9 @@ func (a *Aggregator) addTransport(t *reports.Transport, r Result) {
 		t.Action(r.Action).Sent++
 	case KindCommand:
 		act := t.Action(r.Action)
+		if r.Check != nil {
+			act.AddCheck(r.Check.Failed, r.Check.Reason)
+		}
 		if r.Reason != "" {
 			act.Failed[r.Reason]++
 			return

@@ -12,8 +12,8 @@ import (
 )
 
 // Execute runs the scenario with a Runner, folds every result into a
-// report with an Aggregator, watches the generator's health with a
-// Monitor, and returns the finished report with the scenario's thresholds
+// report with an Aggregator (showing each to opts.Observer first, if
+// set), watches the generator's health with a Monitor, and returns the finished report with the scenario's thresholds
 // checked. progress, if not nil, is called with the live numbers once a
 // second until the run ends. shared says the server runs in this process,
 // so the CPU judgement counts it too. meta.Clients is filled in.
@@ -42,6 +42,10 @@ func Execute(ctx context.Context, sc *Scenario, opts Options, meta reports.Meta,
 		}
 	}
 	var mon Monitor
+	obs := opts.Observer
+	if obs != nil {
+		mon.OnSample = obs.Health
+	}
 	monCtx, stopMon := context.WithCancel(context.Background())
 	monDone := make(chan struct{})
 	go func() { defer close(monDone); mon.Run(monCtx) }()
@@ -58,6 +62,9 @@ func Execute(ctx context.Context, sc *Scenario, opts Options, meta reports.Meta,
 		}
 	}()
 	for r := range results {
+		if obs != nil {
+			obs.Result(r)
+		}
 		agg.Add(r)
 	}
 	err = <-runDone

@@ -40,6 +40,12 @@ login:
     - {send: 'connect {name} {password}', expect: 'Last connect', timeout: 5s, fail: ['nope']}
     - {expect: 'x{n}'}
 `))
+	f.Add([]byte(`name: c
+clients: 1
+duration: 1s
+checks: {builtin: [tinymux, sim], fail: ['^There is no'], require: ['(?i)you']}
+thresholds: ['checks(looks) > 99%', 'checks < 1']
+`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		sc, err := ParseScenario(b, "testdata")
 		if err != nil {

@@ -17,6 +17,10 @@ import (
 // Together with the timer-lateness probe, it decides whether the run's
 // numbers describe the server or the generator.
 type Monitor struct {
+	// OnSample, if set, is called with each sample (from Run's
+	// goroutine), for an [Observer].
+	OnSample func(HealthSample)
+
 	mu       sync.Mutex
 	samples  int
 	cpuSum   float64
@@ -52,7 +56,11 @@ func (h *Monitor) Run(ctx context.Context) {
 			h.cpuSum += frac
 			h.cpuMax = max(h.cpuMax, frac)
 			h.fdMax = max(h.fdMax, fds)
+			limit := h.fdLimit
 			h.mu.Unlock()
+			if h.OnSample != nil {
+				h.OnSample(HealthSample{CPU: frac, FDs: fds, FDLimit: limit})
+			}
 		}
 	}
 }

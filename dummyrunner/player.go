@@ -502,8 +502,8 @@ func (p *player) complete(at time.Time) {
 	if out.login {
 		p.lastSaid = text // for the log line of a login that fails
 	}
-	if reason, failed := p.check(out, text); failed {
-		res.Reason = reason
+	if res.Check = p.check(out, text); res.Check != nil && res.Check.Failed {
+		res.Reason = ReasonCheck // answered, but not as the checks want: a failed command
 	}
 	if !out.unmeasured {
 		p.emit(res)

@@ -44,6 +44,10 @@ type WeightedAction struct {
 	// of the scenario's completion (see [Completion]; marker mode and
 	// setup are the scenario's only).
 	Completion *Completion `yaml:"completion,omitempty"`
+	// Checks, if set, are the action's response checks, added to the
+	// scenario's (see Checks). At most one entry of an action name may
+	// set them; they apply to all its commands.
+	Checks *Checks `yaml:"checks,omitempty"`
 }
 
 // BuiltinProfiles returns the names of the profiles that ship with the tool.
@@ -132,6 +136,12 @@ func (p *Profile) compile() error {
 		}
 		if a.Completion != nil {
 			a.Completion.check(&errs, fmt.Sprintf("actions[%d].completion", i), false)
+		}
+		if a.Checks != nil {
+			compileChecks(&errs, fmt.Sprintf("actions[%d].checks", i), &Checks{}, a.Checks)
+			if j := slices.IndexFunc(p.Actions[:i], func(o WeightedAction) bool { return o.Action == a.Action && o.Checks != nil }); j >= 0 {
+				errs.add(fmt.Sprintf("actions[%d].checks", i), "action %q has checks at actions[%d] too: set them on one entry", a.Action, j)
+			}
 		}
 		total += a.Weight
 	}

@@ -13,7 +13,8 @@ type ResultKind uint8
 const (
 	// KindSent: a command was written (Action, Intended when scheduled).
 	KindSent ResultKind = iota + 1
-	// KindCommand: a command finished: answered (Reason empty) or failed (Reason says why).
+	// KindCommand: a command finished: answered (Reason empty) or failed
+	// (Reason says why; ReasonCheck: answered, but Check failed).
 	KindCommand
 	// KindState: a client moved to State; Phase, if set, is a connection phase it reached.
 	KindState
@@ -57,6 +58,9 @@ const (
 	ReasonLoginFailed  = "login_failed"
 	ReasonNoLogin      = "no_login_screen"
 	ReasonMaxSessions  = "max_sessions"
+	// ReasonCheck: the command was answered, but the answer failed a
+	// response check (Result.Check says which).
+	ReasonCheck = reports.ReasonCheck
 )
 
 // Result is one measurement. Results are data, never control flow: a
@@ -94,4 +98,8 @@ type Result struct {
 	Fault *reports.Fault
 	// Wire is what a connection moved (KindWire).
 	Wire *reports.Wire
+	// Check is the outcome of the response checks of an answered command
+	// (KindCommand); nil when it was not checked. A failed check makes
+	// the command failed, for ReasonCheck.
+	Check *CheckOutcome
 }

@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -61,6 +60,9 @@ type Options struct {
 	// the caller merges (the children of --procs): [Execute] then leaves
 	// the judgements of the whole run ([RequireMeasurements]) to it.
 	Partial bool
+	// Observer, if set, sees every result and health sample of the run
+	// as [Execute] aggregates them (live metrics); nil for none.
+	Observer Observer
 }
 
 // Runner executes a scenario. Create one per run with [NewRunner].
@@ -362,9 +364,6 @@ func (r *Runner) logLoss(client int, reason, detail, said string) {
 
 // maxSaid is how much of the server's last words logLoss shows.
 const maxSaid = 300
-
-// ansiRe matches ANSI escape sequences (colours, cursor moves).
-var ansiRe = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]`)
 
 // sanitizeSaid makes server output safe and short for a log line: ANSI
 // sequences removed, line breaks shown as " | ", other control

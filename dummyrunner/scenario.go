@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"path/filepath"
 	"regexp"
@@ -130,6 +131,10 @@ type Scenario struct {
 	// LogoutGrace is how long players get to log out when the run ends.
 	// MinTimeout to MaxTimeout, default 5s.
 	LogoutGrace time.Duration `yaml:"logout_grace,omitempty"`
+	// Checks are the response checks of every command but the login and
+	// logout actions' (see Checks); a profile action's checks add to them.
+	// Left out: the built-in sets of every game (CheckSetNames).
+	Checks Checks `yaml:"checks,omitempty"`
 	// Thresholds must all hold for the run to pass (see reports.ParseThreshold).
 	Thresholds []string `yaml:"thresholds,omitempty"`
 	// Events are commands one logged-in player sends at a set time, to
@@ -150,9 +155,11 @@ type Scenario struct {
 	transportCum  []float64
 	thresholds    []reports.Threshold
 	loginRe       *regexp.Regexp
-	accounts      []account      // the rows of Accounts.File
-	login         []loginStep    // the compiled login script
-	screen        *regexp.Regexp // the login script's screen; nil: the completion mode's rule
+	accounts      []account                         // the rows of Accounts.File
+	login         []loginStep                       // the compiled login script
+	screen        *regexp.Regexp                    // the login script's screen; nil: the completion mode's rule
+	checks        *checkSet                         // the scenario's own: events, actions without checks
+	actionChecks  map[*Profile]map[string]*checkSet // the actions with checks of their own, by profile
 }
 
 // Event is a command sent once, At this long after the start, by
@@ -350,6 +357,7 @@ func (s *Scenario) Compile() error {
 	s.loadAccounts(&p)
 	before := len(p.errs)
 	total := s.loadProfiles(&p)
+	s.compileChecks(&p)
 	s.checkThresholds(&p, len(p.errs) == before)
 	p.errs = append(p.errs, s.checkFaults()...)
 	if len(p.errs) > 0 {
@@ -379,9 +387,67 @@ func (s *Scenario) checkThresholds(p *problems, profilesLoaded bool) {
 		}
 		if err := th.CheckAction(known); err != nil && profilesLoaded {
 			p.add(field, "%v", err)
+		} else if a := th.Action(); th.OnChecks() && s.neverChecked(a) {
+			p.add(field, "%q: the %s action is never checked (a login script has its own fail patterns; a logout's answer is a goodbye)", th.Expr, a)
 		}
 		s.thresholds = append(s.thresholds, th)
 	}
+}
+
+// compileChecks compiles the scenario's checks and those of the profile
+// actions that have their own (their problems were reported when the
+// profile loaded). The built-in actions that try every name they
+// remember (see blindActions) have the built-in sets off unless their
+// entry sets checks.
+func (s *Scenario) compileChecks(p *problems) {
+	s.checks = compileChecks(p, "checks", &s.Checks, nil)
+	s.actionChecks = map[*Profile]map[string]*checkSet{}
+	for _, name := range slices.Sorted(maps.Keys(s.profiles)) {
+		prof := s.profiles[name]
+		for i, a := range prof.Actions {
+			if a.Checks == nil && blindActions[a.Action] && len(a.Commands) == 0 {
+				a.Checks = &Checks{Builtin: []string{CheckSetNone}}
+			}
+			if a.Checks == nil {
+				continue
+			}
+			if s.actionChecks[prof] == nil {
+				s.actionChecks[prof] = map[string]*checkSet{}
+			}
+			field := fmt.Sprintf("%s.actions[%d].checks", fieldKey("profiles", name), i)
+			s.actionChecks[prof][a.Action] = compileChecks(p, field, &s.Checks, a.Checks)
+		}
+	}
+}
+
+// checksFor returns the compiled checks of an action of prof: its own,
+// or the scenario's; nil checks nothing.
+func (s *Scenario) checksFor(prof *Profile, action string) *checkSet {
+	if c, ok := s.actionChecks[prof][action]; ok {
+		return c
+	}
+	return s.checks
+}
+
+// neverChecked reports whether action is only ever a login or logout
+// action of the scenario's profiles, whose commands are not checked.
+func (s *Scenario) neverChecked(action string) bool {
+	if action == "" || action == "*" {
+		return false
+	}
+	found := false
+	for _, prof := range s.profiles {
+		if prof.Login != action && prof.Logout != action {
+			for _, a := range prof.Actions {
+				if a.Action == action {
+					return false
+				}
+			}
+			continue
+		}
+		found = true
+	}
+	return found
 }
 
 // checkClosed checks the closed model's players and duration.

@@ -186,6 +186,10 @@ type Comparison struct {
 	// Absolute holds the results of the absolute comparison thresholds,
 	// evaluated on the head run; Pass is false for a failed one.
 	Absolute []ThresholdResult `json:"absolute,omitempty"`
+	// Checks shows the response checks of both runs side by side, per
+	// action and then all together ("*"); empty when neither run checked
+	// a command. It does not affect the verdict.
+	Checks []CheckDiff `json:"checks,omitempty"`
 	// Window is the window length in seconds of the all-commands metrics,
 	// throughput and error rate (see MetricDiff.Window for each row).
 	Window int `json:"window_s"`
@@ -449,6 +453,7 @@ func Compare(base, head *Report, opts CompareOptions) (*Comparison, error) {
 		return c, nil
 	}
 
+	c.Checks = compareChecks(base, head)
 	c.Trim = cfg.trim
 	c.TrimmedBefore = opts.TrimmedBefore
 	if c.Trim < 0 {

@@ -26,6 +26,7 @@ func (c *Comparison) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(ew, "%s %s (head: %s)\n", mark, safeText(a.Expr), safeText(a.Actual))
 	}
+	c.writeChecksText(ew)
 	trimmed := fmt.Sprintf("%ds trimmed at each end", c.Trim)
 	if c.Trim == 0 && c.TrimmedBefore != "" {
 		trimmed = safeText(c.TrimmedBefore) + " trimmed at each end"
@@ -54,6 +55,7 @@ func (c *Comparison) WriteMarkdown(w io.Writer) error {
 		}
 		fmt.Fprintf(ew, "\n`%s`: head %s, %s\n", mdCode(a.Expr, false), mdEscape(a.Actual), mark)
 	}
+	c.writeChecksMarkdown(ew)
 	if len(c.Reasons) > 0 {
 		fmt.Fprintln(ew)
 		for _, r := range c.Reasons {

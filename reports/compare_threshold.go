@@ -41,9 +41,9 @@ var ErrCompareThreshold = errors.New("invalid comparison threshold")
 // "error_rate > 1%" when more than 1% of its commands failed,
 // "p99(looks) > 200ms" when its p99 exceeds 200ms. So that an expression
 // cannot be read the wrong way round, the operator must point to the bad
-// side of the metric: > or >= for every metric but throughput, < or <=
-// for throughput ("throughput < 100/s"). An absolute threshold that
-// cannot be evaluated fails too.
+// side of the metric: > or >= for every metric but throughput and
+// checks, < or <= for those ("throughput < 100/s", "checks(looks) <
+// 99%"). An absolute threshold that cannot be evaluated fails too.
 type CompareThreshold struct {
 	// Expr is the expression the threshold was parsed from.
 	Expr string
@@ -163,9 +163,10 @@ func parseDiffMetric(m string) (diffKey, error) {
 // checkFailureOp checks that the operator of an absolute comparison
 // threshold points to the bad side of its metric.
 func checkFailureOp(t Threshold) error {
-	if t.metric == metricThroughput {
+	switch t.metric {
+	case metricThroughput, metricChecks:
 		if t.op != "<" && t.op != "<=" {
-			return fmt.Errorf("a comparison threshold names the failure, and throughput fails when low: use < or <=, e.g. \"throughput < 100/s\"")
+			return fmt.Errorf("a comparison threshold names the failure, and throughput and checks fail when low: use < or <=, e.g. \"throughput < 100/s\" or \"checks(looks) < 99%%\"")
 		}
 		return nil
 	}

@@ -86,7 +86,7 @@ func TestParseCompareThresholdErrors(t *testing.T) {
 		{"errors < 1", "use > or >="},
 		{"errors == 0", "use > or >="},
 		{"p99(looks) < 200ms", "use > or >="},
-		{"throughput > 100", "throughput fails when low"},
+		{"throughput > 100", "throughput and checks fail when low"},
 		{"p99 <> 1", "unknown operator"},
 		{"p99(looks) > soon", "want a duration"},
 	}

@@ -43,9 +43,24 @@ func fixtureReport() *Report {
 	r.Lag.Total.Record(700 * time.Microsecond)
 	r.Generator.TimerLateness.Record(time.Millisecond)
 	r.Generator.CPUMean, r.Generator.CPUMax, r.Generator.FDMax, r.Generator.FDLimit = 0.1, 0.2, 30, 20000
-	ts, _ := ParseThresholds([]string{"p99(*) < 1s", "errors == 0"})
+	addChecks(r.Action("looks"), map[string]int64{"evennia,sim: Command '…' is not available": 2, "fail: ^There is no": 1})
+	ts, _ := ParseThresholds([]string{"p99(*) < 1s", "errors == 0", "checks(looks) > 99%"})
 	r.Check(ts)
 	return r
+}
+
+// addChecks makes every answered command of a a passed check, and adds
+// commands that failed the checks failed (sent, failed for ReasonCheck).
+func addChecks(a *Action, failed map[string]int64) {
+	a.AddCheck(false, "")
+	a.Checks.Passed = a.Answered
+	for reason, n := range failed {
+		a.Sent += n
+		a.Failed[ReasonCheck] += n
+		for range n {
+			a.AddCheck(true, reason)
+		}
+	}
 }
 
 func TestFormats(t *testing.T) {

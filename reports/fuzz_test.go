@@ -21,6 +21,8 @@ var fuzzFixture = sync.OnceValue(func() *Report { return smallReport(12) })
 // without panicking.
 func FuzzThreshold(f *testing.F) {
 	f.Add("p99(*) < 1s")
+	f.Add("checks(looks) > 99%")
+	f.Add("checks >= 0.5")
 	f.Fuzz(func(t *testing.T, s string) {
 		th, err := ParseThreshold(s)
 		if err != nil {
@@ -56,6 +58,7 @@ func FuzzThreshold(f *testing.F) {
 // a comparison without panicking.
 func FuzzCompareThreshold(f *testing.F) {
 	f.Add("p99 +10%")
+	f.Add("checks(looks) < 99%")
 	f.Fuzz(func(t *testing.T, s string) {
 		th, err := ParseCompareThreshold(s)
 		if err != nil {

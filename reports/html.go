@@ -58,6 +58,7 @@ type htmlPage struct {
 	Phases         []htmlPhaseRow
 	Clients        []htmlField
 	Transports     []htmlTransport
+	Checks         []htmlCheckRow
 	Thresholds     []ThresholdResult
 	ThresholdsPass int
 	Lag            []htmlLagRow
@@ -84,6 +85,35 @@ type htmlActionRow struct {
 	Count                       string // of the corrected rows
 	TTFB50, P50, P90, P99, P999 string
 	Max                         string
+}
+
+// htmlCheckRow is one row of the response checks table.
+type htmlCheckRow struct {
+	Name                      string
+	Checked, Passed, PassRate string
+	FailedBy                  string
+	HasFailures, Total        bool
+}
+
+// checkRows returns the rows of the response checks table: the actions
+// that checked a command, then all of them together (tot) when there are
+// several.
+func checkRows(actions map[string]*Action, tot *Checks) []htmlCheckRow {
+	names := checkedActions(actions)
+	row := func(name string, c *Checks) htmlCheckRow {
+		return htmlCheckRow{Name: name, Checked: fmtInt(c.Total()), Passed: fmtInt(c.Passed),
+			PassRate: passRateText(c.Passed, c.Total()), FailedBy: topFailuresText(c, safeText), HasFailures: c.FailedTotal() > 0}
+	}
+	var rows []htmlCheckRow
+	for _, n := range names {
+		rows = append(rows, row(n, actions[n].Checks))
+	}
+	if len(names) > 1 {
+		t := row("all actions", tot)
+		t.Total = true
+		rows = append(rows, t)
+	}
+	return rows
 }
 
 // htmlPhaseRow is one row of the phases table.
@@ -156,6 +186,7 @@ func newHTMLPage(r *Report) *htmlPage {
 		total.Sent += a.Sent
 		total.Answered += a.Answered
 		addCounts(total.Failed, a.Failed)
+		total.mergeChecks(a.Checks)
 		total.TTFB.Merge(a.TTFB)
 		total.Corrected.Merge(a.Corrected)
 		lat := unpacked(a.Latency)
@@ -168,6 +199,7 @@ func newHTMLPage(r *Report) *htmlPage {
 			color: svgPalette[i%len(svgPalette)], dash: svgDashes[(i/len(svgPalette))%len(svgDashes)], width: 1.75})
 	}
 	p.Total = actionRow("all actions", total, total.Latency)
+	p.Checks = checkRows(r.Actions, total.Checks)
 	if len(p.Corrected) > 0 {
 		p.Corrected = append(p.Corrected, correctedRow("all actions", total.Corrected))
 	}

@@ -90,10 +90,10 @@ func TestHTMLInBrowser(t *testing.T) {
 	}
 
 	// The screenshot.
-	const width, height = 1200, 3000
+	const width, height = 1200, 3400
 	shot := filepath.Join(dir, "shot.png")
 	_, _, took = runChromium(ctx, t, bin, "--hide-scrollbars", "--force-device-scale-factor=1",
-		"--screenshot="+shot, "--window-size=1200,3000", url)
+		"--screenshot="+shot, "--window-size=1200,3400", url)
 	t.Logf("chromium --screenshot took %v; screenshot %s", took, shot)
 	if keep := os.Getenv("PORTALSIM_SCREENSHOT_DIR"); keep != "" {
 		if data, err := os.ReadFile(shot); err == nil {

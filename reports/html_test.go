@@ -173,7 +173,10 @@ func buildHTMLFixture() *Report {
 	r.Generator.CPUMean, r.Generator.CPUMax = 0.23, 0.41
 	r.Generator.FDMax, r.Generator.FDLimit = 214, 1048576
 	r.Generator.Notes = []string{"GOMAXPROCS=8", "2 processes merged"}
-	ts, err := ParseThresholds([]string{"p99(*) < 250ms", "error_rate < 1%", "p99(look) < 2s", "lost_clients == 0", "p50(emote) < 1s"})
+	addChecks(r.Action("look"), map[string]int64{"sim: Could not find '…'": 4, `tinymux: Huh?  (Type "help" for help.)`: 1})
+	addChecks(r.Action("say"), map[string]int64{"missing: ^You say": 2})
+	addChecks(r.Action("move"), nil)
+	ts, err := ParseThresholds([]string{"p99(*) < 250ms", "error_rate < 1%", "p99(look) < 2s", "lost_clients == 0", "p50(emote) < 1s", "checks(say) > 99%"})
 	if err != nil {
 		panic(err)
 	}

@@ -126,9 +126,9 @@ func TestReadVersion2Identity(t *testing.T) {
 	if err := sampleReport(t).Write(&buf); err != nil {
 		t.Fatal(err)
 	}
-	old := strings.Replace(buf.String(), `"version": 3,`, `"version": 2,`, 1)
+	old := strings.Replace(buf.String(), `"version": 4,`, `"version": 2,`, 1)
 	if old == buf.String() {
-		t.Fatal("no version 3 to replace")
+		t.Fatal("no version 4 to replace")
 	}
 	got, err = Read(strings.NewReader(old))
 	if err != nil {

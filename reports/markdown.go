@@ -29,6 +29,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	fmt.Fprint(ew, "\n\n")
 	tot := r.Totals()
 	mdActions(ew, r.Actions, &tot, "**all**")
+	mdChecks(ew, r.Actions, &tot)
 	fmt.Fprintln(ew)
 	mdPhases(ew, r.Phases)
 	if len(r.Transports) > 1 {
@@ -75,6 +76,25 @@ func mdActions(w io.Writer, actions map[string]*Action, tot *Action, totName str
 		row(mdEscape(n), actions[n])
 	}
 	row(totName, tot)
+}
+
+// mdChecks writes the response checks of the actions that have any (see
+// writeChecksTable).
+func mdChecks(w io.Writer, actions map[string]*Action, tot *Action) {
+	names := checkedActions(actions)
+	if len(names) == 0 {
+		return
+	}
+	fmt.Fprint(w, "\n| response checks | checked | passed | pass rate | failed checks |\n|---|--:|--:|--:|---|\n")
+	row := func(name string, c *Checks) {
+		fmt.Fprintf(w, "| %s | %d | %d | %s | %s |\n", name, c.Total(), c.Passed, passRateText(c.Passed, c.Total()), topFailuresText(c, mdEscape))
+	}
+	for _, n := range names {
+		row(mdEscape(n), actions[n].Checks)
+	}
+	if len(names) > 1 {
+		row("**all**", tot.Checks)
+	}
 }
 
 // mdPhases writes the phase table in the order clients reach the phases.

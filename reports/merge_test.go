@@ -217,7 +217,7 @@ func TestMergeRejects(t *testing.T) {
 	}{
 		{"scenario", func(o *Report) { o.Meta.Scenario = "other" }, ErrMismatch, `scenario "default" and "other"`},
 		{"seed", func(o *Report) { o.Meta.Seed = 2 }, ErrMismatch, "seed 1 and 2"},
-		{"version", func(o *Report) { o.Version = 4 }, ErrVersion, "version 4 into 3"},
+		{"version", func(o *Report) { o.Version = 5 }, ErrVersion, "version 5 into 4"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -27,7 +27,12 @@ import (
 // end), which an older reader would silently read as a complete run, and
 // the shard identity (Meta.RunID and Meta.Shards). A version 1 or 2
 // report reads as not interrupted and without a shard identity.
-const Version = 3
+//
+// Version 4 added Action.Checks (the response checks) and the failure
+// reason ReasonCheck, which an older reader would count as failures of
+// an unknown kind; a version 1 to 3 report reads as one whose commands
+// were not checked.
+const Version = 4
 
 // MinReadVersion is the oldest report layout Read reads.
 const MinReadVersion = 1
@@ -226,6 +231,9 @@ type Action struct {
 	// model), which includes the time a command waited to be sent; it may
 	// be empty.
 	Corrected *Histogram `json:"corrected"`
+	// Checks counts the response checks of the action's commands; nil
+	// when none was checked (see [Checks]).
+	Checks *Checks `json:"checks,omitempty"`
 }
 
 // newAction returns an Action with its map and histograms allocated.
@@ -261,6 +269,7 @@ func (a *Action) merge(o *Action) {
 	a.TTFB.Merge(o.TTFB)
 	a.Latency.Merge(o.Latency)
 	a.Corrected.Merge(o.Corrected)
+	a.mergeChecks(o.Checks)
 }
 
 func (a *Action) normalize() {
@@ -606,6 +615,7 @@ func (r *Report) Validate() error {
 		if !a.Accounted() {
 			bad("action %q: %d sent but %d answered and %d failed", name, a.Sent, a.Answered, a.FailedTotal())
 		}
+		a.validateChecks(name, bad)
 	}
 	for _, name := range slices.Sorted(maps.Keys(r.Phases)) {
 		p := r.Phases[name]

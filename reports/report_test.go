@@ -421,8 +421,8 @@ func TestReadRejects(t *testing.T) {
 	}{
 		{"not json", "{", ErrInvalid, "unexpected end"},
 		{"no version", `{"meta": {}}`, ErrVersion, "no version"},
-		{"future version", `{"version": 4, "meta": {"new": true}}`, ErrVersion, "4, want 1 to 3"},
-		{"ancient version", `{"version": 0}`, ErrVersion, "0, want 1 to 3"},
+		{"future version", `{"version": 5, "meta": {"new": true}}`, ErrVersion, "5, want 1 to 4"},
+		{"ancient version", `{"version": 0}`, ErrVersion, "0, want 1 to 4"},
 		{"wrong type", `{"version": 1, "clients": {"planned": "many"}}`, ErrInvalid, "planned"},
 		{"not accounted", valid(func(m map[string]any) { action(m)["sent"] = 11 }), ErrInvalid, `action "look": 11 sent but 8 answered and 2 failed`},
 		{"negative failures", valid(func(m map[string]any) {

@@ -41,6 +41,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	if fails := r.failedCommands(); len(fails) > 0 {
 		fmt.Fprintf(ew, "failed commands: %s\n", countsText(fails))
 	}
+	writeChecksTable(ew, r.Actions, &tot)
 	if r.Lag.Total.Count() > 0 {
 		fmt.Fprintf(ew, "\necho lag: in p50 %s p99 %s  out p50 %s p99 %s  total p50 %s p99 %s\n",
 			FormatDuration(r.Lag.In.Quantile(.5)), FormatDuration(r.Lag.In.Quantile(.99)),

@@ -25,15 +25,17 @@ import (
 //	                            failed / sent commands
 //	lost_clients                the number of lost clients
 //	throughput                  answered commands per second of the run
+//	checks, checks(action)      the pass rate of the checked commands
+//	                            (see [Checks])
 //
 // The action "*" stands for all actions together (also the default of
-// errors and error_rate). Inside the parentheses of an action statistic,
+// errors, error_rate and checks). Inside the parentheses of an action statistic,
 // the prefix "ttfb:" or "corrected:" selects Action.TTFB or
 // Action.Corrected instead of Action.Latency: "p99(corrected:look)".
 //
 // The value of a latency statistic is a Go duration ("200ms", "1.5s"), of
-// errors and lost_clients an integer, of error_rate a fraction ("0.01") or
-// a percentage ("1%"), of throughput a number optionally followed by
+// errors and lost_clients an integer, of error_rate and checks a fraction
+// ("0.01") or a percentage ("1%", "checks(looks) > 99%"), of throughput a number optionally followed by
 // "/s".
 type Threshold struct {
 	// Expr is the expression the threshold was parsed from.
@@ -59,6 +61,7 @@ const (
 	metricErrorRate
 	metricLostClients
 	metricThroughput
+	metricChecks
 )
 
 type statKind int
@@ -214,11 +217,8 @@ func (t *Threshold) parseMetric(m string) error {
 		return fmt.Errorf("unknown metric %q", m)
 	}
 	switch name {
-	case "errors", "error_rate":
-		t.metric = metricErrors
-		if name == "error_rate" {
-			t.metric = metricErrorRate
-		}
+	case "errors", "error_rate", "checks":
+		t.metric = map[string]metricKind{"errors": metricErrors, "error_rate": metricErrorRate, "checks": metricChecks}[name]
 		t.target = allActions
 		if hasArg {
 			if arg == "" {
@@ -247,7 +247,7 @@ func (t *Threshold) parseMetric(m string) error {
 	}
 	var ok bool
 	if t.stat, t.q, ok = parseStat(statName); !ok {
-		return fmt.Errorf("unknown metric %q (want pNN, mean, min, max, phase_pNN, lag_pNN, errors, error_rate, lost_clients or throughput)", name)
+		return fmt.Errorf("unknown metric %q (want pNN, mean, min, max, phase_pNN, lag_pNN, errors, error_rate, checks, lost_clients or throughput)", name)
 	}
 	if !hasArg || arg == "" {
 		return fmt.Errorf("metric %q needs an argument in parentheses, e.g. %s", name, example(t.metric, name))
@@ -323,7 +323,7 @@ func parseValue(kind metricKind, v string) (float64, error) {
 			return 0, fmt.Errorf("value %q: want a count (a non-negative integer)", v)
 		}
 		return float64(n), nil
-	case metricErrorRate:
+	case metricErrorRate, metricChecks:
 		num, pct := strings.CutSuffix(v, "%")
 		f, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
 		if pct {
@@ -441,6 +441,16 @@ func (r *Report) measure(t Threshold) (float64, string, error) {
 		}
 		rate := float64(failed) / float64(a.Sent)
 		return rate, strconv.FormatFloat(rate*100, 'g', 4, 64) + "%", nil
+	case metricChecks:
+		a, err := r.actionTotals(t.target)
+		if err != nil {
+			return 0, "", err
+		}
+		rate, ok := a.Checks.PassRate()
+		if !ok {
+			return 0, "", errors.New(noChecksText)
+		}
+		return rate, strconv.FormatFloat(rate*100, 'g', 4, 64) + "%", nil
 	case metricLostClients:
 		n := r.Clients.LostTotal()
 		return float64(n), strconv.FormatInt(n, 10), nil
@@ -459,6 +469,10 @@ func (r *Report) measure(t Threshold) (float64, string, error) {
 	}
 	return 0, "", fmt.Errorf("unknown metric kind %d", t.metric)
 }
+
+// noChecksText is the error of a checks threshold on commands none of
+// which was checked.
+const noChecksText = "no checked command (login and logout are never checked; builtin: [none] with no fail or require patterns checks nothing)"
 
 // histogram returns the histogram a latency threshold is about.
 func (r *Report) histogram(t Threshold) (*Histogram, error) {

@@ -14,11 +14,15 @@ import (
 // lost_clients, throughput).
 func (t Threshold) Action() string {
 	switch t.metric {
-	case metricAction, metricErrors, metricErrorRate:
+	case metricAction, metricErrors, metricErrorRate, metricChecks:
 		return t.target
 	}
 	return ""
 }
+
+// OnChecks reports whether t gates on the response checks: checks,
+// checks(action).
+func (t Threshold) OnChecks() bool { return t.metric == metricChecks }
 
 // CheckAction returns an error wrapping ErrThreshold when t is about an
 // action that is not in known ("*" always is), naming the threshold, the

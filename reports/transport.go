@@ -230,6 +230,7 @@ func (r *Report) validateTransports(bad func(format string, args ...any)) {
 			if !a.Accounted() {
 				bad("transport %q: action %q: %d sent but %d answered and %d failed", name, an, a.Sent, a.Answered, a.FailedTotal())
 			}
+			a.validateChecks(fmt.Sprintf("%s (transport %s)", an, name), bad)
 		}
 		for _, pn := range slices.Sorted(maps.Keys(t.Phases)) {
 			if p := t.Phases[pn]; p != nil && p.Reached < 0 {

@@ -70,9 +70,9 @@ func TestReadVersion1(t *testing.T) {
 	if err := r.Write(&buf); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
-	old := strings.Replace(buf.String(), `"version": 3,`, `"version": 1,`, 1)
+	old := strings.Replace(buf.String(), `"version": 4,`, `"version": 1,`, 1)
 	if old == buf.String() {
-		t.Fatal("the written report has no version 3 to replace")
+		t.Fatal("the written report has no version 4 to replace")
 	}
 	got, err := Read(strings.NewReader(old))
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,26 +18,92 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/portalsim/portalsim/dummyrunner"
+	"github.com/portalsim/portalsim/dummyrunner/livemetrics"
 	"github.com/portalsim/portalsim/reports"
 )
 
 // childLine is one line a child process writes on stdout.
 type childLine struct {
 	Progress *dummyrunner.Progress `json:"progress,omitempty"`
-	Report   *reports.Report       `json:"report,omitempty"`
+	// Metrics is the child's live metrics so far, sent with its progress
+	// and its report when the parent serves -metrics.
+	Metrics *livemetrics.Snapshot `json:"metrics,omitempty"`
+	Report  *reports.Report       `json:"report,omitempty"`
 }
 
-// runChild runs this process's share of players and reports as JSON lines:
-// progress once a second, then the report.
-func runChild(ctx context.Context, sc *dummyrunner.Scenario, f runFlags, stdout io.Writer) error {
-	if f.target == "" && sc.Target == "" && f.websocketURL == "" && f.tlsTarget == "" && f.sshTarget == "" {
-		return usagef("-child needs -target")
+// childCommand is the hidden subcommand "run -procs" starts its children
+// with. It is in no help text: its flags are the parent's business, and
+// "run -h" shows only what a user sets.
+const childCommand = "__child"
+
+// childFlags are the flags a -procs parent gives each child.
+type childFlags struct {
+	target, websocketURL, tlsTarget, sshTarget string
+	first, count                               int
+	runID, shard                               string // the run's identity; this child's part of it ("i/n")
+	metrics                                    bool   // send live metrics with the progress
+	logs                                       logFlags
+}
+
+func (f *childFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.target, "target", "", "host:port of the telnet door")
+	fs.StringVar(&f.websocketURL, "websocket-url", "", "ws://host:port/ of the websocket door")
+	fs.StringVar(&f.tlsTarget, "tls-target", "", "host:port of the TLS telnet door")
+	fs.StringVar(&f.sshTarget, "ssh-target", "", "host:port of the SSH door")
+	fs.IntVar(&f.first, "first", 0, "first player id of this child")
+	fs.IntVar(&f.count, "count", 0, "number of players of this child")
+	fs.StringVar(&f.runID, "run-id", "", "the run id of the parent")
+	fs.StringVar(&f.shard, "shard", "", "which child of how many (\"i/n\")")
+	fs.BoolVar(&f.metrics, "metrics", false, "send live metrics with the progress")
+	f.logs.register(fs)
+}
+
+// args are the command line that starts a child with f and the
+// effective scenario at scPath.
+func (f childFlags) args(scPath string) []string {
+	args := []string{childCommand, "-target", f.target, "-first", strconv.Itoa(f.first), "-count", strconv.Itoa(f.count),
+		"-log-level", f.logs.level, "-run-id", f.runID, "-shard", f.shard}
+	if f.metrics {
+		args = append(args, "-metrics")
+	}
+	for _, o := range []struct{ name, value string }{{"-websocket-url", f.websocketURL}, {"-tls-target", f.tlsTarget}, {"-ssh-target", f.sshTarget}} {
+		if o.value != "" {
+			args = append(args, o.name, o.value)
+		}
+	}
+	return append(args, scPath)
+}
+
+// runChild runs one child of "run -procs" (the hidden subcommand
+// childCommand): its share of the players, reported as JSON lines on
+// stdout: progress once a second, then the report.
+func runChild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet(childCommand, "Internal: one child process of \"portalsim run -procs\".\n\nUsage: portalsim "+childCommand+" [flags] scenario.yaml", stderr)
+	var f childFlags
+	f.register(fs)
+	f.logs.level = "warn"
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("%s: one scenario file, got %d", childCommand, len(pos))
+	}
+	if f.target == "" && f.websocketURL == "" && f.tlsTarget == "" && f.sshTarget == "" {
+		return usagef("%s needs -target", childCommand)
+	}
+	if _, err := f.logs.logger(stderr); err != nil {
+		return err
+	}
+	sc, _, err := loadScenario(pos, runFlags{}, nil)
+	if err != nil {
+		return err
 	}
 	opts := dummyrunner.Options{Target: f.target, WebsocketURL: f.websocketURL, TLSTarget: f.tlsTarget, SSHTarget: f.sshTarget, First: f.first, Count: f.count, Partial: true}
-	meta := newMeta(sc, "", f)
+	meta := newMeta(sc, "", runFlags{runID: f.runID})
 	meta.Procs = 1
-	if f.childShard != "" {
-		id, err := parseShard(f.childShard)
+	if f.shard != "" {
+		id, err := parseShard(f.shard)
 		if err != nil {
 			return err
 		}
@@ -49,6 +116,12 @@ func runChild(ctx context.Context, sc *dummyrunner.Scenario, f runFlags, stdout 
 		defer mu.Unlock()
 		_ = enc.Encode(l)
 	}
+	metrics := func() *livemetrics.Snapshot { return nil }
+	if f.metrics {
+		rec := livemetrics.NewRecorder()
+		opts.Observer = rec
+		metrics = func() *livemetrics.Snapshot { s := rec.Snapshot(); return &s }
+	}
 	progress := func(ctx context.Context, snap func(time.Time) dummyrunner.Progress) {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
@@ -58,20 +131,23 @@ func runChild(ctx context.Context, sc *dummyrunner.Scenario, f runFlags, stdout 
 				return
 			case now := <-t.C:
 				p := snap(now)
-				emit(childLine{Progress: &p})
+				emit(childLine{Progress: &p, Metrics: metrics()})
 			}
 		}
 	}
 	rep, err := dummyrunner.Execute(ctx, sc, opts, meta, false, progress)
 	if rep != nil {
-		emit(childLine{Report: rep})
+		emit(childLine{Report: rep, Metrics: metrics()})
 	}
 	return err
 }
 
 // runProcs spreads the players over child processes running this same
 // binary, shows their summed progress and merges their reports exactly.
-func runProcs(ctx context.Context, sc *dummyrunner.Scenario, path string, f runFlags, opts dummyrunner.Options, stdout, stderr io.Writer) (*reports.Report, error) {
+//
+// live, if not nil, receives the children's live metrics (they send them
+// with their progress, once a second): the parent serves their sum.
+func runProcs(ctx context.Context, sc *dummyrunner.Scenario, path string, f runFlags, opts dummyrunner.Options, live *livemetrics.Procs, stdout, stderr io.Writer) (*reports.Report, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -116,17 +192,9 @@ func runProcs(ctx context.Context, sc *dummyrunner.Scenario, path string, f runF
 	for i := range n {
 		lo := first + i*total/n
 		cnt := first + (i+1)*total/n - lo
-		args := []string{"run", scPath, "-child", "-target", opts.Target, "-child-first", strconv.Itoa(lo), "-child-count", strconv.Itoa(cnt), "-log-level", f.logs.level,
-			"-child-run-id", f.runID, "-child-shard", fmt.Sprintf("%d/%d", i, n)}
-		if opts.WebsocketURL != "" {
-			args = append(args, "-websocket-url", opts.WebsocketURL)
-		}
-		if opts.TLSTarget != "" {
-			args = append(args, "-tls-target", opts.TLSTarget)
-		}
-		if opts.SSHTarget != "" {
-			args = append(args, "-ssh-target", opts.SSHTarget)
-		}
+		cf := childFlags{target: opts.Target, websocketURL: opts.WebsocketURL, tlsTarget: opts.TLSTarget, sshTarget: opts.SSHTarget,
+			first: lo, count: cnt, runID: f.runID, shard: fmt.Sprintf("%d/%d", i, n), logs: logFlags{level: f.logs.level}, metrics: live != nil}
+		args := cf.args(scPath)
 		cmd := exec.Command(exe, args...)
 		cmd.Stderr = stderr
 		out, err := cmd.StdoutPipe()
@@ -154,6 +222,9 @@ func runProcs(ctx context.Context, sc *dummyrunner.Scenario, path string, f runF
 					reps[i] = l.Report
 				}
 				mu.Unlock()
+				if l.Metrics != nil && live != nil {
+					live.Set(i, *l.Metrics)
+				}
 			}
 			if err := cmd.Wait(); err != nil {
 				errs[i] = fmt.Errorf("child %d: %w", i, err)

@@ -17,10 +17,11 @@ import (
 
 const reportUsage = `Work with run reports (the JSON files "portalsim run" writes).
 
-  portalsim report show [-format text|markdown|benchfmt|json] FILE
+  portalsim report show [-format text|markdown|benchfmt|json|junit|csv] FILE
                                            print a report: terminal tables, Markdown for CI
                                            summaries and pull requests, Go benchmark lines
-                                           for benchstat, or the JSON itself
+                                           for benchstat, the JSON itself, JUnit XML of the
+                                           thresholds for CI, or CSV of the per-second figures
   portalsim report html FILE -o OUT.html   one self-contained HTML page with plots
   portalsim report merge -o OUT A B ...    merge the reports of shards or processes of one run, exactly
   portalsim report compare [flags] BASE HEAD
@@ -52,8 +53,8 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func reportShow(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("report show", "Print a report.\n\nUsage: portalsim report show [-format text|markdown|benchfmt|json] FILE", stderr)
-	format := fs.String("format", "text", "text (terminal tables), markdown (CI summaries, PR comments), benchfmt (for benchstat) or json")
+	fs := newFlagSet("report show", "Print a report.\n\nUsage: portalsim report show [-format text|markdown|benchfmt|json|junit|csv] FILE", stderr)
+	format := fs.String("format", "text", "text (terminal tables), markdown (CI summaries, PR comments), benchfmt (for benchstat), json, junit (JUnit XML of the run's validity and thresholds, for CI) or csv (per-second figures per action)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -74,8 +75,12 @@ func reportShow(args []string, stdout, stderr io.Writer) error {
 		return r.WriteBenchfmt(stdout)
 	case "json":
 		return r.Write(stdout)
+	case "junit":
+		return r.WriteJUnit(stdout)
+	case "csv":
+		return r.WriteCSV(stdout)
 	}
-	return usagef("report show: -format %q: want text, markdown, benchfmt or json", *format)
+	return usagef("report show: -format %q: want text, markdown, benchfmt, json, junit or csv", *format)
 }
 
 func reportHTML(args []string, stdout, stderr io.Writer) error {

@@ -46,6 +46,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	case "--version", "-version":
 		name = "version"
+	case childCommand: // hidden: not in commands(), so in no help text
+		return runChild(ctx, args[1:], stdout, stderr)
 	}
 	c, ok := commands()[name]
 	if !ok {
@@ -80,26 +82,9 @@ func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
 		} else {
 			fmt.Fprintf(stderr, "Usage: portalsim %s [flags]\n\n%s\n\nFlags:\n", name, text)
 		}
-		printVisibleDefaults(fs)
+		fs.PrintDefaults()
 	}
 	return fs
-}
-
-// hiddenFlagPrefix starts the names of internal flags (those "run -procs"
-// gives its child processes): they work but are never shown in help.
-const hiddenFlagPrefix = "child"
-
-// printVisibleDefaults is fs.PrintDefaults without the hidden flags.
-func printVisibleDefaults(fs *flag.FlagSet) {
-	shown := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
-	shown.SetOutput(fs.Output())
-	fs.VisitAll(func(f *flag.Flag) {
-		if !strings.HasPrefix(f.Name, hiddenFlagPrefix) {
-			shown.Var(f.Value, f.Name, f.Usage)
-			shown.Lookup(f.Name).DefValue = f.DefValue
-		}
-	})
-	shown.PrintDefaults()
 }
 
 // parse parses args, turning flag errors into usage errors.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"cmp"
 	"context"
 	"crypto/rand"
@@ -18,6 +19,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/portalsim/portalsim/dummyrunner"
+	"github.com/portalsim/portalsim/dummyrunner/livemetrics"
 	"github.com/portalsim/portalsim/internal/embedded"
 	"github.com/portalsim/portalsim/reports"
 	"github.com/portalsim/portalsim/sim"
@@ -47,14 +49,15 @@ const maxProcs = 256
 // runFlags are the run command's flags.
 type runFlags struct {
 	target, profile, out, schedule, shard string
+	junit, csv                            string // extra outputs of the report
+	metrics                               string // the Prometheus endpoint's address
+	metricsPublic                         bool
 	websocketURL, tlsTarget, sshTarget    string
 	clients, procs                        int
 	duration                              time.Duration
 	seed                                  int64
 	quiet                                 bool
-	child                                 bool
-	first, count                          int
-	runID, childShard                     string // the run's identity; a child's part of it
+	runID                                 string // the run's identity, shared by its -procs children
 	logs                                  logFlags
 }
 
@@ -68,15 +71,14 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.Int64Var(&f.seed, "seed", 0, "random seed, overriding the scenario: the same seed sends the same commands")
 	fs.StringVar(&f.profile, "profile", "", "every player follows this profile (built in: "+strings.Join(dummyrunner.BuiltinProfiles(), ", ")+"; or a file)")
 	fs.StringVar(&f.out, "o", "portalsim-report.json", `report file ("" for none)`)
+	fs.StringVar(&f.junit, "junit", "", "also write the thresholds and the run's validity as JUnit XML to this file, for CI")
+	fs.StringVar(&f.csv, "csv", "", "also write the per-second figures (per action: sent, answered, failed, p50/p90/p99, throughput, clients) as CSV to this file")
+	fs.StringVar(&f.metrics, "metrics", "", "serve live Prometheus metrics of the run at http://HOST:PORT/metrics (loopback unless -metrics-public; port 0: a free one, printed)")
+	fs.BoolVar(&f.metricsPublic, "metrics-public", false, "allow -metrics on a non-loopback address: the endpoint has no authentication")
 	fs.StringVar(&f.schedule, "schedule", "", "write the realized schedule (one JSON line per command) to this file")
 	fs.IntVar(&f.procs, "procs", 1, "spread the players over this many child processes, 1 to 256 (beyond ~9,900 players one process runs out of file descriptors)")
 	fs.StringVar(&f.shard, "shard", "", "run only shard i of n (\"i/n\", 0-based) of the players; merge the reports with \"portalsim report merge\"")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress line")
-	fs.BoolVar(&f.child, "child", false, "run as a child of -procs, writing JSON lines to stdout")
-	fs.IntVar(&f.first, "child-first", 0, "internal: first player id of a child")
-	fs.IntVar(&f.count, "child-count", 0, "internal: number of players of a child")
-	fs.StringVar(&f.runID, "child-run-id", "", "internal: the run id of a child's parent")
-	fs.StringVar(&f.childShard, "child-shard", "", "internal: which child of how many (\"i/n\")")
 	f.logs.register(fs)
 	f.logs.level = "warn"
 }
@@ -130,9 +132,6 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	if f.child {
-		return runChild(ctx, sc, f, stdout)
-	}
 	f.runID = newRunID()
 	opts := dummyrunner.Options{Target: f.target, Logger: log} // a failed login says why, once per step and reason
 	if f.shard != "" {
@@ -178,9 +177,16 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintf(stdout, "transports: %s\n", transportLine(sc, opts))
 	}
 
+	live, err := startMetrics(f.metrics, f.metricsPublic, f.procs, runInfo(sc, f, opts.Target), log, stderr)
+	if err != nil {
+		return err
+	}
+	defer live.stop()
+	opts.Observer = live.observer()
+
 	var rep *reports.Report
 	if f.procs > 1 {
-		rep, err = runProcs(ctx, sc, path, f, opts, stdout, stderr)
+		rep, err = runProcs(ctx, sc, path, f, opts, live.procs, stdout, stderr)
 	} else {
 		rep, err = runLocal(ctx, sc, f, opts, stdout, inProcess)
 	}
@@ -205,6 +211,18 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return fmt.Errorf("write report: %w", err)
 		}
 		fmt.Fprintf(stdout, "report: %s\n", f.out)
+	}
+	for _, o := range []struct {
+		path, what string
+		write      func(io.Writer) error
+	}{{f.junit, "junit", rep.WriteJUnit}, {f.csv, "csv", rep.WriteCSV}} {
+		if o.path == "" {
+			continue
+		}
+		if err := writeOutput(o.path, o.write); err != nil {
+			return fmt.Errorf("write %s: %w", o.what, err)
+		}
+		fmt.Fprintf(stdout, "%s: %s\n", o.what, o.path)
 	}
 	switch {
 	case rep.Meta.Interrupted:
@@ -333,11 +351,21 @@ func newMeta(sc *dummyrunner.Scenario, target string, f runFlags) reports.Meta {
 		Description: sc.Description,
 		Seed:        sc.Seed,
 		Version:     versionString(),
+		Commit:      commitString(),
 		Target:      target,
 		Protocol:    sc.TransportLabel(),
 		Model:       sc.Model,
 		Machine:     reports.CurrentMachine(),
 		Procs:       max(f.procs, 1),
+	}
+}
+
+// runInfo identifies the run for the live metrics.
+func runInfo(sc *dummyrunner.Scenario, f runFlags, target string) livemetrics.RunInfo {
+	return livemetrics.RunInfo{
+		Scenario: sc.Name, RunID: f.runID, Shard: f.shard, Target: target, Model: sc.Model, Protocol: sc.TransportLabel(),
+		Version: versionString(), Seed: sc.Seed, Start: time.Now(), Planned: sc.PlannedDuration(),
+		Clients: sc.Sessions(), Procs: f.procs,
 	}
 }
 
@@ -409,4 +437,22 @@ func transportLine(sc *dummyrunner.Scenario, opts dummyrunner.Options) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// writeOutput writes the named file with write, buffered.
+func writeOutput(path string, write func(io.Writer) error) error {
+	file, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(file)
+	if err := write(bw); err != nil {
+		_ = file.Close() // the write error is the one to report
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		_ = file.Close()
+		return err
+	}
+	return file.Close()
 }
