@@ -18,7 +18,7 @@ import (
 	"github.com/portalsim/portalsim/reports"
 )
 
-// runTimeout bounds one run of the binary: the scenarios run 20-30 s,
+// runTimeout bounds one run of the binary: the scenarios run 20-40 s,
 // plus logins and logouts.
 const runTimeout = 2 * time.Minute
 

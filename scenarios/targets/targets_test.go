@@ -102,7 +102,7 @@ var _ = Describe("a stock Evennia", Ordered, Label("targets", "slow"), func() {
 		sc := scenario(dir)
 		// Its own answer completes it, not another player's GA.
 		profile := withNonsense(dir, "profiles/evennia.yaml", map[string]any{"mode": "regex", "pattern": "is not available"})
-		rep, s := run(ctx, dir, sc, ev.Addr, "-profile", profile, "-clients", "4", "-duration", "15s")
+		rep, s := run(ctx, dir, sc, ev.Addr, "-profile", profile, "-clients", "4", "-duration", "20s")
 		Expect(s.ExitCode()).To(Equal(99), "a threshold fails: %s", quoted(s))
 		Expect(s.Out).To(gbytes.Say(`FAIL checks\(\*\) > 99%`))
 		everyPlayerLoggedIn(rep, 4)
