@@ -20,7 +20,7 @@ type Accounts struct {
 	// scenario file; a first row "name,password" is a header. Player i
 	// takes row i (counting from 0, the header left out), so the file
 	// needs a row for every player of the run. Compile makes the path
-	// absolute. A password is never written to a log, report or schedule.
+	// absolute in its plan. A password is never written to a log, report or schedule.
 	File string `yaml:"file,omitempty"`
 }
 
@@ -30,16 +30,16 @@ type account struct{ name, password string }
 // String hides the password, should an account ever be formatted.
 func (a account) String() string { return a.name + ":********" }
 
-// loadAccounts reads the accounts file, if any, and checks it has a row
-// for every player.
-func (s *Scenario) loadAccounts(p *problems) {
-	s.accounts = nil
+// loadAccounts reads the accounts file, if any (relative to dir), and
+// checks it has a row for every player.
+func (pl *Plan) loadAccounts(p *problems, dir string) {
+	s := &pl.sc
 	f := s.Accounts.File
 	if f == "" {
 		return
 	}
-	if !filepath.IsAbs(f) && s.dir != "" {
-		f = filepath.Join(s.dir, f)
+	if !filepath.IsAbs(f) && dir != "" {
+		f = filepath.Join(dir, f)
 	}
 	if abs, err := filepath.Abs(f); err == nil {
 		// Absolute, so that the scenario written back for -procs'
@@ -60,7 +60,7 @@ func (s *Scenario) loadAccounts(p *problems) {
 		p.add("accounts.file", "%s has %d accounts for %d players: want a row for every player", f, len(rows), n)
 		return
 	}
-	s.accounts = rows
+	pl.accounts = rows
 }
 
 // errAccounts is the error of a malformed accounts file.

@@ -63,15 +63,15 @@ func TestParseAccounts(t *testing.T) {
 func TestAccountsFile(t *testing.T) {
 	t.Parallel()
 	dir := writeFiles(t, map[string]string{"a.csv": "name,password\nann,pw-a\nbob,pw-b\n"})
-	if _, err := ParseScenario([]byte("clients: 3\nduration: 1s\naccounts: {file: a.csv}"), dir); err == nil ||
+	if _, err := parsePlan([]byte("clients: 3\nduration: 1s\naccounts: {file: a.csv}"), dir); err == nil ||
 		!strings.Contains(err.Error(), "accounts.file") || !strings.Contains(err.Error(), "2 accounts for 3 players") {
 		t.Errorf("3 players, 2 accounts: %v", err)
 	}
-	if _, err := ParseScenario([]byte("clients: 1\nduration: 1s\naccounts: {file: nope.csv}"), dir); err == nil || !strings.Contains(err.Error(), "accounts.file") {
+	if _, err := parsePlan([]byte("clients: 1\nduration: 1s\naccounts: {file: nope.csv}"), dir); err == nil || !strings.Contains(err.Error(), "accounts.file") {
 		t.Errorf("a missing file: %v", err)
 	}
-	sc := scenarioIn(t, dir, "clients: 2\nduration: 1s\naccounts: {file: a.csv}")
-	r, err := NewRunner(sc, Options{Target: "127.0.0.1:1"})
+	pl := scenarioIn(t, dir, "clients: 2\nduration: 1s\naccounts: {file: a.csv}")
+	r, err := NewRunner(pl, Options{Target: "127.0.0.1:1"})
 	if err != nil {
 		t.Fatal(err)
 	}

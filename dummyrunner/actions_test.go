@@ -143,8 +143,8 @@ func TestCreatesObjStoresTheObject(t *testing.T) {
 // counter never repeats.
 func TestNamesAreUniquePerPlayer(t *testing.T) {
 	t.Parallel()
-	sc := mustScenario(t, "clients: 2\nduration: 1s\nseed: 5")
-	r, err := NewRunner(sc, Options{Target: "127.0.0.1:1"})
+	pl := mustPlan(t, "clients: 2\nduration: 1s\nseed: 5")
+	r, err := NewRunner(pl, Options{Target: "127.0.0.1:1"})
 	if err != nil {
 		t.Fatal(err)
 	}

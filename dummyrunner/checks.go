@@ -63,6 +63,11 @@ type Checks struct {
 	Require []string `yaml:"require,omitempty"`
 }
 
+// clone returns a deep copy of c.
+func (c Checks) clone() Checks {
+	return Checks{Builtin: slices.Clone(c.Builtin), Fail: slices.Clone(c.Fail), Require: slices.Clone(c.Require)}
+}
+
 // builtinCheck is one pattern of a built-in set.
 type builtinCheck struct {
 	label string // what the reason shows
@@ -295,7 +300,7 @@ func (p *player) check(out *pending, text string) *CheckOutcome {
 	if out.login || out.logout {
 		return nil
 	}
-	set := p.r.sc.checksFor(p.prof, out.action)
+	set := p.r.plan.checksFor(p.prof, out.action)
 	if set == nil {
 		return nil
 	}

@@ -181,7 +181,7 @@ actions:
   - {action: looks, weight: 1}
   - {action: quiet, weight: 1, commands: ['x'], checks: {builtin: [none]}}
 `)
-	sc, err := ParseScenario([]byte(`
+	pl, err := parsePlan([]byte(`
 clients: 1
 duration: 1s
 profile_files: [p.yaml]
@@ -191,7 +191,7 @@ checks: {require: ['.']}
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &player{r: &Runner{sc: sc}, prof: sc.profiles["custom"]}
+	p := &player{r: &Runner{plan: pl}, prof: pl.profiles["custom"]}
 	tests := []struct {
 		name string
 		out  pending
@@ -270,7 +270,7 @@ checks:
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := ParseScenario([]byte("clients: 1\nduration: 1s\n"+tc.yaml), dir)
+			_, err := parsePlan([]byte("clients: 1\nduration: 1s\n"+tc.yaml), dir)
 			if !errors.Is(err, ErrInvalidScenario) {
 				t.Fatalf("ParseScenario = %v, want ErrInvalidScenario", err)
 			}
@@ -283,7 +283,7 @@ checks:
 	}
 	// Valid: a threshold on checked actions, all or one.
 	for _, th := range []string{"checks > 99%", "checks(*) > 99%", "checks(custom) >= 0.5"} {
-		if _, err := ParseScenario([]byte("clients: 1\nduration: 1s\nprofile_files: [ok.yaml]\nprofiles: {ok: 1}\nthresholds: ['"+th+"']"), dir); err != nil {
+		if _, err := parsePlan([]byte("clients: 1\nduration: 1s\nprofile_files: [ok.yaml]\nprofiles: {ok: 1}\nthresholds: ['"+th+"']"), dir); err != nil {
 			t.Errorf("%s: %v", th, err)
 		}
 	}
@@ -303,7 +303,7 @@ actions:
   - {action: bogus, weight: 1, commands: ['frobnicate {new}']}
   - {action: chat, weight: 1, commands: ['say Huh? {new}'], checks: {require: ['^You say']}}
 `)
-	sc, err := ParseScenario([]byte(`
+	pl, err := parsePlan([]byte(`
 name: checks-e2e
 clients: 3
 duration: 3s
@@ -317,7 +317,7 @@ thresholds: ['checks(bogus) > 99%', 'checks(chat) == 100%', 'checks < 99%']
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := runScenario(t, sc, st.TelnetAddr(), runOpts{stack: st}).rep
+	rep := runScenario(t, pl, st.TelnetAddr(), runOpts{stack: st}).rep
 	checkAccounted(t, rep)
 	if err := rep.Validate(); err != nil {
 		t.Fatalf("Validate: %v", err)
@@ -339,7 +339,7 @@ thresholds: ['checks(bogus) > 99%', 'checks(chat) == 100%', 'checks < 99%']
 	if login := rep.Action("login"); login.Checks != nil {
 		t.Errorf("login checks = %+v, want none", login.Checks)
 	}
-	res := rep.Check(sc.ParsedThresholds())
+	res := rep.Check(pl.Thresholds())
 	want := []bool{false, true, true}
 	for i, r := range res {
 		if r.Pass != want[i] || r.Err != "" {

@@ -67,9 +67,16 @@ type Completion struct {
 	// the last of them. At most MaxSetup, one line each. Scenario only.
 	Setup []string `yaml:"setup,omitempty"`
 
-	re *regexp.Regexp
-	// unknown lists the file's fields that are not a Completion's.
+	// unknown lists the file's fields that are not a Completion's: the
+	// decoder's note, refused by compile with the field's path.
 	unknown []string
+}
+
+// completion is a compiled Completion: what a command in flight needs.
+type completion struct {
+	mode string
+	re   *regexp.Regexp // regex mode's pattern
+	gap  time.Duration  // quiet mode's gap
 }
 
 // MaxSetup bounds Completion.Setup.
@@ -116,10 +123,19 @@ func (c Completion) MarshalYAML() (any, error) {
 	return plain(c), nil
 }
 
-// check fills the defaults of the mode and records the problems of the
-// completion at field. scenario says it is the scenario's (marker and
-// setup are per connection: an action may not set them).
-func (c *Completion) check(p *problems, field string, scenario bool) {
+// compile fills the defaults of the mode into c, records the problems of
+// the completion at field and returns it compiled. scenario says it is
+// the scenario's (marker and setup are per connection: an action may not
+// set them).
+func (c *Completion) compile(p *problems, field string, scenario bool) *completion {
+	out := &completion{mode: c.Mode}
+	c.check(p, field, scenario, out)
+	out.gap = c.Gap
+	return out
+}
+
+// check is compile's work: it fills the defaults of c and out's regexp.
+func (c *Completion) check(p *problems, field string, scenario bool, out *completion) {
 	for _, k := range c.unknown {
 		p.add(field+"."+k, "unknown field: want %s", strings.Join(completionFields, ", "))
 	}
@@ -167,7 +183,7 @@ func (c *Completion) check(p *problems, field string, scenario bool) {
 			return
 		}
 		var err error
-		if c.re, err = regexp.Compile(c.Pattern); err != nil {
+		if out.re, err = regexp.Compile(c.Pattern); err != nil {
 			p.add(sub("pattern"), "%v", err)
 		}
 	case CompletionQuiet:
@@ -204,13 +220,13 @@ func markersFor(prefix string, id int) markers {
 
 // CompletionLabel is the completion the report records (Meta.Completion):
 // the scenario's mode ("quiet 200ms" with its gap), then the actions of
-// its profiles that complete otherwise, as "action=mode", sorted. Valid
-// after Compile.
-func (s *Scenario) CompletionLabel() string {
+// its profiles that complete otherwise, as "action=mode", sorted.
+func (pl *Plan) CompletionLabel() string {
+	s := &pl.sc
 	parts := []string{s.Completion.label()}
 	seen := map[string]bool{}
-	for _, name := range s.profileList {
-		prof := s.profiles[name]
+	for _, name := range pl.profileList {
+		prof := pl.profiles[name]
 		if prof == nil {
 			continue
 		}

@@ -18,9 +18,9 @@ const ActionLogin = "login"
 func (p *player) setCompletion(out *pending) {
 	comp := out.comp
 	if comp == nil {
-		comp = &p.r.sc.Completion
+		comp = p.r.plan.completion
 	}
-	out.mode, out.re, out.gapLen = comp.Mode, comp.re, comp.Gap
+	out.mode, out.re, out.gapLen = comp.mode, comp.re, comp.gap
 	if out.step != nil {
 		out.expect = p.stepExpect(out.step)
 		out.unmeasured = out.text == ""
@@ -70,10 +70,10 @@ func (p *player) stepFailed() bool {
 // logged the player in: the login script's last step, or (the profile's
 // login action) an answer matching login_success.
 func (p *player) loginDone(out *pending, text string) bool {
-	if steps := p.r.sc.login; len(steps) > 0 {
+	if steps := p.r.plan.login; len(steps) > 0 {
 		return out.step != nil && out.step.index == len(steps)-1
 	}
-	return !out.setup && p.r.sc.loginRe.MatchString(text)
+	return !out.setup && p.r.plan.loginRe.MatchString(text)
 }
 
 // armGap (re)starts the quiet gap of the command in flight.
@@ -153,7 +153,7 @@ func (o *pending) output() string {
 // mode), once after connecting: the commands are not measured. False if
 // the player was lost.
 func (p *player) sendMarkers() bool {
-	c := &p.r.sc.Completion
+	c := &p.r.plan.sc.Completion
 	if c.Mode != CompletionMarker {
 		return true
 	}
@@ -178,8 +178,8 @@ func matchLines(re *regexp.Regexp, text string) bool {
 
 // noLoginDetail explains a login that ended without logging in.
 func (p *player) noLoginDetail() string {
-	if len(p.r.sc.login) > 0 {
+	if len(p.r.plan.login) > 0 {
 		return "the login script ended without logging in"
 	}
-	return fmt.Sprintf("login action %q: login_success %q never matched", p.prof.Login, truncate(p.r.sc.LoginSuccess, 60))
+	return fmt.Sprintf("login action %q: login_success %q never matched", p.prof.Login, truncate(p.r.plan.sc.LoginSuccess, 60))
 }

@@ -36,7 +36,7 @@ func TestCompletionYAML(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			sc, err := ParseScenario([]byte("clients: 1\nduration: 1s\n"+tt.yaml), "")
+			pl, err := parsePlan([]byte("clients: 1\nduration: 1s\n"+tt.yaml), "")
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("error %v, want one with %q", err, tt.err)
@@ -46,17 +46,17 @@ func TestCompletionYAML(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c := sc.Completion
+			c := pl.sc.Completion
 			if c.Mode != tt.want.Mode || c.Begin != tt.want.Begin || c.End != tt.want.End || c.Gap != tt.want.Gap {
 				t.Errorf("completion %+v, want %+v", c, tt.want)
 			}
 			// Written back (as -procs does), it reads the same.
-			b, err := yaml.Marshal(sc)
+			b, err := yaml.Marshal(pl.Scenario())
 			if err != nil {
 				t.Fatal(err)
 			}
-			again, err := ParseScenario(b, "")
-			if err != nil || again.Completion.label() != c.label() {
+			again, err := parsePlan(b, "")
+			if err != nil || again.sc.Completion.label() != c.label() {
 				t.Errorf("written back: %v, %+v\n%s", err, again, b)
 			}
 		})
@@ -87,7 +87,7 @@ actions:
 // TestLoginScriptValidation names every problem of a login script.
 func TestLoginScriptValidation(t *testing.T) {
 	t.Parallel()
-	_, err := ParseScenario([]byte(`
+	_, err := parsePlan([]byte(`
 clients: 1
 duration: 1s
 login:
@@ -105,10 +105,10 @@ login:
 			t.Errorf("error %v, want %q", err, want)
 		}
 	}
-	if _, err := ParseScenario([]byte("clients: 1\nduration: 1s\nlogin: {steps: [{send: a, expct: b}]}"), ""); err == nil || !strings.Contains(err.Error(), "expct") {
+	if _, err := parsePlan([]byte("clients: 1\nduration: 1s\nlogin: {steps: [{send: a, expct: b}]}"), ""); err == nil || !strings.Contains(err.Error(), "expct") {
 		t.Errorf("an unknown step field: %v", err)
 	}
-	if _, err := ParseScenario([]byte("clients: 1\nduration: 1s\nlogin: {steps: []}\n"), ""); err != nil {
+	if _, err := parsePlan([]byte("clients: 1\nduration: 1s\nlogin: {steps: []}\n"), ""); err != nil {
 		t.Errorf("an empty login is no login: %v", err)
 	}
 }
@@ -116,14 +116,14 @@ login:
 // TestExpectFields: a step's expectation may name the player, quoted.
 func TestExpectFields(t *testing.T) {
 	t.Parallel()
-	sc := mustScenario(t, "clients: 1\nduration: 1s\nlogin: {steps: [{send: 'connect {name} {password}', expect: 'You become {name}\\.'}]}")
-	r, err := NewRunner(sc, Options{Target: "127.0.0.1:1"})
+	pl := mustPlan(t, "clients: 1\nduration: 1s\nlogin: {steps: [{send: 'connect {name} {password}', expect: 'You become {name}\\.'}]}")
+	r, err := NewRunner(pl, Options{Target: "127.0.0.1:1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := newPlayer(r, 0)
 	p.sc.name = "a.b"
-	re := p.stepExpect(&sc.login[0])
+	re := p.stepExpect(&pl.login[0])
 	if !re.MatchString("You become a.b.") || re.MatchString("You become axb.") {
 		t.Errorf("expect %v: want the name matched literally", re)
 	}
@@ -150,8 +150,8 @@ var _ conn = (*fakeConn)(nil)
 // its results on a channel.
 func quietPlayer(t *testing.T) (*player, *fakeConn, chan Result) {
 	t.Helper()
-	sc := mustScenario(t, "clients: 1\nduration: 1s\ncompletion: {mode: quiet, gap: 100ms}")
-	r, err := NewRunner(sc, Options{Target: "127.0.0.1:1"})
+	pl := mustPlan(t, "clients: 1\nduration: 1s\ncompletion: {mode: quiet, gap: 100ms}")
+	r, err := NewRunner(pl, Options{Target: "127.0.0.1:1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,8 +225,8 @@ func TestQuietGap(t *testing.T) {
 // and ignores GA; a prompt action completes on GA.
 func TestRegexAndPromptCompletion(t *testing.T) {
 	t.Parallel()
-	sc := mustScenario(t, "clients: 1\nduration: 1s")
-	r, err := NewRunner(sc, Options{Target: "127.0.0.1:1"})
+	pl := mustPlan(t, "clients: 1\nduration: 1s")
+	r, err := NewRunner(pl, Options{Target: "127.0.0.1:1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,8 +236,7 @@ func TestRegexAndPromptCompletion(t *testing.T) {
 	p.conn = fc
 	re := &Completion{Mode: CompletionRegex, Pattern: "You say"}
 	var pr problems
-	re.check(&pr, "c", false)
-	p.cmds = []queued{{text: "say hi", action: "says", comp: re}, {text: "look", action: "looks"}}
+	p.cmds = []queued{{text: "say hi", action: "says", comp: re.compile(&pr, "c", false)}, {text: "look", action: "looks"}}
 	p.sendNext()
 	p.absorb(fc.prompt())
 	p.absorb(fc.text("Someone arrives.\r\n"))

@@ -7,7 +7,11 @@
 // [Profile]s they follow, how they are paced (Evennia's TIMESTEP,
 // CHANCE_OF_ACTION and CHANCE_OF_LOGIN for the closed model; arrival
 // stages for the open model), what counts as a completed command, and the
-// thresholds the run must hold. A [Runner] executes it and emits every
+// thresholds the run must hold. A Scenario is the file's structure only:
+// [Scenario.Compile] fills its defaults, checks it and builds a [Plan],
+// the immutable compiled form (profiles and weights, transports and
+// shares, login script, completion and checks per action, thresholds)
+// that runs read. A [Runner] executes a Plan and emits every
 // measurement as a [Result] on a channel; an [Aggregator] folds the
 // results into a reports.Report (histograms, never raw samples, so memory
 // stays bounded) and into the live [Progress].

@@ -11,22 +11,23 @@ import (
 	"github.com/portalsim/portalsim/reports"
 )
 
-// Execute runs the scenario with a Runner, folds every result into a
+// Execute runs the plan with a Runner, folds every result into a
 // report with an Aggregator (showing each to opts.Observer first, if
 // set), watches the generator's health with a Monitor, and returns the finished report with the scenario's thresholds
 // checked. progress, if not nil, is called with the live numbers once a
 // second until the run ends. shared says the server runs in this process,
 // so the CPU judgement counts it too. meta.Clients is filled in.
-func Execute(ctx context.Context, sc *Scenario, opts Options, meta reports.Meta, shared bool, progress func(context.Context, func(time.Time) Progress)) (*reports.Report, error) {
+func Execute(ctx context.Context, plan *Plan, opts Options, meta reports.Meta, shared bool, progress func(context.Context, func(time.Time) Progress)) (*reports.Report, error) {
 	if opts.NameNonce == "" && meta.RunID != "" {
 		opts.NameNonce = meta.RunID // shared by the run's processes
 	}
-	runner, err := NewRunner(sc, opts)
+	runner, err := NewRunner(plan, opts)
 	if err != nil {
 		return nil, err
 	}
+	sc := &plan.sc
 	meta.Names, meta.NameNonce = sc.Names, runner.NameNonce()
-	meta.Completion = sc.CompletionLabel()
+	meta.Completion = plan.CompletionLabel()
 	meta.Target = runner.Target()
 	_, meta.Clients = runner.Players()
 	if sc.Model == ModelOpen {
@@ -36,7 +37,7 @@ func Execute(ctx context.Context, sc *Scenario, opts Options, meta reports.Meta,
 		}
 	}
 	agg := NewAggregator(meta, time.Now())
-	for _, name := range sc.transportList {
+	for _, name := range plan.transportList {
 		if door := runner.Door(name); door != "" {
 			agg.rep.Transport(name).Target = door
 		}
@@ -78,7 +79,7 @@ func Execute(ctx context.Context, sc *Scenario, opts Options, meta reports.Meta,
 	if !opts.Partial {
 		RequireMeasurements(rep)
 	}
-	rep.Check(sc.ParsedThresholds())
+	rep.Check(plan.thresholds)
 	return rep, err
 }
 

@@ -61,10 +61,10 @@ func checkFaultSupport(sc *Scenario, opts Options) error {
 // when the schedule has client-side faults that shape or end players'
 // connections: the players then connect through it for the whole run.
 func (r *Runner) openClientProxy() error {
-	if !r.sc.proxiesClients() {
+	if !r.plan.sc.proxiesClients() {
 		return nil
 	}
-	px, err := faults.NewProxy(faults.ProxyConfig{Target: r.target, Seed: uint64(r.sc.Seed)})
+	px, err := faults.NewProxy(faults.ProxyConfig{Target: r.target, Seed: uint64(r.plan.sc.Seed)})
 	if err != nil {
 		return fmt.Errorf("client fault proxy: %w", err)
 	}
@@ -86,8 +86,8 @@ func (r *Runner) closeClientProxy() {
 // connections.
 func (r *Runner) runFaults(ctx context.Context, wg *sync.WaitGroup) {
 	start := time.Now()
-	for i := range r.sc.Faults {
-		f := &r.sc.Faults[i]
+	for i := range r.plan.sc.Faults {
+		f := &r.plan.sc.Faults[i]
 		if r.opts.First != 0 && (f.backstage() || f.Kind == FaultStorm || f.Kind == FaultSlowloris) {
 			continue
 		}
@@ -200,7 +200,7 @@ func (r *Runner) inject(ctx context.Context, at time.Time, f *Fault, rec *report
 // crowd runs a crowd of extra clients against the target itself.
 func (r *Runner) crowd(ctx context.Context, at time.Time, f *Fault, rec *reports.Fault) error {
 	if f.Kind == FaultStorm {
-		res, err := faults.Storm(ctx, faults.StormConfig{Addr: r.target, Clients: f.Clients, Rounds: f.rounds(), Timeout: r.sc.ConnectTimeout})
+		res, err := faults.Storm(ctx, faults.StormConfig{Addr: r.target, Clients: f.Clients, Rounds: f.rounds(), Timeout: r.plan.sc.ConnectTimeout})
 		if err != nil {
 			return err
 		}

@@ -26,9 +26,9 @@ logout_grace: 5s
 faults:
 `
 
-func quickScenario(t *testing.T, clients int, duration, faults string) *Scenario {
+func quickScenario(t *testing.T, clients int, duration, faults string, change func(*Scenario)) *Plan {
 	t.Helper()
-	return mustScenario(t, fmt.Sprintf(quick, clients, duration)+faults)
+	return mustPlanWith(t, fmt.Sprintf(quick, clients, duration)+faults, change)
 }
 
 // startFaultStack starts an embedded game with a link proxy.
@@ -60,16 +60,16 @@ func onlyFault(t *testing.T, rep *reports.Report) reports.Fault {
 
 func TestFaultsAgainstATargetNeedABackstage(t *testing.T) {
 	t.Parallel()
-	sc := quickScenario(t, 1, "2s", "  - {at: 1s, kind: server-reload}\n")
-	if _, err := NewRunner(sc, Options{Target: "127.0.0.1:1"}); !errors.Is(err, ErrInvalidScenario) || !strings.Contains(err.Error(), "only the embedded game has") {
+	pl := quickScenario(t, 1, "2s", "  - {at: 1s, kind: server-reload}\n", nil)
+	if _, err := NewRunner(pl, Options{Target: "127.0.0.1:1"}); !errors.Is(err, ErrInvalidScenario) || !strings.Contains(err.Error(), "only the embedded game has") {
 		t.Errorf("a server fault without a backstage: got %v", err)
 	}
 	st := startStack(t, false) // no link proxy
-	sc = quickScenario(t, 1, "2s", "  - {at: 1s, kind: cut, side: link}\n")
-	if _, err := NewRunner(sc, Options{Target: st.TelnetAddr(), Backstage: st.Stack}); err == nil || !strings.Contains(err.Error(), "no link proxy") {
+	pl = quickScenario(t, 1, "2s", "  - {at: 1s, kind: cut, side: link}\n", nil)
+	if _, err := NewRunner(pl, Options{Target: st.TelnetAddr(), Backstage: st.Stack}); err == nil || !strings.Contains(err.Error(), "no link proxy") {
 		t.Errorf("a link fault without a link proxy: got %v", err)
 	}
-	if _, err := NewRunner(sc, Options{Target: st.TelnetAddr(), First: 1}); err != nil {
+	if _, err := NewRunner(pl, Options{Target: st.TelnetAddr(), First: 1}); err != nil {
 		t.Errorf("a second shard, which leaves link faults to the first: %v", err)
 	}
 }
@@ -77,8 +77,8 @@ func TestFaultsAgainstATargetNeedABackstage(t *testing.T) {
 func TestResetLosesExactlyThePickedPlayers(t *testing.T) {
 	t.Parallel()
 	st := startStack(t, false)
-	sc := quickScenario(t, 10, "2500ms", "  - {at: 1500ms, kind: reset, fraction: 0.5}\n")
-	out := runScenario(t, sc, st.TelnetAddr(), runOpts{})
+	pl := quickScenario(t, 10, "2500ms", "  - {at: 1500ms, kind: reset, fraction: 0.5}\n", nil)
+	out := runScenario(t, pl, st.TelnetAddr(), runOpts{})
 	rep := out.rep
 	want := 0
 	for n := uint64(1); n <= 10; n++ { // each player connected once through the proxy
@@ -102,9 +102,10 @@ func TestAfterLoginsWaitsForEveryPlayer(t *testing.T) {
 	// 6s: the 20 logins take a fraction of a second on an idle machine,
 	// several on one running other test binaries, and the fault waits
 	// for them all within the run.
-	sc := quickScenario(t, 20, "6s", "  - {at: 0s, after: logins, kind: reset}\n")
-	sc.RampUp = time.Second // the last player connects a second in
-	out := runScenario(t, sc, st.TelnetAddr(), runOpts{})
+	pl := quickScenario(t, 20, "6s", "  - {at: 0s, after: logins, kind: reset}\n", func(sc *Scenario) {
+		sc.RampUp = time.Second // the last player connects a second in
+	})
+	out := runScenario(t, pl, st.TelnetAddr(), runOpts{})
 	rep := out.rep
 	f := onlyFault(t, rep)
 	if rep.Clients.LoggedIn != 20 || f.Affected != 20 || rep.Clients.LostTotal() != 20 {
@@ -118,8 +119,8 @@ func TestAfterLoginsWaitsForEveryPlayer(t *testing.T) {
 func TestServerCrashLosesNoCommand(t *testing.T) {
 	t.Parallel()
 	st := startFaultStack(t)
-	sc := quickScenario(t, 10, "3s", "  - {at: 1s, for: 300ms, kind: server-crash}\n")
-	out := runScenario(t, sc, st.TelnetAddr(), runOpts{opts: Options{Backstage: st.Stack}})
+	pl := quickScenario(t, 10, "3s", "  - {at: 1s, for: 300ms, kind: server-crash}\n", nil)
+	out := runScenario(t, pl, st.TelnetAddr(), runOpts{opts: Options{Backstage: st.Stack}})
 	rep := out.rep
 	f := onlyFault(t, rep)
 	if f.Side != reports.SideServer || f.End-f.Start < 300*time.Millisecond || f.Caught == 0 || f.Lost != 0 || f.Settled < f.Start {
@@ -139,11 +140,11 @@ func TestServerCrashLosesNoCommand(t *testing.T) {
 func TestLinkLatencyAndStormAndToxicsAreRecorded(t *testing.T) {
 	t.Parallel()
 	st := startFaultStack(t)
-	sc := quickScenario(t, 5, "3s", `  - {at: 1s, for: 500ms, kind: latency, latency: 100ms, side: link}
+	pl := quickScenario(t, 5, "3s", `  - {at: 1s, for: 500ms, kind: latency, latency: 100ms, side: link}
   - {at: 1s, for: 1s, kind: fragment}
   - {at: 1200ms, kind: reconnect-storm, clients: 20, rounds: 2}
-`)
-	out := runScenario(t, sc, st.TelnetAddr(), runOpts{opts: Options{Backstage: st.Stack}})
+`, nil)
+	out := runScenario(t, pl, st.TelnetAddr(), runOpts{opts: Options{Backstage: st.Stack}})
 	rep := out.rep
 	if len(rep.Faults) != 3 {
 		t.Fatalf("faults %+v: want 3", rep.Faults)

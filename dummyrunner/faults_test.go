@@ -19,7 +19,7 @@ func faultScenario(faults string) string {
 
 func TestFaultScheduleParses(t *testing.T) {
 	t.Parallel()
-	sc, err := ParseScenario([]byte(faultScenario(`
+	pl, err := parsePlan([]byte(faultScenario(`
   - {at: 10s, for: 5s, kind: latency, latency: 200ms, jitter: 50ms, side: link}
   - {at: 1s, kind: latency, jitter: 10ms, direction: from-portal, fraction: 0.25}
   - {at: 2s, for: 3s, kind: bandwidth, bytes_per_second: 2048, direction: to-portal}
@@ -43,8 +43,8 @@ func TestFaultScheduleParses(t *testing.T) {
 		Toxic        faults.Toxic
 	}
 	var got []view
-	for i := range sc.Faults {
-		f := &sc.Faults[i]
+	for i := range pl.sc.Faults {
+		f := &pl.sc.Faults[i]
 		got = append(got, view{f.sideOf(), f.detail(), f.backstage(), f.toxic()})
 	}
 	ms := time.Millisecond
@@ -66,7 +66,7 @@ func TestFaultScheduleParses(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("faults (-want +got):\n%s", diff)
 	}
-	if err := sc.Compile(); err != nil {
+	if _, err := pl.Scenario().Compile(""); err != nil {
 		t.Errorf("a second Compile: %v", err)
 	}
 }
@@ -115,7 +115,7 @@ func TestFaultScheduleProblemsNameTheirField(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := ParseScenario([]byte(faultScenario(tc.faults)), "")
+			_, err := parsePlan([]byte(faultScenario(tc.faults)), "")
 			if !errors.Is(err, ErrInvalidScenario) {
 				t.Fatalf("got %v, want ErrInvalidScenario", err)
 			}
@@ -130,15 +130,15 @@ func TestFaultScheduleProblemsNameTheirField(t *testing.T) {
 
 func TestAfterLoginsNeedsTheClosedModel(t *testing.T) {
 	t.Parallel()
-	_, err := ParseScenario([]byte("name: o\nmodel: open\nstages: [{duration: 10s, target: 1}]\nfaults:\n  - {at: 1s, after: logins, kind: reset}\n"), "")
+	_, err := parsePlan([]byte("name: o\nmodel: open\nstages: [{duration: 10s, target: 1}]\nfaults:\n  - {at: 1s, after: logins, kind: reset}\n"), "")
 	if err == nil || !strings.Contains(err.Error(), "faults[0].after: the open model") {
 		t.Errorf("after: logins in the open model: got %v", err)
 	}
-	sc, err := ParseScenario([]byte(faultScenario("  - {at: 1s, after: logins, for: 5s, kind: server-crash}\n  - {at: 3s, for: 5s, kind: server-stall}\n")), "")
+	pl, err := parsePlan([]byte(faultScenario("  - {at: 1s, after: logins, for: 5s, kind: server-crash}\n  - {at: 3s, for: 5s, kind: server-stall}\n")), "")
 	if err != nil {
 		t.Fatalf("server faults timed from different moments: %v", err)
 	}
-	if got := sc.Faults[0].detail(); got != "1s after the logins, for 5s" {
+	if got := pl.sc.Faults[0].detail(); got != "1s after the logins, for 5s" {
 		t.Errorf("detail %q", got)
 	}
 }
@@ -149,44 +149,46 @@ func TestBackstageFaultsNeedTheEmbeddedGame(t *testing.T) {
 		"  - {at: 1s, kind: server-crash}",
 		"  - {at: 1s, kind: latency, latency: 5ms, side: link}",
 	} {
-		_, err := ParseScenario([]byte("target: mud.example.org:4000\n"+faultScenario(f)), "")
+		_, err := parsePlan([]byte("target: mud.example.org:4000\n"+faultScenario(f)), "")
 		if !errors.Is(err, ErrInvalidScenario) || !strings.Contains(err.Error(), "only the embedded game has: remove the target (-target) or this fault") {
 			t.Errorf("%s with a target: got %v, want it refused", f, err)
 		}
 	}
-	if _, err := ParseScenario([]byte("target: mud.example.org:4000\n"+faultScenario("  - {at: 1s, kind: reset}")), ""); err != nil {
+	if _, err := parsePlan([]byte("target: mud.example.org:4000\n"+faultScenario("  - {at: 1s, kind: reset}")), ""); err != nil {
 		t.Errorf("a client-side fault with a target: %v", err)
 	}
 }
 
 func TestTooManyFaults(t *testing.T) {
 	t.Parallel()
-	sc, err := ParseScenario([]byte(faultScenario("  - {at: 1s, kind: reset}")), "")
+	sc, err := ParseScenario([]byte(faultScenario("  - {at: 1s, kind: reset}")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for len(sc.Faults) <= MaxFaults {
 		sc.Faults = append(sc.Faults, Fault{At: time.Second, Kind: FaultReset})
 	}
-	if err := sc.Compile(); err == nil || !strings.Contains(err.Error(), "at most 100") {
+	if _, err := sc.Compile(""); err == nil || !strings.Contains(err.Error(), "at most 100") {
 		t.Errorf("%d faults: got %v, want them refused", len(sc.Faults), err)
 	}
 }
 
 func TestFaultsBuiltInGoCompileTwice(t *testing.T) {
 	t.Parallel()
-	sc, err := ParseScenario([]byte("name: f\nclients: 1\nduration: 10s\n"), "")
+	sc, err := ParseScenario([]byte("name: f\nclients: 1\nduration: 10s\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	sc.Faults = []Fault{{At: time.Second, Kind: FaultReset, Side: reports.SideLink}, {At: 2 * time.Second, Kind: FaultFragment}}
 	for range 2 {
-		if err := sc.Compile(); err != nil {
+		pl, err := sc.Compile("")
+		if err != nil {
 			t.Fatal(err)
 		}
+		sc = pl.Scenario()
 	}
 	sc.Faults = []Fault{{At: time.Second, Kind: FaultServerCrash, Latency: time.Second}}
-	if err := sc.Compile(); err == nil || !strings.Contains(err.Error(), "faults[0].latency: not used") {
+	if _, err := sc.Compile(""); err == nil || !strings.Contains(err.Error(), "faults[0].latency: not used") {
 		t.Errorf("a Go-built fault with a field of another kind: got %v", err)
 	}
 }

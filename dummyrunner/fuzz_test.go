@@ -47,48 +47,59 @@ checks: {builtin: [tinymux, sim], fail: ['^There is no'], require: ['(?i)you']}
 thresholds: ['checks(looks) > 99%', 'checks < 1']
 `))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		sc, err := ParseScenario(b, "testdata")
+		sc, err := ParseScenario(b)
 		if err != nil {
 			if !errors.Is(err, ErrInvalidScenario) {
 				t.Fatalf("error %v does not wrap ErrInvalidScenario", err)
 			}
 			return
 		}
-		checkBounded(t, sc)
-		out, err := yaml.Marshal(sc)
+		before, errBefore := yaml.Marshal(sc)
+		pl, err := sc.Compile("testdata")
+		if after, errAfter := yaml.Marshal(sc); string(after) != string(before) || (errBefore == nil) != (errAfter == nil) {
+			t.Fatalf("Compile changed the scenario it compiled:\n%s\n%s", before, after)
+		}
+		if err != nil {
+			if !errors.Is(err, ErrInvalidScenario) {
+				t.Fatalf("error %v does not wrap ErrInvalidScenario", err)
+			}
+			return
+		}
+		checkBounded(t, pl)
+		out, err := yaml.Marshal(pl.Scenario())
 		if err != nil {
 			t.Fatalf("marshal an accepted scenario: %v", err)
 		}
-		again, err := ParseScenario(out, "testdata")
+		again, err := parsePlan(out, "testdata")
 		if err != nil {
 			t.Fatalf("an accepted scenario written back is refused: %v\n%s", err, out)
 		}
-		if again.Sessions() != sc.Sessions() || again.PlannedDuration() != sc.PlannedDuration() || again.Session != sc.Session || again.Pacing != sc.Pacing {
-			t.Fatalf("written back, the scenario changed:\n%+v\n%+v", sc, again)
+		if again.Sessions() != pl.Sessions() || again.PlannedDuration() != pl.PlannedDuration() || again.sc.Session != pl.sc.Session || again.sc.Pacing != pl.sc.Pacing {
+			t.Fatalf("written back, the scenario changed:\n%+v\n%+v", pl, again)
 		}
 	})
 }
 
-// checkBounded fails t unless sc plans bounded work.
-func checkBounded(t *testing.T, sc *Scenario) {
+// checkBounded fails t unless pl plans bounded work.
+func checkBounded(t *testing.T, pl *Plan) {
 	t.Helper()
-	planned := sc.PlannedDuration()
+	planned := pl.PlannedDuration()
 	if planned <= 0 || planned > MaxDuration {
 		t.Fatalf("planned duration %v", planned)
 	}
-	n := sc.Sessions()
-	switch sc.Model {
+	n := pl.Sessions()
+	switch pl.sc.Model {
 	case ModelClosed:
-		if n < 1 || n > MaxClients || sc.RampUp < 0 || sc.RampUp > sc.Duration {
-			t.Fatalf("closed model: %d clients, ramp-up %v over %v", n, sc.RampUp, sc.Duration)
+		if n < 1 || n > MaxClients || pl.sc.RampUp < 0 || pl.sc.RampUp > pl.sc.Duration {
+			t.Fatalf("closed model: %d clients, ramp-up %v over %v", n, pl.sc.RampUp, pl.sc.Duration)
 		}
 	case ModelOpen:
-		if n < 0 || n > MaxArrivals || len(sc.Stages) > MaxStages {
-			t.Fatalf("open model: %d sessions from %d stages", n, len(sc.Stages))
+		if n < 0 || n > MaxArrivals || len(pl.sc.Stages) > MaxStages {
+			t.Fatalf("open model: %d sessions from %d stages", n, len(pl.sc.Stages))
 		}
 		if n <= 20_000 { // the schedule, taken, is as long as counted and within the run
 			k, prev := 0, time.Duration(0)
-			for at := range arrivalTimes(sc.Stages) {
+			for at := range arrivalTimes(pl.sc.Stages) {
 				if at < prev || at < 0 || at >= planned {
 					t.Fatalf("arrival %d at %v after %v, planned %v", k, at, prev, planned)
 				}
@@ -100,31 +111,31 @@ func checkBounded(t *testing.T, sc *Scenario) {
 			}
 		}
 	default:
-		t.Fatalf("model %q accepted", sc.Model)
+		t.Fatalf("model %q accepted", pl.sc.Model)
 	}
 	within := func(name string, d, lo, hi time.Duration) {
 		if d < lo || d > hi {
 			t.Fatalf("%s = %v, want %v to %v", name, d, lo, hi)
 		}
 	}
-	within("timestep", sc.Pacing.Timestep, MinTimeout, MaxTimeout)
-	within("think", sc.Session.Think, 1, MaxTimeout)
-	within("command_timeout", sc.CommandTimeout, MinTimeout, MaxTimeout)
-	within("connect_timeout", sc.ConnectTimeout, MinTimeout, MaxTimeout)
-	within("logout_grace", sc.LogoutGrace, MinTimeout, MaxTimeout)
-	within("max_timer_lateness", sc.Health.MaxTimerLateness, MinTimeout, MaxTimeout)
-	for _, f := range []float64{sc.Pacing.ChanceOfAction, sc.Pacing.ChanceOfLogin, sc.Health.MaxCPU} {
+	within("timestep", pl.sc.Pacing.Timestep, MinTimeout, MaxTimeout)
+	within("think", pl.sc.Session.Think, 1, MaxTimeout)
+	within("command_timeout", pl.sc.CommandTimeout, MinTimeout, MaxTimeout)
+	within("connect_timeout", pl.sc.ConnectTimeout, MinTimeout, MaxTimeout)
+	within("logout_grace", pl.sc.LogoutGrace, MinTimeout, MaxTimeout)
+	within("max_timer_lateness", pl.sc.Health.MaxTimerLateness, MinTimeout, MaxTimeout)
+	for _, f := range []float64{pl.sc.Pacing.ChanceOfAction, pl.sc.Pacing.ChanceOfLogin, pl.sc.Health.MaxCPU} {
 		if !(f >= 0 && f <= 1) {
 			t.Fatalf("a chance or fraction of %v", f)
 		}
 	}
-	if sc.MaxSessions < 1 || sc.MaxSessions > MaxClients || sc.Pacing.LoginConcurrency < 1 || sc.Pacing.LoginConcurrency > MaxClients ||
-		sc.Session.Actions < 1 || sc.Session.Actions > MaxSessionActions || len(sc.Events) > MaxEvents {
-		t.Fatalf("counts out of bounds: %+v", sc)
+	if pl.sc.MaxSessions < 1 || pl.sc.MaxSessions > MaxClients || pl.sc.Pacing.LoginConcurrency < 1 || pl.sc.Pacing.LoginConcurrency > MaxClients ||
+		pl.sc.Session.Actions < 1 || pl.sc.Session.Actions > MaxSessionActions || len(pl.sc.Events) > MaxEvents {
+		t.Fatalf("counts out of bounds: %+v", pl)
 	}
-	checkCumulative(t, "profiles", sc.profileCum)
+	checkCumulative(t, "profiles", pl.profileCum)
 	for _, r := range []float64{0, 0.25, 0.5, 0.999999} {
-		p := sc.profileFor(r)
+		p := pl.profileFor(r)
 		if p == nil {
 			t.Fatalf("profileFor(%v) = nil", r)
 		}
@@ -133,8 +144,8 @@ func checkBounded(t *testing.T, sc *Scenario) {
 			t.Fatalf("profile %s picked an action without a name", p.Name)
 		}
 	}
-	known := sc.Actions()
-	for _, th := range sc.ParsedThresholds() {
+	known := pl.Actions()
+	for _, th := range pl.Thresholds() {
 		if err := th.CheckAction(known); err != nil {
 			t.Fatalf("accepted threshold: %v", err)
 		}

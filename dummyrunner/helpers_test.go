@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -32,14 +33,67 @@ func startStack(t *testing.T, noServer bool) *testutil.Stack {
 	return st
 }
 
-// mustScenario parses a scenario written in the test.
-func mustScenario(t *testing.T, yaml string) *Scenario {
+// parsePlan decodes a scenario and compiles it, as a file in dir.
+func parsePlan(b []byte, dir string) (*Plan, error) {
+	sc, err := ParseScenario(b)
+	if err != nil {
+		return nil, err
+	}
+	return sc.Compile(dir)
+}
+
+// loadPlan reads a scenario file and compiles it.
+func loadPlan(path string) (*Plan, error) {
+	sc, err := LoadScenario(path)
+	if err != nil {
+		return nil, err
+	}
+	return sc.Compile(filepath.Dir(path))
+}
+
+// defaultPlan compiles the built-in default scenario.
+func defaultPlan() *Plan {
+	pl, err := DefaultScenario().Compile("")
+	if err != nil {
+		panic(err)
+	}
+	return pl
+}
+
+// mustPlan compiles a scenario written in the test.
+func mustPlan(t testing.TB, yaml string) *Plan {
 	t.Helper()
-	sc, err := ParseScenario([]byte(yaml), "")
+	return mustPlanWith(t, yaml, nil)
+}
+
+// mustPlanWith compiles a scenario written in the test after change (if
+// not nil) has changed it, as a spec or a flag overrides a file.
+func mustPlanWith(t testing.TB, yaml string, change func(*Scenario)) *Plan {
+	t.Helper()
+	sc, err := ParseScenario([]byte(yaml))
 	if err != nil {
 		t.Fatalf("ParseScenario: %v\n%s", err, yaml)
 	}
-	return sc
+	if change != nil {
+		change(sc)
+	}
+	pl, err := sc.Compile("")
+	if err != nil {
+		t.Fatalf("Compile: %v\n%s", err, yaml)
+	}
+	return pl
+}
+
+// recompile compiles pl's scenario again after change has changed it.
+func recompile(t testing.TB, pl *Plan, change func(*Scenario)) *Plan {
+	t.Helper()
+	sc := pl.Scenario()
+	change(sc)
+	again, err := sc.Compile("")
+	if err != nil {
+		t.Fatalf("Compile: %v", err)
+	}
+	return again
 }
 
 // schedLine is one line of Options.Schedule.
@@ -72,11 +126,11 @@ type runOpts struct {
 	stack *testutil.Stack
 }
 
-// runScenario runs sc against target the way "portalsim run" does (a
+// runScenario runs pl against target the way "portalsim run" does (a
 // Runner feeding an Aggregator) and returns the closed report, every
 // result and the schedule. It fails the test if Run does not return in
 // the scenario's planned duration plus its logout grace plus a margin.
-func runScenario(t *testing.T, sc *Scenario, target string, ro runOpts) runResult {
+func runScenario(t *testing.T, pl *Plan, target string, ro runOpts) runResult {
 	t.Helper()
 	ctx := ro.ctx
 	if ctx == nil {
@@ -89,20 +143,20 @@ func runScenario(t *testing.T, sc *Scenario, target string, ro runOpts) runResul
 		opts.WebsocketURL, opts.TLSTarget, opts.SSHTarget = ro.stack.WebsocketURL(), ro.stack.TLSAddr(), ro.stack.SSHAddr()
 	}
 	opts.Schedule = &sched
-	r, err := NewRunner(sc, opts)
+	r, err := NewRunner(pl, opts)
 	if err != nil {
 		t.Fatalf("NewRunner: %v", err)
 	}
-	meta := reports.Meta{Scenario: sc.Name, Seed: sc.Seed, Target: target, Protocol: sc.TransportLabel(), Model: sc.Model, Clients: sc.Sessions()}
+	meta := reports.Meta{Scenario: pl.sc.Name, Seed: pl.sc.Seed, Target: target, Protocol: pl.TransportLabel(), Model: pl.sc.Model, Clients: pl.Sessions()}
 	out := runResult{start: time.Now()}
 	agg := NewAggregator(meta, out.start)
-	for _, name := range sc.transportList {
+	for _, name := range pl.transportList {
 		agg.rep.Transport(name).Target = r.Door(name)
 	}
 	results := make(chan Result, 1<<12)
 	runErr := make(chan error, 1)
 	go func() { runErr <- r.Run(ctx, results) }()
-	limit := time.NewTimer(sc.PlannedDuration() + sc.LogoutGrace + 20*time.Second)
+	limit := time.NewTimer(pl.PlannedDuration() + pl.sc.LogoutGrace + 20*time.Second)
 	defer limit.Stop()
 	for done := false; !done; {
 		select {

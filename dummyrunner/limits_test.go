@@ -95,7 +95,7 @@ func TestScenarioBounds(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := ParseScenario([]byte(tt.yaml), "")
+			_, err := parsePlan([]byte(tt.yaml), "")
 			if !errors.Is(err, ErrInvalidScenario) {
 				t.Fatalf("ParseScenario accepted it (%v); want an error wrapping ErrInvalidScenario", err)
 			}
@@ -117,12 +117,12 @@ func TestScenarioBoundsHold(t *testing.T) {
 		"model: open\nstages: [{duration: 12h, target: 0.1}, {duration: 12h, target: 0.1}]",
 		"model: open\nstages: [{duration: 1ms, target: 1000}]\nevents: [{at: 0s, command: look}]",
 	} {
-		if _, err := ParseScenario([]byte(yaml), ""); err != nil {
+		if _, err := parsePlan([]byte(yaml), ""); err != nil {
 			t.Errorf("ParseScenario refused a scenario within the bounds: %v\n%s", err, yaml)
 		}
 	}
-	sc := mustScenario(t, "model: open\nstages: [{duration: 100s, target: 100000}, {duration: 100s, target: 0}]")
-	if got := sc.Sessions(); got != MaxArrivals {
+	pl := mustPlan(t, "model: open\nstages: [{duration: 100s, target: 100000}, {duration: 100s, target: 0}]")
+	if got := pl.Sessions(); got != MaxArrivals {
 		t.Errorf("Sessions() = %d, want exactly MaxArrivals (%d)", got, MaxArrivals)
 	}
 }
@@ -153,11 +153,11 @@ func TestFileSizeBound(t *testing.T) {
 	if err := os.WriteFile(big, []byte("# "+strings.Repeat("x", MaxFileSize)+"\nclients: 1\nduration: 1s\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadScenario(big); !errors.Is(err, ErrInvalidScenario) || !strings.Contains(err.Error(), "larger than 1048576 bytes") {
-		t.Errorf("LoadScenario(%d bytes) = %v, want it refused for its size", MaxFileSize+30, err)
+	if _, err := loadPlan(big); !errors.Is(err, ErrInvalidScenario) || !strings.Contains(err.Error(), "larger than 1048576 bytes") {
+		t.Errorf("loadPlan(%d bytes) = %v, want it refused for its size", MaxFileSize+30, err)
 	}
-	if _, err := ParseScenario(make([]byte, MaxFileSize+1), ""); !errors.Is(err, ErrInvalidScenario) {
-		t.Errorf("ParseScenario(%d bytes) = %v, want it refused", MaxFileSize+1, err)
+	if _, err := parsePlan(make([]byte, MaxFileSize+1), ""); !errors.Is(err, ErrInvalidScenario) {
+		t.Errorf("parsePlan(%d bytes) = %v, want it refused", MaxFileSize+1, err)
 	}
 	if _, err := ParseProfile(make([]byte, MaxFileSize+1)); !errors.Is(err, ErrInvalidProfile) {
 		t.Errorf("ParseProfile(%d bytes) = %v, want it refused", MaxFileSize+1, err)
@@ -166,7 +166,7 @@ func TestFileSizeBound(t *testing.T) {
 		t.Skip("no /dev/zero")
 	}
 	start := time.Now()
-	_, err := ParseScenario([]byte(closedBase+"profile_files: [/dev/zero]"), "")
+	_, err := parsePlan([]byte(closedBase+"profile_files: [/dev/zero]"), "")
 	if !errors.Is(err, ErrInvalidScenario) || !strings.Contains(err.Error(), "profile_files[0]") || !strings.Contains(err.Error(), "larger than") {
 		t.Errorf("profile_files: [/dev/zero]: %v, want it refused for its size", err)
 	}
@@ -187,7 +187,7 @@ func TestYAMLErrorsNameTheField(t *testing.T) {
 		{closedBase + "session: {actoins: 3}", "session.actoins: field actoins not found"},
 		{"clients: \"\\e[2J\"\nduration: 1s", "clients: cannot unmarshal !!str `\\x1b[2J` into int (line 1)"},
 	} {
-		_, err := ParseScenario([]byte(tt.yaml), "")
+		_, err := parsePlan([]byte(tt.yaml), "")
 		if !errors.Is(err, ErrInvalidScenario) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%q: %v, want an error saying %q", tt.yaml, err, tt.want)
 		}

@@ -71,15 +71,14 @@ type failPattern struct {
 }
 
 // compileLogin checks and compiles the login script.
-func (s *Scenario) compileLogin(p *problems) {
-	s.login, s.screen = nil, nil
-	l := &s.Login
+func (pl *Plan) compileLogin(p *problems) {
+	l := &pl.sc.Login
 	if l.Screen == "" && l.Timeout == 0 && len(l.Fail) == 0 && len(l.Steps) == 0 {
 		return
 	}
 	if l.Screen != "" {
 		var err error
-		if s.screen, err = regexp.Compile("(?m)" + l.Screen); err != nil {
+		if pl.screen, err = regexp.Compile("(?m)" + l.Screen); err != nil {
 			p.add("login.screen", "%v", err)
 		}
 	}
@@ -118,10 +117,10 @@ func (s *Scenario) compileLogin(p *problems) {
 		if c.timeout != 0 {
 			p.duration(field+".timeout", c.timeout, MinTimeout, MaxTimeout)
 		} else if c.timeout = l.Timeout; c.timeout == 0 {
-			c.timeout = s.CommandTimeout
+			c.timeout = pl.sc.CommandTimeout
 		}
 		c.fail = append(compileFails(p, field+".fail", st.Fail), common...)
-		s.login = append(s.login, c)
+		pl.login = append(pl.login, c)
 	}
 }
 

@@ -28,13 +28,13 @@ func writeFiles(t *testing.T, files map[string]string) string {
 }
 
 // scenarioIn parses a scenario as if it were a file in dir.
-func scenarioIn(t *testing.T, dir, yaml string) *Scenario {
+func scenarioIn(t *testing.T, dir, yaml string) *Plan {
 	t.Helper()
-	sc, err := ParseScenario([]byte(yaml), dir)
+	pl, err := parsePlan([]byte(yaml), dir)
 	if err != nil {
-		t.Fatalf("ParseScenario: %v\n%s", err, yaml)
+		t.Fatalf("compile: %v\n%s", err, yaml)
 	}
-	return sc
+	return pl
 }
 
 // lockedBuffer is a log destination the players write to concurrently.
@@ -81,7 +81,7 @@ func TestTinyMUXLike(t *testing.T) {
 		fmt.Fprintf(&csv, "%s,%s\n", name, pw)
 	}
 	dir := writeFiles(t, map[string]string{"accounts.csv": csv.String(), "mix.yaml": mixProfile})
-	sc := scenarioIn(t, dir, `
+	pl := scenarioIn(t, dir, `
 name: tinymux-like
 clients: 3
 duration: 1s
@@ -98,7 +98,7 @@ login:
 pacing: {timestep: 20ms, chance_of_action: 1}
 logout_grace: 2s
 `)
-	out := runScenario(t, sc, fakeTinyMUX(t, g), runOpts{})
+	out := runScenario(t, pl, fakeTinyMUX(t, g), runOpts{})
 	rep := out.rep
 	checkAccounted(t, rep)
 	if c := rep.Clients; c.LoggedIn != 3 || c.LostTotal() != 0 {
@@ -217,8 +217,8 @@ logout_grace: 2s
 	if n := len(g.accounts); n != 4 {
 		t.Errorf("%d accounts created: want 4 (two runs, unique names)", n)
 	}
-	sc := scenarioIn(t, dir, yaml)
-	if got := sc.CompletionLabel(); got != "prompt says=regex" {
+	pl := scenarioIn(t, dir, yaml)
+	if got := pl.CompletionLabel(); got != "prompt says=regex" {
 		t.Errorf("CompletionLabel %q, want %q", got, "prompt says=regex")
 	}
 }
@@ -230,7 +230,7 @@ func TestLoginFailureSaysWhy(t *testing.T) {
 	t.Parallel()
 	g := &fakeGame{accounts: map[string]string{"Acct0": "right-pw", "Acct1": "right-pw"}}
 	dir := writeFiles(t, map[string]string{"accounts.csv": "Acct0,Wr0ng-pass\nAcct1,Wr0ng-pass\n", "mix.yaml": mixProfile})
-	sc := scenarioIn(t, dir, `
+	pl := scenarioIn(t, dir, `
 name: failing
 clients: 2
 duration: 500ms
@@ -244,7 +244,7 @@ login:
 pacing: {timestep: 20ms, chance_of_action: 1}
 `)
 	var logs lockedBuffer
-	out := runScenario(t, sc, fakeEvennia(t, g), runOpts{opts: Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))}})
+	out := runScenario(t, pl, fakeEvennia(t, g), runOpts{opts: Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))}})
 	rep := out.rep
 	want := `login_failed: step 1 (connect {name} {password}): fail "incorrect"`
 	if got := rep.Clients.LostDetails; got[want] != 2 || rep.Clients.Lost[ReasonLoginFailed] != 2 {
@@ -270,7 +270,7 @@ func TestLoginStepTimeout(t *testing.T) {
 	t.Parallel()
 	g := &fakeGame{accounts: map[string]string{}}
 	dir := writeFiles(t, map[string]string{"mix.yaml": mixProfile})
-	sc := scenarioIn(t, dir, `
+	pl := scenarioIn(t, dir, `
 name: slow
 clients: 1
 duration: 2s
@@ -283,7 +283,7 @@ login:
     - {send: 'create {name} {password}', expect: 'never said'}
 pacing: {timestep: 20ms, chance_of_action: 1}
 `)
-	out := runScenario(t, sc, fakeTinyMUX(t, g), runOpts{})
+	out := runScenario(t, pl, fakeTinyMUX(t, g), runOpts{})
 	want := "timeout: step 1 (create {name} {password}): no answer in 100ms"
 	if got := out.rep.Clients.LostDetails; got[want] != 1 {
 		t.Errorf("lost details %v: want %s", got, want)
@@ -303,8 +303,8 @@ func TestLoginScreenRules(t *testing.T) {
 		{"login: {screen: 'x', steps: [{send: a}]}", CompletionRegex},
 	}
 	for _, tt := range tests {
-		sc := mustScenario(t, "clients: 1\nduration: 1s\n"+tt.yaml)
-		r, err := NewRunner(sc, Options{Target: "127.0.0.1:1"})
+		pl := mustPlan(t, "clients: 1\nduration: 1s\n"+tt.yaml)
+		r, err := NewRunner(pl, Options{Target: "127.0.0.1:1"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -320,9 +320,9 @@ func TestNames(t *testing.T) {
 	t.Parallel()
 	valid := regexp.MustCompile(`^[A-Za-z0-9_]{1,22}$`)
 	names := func(yaml string, opts Options) []string {
-		sc := mustScenario(t, "clients: 2\nduration: 1s\n"+yaml)
+		pl := mustPlan(t, "clients: 2\nduration: 1s\n"+yaml)
 		opts.Target = "127.0.0.1:1"
-		r, err := NewRunner(sc, opts)
+		r, err := NewRunner(pl, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -351,14 +351,14 @@ func TestNames(t *testing.T) {
 func TestNoPromptSaysWhy(t *testing.T) {
 	t.Parallel()
 	g := &fakeGame{accounts: map[string]string{}}
-	sc := mustScenario(t, `
+	pl := mustPlan(t, `
 name: no-prompt
 clients: 2
 duration: 300ms
 connect_timeout: 100ms
 profiles: {looker: 1}
 `)
-	out := runScenario(t, sc, fakeTinyMUX(t, g), runOpts{})
+	out := runScenario(t, pl, fakeTinyMUX(t, g), runOpts{})
 	d := out.rep.Clients.LostDetails
 	want := ReasonNoLogin + ": login screen: no prompt (telnet GA or EOR) came; a game that sends none needs login.screen or another completion mode"
 	if d[want] != 2 {

@@ -52,11 +52,10 @@ func (g *memGame) dial(context.Context, dialTarget) (conn, []step, error) {
 
 // memConn is one player's connection to a memGame.
 type memConn struct {
-	q    eventQueue
-	in   chan string
-	once sync.Once
-	mu   sync.Mutex
-	w    wireStats
+	q  eventQueue
+	in chan string
+	mu sync.Mutex
+	w  wireStats
 }
 
 // serve is the game's side of the connection: the login screen, then an
@@ -126,19 +125,19 @@ type memRun struct {
 	rep     *reports.Report
 }
 
-// runMem runs sc against g inside the caller's synctest bubble and
+// runMem runs pl against g inside the caller's synctest bubble and
 // returns every result and the report. The run's clock is fake: every
 // time in it is exact.
-func runMem(t *testing.T, sc *Scenario, g *memGame) memRun {
+func runMem(t *testing.T, pl *Plan, g *memGame) memRun {
 	t.Helper()
 	var sched bytes.Buffer
-	r, err := NewRunner(sc, Options{Target: "memgame:1", Schedule: &sched})
+	r, err := NewRunner(pl, Options{Target: "memgame:1", Schedule: &sched})
 	if err != nil {
 		t.Fatalf("NewRunner: %v", err)
 	}
 	r.dialers = map[string]dialFunc{TransportTelnet: g.dial}
 	out := memRun{start: time.Now()}
-	agg := NewAggregator(reports.Meta{Scenario: sc.Name, Seed: sc.Seed, Model: sc.Model, Clients: sc.Sessions()}, out.start)
+	agg := NewAggregator(reports.Meta{Scenario: pl.sc.Name, Seed: pl.sc.Seed, Model: pl.sc.Model, Clients: pl.Sessions()}, out.start)
 	results := make(chan Result, 1<<12)
 	runErr := make(chan error, 1)
 	go func() { runErr <- r.Run(t.Context(), results) }()

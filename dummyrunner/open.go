@@ -84,7 +84,7 @@ func (r *Runner) arrivals(ctx context.Context, wg *sync.WaitGroup) {
 	t := time.NewTimer(0)
 	defer t.Stop()
 	k := -1
-	for at := range arrivalTimes(r.sc.Stages) {
+	for at := range arrivalTimes(r.plan.sc.Stages) {
 		k++
 		if count > 0 && k >= first+count {
 			return // the rest belong to other processes or shards
@@ -99,7 +99,7 @@ func (r *Runner) arrivals(ctx context.Context, wg *sync.WaitGroup) {
 			return
 		case <-t.C:
 		}
-		if active.Load() >= int64(r.sc.MaxSessions) {
+		if active.Load() >= int64(r.plan.sc.MaxSessions) {
 			now := time.Now()
 			r.results <- Result{Kind: KindState, Client: k, At: now, State: StateConnecting}
 			r.results <- Result{Kind: KindLost, Client: k, At: now, State: StateConnecting, Reason: ReasonMaxSessions}
@@ -142,7 +142,7 @@ type openPacer struct {
 func (o *openPacer) schedule(p *player, from int) {
 	for i := from; i < len(p.cmds); i++ {
 		o.k++
-		p.cmds[i].intended = o.arrival.Add(time.Duration(o.k) * o.r.sc.Session.Think)
+		p.cmds[i].intended = o.arrival.Add(time.Duration(o.k) * o.r.plan.sc.Session.Think)
 	}
 }
 
@@ -152,8 +152,8 @@ func (o *openPacer) due(p *player) (<-chan time.Time, bool) {
 		case !p.loggedIn:
 			p.lose(ReasonLoginFailed)
 			return nil, false
-		case o.actions >= o.r.sc.Session.Actions:
-			p.leave(o.r.sc.LogoutGrace)
+		case o.actions >= o.r.plan.sc.Session.Actions:
+			p.leave(o.r.plan.sc.LogoutGrace)
 			return nil, false
 		}
 		o.actions++

@@ -178,18 +178,18 @@ func TestArrivalGaps(t *testing.T) {
 
 func TestOpenScenarioPlan(t *testing.T) {
 	t.Parallel()
-	sc := mustScenario(t, `
+	pl := mustPlan(t, `
 model: open
 stages: [{duration: 1s, target: 10}, {duration: 2s, target: 10}, {duration: 1s, target: 0}]
 session: {actions: 3, think: 10ms}
 `)
-	if got, want := sc.PlannedDuration(), 4*time.Second; got != want {
+	if got, want := pl.PlannedDuration(), 4*time.Second; got != want {
 		t.Errorf("PlannedDuration() = %v, want %v", got, want)
 	}
-	if got, want := sc.Sessions(), 30; got != want {
+	if got, want := pl.Sessions(), 30; got != want {
 		t.Errorf("Sessions() = %d, want %d", got, want)
 	}
-	if got, want := fmt.Sprint(sc.Session), fmt.Sprint(SessionSpec{Actions: 3, Think: 10 * time.Millisecond}); got != want {
+	if got, want := fmt.Sprint(pl.sc.Session), fmt.Sprint(SessionSpec{Actions: 3, Think: 10 * time.Millisecond}); got != want {
 		t.Errorf("Session = %s, want %s", got, want)
 	}
 }
@@ -209,7 +209,7 @@ func openModelSessions(t *testing.T) {
 	// 0 to 16/s over 500ms: 4 arrivals, the last at 500ms; 16/s down to 0
 	// over 250ms: 2 more; then 750ms of nothing so that the sessions
 	// finish before the run does.
-	sc := mustScenario(t, `
+	pl := mustPlan(t, `
 name: open-sessions
 model: open
 seed: 11
@@ -221,10 +221,10 @@ logout_grace: 2s
 		reply, quit := evenniaAnswer(line)
 		return reply, time.Millisecond, quit
 	}}
-	out := runMem(t, sc, game)
+	out := runMem(t, pl, game)
 	rep := out.rep
 	checkAccounted(t, rep)
-	wantSessions := int64(sc.Sessions())
+	wantSessions := int64(pl.Sessions())
 	if wantSessions != 6 {
 		t.Fatalf("Sessions() = %d, want 6", wantSessions)
 	}
@@ -274,7 +274,7 @@ logout_grace: 2s
 func TestCoordinatedOmission(t *testing.T) {
 	t.Parallel()
 	inBubble(t, func(t *testing.T) {
-		sc := mustScenario(t, `
+		pl := mustPlan(t, `
 name: stall
 model: open
 seed: 8
@@ -292,7 +292,7 @@ logout_grace: 2s
 			}
 			return reply, service, quit
 		}}
-		out := runMem(t, sc, game)
+		out := runMem(t, pl, game)
 		var n, delayed int
 		stalledPer := map[int]int{}
 		for _, r := range out.results {

@@ -65,7 +65,7 @@ func sendTimes(results []Result) map[int][]time.Time {
 func TestClosedPacingExact(t *testing.T) {
 	t.Parallel()
 	inBubble(t, func(t *testing.T) {
-		sc := mustScenario(t, `
+		pl := mustPlan(t, `
 name: pacing
 clients: 8
 duration: 5s
@@ -74,16 +74,16 @@ profiles: {looker: 1}
 pacing: {timestep: 100ms, chance_of_action: 1}
 logout_grace: 2s
 `)
-		out := runMem(t, sc, instant())
+		out := runMem(t, pl, instant())
 		sends := sendTimes(out.results)
 		if len(sends) != 8 {
 			t.Fatalf("%d clients sent, want 8", len(sends))
 		}
 		seen := map[time.Duration]bool{}
 		for c, times := range sends {
-			iv := closedInterval(sc.Pacing.Timestep, paceDraws(sc.Seed, c).Float64())
+			iv := closedInterval(pl.sc.Pacing.Timestep, paceDraws(pl.sc.Seed, c).Float64())
 			seen[iv] = true
-			want := int((sc.Duration-1)/iv) + 1 // ticks in [0, duration)
+			want := int((pl.sc.Duration-1)/iv) + 1 // ticks in [0, duration)
 			if len(times) != want {
 				t.Errorf("client %d sent %d commands, want one per tick: %d", c, len(times), want)
 			}
@@ -109,7 +109,7 @@ func TestChanceOfActionExact(t *testing.T) {
 		t.Run(fmt.Sprint(chance), func(t *testing.T) {
 			t.Parallel()
 			inBubble(t, func(t *testing.T) {
-				sc := mustScenario(t, fmt.Sprintf(`
+				pl := mustPlan(t, fmt.Sprintf(`
 name: chance
 clients: 10
 duration: 3s
@@ -118,14 +118,14 @@ profiles: {looker: 1}
 pacing: {timestep: 100ms, chance_of_action: %v}
 logout_grace: 2s
 `, chance))
-				out := runMem(t, sc, instant())
+				out := runMem(t, pl, instant())
 				sends := sendTimes(out.results)
 				total, ticks := 0, 0
 				for c := range 10 {
-					draws := paceDraws(sc.Seed, c)
-					iv := closedInterval(sc.Pacing.Timestep, draws.Float64())
+					draws := paceDraws(pl.sc.Seed, c)
+					iv := closedInterval(pl.sc.Pacing.Timestep, draws.Float64())
 					var want []time.Duration
-					for at := time.Duration(0); at < sc.Duration; at += iv {
+					for at := time.Duration(0); at < pl.sc.Duration; at += iv {
 						ticks++
 						if draws.Float64() < chance {
 							want = append(want, at)

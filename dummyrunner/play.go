@@ -29,7 +29,7 @@ func (r *Runner) play(ctx context.Context, p *player, pc pacer) {
 		}
 		select {
 		case <-ctx.Done():
-			p.leave(r.sc.LogoutGrace)
+			p.leave(r.plan.sc.LogoutGrace)
 			return
 		case ev, ok := <-p.conn.recv():
 			if !p.event(ev, ok) {

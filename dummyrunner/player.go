@@ -20,7 +20,7 @@ type queued struct {
 	login    bool // part of the login action
 	logout   bool // part of the logout action: completes when the server closes
 	intended time.Time
-	comp     *Completion // how it completes; nil: the scenario's
+	comp     *completion // how it completes; nil: the scenario's
 	step     *loginStep  // the login script's step it is, if any
 	setup    bool        // the completion's setup commands (after the login)
 }
@@ -78,15 +78,15 @@ type player struct {
 }
 
 func newPlayer(r *Runner, id int) *player {
-	seed := uint64(r.sc.Seed)
+	seed := uint64(r.plan.sc.Seed)
 	p := &player{
 		r:       r,
 		id:      id,
 		pace:    rand.New(rand.NewPCG(seed, uint64(id)<<1)),
 		content: rand.New(rand.NewPCG(seed, uint64(id)<<1|1)),
 	}
-	p.prof = r.sc.profileFor(p.content.Float64())
-	p.transport = r.sc.transportFor(id)
+	p.prof = r.plan.profileFor(p.content.Float64())
+	p.transport = r.plan.transportFor(id)
 	p.sc = script{
 		name:      fmt.Sprintf("Dummy_%s_%d", r.prefix, id),
 		password:  r.password + "-" + strconv.Itoa(id),
@@ -94,8 +94,8 @@ func newPlayer(r *Runner, id int) *player {
 		prefix:    fmt.Sprintf("%s_%d", r.prefix, id),
 		n:         id,
 	}
-	if id < len(r.sc.accounts) {
-		a := r.sc.accounts[id]
+	if id < len(r.plan.accounts) {
+		a := r.plan.accounts[id]
 		p.sc.name, p.sc.password = a.name, a.password
 	}
 	p.timeout = time.NewTimer(time.Hour)
@@ -103,7 +103,7 @@ func newPlayer(r *Runner, id int) *player {
 	p.gap = time.NewTimer(time.Hour)
 	p.gap.Stop()
 	p.marks = markersFor(r.prefix, id)
-	p.setupOK = len(r.sc.Completion.Setup) == 0
+	p.setupOK = len(r.plan.sc.Completion.Setup) == 0
 	return p
 }
 
@@ -218,7 +218,7 @@ func (p *player) connect(ctx context.Context) bool {
 		p.queueFront(queued{text: EchoCommand + " login-screen", action: "login_screen"})
 		p.sendNext()
 	}
-	deadline := time.NewTimer(p.r.sc.ConnectTimeout)
+	deadline := time.NewTimer(p.r.plan.sc.ConnectTimeout)
 	defer deadline.Stop()
 	var firstText, lastText time.Time
 	var seen strings.Builder // the output so far, for the screen regexp and the log
@@ -262,7 +262,7 @@ func (p *player) connect(ctx context.Context) bool {
 					return screen(ev.at)
 				}
 			case CompletionRegex:
-				if matchLines(p.r.sc.screen, seen.String()) {
+				if matchLines(p.r.plan.screen, seen.String()) {
 					return screen(ev.at)
 				}
 			case CompletionQuiet:
@@ -294,12 +294,12 @@ const maxScreen = 64 << 10
 // CompletionEcho (the probe's answer, when no setup must install it) or
 // CompletionQuiet (the first output followed by a quiet gap).
 func (p *player) screenRule() string {
-	switch sc := p.r.sc; {
-	case sc.screen != nil:
+	switch pl := p.r.plan; {
+	case pl.screen != nil:
 		return CompletionRegex
-	case sc.Completion.Mode == CompletionPrompt:
+	case pl.sc.Completion.Mode == CompletionPrompt:
 		return CompletionPrompt
-	case sc.Completion.Mode == CompletionEcho && len(sc.Completion.Setup) == 0:
+	case pl.sc.Completion.Mode == CompletionEcho && len(pl.sc.Completion.Setup) == 0:
 		return CompletionEcho
 	}
 	return CompletionQuiet
@@ -307,7 +307,7 @@ func (p *player) screenRule() string {
 
 // screenGap is the quiet gap that marks the login screen.
 func (p *player) screenGap() time.Duration {
-	if c := p.r.sc.Completion; c.Mode == CompletionQuiet && c.Gap > 0 {
+	if c := p.r.plan.sc.Completion; c.Mode == CompletionQuiet && c.Gap > 0 {
 		return c.Gap
 	}
 	return DefaultQuietGap
@@ -322,7 +322,7 @@ func (p *player) loseScreen(reason, said string) {
 	var detail string
 	switch p.screenRule() {
 	case CompletionRegex:
-		detail = fmt.Sprintf("login screen: login.screen %q did not match", truncate(p.r.sc.Login.Screen, 60))
+		detail = fmt.Sprintf("login screen: login.screen %q did not match", truncate(p.r.plan.sc.Login.Screen, 60))
 	case CompletionPrompt:
 		detail = "login screen: no prompt (telnet GA or EOR) came; a game that sends none needs login.screen or another completion mode"
 	case CompletionEcho:
@@ -354,10 +354,7 @@ func (p *player) queueFront(q queued) { p.cmds = append([]queued{q}, p.cmds...) 
 
 // loadAction appends an action's commands.
 func (p *player) loadAction(a WeightedAction, login, logout bool) {
-	comp := &p.r.sc.Completion
-	if a.Completion != nil && a.Completion.Mode != "" {
-		comp = a.Completion
-	}
+	comp := p.r.plan.completionOf(a.Completion)
 	for _, text := range commandsFor(a, &p.sc) {
 		p.cmds = append(p.cmds, queued{text: text, action: a.Action, login: login, logout: logout, comp: comp})
 	}
@@ -369,7 +366,7 @@ func (p *player) loadLogin() {
 	p.loginStarted = true
 	p.countedLogin = true
 	p.r.loggingIn.Add(1)
-	if steps := p.r.sc.login; len(steps) > 0 {
+	if steps := p.r.plan.login; len(steps) > 0 {
 		for i := range steps {
 			st := &steps[i]
 			p.cmds = append(p.cmds, queued{text: expand(st.send, &p.sc), action: ActionLogin, login: true, step: st})
@@ -377,7 +374,7 @@ func (p *player) loadLogin() {
 	} else {
 		p.loadAction(WeightedAction{Action: p.prof.Login}, true, false)
 	}
-	if setup := p.r.sc.Completion.Setup; len(setup) > 0 {
+	if setup := p.r.plan.sc.Completion.Setup; len(setup) > 0 {
 		lines := make([]string, len(setup))
 		for i, c := range setup {
 			lines[i] = expand(c, &p.sc)
@@ -411,7 +408,7 @@ func (p *player) sendNext() bool {
 		p.out.tag = fmt.Sprintf("c%d-%d", p.id, p.seq)
 		text += "\r\n" + EchoCommand + " " + p.out.tag
 	}
-	timeout := p.r.sc.CommandTimeout
+	timeout := p.r.plan.sc.CommandTimeout
 	if q.step != nil {
 		timeout = q.step.timeout
 	}
@@ -522,7 +519,7 @@ func (p *player) complete(at time.Time) {
 			_ = o.loggedIn() // a failed write shows at the next command
 		}
 	}
-	if out.login && p.loggedIn && !p.hasLogin() && p.r.sc.Model != ModelOpen {
+	if out.login && p.loggedIn && !p.hasLogin() && p.r.plan.sc.Model != ModelOpen {
 		p.loginSettled() // its whole login action is done
 	}
 	if len(p.cmds) > 0 && p.cmds[0].step != nil && p.cmds[0].text == "" {
@@ -622,7 +619,7 @@ func (p *player) leave(grace time.Duration) {
 	defer deadline.Stop()
 	p.wantSend = false
 	p.cmds = nil
-	p.state = StateLoggingOut
+	p.setState(StateLoggingOut, "", time.Now()) // the live count of players logging out
 	for p.out != nil {
 		select {
 		case ev, ok := <-p.conn.recv():

@@ -127,6 +127,8 @@ func (p *Profile) compile() error {
 		switch {
 		case a.Action == "":
 			errs.add(fmt.Sprintf("actions[%d].action", i), "is missing")
+		case a.Action == "*":
+			errs.add(fmt.Sprintf("actions[%d].action", i), `"*" stands for every action in thresholds and reports: name the action`)
 		case !builtin && len(a.Commands) == 0:
 			errs.add(fmt.Sprintf("actions[%d]", i), "%q is not built in (%s) and has no commands", a.Action, strings.Join(ActionNames(), ", "))
 		}
@@ -135,7 +137,7 @@ func (p *Profile) compile() error {
 			errs.command(fmt.Sprintf("actions[%d].commands[%d]", i, j), c)
 		}
 		if a.Completion != nil {
-			a.Completion.check(&errs, fmt.Sprintf("actions[%d].completion", i), false)
+			a.Completion.compile(&errs, fmt.Sprintf("actions[%d].completion", i), false)
 		}
 		if a.Checks != nil {
 			compileChecks(&errs, fmt.Sprintf("actions[%d].checks", i), &Checks{}, a.Checks)

@@ -214,6 +214,11 @@ func TestParseProfileInvalid(t *testing.T) {
 			want: []string{"actions[0].action: is missing"},
 		},
 		{
+			name: "the action called *",
+			yaml: "name: p\nactions: [{action: '*', weight: 1, commands: [look]}]",
+			want: []string{`actions[0].action: "*" stands for every action`},
+		},
+		{
 			name: "unknown login action",
 			yaml: "name: p\nlogin: sneak_in\nactions: [{action: looks, weight: 1}]",
 			want: []string{`login: unknown action "sneak_in"`},

@@ -65,10 +65,11 @@ type Options struct {
 	Observer Observer
 }
 
-// Runner executes a scenario. Create one per run with [NewRunner].
+// Runner executes a compiled scenario, a [Plan]. Create one per run with
+// [NewRunner].
 type Runner struct {
 	interrupted atomic.Bool // the last Run ended before its planned end
-	sc          *Scenario
+	plan        *Plan
 	opts        Options
 	target      string
 	doors       map[string]string // transport -> where its players dial
@@ -95,8 +96,9 @@ type Runner struct {
 	schedMu sync.Mutex
 }
 
-// NewRunner prepares a run of sc.
-func NewRunner(sc *Scenario, opts Options) (*Runner, error) {
+// NewRunner prepares a run of a compiled scenario.
+func NewRunner(plan *Plan, opts Options) (*Runner, error) {
+	sc := &plan.sc
 	target := cmp.Or(opts.Target, sc.Target)
 	doors := map[string]string{
 		TransportTelnet:      target,
@@ -107,13 +109,13 @@ func NewRunner(sc *Scenario, opts Options) (*Runner, error) {
 		TransportSSH:         cmp.Or(opts.SSHTarget, sc.SSH.Target),
 	}
 	for _, name := range TransportNames() {
-		if sc.Uses(name) && doors[name] == "" {
+		if plan.Uses(name) && doors[name] == "" {
 			return nil, fmt.Errorf("%w: no address for the %s transport (%s)", ErrInvalidScenario, name, map[string]string{
 				TransportTelnet: "target", TransportTelnetMCCP2: "target", TransportTelnetGMCP: "target", TransportWebsocket: "websocket.url", TransportTLS: "tls.target", TransportSSH: "ssh.target"}[name])
 		}
 	}
 	if target == "" { // no telnet player: the report names the first door used
-		for _, name := range sc.transportList {
+		for _, name := range plan.transportList {
 			if target = doors[name]; target != "" {
 				break
 			}
@@ -147,7 +149,7 @@ func NewRunner(sc *Scenario, opts Options) (*Runner, error) {
 		pw[i] = letters[rng.IntN(len(letters))]
 	}
 	return &Runner{
-		sc:       sc,
+		plan:     plan,
 		opts:     opts,
 		target:   target,
 		doors:    doors,
@@ -171,7 +173,7 @@ func (r *Runner) Target() string { return r.target }
 
 // Door is where the players of a transport connect, "" if none does.
 func (r *Runner) Door(transport string) string {
-	if !r.sc.Uses(transport) {
+	if !r.plan.Uses(transport) {
 		return ""
 	}
 	return r.doors[transport]
@@ -184,15 +186,15 @@ func (r *Runner) dialTarget(p *player) dialTarget {
 	if p.transport == TransportTelnet {
 		addr = r.dial
 	}
-	return dialTarget{addr: addr, timeout: r.sc.ConnectTimeout, player: p.id, prefix: r.prefix, ws: r.sc.Websocket, tls: r.sc.TLS,
-		ssh: r.sc.SSH, user: p.sc.name, quickack: r.sc.TCPQuickAck}
+	return dialTarget{addr: addr, timeout: r.plan.sc.ConnectTimeout, player: p.id, prefix: r.prefix, ws: r.plan.sc.Websocket, tls: r.plan.sc.TLS,
+		ssh: r.plan.sc.SSH, user: p.sc.name, quickack: r.plan.sc.TCPQuickAck}
 }
 
 // Players returns the ids this runner drives in the closed model.
 func (r *Runner) Players() (first, count int) {
 	count = r.opts.Count
 	if count == 0 {
-		count = r.sc.Clients - r.opts.First
+		count = r.plan.sc.Clients - r.opts.First
 	}
 	return r.opts.First, count
 }
@@ -208,7 +210,7 @@ func (r *Runner) Run(ctx context.Context, results chan<- Result) error {
 		return err
 	}
 	defer r.closeClientProxy() // after every player is done (wg.Wait below)
-	stop, cancel := context.WithTimeoutCause(ctx, r.sc.PlannedDuration(), errPlannedEnd)
+	stop, cancel := context.WithTimeoutCause(ctx, r.plan.PlannedDuration(), errPlannedEnd)
 	defer cancel()
 	var wg sync.WaitGroup
 	probeDone := make(chan struct{})
@@ -217,7 +219,7 @@ func (r *Runner) Run(ctx context.Context, results chan<- Result) error {
 		go r.scheduleEvents(stop)
 	}
 	r.runFaults(stop, &wg)
-	switch r.sc.Model {
+	switch r.plan.sc.Model {
 	case ModelOpen:
 		r.arrivals(stop, &wg)
 	default:
@@ -228,7 +230,7 @@ func (r *Runner) Run(ctx context.Context, results chan<- Result) error {
 		for i := range count {
 			p := newPlayer(r, first+i)
 			wg.Go(func() {
-				r.runClosed(stop, p, time.Duration(i)*r.sc.RampUp/time.Duration(max(count, 1)))
+				r.runClosed(stop, p, time.Duration(i)*r.plan.sc.RampUp/time.Duration(max(count, 1)))
 				p.loginSettled() // if it never logged in
 			})
 		}
@@ -264,7 +266,7 @@ func (r *Runner) runClosed(ctx context.Context, p *player, delay time.Duration) 
 			return
 		}
 	}
-	interval := closedInterval(r.sc.Pacing.Timestep, p.pace.Float64())
+	interval := closedInterval(r.plan.sc.Pacing.Timestep, p.pace.Float64())
 	if !p.connect(ctx) {
 		return
 	}
@@ -305,7 +307,7 @@ func closedInterval(step time.Duration, u float64) time.Duration {
 
 // closedStep is one tick of Evennia's client.step().
 func (r *Runner) closedStep(p *player) bool {
-	pc := r.sc.Pacing
+	pc := r.plan.sc.Pacing
 	rnd := p.pace.Float64()
 	if len(p.cmds) == 0 {
 		switch {
@@ -413,7 +415,7 @@ func (r *Runner) probe(ctx context.Context) {
 // free logged-in player.
 func (r *Runner) scheduleEvents(ctx context.Context) {
 	start := time.Now()
-	for _, ev := range r.sc.Events {
+	for _, ev := range r.plan.sc.Events {
 		t := time.NewTimer(time.Until(start.Add(ev.At)))
 		select {
 		case <-ctx.Done():

@@ -20,11 +20,11 @@ import (
 
 func TestNewRunnerNeedsATarget(t *testing.T) {
 	t.Parallel()
-	sc := mustScenario(t, "clients: 1\nduration: 1s\nnames: seed")
-	if _, err := NewRunner(sc, Options{}); !errors.Is(err, ErrInvalidScenario) {
+	pl := mustPlan(t, "clients: 1\nduration: 1s\nnames: seed")
+	if _, err := NewRunner(pl, Options{}); !errors.Is(err, ErrInvalidScenario) {
 		t.Errorf("NewRunner without a target: %v, want ErrInvalidScenario", err)
 	}
-	r, err := NewRunner(sc, Options{Target: "127.0.0.1:4000"})
+	r, err := NewRunner(pl, Options{Target: "127.0.0.1:4000"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,14 +32,14 @@ func TestNewRunnerNeedsATarget(t *testing.T) {
 		t.Errorf("Target() = %q", got)
 	}
 	// The names and password come from the seed: the same in every run with it.
-	r2, _ := NewRunner(sc, Options{Target: "127.0.0.1:4000"})
+	r2, _ := NewRunner(pl, Options{Target: "127.0.0.1:4000"})
 	if r.prefix != r2.prefix || r.password != r2.password || len(r.password) != 20 {
 		t.Errorf("prefix/password %q/%q and %q/%q: want the same 20-character password for one seed", r.prefix, r.password, r2.prefix, r2.password)
 	}
-	sc.Seed++
-	r3, _ := NewRunner(sc, Options{Target: "127.0.0.1:4000"})
+	pl3 := recompile(t, pl, func(sc *Scenario) { sc.Seed++ })
+	r3, _ := NewRunner(pl3, Options{Target: "127.0.0.1:4000"})
 	if r3.prefix == r.prefix || r3.password == r.password {
-		t.Errorf("seeds %d and %d give the same prefix %q or password", sc.Seed-1, sc.Seed, r.prefix)
+		t.Errorf("seeds %d and %d give the same prefix %q or password", pl.sc.Seed, pl3.sc.Seed, r.prefix)
 	}
 }
 
@@ -62,8 +62,8 @@ func TestRunnerShard(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			sc := mustScenario(t, tt.yaml)
-			out := runScenario(t, sc, deadAddr(t), runOpts{opts: tt.opts})
+			pl := mustPlan(t, tt.yaml)
+			out := runScenario(t, pl, deadAddr(t), runOpts{opts: tt.opts})
 			var got []int
 			for _, r := range out.results {
 				if r.Kind == KindLost {
@@ -142,7 +142,7 @@ logout_grace: 2s
 					t.Run(fmt.Sprint(i), func(t *testing.T) {
 						t.Parallel()
 						inBubble(t, func(t *testing.T) {
-							out := runMem(t, mustScenario(t, fmt.Sprintf(tt.yaml, seed)), instant())
+							out := runMem(t, mustPlan(t, fmt.Sprintf(tt.yaml, seed)), instant())
 							outs[i] = runResult{sched: out.sched, rep: out.rep}
 						})
 					})
@@ -202,8 +202,8 @@ func phaseCounts(rep *reports.Report) []int64 {
 
 func TestLostAtDial(t *testing.T) {
 	t.Parallel()
-	sc := mustScenario(t, "name: dial\nclients: 3\nduration: 300ms\nconnect_timeout: 1s")
-	out := runScenario(t, sc, deadAddr(t), runOpts{})
+	pl := mustPlan(t, "name: dial\nclients: 3\nduration: 300ms\nconnect_timeout: 1s")
+	out := runScenario(t, pl, deadAddr(t), runOpts{})
 	rep := out.rep
 	tests := []struct {
 		what      string
@@ -228,8 +228,8 @@ func TestLostAtDial(t *testing.T) {
 func TestLostWithoutLoginScreen(t *testing.T) {
 	t.Parallel()
 	st := startStack(t, true) // a portal with no game server: it accepts, but no login screen comes
-	sc := mustScenario(t, "name: noscreen\nclients: 3\nduration: 700ms\nconnect_timeout: 500ms")
-	out := runScenario(t, sc, st.TelnetAddr(), runOpts{})
+	pl := mustPlan(t, "name: noscreen\nclients: 3\nduration: 700ms\nconnect_timeout: 500ms")
+	out := runScenario(t, pl, st.TelnetAddr(), runOpts{})
 	rep := out.rep
 	tests := []struct {
 		what      string
@@ -261,7 +261,7 @@ func TestLostWithoutLoginScreen(t *testing.T) {
 func TestNormalRunAccounting(t *testing.T) {
 	t.Parallel()
 	st := startStack(t, false)
-	sc := mustScenario(t, `
+	pl := mustPlan(t, `
 name: normal
 clients: 5
 duration: 1500ms
@@ -270,7 +270,7 @@ profiles: {looker: 1, normal_player: 1}
 pacing: {timestep: 50ms, chance_of_action: 1}
 logout_grace: 2s
 `)
-	out := runScenario(t, sc, st.TelnetAddr(), runOpts{})
+	out := runScenario(t, pl, st.TelnetAddr(), runOpts{})
 	rep := out.rep
 	checkAccounted(t, rep)
 	if got, want := fmt.Sprint(phaseCounts(rep)), "[5 5 5 5]"; got != want {
@@ -338,7 +338,7 @@ logout_grace: 2s
 func TestCancelMidway(t *testing.T) {
 	t.Parallel()
 	st := startStack(t, false)
-	sc := mustScenario(t, `
+	pl := mustPlan(t, `
 name: cancel
 clients: 4
 duration: 30s
@@ -351,7 +351,7 @@ logout_grace: 2s
 	defer cancel()
 	var cancelled time.Time
 	loggedIn := 0
-	out := runScenario(t, sc, st.TelnetAddr(), runOpts{ctx: ctx, onResult: func(r Result) {
+	out := runScenario(t, pl, st.TelnetAddr(), runOpts{ctx: ctx, onResult: func(r Result) {
 		if r.Kind == KindState && r.Phase == "logged_in" {
 			if loggedIn++; loggedIn == 4 {
 				cancelled = time.Now()
@@ -362,8 +362,8 @@ logout_grace: 2s
 	if cancelled.IsZero() {
 		t.Fatalf("only %d players logged in", loggedIn)
 	}
-	if d := out.end.Sub(cancelled); d > sc.LogoutGrace+time.Second {
-		t.Errorf("Run returned %v after the cancel, want within the %v logout grace", d, sc.LogoutGrace)
+	if d := out.end.Sub(cancelled); d > pl.sc.LogoutGrace+time.Second {
+		t.Errorf("Run returned %v after the cancel, want within the %v logout grace", d, pl.sc.LogoutGrace)
 	}
 	rep := out.rep
 	checkAccounted(t, rep)
@@ -391,7 +391,7 @@ logout_grace: 2s
 func TestCancelDuringRampUp(t *testing.T) {
 	t.Parallel()
 	st := startStack(t, false)
-	sc := mustScenario(t, `
+	pl := mustPlan(t, `
 name: rampup
 clients: 3
 ramp_up: 3s
@@ -402,7 +402,7 @@ logout_grace: 2s
 `)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	out := runScenario(t, sc, st.TelnetAddr(), runOpts{ctx: ctx, onResult: func(r Result) {
+	out := runScenario(t, pl, st.TelnetAddr(), runOpts{ctx: ctx, onResult: func(r Result) {
 		if r.Kind == KindState && r.Phase == "logged_in" {
 			cancel() // the first player is in; the others wait 1s and 2s
 		}
@@ -430,7 +430,7 @@ func sumLost(m map[string]int64) (n int64) {
 func TestEchoCompletionAccounting(t *testing.T) {
 	t.Parallel()
 	st := startStack(t, false)
-	sc := mustScenario(t, `
+	pl := mustPlan(t, `
 name: echo
 clients: 2
 duration: 1s
@@ -439,7 +439,7 @@ profiles: {looker: 1}
 pacing: {timestep: 50ms, chance_of_action: 1}
 logout_grace: 2s
 `)
-	out := runScenario(t, sc, st.TelnetAddr(), runOpts{})
+	out := runScenario(t, pl, st.TelnetAddr(), runOpts{})
 	rep := out.rep
 	checkAccounted(t, rep)
 	if !rep.Meta.Valid {
@@ -530,7 +530,7 @@ func TestLogoutWhileLoggingIn(t *testing.T) {
 		}
 		return "Huh?", false
 	})
-	sc := mustScenario(t, `
+	pl := mustPlan(t, `
 name: leaving
 clients: 1
 duration: 30s
@@ -538,7 +538,7 @@ profiles: {looker: 1}
 pacing: {timestep: 50ms, chance_of_action: 1}
 logout_grace: 2s
 `)
-	out := runScenario(t, sc, addr, runOpts{ctx: ctx})
+	out := runScenario(t, pl, addr, runOpts{ctx: ctx})
 	rep := out.rep
 	checkAccounted(t, rep)
 	if c := rep.Clients; c.LostTotal() != 0 || c.Finished != 1 {
@@ -560,7 +560,7 @@ func TestLastArrivalAtTheEnd(t *testing.T) {
 	t.Parallel()
 	// 0 to 4/s over 1s: the integral 2t² is 0 at 0s, 1 at 0.71s and 2 at
 	// 1s, the end, where no arrival may fall: two arrivals.
-	sc := mustScenario(t, `
+	pl := mustPlan(t, `
 name: last-arrival
 model: open
 stages: [{duration: 1s, target: 4}]
@@ -568,9 +568,9 @@ session: {profile: looker, actions: 1, think: 10ms}
 logout_grace: 2s
 `)
 	for i := range 8 {
-		sc.Seed = int64(i)
+		pl := recompile(t, pl, func(sc *Scenario) { sc.Seed = int64(i) })
 		inBubble(t, func(t *testing.T) {
-			out := runMem(t, sc, instant())
+			out := runMem(t, pl, instant())
 			if ph := out.rep.Phase(reports.PhaseConnect); len(ph.Lost) > 0 {
 				t.Errorf("run %d: sessions lost at connect against a healthy target: %v", i, ph.Lost)
 			}

@@ -6,15 +6,11 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
-
-	"github.com/portalsim/portalsim/reports"
 )
 
 //go:embed default.yaml
@@ -45,6 +41,10 @@ const (
 // the Max and Min constants); a field left out or 0 takes its default,
 // and Compile refuses a file with any number outside its bounds, naming
 // the field.
+//
+// A Scenario is the file's structure and nothing else: change its fields
+// freely (a flag or a spec overriding the file), then [Scenario.Compile]
+// it into the [Plan] a run reads.
 type Scenario struct {
 	// Name names the scenario in the report; reports of different names do not merge.
 	Name string `yaml:"name"`
@@ -145,21 +145,6 @@ type Scenario struct {
 	Faults []Fault `yaml:"faults,omitempty"`
 	// Health sets when the generator declares its own run invalid.
 	Health Health `yaml:"health,omitempty"`
-
-	dir         string
-	profiles    map[string]*Profile
-	profileCum  []float64
-	profileList []string
-	// The transports with their cumulative shares, sorted by name.
-	transportList []string
-	transportCum  []float64
-	thresholds    []reports.Threshold
-	loginRe       *regexp.Regexp
-	accounts      []account                         // the rows of Accounts.File
-	login         []loginStep                       // the compiled login script
-	screen        *regexp.Regexp                    // the login script's screen; nil: the completion mode's rule
-	checks        *checkSet                         // the scenario's own: events, actions without checks
-	actionChecks  map[*Profile]map[string]*checkSet // the actions with checks of their own, by profile
 }
 
 // Event is a command sent once, At this long after the start, by
@@ -221,27 +206,31 @@ type Health struct {
 	MaxCPU float64 `yaml:"max_cpu,omitempty"`
 }
 
-// DefaultScenario returns the built-in default scenario.
+// DefaultScenario returns the built-in default scenario, as written (see
+// [Scenario.Compile] for its defaults filled).
 func DefaultScenario() *Scenario {
-	s, err := ParseScenario(defaultScenario, "")
+	s, err := ParseScenario(defaultScenario)
 	if err != nil {
 		panic(err) // the embedded file is tested
 	}
 	return s
 }
 
-// LoadScenario reads and validates a scenario file. Profile files are
-// resolved relative to it.
+// LoadScenario reads a scenario file: its structure, checked against the
+// fields a scenario has, not yet its values (see [Scenario.Compile], with
+// the file's directory to resolve its relative paths).
 func LoadScenario(path string) (*Scenario, error) {
 	b, err := readFileLimited(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidScenario, err)
 	}
-	return ParseScenario(b, filepath.Dir(path))
+	return ParseScenario(b)
 }
 
-// ParseScenario parses and validates a scenario; dir resolves relative profile files.
-func ParseScenario(b []byte, dir string) (*Scenario, error) {
+// ParseScenario decodes a scenario of at most MaxFileSize bytes,
+// refusing a field a scenario does not have (each problem with its line).
+// It fills no default and checks no value: [Scenario.Compile] does.
+func ParseScenario(b []byte) (*Scenario, error) {
 	if len(b) > MaxFileSize {
 		return nil, fmt.Errorf("%w: %d bytes: at most %d", ErrInvalidScenario, len(b), MaxFileSize)
 	}
@@ -251,11 +240,28 @@ func ParseScenario(b []byte, dir string) (*Scenario, error) {
 	if err := dec.Decode(&s); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidScenario, errors.Join(fieldErrors(b, err)...))
 	}
-	s.dir = dir
-	if err := s.Compile(); err != nil {
-		return nil, err
-	}
 	return &s, nil
+}
+
+// Clone returns a deep copy of s: changing one changes nothing in the other.
+func (s *Scenario) Clone() *Scenario {
+	c := *s
+	c.Transports = maps.Clone(s.Transports)
+	c.Profiles = maps.Clone(s.Profiles)
+	c.ProfileFiles = slices.Clone(s.ProfileFiles)
+	c.Stages = slices.Clone(s.Stages)
+	c.Completion.Setup = slices.Clone(s.Completion.Setup)
+	c.Login.Fail = slices.Clone(s.Login.Fail)
+	c.Login.Steps = slices.Clone(s.Login.Steps)
+	for i := range c.Login.Steps {
+		c.Login.Steps[i].Fail = slices.Clone(c.Login.Steps[i].Fail)
+	}
+	c.Checks = s.Checks.clone()
+	c.Thresholds = slices.Clone(s.Thresholds)
+	c.Events = slices.Clone(s.Events)
+	// A fault's unexported fields are the decoder's notes, never changed.
+	c.Faults = slices.Clone(s.Faults)
+	return &c
 }
 
 func (s *Scenario) defaults() {
@@ -330,126 +336,6 @@ func (s *Scenario) defaults() {
 	}
 }
 
-// Compile fills defaults, checks every number against its bounds (see
-// MaxClients and the other limits), loads the profiles, parses thresholds
-// and reports every problem at once, each named by the path of its field
-// ("stages[1].target", indices from 0).
-func (s *Scenario) Compile() error {
-	thinkSet := s.Session.Think != 0
-	s.defaults()
-	var p problems
-	switch s.Model {
-	case ModelClosed:
-		s.checkClosed(&p)
-	case ModelOpen:
-		s.checkStages(&p)
-	default:
-		p.add("model", "%q: want %q or %q", s.Model, ModelClosed, ModelOpen)
-	}
-	s.checkSessions(&p, thinkSet)
-	s.checkEvents(&p)
-	s.checkSettings(&p)
-	var err error
-	if s.loginRe, err = regexp.Compile(s.LoginSuccess); err != nil {
-		p.add("login_success", "%v", err)
-	}
-	s.compileLogin(&p)
-	s.loadAccounts(&p)
-	before := len(p.errs)
-	total := s.loadProfiles(&p)
-	s.compileChecks(&p)
-	s.checkThresholds(&p, len(p.errs) == before)
-	p.errs = append(p.errs, s.checkFaults()...)
-	if len(p.errs) > 0 {
-		return fmt.Errorf("%w %q: %w", ErrInvalidScenario, s.Name, errors.Join(p.errs...))
-	}
-	s.profileCum = make([]float64, len(s.profileList))
-	acc := 0.0
-	for i, name := range s.profileList {
-		acc += s.Profiles[name] / total
-		s.profileCum[i] = acc
-	}
-	s.profileCum[len(s.profileCum)-1] = 1
-	return nil
-}
-
-// checkThresholds parses the thresholds and, when every profile loaded
-// (else the actions are not all known), checks the actions they name.
-func (s *Scenario) checkThresholds(p *problems, profilesLoaded bool) {
-	s.thresholds = make([]reports.Threshold, 0, len(s.Thresholds))
-	known := s.Actions()
-	for i, expr := range s.Thresholds {
-		field := fmt.Sprintf("thresholds[%d]", i)
-		th, err := reports.ParseThreshold(expr)
-		if err != nil {
-			p.add(field, "%v", err)
-			continue
-		}
-		if err := th.CheckAction(known); err != nil && profilesLoaded {
-			p.add(field, "%v", err)
-		} else if a := th.Action(); th.OnChecks() && s.neverChecked(a) {
-			p.add(field, "%q: the %s action is never checked (a login script has its own fail patterns; a logout's answer is a goodbye)", th.Expr, a)
-		}
-		s.thresholds = append(s.thresholds, th)
-	}
-}
-
-// compileChecks compiles the scenario's checks and those of the profile
-// actions that have their own (their problems were reported when the
-// profile loaded). The built-in actions that try every name they
-// remember (see blindActions) have the built-in sets off unless their
-// entry sets checks.
-func (s *Scenario) compileChecks(p *problems) {
-	s.checks = compileChecks(p, "checks", &s.Checks, nil)
-	s.actionChecks = map[*Profile]map[string]*checkSet{}
-	for _, name := range slices.Sorted(maps.Keys(s.profiles)) {
-		prof := s.profiles[name]
-		for i, a := range prof.Actions {
-			if a.Checks == nil && blindActions[a.Action] && len(a.Commands) == 0 {
-				a.Checks = &Checks{Builtin: []string{CheckSetNone}}
-			}
-			if a.Checks == nil {
-				continue
-			}
-			if s.actionChecks[prof] == nil {
-				s.actionChecks[prof] = map[string]*checkSet{}
-			}
-			field := fmt.Sprintf("%s.actions[%d].checks", fieldKey("profiles", name), i)
-			s.actionChecks[prof][a.Action] = compileChecks(p, field, &s.Checks, a.Checks)
-		}
-	}
-}
-
-// checksFor returns the compiled checks of an action of prof: its own,
-// or the scenario's; nil checks nothing.
-func (s *Scenario) checksFor(prof *Profile, action string) *checkSet {
-	if c, ok := s.actionChecks[prof][action]; ok {
-		return c
-	}
-	return s.checks
-}
-
-// neverChecked reports whether action is only ever a login or logout
-// action of the scenario's profiles, whose commands are not checked.
-func (s *Scenario) neverChecked(action string) bool {
-	if action == "" || action == "*" {
-		return false
-	}
-	found := false
-	for _, prof := range s.profiles {
-		if prof.Login != action && prof.Logout != action {
-			for _, a := range prof.Actions {
-				if a.Action == action {
-					return false
-				}
-			}
-			continue
-		}
-		found = true
-	}
-	return found
-}
-
 // checkClosed checks the closed model's players and duration.
 func (s *Scenario) checkClosed(p *problems) {
 	p.count("clients", s.Clients, 1, MaxClients)
@@ -519,114 +405,6 @@ func (s *Scenario) checkEvents(p *problems) {
 	}
 }
 
-// checkSettings checks the protocol, completion, pacing, timeouts and
-// health limits.
-func (s *Scenario) checkSettings(p *problems) {
-	if s.Target != "" {
-		p.address("target", s.Target)
-	}
-	s.checkTransports(p)
-	s.Completion.check(p, "completion", true)
-	if s.Names != NamesUnique && s.Names != NamesSeed {
-		p.add("names", "%q: want %q or %q", s.Names, NamesUnique, NamesSeed)
-	}
-	pc := s.Pacing
-	p.duration("pacing.timestep", pc.Timestep, MinTimeout, MaxTimeout)
-	p.number("pacing.chance_of_action", pc.ChanceOfAction, 0, 1, false)
-	p.number("pacing.chance_of_login", pc.ChanceOfLogin, 0, 1, false)
-	p.count("pacing.login_concurrency", pc.LoginConcurrency, 1, MaxClients)
-	p.duration("command_timeout", s.CommandTimeout, MinTimeout, MaxTimeout)
-	p.duration("connect_timeout", s.ConnectTimeout, MinTimeout, MaxTimeout)
-	p.duration("logout_grace", s.LogoutGrace, MinTimeout, MaxTimeout)
-	p.duration("health.max_timer_lateness", s.Health.MaxTimerLateness, MinTimeout, MaxTimeout)
-	p.number("health.max_cpu", s.Health.MaxCPU, 0, 1, true)
-}
-
-// loadProfiles loads the profile files and the profiles the scenario
-// names, checks their weights and returns the weights' sum.
-func (s *Scenario) loadProfiles(p *problems) float64 {
-	s.profiles = map[string]*Profile{}
-	for i, f := range s.ProfileFiles {
-		if !filepath.IsAbs(f) && s.dir != "" {
-			f = filepath.Join(s.dir, f)
-		}
-		prof, err := LoadProfile(f)
-		if err != nil {
-			p.add(fmt.Sprintf("profile_files[%d]", i), "%v", err)
-			continue
-		}
-		s.profiles[prof.Name] = prof
-	}
-	s.profileList = s.profileList[:0]
-	for name := range s.Profiles {
-		s.profileList = append(s.profileList, name)
-	}
-	slices.Sort(s.profileList)
-	total := 0.0
-	for _, name := range s.profileList {
-		w := s.Profiles[name]
-		p.number(fieldKey("profiles", name), w, 0, MaxWeight, true)
-		total += w
-		if _, ok := s.profiles[name]; ok {
-			continue
-		}
-		prof, err := LoadProfile(name)
-		if err != nil {
-			p.add(fieldKey("profiles", name), "%v", err)
-			continue
-		}
-		s.profiles[name] = prof
-	}
-	if sp := s.Session.Profile; sp != "" {
-		if _, ok := s.profiles[sp]; !ok {
-			f := sp
-			if strings.ContainsAny(f, "/.") && !filepath.IsAbs(f) && s.dir != "" {
-				f = filepath.Join(s.dir, f) // a file, relative to the scenario like profile_files
-			}
-			if prof, err := LoadProfile(f); err != nil {
-				p.add("session.profile", "%v", err)
-			} else {
-				// Under the name the sessions look it up by: a file's
-				// profile is not called by its path.
-				s.profiles[sp] = prof
-			}
-		}
-	}
-	return total
-}
-
-// Actions returns the names of the actions the scenario's players can
-// measure, sorted: those of the profiles it uses (their login and logout
-// actions too) and "event" when it has events. Thresholds may name only
-// these (or "*"). It is valid after Compile.
-func (s *Scenario) Actions() []string {
-	var names []string
-	add := func(p *Profile) {
-		if p == nil {
-			return
-		}
-		names = append(names, p.Login, p.Logout)
-		for _, a := range p.Actions {
-			names = append(names, a.Action)
-		}
-	}
-	if len(s.login) > 0 || len(s.Completion.Setup) > 0 {
-		names = append(names, ActionLogin)
-	}
-	if s.Model == ModelOpen && s.Session.Profile != "" {
-		add(s.profiles[s.Session.Profile])
-	} else {
-		for _, name := range s.profileList {
-			add(s.profiles[name])
-		}
-	}
-	if len(s.Events) > 0 {
-		names = append(names, "event")
-	}
-	slices.Sort(names)
-	return slices.Compact(names)
-}
-
 // fieldKey is the path of a map entry: "profiles.looker" (just the key
 // at the top), or with the key quoted when it is not a plain name (so
 // that no control character of a file reaches a terminal).
@@ -644,15 +422,6 @@ func fieldKey(parent, key string) string {
 		return key
 	}
 	return parent + "." + key
-}
-
-// profileFor picks a player's profile from a uniform draw r in [0, 1).
-func (s *Scenario) profileFor(r float64) *Profile {
-	if s.Session.Profile != "" && s.Model == ModelOpen {
-		return s.profiles[s.Session.Profile]
-	}
-	i, _ := slices.BinarySearch(s.profileCum, r)
-	return s.profiles[s.profileList[min(i, len(s.profileList)-1)]]
 }
 
 // PlannedDuration is how long the load lasts: Duration, or the sum of the stages.
@@ -686,6 +455,3 @@ func (s *Scenario) Sessions() int {
 	}
 	return s.Clients
 }
-
-// ParsedThresholds returns the parsed thresholds.
-func (s *Scenario) ParsedThresholds() []reports.Threshold { return s.thresholds }

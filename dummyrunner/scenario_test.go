@@ -13,66 +13,66 @@ import (
 
 func TestDefaultScenario(t *testing.T) {
 	t.Parallel()
-	sc := DefaultScenario()
+	pl := defaultPlan()
 	tests := []struct {
 		field     string
 		got, want any
 	}{
-		{"Name", sc.Name, "default"},
-		{"Model", sc.Model, ModelClosed},
-		{"TransportLabel", sc.TransportLabel(), "telnet"},
-		{"Clients", sc.Clients, 50},
-		{"Duration", sc.Duration, 30 * time.Second},
-		{"Seed", sc.Seed, int64(1)},
-		{"len(Profiles)", len(sc.Profiles), 1},
-		{"Profiles[looker]", sc.Profiles["looker"], 1.0},
-		{"Pacing", sc.Pacing, Pacing{Timestep: time.Second, ChanceOfAction: 0.5, ChanceOfLogin: 0.01, LoginConcurrency: 10}},
-		{"Completion", sc.Completion.Mode, CompletionPrompt},
-		{"Names", sc.Names, NamesUnique},
-		{"CommandTimeout", sc.CommandTimeout, 30 * time.Second},
-		{"ConnectTimeout", sc.ConnectTimeout, 30 * time.Second},
-		{"LogoutGrace", sc.LogoutGrace, 5 * time.Second},
-		{"Session", sc.Session, SessionSpec{Actions: 10, Think: 2 * time.Second}},
-		{"MaxSessions", sc.MaxSessions, 10_000},
-		{"Health", sc.Health, Health{MaxTimerLateness: 250 * time.Millisecond, MaxCPU: 0.95}},
-		{"Thresholds", strings.Join(sc.Thresholds, "; "), "p99(*) < 1s; errors == 0; lost_clients == 0"},
-		{"len(ParsedThresholds)", len(sc.ParsedThresholds()), 3},
-		{"PlannedDuration", sc.PlannedDuration(), 30 * time.Second},
-		{"Sessions", sc.Sessions(), 50},
-		{"Target", sc.Target, ""},
+		{"Name", pl.sc.Name, "default"},
+		{"Model", pl.sc.Model, ModelClosed},
+		{"TransportLabel", pl.TransportLabel(), "telnet"},
+		{"Clients", pl.sc.Clients, 50},
+		{"Duration", pl.sc.Duration, 30 * time.Second},
+		{"Seed", pl.sc.Seed, int64(1)},
+		{"len(Profiles)", len(pl.sc.Profiles), 1},
+		{"Profiles[looker]", pl.sc.Profiles["looker"], 1.0},
+		{"Pacing", pl.sc.Pacing, Pacing{Timestep: time.Second, ChanceOfAction: 0.5, ChanceOfLogin: 0.01, LoginConcurrency: 10}},
+		{"Completion", pl.sc.Completion.Mode, CompletionPrompt},
+		{"Names", pl.sc.Names, NamesUnique},
+		{"CommandTimeout", pl.sc.CommandTimeout, 30 * time.Second},
+		{"ConnectTimeout", pl.sc.ConnectTimeout, 30 * time.Second},
+		{"LogoutGrace", pl.sc.LogoutGrace, 5 * time.Second},
+		{"Session", pl.sc.Session, SessionSpec{Actions: 10, Think: 2 * time.Second}},
+		{"MaxSessions", pl.sc.MaxSessions, 10_000},
+		{"Health", pl.sc.Health, Health{MaxTimerLateness: 250 * time.Millisecond, MaxCPU: 0.95}},
+		{"Thresholds", strings.Join(pl.sc.Thresholds, "; "), "p99(*) < 1s; errors == 0; lost_clients == 0"},
+		{"len(ParsedThresholds)", len(pl.Thresholds()), 3},
+		{"PlannedDuration", pl.PlannedDuration(), 30 * time.Second},
+		{"Sessions", pl.Sessions(), 50},
+		{"Target", pl.sc.Target, ""},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
 			t.Errorf("%s = %v, want %v", tt.field, tt.got, tt.want)
 		}
 	}
-	if p := sc.profileFor(0.5); p == nil || p.Name != "looker" {
+	if p := pl.profileFor(0.5); p == nil || p.Name != "looker" {
 		t.Errorf("profileFor(0.5) = %v, want the looker profile", p)
 	}
 	for _, line := range []string{"You become Dummy_1.", "Welcome back, Dummy_1!", "You are now logged in."} {
-		if !sc.loginRe.MatchString(line) {
+		if !pl.loginRe.MatchString(line) {
 			t.Errorf("the default login_success does not match %q", line)
 		}
 	}
-	if sc.loginRe.MatchString("Username and/or password is incorrect.") {
+	if pl.loginRe.MatchString("Username and/or password is incorrect.") {
 		t.Error("the default login_success matches a failed login")
 	}
 }
 
 func TestParseScenarioDefaults(t *testing.T) {
 	t.Parallel()
-	sc := mustScenario(t, "clients: 1\nduration: 1s\npacing: {timestep: 200ms, chance_of_action: 0.25}")
+	pl := mustPlan(t, "clients: 1\nduration: 1s\npacing: {timestep: 200ms, chance_of_action: 0.25}")
 	tests := []struct {
 		field     string
 		got, want any
 	}{
-		{"Name", sc.Name, "unnamed"},
-		{"Model", sc.Model, ModelClosed},
-		{"Profiles", len(sc.Profiles) == 1 && sc.Profiles["looker"] == 1, true},
-		{"ChanceOfLogin", sc.Pacing.ChanceOfLogin, 0.01},
-		{"LoginConcurrency", sc.Pacing.LoginConcurrency, 10},
+		{"Name", pl.sc.Name, "unnamed"},
+		{"Model", pl.sc.Model, ModelClosed},
+		{"Profiles", len(pl.sc.Profiles) == 1 && pl.sc.Profiles["looker"] == 1, true},
+		{"ChanceOfLogin", pl.sc.Pacing.ChanceOfLogin, 0.01},
+		{"LoginConcurrency", pl.sc.Pacing.LoginConcurrency, 10},
 		// Think defaults to the closed model's mean time between commands.
-		{"Session.Think", sc.Session.Think, 800 * time.Millisecond},
+		{"Session.Think", pl.sc.Session.Think, 800 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
@@ -155,9 +155,9 @@ pacing: {chance_of_login: -0.1}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			sc, err := ParseScenario([]byte(tt.yaml), "")
+			pl, err := parsePlan([]byte(tt.yaml), "")
 			if !errors.Is(err, ErrInvalidScenario) {
-				t.Fatalf("ParseScenario = %+v, %v; want an error wrapping ErrInvalidScenario", sc, err)
+				t.Fatalf("ParseScenario = %+v, %v; want an error wrapping ErrInvalidScenario", pl, err)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {
@@ -170,13 +170,13 @@ pacing: {chance_of_login: -0.1}
 
 func TestLoadScenarioResolvesProfileFiles(t *testing.T) {
 	t.Parallel()
-	sc, err := LoadScenario(filepath.Join("testdata", "custom_scenario.yaml"))
+	pl, err := loadPlan(filepath.Join("testdata", "custom_scenario.yaml"))
 	if err != nil {
 		t.Fatalf("LoadScenario: %v", err)
 	}
-	p := sc.profiles["scripted"]
+	p := pl.profiles["scripted"]
 	if p == nil {
-		t.Fatalf("profile %q not loaded; have %v", "scripted", sc.profiles)
+		t.Fatalf("profile %q not loaded; have %v", "scripted", pl.profiles)
 	}
 	if got, want := len(p.Actions), 3; got != want {
 		t.Errorf("scripted has %d actions, want %d", got, want)
@@ -186,7 +186,7 @@ func TestLoadScenarioResolvesProfileFiles(t *testing.T) {
 		r    float64
 		want string
 	}{{0, "looker"}, {0.25, "looker"}, {0.26, "scripted"}, {0.999, "scripted"}} {
-		if got := sc.profileFor(tt.r).Name; got != tt.want {
+		if got := pl.profileFor(tt.r).Name; got != tt.want {
 			t.Errorf("profileFor(%v) = %s, want %s", tt.r, got, tt.want)
 		}
 	}
@@ -200,10 +200,10 @@ func TestLoadScenarioResolvesProfileFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ParseScenario(b, abs); err != nil {
+	if _, err := parsePlan(b, abs); err != nil {
 		t.Errorf("ParseScenario with dir %s: %v", abs, err)
 	}
-	if _, err := ParseScenario(b, ""); !errors.Is(err, ErrInvalidScenario) || !strings.Contains(err.Error(), "profiles/scripted.yaml") {
+	if _, err := parsePlan(b, ""); !errors.Is(err, ErrInvalidScenario) || !strings.Contains(err.Error(), "profiles/scripted.yaml") {
 		t.Errorf("ParseScenario without dir = %v; want the missing profile file reported", err)
 	}
 }
@@ -244,11 +244,11 @@ func TestTemplateExpansion(t *testing.T) {
 
 	// Through a profile: a custom action's commands are templates; the
 	// counter behind {new} is shared with the built-in actions.
-	sc, err := LoadScenario(filepath.Join("testdata", "custom_scenario.yaml"))
+	pl, err := loadPlan(filepath.Join("testdata", "custom_scenario.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := sc.profiles["scripted"]
+	p := pl.profiles["scripted"]
 	s := fresh()
 	var got []string
 	for _, a := range p.Actions {
@@ -316,14 +316,14 @@ func TestScenarioActions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			sc, err := ParseScenario([]byte(tt.yaml), "testdata")
+			pl, err := parsePlan([]byte(tt.yaml), "testdata")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := strings.Join(sc.Actions(), " "); got != tt.want {
+			if got := strings.Join(pl.Actions(), " "); got != tt.want {
 				t.Errorf("Actions() = %s, want %s", got, tt.want)
 			}
-			if p := sc.profileFor(0.5); p == nil {
+			if p := pl.profileFor(0.5); p == nil {
 				t.Error("profileFor(0.5) = nil")
 			}
 		})
@@ -354,7 +354,7 @@ func TestScenarioThresholdActions(t *testing.T) {
 		{"error_rate(help) < 1%", `unknown action "help"`},
 		{"p99(event) < 1s", `unknown action "event"`},
 	} {
-		_, err := ParseScenario([]byte(base+"thresholds: ["+strconv.Quote(tt.threshold)+"]"), "")
+		_, err := parsePlan([]byte(base+"thresholds: ["+strconv.Quote(tt.threshold)+"]"), "")
 		switch {
 		case tt.want == "" && err != nil:
 			t.Errorf("%s: %v, want it accepted", tt.threshold, err)

@@ -1,6 +1,7 @@
 package dummyrunner
 
 import (
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -8,19 +9,16 @@ import (
 	"github.com/portalsim/portalsim/reports"
 )
 
-// checkTransports checks the transports, their weights and settings, and
-// computes the players' shares. Against a target (not the embedded
+// compileTransports checks the transports, their weights and settings,
+// and computes the players' shares. Against a target (not the embedded
 // portal), a websocket or tls transport needs its own address.
-func (s *Scenario) checkTransports(p *problems) {
-	s.transportList = s.transportList[:0]
-	for name := range s.Transports {
-		s.transportList = append(s.transportList, name)
-	}
-	slices.Sort(s.transportList)
+func (pl *Plan) compileTransports(p *problems) {
+	s := &pl.sc
+	pl.transportList = slices.Sorted(maps.Keys(s.Transports))
 	known := TransportNames()
 	total := 0.0
 	before := len(p.errs)
-	for _, name := range s.transportList {
+	for _, name := range pl.transportList {
 		field := fieldKey("transports", name)
 		if !slices.Contains(known, name) {
 			p.add(field, "unknown transport: want one of %s", strings.Join(known, ", "))
@@ -34,20 +32,20 @@ func (s *Scenario) checkTransports(p *problems) {
 	case s.Protocol == "":
 	case !slices.Contains(known, s.Protocol):
 		p.add("protocol", "%q: unknown transport: want one of %s", s.Protocol, strings.Join(known, ", "))
-	case len(s.transportList) != 1 || s.transportList[0] != s.Protocol:
-		p.add("protocol", "%q with transports %s: give one or the other (protocol is a single transport)", s.Protocol, strings.Join(s.transportList, ", "))
+	case len(pl.transportList) != 1 || pl.transportList[0] != s.Protocol:
+		p.add("protocol", "%q with transports %s: give one or the other (protocol is a single transport)", s.Protocol, strings.Join(pl.transportList, ", "))
 	}
-	if s.Uses(TransportWebsocket) {
+	if pl.Uses(TransportWebsocket) {
 		s.checkWebsocket(p)
 	}
-	if s.Uses(TransportTLS) {
+	if pl.Uses(TransportTLS) {
 		if s.TLS.Target != "" {
 			p.address("tls.target", s.TLS.Target)
 		} else if s.Target != "" {
 			p.add("tls.target", "missing: the transports include tls and the target is not the embedded portal")
 		}
 	}
-	if s.Uses(TransportSSH) {
+	if pl.Uses(TransportSSH) {
 		s.checkSSH(p)
 	}
 	switch s.TLS.Verify {
@@ -58,20 +56,19 @@ func (s *Scenario) checkTransports(p *problems) {
 	if s.Websocket.Subprotocol != "" && !slices.Contains(Subprotocols, s.Websocket.Subprotocol) {
 		p.add("websocket.subprotocol", "%q: want one of %s", s.Websocket.Subprotocol, strings.Join(Subprotocols, ", "))
 	}
-	if s.proxiesClients() && (len(s.transportList) != 1 || s.transportList[0] != TransportTelnet) {
+	if s.proxiesClients() && (len(pl.transportList) != 1 || pl.transportList[0] != TransportTelnet) {
 		p.add("transports", "client-side faults proxy the telnet door only: use transports: {telnet: 1} with them")
 	}
 	if len(p.errs) > before || total <= 0 {
-		s.transportCum = nil
 		return
 	}
-	s.transportCum = make([]float64, len(s.transportList))
+	pl.transportCum = make([]float64, len(pl.transportList))
 	acc := 0.0
-	for i, name := range s.transportList {
+	for i, name := range pl.transportList {
 		acc += s.Transports[name] / total
-		s.transportCum[i] = acc
+		pl.transportCum[i] = acc
 	}
-	s.transportCum[len(s.transportCum)-1] = 1
+	pl.transportCum[len(pl.transportCum)-1] = 1
 }
 
 // checkWebsocket checks the websocket URL: ws:// or wss://, a host, no
@@ -98,8 +95,8 @@ func (s *Scenario) checkWebsocket(p *problems) {
 }
 
 // Uses reports whether any player comes in through the named transport.
-func (s *Scenario) Uses(name string) bool {
-	w, ok := s.Transports[name]
+func (pl *Plan) Uses(name string) bool {
+	w, ok := pl.sc.Transports[name]
 	return ok && w > 0
 }
 
@@ -117,23 +114,23 @@ func (s *Scenario) proxiesClients() bool {
 
 // TransportLabel names the scenario's transports for a report's meta:
 // the one transport, or their names joined by "+".
-func (s *Scenario) TransportLabel() string {
-	if len(s.transportList) == 0 {
-		return s.Protocol
+func (pl *Plan) TransportLabel() string {
+	if len(pl.transportList) == 0 {
+		return pl.sc.Protocol
 	}
-	return strings.Join(s.transportList, "+")
+	return strings.Join(pl.transportList, "+")
 }
 
 // TransportShare is the fraction of the players that come in through the
-// named transport (0 when it is not used). It is valid after Compile.
-func (s *Scenario) TransportShare(name string) float64 {
+// named transport (0 when it is not used).
+func (pl *Plan) TransportShare(name string) float64 {
 	prev := 0.0
-	for i, n := range s.transportList {
-		if i < len(s.transportCum) {
+	for i, n := range pl.transportList {
+		if i < len(pl.transportCum) {
 			if n == name {
-				return s.transportCum[i] - prev
+				return pl.transportCum[i] - prev
 			}
-			prev = s.transportCum[i]
+			prev = pl.transportCum[i]
 		}
 	}
 	return 0

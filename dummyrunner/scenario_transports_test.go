@@ -38,12 +38,12 @@ func TestScenarioTransports(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			sc, err := ParseScenario([]byte(base+tc.yaml), "")
+			pl, err := parsePlan([]byte(base+tc.yaml), "")
 			if len(tc.want) == 0 {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
 				}
-				if got := sc.TransportLabel(); got != tc.label {
+				if got := pl.TransportLabel(); got != tc.label {
 					t.Errorf("TransportLabel = %q, want %q", got, tc.label)
 				}
 				return
@@ -64,12 +64,12 @@ func TestScenarioTransports(t *testing.T) {
 // before anything runs, naming the setting to give.
 func TestNewRunnerNeedsEachDoor(t *testing.T) {
 	t.Parallel()
-	sc := mustScenario(t, "name: t\nclients: 2\nduration: 1s\ntransports: {telnet: 1, websocket: 1}\n")
-	_, err := NewRunner(sc, Options{Target: "127.0.0.1:4000"})
+	pl := mustPlan(t, "name: t\nclients: 2\nduration: 1s\ntransports: {telnet: 1, websocket: 1}\n")
+	_, err := NewRunner(pl, Options{Target: "127.0.0.1:4000"})
 	if !errors.Is(err, ErrInvalidScenario) || !strings.Contains(err.Error(), "websocket.url") {
 		t.Fatalf("NewRunner without a websocket URL: %v, want ErrInvalidScenario naming websocket.url", err)
 	}
-	r, err := NewRunner(sc, Options{Target: "127.0.0.1:4000", WebsocketURL: "ws://127.0.0.1:4002/"})
+	r, err := NewRunner(pl, Options{Target: "127.0.0.1:4000", WebsocketURL: "ws://127.0.0.1:4002/"})
 	if err != nil {
 		t.Fatalf("NewRunner: %v", err)
 	}

@@ -139,11 +139,11 @@ func TransportNames() []string {
 var invPhi = (math.Sqrt(5) - 1) / 2
 
 // transportFor picks player id's transport.
-func (s *Scenario) transportFor(id int) string {
-	if len(s.transportList) == 1 {
-		return s.transportList[0]
+func (pl *Plan) transportFor(id int) string {
+	if len(pl.transportList) == 1 {
+		return pl.transportList[0]
 	}
 	_, u := math.Modf(float64(id) * invPhi)
-	i, _ := slices.BinarySearch(s.transportCum, u)
-	return s.transportList[min(i, len(s.transportList)-1)]
+	i, _ := slices.BinarySearch(pl.transportCum, u)
+	return pl.transportList[min(i, len(pl.transportList)-1)]
 }

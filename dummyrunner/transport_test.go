@@ -44,7 +44,7 @@ func TestEveryTransport(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			sc := mustScenario(t, fmt.Sprintf(`
+			pl := mustPlan(t, fmt.Sprintf(`
 name: %s
 clients: 4
 duration: 1500ms
@@ -55,7 +55,7 @@ pacing: {timestep: 50ms, chance_of_action: 1, login_concurrency: 100}
 logout_grace: 3s
 %s
 `, strings.ReplaceAll(tc.name, " ", "-"), 100+i, strconv.Quote(tc.transport), tc.extra)) // a seed each: the subtests share a game, and a seed names the accounts
-			rep := runScenario(t, sc, st.TelnetAddr(), runOpts{stack: st}).rep
+			rep := runScenario(t, pl, st.TelnetAddr(), runOpts{stack: st}).rep
 			checkAccounted(t, rep)
 			if err := rep.Validate(); err != nil {
 				t.Errorf("Validate: %v", err)
@@ -101,7 +101,7 @@ logout_grace: 3s
 func TestMixedTransports(t *testing.T) {
 	t.Parallel()
 	st := startStack(t, false)
-	sc := mustScenario(t, `
+	pl := mustPlan(t, `
 name: mixed
 clients: 12
 duration: 1500ms
@@ -111,7 +111,7 @@ profiles: {looker: 1}
 pacing: {timestep: 50ms, chance_of_action: 1, login_concurrency: 100}
 logout_grace: 3s
 `)
-	rep := runScenario(t, sc, st.TelnetAddr(), runOpts{stack: st}).rep
+	rep := runScenario(t, pl, st.TelnetAddr(), runOpts{stack: st}).rep
 	checkAccounted(t, rep)
 	var started, answered int64
 	for _, name := range []string{TransportTelnet, TransportWebsocket, TransportTLS} {
@@ -134,11 +134,11 @@ logout_grace: 3s
 // of them, the same in every run.
 func TestTransportFor(t *testing.T) {
 	t.Parallel()
-	sc := mustScenario(t, "name: t\nclients: 1000\nduration: 1s\ntransports: {telnet: 3, websocket: 6, tls: 1}\n")
+	pl := mustPlan(t, "name: t\nclients: 1000\nduration: 1s\ntransports: {telnet: 3, websocket: 6, tls: 1}\n")
 	for _, n := range []int{10, 60, 1000} {
 		count := map[string]int{}
 		for id := range n {
-			count[sc.transportFor(id)]++
+			count[pl.transportFor(id)]++
 		}
 		for name, w := range map[string]float64{TransportTelnet: 0.3, TransportWebsocket: 0.6, TransportTLS: 0.1} {
 			if d := float64(count[name]) - w*float64(n); d < -2 || d > 2 {
@@ -146,7 +146,7 @@ func TestTransportFor(t *testing.T) {
 			}
 		}
 	}
-	if a, b := sc.transportFor(17), sc.transportFor(17); a != b {
+	if a, b := pl.transportFor(17), pl.transportFor(17); a != b {
 		t.Errorf("transportFor(17) = %s then %s", a, b)
 	}
 }

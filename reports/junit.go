@@ -4,6 +4,8 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -57,6 +59,7 @@ type (
 const (
 	junitClassRun        = "portalsim.run"
 	junitClassThresholds = "portalsim.thresholds"
+	junitClassChecks     = "portalsim.checks"
 )
 
 // WriteJUnit writes r as JUnit XML for CI systems that read test results:
@@ -65,7 +68,8 @@ const (
 // completeness ("complete": a failure when it was interrupted) and one
 // per threshold of the last Check, named by its expression (a failure
 // says the measured value against the limit; a threshold that could not
-// be evaluated is an error). The run's identity is in the suite's
+// be evaluated is an error), and one per action whose answers were
+// checked (a failure when any failed its response checks). The run's identity is in the suite's
 // properties. Text from the report is escaped by encoding/xml; characters
 // XML cannot carry (most control characters) become U+FFFD.
 func (r *Report) WriteJUnit(w io.Writer) error {
@@ -152,16 +156,34 @@ func (r *Report) thresholdCases() []junitCase {
 	return cases
 }
 
-// checkCases are the testcases of the actions' response checks, one per
-// action and check, in the order of the action names.
-//
-// TODO(issue 12): the response checks (reports.Action.Checks) are being
-// added alongside; once they land, this loop makes one testcase per
-// check of each action (classname "portalsim.checks.ACTION"), a failure
-// when any answer failed it, with its pass count against its total.
+// checkCases are the testcases of the actions' response checks: one per
+// action whose answers were checked, named like its threshold metric
+// ("checks(looks)"), in the order of the action names; a failure when any
+// answer failed, with the counts and the most frequent reasons.
 func (r *Report) checkCases() []junitCase {
-	return nil
+	var cases []junitCase
+	for _, name := range slices.Sorted(maps.Keys(r.Actions)) {
+		c := r.Actions[name].Checks
+		if c.Total() == 0 {
+			continue
+		}
+		tc := junitCase{Name: "checks(" + name + ")", Classname: junitClassChecks, Time: "0"}
+		if failed := c.FailedTotal(); failed > 0 {
+			var text strings.Builder
+			for _, reason := range c.TopFailures(maxJUnitReasons) {
+				fmt.Fprintf(&text, "%d × %s\n", c.Failed[reason], reason)
+			}
+			tc.Failure = &junitProblem{Type: "check", Text: text.String(),
+				Message: fmt.Sprintf("%s: %d of %d answers failed their checks", name, failed, c.Total())}
+		}
+		cases = append(cases, tc)
+	}
+	return cases
 }
+
+// maxJUnitReasons is how many failure reasons of an action's checks its
+// testcase lists, the most frequent first.
+const maxJUnitReasons = 10
 
 // junitSeconds is d in seconds, as JUnit's time attributes want it.
 func junitSeconds(d time.Duration) string {

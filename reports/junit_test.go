@@ -38,6 +38,8 @@ func TestWriteJUnit(t *testing.T) {
 	t.Parallel()
 	r := sampleReport(t)
 	r.Meta.RunID = "0123456789abcdef"
+	r.Action("look").Checks = &Checks{Passed: 7, Failed: map[string]int64{"tinymux: Huh?": 2, "missing: <You say>": 1}}
+	r.Action("say").Checks = &Checks{Passed: 4}
 	r.Check([]Threshold{
 		{Expr: "p99(look) < 1s"},      // passes
 		{Expr: "errors(look) == 0"},   // fails: 2
@@ -73,12 +75,18 @@ func TestWriteJUnit(t *testing.T) {
 		{junitClassThresholds, "p99(look) < 1s", "pass"},
 		{junitClassThresholds, "errors(look) == 0", "failure: errors(look) == 0: measured 2"},
 		{junitClassThresholds, "p99(nosuch) < 100ms", "error"},
+		{junitClassChecks, "checks(look)", "failure: look: 3 of 10 answers failed their checks"},
+		{junitClassChecks, "checks(say)", "pass"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("testcases (-want +got):\n%s", diff)
 	}
-	if s.Tests != 5 || s.Failures != 1 || s.Errors != 1 || doc.Tests != 5 || doc.Failures != 1 || doc.Errors != 1 {
-		t.Errorf("counts: suite %d/%d/%d, suites %d/%d/%d; want 5 tests, 1 failure, 1 error", s.Tests, s.Failures, s.Errors, doc.Tests, doc.Failures, doc.Errors)
+	if s.Tests != 7 || s.Failures != 2 || s.Errors != 1 || doc.Tests != 7 || doc.Failures != 2 || doc.Errors != 1 {
+		t.Errorf("counts: suite %d/%d/%d, suites %d/%d/%d; want 7 tests, 2 failures, 1 error", s.Tests, s.Failures, s.Errors, doc.Tests, doc.Failures, doc.Errors)
+	}
+	// The failed checks' reasons, the most frequent first, escaped.
+	if c := s.Cases[5]; c.Failure == nil || c.Failure.Text != "2 × tinymux: Huh?\n1 × missing: <You say>\n" {
+		t.Errorf("checks(look) failure: %+v", c.Failure)
 	}
 	if s.Time != "10.000" || s.Timestamp != "2025-11-25T21:00:00" || s.Hostname != "bench" {
 		t.Errorf("time %q, timestamp %q, hostname %q", s.Time, s.Timestamp, s.Hostname)

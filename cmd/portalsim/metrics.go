@@ -23,6 +23,23 @@ type liveMetrics struct {
 	stop     func()
 }
 
+// checkMetricsAddr checks -metrics: a host:port, on loopback unless
+// public.
+func checkMetricsAddr(addr string, public bool) error {
+	if addr == "" {
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return usagef("-metrics %q: want host:port, e.g. 127.0.0.1:9464 (port 0 picks a free one): %v", addr, err)
+	}
+	if !public {
+		if err := loopback.Check(addr); err != nil {
+			return usagef("-metrics %v; add -metrics-public to serve the metrics beyond this machine", err)
+		}
+	}
+	return nil
+}
+
 // startMetrics serves the live metrics of the run at addr, when addr is
 // set, until stop: at /metrics, in Prometheus' exposition format. Unless
 // public, addr must be a loopback address: the endpoint has no
@@ -32,10 +49,8 @@ func startMetrics(addr string, public bool, procs int, info livemetrics.RunInfo,
 	if addr == "" {
 		return &liveMetrics{stop: func() {}}, nil
 	}
-	if !public {
-		if err := loopback.Check(addr); err != nil {
-			return nil, usagef("-metrics %v; add -metrics-public to serve the metrics beyond this machine", err)
-		}
+	if err := checkMetricsAddr(addr, public); err != nil {
+		return nil, err
 	}
 	lm := &liveMetrics{}
 	var src livemetrics.Source

@@ -50,8 +50,15 @@ func TestRunJUnitAndCSV(t *testing.T) {
 	if err := xml.Unmarshal(data, &doc); err != nil {
 		t.Fatalf("junit: %v\n%s", err, data)
 	}
-	if len(doc.Suites) != 1 || doc.Suites[0].Tests != 4 {
-		t.Errorf("junit: want one suite of 4 testcases (valid, complete, 2 thresholds):\n%s", data)
+	// valid, complete, the 2 thresholds, then one per action whose
+	// answers were checked (which the run's length decides).
+	if len(doc.Suites) != 1 || doc.Suites[0].Tests < 4 || doc.Suites[0].Tests != len(doc.Suites[0].Cases) {
+		t.Fatalf("junit: want one suite of at least 4 testcases (valid, complete, 2 thresholds):\n%s", data)
+	}
+	for i, c := range doc.Suites[0].Cases {
+		if want := []string{"valid", "complete", "errors == 0", "p99(looks) < 1ms"}; i < len(want) && c.Name != want[i] || i >= len(want) && !strings.HasPrefix(c.Name, "checks(") {
+			t.Errorf("junit testcase %d is %q:\n%s", i, c.Name, data)
+		}
 	}
 	f, err := os.Open(csvFile)
 	if err != nil {

@@ -62,7 +62,7 @@ func (f *childFlags) register(fs *flag.FlagSet) {
 // effective scenario at scPath.
 func (f childFlags) args(scPath string) []string {
 	args := []string{childCommand, "-target", f.target, "-first", strconv.Itoa(f.first), "-count", strconv.Itoa(f.count),
-		"-log-level", f.logs.level, "-run-id", f.runID, "-shard", f.shard}
+		"-log-level", f.logs.level, "-log-format", f.logs.format, "-run-id", f.runID, "-shard", f.shard}
 	if f.metrics {
 		args = append(args, "-metrics")
 	}
@@ -73,6 +73,11 @@ func (f childFlags) args(scPath string) []string {
 	}
 	return append(args, scPath)
 }
+
+// childCount is how many children -procs starts for players: one per
+// process asked for, but no child without players (a runner given no
+// count runs every player), and at least one.
+func childCount(procs, players int) int { return max(min(procs, players), 1) }
 
 // runChild runs one child of "run -procs" (the hidden subcommand
 // childCommand): its share of the players, reported as JSON lines on
@@ -92,15 +97,17 @@ func runChild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if f.target == "" && f.websocketURL == "" && f.tlsTarget == "" && f.sshTarget == "" {
 		return usagef("%s needs -target", childCommand)
 	}
-	if _, err := f.logs.logger(stderr); err != nil {
-		return err
-	}
-	sc, _, err := loadScenario(pos, runFlags{}, nil)
+	logger, err := f.logs.logger(stderr)
 	if err != nil {
 		return err
 	}
-	opts := dummyrunner.Options{Target: f.target, WebsocketURL: f.websocketURL, TLSTarget: f.tlsTarget, SSHTarget: f.sshTarget, First: f.first, Count: f.count, Partial: true}
-	meta := newMeta(sc, "", runFlags{runID: f.runID})
+	plan, _, err := loadScenario(pos, runFlags{}, nil)
+	if err != nil {
+		return err
+	}
+	opts := dummyrunner.Options{Target: f.target, WebsocketURL: f.websocketURL, TLSTarget: f.tlsTarget, SSHTarget: f.sshTarget, First: f.first, Count: f.count, Partial: true,
+		Logger: logger} // its lost players say why, as the parent's would
+	meta := newMeta(plan, "", runFlags{runID: f.runID})
 	meta.Procs = 1
 	if f.shard != "" {
 		id, err := parseShard(f.shard)
@@ -135,7 +142,7 @@ func runChild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		}
 	}
-	rep, err := dummyrunner.Execute(ctx, sc, opts, meta, false, progress)
+	rep, err := dummyrunner.Execute(ctx, plan, opts, meta, false, progress)
 	if rep != nil {
 		emit(childLine{Report: rep, Metrics: metrics()})
 	}
@@ -147,12 +154,14 @@ func runChild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 //
 // live, if not nil, receives the children's live metrics (they send them
 // with their progress, once a second): the parent serves their sum.
-func runProcs(ctx context.Context, sc *dummyrunner.Scenario, path string, f runFlags, opts dummyrunner.Options, live *livemetrics.Procs, stdout, stderr io.Writer) (*reports.Report, error) {
+func runProcs(ctx context.Context, plan *dummyrunner.Plan, path string, f runFlags, opts dummyrunner.Options, live *livemetrics.Procs, stdout, stderr io.Writer) (*reports.Report, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	// Children read the effective scenario (overrides applied) from a file.
+	// Children read the effective scenario (overrides applied, defaults
+	// filled) from a file.
+	sc := plan.Scenario()
 	dir, err := os.MkdirTemp("", "portalsim-run-")
 	if err != nil {
 		return nil, err
@@ -180,10 +189,9 @@ func runProcs(ctx context.Context, sc *dummyrunner.Scenario, path string, f runF
 	}
 	first, total := opts.First, opts.Count
 	if total == 0 {
-		total = sc.Sessions() - first
+		total = plan.Sessions() - first
 	}
-	// No child without players: a runner given no count runs every player.
-	n := max(min(f.procs, total), 1)
+	n := childCount(f.procs, total)
 	progress := make([]dummyrunner.Progress, n)
 	reps := make([]*reports.Report, n)
 	var mu sync.Mutex
@@ -193,7 +201,7 @@ func runProcs(ctx context.Context, sc *dummyrunner.Scenario, path string, f runF
 		lo := first + i*total/n
 		cnt := first + (i+1)*total/n - lo
 		cf := childFlags{target: opts.Target, websocketURL: opts.WebsocketURL, tlsTarget: opts.TLSTarget, sshTarget: opts.SSHTarget,
-			first: lo, count: cnt, runID: f.runID, shard: fmt.Sprintf("%d/%d", i, n), logs: logFlags{level: f.logs.level}, metrics: live != nil}
+			first: lo, count: cnt, runID: f.runID, shard: fmt.Sprintf("%d/%d", i, n), logs: logFlags{level: f.logs.level, format: f.logs.format}, metrics: live != nil}
 		args := cf.args(scPath)
 		cmd := exec.Command(exe, args...)
 		cmd.Stderr = stderr

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -116,6 +117,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if f.procs < 1 || f.procs > maxProcs {
 		return usagef("run: -procs %d: want 1 to %d", f.procs, maxProcs)
 	}
+	if err := checkMetricsAddr(f.metrics, f.metricsPublic); err != nil {
+		return err // before anything starts
+	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	log, err := f.logs.logger(stderr)
@@ -128,14 +132,15 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer stopPprof()
 
-	sc, path, err := loadScenario(pos, f, set)
+	plan, path, err := loadScenario(pos, f, set)
 	if err != nil {
 		return err
 	}
+	sc := plan.Scenario() // as compiled: the defaults filled
 	f.runID = newRunID()
 	opts := dummyrunner.Options{Target: f.target, Logger: log} // a failed login says why, once per step and reason
 	if f.shard != "" {
-		if opts.First, opts.Count, err = shardRange(f.shard, sc.Sessions()); err != nil {
+		if opts.First, opts.Count, err = shardRange(f.shard, plan.Sessions()); err != nil {
 			return err
 		}
 	}
@@ -144,18 +149,18 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return exitErr{ExitInvalidConfig, errors.New("run: a scenario with faults runs in one process: leave out -procs")}
 	}
 	inProcess := opts.Target == "" && sc.Target == ""
-	players := sc.Sessions()
+	players := plan.Sessions()
 	if opts.Count > 0 {
 		players = opts.Count
 	}
-	plan := fdPlan{limit: nofileLimit(), players: concurrentPlayers(sc, players, f.procs), procs: f.procs, embedded: inProcess}
-	if proxied, crowd := sc.FaultConnections(plan.players); proxied+crowd > 0 {
-		plan.faults = 2 * proxied // faults run in this one process
-		if plan.faults += crowd; inProcess {
-			plan.faults += crowd // and the embedded portal's side of each
+	fds := fdPlan{limit: nofileLimit(), players: concurrentPlayers(sc, players, f.procs), procs: f.procs, embedded: inProcess}
+	if proxied, crowd := sc.FaultConnections(fds.players); proxied+crowd > 0 {
+		fds.faults = 2 * proxied // faults run in this one process
+		if fds.faults += crowd; inProcess {
+			fds.faults += crowd // and the embedded portal's side of each
 		}
 	}
-	if err := plan.check(); err != nil {
+	if err := fds.check(); err != nil {
 		return exitErr{ExitInvalidConfig, fmt.Errorf("run: %w", err)}
 	}
 	if inProcess {
@@ -172,12 +177,12 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		opts.Target = sc.Target
 	}
 	fmt.Fprintf(stdout, "portalsim run: scenario %q (%s model, %d players, %s, seed %d) against %s%s\n",
-		sc.Name, sc.Model, sc.Sessions(), sc.PlannedDuration(), sc.Seed, opts.Target, map[bool]string{true: " (embedded)"}[inProcess])
-	if sc.TransportLabel() != dummyrunner.TransportTelnet {
-		fmt.Fprintf(stdout, "transports: %s\n", transportLine(sc, opts))
+		sc.Name, sc.Model, plan.Sessions(), plan.PlannedDuration(), sc.Seed, opts.Target, map[bool]string{true: " (embedded)"}[inProcess])
+	if plan.TransportLabel() != dummyrunner.TransportTelnet {
+		fmt.Fprintf(stdout, "transports: %s\n", transportLine(plan, opts))
 	}
 
-	live, err := startMetrics(f.metrics, f.metricsPublic, f.procs, runInfo(sc, f, opts.Target), log, stderr)
+	live, err := startMetrics(f.metrics, f.metricsPublic, f.procs, runInfo(plan, f, opts.Target, players), log, stderr)
 	if err != nil {
 		return err
 	}
@@ -186,9 +191,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 	var rep *reports.Report
 	if f.procs > 1 {
-		rep, err = runProcs(ctx, sc, path, f, opts, live.procs, stdout, stderr)
+		rep, err = runProcs(ctx, plan, path, f, opts, live.procs, stdout, stderr)
 	} else {
-		rep, err = runLocal(ctx, sc, f, opts, stdout, inProcess)
+		rep, err = runLocal(ctx, plan, f, opts, stdout, inProcess)
 	}
 	if err != nil {
 		return err
@@ -200,7 +205,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		rep.Meta.Shards = []reports.ShardID{id}
 	}
 	if f.procs > 1 {
-		rep.Check(sc.ParsedThresholds()) // the merge of the children's reports (each was checked alone)
+		rep.Check(plan.Thresholds()) // the merge of the children's reports (each was checked alone)
 	}
 	fmt.Fprintln(stdout)
 	if err := rep.WriteText(stdout); err != nil {
@@ -226,7 +231,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	switch {
 	case rep.Meta.Interrupted:
-		return exitErr{ExitInterrupted, fmt.Errorf("run interrupted after %s of %s: the report covers only part of the run", rep.Meta.Duration.Round(time.Second), sc.PlannedDuration())}
+		return exitErr{ExitInterrupted, fmt.Errorf("run interrupted after %s of %s: the report covers only part of the run", rep.Meta.Duration.Round(time.Second), plan.PlannedDuration())}
 	case !rep.Meta.Valid:
 		return exitErr{ExitInvalidRun, fmt.Errorf("run invalid: %s", strings.Join(rep.Meta.InvalidReasons, "; "))}
 	case !rep.Passed():
@@ -235,13 +240,14 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return nil
 }
 
-// loadScenario reads the scenario (or the default) and applies the overrides.
-func loadScenario(pos []string, f runFlags, set map[string]bool) (*dummyrunner.Scenario, string, error) {
+// loadScenario reads the scenario (or the default), applies the
+// overrides of the flags and compiles it.
+func loadScenario(pos []string, f runFlags, set map[string]bool) (*dummyrunner.Plan, string, error) {
 	var sc *dummyrunner.Scenario
-	var path string
+	var path, dir string
 	var err error
 	if len(pos) == 1 {
-		path = pos[0]
+		path, dir = pos[0], filepath.Dir(pos[0])
 		if sc, err = dummyrunner.LoadScenario(path); err != nil {
 			return nil, "", exitErr{ExitInvalidConfig, err}
 		}
@@ -281,10 +287,11 @@ func loadScenario(pos []string, f runFlags, set map[string]bool) (*dummyrunner.S
 			sc.Profiles = map[string]float64{p.Name: 1}
 		}
 	}
-	if err := sc.Compile(); err != nil {
+	plan, err := sc.Compile(dir)
+	if err != nil {
 		return nil, "", exitErr{ExitInvalidConfig, err}
 	}
-	return sc, path, nil
+	return plan, path, nil
 }
 
 // parseShard parses "i/n", 0 <= i < n.
@@ -322,7 +329,7 @@ func shardRange(s string, total int) (first, count int, err error) {
 }
 
 // runLocal runs the players in this process.
-func runLocal(ctx context.Context, sc *dummyrunner.Scenario, f runFlags, opts dummyrunner.Options, stdout io.Writer, shared bool) (*reports.Report, error) {
+func runLocal(ctx context.Context, plan *dummyrunner.Plan, f runFlags, opts dummyrunner.Options, stdout io.Writer, shared bool) (*reports.Report, error) {
 	if f.schedule != "" {
 		file, err := os.Create(f.schedule)
 		if err != nil {
@@ -337,14 +344,15 @@ func runLocal(ctx context.Context, sc *dummyrunner.Scenario, f runFlags, opts du
 			dummyrunner.ShowProgress(ctx, stdout, terminalWidth(stdout), snap)
 		}
 	}
-	rep, err := dummyrunner.Execute(ctx, sc, opts, newMeta(sc, "", f), shared, progress)
+	rep, err := dummyrunner.Execute(ctx, plan, opts, newMeta(plan, "", f), shared, progress)
 	if rep == nil && err != nil {
 		return nil, exitErr{ExitInvalidConfig, err}
 	}
 	return rep, err
 }
 
-func newMeta(sc *dummyrunner.Scenario, target string, f runFlags) reports.Meta {
+func newMeta(plan *dummyrunner.Plan, target string, f runFlags) reports.Meta {
+	sc := plan.Scenario()
 	return reports.Meta{
 		RunID:       f.runID,
 		Scenario:    sc.Name,
@@ -353,19 +361,22 @@ func newMeta(sc *dummyrunner.Scenario, target string, f runFlags) reports.Meta {
 		Version:     versionString(),
 		Commit:      commitString(),
 		Target:      target,
-		Protocol:    sc.TransportLabel(),
+		Protocol:    plan.TransportLabel(),
 		Model:       sc.Model,
 		Machine:     reports.CurrentMachine(),
 		Procs:       max(f.procs, 1),
 	}
 }
 
-// runInfo identifies the run for the live metrics.
-func runInfo(sc *dummyrunner.Scenario, f runFlags, target string) livemetrics.RunInfo {
+// runInfo identifies the run for the live metrics: players are this
+// process's (a shard's share of the run's), and the processes those
+// that run them.
+func runInfo(plan *dummyrunner.Plan, f runFlags, target string, players int) livemetrics.RunInfo {
+	sc := plan.Scenario()
 	return livemetrics.RunInfo{
-		Scenario: sc.Name, RunID: f.runID, Shard: f.shard, Target: target, Model: sc.Model, Protocol: sc.TransportLabel(),
-		Version: versionString(), Seed: sc.Seed, Start: time.Now(), Planned: sc.PlannedDuration(),
-		Clients: sc.Sessions(), Procs: f.procs,
+		Scenario: sc.Name, RunID: f.runID, Shard: f.shard, Target: target, Model: sc.Model, Protocol: plan.TransportLabel(),
+		Version: versionString(), Seed: sc.Seed, Start: time.Now(), Planned: plan.PlannedDuration(),
+		Clients: players, Procs: childCount(f.procs, players),
 	}
 }
 
@@ -421,7 +432,8 @@ func stopEmbedded(st *embedded.Stack) {
 }
 
 // transportLine names each transport's share of the players and its door.
-func transportLine(sc *dummyrunner.Scenario, opts dummyrunner.Options) string {
+func transportLine(plan *dummyrunner.Plan, opts dummyrunner.Options) string {
+	sc := plan.Scenario()
 	doors := map[string]string{
 		dummyrunner.TransportTelnet:      opts.Target,
 		dummyrunner.TransportTelnetMCCP2: opts.Target,
@@ -432,8 +444,8 @@ func transportLine(sc *dummyrunner.Scenario, opts dummyrunner.Options) string {
 	}
 	var parts []string
 	for _, name := range dummyrunner.TransportNames() {
-		if sc.Uses(name) {
-			parts = append(parts, fmt.Sprintf("%s %.0f%% (%s)", name, 100*sc.TransportShare(name), doors[name]))
+		if plan.Uses(name) {
+			parts = append(parts, fmt.Sprintf("%s %.0f%% (%s)", name, 100*plan.TransportShare(name), doors[name]))
 		}
 	}
 	return strings.Join(parts, ", ")

@@ -54,7 +54,8 @@ type Collector struct {
 // descs are the descriptions of a Collector's metrics.
 type descs struct {
 	runInfo, runStart, runPlanned, runClients, runProcs   *prometheus.Desc
-	sent, answered, failed, checksFailed, latency, ttfb   *prometheus.Desc
+	sent, answered, failed, checksPassed, checksFailed    *prometheus.Desc
+	latency, ttfb                                         *prometheus.Desc
 	clients, started, finished, lost                      *prometheus.Desc
 	phaseReached, phaseLatency, phaseLost                 *prometheus.Desc
 	lag, lateness, cpu, fds, fdLimit                      *prometheus.Desc
@@ -75,6 +76,7 @@ func newDescs() descs {
 		sent:          d("commands_sent_total", "Commands sent, by action.", "action"),
 		answered:      d("commands_answered_total", "Commands answered completely, by action.", "action"),
 		failed:        d("commands_failed_total", "Commands without a complete (or an acceptable) answer, by action and reason.", "action", "reason"),
+		checksPassed:  d("checks_passed_total", "Answers that passed their response checks, by action.", "action"),
 		checksFailed:  d("checks_failed_total", "Answers that failed a response check, by action (also counted in commands_failed_total with reason \"check\").", "action"),
 		latency:       d("command_latency_seconds", "Time from sending a command to its complete answer, by action.", "action"),
 		ttfb:          d("command_ttfb_seconds", "Time from sending a command to the first byte of its answer, by action.", "action"),
@@ -109,7 +111,7 @@ var _ prometheus.Collector = (*Collector)(nil)
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		c.d.runInfo, c.d.runStart, c.d.runPlanned, c.d.runClients, c.d.runProcs,
-		c.d.sent, c.d.answered, c.d.failed, c.d.checksFailed, c.d.latency, c.d.ttfb,
+		c.d.sent, c.d.answered, c.d.failed, c.d.checksPassed, c.d.checksFailed, c.d.latency, c.d.ttfb,
 		c.d.clients, c.d.started, c.d.finished, c.d.lost,
 		c.d.phaseReached, c.d.phaseLatency, c.d.phaseLost,
 		c.d.lag, c.d.lateness, c.d.cpu, c.d.fds, c.d.fdLimit,
@@ -154,7 +156,8 @@ func (c *Collector) collectCommands(e emitter, s Snapshot) {
 		for _, reason := range slices.Sorted(maps.Keys(a.Failed)) {
 			e.counter(c.d.failed, a.Failed[reason], name, reason)
 		}
-		e.counter(c.d.checksFailed, a.Failed[reasonCheck], name)
+		e.counter(c.d.checksPassed, a.ChecksPassed, name)
+		e.counter(c.d.checksFailed, a.Failed[dummyrunner.ReasonCheck], name)
 		e.histogram(c.d.latency, a.Latency, LatencyBuckets, name)
 		e.histogram(c.d.ttfb, a.TTFB, LatencyBuckets, name)
 	}

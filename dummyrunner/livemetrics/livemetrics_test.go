@@ -76,9 +76,9 @@ func play(rec *Recorder, base int) {
 		{Kind: dummyrunner.KindSent, Client: 1, Action: "look"},
 		{Kind: dummyrunner.KindCommand, Client: 1, Action: "look", Latency: time.Millisecond, TTFB: 500 * time.Microsecond},
 		{Kind: dummyrunner.KindSent, Client: 1, Action: "look"},
-		{Kind: dummyrunner.KindCommand, Client: 1, Action: "look", Latency: 3 * time.Millisecond, TTFB: time.Millisecond},
+		{Kind: dummyrunner.KindCommand, Client: 1, Action: "look", Latency: 3 * time.Millisecond, TTFB: time.Millisecond, Check: &dummyrunner.CheckOutcome{}},
 		{Kind: dummyrunner.KindSent, Client: 1, Action: "look"},
-		{Kind: dummyrunner.KindCommand, Client: 1, Action: "look", Reason: "check", Latency: time.Millisecond},
+		{Kind: dummyrunner.KindCommand, Client: 1, Action: "look", Reason: dummyrunner.ReasonCheck, Latency: time.Millisecond, Check: &dummyrunner.CheckOutcome{Failed: true, Reason: "fail: ^Huh"}},
 		{Kind: dummyrunner.KindSent, Client: 1, Action: "say\xff"},
 		{Kind: dummyrunner.KindCommand, Client: 1, Action: "say\xff", Reason: dummyrunner.ReasonTimeout, Latency: time.Minute},
 		{Kind: dummyrunner.KindLag, LagIn: time.Millisecond, LagOut: 2 * time.Millisecond, Latency: 3 * time.Millisecond},
@@ -109,6 +109,7 @@ func TestRecorderCollector(t *testing.T) {
 		`portalsim_commands_answered_total{action=look}`:                  2,
 		`portalsim_commands_failed_total{action=look,reason=check}`:       1,
 		`portalsim_checks_failed_total{action=look}`:                      1,
+		`portalsim_checks_passed_total{action=look}`:                      1, // the first look was not checked
 		`portalsim_commands_failed_total{action=say�,reason=timeout}`:     1,
 		`portalsim_command_latency_seconds_count{action=look}`:            2,
 		`portalsim_command_latency_seconds_bucket{action=look,le=0.001}`:  1, // 1 ms is in the le=0.001 bucket

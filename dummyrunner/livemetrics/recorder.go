@@ -6,15 +6,6 @@ import (
 	"github.com/portalsim/portalsim/dummyrunner"
 )
 
-// reasonCheck is the failure reason of a command whose answer failed a
-// response check.
-//
-// TODO(issue 12): use the dummyrunner's constant for it once the
-// response checks land, and count the passed checks too
-// (ActionStats.ChecksPassed, portalsim_checks_passed_total) once a
-// Result says that an answer was checked.
-const reasonCheck = "check"
-
 // Recorder is a run's [dummyrunner.Observer]: it folds every result and
 // health sample into a cumulative [Snapshot]. Its zero value is not
 // usable; create one with [NewRecorder].
@@ -46,6 +37,9 @@ func (rec *Recorder) Result(r dummyrunner.Result) {
 			return
 		}
 		a.Answered++
+		if r.Check != nil { // checked, and passed: a failed check is a failure above
+			a.ChecksPassed++
+		}
 		a.Latency.observe(LatencyBuckets, r.Latency)
 		a.TTFB.observe(LatencyBuckets, r.TTFB)
 	case dummyrunner.KindState:

@@ -105,9 +105,12 @@ type ActionStats struct {
 	Answered int64 `json:"answered"`
 	// Failed counts the failed commands by reason (a failed response
 	// check is the reason "check").
-	Failed  map[string]int64 `json:"failed,omitempty"`
-	Latency Buckets          `json:"latency"`
-	TTFB    Buckets          `json:"ttfb"`
+	Failed map[string]int64 `json:"failed,omitempty"`
+	// ChecksPassed counts the answers that passed their response checks
+	// (those that failed one are Failed["check"]).
+	ChecksPassed int64   `json:"checks_passed,omitempty"`
+	Latency      Buckets `json:"latency"`
+	TTFB         Buckets `json:"ttfb"`
 }
 
 // PhaseStats are the clients that reached one connection phase, the
@@ -218,6 +221,7 @@ func (s *Snapshot) Add(o Snapshot) {
 		d := s.action(name)
 		d.Sent += a.Sent
 		d.Answered += a.Answered
+		d.ChecksPassed += a.ChecksPassed
 		addCounts(d.Failed, a.Failed)
 		d.Latency.add(a.Latency)
 		d.TTFB.add(a.TTFB)

@@ -3,6 +3,7 @@ package loadspec
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -25,8 +26,9 @@ type config struct {
 // WithTarget runs against a portal at addr instead of an embedded one.
 func WithTarget(addr string) Option { return func(c *config) { c.target = addr } }
 
-// WithScenario changes the loaded scenario before it runs (fewer
-// clients, a shorter duration, ...).
+// WithScenario changes the scenario as read from its file, before it is
+// compiled (fewer clients, a shorter duration, ...): the values f sets
+// are checked like the file's.
 func WithScenario(f func(*dummyrunner.Scenario)) Option { return func(c *config) { c.override = f } }
 
 // WithStack calls f with the embedded portal and game server once the run
@@ -45,21 +47,25 @@ func Run(ctx context.Context, scenario string, opts ...Option) (*reports.Report,
 		o(&cfg)
 	}
 	var sc *dummyrunner.Scenario
+	var dir string
 	var err error
 	if strings.Contains(scenario, "\n") {
-		sc, err = dummyrunner.ParseScenario([]byte(scenario), "")
+		sc, err = dummyrunner.ParseScenario([]byte(scenario))
 	} else {
 		sc, err = dummyrunner.LoadScenario(scenario)
+		dir = filepath.Dir(scenario)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if cfg.override != nil {
 		cfg.override(sc)
-		if err := sc.Compile(); err != nil {
-			return nil, err
-		}
 	}
+	plan, err := sc.Compile(dir)
+	if err != nil {
+		return nil, err
+	}
+	sc = plan.Scenario() // with its defaults
 	ropts := dummyrunner.Options{Target: cfg.target}
 	embedded := ropts.Target == ""
 	var st *testutil.Stack
@@ -77,8 +83,8 @@ func Run(ctx context.Context, scenario string, opts ...Option) (*reports.Report,
 		ropts.WebsocketURL, ropts.TLSTarget, ropts.SSHTarget = st.WebsocketURL(), st.TLSAddr(), st.SSHAddr()
 	}
 	meta := reports.Meta{Scenario: sc.Name, Description: sc.Description, Seed: sc.Seed, Version: "loadspec",
-		Protocol: sc.TransportLabel(), Model: sc.Model, Machine: reports.CurrentMachine(), Procs: 1}
-	rep, err := dummyrunner.Execute(ctx, sc, ropts, meta, embedded, nil)
+		Protocol: plan.TransportLabel(), Model: sc.Model, Machine: reports.CurrentMachine(), Procs: 1}
+	rep, err := dummyrunner.Execute(ctx, plan, ropts, meta, embedded, nil)
 	if cfg.inspect != nil && st != nil {
 		cfg.inspect(st)
 	}
