@@ -330,7 +330,7 @@ func TestNames(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return []string{newPlayer(r, 0).sc.name, newPlayer(r, 1).sc.name, r.NameNonce()}
+		return []string{newPlayer(r, 0).sc.name, newPlayer(r, 1).sc.name, r.NameNonce(), r.password}
 	}
 	a, b := names("", Options{}), names("names: unique", Options{})
 	if slices.Equal(a[:2], b[:2]) || a[2] == "" || a[2] == b[2] {
@@ -341,8 +341,12 @@ func TestNames(t *testing.T) {
 			t.Errorf("name %q: want letters, digits and underscores, short", n)
 		}
 	}
-	if c, d := names("names: unique", Options{NameNonce: "run1"}), names("names: unique", Options{NameNonce: "run1"}); !slices.Equal(c, d) {
-		t.Errorf("one nonce, names %v and %v: want the same (the processes of a run)", c, d)
+	if c, d := names("names: unique", Options{NameNonce: "run1"}), names("names: unique", Options{NameNonce: "run1"}); !slices.Equal(c[:3], d[:3]) {
+		t.Errorf("one nonce, names %v and %v: want the same (the processes of a run)", c[:3], d[:3])
+	} else if c[3] == d[3] || len(c[3]) != 20 {
+		// The report holds the seed and the nonce: they must not give the
+		// accounts' password away.
+		t.Errorf("one seed and nonce, passwords %q and %q: want a secret one per run", c[3], d[3])
 	}
 	if c, d := names("names: seed", Options{}), names("names: seed", Options{}); !slices.Equal(c, d) || c[2] != "" {
 		t.Errorf("seed names %v and %v: want the same, no nonce", c, d)

@@ -142,9 +142,17 @@ func NewRunner(plan *Plan, opts Options) (*Runner, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	sum := h.Sum64()
-	rng := rand.New(rand.NewPCG(sum, 0))
+	// Evennia: 20 random alphanumerics per run. With unique names they
+	// are secret (crypto/rand: the report's seed and nonce do not give
+	// them away); with names from the seed, the seed gives them, as it
+	// gives the names, so that a run can be repeated command for command.
+	var src rand.Source = rand.NewPCG(sum, 0)
+	if nonce != "" {
+		src = rand.NewChaCha8(cryptoSeed())
+	}
+	rng := rand.New(src)
 	const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	pw := make([]byte, 20) // Evennia: 20 random alphanumerics per run
+	pw := make([]byte, 20)
 	for i := range pw {
 		pw[i] = letters[rng.IntN(len(letters))]
 	}
@@ -429,4 +437,11 @@ func (r *Runner) scheduleEvents(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// cryptoSeed is a seed from crypto/rand, for what must not be guessed
+// from the report.
+func cryptoSeed() (seed [32]byte) {
+	_, _ = crand.Read(seed[:]) // crypto/rand.Read never fails
+	return seed
 }

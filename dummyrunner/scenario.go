@@ -29,7 +29,8 @@ const (
 const (
 	// NamesUnique mixes a per-run nonce into the seed's name prefix, so a
 	// second run against a server that keeps its accounts does not
-	// collide with the first. The report records the nonce.
+	// collide with the first. The report records the nonce; the
+	// password is secret, drawn from crypto/rand in each process.
 	NamesUnique = "unique"
 	// NamesSeed derives names and passwords from the seed alone: the same
 	// in every run with that seed.
