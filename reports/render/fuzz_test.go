@@ -2,7 +2,9 @@ package render
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"io"
 	"regexp"
@@ -16,7 +18,7 @@ import (
 
 // FuzzReport reads report files (JSON with HDR histograms) through what
 // a user's file goes through: Read, then show (text, Markdown, benchfmt,
-// JSON), html, merge and compare. Nothing may panic or fail on a report
+// JUnit, CSV, JSON), html, merge and compare. Nothing may panic or fail on a report
 // Read accepted; what is written back must be read back the same; the
 // terminal and Markdown forms must carry no control character of the
 // file. The seed corpus (testdata/fuzz) has reports of real runs and what
@@ -63,6 +65,7 @@ func FuzzReport(f *testing.F) {
 				}
 			}
 		}
+		checkJUnitCSV(t, r)
 		// Written back, it reads back, the same.
 		out.Reset()
 		if err := r.Write(&out); err != nil {
@@ -119,3 +122,31 @@ func FuzzReport(f *testing.F) {
 
 // benchLine is the lines Benchfmt writes.
 var benchLine = regexp.MustCompile(`^((goos|goarch|pkg): [^ ]*|Unit ops/s better=higher|Benchmark(Latency/action=[A-Za-z0-9_.-]+ \t\d+\t\d+ p50-ns\t\d+ p99-ns|Throughput \t1\t[0-9.]+ ops/s))$`)
+
+// checkJUnitCSV: a report Read accepts writes well-formed JUnit XML and
+// rectangular CSV whose action cells never start a spreadsheet formula.
+func checkJUnitCSV(t *testing.T, r *reports.Report) {
+	var out bytes.Buffer
+	if err := JUnit(&out, r); err != nil {
+		t.Fatalf("junit: %v", err)
+	}
+	var doc struct{ XMLName xml.Name }
+	if err := xml.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatalf("junit does not parse: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	if err := CSV(&out, r); err != nil {
+		t.Fatalf("csv: %v", err)
+	}
+	rd := csv.NewReader(&out)
+	rd.FieldsPerRecord = len(CSVHeader)
+	rows, err := rd.ReadAll()
+	if err != nil {
+		t.Fatalf("csv does not parse: %v", err)
+	}
+	for _, row := range rows[1:] {
+		if c := row[2]; c != "" && (c[0] == '=' || c[0] == '+' || c[0] == '-' || c[0] == '@') {
+			t.Fatalf("formula cell %q", c)
+		}
+	}
+}
