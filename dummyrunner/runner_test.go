@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -461,50 +460,20 @@ logout_grace: 2s
 // closes the connection when handle says so.
 func fakeMUD(t *testing.T, handle func(line string) (reply string, quit bool)) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	t.Cleanup(func() {
-		_ = ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
 	ga := []byte{telnet.IAC, telnet.GA}
-	wg.Go(func() {
+	return serveFake(t, func(c net.Conn, rd *bufio.Reader) {
+		_, _ = c.Write(append([]byte("Welcome to the fake MUD.\r\n"), ga...))
 		for {
-			c, err := ln.Accept()
+			line, err := rd.ReadString('\n')
 			if err != nil {
 				return
 			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Go(func() {
-				defer c.Close()
-				_, _ = c.Write(append([]byte("Welcome to the fake MUD.\r\n"), ga...))
-				rd := bufio.NewReader(c)
-				for {
-					line, err := rd.ReadString('\n')
-					if err != nil {
-						return
-					}
-					reply, quit := handle(strings.TrimRight(line, "\r\n"))
-					if _, err := c.Write(append([]byte(reply+"\r\n"), ga...)); err != nil || quit {
-						return
-					}
-				}
-			})
+			reply, quit := handle(strings.TrimRight(line, "\r\n"))
+			if _, err := c.Write(append([]byte(reply+"\r\n"), ga...)); err != nil || quit {
+				return
+			}
 		}
 	})
-	return ln.Addr().String()
 }
 
 // TestLogoutWhileLoggingIn ends the run while a player's login is under
