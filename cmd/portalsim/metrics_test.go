@@ -3,11 +3,7 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
-	"net/http"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,36 +11,12 @@ import (
 	"github.com/portalsim/portalsim/internal/testutil"
 )
 
-// metricsAt matches the line that names the metrics endpoint.
-var metricsAt = regexp.MustCompile(`metrics at (http://\S+/metrics)`)
-
-// scrape returns the body of one GET of url.
-func scrape(url string) (string, error) {
-	resp, err := http.Get(url)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return "", err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("status %s", resp.Status)
-	}
-	return string(b), nil
-}
-
-// sampleValue is the value of the sample line that starts with series.
-func sampleValue(body, series string) (float64, bool) {
-	for line := range strings.Lines(body) {
-		if rest, ok := strings.CutPrefix(line, series+" "); ok {
-			v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
-			return v, err == nil
-		}
-	}
-	return 0, false
-}
+// The metrics endpoint's helpers, shared with scenarios/cli.
+var (
+	metricsAt   = testutil.MetricsAt
+	scrape      = testutil.Scrape
+	sampleValue = testutil.MetricSample
+)
 
 // awaitSample polls url until series has a value above 0, and returns
 // the last body.

@@ -1,13 +1,10 @@
 package cli_test
 
 import (
-	"io"
-	"net/http"
-	"regexp"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/portalsim/portalsim/internal/testutil"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -15,27 +12,15 @@ import (
 )
 
 // metricsURL matches the line "portalsim run" prints on stderr for -metrics.
-var metricsURL = regexp.MustCompile(`metrics at (http://\S+/metrics)`)
+var metricsURL = testutil.MetricsAt
 
-// scrape GETs url and returns the body.
-func scrape(url string) (string, error) {
-	resp, err := http.Get(url)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return string(b), err
-}
+// scrape GETs a metrics endpoint's url and returns the body.
+var scrape = testutil.Scrape
 
 // sample is the value of series in a scrape, or -1 when it has none.
 func sample(body, series string) float64 {
-	for line := range strings.Lines(body) {
-		if rest, ok := strings.CutPrefix(line, series+" "); ok {
-			if v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64); err == nil {
-				return v
-			}
-		}
+	if v, ok := testutil.MetricSample(body, series); ok {
+		return v
 	}
 	return -1
 }
