@@ -263,10 +263,7 @@ func plainText(s string) string {
 	if strings.IndexByte(s, '\x1b') >= 0 {
 		s = ansiRe.ReplaceAllString(s, "")
 	}
-	if strings.IndexByte(s, '\r') >= 0 {
-		s = strings.ReplaceAll(s, "\r", "")
-	}
-	return s
+	return withoutCR(s)
 }
 
 // withoutProbe removes the answer of the echo probe tagged tag (echo

@@ -80,9 +80,9 @@ func (p *player) stepFails(st *loginStep) []failPattern {
 // on a match the player is lost (login_failed), and true is returned.
 func (p *player) stepFailed() bool {
 	out := p.out
-	text := out.buf.String()
+	text := withoutCR(out.buf.String()) // once, not once per pattern
 	for _, f := range out.fails {
-		if matchLines(f.re, text) {
+		if f.re.MatchString(text) {
 			p.loseWith(ReasonLoginFailed, fmt.Sprintf("%s: fail %q", out.step.describe(), f.src))
 			return true
 		}
@@ -241,10 +241,16 @@ func (p *player) sendMarkers() bool {
 // carriage returns removed, so that $ matches at the end of a line that
 // a server ended with CRLF.
 func matchLines(re *regexp.Regexp, text string) bool {
+	return re.MatchString(withoutCR(text))
+}
+
+// withoutCR is text with its carriage returns removed (text itself,
+// not a copy, when it has none).
+func withoutCR(text string) string {
 	if strings.IndexByte(text, '\r') >= 0 {
-		text = strings.ReplaceAll(text, "\r", "")
+		return strings.ReplaceAll(text, "\r", "")
 	}
-	return re.MatchString(text)
+	return text
 }
 
 // matchLinesIndex is matchLines returning where the leftmost match ends
@@ -256,7 +262,7 @@ func matchLinesIndex(re *regexp.Regexp, text string) int {
 		}
 		return -1
 	}
-	loc := re.FindStringIndex(strings.ReplaceAll(text, "\r", ""))
+	loc := re.FindStringIndex(withoutCR(text))
 	if loc == nil {
 		return -1
 	}
