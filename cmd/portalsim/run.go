@@ -19,6 +19,7 @@ type command struct {
 // commands is the fixed set of subcommands.
 func commands() map[string]command {
 	return map[string]command{
+		"bench":   {"measure the portal against its physical limit and other servers (bench <what>)", runBench},
 		"report":  {"show, merge, compare or write as HTML run reports (report show|merge|compare|html)", runReport},
 		"run":     {"run a load scenario: dummy players against a portal (embedded by default)", runRun},
 		"serve":   {"run the portal and the game server in one process", runServe},

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+)
+
+// benchUsage is the help text of "portalsim bench".
+const benchUsage = `Measure the portal against its physical limit and against other servers.
+
+Usage: portalsim bench <what> [flags]`
+
+// benchCommands are the subcommands of "portalsim bench", one file each.
+func benchCommands() map[string]command {
+	return map[string]command{}
+}
+
+// runBench dispatches "portalsim bench <what>".
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmds := benchCommands()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		w := stderr
+		if len(args) > 0 {
+			w = stdout
+		}
+		printBenchUsage(w, cmds)
+		if len(args) == 0 {
+			return usagef("bench: say what to measure")
+		}
+		return nil
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		printBenchUsage(stderr, cmds)
+		return usagef("bench: unknown measurement %q", args[0])
+	}
+	return c.run(ctx, args[1:], stdout, stderr)
+}
+
+func printBenchUsage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, benchUsage)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Measurements:")
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, `Run "portalsim bench <what> -h" for its flags.`)
+}
