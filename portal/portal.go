@@ -47,6 +47,9 @@ type Portal struct {
 	busyLog   refusalLog    // second servers, which retry: a line every 30 s at most
 	acceptLog refusalLog    // failed accepts (EMFILE): a line every acceptLogEvery at most
 
+	offerOnce sync.Once
+	offer     *telnetOffer // see telnetOffer
+
 	// mu guards the fields below.
 	mu    sync.Mutex
 	conns map[playerConn]struct{}
@@ -109,6 +112,12 @@ func (p *Portal) Start() error {
 	}
 	p.log.Info("portal.started", attrs...)
 	return nil
+}
+
+// telnetOffer is what every telnet connection offers first, made once.
+func (p *Portal) telnetOffer() *telnetOffer {
+	p.offerOnce.Do(func() { p.offer = newTelnetOffer(p.cfg.MXP) })
+	return p.offer
 }
 
 // TelnetAddr is the telnet listener's address; nil before Start.
