@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/portalsim/portalsim/internal/clientaddr"
 )
@@ -78,7 +77,9 @@ func (p *Portal) openDoor(name, addr string, run func(net.Listener), shut func()
 	if addr == "" {
 		return nil
 	}
-	ln, err := net.Listen("tcp", addr)
+	// The SSH door has no keepalive of its own (sshConn.nop), nor has
+	// the web page's HTTP: TCP's stays on for them.
+	ln, err := p.openListener(addr, name != DoorSSH && name != DoorWeb)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", name, err)
 	}
@@ -91,24 +92,9 @@ func (p *Portal) acceptWith(name string, serve func(net.Conn)) func(net.Listener
 	return func(ln net.Listener) { p.accept(name, ln, serve) }
 }
 
-// accept hands each connection of ln to serve until ln closes.
+// accept hands each connection of ln to serve until ln closes (see acceptLoop).
 func (p *Portal) accept(name string, ln net.Listener, serve func(net.Conn)) {
-	for {
-		nc, err := ln.Accept()
-		if err != nil {
-			if p.stopping.Load() || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			p.log.Warn("door.accept", "door", name, "err", err)
-			select {
-			case <-time.After(50 * time.Millisecond): // EMFILE and friends: back off a little
-			case <-p.ctx.Done():
-				return
-			}
-			continue
-		}
-		serve(nc)
-	}
+	p.acceptLoop(name, ln, serve)
 }
 
 // serveHTTP returns a door's run and shut for an HTTP server.

@@ -68,6 +68,7 @@ type handlerCounters struct {
 	outputCut                             atomic.Uint64
 	handshakeTimeouts                     atomic.Uint64
 	halfCloseWaits, halfCloseTimeouts     atomic.Uint64
+	acceptErrors                          atomic.Uint64
 
 	tlsHandshakeFailed, sshHandshakeFailed atomic.Uint64 // the doors' handshakes
 	handshakeRefused                       atomic.Uint64
@@ -140,6 +141,10 @@ type HandlerStats struct {
 	// too many at once. LinkBusy counts authenticated game servers
 	// refused because another was linked.
 	LinkRefused, LinkBusy uint64
+	// AcceptErrors counts accepts that failed, on a door or the link:
+	// EMFILE (every file descriptor the process may hold is taken) most
+	// likely. Each is retried after a wait (5 ms, doubling to 1 s).
+	AcceptErrors uint64
 	// LinkStalls counts the times a linked server went silent for
 	// Config.LinkTimeout and was treated as unresponsive.
 	LinkStalls uint64
@@ -705,9 +710,9 @@ func (h *Handler) Stats() HandlerStats {
 		LoginTimeouts: c.loginTimeouts.Load(), AddressRefused: c.addressRefused.Load(),
 		HalfCloseWaits: c.halfCloseWaits.Load(), HalfCloseTimeouts: c.halfCloseTimeouts.Load(),
 		TLSHandshakeFailures: c.tlsHandshakeFailed.Load(), SSHHandshakeFailures: c.sshHandshakeFailed.Load(),
-		HandshakeRefused: c.handshakeRefused.Load(),
-		Throttle:         h.throttle.Stats(),
-		Held:             h.up.heldCount(), HeldInputBytes: h.up.heldInputBytes(),
+		HandshakeRefused: c.handshakeRefused.Load(), AcceptErrors: c.acceptErrors.Load(),
+		Throttle: h.throttle.Stats(),
+		Held:     h.up.heldCount(), HeldInputBytes: h.up.heldInputBytes(),
 		Unacked: h.up.unackedCount(),
 	}
 }

@@ -16,28 +16,20 @@ import (
 // sessions come after it has authenticated (see link.Conn.PortalHandshake).
 
 func (p *Portal) acceptLinks() {
-	for {
-		nc, err := p.linkLn.Accept()
-		if err != nil {
-			if p.stopping.Load() || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			p.log.Warn("link.accept", "err", err)
-			continue
-		}
+	p.acceptLoop("link", p.linkLn, func(nc net.Conn) {
 		select {
 		case p.linkSlots <- struct{}{}:
 		default:
 			_ = nc.Close()
 			p.refusals.log(p.log, "link.refused", nc.RemoteAddr().String(), errTooManyHandshakes)
 			p.up.refused.Add(1) // after the log line: a test that sees the count finds the line
-			continue
+			return
 		}
 		if !p.goSafe(func() { p.serveLink(nc) }) {
 			<-p.linkSlots
 			_ = nc.Close() // Close has begun
 		}
-	}
+	})
 }
 
 // errTooManyHandshakes is why a link connection over the handshake limit is closed.

@@ -45,6 +45,10 @@ type Portal struct {
 	hsLog     refusalLog    // handshakes refused: a line every 10 s at most
 	refusals  refusalLog    // strangers: a line a second at most
 	busyLog   refusalLog    // second servers, which retry: a line every 30 s at most
+	acceptLog refusalLog    // failed accepts (EMFILE): a line every acceptLogEvery at most
+
+	offerOnce sync.Once
+	offer     *telnetOffer // see telnetOffer
 
 	// mu guards the fields below.
 	mu    sync.Mutex
@@ -72,6 +76,7 @@ func New(cfg Config) (*Portal, error) {
 		refusals:  refusalLog{every: time.Second},
 		hsLog:     refusalLog{every: 10 * time.Second},
 		busyLog:   refusalLog{every: 30 * time.Second},
+		acceptLog: refusalLog{every: acceptLogEvery, attr: "listener"},
 	}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.up = newUplink(cfg.Logger, cfg.HoldLimit, cfg.HoldBytes)
@@ -86,7 +91,7 @@ func (p *Portal) Start() error {
 		return errors.New("portal: already started")
 	}
 	var err error
-	if p.linkLn, err = net.Listen("tcp", p.cfg.LinkAddr); err != nil {
+	if p.linkLn, err = p.openListener(p.cfg.LinkAddr, false); err != nil {
 		return fmt.Errorf("listen link: %w", err)
 	}
 	if err = p.openDoors(); err != nil {
@@ -107,6 +112,12 @@ func (p *Portal) Start() error {
 	}
 	p.log.Info("portal.started", attrs...)
 	return nil
+}
+
+// telnetOffer is what every telnet connection offers first, made once.
+func (p *Portal) telnetOffer() *telnetOffer {
+	p.offerOnce.Do(func() { p.offer = newTelnetOffer(p.cfg.MXP) })
+	return p.offer
 }
 
 // TelnetAddr is the telnet listener's address; nil before Start.
@@ -444,7 +455,7 @@ func (p *Portal) logStats() {
 		p.log.Info("portal.stats", "sessions", p.h.CountLoggedIn(true), "logged_in", p.h.CountLoggedIn(false),
 			"queued", s.Throttle.Waiting, "released", s.Throttle.Released, "abandoned", s.Throttle.Abandoned,
 			"inputs", s.Inputs, "rate_dropped", s.RateDropped, "char_dropped", s.CharDropped,
-			"hold_dropped", s.HoldDropped, "output_unknown", s.OutputUnknown, "held", p.up.heldCount(),
+			"hold_dropped", s.HoldDropped, "accept_errors", s.AcceptErrors, "output_unknown", s.OutputUnknown, "held", p.up.heldCount(),
 			"sync_deferred", s.SyncDeferred, "sync_merged", s.SyncMerged, "encode_dropped", s.EncodeDropped,
 			"link_refused", s.LinkRefused, "link_busy", s.LinkBusy, "link_stalls", s.LinkStalls,
 			"login_timeouts", s.LoginTimeouts, "address_refused", s.AddressRefused, "output_cut", s.OutputCut,

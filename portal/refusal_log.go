@@ -13,6 +13,8 @@ import (
 // ("suppressed").
 type refusalLog struct {
 	every time.Duration
+	// attr names the address in the line; "" means "remote".
+	attr string
 
 	mu         sync.Mutex
 	last       time.Time
@@ -23,7 +25,11 @@ func (r *refusalLog) log(log *slog.Logger, msg string, remote string, err error)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if now := time.Now(); r.last.IsZero() || now.Sub(r.last) >= r.every {
-		log.Warn(msg, "remote", remote, "err", err, "suppressed", r.suppressed)
+		attr := r.attr
+		if attr == "" {
+			attr = "remote"
+		}
+		log.Warn(msg, attr, remote, "err", err, "suppressed", r.suppressed)
 		r.last, r.suppressed = now, 0
 		return
 	}

@@ -149,6 +149,16 @@ func (s *Session) SetFlags(flags map[string]any) {
 	}
 }
 
+// setInitialFlags sets the flags a protocol starts its session with,
+// before the session is admitted (in [SessionBinder.Bind]): the server
+// has heard nothing of it, and its PCONN will carry every flag, so none
+// is marked for a PCONNSYNC.
+func (s *Session) setInitialFlags(flags map[string]any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	maps.Copy(s.data.ProtocolFlags, flags)
+}
+
 // announceLocked returns the data for the session's PCONN: every flag
 // set so far goes with it, so none is dirty any more. s.mu must be held.
 func (s *Session) announceLocked() link.SessionData {
@@ -253,15 +263,18 @@ func (s *Session) connSyncLocked() link.SessionData {
 }
 
 func newSession(h *Handler, sessid uint64, p Protocol, now time.Time) *Session {
-	s := &Session{h: h, sessid: sessid, proto: p, addr: clientaddr.Key(p.Address()), answered: make(chan struct{}, 1)}
+	addr := p.Address()
+	s := &Session{h: h, sessid: sessid, proto: p, addr: clientaddr.Key(addr), answered: make(chan struct{}, 1)}
+	flags := make(map[string]any, 16) // room for a protocol's initial flags (telnet's 11) without growing
+	flags["ENCODING"] = "utf-8"
 	s.data = link.SessionData{
 		Sessid:         sessid,
 		ProtocolKey:    p.Key(),
-		Address:        p.Address(), // the client's, to show, log or ban; s.addr is the key it counts under
+		Address:        addr, // the client's, to show, log or ban; s.addr is the key it counts under
 		ConnTime:       now,
 		CmdLast:        now,
 		CmdLastVisible: now,
-		ProtocolFlags:  map[string]any{"ENCODING": "utf-8"},
+		ProtocolFlags:  flags,
 	}
 	return s
 }

@@ -109,7 +109,7 @@ func (c *telnetConn) ended() <-chan struct{} { return c.finished }
 // negotiation (bug 5.14; see Session.HoldConnect).
 func (c *telnetConn) Bind(s *Session) {
 	c.sess = s
-	s.SetFlags(c.initialFlags())
+	s.setInitialFlags(c.initialFlags())
 	if c.p.cfg.HandshakeTimeout >= 0 {
 		s.HoldConnect()
 	}
@@ -210,6 +210,13 @@ func (c *telnetConn) writeLoop() {
 	c.nc.Close()
 }
 
+// The telnet reader's buffer: readBufStart bytes, readBufMax once a
+// read filled it.
+const (
+	readBufStart = 512
+	readBufMax   = 4096
+)
+
 // readLoop reads the client until its input ends. The writer is stopped
 // then, unless the session closed with output still to deliver: the
 // writer then writes it and closes the socket itself (see readFailed).
@@ -220,7 +227,10 @@ func (c *telnetConn) readLoop() {
 			c.stopWriter()
 		}
 	}()
-	buf := make([]byte, 4096)
+	// A player's reads are a line or a few answers to our offers: the
+	// buffer starts small, held by every idle session, and grows once a
+	// read fills it (a paste, a client's burst).
+	buf := make([]byte, readBufStart)
 	idle := c.p.cfg.IdleTimeout
 	for {
 		if idle > 0 {
@@ -229,6 +239,9 @@ func (c *telnetConn) readLoop() {
 		n, err := c.nc.Read(buf)
 		if n > 0 {
 			c.dec.Decode(buf[:n], c.onEvent)
+			if n == len(buf) && len(buf) < readBufMax {
+				buf = make([]byte, readBufMax)
+			}
 		}
 		if err != nil {
 			deliver = c.readFailed(err)

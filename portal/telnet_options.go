@@ -1,7 +1,9 @@
 package portal
 
 import (
+	"maps"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -31,21 +33,31 @@ const DefaultHandshakeTimeout = 2 * time.Second
 type handshake struct {
 	// mu guards the fields below.
 	mu      sync.Mutex
-	pending map[telnet.Option]bool
+	pending optionSet // offered and not yet answered
+	left    int       // options in pending
 	done    bool
 	timer   *time.Timer
 }
+
+// optionSet is a set of telnet options, one bit each: a connection's
+// handshake keeps one without allocating.
+type optionSet [4]uint64
+
+func (s *optionSet) add(o telnet.Option)     { s[o/64] |= 1 << (o % 64) }
+func (s *optionSet) remove(o telnet.Option)  { s[o/64] &^= 1 << (o % 64) }
+func (s optionSet) has(o telnet.Option) bool { return s[o/64]&(1<<(o%64)) != 0 }
 
 // answered records the client's first answer about o; it reports
 // whether that ended the handshake.
 func (hs *handshake) answered(o telnet.Option) bool {
 	hs.mu.Lock()
 	defer hs.mu.Unlock()
-	if hs.done || !hs.pending[o] {
+	if hs.done || !hs.pending.has(o) {
 		return false
 	}
-	delete(hs.pending, o)
-	return hs.finishLocked(len(hs.pending) == 0)
+	hs.pending.remove(o)
+	hs.left--
+	return hs.finishLocked(hs.left == 0)
 }
 
 // over reports whether the handshake has ended.
@@ -78,10 +90,11 @@ func (hs *handshake) finishLocked(end bool) bool {
 	return true
 }
 
-// initialFlags are the protocol flags a telnet session starts with,
-// before any answer (Evennia's option handlers set them on creation).
-func (c *telnetConn) initialFlags() map[string]any {
-	f := map[string]any{
+// telnetFlags are the protocol flags a telnet session starts with,
+// before any answer (Evennia's option handlers set them on creation);
+// telnetFlagsMXP with MXP on the portal. Shared by every session: read only.
+var (
+	telnetFlags = map[string]any{
 		"NOPKEEPALIVE":    true,
 		"NOGOAHEAD":       true,
 		"NOPROMPTGOAHEAD": true,
@@ -94,41 +107,80 @@ func (c *telnetConn) initialFlags() map[string]any {
 		"MCCP":            false,
 		"OOB":             false,
 	}
-	if c.p.cfg.MXP {
+	telnetFlagsMXP = func() map[string]any {
+		f := maps.Clone(telnetFlags)
 		f["MXP"] = false
+		return f
+	}()
+)
+
+// initialFlags are the protocol flags c's session starts with (read only).
+func (c *telnetConn) initialFlags() map[string]any {
+	if c.p.cfg.MXP {
+		return telnetFlagsMXP
 	}
-	return f
+	return telnetFlags
+}
+
+// telnetOffer is what a new telnet connection offers and how its
+// negotiator and handshake stand after offering it: the same for every
+// connection of a portal, so made once (see Portal.telnetOffer) and
+// copied, instead of built option by option at every accept.
+type telnetOffer struct {
+	bytes   []byte // read only: every connection's outbox holds it
+	neg     telnet.Negotiator
+	pending optionSet
+	left    int
+}
+
+// newTelnetOffer builds the offer: LINEMODE first (its refusal is
+// ignored), then SGA, NAWS and TTYPE, the out-of-band options (and MXP
+// with mxp), EOR last.
+func newTelnetOffer(mxp bool) *telnetOffer {
+	t := &telnetOffer{}
+	local := append(append([]telnet.Option{}, offerLocal...), offerOOB...)
+	if mxp {
+		local = append(local, telnet.OptMXP)
+	}
+	pend := func(o telnet.Option) {
+		if !t.pending.has(o) {
+			t.pending.add(o)
+			t.left++
+		}
+	}
+	t.neg.SupportRemote(telnet.OptLinemode)
+	offer := t.neg.EnableRemote(telnet.OptLinemode)
+	for _, o := range offerLocal {
+		t.neg.SupportLocal(o)
+		offer = append(offer, t.neg.EnableLocal(o)...)
+		pend(o)
+	}
+	for _, o := range offerRemote {
+		t.neg.SupportRemote(o)
+		offer = append(offer, t.neg.EnableRemote(o)...)
+		pend(o)
+	}
+	for _, o := range local[len(offerLocal):] {
+		t.neg.SupportLocal(o)
+		offer = append(offer, t.neg.EnableLocal(o)...)
+		pend(o)
+	}
+	t.neg.SupportLocal(telnet.OptEOR)
+	t.bytes = slices.Clip(append(offer, t.neg.EnableLocal(telnet.OptEOR)...))
+	return t
 }
 
 // startNegotiation sets what c agrees to and returns the offers to send
-// first. The handshake timer starts in startHandshakeTimer.
+// first (shared, read only). The handshake timer starts in startHandshakeTimer.
 func (c *telnetConn) startNegotiation() []byte {
-	c.hs.pending = make(map[telnet.Option]bool)
-	local := append(append([]telnet.Option{}, offerLocal...), offerOOB...)
-	if c.p.cfg.MXP {
-		local = append(local, telnet.OptMXP)
-	}
+	t := c.p.telnetOffer()
 	c.negMu.Lock()
-	defer c.negMu.Unlock()
-	c.neg.SupportRemote(telnet.OptLinemode)
-	offer := c.neg.EnableRemote(telnet.OptLinemode)
-	for _, o := range offerLocal {
-		c.neg.SupportLocal(o)
-		offer = append(offer, c.neg.EnableLocal(o)...)
-		c.hs.pending[o] = true
-	}
-	for _, o := range offerRemote {
-		c.neg.SupportRemote(o)
-		offer = append(offer, c.neg.EnableRemote(o)...)
-		c.hs.pending[o] = true
-	}
-	for _, o := range local[len(offerLocal):] {
-		c.neg.SupportLocal(o)
-		offer = append(offer, c.neg.EnableLocal(o)...)
-		c.hs.pending[o] = true
-	}
-	c.neg.SupportLocal(telnet.OptEOR)
-	return append(offer, c.neg.EnableLocal(telnet.OptEOR)...)
+	c.neg = t.neg
+	c.negMu.Unlock()
+	c.hs.mu.Lock()
+	c.hs.pending, c.hs.left = t.pending, t.left
+	c.hs.mu.Unlock()
+	return t.bytes
 }
 
 // startHandshakeTimer ends the handshake at Config.HandshakeTimeout if

@@ -23,12 +23,18 @@ import (
 //
 // Unlike Evennia's, arrivals never push the next release back (bug 5.4):
 // the release clock only moves when a session is released, so a steady
-// stream of arrivals faster than the rate still drains at the rate.
+// stream of arrivals faster than the rate still drains at the rate. While
+// sessions wait, releases keep to an ideal timeline, one interval apart,
+// not one interval after the last timer fired, so late timers do not
+// lower the rate (see nextRelease).
 // A session removed while queued leaves no trace (bug 5.18). A zero
 // interval disables the throttle: every session is released at once.
 type Throttle struct {
 	interval time.Duration
 	release  func(*Session)
+	// afterFunc schedules the release timer: time.AfterFunc; a test makes
+	// its timers fire late, as a loaded machine's do.
+	afterFunc func(time.Duration, func()) *time.Timer
 
 	// relMu serializes release calls in queue order; taken while mu is held,
 	// released after the callback returns. Stop and TakeAll take it (after
@@ -98,7 +104,7 @@ type ThrottleStats struct {
 // NewThrottle returns a throttle releasing at most rate sessions per second
 // through release. A rate of 0 or less disables it.
 func NewThrottle(rate float64, release func(*Session)) *Throttle {
-	t := &Throttle{release: release, addrs: make(map[string]*addrQueue)}
+	t := &Throttle{release: release, afterFunc: time.AfterFunc, addrs: make(map[string]*addrQueue)}
 	if rate > 0 {
 		t.interval = time.Duration(float64(time.Second) / rate)
 		if t.interval <= 0 {
@@ -145,7 +151,7 @@ func (t *Throttle) Admit(s *Session) (waiting int, wait time.Duration) {
 	wait = max(t.nextAt.Sub(now), 0) + time.Duration(t.aheadLocked(s.addr))*t.interval
 	t.enqueueLocked(s)
 	if t.timer == nil {
-		t.timer = time.AfterFunc(max(t.nextAt.Sub(now), 0), t.tick)
+		t.timer = t.afterFunc(max(t.nextAt.Sub(now), 0), t.tick)
 	}
 	t.mu.Unlock()
 	return waiting, wait
@@ -212,7 +218,39 @@ func (t *Throttle) aheadLocked(addr string) int {
 	return ahead
 }
 
-// tick releases the next waiting session and schedules the next tick.
+// throttleCatchUp bounds how far behind its ideal timeline a backlogged
+// throttle may fall and still catch up (see nextRelease): a stall longer
+// than this (a paused process, a starved timer) is forgiven, not repaid
+// with a burst of releases.
+const throttleCatchUp = 50 * time.Millisecond
+
+// nextRelease is when the release after one due at due goes, the queue
+// still backlogged, if that one went at now (its timer fired now, at or
+// after due). The releases of a backlog keep to an ideal timeline, one
+// interval apart from the first: a timer that fires late moves only its
+// own release, not every later one, so the rate over a long window is
+// the setting however late each timer fires (ticking from now instead,
+// each late timer would push all later releases back and the rate fall
+// short of the setting by the mean lateness per interval). The timeline
+// never runs ahead (the k-th release of a backlog goes k intervals or
+// more after the first), and it falls behind now by throttleCatchUp at
+// most: after a longer stall the releases due in the last
+// throttleCatchUp go at once, then one an interval again.
+func nextRelease(due, now time.Time, interval time.Duration) time.Time {
+	return later(due.Add(interval), now.Add(-throttleCatchUp))
+}
+
+// later is the later of a and b.
+func later(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return b
+	}
+	return a
+}
+
+// tick releases the next waiting session and schedules the next tick
+// against the ideal timeline (see nextRelease): t.nextAt is the time
+// this release was due.
 func (t *Throttle) tick() {
 	t.mu.Lock()
 	t.timer = nil
@@ -225,10 +263,11 @@ func (t *Throttle) tick() {
 		t.mu.Unlock()
 		return
 	}
-	t.nextAt = time.Now().Add(t.interval)
+	now := time.Now()
+	t.nextAt = nextRelease(t.nextAt, now, t.interval)
 	t.released++
 	if t.live > 0 {
-		t.timer = time.AfterFunc(t.interval, t.tick)
+		t.timer = t.afterFunc(max(t.nextAt.Sub(now), 0), t.tick)
 	}
 	t.relMu.Lock()
 	t.mu.Unlock()

@@ -14,7 +14,9 @@ Usage: portalsim bench <what> [flags]`
 
 // benchCommands are the subcommands of "portalsim bench", one file each.
 func benchCommands() map[string]command {
-	return map[string]command{}
+	return map[string]command{
+		"storm": {"open connections as fast as possible: accepted/s, the throttle's release rate, -hold N sessions", runBenchStorm},
+	}
 }
 
 // runBench dispatches "portalsim bench <what>".

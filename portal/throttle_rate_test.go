@@ -1,0 +1,158 @@
+package portal
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+func TestNextRelease(t *testing.T) {
+	t.Parallel()
+	t0 := time.Unix(1000, 0)
+	const iv = 10 * time.Millisecond
+	tests := []struct {
+		name string
+		late time.Duration // how late the release due at t0 went
+		want time.Duration // the next one's time, from t0
+	}{
+		{name: "on time", late: 0, want: iv},
+		{name: "late by less than an interval", late: 7 * time.Millisecond, want: iv},
+		{name: "late by two intervals: due at once", late: 2 * iv, want: iv},
+		{name: "late by the catch-up bound", late: throttleCatchUp + iv, want: iv},
+		{name: "stalled past the bound: forgiven", late: time.Second, want: time.Second - throttleCatchUp},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := nextRelease(t0, t0.Add(tc.late), iv).Sub(t0); got != tc.want {
+				t.Fatalf("next release at t0+%v, want t0+%v", got, tc.want)
+			}
+		})
+	}
+}
+
+// lateTimers makes th's release timers fire late by a pseudo-random
+// amount below 0.9 interval, and every 50th by 3 intervals, as timers do
+// on a loaded machine. It returns the largest lateness it can add.
+func lateTimers(th *Throttle, seed uint64) time.Duration {
+	var mu sync.Mutex
+	rng := rand.New(rand.NewPCG(seed, 7))
+	n := 0
+	iv := th.Interval()
+	th.afterFunc = func(d time.Duration, f func()) *time.Timer {
+		mu.Lock()
+		n++
+		late := time.Duration(rng.Int64N(int64(iv) * 9 / 10))
+		if n%50 == 0 {
+			late = 3 * iv
+		}
+		mu.Unlock()
+		return time.AfterFunc(d+late, f)
+	}
+	return 3 * iv
+}
+
+// The release rate is the setting over a long window, even when every
+// timer fires late: releases keep to the ideal timeline (one interval
+// apart from the first of the backlog), each off it by no more than the
+// lateness of its own timer, never by the sum of all before it. Ticking
+// from the time each timer fired instead (the code before), 1000/s set
+// gave 665/s here: the lateness of every timer added to every interval,
+// and the releases fell 3.7 s behind the timeline in 10 s.
+func TestThrottleReleaseRateWithLateTimers(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		const rate, window, n = 1000.0, 10 * time.Second, 12_000
+		log := &releaseLog{start: time.Now()}
+		th := NewThrottle(rate, log.release)
+		maxLate := lateTimers(th, 1)
+		for i := range uint64(n) {
+			th.Admit(testSessionFrom(i+1, fmt.Sprint(i%30)))
+		}
+		time.Sleep(window + time.Second)
+		synctest.Wait()
+		_, at := log.snapshot()
+		iv := th.Interval()
+		var worst time.Duration
+		inWindow := 0
+		for k, got := range at {
+			ideal := time.Duration(k) * iv
+			if got < ideal {
+				t.Fatalf("release %d at %v, before its ideal time %v: the throttle ran ahead of the rate", k, got, ideal)
+			}
+			worst = max(worst, got-ideal)
+			if got >= time.Second && got < time.Second+window {
+				inWindow++
+			}
+		}
+		if worst > 2*maxLate {
+			t.Errorf("a release went %v after its ideal time; the lateness of one timer is %v at most: lateness accumulates", worst, maxLate)
+		}
+		want := rate * window.Seconds()
+		if dev := (float64(inWindow) - want) / want; dev < -0.01 || dev > 0.01 {
+			t.Errorf("released %d in %v at %v/s: %.2f%% off the setting, want within 1%%", inWindow, window, rate, 100*dev)
+		}
+		th.Stop()
+	})
+}
+
+// Bursts: the queue fills, drains, empties and fills again. Within each
+// backlog the releases keep to its timeline exactly (synctest's timers
+// fire on time), between backlogs the first of the next goes at once if
+// an interval has passed, and over the whole run the rate never exceeds
+// the setting and matches it while sessions wait.
+func TestThrottleReleaseRateWithBursts(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		const rate = 250.0 // 4ms
+		log := &releaseLog{start: time.Now()}
+		th := NewThrottle(rate, log.release)
+		iv := th.Interval()
+		// Every 3 s a burst of 500 (2 s of releases), from 7 addresses,
+		// plus a straggler every 10ms for the first second of each.
+		id := uint64(0)
+		var starts []time.Duration // when each burst came
+		for burst := range 10 {
+			starts = append(starts, time.Since(log.start))
+			for range 500 {
+				id++
+				th.Admit(testSessionFrom(id, fmt.Sprint(id%7)))
+			}
+			for range 100 {
+				time.Sleep(10 * time.Millisecond)
+				id++
+				th.Admit(testSessionFrom(id, "straggler"))
+			}
+			time.Sleep(2 * time.Second)
+			_ = burst
+		}
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		_, at := log.snapshot()
+		if len(at) != int(id) {
+			t.Fatalf("released %d of %d", len(at), id)
+		}
+		// Each burst brings 600 sessions, 2.4 s of releases: its backlog
+		// ends before the next, which starts at once.
+		for b, start := range starts {
+			first := b * 600
+			for k := range 600 {
+				if got, want := at[first+k], start+time.Duration(k)*iv; got != want {
+					t.Fatalf("burst %d: release %d at %v, want %v (one interval apart from the burst's start)", b, k, got, want)
+				}
+			}
+		}
+		// Any window: no more than its length at the rate, plus one.
+		for i := range at {
+			for j := i + 1; j < len(at) && at[j]-at[i] < time.Second; j++ {
+				if limit := int((at[j]-at[i])/iv) + 1; j-i+1 > limit {
+					t.Fatalf("%d releases within %v: more than the rate allows (%d)", j-i+1, at[j]-at[i], limit)
+				}
+			}
+		}
+		th.Stop()
+	})
+}
