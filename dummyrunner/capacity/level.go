@@ -81,7 +81,7 @@ func At(sc *dummyrunner.Scenario, knob Knob, level float64) (*dummyrunner.Scenar
 		step := time.Duration(float64(sc.Clients) * p.ChanceOfAction / level * float64(time.Second))
 		if step < dummyrunner.MinTimeout || step > dummyrunner.MaxTimeout {
 			return nil, fmt.Errorf("%s commands/s from %d players at chance_of_action %v needs a timestep of %v: want %v to %v (change the players)",
-				formatLevel(level), sc.Clients, p.ChanceOfAction, step, dummyrunner.MinTimeout, dummyrunner.MaxTimeout)
+				FormatLevel(level), sc.Clients, p.ChanceOfAction, step, dummyrunner.MinTimeout, dummyrunner.MaxTimeout)
 		}
 		p.Timestep = step
 	}

@@ -51,11 +51,12 @@ type Outcome struct {
 func (o *Outcome) Healthy() bool { return len(o.GeneratorProblems) == 0 }
 
 // Judge reads the report of one trial into an Outcome: the SLO's
-// thresholds are checked on the trial's steady window (see [Steady]),
+// thresholds are checked on the trial's steady window (see [Steady]; window
+// is the trial's, [dummyrunner.Options].SteadyFor),
 // the generator's health by the scenario's limits. The report's own
 // thresholds (the scenario's) are left as Execute checked them.
-func Judge(rep *reports.Report, slo []reports.Threshold, health dummyrunner.Health) Outcome {
-	steady, window := Steady(rep)
+func Judge(rep *reports.Report, slo []reports.Threshold, health dummyrunner.Health, window time.Duration) Outcome {
+	steady, window := Steady(rep, window)
 	all := rep.Totals()
 	o := Outcome{
 		GeneratorProblems: dummyrunner.GeneratorProblems(&rep.Generator, health),
@@ -90,15 +91,19 @@ func Judge(rep *reports.Report, slo []reports.Threshold, health dummyrunner.Heal
 }
 
 // Steady returns a view of rep for the SLO of a capacity trial, and the
-// length of its steady window: the seconds of the timeline after the
-// one in which the most players were first logged in, up to the last
-// second that ended with that many (so neither the login burst nor the
-// logout burst counts). In the view, each action's latency is that of
-// its commands answered in the window; every count (sent, failed, lost,
-// checks) and every other histogram (ttfb, corrected, phases, lag) is
-// the whole trial's. Without such a window (the open model, a trial too
-// short) the view is rep itself, and the window the whole trial.
-func Steady(rep *reports.Report) (*reports.Report, time.Duration) {
+// length of its steady window: the last whole seconds of the timeline
+// that ended with the most players logged in (so the logout burst does
+// not count), at most window minus one of them (the window ran from the
+// moment every login settled, within a second, to the end: see
+// [dummyrunner.Options].SteadyFor), and none before the one in which the
+// most players were first logged in (so the login burst does not count).
+// In the view, each action's latency is that of its commands answered
+// in those seconds; every count (sent, failed, lost, checks) and every
+// other histogram (ttfb, corrected, phases, lag) is the whole trial's.
+// Without such seconds (the open model, a window under two seconds, a
+// trial too short) the view is rep itself, and the window the whole
+// trial.
+func Steady(rep *reports.Report, window time.Duration) (*reports.Report, time.Duration) {
 	first, last := -1, -1
 	var peak int64
 	for i, iv := range rep.Timeline {
@@ -109,17 +114,18 @@ func Steady(rep *reports.Report) (*reports.Report, time.Duration) {
 			last = i
 		}
 	}
-	if rep.Meta.Model == dummyrunner.ModelOpen || first < 0 || last <= first {
+	from := max(first+1, last+2-int(window/time.Second))
+	if rep.Meta.Model == dummyrunner.ModelOpen || first < 0 || from > last {
 		return rep, rep.Meta.Duration
 	}
 	view := rep.Clone()
 	for _, a := range view.Actions {
 		a.Latency = reports.NewHistogram()
 	}
-	for _, iv := range rep.Timeline[first+1 : last+1] {
+	for _, iv := range rep.Timeline[from : last+1] {
 		for name, h := range iv.Actions {
 			view.Action(name).Latency.Merge(h)
 		}
 	}
-	return view, time.Duration(last-first) * time.Second
+	return view, time.Duration(last+1-from) * time.Second
 }

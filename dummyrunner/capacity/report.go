@@ -49,11 +49,11 @@ func (r *Report) Answer() string {
 	switch r.Verdict {
 	case VerdictHeld:
 		if r.AtMax {
-			return fmt.Sprintf("this game holds at least %s %s (the maximum tried) at %s on this machine", formatLevel(r.Capacity), r.Unit, slo)
+			return fmt.Sprintf("this game holds at least %s %s (the maximum tried) at %s on this machine", FormatLevel(r.Capacity), r.Unit, slo)
 		}
-		return fmt.Sprintf("this game holds %s %s at %s on this machine", formatLevel(r.Capacity), r.Unit, slo)
+		return fmt.Sprintf("this game holds %s %s at %s on this machine", FormatLevel(r.Capacity), r.Unit, slo)
 	case VerdictNeverHeld:
-		return fmt.Sprintf("this game never held %s, not even at %s %s: %s", slo, formatLevel(r.Start), r.Unit, r.Reason)
+		return fmt.Sprintf("this game never held %s, not even at %s %s: %s", slo, FormatLevel(r.Start), r.Unit, r.Reason)
 	case VerdictRefused:
 		return "no answer (refused): " + r.Reason
 	case VerdictInterrupted:
@@ -78,7 +78,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		if !t.Healthy() {
 			gen = "INVALID"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%d\t%d\t%d/%d\t%s\t\n", i+1, phase, formatLevel(t.Level), slo,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%d\t%d\t%d/%d\t%s\t\n", i+1, phase, FormatLevel(t.Level), slo,
 			formatLatency(t.P50), formatLatency(t.P90), formatLatency(t.P99), formatLatency(t.P999), t.Throughput, t.Errors, t.Lost, t.LoggedIn, t.Players, gen)
 	}
 	if err := tw.Flush(); err != nil {
@@ -86,7 +86,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	for i, t := range r.Trials {
 		if why := append(append([]string(nil), t.Broken...), t.GeneratorProblems...); len(why) > 0 {
-			fmt.Fprintf(w, "  #%d %s: %s\n", i+1, formatLevel(t.Level), strings.Join(why, "; "))
+			fmt.Fprintf(w, "  #%d %s: %s\n", i+1, FormatLevel(t.Level), strings.Join(why, "; "))
 		}
 	}
 	for _, n := range r.Notes {

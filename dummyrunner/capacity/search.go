@@ -195,7 +195,7 @@ func (s *search) run(ctx context.Context) error {
 	}
 	if lo == 0 {
 		s.res.Verdict = VerdictNeverHeld
-		s.res.Reason = fmt.Sprintf("broke the SLO at the start level %s", formatLevel(cfg.Start))
+		s.res.Reason = fmt.Sprintf("broke the SLO at the start level %s", FormatLevel(cfg.Start))
 		return nil
 	}
 	// Bisect between lo (held) and hi (broke).
@@ -226,7 +226,7 @@ func (s *search) run(ctx context.Context) error {
 		}
 		if lo <= cfg.Start {
 			s.res.Verdict = VerdictNeverHeld
-			s.res.Reason = fmt.Sprintf("held once but failed its confirmation at the start level %s", formatLevel(cfg.Start))
+			s.res.Reason = fmt.Sprintf("held once but failed its confirmation at the start level %s", FormatLevel(cfg.Start))
 			return nil
 		}
 		hi = lo
@@ -255,7 +255,7 @@ func (s *search) try(ctx context.Context, level float64, phase Phase) (bool, err
 		}
 		o, err := s.trial(ctx, level)
 		if err != nil {
-			return false, fmt.Errorf("trial at %s: %w", formatLevel(level), err)
+			return false, fmt.Errorf("trial at %s: %w", FormatLevel(level), err)
 		}
 		o.Level = level
 		s.res.Trials = append(s.res.Trials, Trial{Outcome: o, Phase: phase, Retry: attempt > 0})
@@ -264,13 +264,13 @@ func (s *search) try(ctx context.Context, level float64, phase Phase) (bool, err
 		}
 	}
 	last := s.res.Trials[len(s.res.Trials)-1]
-	s.res.Reason = fmt.Sprintf("the generator was not healthy at %s, twice: %s", formatLevel(level), strings.Join(last.GeneratorProblems, "; "))
+	s.res.Reason = fmt.Sprintf("the generator was not healthy at %s, twice: %s", FormatLevel(level), strings.Join(last.GeneratorProblems, "; "))
 	return false, errRefused
 }
 
-// formatLevel writes a level with thousands separators ("6,800"), and
-// with up to two decimals when it is not whole.
-func formatLevel(x float64) string {
+// FormatLevel writes a level with thousands separators ("6,800"), and
+// with four significant digits when it is not whole ("2.5").
+func FormatLevel(x float64) string {
 	if x != math.Trunc(x) || math.Abs(x) >= 1e15 {
 		return fmt.Sprintf("%.4g", x)
 	}

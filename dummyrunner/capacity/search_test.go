@@ -248,8 +248,8 @@ func TestConfigValidate(t *testing.T) {
 func TestFormatLevel(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[float64]string{0: "0", 7: "7", 999: "999", 1000: "1,000", 6800: "6,800", 1234567: "1,234,567", 2.5: "2.5", -1500: "-1,500"} {
-		if got := formatLevel(in); got != want {
-			t.Errorf("formatLevel(%v) = %q, want %q", in, got, want)
+		if got := FormatLevel(in); got != want {
+			t.Errorf("FormatLevel(%v) = %q, want %q", in, got, want)
 		}
 	}
 }
