@@ -93,23 +93,34 @@ func (h *Monitor) Judge(rep *reports.Report, lim Health, shared bool) {
 		g.CPUMean = h.cpuSum / float64(h.samples)
 	}
 	g.CPUMax, g.FDMax, g.FDLimit = h.cpuMax, h.fdMax, h.fdLimit
-	invalid := func(format string, args ...any) {
+	if g.CPUMean > lim.MaxCPU && shared {
+		g.Notes = append(g.Notes, fmt.Sprintf("mean CPU %.0f%% includes the embedded portal and game server", 100*g.CPUMean))
+	}
+	if reasons := GeneratorProblems(g, lim); len(reasons) > 0 {
 		rep.Meta.Valid = false
-		rep.Meta.InvalidReasons = append(rep.Meta.InvalidReasons, fmt.Sprintf(format, args...))
-	}
-	if p99 := g.TimerLateness.Quantile(0.99); g.TimerLateness.Count() > 0 && p99 > lim.MaxTimerLateness {
-		invalid("generator timers were late: p99 %v > %v", p99, lim.MaxTimerLateness)
-	}
-	if g.CPUMean > lim.MaxCPU {
-		if shared {
-			g.Notes = append(g.Notes, fmt.Sprintf("mean CPU %.0f%% includes the embedded portal and game server", 100*g.CPUMean))
-		}
-		invalid("generator CPU saturated: mean %.0f%% of all cores > %.0f%%", 100*g.CPUMean, 100*lim.MaxCPU)
-	}
-	if h.fdLimit > 0 && h.fdMax >= h.fdLimit-16 {
-		invalid("file descriptors exhausted: %d of %d (use --procs, or run the portal in another process)", h.fdMax, h.fdLimit)
+		rep.Meta.InvalidReasons = append(rep.Meta.InvalidReasons, reasons...)
 	}
 	if n := rep.Clients.Lost["dial"]; n > 0 {
 		g.Notes = append(g.Notes, fmt.Sprintf("%d connection attempts failed", n))
 	}
+}
+
+// GeneratorProblems says why the generator was its own bottleneck in a
+// run, as Judge found it (g is a report's Generator, lim the scenario's
+// health limits): timers late beyond the limit, CPU saturated, or file
+// descriptors exhausted. None means the generator was healthy, so the
+// run's numbers describe the server; a run can still be invalid for
+// measuring nothing (see [RequireMeasurements]).
+func GeneratorProblems(g *reports.Generator, lim Health) []string {
+	var reasons []string
+	if p99 := g.TimerLateness.Quantile(0.99); g.TimerLateness.Count() > 0 && p99 > lim.MaxTimerLateness {
+		reasons = append(reasons, fmt.Sprintf("generator timers were late: p99 %v > %v", p99, lim.MaxTimerLateness))
+	}
+	if g.CPUMean > lim.MaxCPU {
+		reasons = append(reasons, fmt.Sprintf("generator CPU saturated: mean %.0f%% of all cores > %.0f%%", 100*g.CPUMean, 100*lim.MaxCPU))
+	}
+	if g.FDLimit > 0 && g.FDMax >= g.FDLimit-16 {
+		reasons = append(reasons, fmt.Sprintf("file descriptors exhausted: %d of %d (use --procs, or run the portal in another process)", g.FDMax, g.FDLimit))
+	}
+	return reasons
 }

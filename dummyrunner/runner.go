@@ -63,6 +63,12 @@ type Options struct {
 	// Observer, if set, sees every result and health sample of the run
 	// as [Execute] aggregates them (live metrics); nil for none.
 	Observer Observer
+	// SteadyFor, if above 0, ends a closed-model run this long after
+	// every player's login settled (see [Fault].After), or at the
+	// scenario's duration if that comes first: a run of a steady window
+	// however long the logins take (the capacity search's trials). Either
+	// end is a planned end. The open model ignores it.
+	SteadyFor time.Duration
 }
 
 // Runner executes a compiled scenario, a [Plan]. Create one per run with
@@ -218,8 +224,13 @@ func (r *Runner) Run(ctx context.Context, results chan<- Result) error {
 		return err
 	}
 	defer r.closeClientProxy() // after every player is done (wg.Wait below)
-	stop, cancel := context.WithTimeoutCause(ctx, r.plan.PlannedDuration(), errPlannedEnd)
+	planned, cancel := context.WithTimeoutCause(ctx, r.plan.PlannedDuration(), errPlannedEnd)
 	defer cancel()
+	stop, stopSteady := context.WithCancelCause(planned)
+	defer stopSteady(nil)
+	if r.opts.SteadyFor > 0 && r.plan.sc.Model != ModelOpen {
+		go r.endSteady(stop, stopSteady)
+	}
 	var wg sync.WaitGroup
 	probeDone := make(chan struct{})
 	go func() { defer close(probeDone); r.probe(stop) }()
@@ -248,6 +259,23 @@ func (r *Runner) Run(ctx context.Context, results chan<- Result) error {
 	// Stopped, but not by its own plan: ctx ended first.
 	r.interrupted.Store(stop.Err() != nil && context.Cause(stop) != errPlannedEnd)
 	return nil
+}
+
+// endSteady ends the run (stop) Options.SteadyFor after every login
+// settled, unless it ends first.
+func (r *Runner) endSteady(ctx context.Context, stop context.CancelCauseFunc) {
+	select {
+	case <-r.loginsDone:
+	case <-ctx.Done():
+		return
+	}
+	t := time.NewTimer(r.opts.SteadyFor)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		stop(errPlannedEnd)
+	case <-ctx.Done():
+	}
 }
 
 // errPlannedEnd is the cause of a run's end at its planned duration.

@@ -15,6 +15,15 @@ const (
 	ExitFailure = 1
 	// ExitUsage: the command line was wrong (unknown command or flag, bad value).
 	ExitUsage = 2
+	// ExitCapacityNeverHeld: "portalsim capacity" found no level that
+	// held the SLO: the game broke it at -start already (or failed every
+	// confirmation down to it).
+	ExitCapacityNeverHeld = 95
+	// ExitCapacityRefused: "portalsim capacity" refused its answer: a
+	// trial's generator was unhealthy (its own bottleneck: late timers,
+	// saturated CPU, no file descriptors left) twice in a row, so its
+	// numbers describe the generator, not the game. The report says why.
+	ExitCapacityRefused = 96
 	// ExitInvalidRun: the load run failed to measure the server: it
 	// measured nothing (no player logged in, or no command was answered:
 	// a dead server, a wrong login_success, a run stopped before anyone

@@ -19,13 +19,14 @@ type command struct {
 // commands is the fixed set of subcommands.
 func commands() map[string]command {
 	return map[string]command{
-		"bench":   {"measure the portal against its physical limit and other servers (bench <what>)", runBench},
-		"report":  {"show, merge, compare or write as HTML run reports (report show|merge|compare|html)", runReport},
-		"run":     {"run a load scenario: dummy players against a portal (embedded by default)", runRun},
-		"serve":   {"run the portal and the game server in one process", runServe},
-		"portal":  {"run the portal alone; a game server connects to its link port", runPortal},
-		"server":  {"run the game server alone, connecting to a portal's link port", runServer},
-		"version": {"print the version", runVersion},
+		"bench":    {"measure the portal against its physical limit and other servers (bench <what>)", runBench},
+		"capacity": {"find the highest load a game holds under an SLO: ramp, bisect, confirm", runCapacity},
+		"report":   {"show, merge, compare or write as HTML run reports (report show|merge|compare|html)", runReport},
+		"run":      {"run a load scenario: dummy players against a portal (embedded by default)", runRun},
+		"serve":    {"run the portal and the game server in one process", runServe},
+		"portal":   {"run the portal alone; a game server connects to its link port", runPortal},
+		"server":   {"run the game server alone, connecting to a portal's link port", runServer},
+		"version":  {"print the version", runVersion},
 	}
 }
 
