@@ -14,7 +14,9 @@ Usage: portalsim bench <what> [flags]`
 
 // benchCommands are the subcommands of "portalsim bench", one file each.
 func benchCommands() map[string]command {
-	return map[string]command{}
+	return map[string]command{
+		"fanout": {"say latency per room size, and the all-in-one-room login announcement", runBenchFanout},
+	}
 }
 
 // runBench dispatches "portalsim bench <what>".
