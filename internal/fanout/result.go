@@ -38,6 +38,11 @@ type LoginResult struct {
 	// the players' clients, and with an embedded game the portal and
 	// the game server too.
 	CPU time.Duration `json:"cpu_ns"`
+	// Reads and Writes are this process's read and write system calls
+	// over the phase (Linux; writev counts as a write): with an embedded
+	// game, the portal's writes to the players and the players' reads.
+	Reads  uint64 `json:"read_syscalls"`
+	Writes uint64 `json:"write_syscalls"`
 }
 
 // RoomResult is the say latency of one room size.
@@ -60,8 +65,11 @@ type RoomResult struct {
 	// arrival at the last listener, over the says.
 	Latency  Percentiles `json:"latency"`
 	Complete Percentiles `json:"complete"`
-	// CPU is this process's CPU time over the says (see LoginResult.CPU).
-	CPU time.Duration `json:"cpu_ns"`
+	// CPU, Reads and Writes are this process's CPU time and system
+	// calls over the says (see LoginResult).
+	CPU    time.Duration `json:"cpu_ns"`
+	Reads  uint64        `json:"read_syscalls"`
+	Writes uint64        `json:"write_syscalls"`
 }
 
 // Percentiles summarise a set of durations (exact: from all samples).
@@ -125,15 +133,23 @@ func (r *Result) WriteText(w io.Writer) error {
 		fmt.Fprintf(w, "  (%.2f µs per message)", float64(l.CPU.Microseconds())/float64(l.Delivered))
 	}
 	fmt.Fprintln(w)
+	if l.Delivered > 0 && l.Reads+l.Writes > 0 {
+		fmt.Fprintf(w, "  syscalls       %d writes, %d reads  (%.3f writes, %.3f reads per message)\n",
+			l.Writes, l.Reads, float64(l.Writes)/float64(l.Delivered), float64(l.Reads)/float64(l.Delivered))
+	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Say latency per room size (ms): every listener of every say, and the last listener of each say")
-	fmt.Fprintf(w, "%6s %5s %9s %5s %5s  %8s %8s %8s %8s  %8s %8s %8s  %7s\n",
-		"room", "says", "delivered", "lost", "dup", "p50", "p90", "p99", "max", "last p50", "last p99", "last max", "cpu s")
+	fmt.Fprintf(w, "%6s %5s %9s %5s %5s  %8s %8s %8s %8s  %8s %8s %8s  %7s %8s\n",
+		"room", "says", "delivered", "lost", "dup", "p50", "p90", "p99", "max", "last p50", "last p99", "last max", "cpu s", "writes/m")
 	for _, rm := range r.Rooms {
-		fmt.Fprintf(w, "%6d %5d %9d %5d %5d  %8s %8s %8s %8s  %8s %8s %8s  %7.2f\n",
+		perMsg := 0.0
+		if rm.Delivered > 0 {
+			perMsg = float64(rm.Writes) / float64(rm.Delivered)
+		}
+		fmt.Fprintf(w, "%6d %5d %9d %5d %5d  %8s %8s %8s %8s  %8s %8s %8s  %7.2f %8.3f\n",
 			rm.Size, rm.Says, rm.Delivered, rm.Lost, rm.Duplicates+rm.Outsiders,
 			ms(rm.Latency.P50), ms(rm.Latency.P90), ms(rm.Latency.P99), ms(rm.Latency.Max),
-			ms(rm.Complete.P50), ms(rm.Complete.P99), ms(rm.Complete.Max), rm.CPU.Seconds())
+			ms(rm.Complete.P50), ms(rm.Complete.P99), ms(rm.Complete.Max), rm.CPU.Seconds(), perMsg)
 	}
 	return nil
 }

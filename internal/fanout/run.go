@@ -160,6 +160,7 @@ func (r *runner) login(ctx context.Context) (LoginResult, error) {
 	}
 	r.cfg.Progress("logging %d players into one room, %d at a time", n, r.cfg.LoginConcurrency)
 	cpu0, start := processCPU(), time.Now()
+	r0, w0 := processIO()
 	var lastLogin atomic.Int64
 	err := r.each(ctx, n, r.cfg.LoginConcurrency, func(ctx context.Context, i int) error {
 		p := r.players[i]
@@ -197,6 +198,8 @@ func (r *runner) login(ctx context.Context) (LoginResult, error) {
 		res.AllDelivered = time.Since(start)
 	}
 	res.CPU = processCPU() - cpu0
+	r1, w1 := processIO()
+	res.Reads, res.Writes = r1-r0, w1-w0
 	res.Delivered = r.entered.Load()
 	if s := res.AllDelivered.Seconds(); s > 0 {
 		res.MessagesPerSecond = float64(res.Delivered) / s
@@ -263,6 +266,7 @@ func (r *runner) room(ctx context.Context, size int) (RoomResult, error) {
 	r.cfg.Progress("room of %d: %d says", size, r.cfg.Says)
 	var lat, last []time.Duration
 	cpu0 := processCPU()
+	r0, w0 := processIO()
 	for i := range r.cfg.Says {
 		s, err := r.say(ctx, size, i%size, false)
 		if err != nil {
@@ -284,6 +288,8 @@ func (r *runner) room(ctx context.Context, size int) (RoomResult, error) {
 		res.Outsiders += s.outsiders.Load()
 	}
 	res.CPU = processCPU() - cpu0
+	r1, w1 := processIO()
+	res.Reads, res.Writes = r1-r0, w1-w0
 	res.Delivered = uint64(len(lat))
 	res.Latency, res.Complete = percentiles(lat), percentiles(last)
 	return res, nil
