@@ -647,16 +647,26 @@ func (h *Handler) DataOut(sessid uint64, cmds []link.Command) {
 
 // dispatch runs each command through the session's protocol. A panicking
 // protocol handler is logged with its stack and counted, never fatal.
-func (h *Handler) dispatch(s *Session, cmds []link.Command) {
+func (h *Handler) dispatch(s *Session, cmds []link.Command) { h.dispatchShared(s, cmds, nil) }
+
+// dispatchShared is dispatch for one of the sessions of a fan-out: a
+// protocol that can ([sharedOutput]) encodes each command through enc,
+// once for all the sessions that see it the same way. enc may be nil.
+func (h *Handler) dispatchShared(s *Session, cmds []link.Command, enc *fanoutEncodings) {
 	defer func() {
 		if r := recover(); r != nil {
 			h.stats.outputPanics.Add(1)
 			h.log.Error("session.output.panic", "sessid", s.sessid, "panic", r, "stack", string(debug.Stack()))
 		}
 	}()
-	for _, c := range cmds {
+	shared, _ := s.proto.(sharedOutput)
+	for i, c := range cmds {
 		h.stats.outputs.Add(1)
-		if f := s.proto.Output(strings.ToLower(strings.TrimSpace(c.Name))); f != nil {
+		name := strings.ToLower(strings.TrimSpace(c.Name))
+		if enc != nil && shared != nil && shared.outputShared(name, c, i, enc) {
+			continue
+		}
+		if f := s.proto.Output(name); f != nil {
 			f(c.Args, c.Kwargs)
 		} else {
 			s.proto.SendDefault(c)

@@ -100,10 +100,19 @@ func fitText(text string, max int, encode func(string) []byte) []byte {
 // buffer holds limit bytes: cut with a marker (fitText) and counted when
 // the encoding is larger than half of it. Every door's text goes through it.
 func (h *Handler) fitOutput(limit int, text string, encode func(string) []byte) []byte {
-	b := encode(text)
-	if limit > 0 && len(b) > limit/2 {
-		b = fitText(text, limit/2, encode)
+	b, cut := fitEncoded(limit, text, encode)
+	if cut {
 		h.countOutputCut()
 	}
 	return b
+}
+
+// fitEncoded is fitOutput without the count: the encoding, and whether
+// it was cut.
+func fitEncoded(limit int, text string, encode func(string) []byte) ([]byte, bool) {
+	b := encode(text)
+	if limit > 0 && len(b) > limit/2 {
+		return fitText(text, limit/2, encode), true
+	}
+	return b, false
 }

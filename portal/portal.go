@@ -364,12 +364,15 @@ func (p *Portal) handleServer(c *link.Conn, m link.Message) {
 		h.AtServerConnection()
 		err = p.up.syncServer(c, h, m)
 	case link.OpDataOut:
-		if m.Sessid != 0 || len(m.Sessids) == 0 {
+		if len(m.Sessids) == 0 {
 			h.DataOut(m.Sessid, m.Data)
+			break
 		}
-		for _, id := range m.Sessids {
-			h.DataOut(id, m.Data)
+		ids := m.Sessids
+		if m.Sessid != 0 {
+			ids = append([]uint64{m.Sessid}, ids...)
 		}
+		h.dataOutMany(ids, m.Data)
 	case link.OpServerLogin:
 		if m.Session == nil {
 			err = errors.New("SLOGIN without session data")

@@ -47,20 +47,44 @@ func (s *Session) screenReader() bool {
 // session accepted MXP (only telnet negotiates it). A prompt keeps no
 // links, as in Evennia, whose telnet door renders prompts without them.
 func (s *Session) renderTerminal(text string, prompt bool) string {
+	return s.terminalRendering(text).render(text, prompt)
+}
+
+// terminalRendering is how text is rendered for the session's terminal
+// (see renderTerminal): as it is, when it has nothing to render, or at
+// the session's colour depth, screen reader and MXP flags. Sessions with
+// the same rendering get the same bytes (a fan-out renders once).
+type terminalRendering struct {
+	asIs             bool
+	depth            markup.Depth
+	screenReader, mx bool
+}
+
+// terminalRendering returns the rendering of text for the session; a
+// nil session renders in truecolour, without MXP.
+func (s *Session) terminalRendering(text string) terminalRendering {
 	if !strings.ContainsAny(text, mxpSpecial) {
-		return text // nothing to render in any mode: most output, and the flags are not read under the lock
+		return terminalRendering{asIs: true} // nothing to render in any mode: most output, and the flags are not read under the lock
 	}
 	if s == nil {
-		return renderANSI(text, markup.Truecolor, false)
+		return terminalRendering{depth: markup.Truecolor}
 	}
 	s.mu.Lock()
 	flags := s.data.ProtocolFlags
-	depth, sr, mxp := markup.DepthFromFlags(flags), markup.ScreenReaderFromFlags(flags), markup.MXPFromFlags(flags)
+	r := terminalRendering{depth: markup.DepthFromFlags(flags), screenReader: markup.ScreenReaderFromFlags(flags), mx: markup.MXPFromFlags(flags)}
 	s.mu.Unlock()
-	if mxp {
-		return renderMXP(text, depth, sr, prompt)
+	return r
+}
+
+// render renders text (a prompt if prompt is set) as r says.
+func (r terminalRendering) render(text string, prompt bool) string {
+	switch {
+	case r.asIs:
+		return text
+	case r.mx:
+		return renderMXP(text, r.depth, r.screenReader, prompt)
 	}
-	return renderANSI(text, depth, sr)
+	return renderANSI(text, r.depth, r.screenReader)
 }
 
 // renderMXP renders text for a client that reads MXP: [markup.MXP], or,

@@ -142,31 +142,54 @@ func (c *telnetConn) Close(message string) {
 
 // sendText writes text and a line end, unless it ends with one.
 func (c *telnetConn) sendText(args []any, _ map[string]any) {
-	c.queueText(argString(args), false, func(text string) []byte {
-		b := telnet.AppendEscaped(make([]byte, 0, len(text)+8), []byte(text))
-		if len(b) < 2 || string(b[len(b)-2:]) != "\r\n" {
-			b = append(b, '\r', '\n')
-		}
-		return b
-	})
+	c.queueText(argString(args), false, encodeTelnetText)
+}
+
+// encodeTelnetText encodes text for the wire with a line end, unless it
+// ends with one.
+func encodeTelnetText(text string) []byte {
+	b := telnet.AppendEscaped(make([]byte, 0, len(text)+8), []byte(text))
+	if len(b) < 2 || string(b[len(b)-2:]) != "\r\n" {
+		b = append(b, '\r', '\n')
+	}
+	return b
 }
 
 // sendPrompt writes text without a line end, then the end-of-output
 // marker: IAC EOR if the client accepted it, otherwise IAC GA unless it
 // accepted SGA (suppress go-ahead).
 func (c *telnetConn) sendPrompt(args []any, _ map[string]any) {
-	eor, noGA := c.eor.Load(), c.noPromptGA.Load()
-	c.queueText(argString(args), true, func(text string) []byte {
-		b := telnet.AppendEscaped(make([]byte, 0, len(text)+4), []byte(text))
-		switch {
-		case eor:
-			return telnet.AppendCommand(b, telnet.EOR)
-		case noGA:
-			return b
-		}
-		return telnet.AppendCommand(b, telnet.GA)
-	})
+	encode, _ := c.promptEncoder()
+	c.queueText(argString(args), true, encode)
 }
+
+// promptEnd is how a prompt ends on a telnet connection.
+type promptEnd uint8
+
+const (
+	promptGA promptEnd = iota + 1
+	promptEOR
+	promptBare
+)
+
+// promptEncoder returns the encoder of the connection's prompts, as
+// sendPrompt says, and which end it gives them.
+func (c *telnetConn) promptEncoder() (func(string) []byte, promptEnd) {
+	switch {
+	case c.eor.Load():
+		return encodePromptEOR, promptEOR
+	case c.noPromptGA.Load():
+		return encodePromptBare, promptBare
+	}
+	return encodePromptGA, promptGA
+}
+
+func encodePrompt(text string) []byte {
+	return telnet.AppendEscaped(make([]byte, 0, len(text)+4), []byte(text))
+}
+func encodePromptEOR(text string) []byte  { return telnet.AppendCommand(encodePrompt(text), telnet.EOR) }
+func encodePromptGA(text string) []byte   { return telnet.AppendCommand(encodePrompt(text), telnet.GA) }
+func encodePromptBare(text string) []byte { return encodePrompt(text) }
 
 // queueText queues text (a prompt if prompt is set), its markup rendered
 // for the session, encoded for the wire by encode and cut if it is too

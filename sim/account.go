@@ -44,7 +44,8 @@ func validateAccountName(name string) error {
 }
 
 // CreateAccount creates an account and its character, of the same name, in
-// Limbo (which is also its home). The first account of a world without
+// its start room (which is also its home): Limbo, unless
+// [WorldConfig.StartRooms] spreads new characters over more rooms. The first account of a world without
 // accounts is its superuser, a [PermDeveloper]; later ones get
 // [WorldConfig.NewAccountPerm]. The password is hashed before the world is
 // locked. Errors wrap [ErrBadName], [ErrBadPassword] or [ErrNameTaken], or
@@ -69,6 +70,10 @@ func (w *World) CreateAccount(name, password string) (*Account, error) {
 		return nil, fmt.Errorf("%w: %q", ErrNameTaken, name)
 	}
 	id := w.nextAcct
+	start, err := w.startRoomLocked(id)
+	if err != nil {
+		return nil, err
+	}
 	char := w.newObjIDLocked(1)
 	perm := w.newPerm
 	if len(w.accounts) == 0 {
@@ -78,7 +83,7 @@ func (w *World) CreateAccount(name, password string) (*Account, error) {
 		Op: OpAccount, Time: w.now().UTC(), Account: id, Name: name, Hash: hash, Perm: perm,
 		Objects: []ObjectSpec{{
 			ID: char, Key: name, Kind: KindCharacter, Typeclass: TypeclassCharacter,
-			Location: LimboID, Home: LimboID, Owner: id,
+			Location: start, Home: start, Owner: id,
 		}},
 	}
 	if err := w.commitLocked(rec); err != nil {

@@ -48,6 +48,12 @@ type WorldConfig struct {
 	// The zero value is off; `portalsim serve` and `server` turn them on.
 	// Like Evennia's, they are kept in memory: a new process forgets them.
 	CreationThrottle, LoginThrottle Throttle
+	// StartRooms is how many rooms new characters are spread over,
+	// round-robin by account (see start_rooms.go): Limbo and StartRooms-1
+	// rooms created as they are first needed. 0 and 1 mean Evennia's
+	// default: every new character starts in Limbo, where every login is
+	// announced to everyone. At most [MaxStartRooms].
+	StartRooms int
 }
 
 // World is the game state: accounts, rooms, exits, things and characters.
@@ -66,6 +72,7 @@ type World struct {
 	checkPassword func(encoded, password string) (bool, error)
 	newPerm       Perm
 	superuser     string
+	startRooms    int
 	now           func() time.Time
 	cmds          *commandTable // immutable after NewWorld
 	// creations and failedLogins are the account throttles; each locks itself.
@@ -98,6 +105,7 @@ func NewWorld(cfg WorldConfig) (*World, error) {
 		checkPassword: CheckPassword,
 		newPerm:       cfg.NewAccountPerm,
 		superuser:     strings.TrimSpace(cfg.Superuser),
+		startRooms:    cfg.StartRooms,
 		now:           cfg.Now,
 		cmds:          newCommandTable(),
 		creations:     newAddrThrottle(cfg.CreationThrottle),
@@ -122,6 +130,9 @@ func NewWorld(cfg WorldConfig) (*World, error) {
 	}
 	if w.now == nil {
 		w.now = time.Now
+	}
+	if cfg.StartRooms < 0 || cfg.StartRooms > MaxStartRooms {
+		return nil, fmt.Errorf("sim: StartRooms %d: want 0 to %d", cfg.StartRooms, MaxStartRooms)
 	}
 	if !w.newPerm.Valid() {
 		return nil, fmt.Errorf("sim: NewAccountPerm: %w: %d", ErrBadPerm, int(w.newPerm))

@@ -15,7 +15,8 @@ Usage: portalsim bench <what> [flags]`
 // benchCommands are the subcommands of "portalsim bench", one file each.
 func benchCommands() map[string]command {
 	return map[string]command{
-		"storm": {"open connections as fast as possible: accepted/s, the throttle's release rate, -hold N sessions", runBenchStorm},
+		"fanout": {"say latency per room size, and the all-in-one-room login announcement", runBenchFanout},
+		"storm":  {"open connections as fast as possible: accepted/s, the throttle's release rate, -hold N sessions", runBenchStorm},
 	}
 }
 

@@ -123,6 +123,7 @@ type simFlags struct {
 	creations   sim.Throttle
 	logins      sim.Throttle
 	loadTest    bool
+	startRooms  int
 }
 
 func (s *simFlags) register(fs *flag.FlagSet) {
@@ -137,6 +138,7 @@ func (s *simFlags) register(fs *flag.FlagSet) {
 	fs.Func("login-throttle", "failed logins per client address, as <limit>/<window>, or off (default "+s.logins.String()+")", throttleFlag(&s.logins))
 	fs.BoolVar(&s.loadTest, "load-test", false, "a game for load tests, like Evennia's dummyrunner settings: new accounts are Builders, account throttles are off, passwords are hashed at the test cost; never for real players")
 	fs.StringVar(&s.superuser, "superuser", "", "account that is the game's superuser (Developer), whatever the journal says; the first account of an empty world always is")
+	fs.IntVar(&s.startRooms, "start-rooms", 1, fmt.Sprintf("spread new characters round-robin over this many start rooms (Limbo and rooms created as needed, up to %d), as players of a real game are spread; 1: everyone starts in Limbo, as in Evennia, and every login is announced to everyone there", sim.MaxStartRooms))
 	fs.DurationVar(&s.linkTimeout, "portal-timeout", sim.DefaultPortalTimeout, "give the link up and redial when the portal is silent this long; 0: never")
 }
 
@@ -155,7 +157,7 @@ func throttleFlag(t *sim.Throttle) func(string) error {
 // changes the defaults of the load-test ones.
 func (s *simFlags) worldConfig(store sim.Store, name string) sim.WorldConfig {
 	cfg := sim.WorldConfig{Store: store, ServerName: name, PasswordCost: s.cost, InsecurePasswordCost: s.weakCost,
-		Superuser: s.superuser, NewAccountPerm: s.newPerm, CreationThrottle: s.creations, LoginThrottle: s.logins}
+		Superuser: s.superuser, NewAccountPerm: s.newPerm, CreationThrottle: s.creations, LoginThrottle: s.logins, StartRooms: s.startRooms}
 	if s.loadTest {
 		cfg.InsecurePasswordCost = true
 		cfg.NewAccountPerm = max(cfg.NewAccountPerm, sim.PermBuilder)

@@ -82,3 +82,24 @@ func TestDoorFlagsConfig(t *testing.T) {
 		t.Fatalf("got: %q, want: %q", got, want)
 	}
 }
+
+// -start-rooms reaches the world's settings; by default everyone starts
+// in Limbo, as in Evennia.
+func TestStartRoomsFlag(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		args []string
+		want int
+	}{{nil, 1}, {[]string{"-start-rooms", "100"}, 100}} {
+		fs := flag.NewFlagSet("server", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		var sf simFlags
+		sf.register(fs)
+		if err := fs.Parse(tt.args); err != nil {
+			t.Fatal(err)
+		}
+		if got := sf.worldConfig(nil, "x").StartRooms; got != tt.want {
+			t.Errorf("%q: StartRooms = %d, want %d", tt.args, got, tt.want)
+		}
+	}
+}

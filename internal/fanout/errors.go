@@ -1,0 +1,6 @@
+package fanout
+
+import "errors"
+
+// ErrInvalidConfig is wrapped by every [Config.Validate] error.
+var ErrInvalidConfig = errors.New("fanout: invalid config")
