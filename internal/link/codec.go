@@ -308,10 +308,12 @@ type decoder struct {
 	b   []byte
 	err error
 	// body is the whole body; strs, once a string of a small body was
-	// needed, is body as one string, and every string of the message a
-	// slice of it: one allocation for them all (see str).
-	body []byte
-	strs string
+	// needed, is the body from that string (at strsAt) to its end as one
+	// string, and every string of the message a slice of it: one
+	// allocation for them all (see str).
+	body   []byte
+	strs   string
+	strsAt int
 	// budget is how many bytes of memory the decoded message may still
 	// take: a count is bounded by the bytes left, but one byte of frame
 	// can stand for a whole SessionData or a map entry.
@@ -415,11 +417,12 @@ func (d *decoder) str() string {
 	if len(d.body) > sharedStrings {
 		return string(b)
 	}
-	if d.strs == "" {
-		d.strs = string(d.body)
-	}
 	end := len(d.body) - len(d.b) // b ends where the unread bytes start
-	return d.strs[end-len(b) : end]
+	if d.strs == "" {
+		d.strsAt = end - len(b)
+		d.strs = string(d.body[d.strsAt:])
+	}
+	return d.strs[end-len(b)-d.strsAt : end-d.strsAt]
 }
 
 func (d *decoder) time() time.Time {
