@@ -177,7 +177,10 @@ func (o *outbox) run(done <-chan struct{}, flush func(batch []chunk, last bool) 
 // writer's only) with one sync flush, and the stream finished at a
 // compress-off mark or with the last batch.
 func streamFlush(nc net.Conn, comp *telnet.Compressor) func([]chunk, bool) error {
-	var bufs net.Buffers
+	// bufs is the batch's slices; WriteTo consumes its receiver, so it
+	// writes a copy, declared here as bufs is: a variable of the call
+	// would escape to the heap at every batch.
+	var bufs, unwritten net.Buffers
 	var wire, stretch []byte
 	return func(batch []chunk, last bool) error {
 		_ = nc.SetWriteDeadline(time.Now().Add(writeTimeout))
@@ -186,8 +189,8 @@ func streamFlush(nc net.Conn, comp *telnet.Compressor) func([]chunk, bool) error
 			for _, c := range batch {
 				bufs = append(bufs, c.data)
 			}
-			b := bufs // WriteTo consumes its receiver
-			_, err := b.WriteTo(nc)
+			unwritten = bufs
+			_, err := unwritten.WriteTo(nc)
 			clear(bufs)
 			return err
 		}

@@ -50,6 +50,11 @@ type telnetConn struct {
 
 	ttype telnet.TTYPERounds
 
+	// outText and outPrompt are c.sendText and c.sendPrompt, made once
+	// (newTelnetConn): Output making the method value at every call
+	// would cost an allocation per output.
+	outText, outPrompt OutputFunc
+
 	// negMu guards the negotiator, used by the reader and by output.
 	negMu sync.Mutex
 	neg   telnet.Negotiator
@@ -71,16 +76,7 @@ func (p *Portal) serveTelnet(nc net.Conn) { p.serveTelnetAs(nc, "telnet") }
 
 // serveTelnetAs serves nc as telnet under the protocol key key.
 func (p *Portal) serveTelnetAs(nc net.Conn, key string) {
-	c := &telnetConn{
-		key:      key,
-		p:        p,
-		nc:       nc,
-		out:      newOutbox(p.cfg.OutboundLimit),
-		finished: make(chan struct{}),
-		stop:     make(chan struct{}),
-		wrDone:   make(chan struct{}),
-	}
-	c.lines.Max = p.cfg.MaxLineLength
+	c := newTelnetConn(p, nc, key)
 	if !p.trackConn(c, true) {
 		nc.Close()
 		return
@@ -91,6 +87,22 @@ func (p *Portal) serveTelnetAs(nc net.Conn, key string) {
 	p.h.Connect(c) // binds c.sess; the sessid is fixed before any goroutine starts
 	c.startHandshakeTimer()
 	p.runConn(c, c.sess, c.finished, c.writeLoop, c.readLoop, c.hs.stop)
+}
+
+// newTelnetConn returns the telnet connection of nc, not yet started.
+func newTelnetConn(p *Portal, nc net.Conn, key string) *telnetConn {
+	c := &telnetConn{
+		key:      key,
+		p:        p,
+		nc:       nc,
+		out:      newOutbox(p.cfg.OutboundLimit),
+		finished: make(chan struct{}),
+		stop:     make(chan struct{}),
+		wrDone:   make(chan struct{}),
+	}
+	c.lines.Max = p.cfg.MaxLineLength
+	c.outText, c.outPrompt = c.sendText, c.sendPrompt
+	return c
 }
 
 // nop implements playerConn: a telnet NOP.
@@ -125,9 +137,9 @@ func (c *telnetConn) Address() string { return addrIP(c.nc.RemoteAddr()) }
 func (c *telnetConn) Output(cmd string) OutputFunc {
 	switch cmd {
 	case "text":
-		return c.sendText
+		return c.outText
 	case "prompt":
-		return c.sendPrompt
+		return c.outPrompt
 	}
 	return nil
 }
@@ -394,5 +406,5 @@ func (c *telnetConn) onLine(line []byte, overflow bool) {
 		text = "idle" // the legacy NUL keepalive
 	}
 	c.inputCame()
-	c.sess.DataIn(link.Text(text))
+	c.sess.DataIn(link.TextData(text)...) // one allocation for the command and its argument list
 }

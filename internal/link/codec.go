@@ -307,6 +307,13 @@ func appendFloat(b []byte, f float64) ([]byte, error) {
 type decoder struct {
 	b   []byte
 	err error
+	// body is the whole body; strs, once a string of a small body was
+	// needed, is the body from that string (at strsAt) to its end as one
+	// string, and every string of the message a slice of it: one
+	// allocation for them all (see str).
+	body   []byte
+	strs   string
+	strsAt int
 	// budget is how many bytes of memory the decoded message may still
 	// take: a count is bounded by the bytes left, but one byte of frame
 	// can stand for a whole SessionData or a map entry.
@@ -390,7 +397,12 @@ func (d *decoder) bytes() []byte {
 	return s
 }
 
-// str reads a string; the command names of the hot path cost no allocation.
+// sharedStrings is the largest body whose strings share one allocation
+// (see str): a string kept from it keeps at most this many bytes alive.
+const sharedStrings = 1 << 10
+
+// str reads a string; the command names of the hot path cost no
+// allocation, and the other strings of a small body one between them.
 func (d *decoder) str() string {
 	b := d.bytes()
 	switch string(b) { // compiled without a conversion
@@ -399,10 +411,18 @@ func (d *decoder) str() string {
 	case "prompt":
 		return "prompt"
 	}
-	if !d.alloc(len(b), 1) {
+	if len(b) == 0 || !d.alloc(len(b), 1) {
 		return ""
 	}
-	return string(b)
+	if len(d.body) > sharedStrings {
+		return string(b)
+	}
+	end := len(d.body) - len(d.b) // b ends where the unread bytes start
+	if d.strs == "" {
+		d.strsAt = end - len(b)
+		d.strs = string(d.body[d.strsAt:])
+	}
+	return d.strs[end-len(b)-d.strsAt : end-d.strsAt]
 }
 
 func (d *decoder) time() time.Time {
@@ -417,7 +437,7 @@ func (d *decoder) time() time.Time {
 
 // decodeMessage decodes a body into m (whose Op is set by the caller).
 func decodeMessage(body []byte, m *Message) error {
-	d := decoder{b: body, budget: allocBase + allocPerByte*len(body)}
+	d := decoder{b: body, body: body, budget: allocBase + allocPerByte*len(body)}
 	for len(d.b) > 0 && d.err == nil {
 		switch f := d.byte(); f {
 		case fSessid:
@@ -457,11 +477,16 @@ func decodeMessage(body []byte, m *Message) error {
 		case fTakeover:
 			m.Takeover = d.str()
 		case fData:
+			var spare []any
 			if n := d.count(); n > 0 && d.alloc(n, int(unsafe.Sizeof(Command{}))) {
-				m.Data = make([]Command, n)
+				m.Data, spare = newCommands(n)
 			}
 			for i := range m.Data {
-				d.command(&m.Data[i])
+				var one []any
+				if i < len(spare) {
+					one = spare[i : i+1 : i+1]
+				}
+				d.command(&m.Data[i], one)
 			}
 		case fProtocol:
 			m.Protocol = d.str()
@@ -525,10 +550,37 @@ func (d *decoder) session(s *SessionData) {
 	}
 }
 
-func (d *decoder) command(c *Command) {
+// newCommands returns room for n commands and, when n is 1 or 2 (a
+// player's input; an answer and its prompt), room for one argument of
+// each in the same allocation.
+func newCommands(n int) (cmds []Command, spare []any) {
+	switch n {
+	case 1:
+		b := new(struct {
+			cmds [1]Command
+			args [1]any
+		})
+		return b.cmds[:], b.args[:]
+	case 2:
+		b := new(struct {
+			cmds [2]Command
+			args [2]any
+		})
+		return b.cmds[:], b.args[:]
+	}
+	return make([]Command, n), nil
+}
+
+// command reads a command; one, if not nil, is room for its argument if
+// it has one only.
+func (d *decoder) command(c *Command, one []any) {
 	c.Name = d.str()
 	if n := d.count(); n > 0 && d.alloc(n, 16) {
-		c.Args = make([]any, n)
+		if n == 1 && one != nil {
+			c.Args = one
+		} else {
+			c.Args = make([]any, n)
+		}
 		for i := range c.Args {
 			c.Args[i] = d.value(1)
 		}

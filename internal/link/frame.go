@@ -39,6 +39,7 @@ type FrameReader struct {
 	max   int
 	buf   []byte
 	frame []byte // ReadFrame's result
+	hdr   [headerLen]byte
 }
 
 // NewFrameReader returns a reader of frames no larger than maxFrame bytes
@@ -107,11 +108,12 @@ func (f *FrameReader) SetMaxFrame(n int) {
 // readRaw returns the next frame's opcode and body. The body is valid
 // until the next read.
 func (f *FrameReader) readRaw() (Op, []byte, error) {
-	var hdr [headerLen]byte
-	if _, err := io.ReadFull(f.r, hdr[:]); err != nil {
+	// The header is read into f, not onto the stack: a slice handed to
+	// an io.Reader escapes, and would cost an allocation per frame.
+	if _, err := io.ReadFull(f.r, f.hdr[:]); err != nil {
 		return 0, nil, err
 	}
-	n := int(binary.BigEndian.Uint32(hdr[:]))
+	n := int(binary.BigEndian.Uint32(f.hdr[:]))
 	if n < 1 || n > f.max {
 		return 0, nil, fmt.Errorf("frame of %d bytes (max %d): %w", n, f.max, ErrFrameTooLarge)
 	}

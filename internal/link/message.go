@@ -70,6 +70,15 @@ type Command struct {
 // Text returns a "text" command with one string argument.
 func Text(s string) Command { return Command{Name: "text", Args: []any{s}} }
 
+// TextData returns []Command{Text(s)}, the Data of a player's line of
+// input, with the command and its argument list in one allocation.
+func TextData(s string) []Command {
+	cmds, args := newCommands(1)
+	args[0] = s
+	cmds[0] = Command{Name: "text", Args: args}
+	return cmds
+}
+
 // Prompt returns a "prompt" command with one string argument.
 func Prompt(s string) Command { return Command{Name: "prompt", Args: []any{s}} }
 
