@@ -156,3 +156,86 @@ func TestThrottleReleaseRateWithBursts(t *testing.T) {
 		th.Stop()
 	})
 }
+
+// heldTimers makes th's release timers fire only when the test says:
+// fire runs the oldest one scheduled (if any), no earlier than it is due, as a
+// timer on a loaded machine fires late. Every timer scheduled must be
+// fired: the *time.Timer returned is a stopped one, so Stop reports it
+// fired already.
+func heldTimers(th *Throttle) (fire func()) {
+	type held struct {
+		due time.Time
+		f   func()
+	}
+	var mu sync.Mutex
+	var q []held
+	th.afterFunc = func(d time.Duration, f func()) *time.Timer {
+		mu.Lock()
+		q = append(q, held{time.Now().Add(d), f})
+		mu.Unlock()
+		tm := time.AfterFunc(time.Hour, func() {})
+		tm.Stop()
+		return tm
+	}
+	return func() {
+		mu.Lock()
+		if len(q) == 0 {
+			mu.Unlock()
+			return
+		}
+		h := q[0]
+		q = q[1:]
+		mu.Unlock()
+		time.Sleep(time.Until(h.due))
+		h.f()
+	}
+}
+
+// A timer armed for a session that then left the queue (its client hung
+// up) must not release a later one early. The queue empties, the timer
+// is late; a connection arriving after the release was due goes at once
+// and the next one queues behind it, one interval later. Before the fix
+// the queued one had no timer of its own: the stale one, firing a moment
+// later, released it at once, two releases well inside one interval.
+func TestThrottleStaleTimerAfterRemoveDoesNotReleaseEarly(t *testing.T) {
+	t.Parallel()
+	for _, empty := range []struct {
+		name string
+		fn   func(th *Throttle, s *Session)
+	}{
+		{name: "Remove", fn: func(th *Throttle, s *Session) { th.Remove(s) }},
+		{name: "TakeAll", fn: func(th *Throttle, _ *Session) { th.TakeAll() }},
+	} {
+		t.Run(empty.name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				log := &releaseLog{start: time.Now()}
+				th := NewThrottle(100, log.release) // one per 10ms
+				fire := heldTimers(th)
+				iv := th.Interval()
+				th.Admit(testSessionFrom(1, "a")) // released at once
+				left := testSessionFrom(2, "a")
+				th.Admit(left) // queued, its timer armed
+				empty.fn(th, left)
+				time.Sleep(iv)                    // the release is due; the timer is late
+				th.Admit(testSessionFrom(3, "b")) // due: released at once
+				th.Admit(testSessionFrom(4, "c")) // must wait an interval
+				time.Sleep(iv / 5)
+				fire() // the late timer of the session that left
+				fire() // the timer of session 4, if it has one
+				time.Sleep(2 * iv)
+				synctest.Wait()
+				order, at := log.snapshot()
+				if len(order) != 3 {
+					t.Fatalf("released %v, want sessions 1, 3 and 4", order)
+				}
+				for i := 1; i < len(at); i++ {
+					if gap := at[i] - at[i-1]; gap < iv {
+						t.Fatalf("sessions %d and %d released %v apart, want %v at least (releases at %v)", order[i-1], order[i], gap, iv, at)
+					}
+				}
+				th.Stop()
+			})
+		})
+	}
+}
