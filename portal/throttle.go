@@ -52,10 +52,13 @@ type Throttle struct {
 	seq         uint64    // numbers the sessions queued, in arrival order
 	nextAt      time.Time // the earliest time of the next release
 	timer       *time.Timer
-	stopped     bool
-	queued      uint64
-	released    uint64
-	abandoned   uint64
+	// stale counts the ticks of timers disarmed too late to stop (they
+	// fired, and wait for mu): each such tick returns doing nothing.
+	stale     int
+	stopped   bool
+	queued    uint64
+	released  uint64
+	abandoned uint64
 }
 
 // addrQueue is the sessions one address has waiting, oldest first.
@@ -253,6 +256,11 @@ func later(a, b time.Time) time.Time {
 // this release was due.
 func (t *Throttle) tick() {
 	t.mu.Lock()
+	if t.stale > 0 {
+		t.stale--
+		t.mu.Unlock()
+		return
+	}
 	t.timer = nil
 	if t.stopped {
 		t.mu.Unlock()
@@ -301,10 +309,28 @@ func (t *Throttle) popLocked() *Session {
 }
 
 // resetLocked forgets the queue's structure once nothing waits, letting
-// its arrays go. t.mu must be held.
+// its arrays go, and disarms the release timer: armed for a session that
+// has left, it would release the next one to queue at its own time, not
+// one interval after a release made at once meanwhile (the queue empty).
+// t.mu must be held.
 func (t *Throttle) resetLocked() {
 	clear(t.addrs)
 	t.round, t.next = nil, nil
+	t.disarmLocked()
+}
+
+// disarmLocked stops the release timer; if it has fired already, its
+// tick, waiting for mu, is counted stale so that it does nothing (a
+// timer whose Stop reports false has started its func, or will). t.mu
+// must be held.
+func (t *Throttle) disarmLocked() {
+	if t.timer == nil {
+		return
+	}
+	if !t.timer.Stop() {
+		t.stale++
+	}
+	t.timer = nil
 }
 
 // Remove takes s out of the queue. It reports whether s was waiting.
@@ -341,11 +367,7 @@ func (t *Throttle) Waiting(s *Session) bool {
 func (t *Throttle) Stop() []*Session {
 	t.mu.Lock()
 	t.stopped = true
-	if t.timer != nil {
-		t.timer.Stop()
-		t.timer = nil
-	}
-	out := t.takeAllLocked()
+	out := t.takeAllLocked() // disarms the timer
 	t.mu.Unlock()
 	t.waitRelease()
 	return out
