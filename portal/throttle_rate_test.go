@@ -239,3 +239,40 @@ func TestThrottleStaleTimerAfterRemoveDoesNotReleaseEarly(t *testing.T) {
 		})
 	}
 }
+
+// A stall longer than the catch-up bound is forgiven: the release it
+// delayed goes, and with it at once only the releases of the timeline
+// due in the last throttleCatchUp, then the others at the timeline's
+// times, one an interval. At two a second (Evennia's default), the timer
+// of the release due at 0.5s fires at 1.1s: the timeline's slots are 1s
+// (forgiven) and 1.5s, none in the last 50ms, so the next goes at 1.5s.
+// Before the fix the forgiven timeline restarted at now-throttleCatchUp,
+// a time already past and no slot of the timeline, so every stall of
+// more than an interval and the bound released two at the same instant.
+func TestThrottleForgivenStallReleasesNoExtraAtOnce(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		log := &releaseLog{start: time.Now()}
+		th := NewThrottle(2, log.release) // one per 500ms
+		fire := heldTimers(th)
+		iv := th.Interval()
+		for i := range uint64(3) {
+			th.Admit(testSessionFrom(i+1, "a")) // 1 at once; 2 and 3 wait
+		}
+		time.Sleep(2*iv + 100*time.Millisecond) // the timer of 2, due at 0.5s, fires at 1.1s
+		fire()
+		fire() // the timer of 3
+		synctest.Wait()
+		_, at := log.snapshot()
+		if len(at) != 3 {
+			t.Fatalf("released at %v, want 3 releases", at)
+		}
+		if at[2] == at[1] {
+			t.Fatalf("releases at %v: two at once after a forgiven stall, with no release of the timeline due in the last %v", at, throttleCatchUp)
+		}
+		if off := (at[2] - iv) % iv; off != 0 {
+			t.Fatalf("releases at %v: the last is off the timeline (0.5s + k·%v) by %v", at, iv, off)
+		}
+		th.Stop()
+	})
+}
