@@ -238,17 +238,16 @@ const throttleCatchUp = 50 * time.Millisecond
 // never runs ahead (the k-th release of a backlog goes k intervals or
 // more after the first), and it falls behind now by throttleCatchUp at
 // most: after a longer stall the releases due in the last
-// throttleCatchUp go at once, then one an interval again.
+// throttleCatchUp go at once, then one an interval again. Those before
+// are skipped, not moved: the next is the timeline's first time at or
+// after now-throttleCatchUp, never now-throttleCatchUp itself, which
+// would release one more at once after every stall, due or not.
 func nextRelease(due, now time.Time, interval time.Duration) time.Time {
-	return later(due.Add(interval), now.Add(-throttleCatchUp))
-}
-
-// later is the later of a and b.
-func later(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return b
+	next := due.Add(interval)
+	if behind := now.Add(-throttleCatchUp).Sub(next); behind > 0 {
+		next = next.Add((behind + interval - 1) / interval * interval)
 	}
-	return a
+	return next
 }
 
 // tick releases the next waiting session and schedules the next tick
