@@ -52,10 +52,13 @@ type Throttle struct {
 	seq         uint64    // numbers the sessions queued, in arrival order
 	nextAt      time.Time // the earliest time of the next release
 	timer       *time.Timer
-	stopped     bool
-	queued      uint64
-	released    uint64
-	abandoned   uint64
+	// stale counts the ticks of timers disarmed too late to stop (they
+	// fired, and wait for mu): each such tick returns doing nothing.
+	stale     int
+	stopped   bool
+	queued    uint64
+	released  uint64
+	abandoned uint64
 }
 
 // addrQueue is the sessions one address has waiting, oldest first.
@@ -235,17 +238,16 @@ const throttleCatchUp = 50 * time.Millisecond
 // never runs ahead (the k-th release of a backlog goes k intervals or
 // more after the first), and it falls behind now by throttleCatchUp at
 // most: after a longer stall the releases due in the last
-// throttleCatchUp go at once, then one an interval again.
+// throttleCatchUp go at once, then one an interval again. Those before
+// are skipped, not moved: the next is the timeline's first time at or
+// after now-throttleCatchUp, never now-throttleCatchUp itself, which
+// would release one more at once after every stall, due or not.
 func nextRelease(due, now time.Time, interval time.Duration) time.Time {
-	return later(due.Add(interval), now.Add(-throttleCatchUp))
-}
-
-// later is the later of a and b.
-func later(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return b
+	next := due.Add(interval)
+	if behind := now.Add(-throttleCatchUp).Sub(next); behind > 0 {
+		next = next.Add((behind + interval - 1) / interval * interval)
 	}
-	return a
+	return next
 }
 
 // tick releases the next waiting session and schedules the next tick
@@ -253,6 +255,11 @@ func later(a, b time.Time) time.Time {
 // this release was due.
 func (t *Throttle) tick() {
 	t.mu.Lock()
+	if t.stale > 0 {
+		t.stale--
+		t.mu.Unlock()
+		return
+	}
 	t.timer = nil
 	if t.stopped {
 		t.mu.Unlock()
@@ -301,10 +308,28 @@ func (t *Throttle) popLocked() *Session {
 }
 
 // resetLocked forgets the queue's structure once nothing waits, letting
-// its arrays go. t.mu must be held.
+// its arrays go, and disarms the release timer: armed for a session that
+// has left, it would release the next one to queue at its own time, not
+// one interval after a release made at once meanwhile (the queue empty).
+// t.mu must be held.
 func (t *Throttle) resetLocked() {
 	clear(t.addrs)
 	t.round, t.next = nil, nil
+	t.disarmLocked()
+}
+
+// disarmLocked stops the release timer; if it has fired already, its
+// tick, waiting for mu, is counted stale so that it does nothing (a
+// timer whose Stop reports false has started its func, or will). t.mu
+// must be held.
+func (t *Throttle) disarmLocked() {
+	if t.timer == nil {
+		return
+	}
+	if !t.timer.Stop() {
+		t.stale++
+	}
+	t.timer = nil
 }
 
 // Remove takes s out of the queue. It reports whether s was waiting.
@@ -341,11 +366,7 @@ func (t *Throttle) Waiting(s *Session) bool {
 func (t *Throttle) Stop() []*Session {
 	t.mu.Lock()
 	t.stopped = true
-	if t.timer != nil {
-		t.timer.Stop()
-		t.timer = nil
-	}
-	out := t.takeAllLocked()
+	out := t.takeAllLocked() // disarms the timer
 	t.mu.Unlock()
 	t.waitRelease()
 	return out

@@ -156,3 +156,123 @@ func TestThrottleReleaseRateWithBursts(t *testing.T) {
 		th.Stop()
 	})
 }
+
+// heldTimers makes th's release timers fire only when the test says:
+// fire runs the oldest one scheduled (if any), no earlier than it is due, as a
+// timer on a loaded machine fires late. Every timer scheduled must be
+// fired: the *time.Timer returned is a stopped one, so Stop reports it
+// fired already.
+func heldTimers(th *Throttle) (fire func()) {
+	type held struct {
+		due time.Time
+		f   func()
+	}
+	var mu sync.Mutex
+	var q []held
+	th.afterFunc = func(d time.Duration, f func()) *time.Timer {
+		mu.Lock()
+		q = append(q, held{time.Now().Add(d), f})
+		mu.Unlock()
+		tm := time.AfterFunc(time.Hour, func() {})
+		tm.Stop()
+		return tm
+	}
+	return func() {
+		mu.Lock()
+		if len(q) == 0 {
+			mu.Unlock()
+			return
+		}
+		h := q[0]
+		q = q[1:]
+		mu.Unlock()
+		time.Sleep(time.Until(h.due))
+		h.f()
+	}
+}
+
+// A timer armed for a session that then left the queue (its client hung
+// up) must not release a later one early. The queue empties, the timer
+// is late; a connection arriving after the release was due goes at once
+// and the next one queues behind it, one interval later. Before the fix
+// the queued one had no timer of its own: the stale one, firing a moment
+// later, released it at once, two releases well inside one interval.
+func TestThrottleStaleTimerAfterRemoveDoesNotReleaseEarly(t *testing.T) {
+	t.Parallel()
+	for _, empty := range []struct {
+		name string
+		fn   func(th *Throttle, s *Session)
+	}{
+		{name: "Remove", fn: func(th *Throttle, s *Session) { th.Remove(s) }},
+		{name: "TakeAll", fn: func(th *Throttle, _ *Session) { th.TakeAll() }},
+	} {
+		t.Run(empty.name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				log := &releaseLog{start: time.Now()}
+				th := NewThrottle(100, log.release) // one per 10ms
+				fire := heldTimers(th)
+				iv := th.Interval()
+				th.Admit(testSessionFrom(1, "a")) // released at once
+				left := testSessionFrom(2, "a")
+				th.Admit(left) // queued, its timer armed
+				empty.fn(th, left)
+				time.Sleep(iv)                    // the release is due; the timer is late
+				th.Admit(testSessionFrom(3, "b")) // due: released at once
+				th.Admit(testSessionFrom(4, "c")) // must wait an interval
+				time.Sleep(iv / 5)
+				fire() // the late timer of the session that left
+				fire() // the timer of session 4, if it has one
+				time.Sleep(2 * iv)
+				synctest.Wait()
+				order, at := log.snapshot()
+				if len(order) != 3 {
+					t.Fatalf("released %v, want sessions 1, 3 and 4", order)
+				}
+				for i := 1; i < len(at); i++ {
+					if gap := at[i] - at[i-1]; gap < iv {
+						t.Fatalf("sessions %d and %d released %v apart, want %v at least (releases at %v)", order[i-1], order[i], gap, iv, at)
+					}
+				}
+				th.Stop()
+			})
+		})
+	}
+}
+
+// A stall longer than the catch-up bound is forgiven: the release it
+// delayed goes, and with it at once only the releases of the timeline
+// due in the last throttleCatchUp, then the others at the timeline's
+// times, one an interval. At two a second (Evennia's default), the timer
+// of the release due at 0.5s fires at 1.1s: the timeline's slots are 1s
+// (forgiven) and 1.5s, none in the last 50ms, so the next goes at 1.5s.
+// Before the fix the forgiven timeline restarted at now-throttleCatchUp,
+// a time already past and no slot of the timeline, so every stall of
+// more than an interval and the bound released two at the same instant.
+func TestThrottleForgivenStallReleasesNoExtraAtOnce(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		log := &releaseLog{start: time.Now()}
+		th := NewThrottle(2, log.release) // one per 500ms
+		fire := heldTimers(th)
+		iv := th.Interval()
+		for i := range uint64(3) {
+			th.Admit(testSessionFrom(i+1, "a")) // 1 at once; 2 and 3 wait
+		}
+		time.Sleep(2*iv + 100*time.Millisecond) // the timer of 2, due at 0.5s, fires at 1.1s
+		fire()
+		fire() // the timer of 3
+		synctest.Wait()
+		_, at := log.snapshot()
+		if len(at) != 3 {
+			t.Fatalf("released at %v, want 3 releases", at)
+		}
+		if at[2] == at[1] {
+			t.Fatalf("releases at %v: two at once after a forgiven stall, with no release of the timeline due in the last %v", at, throttleCatchUp)
+		}
+		if off := (at[2] - iv) % iv; off != 0 {
+			t.Fatalf("releases at %v: the last is off the timeline (0.5s + k·%v) by %v", at, iv, off)
+		}
+		th.Stop()
+	})
+}
