@@ -48,4 +48,10 @@ func TestLoginAnnouncementsCountedOncePerListenerAndPlayer(t *testing.T) {
 	if !allEntered(r) || r.entered.Load() != 3 {
 		t.Fatalf("after the 3 due announcements: %d counted, all entered %v; want 3 and true", r.entered.Load(), allEntered(r))
 	}
+	if got := r.loginDups.Load(); got != 1 {
+		t.Errorf("duplicates: %d, want 1", got)
+	}
+	if got := r.loginStrays.Load(); got != 1 {
+		t.Errorf("strangers' announcements: %d, want 1", got)
+	}
 }
