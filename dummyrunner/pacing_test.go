@@ -149,3 +149,17 @@ logout_grace: 2s
 		})
 	}
 }
+
+// TimestepFor inverts the mean of closedInterval over its uniform draw
+// (the midpoint of its linear range), on each side of its two bends.
+func TestTimestepForInvertsTheMeanInterval(t *testing.T) {
+	t.Parallel()
+	for _, mean := range []time.Duration{time.Millisecond, 250 * time.Millisecond, time.Second, 4750 * time.Millisecond,
+		5 * time.Second, 100 * time.Second, 499750 * time.Millisecond, 600 * time.Second, time.Hour} {
+		step := TimestepFor(mean)
+		got := (closedInterval(step, 0) + closedInterval(step, 1)) / 2
+		if d := got - mean; d < -time.Microsecond || d > time.Microsecond {
+			t.Errorf("TimestepFor(%v) = %v: mean interval %v", mean, step, got)
+		}
+	}
+}

@@ -341,6 +341,21 @@ func closedInterval(step time.Duration, u float64) time.Duration {
 	return time.Duration(float64(step) - df + u*df)
 }
 
+// TimestepFor returns the timestep whose closed-model ticks come every
+// mean on average: the inverse of the mean of [closedInterval] over its
+// uniform draw, step - df/2. A player at chance_of_action c then sends
+// c/mean commands a second, not c/step (5% more for timesteps up to 5s).
+func TimestepFor(mean time.Duration) time.Duration {
+	m := float64(mean)
+	switch {
+	case m <= 0.95*float64(5*time.Second): // df = step/10
+		return time.Duration(m / 0.95)
+	case m <= float64(500*time.Second)-float64(250*time.Millisecond): // df = 500ms
+		return time.Duration(m + float64(250*time.Millisecond))
+	}
+	return time.Duration(m / 0.9995) // df = step/1000
+}
+
 // closedStep is one tick of Evennia's client.step().
 func (r *Runner) closedStep(p *player) bool {
 	pc := r.plan.sc.Pacing

@@ -23,7 +23,8 @@ offer, written once the connection is a session past the throttle), and
 the connect-to-banner time. Throttle on (-max-connection-rate R): every
 connection sends the echo probe, answered once the throttle released it;
 answers per second in the window are the release rate, compared with R.
--hold N: open N connections, keep them all, probe every one, report.
+-hold N: open N connections, keep them all, probe every one, report;
+exit 97 if any of them did not answer.
 
 Without -target it starts "portalsim portal" and "portalsim server" as
 processes of their own (random loopback ports, a temporary link secret),
@@ -74,8 +75,10 @@ type stormReport struct {
 	Started bool `json:"started"`
 	// Setting is the throttle's rate (0: off); Deviation the measured
 	// release rate's relative distance from it.
+	// Deviation is absent when there is no release rate to compare: no
+	// throttle, or an empty measurement window.
 	Setting   float64            `json:"max_connection_rate"`
-	Deviation float64            `json:"release_rate_deviation,omitempty"`
+	Deviation *float64           `json:"release_rate_deviation,omitempty"`
 	Storm     *storm.Summary     `json:"storm,omitempty"`
 	Hold      *storm.HoldSummary `json:"hold,omitempty"`
 	// Portal and Server are the processes' CPU time during the storm,
@@ -124,6 +127,10 @@ func runBenchStorm(ctx context.Context, args []string, stdout, stderr io.Writer)
 		if err := os.WriteFile(f.json, append(b, '\n'), 0o644); err != nil {
 			return err
 		}
+	}
+	if h := rep.Hold; h != nil && h.Answered < h.Wanted {
+		// -hold checks that each connection answers: a silent one fails it.
+		return exitErr{ExitInvalidRun, fmt.Errorf("bench storm: -hold %d: %d held connections answered the echo probe (see the output)", h.Wanted, h.Answered)}
 	}
 	return nil
 }
@@ -210,8 +217,10 @@ func (f *stormFlags) measure(ctx context.Context, target string, st *stormStack,
 	after()
 	s := agg.Close()
 	rep.Storm = &s
-	if f.rate > 0 && s.AnswerRate > 0 {
-		rep.Deviation = s.AnswerRate/f.rate - 1
+	if f.rate > 0 && s.Window > 0 {
+		// No answer in the window is a release rate of 0: -100%, not a pass.
+		d := s.AnswerRate/f.rate - 1
+		rep.Deviation = &d
 	}
 	return ctx.Err()
 }
@@ -237,6 +246,14 @@ func awaitAnswer(ctx context.Context, target string, timeout time.Duration) erro
 	return fmt.Errorf("bench storm: %s does not answer the echo probe (%v: %w); is a game server linked?", target, last.Stage, last.Err)
 }
 
+// allOf says "all" when n is all of total, else "n of total".
+func allOf(n, total int) string {
+	if n == total {
+		return "all"
+	}
+	return fmt.Sprintf("%d of %d", n, total)
+}
+
 // printStorm writes rep as text.
 func printStorm(w io.Writer, rep *stormReport) {
 	where := "target"
@@ -251,7 +268,8 @@ func printStorm(w io.Writer, rep *stormReport) {
 	if h := rep.Hold; h != nil {
 		fmt.Fprintf(w, "hold %s (%s), %s, %d dialers, %d source addresses\n", h.Target, where, throttle, h.Dialers, h.Sources)
 		fmt.Fprintf(w, "  held %d of %d connected at once, %d answered the echo probe%s\n", h.Connected, h.Wanted, h.Answered, failedText(h.Failed))
-		fmt.Fprintf(w, "  all connected in %v; all probes answered in %v\n", h.ConnectAll.Round(time.Millisecond), h.ProbeAll.Round(time.Millisecond))
+		fmt.Fprintf(w, "  %s connected in %v; %s answered in %v\n", allOf(h.Connected, h.Wanted), h.ConnectAll.Round(time.Millisecond),
+			allOf(h.Answered, h.Connected), h.ProbeAll.Round(time.Millisecond))
 		fmt.Fprintf(w, "  connect-to-banner %s\n", pctText(h.ToBanner))
 		fmt.Fprintf(w, "  probe-to-answer   %s\n", pctText(h.ProbeWait))
 		if p := rep.Portal; p != nil {
@@ -268,8 +286,11 @@ func printStorm(w io.Writer, rep *stormReport) {
 	if s.Probe {
 		fmt.Fprintf(w, "  answered/s %.1f (%d answers in the window, %d of them queued first)\n", s.AnswerRate, s.AnsweredInWindow, s.QueuedInWindow)
 	}
-	if rep.Setting > 0 {
-		fmt.Fprintf(w, "  release rate %.2f/s against the setting %g/s: %+.2f%% (target: within 1%%)\n", s.AnswerRate, rep.Setting, 100*rep.Deviation)
+	if rep.Setting > 0 && rep.Deviation == nil {
+		fmt.Fprintf(w, "  release rate: none measured against the setting %g/s: the window is empty (the storm was over within -warmup %v)\n", rep.Setting, s.WindowStart)
+	}
+	if rep.Setting > 0 && rep.Deviation != nil {
+		fmt.Fprintf(w, "  release rate %.2f/s against the setting %g/s: %+.2f%% (target: within 1%%)\n", s.AnswerRate, rep.Setting, 100**rep.Deviation)
 		// A session that finds the queue empty but the rate spent waits
 		// without the notice; more than 1% without it means the throttle
 		// went idle: the dialers did not keep it busy.

@@ -65,7 +65,7 @@ func (f *capacityFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.max, "max", 10_000, "the highest level tried (players are capped by the file-descriptor limit)")
 	fs.StringVar(&f.resolution, "resolution", "5%", `how close the bisection gets: a percentage of the level ("5%") or a step ("50")`)
 	fs.IntVar(&f.confirm, "confirm", 2, "how many more times the best level is run to confirm it")
-	fs.DurationVar(&f.trialDuration, "trial-duration", 10*time.Second, "the steady window of a closed-model trial, after every player logged in")
+	fs.DurationVar(&f.trialDuration, "trial-duration", 10*time.Second, "the steady window of a closed-model trial, after every player logged in (at least 2s)")
 	fs.DurationVar(&f.timeout, "trial-timeout", 5*time.Minute, "the longest a closed-model trial runs, logins included: logins not done by then break the SLO")
 	fs.IntVar(&f.loginConcurrency, "login-concurrency", 0, "players logging in at once, overriding the scenario's pacing.login_concurrency (Evennia's 10 logs in about 3 players a second)")
 	fs.StringVar(&f.target, "target", "", "host:port of a telnet MUD to load (default: a fresh embedded portal and game server per trial)")
@@ -143,8 +143,10 @@ func newCapacitySearch(f capacityFlags, pos []string) (*capacitySearch, error) {
 	if err != nil {
 		return nil, usagef("capacity: -resolution: %v", err)
 	}
-	if f.trialDuration < time.Second || f.timeout < f.trialDuration || f.timeout > dummyrunner.MaxDuration {
-		return nil, usagef("capacity: -trial-duration %v, -trial-timeout %v: want at least 1s, and a timeout from the duration to %v", f.trialDuration, f.timeout, dummyrunner.MaxDuration)
+	// The steady window is judged on the whole seconds of the timeline
+	// between the last login and the first logout: under 2s there are none.
+	if f.trialDuration < 2*time.Second || f.timeout < f.trialDuration || f.timeout > dummyrunner.MaxDuration {
+		return nil, usagef("capacity: -trial-duration %v, -trial-timeout %v: want at least 2s (a whole steady second), and a timeout from the duration to %v", f.trialDuration, f.timeout, dummyrunner.MaxDuration)
 	}
 	if f.loginConcurrency < 0 || f.loginConcurrency > dummyrunner.MaxClients {
 		return nil, usagef("capacity: -login-concurrency %d: want 1 to %d (0: the scenario's)", f.loginConcurrency, dummyrunner.MaxClients)
@@ -195,6 +197,9 @@ func newCapacitySearch(f capacityFlags, pos []string) (*capacitySearch, error) {
 	}
 	if err := s.cfg.Validate(); err != nil {
 		return nil, usagef("capacity: %v", err)
+	}
+	if _, err := capacity.At(s.base, s.knob, s.cfg.Start); err != nil {
+		return nil, exitErr{ExitInvalidConfig, fmt.Errorf("capacity: -start: %w", err)}
 	}
 	return s, nil
 }

@@ -21,7 +21,7 @@ func TestCapacityEndToEnd(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "capacity.json")
 	var stdout bytes.Buffer
 	err := run(t.Context(), []string{"capacity", filepath.Join("testdata", "capacity-fast.yaml"),
-		"-start", "3", "-max", "12", "-resolution", "3", "-confirm", "1", "-trial-duration", "1s",
+		"-start", "3", "-max", "12", "-resolution", "3", "-confirm", "1", "-trial-duration", "2s",
 		"-slo", "throughput < 40/s", "-slo", "errors == 0", "-json", out}, &stdout, &stdout)
 	if err != nil {
 		t.Fatalf("capacity: %v\n%s", err, stdout.String())

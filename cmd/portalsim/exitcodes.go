@@ -31,6 +31,9 @@ const (
 	// the bottleneck: late timers, saturated CPU, no file descriptors
 	// left; or its accounting did not add up). The report's
 	// invalid_reasons say which; thresholds are not the question then.
+	// "bench fanout" exits so when messages were lost, doubled or
+	// misdelivered, and "bench storm -hold" when a held connection did
+	// not answer the echo probe.
 	ExitInvalidRun = 97
 	// ExitInterrupted: the load run was stopped before its planned end
 	// (Ctrl-C, SIGTERM, or a -procs child stopped so): its report is

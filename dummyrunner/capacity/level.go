@@ -17,7 +17,8 @@ const (
 	KnobClients Knob = "clients"
 	// KnobRate varies the command rate. In the closed model the level is
 	// the commands per second all players together are paced to send
-	// (clients × chance_of_action / timestep: the timestep is set); in
+	// (clients × chance_of_action / the mean tick interval: the timestep
+	// is set, see [dummyrunner.TimestepFor]); in
 	// the open model it is the arrival rate in sessions per second (the
 	// stages' targets are scaled so that their peak is the level).
 	KnobRate Knob = "rate"
@@ -78,7 +79,8 @@ func At(sc *dummyrunner.Scenario, knob Knob, level float64) (*dummyrunner.Scenar
 		}
 	default:
 		p := &out.Pacing
-		step := time.Duration(float64(sc.Clients) * p.ChanceOfAction / level * float64(time.Second))
+		// Each player ticks every TimestepFor's mean on average, not every timestep.
+		step := dummyrunner.TimestepFor(time.Duration(float64(sc.Clients) * p.ChanceOfAction / level * float64(time.Second)))
 		if step < dummyrunner.MinTimeout || step > dummyrunner.MaxTimeout {
 			return nil, fmt.Errorf("%s commands/s from %d players at chance_of_action %v needs a timestep of %v: want %v to %v (change the players)",
 				FormatLevel(level), sc.Clients, p.ChanceOfAction, step, dummyrunner.MinTimeout, dummyrunner.MaxTimeout)

@@ -54,9 +54,16 @@ func (o *Outcome) Healthy() bool { return len(o.GeneratorProblems) == 0 }
 // thresholds are checked on the trial's steady window (see [Steady]; window
 // is the trial's, [dummyrunner.Options].SteadyFor),
 // the generator's health by the scenario's limits. The report's own
-// thresholds (the scenario's) are left as Execute checked them.
+// thresholds (the scenario's) are left as Execute checked them. A
+// closed-model trial without a steady second (see [Steady]) breaks: its
+// only latencies are those of the logins and logouts, so the SLO was not
+// measured.
 func Judge(rep *reports.Report, slo []reports.Threshold, health dummyrunner.Health, window time.Duration) Outcome {
-	steady, window := Steady(rep, window)
+	steady, steadyLen := Steady(rep, window)
+	noSteady := rep.Meta.Model != dummyrunner.ModelOpen && steady == rep
+	if steady == rep {
+		steady = rep.Clone() // Check records its results: leave rep's own as they are
+	}
 	all := rep.Totals()
 	o := Outcome{
 		GeneratorProblems: dummyrunner.GeneratorProblems(&rep.Generator, health),
@@ -64,18 +71,23 @@ func Judge(rep *reports.Report, slo []reports.Threshold, health dummyrunner.Heal
 		Lost:              rep.Clients.LostTotal(),
 		Players:           rep.Clients.Planned,
 		LoggedIn:          rep.Clients.LoggedIn,
-		Window:            window,
+		Window:            steadyLen,
 		Duration:          rep.Meta.Duration,
 	}
 	t := steady.Totals()
 	o.P50, o.P90, o.P99, o.P999 = t.Latency.Quantile(0.50), t.Latency.Quantile(0.90), t.Latency.Quantile(0.99), t.Latency.Quantile(0.999)
-	if window > 0 {
-		o.Throughput = float64(t.Latency.Count()) / window.Seconds()
+	if steadyLen > 0 {
+		o.Throughput = float64(t.Latency.Count()) / steadyLen.Seconds()
 	}
 	if rep.Meta.Model != dummyrunner.ModelOpen && o.LoggedIn < o.Players {
 		o.Broken = append(o.Broken, fmt.Sprintf("%d of %d players logged in", o.LoggedIn, o.Players))
 	}
-	if t.Latency.Count() == 0 {
+	switch {
+	case noSteady:
+		// No whole second between the last login and the first logout:
+		// the only latencies are those of the logins and logouts.
+		o.Broken = append(o.Broken, fmt.Sprintf("no steady second between the logins and the logouts (a steady window of %v asked): the SLO was not measured", window))
+	case t.Latency.Count() == 0:
 		o.Broken = append(o.Broken, "no command was answered in the steady window")
 	}
 	for _, res := range steady.Check(slo) {

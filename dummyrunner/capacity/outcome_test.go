@@ -113,9 +113,9 @@ func TestAt(t *testing.T) {
 	if err != nil || got.Clients != 123 || sc.Clients != 50 {
 		t.Errorf("clients: got %d (%v), base %d; want 123 and the base untouched", got.Clients, err, sc.Clients)
 	}
-	got, err = At(sc, KnobRate, 100) // 50 × 0.5 / 100 per second
-	if err != nil || got.Pacing.Timestep != 250*time.Millisecond {
-		t.Errorf("rate: got timestep %v (%v), want 250ms", got.Pacing.Timestep, err)
+	got, err = At(sc, KnobRate, 100) // 50 × 0.5 / 100 per second: a tick every 250ms on average, 0.95 × the timestep
+	if want := dummyrunner.TimestepFor(250 * time.Millisecond); err != nil || got.Pacing.Timestep != want {
+		t.Errorf("rate: got timestep %v (%v), want %v", got.Pacing.Timestep, err, want)
 	}
 	if _, err := At(sc, KnobRate, 1e12); err == nil || !strings.Contains(err.Error(), "timestep") {
 		t.Errorf("an impossible rate: got %v", err)

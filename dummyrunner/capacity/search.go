@@ -178,8 +178,9 @@ func Search(ctx context.Context, cfg Config, trial TrialFunc) (Result, error) {
 func (s *search) run(ctx context.Context) error {
 	cfg := s.cfg
 	// Ramp: double until a trial breaks or the maximum held.
-	lo, hi := 0.0, 0.0 // the last level that held, the first that broke
-	for level := cfg.round(cfg.Start); ; level = cfg.round(min(2*level, cfg.Max)) {
+	lo, hi := 0.0, 0.0        // the last level that held, the first that broke
+	top := cfg.round(cfg.Max) // the highest level tried: with Integral, a fractional Max rounds down
+	for level := cfg.round(cfg.Start); ; level = cfg.round(min(2*level, top)) {
 		held, err := s.try(ctx, level, PhaseRamp)
 		if err != nil {
 			return err
@@ -189,7 +190,7 @@ func (s *search) run(ctx context.Context) error {
 			break
 		}
 		lo = level
-		if level >= cfg.Max {
+		if level >= top {
 			break
 		}
 	}

@@ -19,6 +19,9 @@ type player struct {
 	name string
 	nc   net.Conn
 	run  *runner
+	// logins has bit i set once this player heard player i's login
+	// announcement; only its reader goroutine touches it.
+	logins []uint64
 
 	// mu guards the fields below.
 	mu      sync.Mutex
@@ -103,8 +106,8 @@ func answer(v telnet.Verb, o telnet.Option) []byte {
 // anything else kept as output of the running command.
 func (p *player) line(b []byte, at time.Time) {
 	r := p.run
-	if bytes.HasSuffix(b, enteredSuffix) {
-		r.announced(at)
+	if who, ok := bytes.CutSuffix(b, enteredSuffix); ok {
+		r.announced(p, who, at)
 		return
 	}
 	if i := bytes.Index(b, r.sayMark); i >= 0 {

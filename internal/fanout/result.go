@@ -24,9 +24,14 @@ type LoginResult struct {
 	Players     int `json:"players"`
 	Concurrency int `json:"concurrency"`
 	// Expected is how many announcements the players should hear, and
-	// Delivered how many they heard.
-	Expected  uint64 `json:"expected"`
-	Delivered uint64 `json:"delivered"`
+	// Delivered how many they heard (each listener's of each player
+	// once); Duplicates those a listener heard again, Strangers those of
+	// no other player of the run (another client of the game, or the
+	// listener's own).
+	Expected   uint64 `json:"expected"`
+	Delivered  uint64 `json:"delivered"`
+	Duplicates uint64 `json:"duplicates"`
+	Strangers  uint64 `json:"strangers"`
 	// LastLogin is the time from the first connect command to the last
 	// login's completion (its prompt); AllDelivered the time to the last
 	// announcement's arrival (or to the timeout, if some never came).
@@ -105,7 +110,7 @@ func percentiles(samples []time.Duration) Percentiles {
 // OK reports whether every message due arrived exactly once, to the
 // right players.
 func (r *Result) OK() bool {
-	if r.Login.Delivered < r.Login.Expected {
+	if r.Login.Delivered < r.Login.Expected || r.Login.Duplicates > 0 {
 		return false
 	}
 	for _, rm := range r.Rooms {
@@ -125,7 +130,11 @@ func (r *Result) WriteText(w io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(w, "Login announcement: %d players into one room, %d at a time\n", l.Players, l.Concurrency)
-	fmt.Fprintf(w, "  announcements  %d of %d delivered\n", l.Delivered, l.Expected)
+	fmt.Fprintf(w, "  announcements  %d of %d delivered", l.Delivered, l.Expected)
+	if l.Duplicates+l.Strangers > 0 {
+		fmt.Fprintf(w, "  (and %d heard twice, %d of no other player of the run)", l.Duplicates, l.Strangers)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "  last login     %.2f s\n", l.LastLogin.Seconds())
 	fmt.Fprintf(w, "  all delivered  %.2f s  (%.0f messages/s)\n", l.AllDelivered.Seconds(), l.MessagesPerSecond)
 	fmt.Fprintf(w, "  process CPU    %.2f s", l.CPU.Seconds())

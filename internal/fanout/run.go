@@ -1,6 +1,7 @@
 package fanout
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -21,7 +22,9 @@ type runner struct {
 	players []*player
 	sayMark []byte // `says, "fanout-<prefix>-`: the text before a say's number
 
-	entered     atomic.Uint64 // login announcements heard
+	entered     atomic.Uint64 // login announcements heard, each (listener, player announced) once
+	loginDups   atomic.Uint64 // login announcements a listener heard again
+	loginStrays atomic.Uint64 // login announcements of no other player of the run
 	enteredWant uint64
 	enteredAt   atomic.Int64 // when the announcement that made enteredWant came (unix ns)
 	allEntered  chan struct{}
@@ -201,6 +204,7 @@ func (r *runner) login(ctx context.Context) (LoginResult, error) {
 	r1, w1 := processIO()
 	res.Reads, res.Writes = r1-r0, w1-w0
 	res.Delivered = r.entered.Load()
+	res.Duplicates, res.Strangers = r.loginDups.Load(), r.loginStrays.Load()
 	if s := res.AllDelivered.Seconds(); s > 0 {
 		res.MessagesPerSecond = float64(res.Delivered) / s
 	}
@@ -209,12 +213,50 @@ func (r *runner) login(ctx context.Context) (LoginResult, error) {
 	return res, nil
 }
 
-// announced counts one login announcement heard at at.
-func (r *runner) announced(at time.Time) {
+// announced counts the login announcement of who (the text before
+// " has entered the game.") that p heard at at: once per listener and
+// player announced; another's login, or one heard again, is not one of
+// those due.
+func (r *runner) announced(p *player, who []byte, at time.Time) {
+	i, ok := r.playerIn(who)
+	if !ok || i == p.idx {
+		r.loginStrays.Add(1)
+		return
+	}
+	if p.logins == nil {
+		p.logins = make([]uint64, (len(r.players)+63)/64)
+	}
+	bit := uint64(1) << (i % 64)
+	if p.logins[i/64]&bit != 0 {
+		r.loginDups.Add(1)
+		return
+	}
+	p.logins[i/64] |= bit
 	if r.entered.Add(1) == r.enteredWant {
 		r.enteredAt.Store(at.UnixNano())
 		close(r.allEntered)
 	}
+}
+
+// playerIn returns the index of the run's player named in text (its
+// name, "<prefix>_<index>", perhaps followed by a dbref as Evennia shows
+// builders), or false.
+func (r *runner) playerIn(text []byte) (int, bool) {
+	name := []byte(r.cfg.Prefix + "_")
+	at := bytes.LastIndex(text, name)
+	if at < 0 {
+		return 0, false
+	}
+	digits := text[at+len(name):]
+	end := 0
+	for end < len(digits) && digits[end] >= '0' && digits[end] <= '9' {
+		end++
+	}
+	i, err := strconv.Atoi(string(digits[:end]))
+	if err != nil || i < 0 || i >= len(r.players) {
+		return 0, false
+	}
+	return i, true
 }
 
 // dbref finds the new room's id in dig's answer: "Created room X(#12) ...".
