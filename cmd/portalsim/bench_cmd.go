@@ -14,12 +14,17 @@ Usage: portalsim bench <what> [flags]`
 
 // benchCommands are the subcommands of "portalsim bench", one file each.
 func benchCommands() map[string]command {
-	return map[string]command{}
+	return map[string]command{
+		"floor": {"run the floor: a bare relay and echo, the physical limit (bench floor -listen ADDR)", runBenchFloor},
+	}
 }
 
 // runBench dispatches "portalsim bench <what>".
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmds := benchCommands()
+	if len(args) > 0 && args[0] == floorEchoCommand { // hidden: in no help text
+		return runFloorEcho(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		w := stderr
 		if len(args) > 0 {
