@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 )
 
 // benchUsage is the help text of "portalsim bench".
 const benchUsage = `Measure the portal against its physical limit and against other servers.
 
-Usage: portalsim bench <what> [flags]`
+Usage: portalsim bench [flags]           the side-by-side comparison (below)
+       portalsim bench <what> [flags]    one measurement`
 
 // benchCommands are the subcommands of "portalsim bench", one file each.
 func benchCommands() map[string]command {
@@ -25,16 +27,12 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) > 0 && args[0] == floorEchoCommand { // hidden: in no help text
 		return runFloorEcho(ctx, args[1:], stdout, stderr)
 	}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
-		w := stderr
-		if len(args) > 0 {
-			w = stdout
-		}
-		printBenchUsage(w, cmds)
-		if len(args) == 0 {
-			return usagef("bench: say what to measure")
-		}
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
+		printBenchUsage(stdout, cmds)
 		return nil
+	}
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") { // no measurement named: the comparison
+		return runBenchCompare(ctx, args, stdout, stderr)
 	}
 	c, ok := cmds[args[0]]
 	if !ok {
@@ -58,4 +56,10 @@ func printBenchUsage(w io.Writer, cmds map[string]command) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, `Run "portalsim bench <what> -h" for its flags.`)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, benchCompareUsage)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Flags of the comparison:")
+	fs, _ := benchCompareFlags(w)
+	fs.PrintDefaults()
 }

@@ -101,7 +101,7 @@ func runFloorEcho(_ context.Context, args []string, stdout, stderr io.Writer) er
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	e := floor.NewEcho(floor.EchoConfig{Addr: *listen, MaxLine: *maxLine + 32})
+	e := floor.NewEcho(floor.EchoConfig{Addr: *listen, MaxLine: *maxLine + 256}) // a frame: an id, the line and the probe's time
 	if err := e.Start(); err != nil {
 		return err
 	}

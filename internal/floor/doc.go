@@ -11,7 +11,8 @@
 // to the game server. The Echo answers every client line at once: the
 // echo probe "dummyrunner_echo_response <token>" with
 // "dummyrunner_echo_response:<token>,<unix time with 6 decimals>" (as the
-// game server does), and any other line with the line itself. It greets
+// game server does), "quit" by hanging up (a close frame), and any other
+// line with the line itself. It greets
 // each new client with [Greeting], so a load generator can wait for a
 // login screen and "log in" by sending a line and seeing it back.
 //

@@ -16,10 +16,14 @@ import (
 // dummyrunner's lag probe, as Evennia and the game server answer it).
 const EchoCommand = "dummyrunner_echo_response"
 
+// QuitCommand is the line the Echo answers by closing the client (a
+// close frame: the relay hangs up), as a game's "quit" does.
+const QuitCommand = "quit"
+
 // Greeting is the line the Echo sends a client when it connects: its
 // login screen. A load test's login script waits for it, sends any line
 // ("connect NAME PASSWORD") and expects that line back.
-const Greeting = "floor echo: every line comes back; " + EchoCommand + " <token> is answered with the time"
+const Greeting = "floor echo: every line comes back; " + EchoCommand + " <token> is answered with the time; quit hangs up"
 
 // EchoConfig configures an [Echo]. The zero value listens on a random
 // loopback port.
@@ -208,6 +212,9 @@ func (e *Echo) answer(b []byte, id uint64, k Kind, payload []byte) []byte {
 		return AppendFrame(b, id, KindData, []byte(Greeting))
 	case KindData:
 		e.lines.Add(1)
+		if string(payload) == QuitCommand {
+			return AppendFrame(b, id, KindClose, nil)
+		}
 		b = strconv.AppendUint(b, id, 10)
 		b = append(b, byte(KindData))
 		b = AppendAnswer(b, payload, e.cfg.Now())

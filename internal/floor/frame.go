@@ -10,7 +10,7 @@ import (
 //
 //	<id>:<payload>   a client's line (relay to echo) or a line for a client (echo to relay)
 //	<id>+            a client connected (relay to echo)
-//	<id>-            a client went away (relay to echo)
+//	<id>-            a client went away (relay to echo), or hang it up (echo to relay)
 //
 // id is the client's number in decimal, given by the relay, never
 // reused. A payload never holds LF (the relay splits client input at
@@ -25,7 +25,8 @@ const (
 	KindData Kind = ':'
 	// KindOpen says a client connected.
 	KindOpen Kind = '+'
-	// KindClose says a client went away.
+	// KindClose says a client went away (relay to echo), or that the
+	// relay must hang it up (echo to relay).
 	KindClose Kind = '-'
 )
 

@@ -260,7 +260,9 @@ func (r *Relay) writeBackend() {
 // clients to read (a client that stops reading holds up the others once
 // its socket buffer is full, which the benchmark's clients never do).
 func (r *Relay) readBackend() {
-	lr := newLineReader(bufio.NewReaderSize(r.backend, r.cfg.MaxLine+32))
+	// A frame holds an id, a client's (cut) line and what the echo adds
+	// to it (the probe's time), or the greeting.
+	lr := newLineReader(bufio.NewReaderSize(r.backend, max(r.cfg.MaxLine, DefaultMaxLine)+256))
 	var buf []byte
 	for {
 		line, _, err := lr.next(false)
@@ -274,7 +276,7 @@ func (r *Relay) readBackend() {
 			return
 		}
 		id, k, payload, err := ParseFrame(line)
-		if err != nil || k != KindData {
+		if err != nil || k == KindOpen {
 			r.orphans.Add(1)
 			continue
 		}
@@ -283,6 +285,10 @@ func (r *Relay) readBackend() {
 		r.mu.Unlock()
 		if c == nil {
 			r.orphans.Add(1)
+			continue
+		}
+		if k == KindClose { // the echo hangs up: the client's reader ends and tells it
+			_ = c.Close()
 			continue
 		}
 		buf = append(append(buf[:0], payload...), '\r', '\n')

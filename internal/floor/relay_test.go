@@ -186,6 +186,13 @@ func TestRelayLifecycle(t *testing.T) {
 	_, r := startFloor(t, RelayConfig{})
 	cl := dialClient(t, r)
 	_ = cl.c.Close()
+	quitter := dialClient(t, r)
+	if err := quitter.send(QuitCommand); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := quitter.line(); err == nil {
+		t.Errorf("after quit the client read %q, want its connection closed", got)
+	}
 	deadline := time.Now().Add(20 * time.Second)
 	for r.Stats().Open != 0 { // awaited: the relay's reader sees the close
 		if time.Now().After(deadline) {
