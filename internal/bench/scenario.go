@@ -47,8 +47,9 @@ var Logins = map[string]Login{
 		{Send: "y", Expect: `was created`},
 		{Send: "connect {name} {password}", Expect: `You become`},
 		{Send: echoPy, Expect: `DummyRunnerCmdSet`},
-		// The echo command answers: installed.
-		{Send: dummyrunner.EchoCommand + " login", Expect: dummyrunner.EchoCommand + `:login,`},
+		// The echo command answers: installed. (Evennia's answer has a
+		// space after the colon: "dummyrunner_echo_response: login,<t>".)
+		{Send: dummyrunner.EchoCommand + " login", Expect: dummyrunner.EchoCommand + `: ?login,`},
 	}},
 }
 
