@@ -20,7 +20,8 @@ import (
 // install.sh puts it there). The zero value takes the defaults.
 type EvenniaConfig struct {
 	// Scripts is the directory of start.sh and stop.sh (default
-	// ../shared/targets/evennia, or $PORTALSIM_TARGETS/evennia).
+	// $PORTALSIM_TARGETS/evennia, else shared/targets/evennia beside the
+	// repository the working directory is in).
 	Scripts string
 	// Venv is the installation's virtualenv (default $EVENNIA_VENV or
 	// /opt/evennia-venv).
@@ -29,6 +30,25 @@ type EvenniaConfig struct {
 	// /opt/evennia-game/mygame). It is never started: the bench runs a
 	// copy.
 	Game string
+}
+
+// defaultTargets is the shared targets' directory: ../shared/targets
+// beside the repository (the nearest directory holding go.mod, from the
+// working directory up), as .ci/run and the specs find it; else
+// ../shared/targets from the working directory.
+func defaultTargets() string {
+	dir, err := os.Getwd()
+	for err == nil {
+		if _, serr := os.Stat(filepath.Join(dir, "go.mod")); serr == nil {
+			return filepath.Join(filepath.Dir(dir), "shared", "targets")
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			break
+		}
+		dir = up
+	}
+	return filepath.Join("..", "shared", "targets")
 }
 
 // withDefaults fills the unset paths.
@@ -40,7 +60,7 @@ func (c EvenniaConfig) withDefaults() EvenniaConfig {
 		return def
 	}
 	if c.Scripts == "" {
-		c.Scripts = filepath.Join(env("PORTALSIM_TARGETS", filepath.Join("..", "shared", "targets")), "evennia")
+		c.Scripts = filepath.Join(env("PORTALSIM_TARGETS", defaultTargets()), "evennia")
 	}
 	if c.Venv == "" {
 		c.Venv = env("EVENNIA_VENV", "/opt/evennia-venv")
