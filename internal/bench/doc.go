@@ -5,8 +5,10 @@
 // each with the floor as ratios.
 //
 // Each target runs as its own processes (see [Process]); the bench
-// reads their CPU time from /proc over the steady window, the time when
-// every player is logged in and only echo probes are in flight, and
+// reads their CPU time from /proc over the steady window, from a
+// settling time (two probes of every player, at least a second) after
+// the last player logged in until the planned end, when only echo probes
+// are in flight, and
 // divides it by the round trips answered in that window. The latency
 // distribution is of the same window.
 package bench

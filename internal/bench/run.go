@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -147,12 +146,33 @@ func runTarget(ctx context.Context, t target, cfg Config, e *env) (row Row, err 
 	defer end.Stop()
 	row = Row{Target: t.name(), Processes: rn.procs, Players: cfg.Players}
 	var out *outcome
-	var cpu0 time.Duration
-	var cpuErr error
+	cpuOK := false
 	var profiles <-chan map[string]string
-	select {
-	case <-win.allIn:
-		cpu0, cpuErr = CPU(pids(rn.procs))
+	// The window opens a settling time after the last login: the first
+	// probes of a target meet its start-up (new goroutines, growing heaps,
+	// the last logins' work), which is no steady state.
+	settle := time.NewTimer(time.Hour)
+	settle.Stop()
+	defer settle.Stop()
+	allIn, opened := win.allIn, false
+wait:
+	for {
+		select {
+		case <-allIn:
+			allIn = nil
+			settle.Reset(cfg.Load.settle())
+		case <-settle.C:
+			opened = true
+			break wait
+		case <-end.C:
+			break wait // no window
+		case o := <-done:
+			out = &o
+			break wait
+		}
+	}
+	if opened {
+		cpu0, cpuErr := CPU(pids(rn.procs))
 		t0 := time.Now()
 		win.open(t0)
 		if cfg.ProfileDir != "" && len(rn.pprof) > 0 {
@@ -165,11 +185,8 @@ func runTarget(ctx context.Context, t target, cfg Config, e *env) (row Row, err 
 		}
 		cpu1, err := CPU(pids(rn.procs))
 		win.close(time.Now())
-		cpuErr = errors.Join(cpuErr, err)
+		cpuOK = cpuErr == nil && err == nil
 		row.CPU = cpu1 - cpu0
-	case <-end.C:
-	case o := <-done:
-		out = &o
 	}
 	if out == nil {
 		o := <-done
@@ -178,7 +195,7 @@ func runTarget(ctx context.Context, t target, cfg Config, e *env) (row Row, err 
 	if out.err != nil && out.rep == nil {
 		return row, out.err
 	}
-	fillRow(&row, win.stats(), out.rep, len(rn.procs) > 0 && cpuErr == nil)
+	fillRow(&row, win.stats(), out.rep, len(rn.procs) > 0 && cpuOK)
 	if profiles != nil {
 		row.Profiles = <-profiles
 	}
@@ -202,7 +219,7 @@ func fillRow(row *Row, w windowStats, rep *reports.Report, hasCPU bool) {
 	}
 	if w.start.IsZero() || w.end.IsZero() || !w.end.After(w.start) {
 		row.Valid = false
-		row.InvalidReasons = append(row.InvalidReasons, fmt.Sprintf("no steady window: %d of %d players logged in before the end", w.loggedIn, row.Players))
+		row.InvalidReasons = append(row.InvalidReasons, fmt.Sprintf("no steady window: %d of %d players logged in, not all a settling time before the end", w.loggedIn, row.Players))
 		return
 	}
 	row.Window = w.end.Sub(w.start)

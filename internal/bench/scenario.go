@@ -93,6 +93,10 @@ func (l Load) timestep() time.Duration {
 	return max(time.Duration(float64(time.Second)/l.Rate), dummyrunner.MinTimeout)
 }
 
+// settle is how long after the last login the window opens: two
+// probes of every player, at least a second.
+func (l Load) settle() time.Duration { return max(2*l.timestep(), time.Second) }
+
 // echoProfile is the bench's one profile: every action one echo probe,
 // completed by its answer.
 const echoProfile = `name: bench_echo
