@@ -47,6 +47,7 @@ func benchCompareFlags(w io.Writer) (*flag.FlagSet, *benchCompareOpts) {
 	fs.Float64Var(&o.cfg.Rate, "rate", 1, "echo probes per second per player")
 	fs.DurationVar(&o.cfg.Duration, "duration", 30*time.Second, "each target's run, logins included")
 	fs.Int64Var(&o.cfg.Seed, "seed", 1, "random seed of the players")
+	fs.DurationVar(&o.cfg.Ramp, "ramp", 0, "spread the players' connects over this long (0: all at once)")
 	fs.StringVar(&o.targets, "targets", "floor,portal", "targets in order, comma-separated: "+strings.Join(bench.TargetNames(), ", ")+", or HOST:PORT")
 	fs.StringVar(&o.targetPIDs, "target-pids", "", "pids of a HOST:PORT target's processes, comma-separated, for its CPU figure")
 	fs.StringVar(&o.cfg.TargetLogin, "target-login", "portalsim", "login of a HOST:PORT target: "+strings.Join(bench.LoginNames(), ", "))

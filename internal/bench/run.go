@@ -219,7 +219,7 @@ func fillRow(row *Row, w windowStats, rep *reports.Report, hasCPU bool) {
 	}
 	if w.start.IsZero() || w.end.IsZero() || !w.end.After(w.start) {
 		row.Valid = false
-		row.InvalidReasons = append(row.InvalidReasons, fmt.Sprintf("no steady window: %d of %d players logged in, not all a settling time before the end", w.loggedIn, row.Players))
+		row.InvalidReasons = append(row.InvalidReasons, fmt.Sprintf("no steady window: %d of %d players logged in, and the others were not yet lost, a settling time before the end", w.loggedIn, row.Players))
 		return
 	}
 	row.Window = w.end.Sub(w.start)

@@ -67,6 +67,8 @@ type Load struct {
 	Duration time.Duration
 	// Seed drives the dummyrunner's random choices.
 	Seed int64
+	// Ramp spreads the players' connects over this long (0: all at once).
+	Ramp time.Duration
 }
 
 // check reports the load's problems, named by flag.
@@ -80,6 +82,9 @@ func (l Load) check() error {
 	}
 	if l.Duration < 2*time.Second {
 		bad = append(bad, fmt.Sprintf("-duration %v: want at least 2s", l.Duration))
+	}
+	if l.Ramp < 0 || l.Ramp >= l.Duration {
+		bad = append(bad, fmt.Sprintf("-ramp %v: want 0 up to less than -duration", l.Ramp))
 	}
 	if len(bad) > 0 {
 		return fmt.Errorf("%w: %s", ErrInvalidConfig, strings.Join(bad, "; "))
@@ -118,6 +123,7 @@ func (l Load) plan(dir, target string, login Login) (*dummyrunner.Plan, error) {
 		Model:        dummyrunner.ModelClosed,
 		Clients:      l.Players,
 		Duration:     l.Duration,
+		RampUp:       l.Ramp,
 		Seed:         l.Seed,
 		Profiles:     map[string]float64{"bench_echo": 1},
 		ProfileFiles: []string{"bench_echo.yaml"},
@@ -128,6 +134,9 @@ func (l Load) plan(dir, target string, login Login) (*dummyrunner.Plan, error) {
 		TCPQuickAck:    true,
 		CommandTimeout: 30 * time.Second,
 		ConnectTimeout: time.Minute,
+		// A busy game (stock Evennia announcing every login to everyone
+		// in Limbo) answers quit late: a player still logging out is lost.
+		LogoutGrace: 30 * time.Second,
 	}
 	return sc.Compile(dir)
 }

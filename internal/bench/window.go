@@ -10,17 +10,18 @@ import (
 
 // window is a dummyrunner Observer that finds the steady window and
 // measures the echo probes in it. It says when every player has logged
-// in (allIn); the bench then opens the window at a time of its choosing
+// in, or was lost before it could (allIn); the bench then opens the window at a time of its choosing
 // (after reading the targets' CPU) and closes it at the run's planned
 // end. Commands count by when they completed, so the results the
 // aggregator hands over late still land in the right window.
 type window struct {
 	players int
-	allIn   chan struct{} // closed when every player has logged in
+	allIn   chan struct{} // closed when every player has logged in or was lost before
 
 	mu         sync.Mutex // guards the fields below
 	loggedIn   int
-	start, end time.Time // the window; end zero while open
+	settled    map[int]bool // players logged in (true) or lost before (false)
+	start, end time.Time    // the window; end zero while open
 	latency    *reports.Histogram
 	answered   int64
 	failed     int64 // echo probes that failed in the window
@@ -29,7 +30,7 @@ type window struct {
 var _ dummyrunner.Observer = (*window)(nil)
 
 func newWindow(players int) *window {
-	return &window{players: players, allIn: make(chan struct{}), latency: reports.NewHistogram()}
+	return &window{players: players, allIn: make(chan struct{}), latency: reports.NewHistogram(), settled: map[int]bool{}}
 }
 
 // Result implements dummyrunner.Observer.
@@ -40,9 +41,11 @@ func (w *window) Result(r dummyrunner.Result) {
 	case dummyrunner.KindState:
 		if r.State == dummyrunner.StateLoggedIn {
 			w.loggedIn++
-			if w.loggedIn == w.players {
-				close(w.allIn)
-			}
+			w.settleLocked(r.Client, true)
+		}
+	case dummyrunner.KindLost:
+		if _, ok := w.settled[r.Client]; !ok { // lost before logging in: it never will
+			w.settleLocked(r.Client, false)
 		}
 	case dummyrunner.KindCommand:
 		if r.Action != EchoAction || !w.inLocked(r.At) {
@@ -54,6 +57,20 @@ func (w *window) Result(r dummyrunner.Result) {
 		}
 		w.answered++
 		w.latency.Record(r.Latency)
+	}
+}
+
+// settleLocked records that client logged in (in) or was lost before,
+// and closes allIn when every player has settled, one at least logged
+// in: the window measures the players that got in, and the loss of the
+// others is reported. w.mu must be held.
+func (w *window) settleLocked(client int, in bool) {
+	if _, ok := w.settled[client]; ok {
+		return
+	}
+	w.settled[client] = in
+	if len(w.settled) == w.players && w.loggedIn > 0 {
+		close(w.allIn)
 	}
 }
 

@@ -14,20 +14,21 @@ func TestWindow(t *testing.T) {
 	w := newWindow(2)
 	t0 := time.Unix(1000, 0)
 	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
-	in := func(s float64) {
-		w.Result(dummyrunner.Result{Kind: dummyrunner.KindState, State: dummyrunner.StateLoggedIn, At: at(s)})
+	in := func(c int, s float64) {
+		w.Result(dummyrunner.Result{Kind: dummyrunner.KindState, Client: c, State: dummyrunner.StateLoggedIn, At: at(s)})
 	}
 	cmd := func(s float64, lat time.Duration, reason, action string) {
 		w.Result(dummyrunner.Result{Kind: dummyrunner.KindCommand, Action: action, At: at(s), Latency: lat, Reason: reason})
 	}
-	in(0.1)
+	in(0, 0.1)
+	w.Result(dummyrunner.Result{Kind: dummyrunner.KindLost, Client: 0, Reason: dummyrunner.ReasonDisconnected}) // lost after its login: it counted
 	select {
 	case <-w.allIn:
 		t.Fatal("all in after one of two players")
 	default:
 	}
 	cmd(0.5, time.Second, "", EchoAction) // before the window opens: not counted
-	in(0.2)
+	in(1, 0.2)
 	select {
 	case <-w.allIn:
 	default:
@@ -51,5 +52,30 @@ func TestWindow(t *testing.T) {
 	}
 	if !s.start.Equal(at(1)) || !s.end.Equal(at(2)) {
 		t.Errorf("window %v-%v, want %v-%v", s.start, s.end, at(1), at(2))
+	}
+}
+
+// A player lost before it logged in settles too: the window measures
+// the players that got in (the loss is reported apart), but not before
+// one did.
+func TestWindowSettlesLostPlayers(t *testing.T) {
+	t.Parallel()
+	w := newWindow(3)
+	w.Result(dummyrunner.Result{Kind: dummyrunner.KindLost, Client: 2, Reason: dummyrunner.ReasonDisconnected})
+	w.Result(dummyrunner.Result{Kind: dummyrunner.KindLost, Client: 1, Reason: dummyrunner.ReasonDial})
+	w.Result(dummyrunner.Result{Kind: dummyrunner.KindLost, Client: 1, Reason: dummyrunner.ReasonDial}) // once
+	select {
+	case <-w.allIn:
+		t.Fatal("settled with nobody logged in")
+	default:
+	}
+	w.Result(dummyrunner.Result{Kind: dummyrunner.KindState, Client: 0, State: dummyrunner.StateLoggedIn})
+	select {
+	case <-w.allIn:
+	default:
+		t.Fatal("not settled: one in, two lost before")
+	}
+	if s := w.stats(); s.loggedIn != 1 {
+		t.Errorf("logged in %d, want 1", s.loggedIn)
 	}
 }
