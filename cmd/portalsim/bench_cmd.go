@@ -5,34 +5,36 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 )
 
 // benchUsage is the help text of "portalsim bench".
 const benchUsage = `Measure the portal against its physical limit and against other servers.
 
-Usage: portalsim bench <what> [flags]`
+Usage: portalsim bench [flags]           the side-by-side comparison (below)
+       portalsim bench <what> [flags]    one measurement`
 
 // benchCommands are the subcommands of "portalsim bench", one file each.
 func benchCommands() map[string]command {
 	return map[string]command{
 		"fanout": {"say latency per room size, and the all-in-one-room login announcement", runBenchFanout},
 		"storm":  {"open connections as fast as possible: accepted/s, the throttle's release rate, -hold N sessions", runBenchStorm},
+		"floor":  {"run the floor: a bare relay and echo, the physical limit (bench floor -listen ADDR)", runBenchFloor},
 	}
 }
 
 // runBench dispatches "portalsim bench <what>".
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmds := benchCommands()
-	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
-		w := stderr
-		if len(args) > 0 {
-			w = stdout
-		}
-		printBenchUsage(w, cmds)
-		if len(args) == 0 {
-			return usagef("bench: say what to measure")
-		}
+	if len(args) > 0 && args[0] == floorEchoCommand { // hidden: in no help text
+		return runFloorEcho(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
+		printBenchUsage(stdout, cmds)
 		return nil
+	}
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") { // no measurement named: the comparison
+		return runBenchCompare(ctx, args, stdout, stderr)
 	}
 	c, ok := cmds[args[0]]
 	if !ok {
@@ -56,4 +58,10 @@ func printBenchUsage(w io.Writer, cmds map[string]command) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, `Run "portalsim bench <what> -h" for its flags.`)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, benchCompareUsage)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Flags of the comparison:")
+	fs, _ := benchCompareFlags(w)
+	fs.PrintDefaults()
 }
