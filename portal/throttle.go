@@ -26,7 +26,10 @@ import (
 // stream of arrivals faster than the rate still drains at the rate. While
 // sessions wait, releases keep to an ideal timeline, one interval apart,
 // not one interval after the last timer fired, so late timers do not
-// lower the rate (see nextRelease).
+// lower the rate (see nextRelease). The price: catching up after a late
+// timer, a short window can hold up to throttleCatchUp's worth of
+// releases more than the rate allows (at 1,000/s, up to 50 more in the
+// second after a 50 ms stall); over any long window the rate holds.
 // A session removed while queued leaves no trace (bug 5.18). A zero
 // interval disables the throttle: every session is released at once.
 type Throttle struct {

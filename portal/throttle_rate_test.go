@@ -102,8 +102,10 @@ func TestThrottleReleaseRateWithLateTimers(t *testing.T) {
 // Bursts: the queue fills, drains, empties and fills again. Within each
 // backlog the releases keep to its timeline exactly (synctest's timers
 // fire on time), between backlogs the first of the next goes at once if
-// an interval has passed, and over the whole run the rate never exceeds
-// the setting and matches it while sessions wait.
+// an interval has passed, and over the whole run the rate matches the
+// setting while sessions wait and, timers firing on time, no window holds
+// more releases than the rate allows (a late timer's catch-up may: see
+// Throttle).
 func TestThrottleReleaseRateWithBursts(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
