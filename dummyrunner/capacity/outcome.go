@@ -109,9 +109,12 @@ func Judge(rep *reports.Report, slo []reports.Threshold, health dummyrunner.Heal
 // moment every login settled, within a second, to the end: see
 // [dummyrunner.Options].SteadyFor), and none before the one in which the
 // most players were first logged in (so the login burst does not count).
-// In the view, each action's latency is that of its commands answered
-// in those seconds; every count (sent, failed, lost, checks) and every
-// other histogram (ttfb, corrected, phases, lag) is the whole trial's.
+// In the view, each action's latency and answered count are those of
+// its commands answered in those seconds, and the run's duration is the
+// window's (so a throughput threshold measures the window); every other
+// count (sent, failed, lost, checks) and every other histogram (ttfb,
+// corrected, phases, lag) is the whole trial's, so the view does not
+// keep Sent == Answered + failed.
 // Without such seconds (the open model, a window under two seconds, a
 // trial too short) the view is rep itself, and the window the whole
 // trial.
@@ -139,5 +142,9 @@ func Steady(rep *reports.Report, window time.Duration) (*reports.Report, time.Du
 			view.Action(name).Latency.Merge(h)
 		}
 	}
-	return view, time.Duration(last+1-from) * time.Second
+	for _, a := range view.Actions {
+		a.Answered = a.Latency.Count()
+	}
+	view.Meta.Duration = time.Duration(last+1-from) * time.Second
+	return view, view.Meta.Duration
 }

@@ -88,7 +88,19 @@ func TestJudge(t *testing.T) {
 		t.Errorf("tight SLO: got held %v, broken %q", o.Held, o.Broken)
 	}
 
+	// Throughput is the steady window's: 40 looks in 4 s, not the
+	// whole trial's 70 commands over a long run's 70 s.
 	rep := trialReport(t)
+	rep.Meta.Duration = 70 * time.Second
+	o = Judge(rep, mustThresholds(t, "throughput >= 10"), health, 10*time.Second)
+	if !o.Held {
+		t.Errorf("throughput over the steady window: got broken %q, want held at 10/s", o.Broken)
+	}
+	if rep.Meta.Duration != 70*time.Second || rep.Totals().Answered != 70 {
+		t.Error("Judge changed the report")
+	}
+
+	rep = trialReport(t)
 	rep.Clients.Planned = 5
 	rep.Generator.CPUMean = 0.99
 	o = Judge(rep, mustThresholds(t, "p99(looks) < 50ms", "p99(teleport) < 1s"), health, 10*time.Second)
