@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/portalsim/portalsim/dummyrunner"
+	"github.com/portalsim/portalsim/internal/procstack"
 	"github.com/portalsim/portalsim/reports"
 )
 
@@ -172,7 +173,7 @@ wait:
 		}
 	}
 	if opened {
-		cpu0, cpuErr := CPU(pids(rn.procs))
+		cpu0, cpuErr := procstack.CPU(pids(rn.procs))
 		t0 := time.Now()
 		win.open(t0)
 		if cfg.ProfileDir != "" && len(rn.pprof) > 0 {
@@ -183,7 +184,7 @@ wait:
 		case o := <-done:
 			out = &o
 		}
-		cpu1, err := CPU(pids(rn.procs))
+		cpu1, err := procstack.CPU(pids(rn.procs))
 		win.close(time.Now())
 		cpuOK = cpuErr == nil && err == nil
 		row.CPU = cpu1 - cpu0
