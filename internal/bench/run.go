@@ -12,6 +12,7 @@ import (
 
 	"github.com/portalsim/portalsim/dummyrunner"
 	"github.com/portalsim/portalsim/internal/procstack"
+	"github.com/portalsim/portalsim/internal/targets"
 	"github.com/portalsim/portalsim/reports"
 )
 
@@ -29,8 +30,11 @@ type Config struct {
 	// TargetLogin its login (see Logins; default "portalsim").
 	TargetPIDs  []int
 	TargetLogin string
-	// Evennia says where stock Evennia is installed.
-	Evennia EvenniaConfig
+	// Evennia says where stock Evennia is installed: its Scripts, Venv
+	// and Game (the zero value takes the defaults, see
+	// [targets.EvenniaConfig.WithDefaults]); the bench sets the rest. The
+	// installed game is never started: the bench runs a copy.
+	Evennia targets.EvenniaConfig
 	// ReportsDir, if set, receives each target's full run report
 	// (TARGET.json).
 	ReportsDir string

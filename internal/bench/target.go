@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/portalsim/portalsim/internal/procstack"
+	"github.com/portalsim/portalsim/internal/targets"
 )
 
 // Target names of the bench; anything else with a port is an external
@@ -43,7 +44,7 @@ type env struct {
 	exe     string    // the portalsim binary
 	stderr  io.Writer // the targets' stderr
 	profile bool      // serve -pprof on the processes that can
-	evennia EvenniaConfig
+	evennia targets.EvenniaConfig
 	// externalPIDs are the processes of an external target, for its CPU.
 	externalPIDs  []int
 	externalLogin string
