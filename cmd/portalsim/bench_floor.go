@@ -9,9 +9,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/portalsim/portalsim/internal/bench"
 	"github.com/portalsim/portalsim/internal/floor"
 	"github.com/portalsim/portalsim/internal/loopback"
+	"github.com/portalsim/portalsim/internal/procstack"
 )
 
 const benchFloorUsage = `Run the floor: the cheapest relay with the portal's topology, the
@@ -52,7 +52,7 @@ func runBenchFloor(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	echo, err := bench.StartProcess("floor echo", exe, []string{"bench", floorEchoCommand, "-listen", *echoAddr, "-max-line", strconv.Itoa(*maxLine)}, nil, stderr)
+	echo, err := procstack.StartProcess("floor echo", exe, []string{"bench", floorEchoCommand, "-listen", *echoAddr, "-max-line", strconv.Itoa(*maxLine)}, nil, stderr)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func runBenchFloor(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 }
 
-func echoState(p *bench.Process) string {
+func echoState(p *procstack.Process) string {
 	select {
 	case <-p.Exited():
 		return "the echo process ended"

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portalsim/portalsim/internal/procstack"
 	"github.com/portalsim/portalsim/internal/storm"
 )
 
@@ -83,8 +84,8 @@ type stormReport struct {
 	Hold      *storm.HoldSummary `json:"hold,omitempty"`
 	// Portal and Server are the processes' CPU time during the storm,
 	// and (with -hold) the portal's memory and descriptors while holding.
-	Portal *procStat `json:"portal,omitempty"`
-	Server *procStat `json:"server,omitempty"`
+	Portal *procstack.Stat `json:"portal,omitempty"`
+	Server *procstack.Stat `json:"server,omitempty"`
 }
 
 func runBenchStorm(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -102,18 +103,18 @@ func runBenchStorm(ctx context.Context, args []string, stdout, stderr io.Writer)
 		rep.LoadAvg = strings.TrimSpace(string(b))
 	}
 	target := f.target
-	var st *stormStack
+	var st *procstack.Stack
 	if target == "" {
 		var err error
 		if st, err = startStormStack(ctx, rep.Setting, f.pprof); err != nil {
 			return err
 		}
 		rep.Started = true
-		target = st.telnet
+		target = st.TelnetAddr
 	}
 	err := f.measure(ctx, target, st, &rep)
 	if st != nil {
-		err = errors.Join(err, st.stop())
+		err = errors.Join(err, st.Stop())
 	}
 	if err != nil {
 		return err
@@ -172,9 +173,28 @@ func (f *stormFlags) check() error {
 	return nil
 }
 
+// startStormStack starts "portalsim portal" and "portalsim server" as
+// processes of their own, the portal's connect throttle at rate (0: off)
+// and the other limits off, the game's login screen at once. pprof, if
+// set, is the portal's -pprof address.
+func startStormStack(ctx context.Context, rate float64, pprof string) (*procstack.Stack, error) {
+	cfg := procstack.StackConfig{MaxConnectionRate: rate, ServerArgs: []string{"-login-delay", "0"},
+		StartTimeout: 10 * time.Second, StopGrace: 5 * time.Second}
+	if pprof != "" {
+		cfg.PortalArgs = []string{"-pprof", pprof}
+	}
+	return procstack.StartStack(ctx, cfg)
+}
+
+// readStat is what /proc says of pid; what it cannot read stays 0.
+func readStat(pid int) procstack.Stat {
+	st, _ := procstack.ReadStat(pid)
+	return st
+}
+
 // measure runs the storm (or the hold) against target, with the stack
 // it started (nil with -target), into rep.
-func (f *stormFlags) measure(ctx context.Context, target string, st *stormStack, rep *stormReport) error {
+func (f *stormFlags) measure(ctx context.Context, target string, st *procstack.Stack, rep *stormReport) error {
 	cfg := storm.Config{Target: target, Dialers: f.dialers, Timeout: f.timeout, Conns: f.hold}
 	if f.hold == 0 {
 		cfg.Conns = f.conns
@@ -190,17 +210,17 @@ func (f *stormFlags) measure(ctx context.Context, target string, st *stormStack,
 	if err := awaitAnswer(ctx, target, f.timeout); err != nil {
 		return err
 	}
-	var before [2]procStat
+	var before [2]procstack.Stat
 	if st != nil {
-		pp, sp := st.pids()
-		before = [2]procStat{readProcStat(pp), readProcStat(sp)}
+		pp, sp := st.PIDs()
+		before = [2]procstack.Stat{readStat(pp), readStat(sp)}
 	}
 	after := func() {
 		if st == nil {
 			return
 		}
-		pp, sp := st.pids()
-		p, s := readProcStat(pp), readProcStat(sp)
+		pp, sp := st.PIDs()
+		p, s := readStat(pp), readStat(sp)
 		p.CPU -= before[0].CPU
 		s.CPU -= before[1].CPU
 		rep.Portal, rep.Server = &p, &s

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/portalsim/portalsim/dummyrunner"
 	"github.com/portalsim/portalsim/dummyrunner/livemetrics"
+	"github.com/portalsim/portalsim/internal/procstack"
 	"github.com/portalsim/portalsim/reports"
 )
 
@@ -203,7 +203,7 @@ func runProcs(ctx context.Context, plan *dummyrunner.Plan, path string, f runFla
 		cf := childFlags{target: opts.Target, websocketURL: opts.WebsocketURL, tlsTarget: opts.TLSTarget, sshTarget: opts.SSHTarget,
 			first: lo, count: cnt, runID: f.runID, shard: fmt.Sprintf("%d/%d", i, n), logs: logFlags{level: f.logs.level, format: f.logs.format}, metrics: live != nil}
 		args := cf.args(scPath)
-		cmd := exec.Command(exe, args...)
+		cmd := procstack.Command(exe, args, nil) // a shard dies with this process
 		cmd.Stderr = stderr
 		out, err := cmd.StdoutPipe()
 		if err != nil {

@@ -4,7 +4,7 @@
 // same load (players, per-player rate, duration, seed), and compares
 // each with the floor as ratios.
 //
-// Each target runs as its own processes (see [Process]); the bench
+// Each target runs as its own processes (see package procstack); the bench
 // reads their CPU time from /proc over the steady window, from a
 // settling time (two probes of every player, at least a second) after
 // the last player logged in until the planned end, when only echo probes

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/portalsim/portalsim/dummyrunner"
+	"github.com/portalsim/portalsim/internal/procstack"
+	"github.com/portalsim/portalsim/internal/targets"
 	"github.com/portalsim/portalsim/reports"
 )
 
@@ -28,8 +30,11 @@ type Config struct {
 	// TargetLogin its login (see Logins; default "portalsim").
 	TargetPIDs  []int
 	TargetLogin string
-	// Evennia says where stock Evennia is installed.
-	Evennia EvenniaConfig
+	// Evennia says where stock Evennia is installed: its Scripts, Venv
+	// and Game (the zero value takes the defaults, see
+	// [targets.EvenniaConfig.WithDefaults]); the bench sets the rest. The
+	// installed game is never started: the bench runs a copy.
+	Evennia targets.EvenniaConfig
 	// ReportsDir, if set, receives each target's full run report
 	// (TARGET.json).
 	ReportsDir string
@@ -172,7 +177,7 @@ wait:
 		}
 	}
 	if opened {
-		cpu0, cpuErr := CPU(pids(rn.procs))
+		cpu0, cpuErr := procstack.CPU(pids(rn.procs))
 		t0 := time.Now()
 		win.open(t0)
 		if cfg.ProfileDir != "" && len(rn.pprof) > 0 {
@@ -183,7 +188,7 @@ wait:
 		case o := <-done:
 			out = &o
 		}
-		cpu1, err := CPU(pids(rn.procs))
+		cpu1, err := procstack.CPU(pids(rn.procs))
 		win.close(time.Now())
 		cpuOK = cpuErr == nil && err == nil
 		row.CPU = cpu1 - cpu0

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/portalsim/portalsim/internal/procstack"
+	"github.com/portalsim/portalsim/internal/targets"
 )
 
 // Target names of the bench; anything else with a port is an external
@@ -42,7 +44,7 @@ type env struct {
 	exe     string    // the portalsim binary
 	stderr  io.Writer // the targets' stderr
 	profile bool      // serve -pprof on the processes that can
-	evennia EvenniaConfig
+	evennia targets.EvenniaConfig
 	// externalPIDs are the processes of an external target, for its CPU.
 	externalPIDs  []int
 	externalLogin string
@@ -129,7 +131,7 @@ func (floorTarget) login() Login { return Logins["floor"] }
 var floorLine = regexp.MustCompile(`^portalsim bench floor: relay (\S+) pid (\d+), echo (\S+) pid (\d+)$`)
 
 func (floorTarget) start(ctx context.Context, e *env, _ string) (*running, error) {
-	p, err := StartProcess("floor", e.exe, []string{"bench", "floor", "-listen", "127.0.0.1:0"}, nil, e.stderr)
+	p, err := procstack.StartProcess("floor", e.exe, []string{"bench", "floor", "-listen", "127.0.0.1:0"}, nil, e.stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -149,55 +151,30 @@ type portalTarget struct{}
 func (portalTarget) name() string { return TargetPortal }
 func (portalTarget) login() Login { return Logins["portalsim"] }
 
-var (
-	portalLine = regexp.MustCompile(`^portalsim portal: telnet (\S+),.* link (\S+)$`)
-	serverLine = regexp.MustCompile(`^portalsim server: pid (\d+)`)
-)
-
-func (portalTarget) start(ctx context.Context, e *env, dir string) (*running, error) {
-	secret := filepath.Join(dir, "link-secret") // the portal creates it, mode 0600
+func (portalTarget) start(ctx context.Context, e *env, _ string) (*running, error) {
 	r := &running{pprof: map[string]string{}}
-	pprofArgs := func(name string) ([]string, error) {
-		if !e.profile {
-			return nil, nil
+	cfg := procstack.StackConfig{Exe: e.exe, Stderr: e.stderr, StartTimeout: startTimeout, StopGrace: stopGrace}
+	if e.profile {
+		for _, p := range []struct {
+			name string
+			args *[]string
+		}{{"portal", &cfg.PortalArgs}, {"server", &cfg.ServerArgs}} {
+			addr, err := freeAddr()
+			if err != nil {
+				return nil, err
+			}
+			r.pprof[p.name] = addr
+			*p.args = []string{"-pprof", addr}
 		}
-		addr, err := freeAddr()
-		if err != nil {
-			return nil, err
-		}
-		r.pprof[name] = addr
-		return []string{"-pprof", addr}, nil
 	}
-	pa, err := pprofArgs("portal")
+	st, err := procstack.StartStack(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	portal, err := StartProcess("portal", e.exe, append([]string{"portal",
-		"-telnet", "127.0.0.1:0", "-link", "127.0.0.1:0", "-web", "", "-websocket", "", "-telnet-tls", "", "-ssh", "",
-		"-max-connection-rate", "0", "-max-command-rate", "0", "-login-timeout", "0",
-		"-link-secret-file", secret, "-log-level", "warn"}, pa...), nil, e.stderr)
-	if err != nil {
-		return nil, err
-	}
-	m, err := portal.Await(ctx, portalLine, startTimeout)
-	if err != nil {
-		return nil, errors.Join(err, portal.Stop(stopGrace))
-	}
-	sa, err := pprofArgs("server")
-	if err != nil {
-		return nil, errors.Join(err, portal.Stop(stopGrace))
-	}
-	server, err := StartProcess("server", e.exe, append([]string{"server", "-portal", m[2], "-load-test",
-		"-link-secret-file", secret, "-log-level", "warn"}, sa...), nil, e.stderr)
-	if err != nil {
-		return nil, errors.Join(err, portal.Stop(stopGrace))
-	}
-	r.addr = m[1]
-	r.procs = []namedPID{{"portal", portal.PID()}, {"server", server.PID()}}
-	r.stop = func() error { return errors.Join(server.Stop(stopGrace), portal.Stop(stopGrace)) }
-	if _, err := server.Await(ctx, serverLine, startTimeout); err != nil {
-		return nil, errors.Join(err, r.stop())
-	}
+	portal, server := st.PIDs()
+	r.addr = st.TelnetAddr
+	r.procs = []namedPID{{"portal", portal}, {"server", server}}
+	r.stop = st.Stop
 	return r, nil
 }
 

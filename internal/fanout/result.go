@@ -5,6 +5,8 @@ import (
 	"io"
 	"slices"
 	"time"
+
+	"github.com/portalsim/portalsim/reports"
 )
 
 // Result is what [Run] measured. Durations are in nanoseconds in JSON.
@@ -87,7 +89,8 @@ type Percentiles struct {
 	Mean  time.Duration `json:"mean_ns"`
 }
 
-// percentiles summarises samples, which it sorts.
+// percentiles summarises samples, which it sorts; the percentiles are
+// exact ([reports.NearestRank]).
 func percentiles(samples []time.Duration) Percentiles {
 	if len(samples) == 0 {
 		return Percentiles{}
@@ -97,10 +100,7 @@ func percentiles(samples []time.Duration) Percentiles {
 	for _, s := range samples {
 		sum += s
 	}
-	at := func(q float64) time.Duration {
-		i := int(q*float64(len(samples))+0.5) - 1 // nearest rank
-		return samples[min(max(i, 0), len(samples)-1)]
-	}
+	at := func(q float64) time.Duration { return reports.NearestRank(samples, q) }
 	return Percentiles{
 		Count: len(samples), P50: at(0.50), P90: at(0.90), P99: at(0.99),
 		Max: samples[len(samples)-1], Mean: sum / time.Duration(len(samples)),

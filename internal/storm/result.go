@@ -4,6 +4,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/portalsim/portalsim/reports"
 )
 
 // Stage is where a connection stopped short.
@@ -68,16 +70,14 @@ type Percentiles struct {
 	Max  time.Duration `json:"max_ns"`
 }
 
-// percentiles sorts d and takes its percentiles (nearest rank).
+// percentiles sorts d and takes its exact percentiles
+// ([reports.NearestRank]).
 func percentiles(d []time.Duration) Percentiles {
 	if len(d) == 0 {
 		return Percentiles{}
 	}
 	slices.Sort(d)
-	at := func(q float64) time.Duration {
-		i := int(q*float64(len(d))+0.999999) - 1
-		return d[min(max(i, 0), len(d)-1)]
-	}
+	at := func(q float64) time.Duration { return reports.NearestRank(d, q) }
 	return Percentiles{N: len(d), P50: at(0.50), P90: at(0.90), P99: at(0.99), P999: at(0.999), Max: d[len(d)-1]}
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/portalsim/portalsim/internal/targets"
 	"github.com/portalsim/portalsim/internal/testenv"
 )
 
@@ -27,7 +28,7 @@ const tinyMUXHint = "apt-get install tinymux (.ci/run does)"
 // missing it skips t, or fails it when CI is set (see [testenv.Missing]).
 func NeedTinyMUX(t testenv.TB) string {
 	t.Helper()
-	dir, err := TargetsDir()
+	dir, err := targets.Dir()
 	if err != nil {
 		testenv.Missing(t, "the TinyMUX scripts: %v", err)
 		return ""
@@ -58,10 +59,6 @@ type TinyMUX struct {
 	stopErr  error
 }
 
-// startAttempts bounds the retries when another program takes a port
-// between the check and the server's listen.
-const startAttempts = 3
-
 // StartTinyMUX builds a fresh TinyMUX game in dir (a test's temporary
 // directory; no whitespace) with scripts' start.sh and starts it on a
 // free loopback port, retrying with another port if that one is taken
@@ -69,12 +66,12 @@ const startAttempts = 3
 // wizard has opened Limbo for building. Call [TinyMUX.Stop] when done.
 func StartTinyMUX(ctx context.Context, scripts, dir string) (*TinyMUX, error) {
 	var last error
-	for range startAttempts {
-		port, err := FreePortBlock(0)
+	for range targets.StartAttempts {
+		port, err := targets.FreePortBlock(0)
 		if err != nil {
 			return nil, err
 		}
-		out, err := runScript(ctx, nil, filepath.Join(scripts, "start.sh"), strconv.Itoa(port), dir)
+		out, err := targets.RunScript(ctx, nil, filepath.Join(scripts, "start.sh"), strconv.Itoa(port), dir)
 		if err == nil {
 			pid, perr := strconv.Atoi(strings.TrimSpace(out))
 			m := &TinyMUX{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Dir: dir, PID: pid, scripts: scripts}
@@ -86,9 +83,9 @@ func StartTinyMUX(ctx context.Context, scripts, dir string) (*TinyMUX, error) {
 		last = err
 		// start.sh cleans up after itself when netmux does not come up;
 		// stop.sh makes sure of it (it only signals DIR's own netmux).
-		_, _ = runScript(ctx, nil, filepath.Join(scripts, "stop.sh"), dir)
-		var se *scriptError
-		if !errors.As(err, &se) || !strings.Contains(se.out, "already accepts connections") {
+		_, _ = targets.RunScript(ctx, nil, filepath.Join(scripts, "stop.sh"), dir)
+		var se *targets.ScriptError
+		if !errors.As(err, &se) || !strings.Contains(se.Out, "already accepts connections") {
 			break
 		}
 	}
@@ -99,7 +96,7 @@ func StartTinyMUX(ctx context.Context, scripts, dir string) (*TinyMUX, error) {
 // 20 s). It is idempotent: later calls return the first call's error.
 func (m *TinyMUX) Stop(ctx context.Context) error {
 	m.stopOnce.Do(func() {
-		if _, err := runScript(ctx, nil, filepath.Join(m.scripts, "stop.sh"), m.Dir); err != nil {
+		if _, err := targets.RunScript(ctx, nil, filepath.Join(m.scripts, "stop.sh"), m.Dir); err != nil {
 			m.stopErr = fmt.Errorf("stop TinyMUX: %w", err)
 		}
 	})

@@ -2,10 +2,11 @@
 // MUD servers, as a user would run it: the built binary runs the scenario
 // files of this directory (tinymux.yaml, evennia.yaml) against a stock
 // TinyMUX 2.12 and a stock Evennia 5 started from the shared targets'
-// scripts (see internal/testutil: StartTinyMUX, StartEvennia). Every
-// player must log in, every command be answered and its answer checked;
-// a command the game does not know must show as a failed check; and the
-// marker mode's latency must agree with the time to first byte.
+// scripts (see internal/testutil.StartTinyMUX and
+// internal/targets.StartEvennia). Every player must log in, every
+// command be answered and its answer checked; a command the game does
+// not know must show as a failed check; and the marker mode's latency
+// must agree with the time to first byte.
 //
 // The specs are labelled "targets" and "slow" (.ci/run runs them in its
 // pass for slow specs). Without the servers they skip on a developer

@@ -10,6 +10,7 @@ import (
 	"github.com/onsi/gomega/gbytes"
 	"github.com/onsi/gomega/gexec"
 
+	"github.com/portalsim/portalsim/internal/targets"
 	"github.com/portalsim/portalsim/internal/testutil"
 	"github.com/portalsim/portalsim/reports"
 )
@@ -73,12 +74,12 @@ var _ = Describe("a stock TinyMUX", Ordered, Label("targets", "slow"), func() {
 
 var _ = Describe("a stock Evennia", Ordered, Label("targets", "slow"), func() {
 	const players = 20
-	var ev *testutil.Evennia
+	var ev *targets.Evennia
 	BeforeAll(func(ctx SpecContext) {
 		cfg := testutil.NeedEvennia(GinkgoT())
 		cfg.Dir, cfg.Accounts = GinkgoT().TempDir(), players
 		var err error
-		ev, err = testutil.StartEvennia(ctx, cfg)
+		ev, err = targets.StartEvennia(ctx, cfg)
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(func(ctx SpecContext) {
 			Expect(ev.Stop(ctx)).To(Succeed())

@@ -1,4 +1,4 @@
-package bench
+package procstack
 
 import (
 	"bufio"
@@ -13,17 +13,19 @@ import (
 	"time"
 )
 
-// Process is a child process of the bench: a target's portal, game
-// server, relay or echo. Its stdout is read line by line (see Await);
-// its stderr goes to the writer given to StartProcess. Closing its
-// stdin tells a child that watches it (the floor's echo) that the
-// parent is gone.
+// Process is a child process: a target's portal, game server, relay or
+// echo. Its stdout is read line by line (see [Process.Await]); its
+// stderr goes to the writer given to [StartProcess], and its last
+// [DefaultTailSize] bytes are kept for errors (see [Process.Stderr]).
+// Closing its stdin tells a child that watches it (the floor's echo)
+// that the parent is gone.
 type Process struct {
-	// Name names it in errors and reports ("portal", "server").
+	// Name names it in errors and reports ("portalsim portal").
 	Name string
 
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
+	tail  *TailBuffer
 	lines chan string   // stdout lines, until it closes
 	exit  chan struct{} // closed when the process has ended
 	err   error         // its Wait error, set before exit is closed
@@ -33,11 +35,16 @@ type Process struct {
 }
 
 // StartProcess starts exe with args (and env added to this process's
-// environment), its stderr to stderr (nil: discarded).
+// environment), its stderr to stderr (nil: only the tail is kept). The
+// child is killed when this process ends (SIGKILL on the parent's death,
+// Linux only).
 func StartProcess(name, exe string, args, env []string, stderr io.Writer) (*Process, error) {
-	cmd := exec.Command(exe, args...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stderr = stderr
+	cmd := Command(exe, args, env)
+	tail := &TailBuffer{Max: DefaultTailSize}
+	cmd.Stderr = tail
+	if stderr != nil {
+		cmd.Stderr = io.MultiWriter(tail, stderr)
+	}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -49,7 +56,7 @@ func StartProcess(name, exe string, args, env []string, stderr io.Writer) (*Proc
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	p := &Process{Name: name, cmd: cmd, stdin: stdin, lines: make(chan string, 64), exit: make(chan struct{})}
+	p := &Process{Name: name, cmd: cmd, stdin: stdin, tail: tail, lines: make(chan string, 64), exit: make(chan struct{})}
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
@@ -58,6 +65,7 @@ func StartProcess(name, exe string, args, env []string, stderr io.Writer) (*Proc
 			default: // nobody awaits: the line is not needed
 			}
 		}
+		_, _ = io.Copy(io.Discard, out) // a line too long for the scanner
 		close(p.lines)
 		p.err = cmd.Wait()
 		close(p.exit)
@@ -65,11 +73,26 @@ func StartProcess(name, exe string, args, env []string, stderr io.Writer) (*Proc
 	return p, nil
 }
 
+// Command is exe with args (and env added to this process's
+// environment) as a child that is killed when this process ends
+// (SIGKILL on the parent's death, Linux only), for a caller that wires
+// its standard streams itself (the shards of "portalsim run -procs");
+// [StartProcess] starts its children with it.
+func Command(exe string, args, env []string) *exec.Cmd {
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.SysProcAttr = sysProcAttr()
+	return cmd
+}
+
 // PID is the process id.
 func (p *Process) PID() int { return p.cmd.Process.Pid }
 
 // Exited is closed when the process has ended.
 func (p *Process) Exited() <-chan struct{} { return p.exit }
+
+// Stderr is the tail of what the process wrote to its stderr so far.
+func (p *Process) Stderr() string { return p.tail.String() }
 
 // Await reads stdout lines until one matches re and returns its
 // submatches; it fails when the process ends, ctx is done or timeout
@@ -83,7 +106,7 @@ func (p *Process) Await(ctx context.Context, re *regexp.Regexp, timeout time.Dur
 		case l, ok := <-p.lines:
 			if !ok {
 				<-p.exit
-				return nil, fmt.Errorf("%s ended (%v) before printing /%s/; it printed %q", p.Name, p.err, re, seen)
+				return nil, fmt.Errorf("%s ended (%v) before printing /%s/; it printed %q; stderr: %s", p.Name, p.err, re, seen, p.Stderr())
 			}
 			if m := re.FindStringSubmatch(l); m != nil {
 				return m, nil
@@ -92,7 +115,7 @@ func (p *Process) Await(ctx context.Context, re *regexp.Regexp, timeout time.Dur
 				seen = append(seen, l)
 			}
 		case <-t.C:
-			return nil, fmt.Errorf("%s printed no /%s/ in %v; it printed %q", p.Name, re, timeout, seen)
+			return nil, fmt.Errorf("%s printed no /%s/ in %v; it printed %q; stderr: %s", p.Name, re, timeout, seen, p.Stderr())
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
@@ -101,8 +124,9 @@ func (p *Process) Await(ctx context.Context, re *regexp.Regexp, timeout time.Dur
 
 // Stop ends the process: stdin closed and an interrupt, then a kill
 // after grace. It waits for the process and is idempotent. A process
-// that had already ended with an error returns it; one stopped by the
-// interrupt or the kill returns nil.
+// that ends with an error (a non-zero exit status), by itself before
+// Stop or on the interrupt, returns it with its stderr's tail; one ended
+// by a signal (the interrupt unhandled, or the kill) returns nil.
 func (p *Process) Stop(grace time.Duration) error {
 	p.stopOnce.Do(func() {
 		select {
@@ -117,6 +141,7 @@ func (p *Process) Stop(grace time.Duration) error {
 		defer t.Stop()
 		select {
 		case <-p.exit:
+			p.stopErr = p.exitErr()
 		case <-t.C:
 			_ = p.cmd.Process.Kill()
 			<-p.exit
@@ -134,5 +159,5 @@ func (p *Process) exitErr() error {
 	if errors.As(p.err, &ee) && ee.ExitCode() == -1 {
 		return nil // a signal ended it
 	}
-	return fmt.Errorf("%s: %w", p.Name, p.err)
+	return fmt.Errorf("%s: %w: %s", p.Name, p.err, p.Stderr())
 }

@@ -1,4 +1,4 @@
-package testutil
+package targets
 
 import (
 	"bytes"
@@ -15,19 +15,19 @@ import (
 	"time"
 )
 
-// TargetsEnv names the directory of the third-party load-test targets
+// DirEnv names the directory of the third-party load-test targets
 // (its tinymux/ and evennia/ scripts) when it is not ../shared/targets
 // beside the repository.
-const TargetsEnv = "PORTALSIM_TARGETS"
+const DirEnv = "PORTALSIM_TARGETS"
 
-// TargetsDir returns the directory of the third-party targets' scripts:
+// Dir returns the directory of the third-party targets' scripts:
 // $PORTALSIM_TARGETS, or ../shared/targets from the repository's root
 // (the directory of go.mod, found from the working directory up), as
 // .ci/run finds it.
-func TargetsDir() (string, error) {
-	if d := os.Getenv(TargetsEnv); d != "" {
+func Dir() (string, error) {
+	if d := os.Getenv(DirEnv); d != "" {
 		if st, err := os.Stat(d); err != nil || !st.IsDir() {
-			return "", fmt.Errorf("$%s=%s is not a directory", TargetsEnv, d)
+			return "", fmt.Errorf("$%s=%s is not a directory", DirEnv, d)
 		}
 		return filepath.Abs(d)
 	}
@@ -37,7 +37,7 @@ func TargetsDir() (string, error) {
 	}
 	d := filepath.Join(filepath.Dir(root), "shared", "targets")
 	if st, err := os.Stat(d); err != nil || !st.IsDir() {
-		return "", fmt.Errorf("no third-party targets at %s (the shared directory beside the repository; or set $%s)", d, TargetsEnv)
+		return "", fmt.Errorf("no third-party targets at %s (the shared directory beside the repository; or set $%s)", d, DirEnv)
 	}
 	return d, nil
 }
@@ -60,6 +60,11 @@ func repoRoot() (string, error) {
 		dir = up
 	}
 }
+
+// StartAttempts bounds a target's start attempts when another program
+// takes a port between the check ([FreePortBlock]) and the server's
+// listen.
+const StartAttempts = 3
 
 // Port blocks are drawn from below Linux's ephemeral range (32768 up), so
 // that no outgoing connection holds one of them.
@@ -107,27 +112,32 @@ func portsFree(p int, offsets []int) bool {
 	return true
 }
 
-// scriptError is a target script that failed: its command line and the
-// tail of what it printed.
-type scriptError struct {
-	script string
-	args   []string
-	out    string
-	err    error
+// ScriptError is a target script that failed: its command line and
+// what it printed.
+type ScriptError struct {
+	// Script and Args are its command line.
+	Script string
+	Args   []string
+	// Out is what it printed, stdout then stderr.
+	Out string
+	// Err is why it failed (an *exec.ExitError, or why it did not run).
+	Err error
 }
 
-func (e *scriptError) Error() string {
-	return fmt.Sprintf("%s %s: %v\n%s", e.script, strings.Join(e.args, " "), e.err, tail(e.out, 40))
+// Error names the script and shows the last 40 lines it printed.
+func (e *ScriptError) Error() string {
+	return fmt.Sprintf("%s %s: %v\n%s", e.Script, strings.Join(e.Args, " "), e.Err, tail(e.Out, 40))
 }
 
-func (e *scriptError) Unwrap() error { return e.err }
+// Unwrap returns Err.
+func (e *ScriptError) Unwrap() error { return e.Err }
 
-// runScript runs one of the targets' scripts with env added to the
-// test's environment, and returns its standard output; a failure is a
-// *scriptError with both outputs. The scripts start servers in their
+// RunScript runs one of the targets' scripts with env added to this
+// process's environment, and returns its standard output; a failure is a
+// *ScriptError with both outputs. The scripts start servers in their
 // own sessions with their outputs redirected, so nothing they leave
 // running holds the pipes open (WaitDelay bounds the wait if one did).
-func runScript(ctx context.Context, env []string, script string, args ...string) (string, error) {
+func RunScript(ctx context.Context, env []string, script string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, script, args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdin = nil
@@ -135,7 +145,7 @@ func runScript(ctx context.Context, env []string, script string, args ...string)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Run(); err != nil {
-		return stdout.String(), &scriptError{script: script, args: args, out: stdout.String() + stderr.String(), err: err}
+		return stdout.String(), &ScriptError{Script: script, Args: args, Out: stdout.String() + stderr.String(), Err: err}
 	}
 	return stdout.String(), nil
 }
