@@ -46,6 +46,8 @@ type env struct {
 	// externalPIDs are the processes of an external target, for its CPU.
 	externalPIDs  []int
 	externalLogin string
+	// externalWebsocket is an external target's websocket door (ws://).
+	externalWebsocket string
 }
 
 // running is a started target.
@@ -54,6 +56,10 @@ type running struct {
 	procs []namedPID        // its processes, for CPU; none: no CPU figure
 	pprof map[string]string // process name -> its -pprof host:port
 	stop  func() error
+
+	// websocket is the websocket door's ws:// URL, when the target's
+	// process printed one.
+	websocket string
 }
 
 // namedPID is one of a target's processes.
@@ -126,10 +132,10 @@ type floorTarget struct{}
 func (floorTarget) name() string { return TargetFloor }
 func (floorTarget) login() Login { return Logins["floor"] }
 
-var floorLine = regexp.MustCompile(`^portalsim bench floor: relay (\S+) pid (\d+), echo (\S+) pid (\d+)$`)
+var floorLine = regexp.MustCompile(`^portalsim bench floor: relay (\S+) pid (\d+), echo (\S+) pid (\d+)(?:, websocket (\S+))?$`)
 
 func (floorTarget) start(ctx context.Context, e *env, _ string) (*running, error) {
-	p, err := StartProcess("floor", e.exe, []string{"bench", "floor", "-listen", "127.0.0.1:0"}, nil, e.stderr)
+	p, err := StartProcess("floor", e.exe, []string{"bench", "floor", "-listen", "127.0.0.1:0", "-websocket", "127.0.0.1:0"}, nil, e.stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +144,7 @@ func (floorTarget) start(ctx context.Context, e *env, _ string) (*running, error
 		return nil, errors.Join(err, p.Stop(stopGrace))
 	}
 	echo, _ := strconv.Atoi(m[4])
-	return &running{addr: m[1], procs: []namedPID{{"relay", p.PID()}, {"echo", echo}},
+	return &running{addr: m[1], websocket: m[5], procs: []namedPID{{"relay", p.PID()}, {"echo", echo}},
 		stop: func() error { return p.Stop(stopGrace) }}, nil
 }
 
@@ -153,6 +159,9 @@ var (
 	portalLine = regexp.MustCompile(`^portalsim portal: telnet (\S+),.* link (\S+)$`)
 	serverLine = regexp.MustCompile(`^portalsim server: pid (\d+)`)
 )
+
+// portalWebsocket finds the websocket door in portalLine's line.
+var portalWebsocket = regexp.MustCompile(` websocket (\S+),`)
 
 func (portalTarget) start(ctx context.Context, e *env, dir string) (*running, error) {
 	secret := filepath.Join(dir, "link-secret") // the portal creates it, mode 0600
@@ -173,7 +182,7 @@ func (portalTarget) start(ctx context.Context, e *env, dir string) (*running, er
 		return nil, err
 	}
 	portal, err := StartProcess("portal", e.exe, append([]string{"portal",
-		"-telnet", "127.0.0.1:0", "-link", "127.0.0.1:0", "-web", "", "-websocket", "", "-telnet-tls", "", "-ssh", "",
+		"-telnet", "127.0.0.1:0", "-link", "127.0.0.1:0", "-web", "", "-websocket", "127.0.0.1:0", "-telnet-tls", "", "-ssh", "",
 		"-max-connection-rate", "0", "-max-command-rate", "0", "-login-timeout", "0",
 		"-link-secret-file", secret, "-log-level", "warn"}, pa...), nil, e.stderr)
 	if err != nil {
@@ -193,6 +202,9 @@ func (portalTarget) start(ctx context.Context, e *env, dir string) (*running, er
 		return nil, errors.Join(err, portal.Stop(stopGrace))
 	}
 	r.addr = m[1]
+	if w := portalWebsocket.FindStringSubmatch(m[0]); w != nil {
+		r.websocket = "ws://" + w[1] + "/"
+	}
 	r.procs = []namedPID{{"portal", portal.PID()}, {"server", server.PID()}}
 	r.stop = func() error { return errors.Join(server.Stop(stopGrace), portal.Stop(stopGrace)) }
 	if _, err := server.Await(ctx, serverLine, startTimeout); err != nil {
