@@ -26,6 +26,12 @@ target's ratios against the floor. Targets: floor (bench floor), portal
 (portalsim portal + server -load-test, throttles off), evennia and
 evennia-nodelay (stock Evennia 5 with --no-throttle --dummyrunner-mixin,
 and --amp-nodelay), or HOST:PORT (any MUD; -target-pids for its CPU).
+-transports measures every target once per transport, in order:
+telnet (the default), websocket (the floor's and the portal's websocket
+doors, Evennia's webclient port; a HOST:PORT target's only with
+-target-websocket, else it is skipped and said so), mixed (half the
+players on each door in one run: the row, then one per door). Each
+target's ratios are against the floor over the same transport.
 A target that loses players or probes is reported loudly and the bench
 exits 1; a row whose generator was saturated is marked invalid. Never
 read absolute times from a busy machine: compare the ratios.`
@@ -35,6 +41,7 @@ read absolute times from a busy machine: compare the ratios.`
 type benchCompareOpts struct {
 	cfg        bench.Config
 	targets    string
+	transports string
 	targetPIDs string
 	jsonOut    string
 	quiet      bool
@@ -49,6 +56,8 @@ func benchCompareFlags(w io.Writer) (*flag.FlagSet, *benchCompareOpts) {
 	fs.Int64Var(&o.cfg.Seed, "seed", 1, "random seed of the players")
 	fs.DurationVar(&o.cfg.Ramp, "ramp", 0, "spread the players' connects over this long (0: all at once)")
 	fs.StringVar(&o.targets, "targets", "floor,portal", "targets in order, comma-separated: "+strings.Join(bench.TargetNames(), ", ")+", or HOST:PORT")
+	fs.StringVar(&o.transports, "transports", bench.TransportTelnet, "transports in order, comma-separated, each a pass over every target: "+strings.Join(bench.TransportNames(), ", "))
+	fs.StringVar(&o.cfg.TargetWebsocket, "target-websocket", "", "websocket door of a HOST:PORT target (ws://HOST:PORT/), for -transports websocket and mixed")
 	fs.StringVar(&o.targetPIDs, "target-pids", "", "pids of a HOST:PORT target's processes, comma-separated, for its CPU figure")
 	fs.StringVar(&o.cfg.TargetLogin, "target-login", "portalsim", "login of a HOST:PORT target: "+strings.Join(bench.LoginNames(), ", "))
 	fs.StringVar(&o.jsonOut, "json", "", "write the result as JSON to this file")
@@ -66,6 +75,9 @@ func runBenchCompare(ctx context.Context, args []string, stdout, stderr io.Write
 	cfg := o.cfg
 	var err error
 	if cfg.Targets, err = bench.ParseTargets(o.targets); err != nil {
+		return exitErr{ExitInvalidConfig, err}
+	}
+	if cfg.Transports, err = bench.ParseTransports(o.transports); err != nil {
 		return exitErr{ExitInvalidConfig, err}
 	}
 	for _, p := range strings.Split(o.targetPIDs, ",") {

@@ -54,6 +54,48 @@ func TestBenchCompareFloorAndPortal(t *testing.T) {
 	}
 }
 
+// "portalsim bench -transports websocket" at a tiny scale measures the
+// floor and the portal over their websocket doors: both rows and the
+// ratio say websocket, nothing is lost. Structure only.
+func TestBenchCompareOverWebsocket(t *testing.T) {
+	asMain(t)
+	t.Setenv("GORACE", "atexit_sleep_ms=0")
+	jsonPath := filepath.Join(t.TempDir(), "bench.json")
+	out := &lineWriter{}
+	err := run(t.Context(), []string{"bench", "-players", "3", "-rate", "5", "-duration", "3s", "-targets", "floor,portal",
+		"-transports", "websocket", "-json", jsonPath}, out, out)
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, out.String())
+	}
+	text := out.String()
+	for _, want := range []*regexp.Regexp{regexp.MustCompile(`(?m)^ +floor +websocket +\d`), regexp.MustCompile(`(?m)^ +portal +websocket +\d`),
+		regexp.MustCompile(`(?m)^ +portal/floor +websocket +\d`)} {
+		if !want.MatchString(text) {
+			t.Errorf("no /%s/ in the output:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "LOST") || strings.Contains(text, "SKIPPED") {
+		t.Errorf("a target lost something or was skipped:\n%s", text)
+	}
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res bench.Result
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 2 || len(res.Ratios) != 1 || res.Ratios[0].Transport != bench.TransportWebsocket {
+		t.Fatalf("%d rows and %d ratios, want 2 and 1 over websocket:\n%s", len(res.Rows), len(res.Ratios), b)
+	}
+	for _, r := range res.Rows {
+		if r.Transport != bench.TransportWebsocket || r.Lost() || r.LoggedIn != 3 || r.RoundTrips == 0 {
+			t.Errorf("row %s over %q: %d of 3 logged in, %d lost, %d failed, %d round trips",
+				r.Target, r.Transport, r.LoggedIn, r.LostPlayers, r.FailedCommands, r.RoundTrips)
+		}
+	}
+}
+
 func TestBenchCompareRefusesBadFlags(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{
@@ -62,6 +104,9 @@ func TestBenchCompareRefusesBadFlags(t *testing.T) {
 		{"bench", "-rate", "-1"},
 		{"bench", "-duration", "1s"},
 		{"bench", "-targets", "127.0.0.1:1", "-target-login", "nope"},
+		{"bench", "-transports", "ssh"},
+		{"bench", "-transports", "telnet,telnet"},
+		{"bench", "-targets", "127.0.0.1:1", "-transports", "websocket", "-target-websocket", "http://127.0.0.1:2/"},
 	} {
 		out := &lineWriter{}
 		err := run(t.Context(), args, out, out)
@@ -78,7 +123,7 @@ func TestBenchHelpListsEverything(t *testing.T) {
 	if err := run(t.Context(), []string{"bench", "-h"}, out, out); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"floor", "-targets", "-players", "-profile", "evennia-nodelay"} {
+	for _, want := range []string{"floor", "-targets", "-players", "-profile", "evennia-nodelay", "-transports", "-target-websocket", "mixed"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("bench -h does not mention %q:\n%s", want, out.String())
 		}

@@ -20,7 +20,9 @@ connect to the relay (line in, line out, no telnet negotiation); it holds
 one connection to an echo process (this binary again) and multiplexes
 every client over it. The echo greets each client, answers
 "dummyrunner_echo_response <token>" as the game server does, and sends
-any other line back.
+any other line back. With -websocket, the relay opens a websocket door
+too, in Evennia's webclient format (v1.evennia.com: ["text", [line], {}]
+JSON text frames both ways), over the same backend connection.
 
 Usage: portalsim bench floor [flags]`
 
@@ -35,6 +37,7 @@ var floorEchoLine = regexp.MustCompile(`^floor echo: (\S+) pid (\d+)$`)
 func runBenchFloor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench floor", benchFloorUsage, stderr)
 	listen := fs.String("listen", "127.0.0.1:4000", "where clients connect (port 0: random)")
+	wsAddr := fs.String("websocket", "", "where websocket clients connect, v1.evennia.com (port 0: random; empty: no websocket door)")
 	echoAddr := fs.String("echo-listen", "127.0.0.1:0", "where the echo process listens for the relay")
 	maxLine := fs.Int("max-line", floor.DefaultMaxLine, "longest line kept, in bytes; longer ones are cut and counted")
 	allowRemote := fs.Bool("allow-remote", false, "allow -listen and -echo-listen beyond loopback")
@@ -42,7 +45,10 @@ func runBenchFloor(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	if !*allowRemote {
-		for _, a := range []struct{ flag, addr string }{{"-listen", *listen}, {"-echo-listen", *echoAddr}} {
+		for _, a := range []struct{ flag, addr string }{{"-listen", *listen}, {"-websocket", *wsAddr}, {"-echo-listen", *echoAddr}} {
+			if a.addr == "" {
+				continue
+			}
 			if err := loopback.Check(a.addr); err != nil {
 				return usagef("%s %v; add -allow-remote to listen beyond this machine", a.flag, err)
 			}
@@ -61,7 +67,7 @@ func runBenchFloor(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	r, err := floor.NewRelay(floor.RelayConfig{Addr: *listen, Backend: m[1], MaxLine: *maxLine})
+	r, err := floor.NewRelay(floor.RelayConfig{Addr: *listen, WebsocketAddr: *wsAddr, Backend: m[1], MaxLine: *maxLine})
 	if err != nil {
 		return err
 	}
@@ -69,12 +75,17 @@ func runBenchFloor(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer r.Close()
-	fmt.Fprintf(stdout, "portalsim bench floor: relay %s pid %d, echo %s pid %s\n", r.Addr(), os.Getpid(), m[1], m[2])
+	ws := ""
+	if u := r.WebsocketURL(); u != "" {
+		ws = ", websocket " + u
+	}
+	fmt.Fprintf(stdout, "portalsim bench floor: relay %s pid %d, echo %s pid %s%s\n", r.Addr(), os.Getpid(), m[1], m[2], ws)
 	select {
 	case <-ctx.Done():
 		_ = r.Close()
 		st := r.Stats()
-		fmt.Fprintf(stdout, "portalsim bench floor: %d clients, %d lines in, %d out, %d cut\n", st.Accepted, st.LinesIn, st.LinesOut, st.LongLines)
+		fmt.Fprintf(stdout, "portalsim bench floor: %d clients (%d websocket), %d lines in, %d out, %d cut, %d bad websocket messages\n",
+			st.Accepted, st.Websocket, st.LinesIn, st.LinesOut, st.LongLines, st.BadFrames)
 		return nil
 	case <-r.Done():
 		return fmt.Errorf("bench floor: %w (%s)", r.Err(), echoState(echo))

@@ -11,4 +11,11 @@
 // are in flight, and
 // divides it by the round trips answered in that window. The latency
 // distribution is of the same window.
+//
+// With several transports (see [TransportNames]) the bench makes one
+// pass over every target per transport: its players on the telnet door,
+// on the websocket door (Evennia's webclient format), or half on each in
+// one run (mixed, its row split by door). Ratios are against the floor
+// over the same transport; a target without a websocket door known to
+// the bench is skipped over websocket, and said so.
 package bench

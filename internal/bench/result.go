@@ -1,11 +1,10 @@
 package bench
 
 import (
+	"cmp"
 	"encoding/json"
-	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
+	"slices"
 	"time"
 )
 
@@ -14,6 +13,12 @@ import (
 type Row struct {
 	// Target names the target.
 	Target string `json:"target"`
+	// Transport is the pass the row is of (see TransportNames): the
+	// players' door, or mixed.
+	Transport string `json:"transport"`
+	// Skipped, if set, says why the target was not measured over
+	// Transport (no websocket door); the row has no figures.
+	Skipped string `json:"skipped,omitempty"`
 	// Processes are the target's processes whose CPU is counted; none
 	// for an external target given no pids.
 	Processes []namedPID `json:"processes,omitempty"`
@@ -50,16 +55,54 @@ type Row struct {
 	Report string `json:"report,omitempty"`
 	// Profiles are the CPU profiles taken over the window, by process.
 	Profiles map[string]string `json:"profiles,omitempty"`
+	// Transports split the row by the players' transport, sorted by
+	// name, when they came in through more than one (mixed).
+	Transports []TransportRow `json:"transports,omitempty"`
 }
 
-// Lost says whether the target lost players or commands.
-func (r Row) Lost() bool { return r.LostPlayers > 0 || r.FailedCommands > 0 || r.LoggedIn < r.Players }
+// TransportRow is one transport's share of a Row: its players'
+// figures. CPU is not split (the target's processes serve every
+// transport at once).
+type TransportRow struct {
+	// Transport names it (telnet, websocket).
+	Transport string `json:"transport"`
+	// RoundTrips, Throughput and P50 ... P999 are its players' echo
+	// probes in the window, as in Row.
+	RoundTrips int64         `json:"round_trips"`
+	Throughput float64       `json:"throughput_per_s"`
+	P50        time.Duration `json:"p50_ns"`
+	P90        time.Duration `json:"p90_ns"`
+	P99        time.Duration `json:"p99_ns"`
+	P999       time.Duration `json:"p999_ns"`
+	// LoggedIn is how many of its Players logged in; LostPlayers and
+	// FailedCommands are its share of the row's, whole run.
+	LoggedIn       int   `json:"logged_in"`
+	Players        int   `json:"players"`
+	LostPlayers    int64 `json:"lost_players"`
+	FailedCommands int64 `json:"failed_commands"`
+}
 
-// Ratio is a target's figures divided by the floor's: 2 means twice the
-// floor's latency (or throughput, or CPU). 0 when either side has no figure.
+// Lost says whether the transport's players lost anything.
+func (t TransportRow) Lost() bool {
+	return t.LostPlayers > 0 || t.FailedCommands > 0 || t.LoggedIn < t.Players
+}
+
+// Lost says whether the target lost players or commands (a skipped row
+// lost nothing: it did not run).
+func (r Row) Lost() bool {
+	return r.Skipped == "" && (r.LostPlayers > 0 || r.FailedCommands > 0 || r.LoggedIn < r.Players)
+}
+
+// Ratio is a target's figures divided by the floor's over the same
+// transport: 2 means twice the floor's latency (or throughput, or CPU).
+// 0 when either side has no figure. Split, when set, says it is one
+// transport's players of a mixed pass against the floor's players of
+// the same transport in its mixed pass (no CPU: it is not split).
 type Ratio struct {
 	Target          string  `json:"target"`
 	Against         string  `json:"against"`
+	Transport       string  `json:"transport"`
+	Split           string  `json:"split,omitempty"`
 	P50             float64 `json:"p50"`
 	P90             float64 `json:"p90"`
 	P99             float64 `json:"p99"`
@@ -76,23 +119,25 @@ func ratio(a, b float64) float64 {
 	return a / b
 }
 
-// Ratios divides each row but base's by base's.
+// Ratios divides each row but base's by base's row of the same
+// transport (a row without a transport is telnet's), and each transport
+// of a split row by base's same transport of the same pass. Skipped rows
+// and passes without a base row have none.
 func Ratios(rows []Row, base string) []Ratio {
-	var b *Row
-	for i := range rows {
-		if rows[i].Target == base {
-			b = &rows[i]
-		}
-	}
-	if b == nil {
-		return nil
-	}
 	var out []Ratio
 	for _, r := range rows {
-		if r.Target == base {
+		if r.Target == base || r.Skipped != "" {
 			continue
 		}
-		x := Ratio{Target: r.Target, Against: base,
+		tr := cmp.Or(r.Transport, TransportTelnet)
+		i := slices.IndexFunc(rows, func(b Row) bool {
+			return b.Target == base && b.Skipped == "" && cmp.Or(b.Transport, TransportTelnet) == tr
+		})
+		if i < 0 {
+			continue
+		}
+		b := &rows[i]
+		x := Ratio{Target: r.Target, Against: base, Transport: tr,
 			P50: ratio(float64(r.P50), float64(b.P50)), P90: ratio(float64(r.P90), float64(b.P90)),
 			P99: ratio(float64(r.P99), float64(b.P99)), P999: ratio(float64(r.P999), float64(b.P999)),
 			Throughput: ratio(r.Throughput, b.Throughput)}
@@ -100,6 +145,17 @@ func Ratios(rows []Row, base string) []Ratio {
 			x.CPUPerRoundTrip = ratio(float64(r.CPUPerRoundTrip), float64(b.CPUPerRoundTrip))
 		}
 		out = append(out, x)
+		for _, t := range r.Transports {
+			j := slices.IndexFunc(b.Transports, func(bt TransportRow) bool { return bt.Transport == t.Transport })
+			if j < 0 {
+				continue
+			}
+			bt := b.Transports[j]
+			out = append(out, Ratio{Target: r.Target, Against: base, Transport: tr, Split: t.Transport,
+				P50: ratio(float64(t.P50), float64(bt.P50)), P90: ratio(float64(t.P90), float64(bt.P90)),
+				P99: ratio(float64(t.P99), float64(bt.P99)), P999: ratio(float64(t.P999), float64(bt.P999)),
+				Throughput: ratio(t.Throughput, bt.Throughput)})
+		}
 	}
 	return out
 }
@@ -111,12 +167,17 @@ type Result struct {
 	Rate     float64       `json:"rate_per_player_s"`
 	Duration time.Duration `json:"duration_ns"`
 	Seed     int64         `json:"seed"`
+	// Transports are the passes over the targets, in order (see
+	// TransportNames); every row names its own.
+	Transports []string `json:"transports"`
 	// Start is when the bench began; Machine says where it ran.
 	Start   time.Time `json:"start"`
 	Machine string    `json:"machine,omitempty"`
-	// Rows are the targets in the order measured.
+	// Rows are the targets in the order measured: every target over the
+	// first transport, then over the next.
 	Rows []Row `json:"rows"`
-	// Ratios are each target against the floor, when it was measured.
+	// Ratios are each target against the floor over the same transport,
+	// when it was measured.
 	Ratios []Ratio `json:"ratios,omitempty"`
 }
 
@@ -125,71 +186,4 @@ func (r *Result) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
-}
-
-// ms formats a duration in milliseconds with 3 significant-ish decimals.
-func ms(d time.Duration) string {
-	v := float64(d) / float64(time.Millisecond)
-	switch {
-	case v >= 100:
-		return fmt.Sprintf("%.0f ms", v)
-	case v >= 10:
-		return fmt.Sprintf("%.1f ms", v)
-	}
-	return fmt.Sprintf("%.2f ms", v)
-}
-
-// us formats a duration in microseconds.
-func us(d time.Duration) string { return fmt.Sprintf("%.1f µs", float64(d)/float64(time.Microsecond)) }
-
-// x formats a ratio; "-" for none.
-func x(v float64) string {
-	if v == 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%.2fx", v)
-}
-
-// WriteTable writes the result as the text table: one row per target,
-// then the ratios against the floor, then every lost or invalid target
-// said loudly.
-func (r *Result) WriteTable(w io.Writer) error {
-	fmt.Fprintf(w, "portalsim bench: %d players x %g/s for %v, seed %d\n\n", r.Players, r.Rate, r.Duration, r.Seed)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "target\tp50\tp90\tp99\tp99.9\tanswered/s\tlost\tfailed\tCPU/round trip\tCPU\twindow\tvalid\t")
-	for _, row := range r.Rows {
-		cpu, per := "-", "-"
-		if row.HasCPU {
-			cpu, per = fmt.Sprintf("%.2f s", row.CPU.Seconds()), us(row.CPUPerRoundTrip)
-		}
-		valid := "yes"
-		if !row.Valid {
-			valid = "NO"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.1f\t%d\t%d\t%s\t%s\t%.1f s\t%s\t\n", row.Target, ms(row.P50), ms(row.P90), ms(row.P99), ms(row.P999),
-			row.Throughput, row.LostPlayers, row.FailedCommands, per, cpu, row.Window.Seconds(), valid)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	if len(r.Ratios) > 0 {
-		fmt.Fprintln(w)
-		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "ratio\tp50\tp90\tp99\tp99.9\tanswered/s\tCPU/round trip\t")
-		for _, x1 := range r.Ratios {
-			fmt.Fprintf(tw, "%s/%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", x1.Target, x1.Against, x(x1.P50), x(x1.P90), x(x1.P99), x(x1.P999), x(x1.Throughput), x(x1.CPUPerRoundTrip))
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
-	}
-	for _, row := range r.Rows {
-		if row.Lost() {
-			fmt.Fprintf(w, "\n!!! %s LOST: %d of %d players logged in, %d players lost, %d echo probes failed\n", row.Target, row.LoggedIn, row.Players, row.LostPlayers, row.FailedCommands)
-		}
-		if !row.Valid {
-			fmt.Fprintf(w, "\n!!! %s INVALID: %s\n", row.Target, strings.Join(row.InvalidReasons, "; "))
-		}
-	}
-	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/portalsim/portalsim/dummyrunner"
@@ -23,6 +25,9 @@ type Config struct {
 	// Targets are measured in this order (see TargetNames; HOST:PORT for
 	// an external MUD).
 	Targets []string
+	// Transports are the passes over the targets, in order (see
+	// TransportNames); empty: telnet alone.
+	Transports []string
 	// Exe is the portalsim binary the targets run as (required for the
 	// floor and the portal).
 	Exe string
@@ -30,6 +35,10 @@ type Config struct {
 	// TargetLogin its login (see Logins; default "portalsim").
 	TargetPIDs  []int
 	TargetLogin string
+	// TargetWebsocket is an external target's websocket door
+	// (ws://HOST:PORT/); empty: it is measured over telnet only, and
+	// skipped, said loudly, over websocket and mixed.
+	TargetWebsocket string
 	// Evennia says where stock Evennia is installed: its Scripts, Venv
 	// and Game (the zero value takes the defaults, see
 	// [targets.EvenniaConfig.WithDefaults]); the bench sets the rest. The
@@ -59,7 +68,21 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	e := &env{exe: cfg.Exe, stderr: cfg.Stderr, profile: cfg.ProfileDir != "", evennia: cfg.Evennia,
-		externalPIDs: cfg.TargetPIDs, externalLogin: cfg.TargetLogin}
+		externalPIDs: cfg.TargetPIDs, externalLogin: cfg.TargetLogin, externalWebsocket: cfg.TargetWebsocket}
+	if cfg.TargetWebsocket != "" {
+		if err := checkWebsocketURL(cfg.TargetWebsocket); err != nil {
+			return nil, err
+		}
+	}
+	transports := cfg.Transports
+	if len(transports) == 0 {
+		transports = []string{TransportTelnet}
+	}
+	for _, tr := range transports {
+		if !slices.Contains(TransportNames(), tr) {
+			return nil, fmt.Errorf("%w: transport %q: want one of %s", ErrInvalidConfig, tr, strings.Join(TransportNames(), ", "))
+		}
+	}
 	if e.externalLogin == "" {
 		e.externalLogin = "portalsim"
 	}
@@ -85,20 +108,31 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if progress == nil {
 		progress = io.Discard
 	}
-	res := &Result{Players: cfg.Players, Rate: cfg.Rate, Duration: cfg.Duration, Seed: cfg.Seed, Start: time.Now()}
+	res := &Result{Players: cfg.Players, Rate: cfg.Rate, Duration: cfg.Duration, Seed: cfg.Seed, Transports: transports, Start: time.Now()}
 	m := reports.CurrentMachine()
 	res.Machine = fmt.Sprintf("%s/%s, %d CPUs", m.OS, m.Arch, m.CPUs)
 	var lost []string
-	for _, t := range ts {
-		fmt.Fprintf(progress, "bench: %s: %d players x %g/s for %v ...\n", t.name(), cfg.Players, cfg.Rate, cfg.Duration)
-		row, err := runTarget(ctx, t, cfg, e)
-		if err != nil {
-			return res, fmt.Errorf("%s: %w", t.name(), err)
-		}
-		fmt.Fprintf(progress, "bench: %s: %d round trips in %.1f s, p50 %s, p99 %s\n", t.name(), row.RoundTrips, row.Window.Seconds(), ms(row.P50), ms(row.P99))
-		res.Rows = append(res.Rows, row)
-		if row.Lost() {
-			lost = append(lost, t.name())
+	for _, tr := range transports {
+		for _, t := range ts {
+			name := t.name()
+			if tr != TransportTelnet {
+				name += " over " + tr
+			}
+			if why := noWebsocketDoor(t, e); why != "" && MixOf(tr).Uses(TransportWebsocket) {
+				fmt.Fprintf(progress, "bench: %s: SKIPPED: %s\n", name, why)
+				res.Rows = append(res.Rows, Row{Target: t.name(), Transport: tr, Skipped: why})
+				continue
+			}
+			fmt.Fprintf(progress, "bench: %s: %d players x %g/s for %v ...\n", name, cfg.Players, cfg.Rate, cfg.Duration)
+			row, err := runTarget(ctx, t, tr, cfg, e)
+			if err != nil {
+				return res, fmt.Errorf("%s: %w", name, err)
+			}
+			fmt.Fprintf(progress, "bench: %s: %d round trips in %.1f s, p50 %s, p99 %s\n", name, row.RoundTrips, row.Window.Seconds(), ms(row.P50), ms(row.P99))
+			res.Rows = append(res.Rows, row)
+			if row.Lost() {
+				lost = append(lost, name)
+			}
 		}
 	}
 	res.Ratios = Ratios(res.Rows, TargetFloor)
@@ -114,9 +148,9 @@ type outcome struct {
 	err error
 }
 
-// runTarget starts t, runs the players against it, reads its CPU over
-// the steady window and stops it.
-func runTarget(ctx context.Context, t target, cfg Config, e *env) (row Row, err error) {
+// runTarget starts t, runs the players against it over transport (see
+// TransportNames), reads its CPU over the steady window and stops it.
+func runTarget(ctx context.Context, t target, transport string, cfg Config, e *env) (row Row, err error) {
 	dir, err := os.MkdirTemp("", "portalsim-bench-")
 	if err != nil {
 		return row, err
@@ -134,7 +168,13 @@ func runTarget(ctx context.Context, t target, cfg Config, e *env) (row Row, err 
 	if err := awaitScreen(ctx, rn.addr, t.login().Screen, time.Minute); err != nil {
 		return row, err
 	}
-	plan, err := cfg.Load.plan(dir, t.name(), t.login())
+	mix, ws := MixOf(transport), ""
+	if mix.Uses(TransportWebsocket) {
+		if ws, err = websocketDoor(t, rn, e); err != nil {
+			return row, err
+		}
+	}
+	plan, err := cfg.Load.plan(dir, label(t.name(), transport), t.login(), mix, ws)
 	if err != nil {
 		return row, err
 	}
@@ -149,7 +189,7 @@ func runTarget(ctx context.Context, t target, cfg Config, e *env) (row Row, err 
 	}()
 	end := time.NewTimer(time.Until(start.Add(cfg.Duration)))
 	defer end.Stop()
-	row = Row{Target: t.name(), Processes: rn.procs, Players: cfg.Players}
+	row = Row{Target: t.name(), Transport: transport, Processes: rn.procs, Players: cfg.Players}
 	var out *outcome
 	cpuOK := false
 	var profiles <-chan map[string]string
@@ -181,7 +221,7 @@ wait:
 		t0 := time.Now()
 		win.open(t0)
 		if cfg.ProfileDir != "" && len(rn.pprof) > 0 {
-			profiles = takeProfiles(ctx, rn.pprof, start.Add(cfg.Duration).Sub(t0), cfg.ProfileDir, t.name())
+			profiles = takeProfiles(ctx, rn.pprof, start.Add(cfg.Duration).Sub(t0), cfg.ProfileDir, label(t.name(), transport))
 		}
 		select {
 		case <-end.C:
@@ -201,11 +241,14 @@ wait:
 		return row, out.err
 	}
 	fillRow(&row, win.stats(), out.rep, len(rn.procs) > 0 && cpuOK)
+	if len(mix) > 1 {
+		splitRow(&row, win.stats(), out.rep)
+	}
 	if profiles != nil {
 		row.Profiles = <-profiles
 	}
 	if cfg.ReportsDir != "" {
-		row.Report = filepath.Join(cfg.ReportsDir, sanitize(t.name())+".json")
+		row.Report = filepath.Join(cfg.ReportsDir, sanitize(label(t.name(), transport))+".json")
 		if err := out.rep.WriteFile(row.Report); err != nil {
 			return row, err
 		}

@@ -112,8 +112,9 @@ actions:
 `
 
 // plan writes the scenario of a target (its name and login) to dir and
-// compiles it.
-func (l Load) plan(dir, target string, login Login) (*dummyrunner.Plan, error) {
+// compiles it, its players shared among transports by mix, ws the
+// websocket door (when mix uses it).
+func (l Load) plan(dir, target string, login Login, mix Mix, ws string) (*dummyrunner.Plan, error) {
 	if err := os.WriteFile(filepath.Join(dir, "bench_echo.yaml"), []byte(echoProfile), 0o600); err != nil {
 		return nil, err
 	}
@@ -125,6 +126,8 @@ func (l Load) plan(dir, target string, login Login) (*dummyrunner.Plan, error) {
 		Duration:     l.Duration,
 		RampUp:       l.Ramp,
 		Seed:         l.Seed,
+		Transports:   mix,
+		Websocket:    dummyrunner.WebsocketSettings{URL: ws},
 		Profiles:     map[string]float64{"bench_echo": 1},
 		ProfileFiles: []string{"bench_echo.yaml"},
 		Pacing: dummyrunner.Pacing{Timestep: l.timestep(), ChanceOfAction: 1, ChanceOfLogin: 1,

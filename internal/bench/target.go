@@ -48,6 +48,8 @@ type env struct {
 	// externalPIDs are the processes of an external target, for its CPU.
 	externalPIDs  []int
 	externalLogin string
+	// externalWebsocket is an external target's websocket door (ws://).
+	externalWebsocket string
 }
 
 // running is a started target.
@@ -56,6 +58,10 @@ type running struct {
 	procs []namedPID        // its processes, for CPU; none: no CPU figure
 	pprof map[string]string // process name -> its -pprof host:port
 	stop  func() error
+
+	// websocket is the websocket door's ws:// URL, when the target's
+	// process printed one.
+	websocket string
 }
 
 // namedPID is one of a target's processes.
@@ -128,10 +134,10 @@ type floorTarget struct{}
 func (floorTarget) name() string { return TargetFloor }
 func (floorTarget) login() Login { return Logins["floor"] }
 
-var floorLine = regexp.MustCompile(`^portalsim bench floor: relay (\S+) pid (\d+), echo (\S+) pid (\d+)$`)
+var floorLine = regexp.MustCompile(`^portalsim bench floor: relay (\S+) pid (\d+), echo (\S+) pid (\d+)(?:, websocket (\S+))?$`)
 
 func (floorTarget) start(ctx context.Context, e *env, _ string) (*running, error) {
-	p, err := procstack.StartProcess("floor", e.exe, []string{"bench", "floor", "-listen", "127.0.0.1:0"}, nil, e.stderr)
+	p, err := procstack.StartProcess("floor", e.exe, []string{"bench", "floor", "-listen", "127.0.0.1:0", "-websocket", "127.0.0.1:0"}, nil, e.stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +146,7 @@ func (floorTarget) start(ctx context.Context, e *env, _ string) (*running, error
 		return nil, errors.Join(err, p.Stop(stopGrace))
 	}
 	echo, _ := strconv.Atoi(m[4])
-	return &running{addr: m[1], procs: []namedPID{{"relay", p.PID()}, {"echo", echo}},
+	return &running{addr: m[1], websocket: m[5], procs: []namedPID{{"relay", p.PID()}, {"echo", echo}},
 		stop: func() error { return p.Stop(stopGrace) }}, nil
 }
 
@@ -153,7 +159,8 @@ func (portalTarget) login() Login { return Logins["portalsim"] }
 
 func (portalTarget) start(ctx context.Context, e *env, _ string) (*running, error) {
 	r := &running{pprof: map[string]string{}}
-	cfg := procstack.StackConfig{Exe: e.exe, Stderr: e.stderr, StartTimeout: startTimeout, StopGrace: stopGrace}
+	cfg := procstack.StackConfig{Exe: e.exe, Stderr: e.stderr, StartTimeout: startTimeout, StopGrace: stopGrace,
+		PortalArgs: []string{"-websocket", "127.0.0.1:0"}}
 	if e.profile {
 		for _, p := range []struct {
 			name string
@@ -164,7 +171,7 @@ func (portalTarget) start(ctx context.Context, e *env, _ string) (*running, erro
 				return nil, err
 			}
 			r.pprof[p.name] = addr
-			*p.args = []string{"-pprof", addr}
+			*p.args = append(*p.args, "-pprof", addr)
 		}
 	}
 	st, err := procstack.StartStack(ctx, cfg)
@@ -172,7 +179,7 @@ func (portalTarget) start(ctx context.Context, e *env, _ string) (*running, erro
 		return nil, err
 	}
 	portal, server := st.PIDs()
-	r.addr = st.TelnetAddr
+	r.addr, r.websocket = st.TelnetAddr, st.WebsocketURL
 	r.procs = []namedPID{{"portal", portal}, {"server", server}}
 	r.stop = st.Stop
 	return r, nil

@@ -25,12 +25,32 @@ type window struct {
 	latency    *reports.Histogram
 	answered   int64
 	failed     int64 // echo probes that failed in the window
+	// byTransport splits the window's figures by the players' transport.
+	byTransport map[string]*transportWindow
+}
+
+// transportWindow is one transport's share of the window.
+type transportWindow struct {
+	loggedIn         int
+	answered, failed int64
+	latency          *reports.Histogram
+}
+
+// transportLocked returns name's share, creating it; w.mu must be held.
+func (w *window) transportLocked(name string) *transportWindow {
+	t := w.byTransport[name]
+	if t == nil {
+		t = &transportWindow{latency: reports.NewHistogram()}
+		w.byTransport[name] = t
+	}
+	return t
 }
 
 var _ dummyrunner.Observer = (*window)(nil)
 
 func newWindow(players int) *window {
-	return &window{players: players, allIn: make(chan struct{}), latency: reports.NewHistogram(), settled: map[int]bool{}}
+	return &window{players: players, allIn: make(chan struct{}), latency: reports.NewHistogram(), settled: map[int]bool{},
+		byTransport: map[string]*transportWindow{}}
 }
 
 // Result implements dummyrunner.Observer.
@@ -41,6 +61,7 @@ func (w *window) Result(r dummyrunner.Result) {
 	case dummyrunner.KindState:
 		if r.State == dummyrunner.StateLoggedIn {
 			w.loggedIn++
+			w.transportLocked(r.Transport).loggedIn++
 			w.settleLocked(r.Client, true)
 		}
 	case dummyrunner.KindLost:
@@ -51,12 +72,16 @@ func (w *window) Result(r dummyrunner.Result) {
 		if r.Action != EchoAction || !w.inLocked(r.At) {
 			return
 		}
+		t := w.transportLocked(r.Transport)
 		if r.Reason != "" {
 			w.failed++
+			t.failed++
 			return
 		}
 		w.answered++
 		w.latency.Record(r.Latency)
+		t.answered++
+		t.latency.Record(r.Latency)
 	}
 }
 
@@ -105,11 +130,24 @@ type windowStats struct {
 	answered, failed int64
 	latency          *reports.Histogram
 	loggedIn         int
+	byTransport      map[string]transportStats
+}
+
+// transportStats are one transport's share of windowStats.
+type transportStats struct {
+	answered, failed int64
+	latency          *reports.Histogram
+	loggedIn         int
 }
 
 // stats returns what the window measured so far.
 func (w *window) stats() windowStats {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return windowStats{start: w.start, end: w.end, answered: w.answered, failed: w.failed, latency: w.latency.Clone(), loggedIn: w.loggedIn}
+	by := make(map[string]transportStats, len(w.byTransport))
+	for name, t := range w.byTransport {
+		by[name] = transportStats{answered: t.answered, failed: t.failed, latency: t.latency.Clone(), loggedIn: t.loggedIn}
+	}
+	return windowStats{start: w.start, end: w.end, answered: w.answered, failed: w.failed, latency: w.latency.Clone(), loggedIn: w.loggedIn,
+		byTransport: by}
 }

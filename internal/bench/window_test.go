@@ -79,3 +79,33 @@ func TestWindowSettlesLostPlayers(t *testing.T) {
 		t.Errorf("logged in %d, want 1", s.loggedIn)
 	}
 }
+
+// The window splits its figures by the players' transport.
+func TestWindowByTransport(t *testing.T) {
+	t.Parallel()
+	w := newWindow(3)
+	t0 := time.Unix(1000, 0)
+	for c, tr := range []string{"telnet", "websocket", "telnet"} {
+		w.Result(dummyrunner.Result{Kind: dummyrunner.KindState, Client: c, Transport: tr, State: dummyrunner.StateLoggedIn, At: t0})
+	}
+	w.open(t0.Add(time.Second))
+	probe := func(tr string, lat time.Duration, reason string) {
+		w.Result(dummyrunner.Result{Kind: dummyrunner.KindCommand, Transport: tr, Action: EchoAction, At: t0.Add(1500 * time.Millisecond), Latency: lat, Reason: reason})
+	}
+	probe("telnet", time.Millisecond, "")
+	probe("telnet", time.Millisecond, "")
+	probe("websocket", 5*time.Millisecond, "")
+	probe("websocket", time.Second, dummyrunner.ReasonTimeout)
+	w.close(t0.Add(2 * time.Second))
+	s := w.stats()
+	tel, ws := s.byTransport["telnet"], s.byTransport["websocket"]
+	if s.answered != 3 || s.failed != 1 || len(s.byTransport) != 2 {
+		t.Fatalf("answered %d, failed %d, %d transports; want 3, 1, 2", s.answered, s.failed, len(s.byTransport))
+	}
+	if tel.answered != 2 || tel.failed != 0 || tel.loggedIn != 2 || tel.latency.Count() != 2 {
+		t.Errorf("telnet: %+v", tel)
+	}
+	if ws.answered != 1 || ws.failed != 1 || ws.loggedIn != 1 || ws.latency.Count() != 1 || ws.latency.Max() < 4*time.Millisecond {
+		t.Errorf("websocket: %+v", ws)
+	}
+}

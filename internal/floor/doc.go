@@ -16,6 +16,12 @@
 // each new client with [Greeting], so a load generator can wait for a
 // login screen and "log in" by sending a line and seeing it back.
 //
+// The Relay also opens a websocket door when asked
+// (RelayConfig.WebsocketAddr): clients speaking Evennia's webclient
+// format (SubprotocolV1: ["text", [line], {}] JSON text frames both
+// ways) are clients like the others, over the same backend connection
+// to the same Echo; see websocket.go.
+//
 // Concurrency: the Relay runs one reader goroutine per client, one
 // backend reader that writes each answer straight to its client's
 // socket, and one backend writer that batches the clients' lines into as

@@ -2,18 +2,27 @@ package floor
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
+
+	"github.com/coder/websocket"
 )
 
 // RelayConfig configures a [Relay].
 type RelayConfig struct {
-	// Addr is where clients connect; "" means 127.0.0.1:0.
+	// Addr is where line (telnet-ish) clients connect; "" means
+	// 127.0.0.1:0.
 	Addr string
+	// WebsocketAddr, if set, opens the websocket door there too (port 0:
+	// random): clients speaking Evennia's webclient format (see
+	// SubprotocolV1 and websocket.go), over the same backend connection.
+	WebsocketAddr string
 	// Backend is the Echo's address (required): the relay dials it once,
 	// at Start, and every client's lines go over that one connection.
 	Backend string
@@ -36,6 +45,13 @@ type RelayStats struct {
 	// Orphans counts lines from the backend for a client already gone,
 	// or for none (a bad frame).
 	Orphans int64
+	// Websocket is how many of Accepted came through the websocket door.
+	Websocket int64
+	// BadFrames counts websocket messages refused: binary, not the v1
+	// format, or over the message limit (that one closes the client).
+	BadFrames int64
+	// OOB counts v1 messages other than text (out-of-band data), dropped.
+	OOB int64
 }
 
 // Relay is the portal side of the floor (see the package doc).
@@ -53,11 +69,43 @@ type Relay struct {
 
 	mu      sync.Mutex // guards the fields below
 	ln      net.Listener
+	web     *http.Server // the websocket door; nil when off
+	webURL  string       // its ws:// URL
 	backend net.Conn
-	clients map[uint64]net.Conn
+	clients map[uint64]peer
 	started bool
 
 	accepted, open, in, out, long, orphans atomic.Int64
+	websockets, badFrames, oob             atomic.Int64
+}
+
+// peer is a client of either door: a line client's socket, or a
+// websocket.
+type peer struct {
+	tcp net.Conn
+	ws  *websocket.Conn
+}
+
+// close hangs the client up at once.
+func (p peer) close() {
+	if p.ws != nil {
+		_ = p.ws.CloseNow()
+		return
+	}
+	_ = p.tcp.Close()
+}
+
+// writeLine writes one line of the backend to the client, encoded in
+// buf (the caller's scratch, returned for reuse): CRLF-ended on a line
+// client, a v1 text message on a websocket.
+func (p peer) writeLine(buf, line []byte) ([]byte, error) {
+	if p.ws != nil {
+		buf = AppendV1Text(buf[:0], line)
+		return buf, p.ws.Write(context.Background(), websocket.MessageText, buf)
+	}
+	buf = append(append(buf[:0], line...), '\r', '\n')
+	_, err := p.tcp.Write(buf)
+	return buf, err
 }
 
 // NewRelay returns a Relay; Start connects it.
@@ -76,7 +124,7 @@ func NewRelay(cfg RelayConfig) (*Relay, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Relay{cfg: cfg, log: log.With("component", "floor.relay"), toBackend: make(chan []byte, 4096),
-		done: make(chan struct{}), clients: map[uint64]net.Conn{}}, nil
+		done: make(chan struct{}), clients: map[uint64]peer{}}, nil
 }
 
 // Start dials the backend, listens for clients and serves them in the
@@ -101,10 +149,22 @@ func (r *Relay) Start() error {
 		_ = be.Close()
 		return err
 	}
+	var wsLn net.Listener
+	if r.cfg.WebsocketAddr != "" {
+		if wsLn, err = net.Listen("tcp", r.cfg.WebsocketAddr); err != nil {
+			_ = be.Close()
+			_ = ln.Close()
+			return err
+		}
+		r.web, r.webURL = r.websocketServer(), "ws://"+wsLn.Addr().String()+"/"
+	}
 	r.started, r.ln, r.backend = true, ln, be
 	r.wg.Go(r.writeBackend)
 	r.wg.Go(r.readBackend)
 	r.wg.Go(r.accept)
+	if wsLn != nil {
+		r.wg.Go(func() { _ = r.web.Serve(wsLn) })
+	}
 	return nil
 }
 
@@ -116,6 +176,17 @@ func (r *Relay) Addr() net.Addr {
 		return nil
 	}
 	return r.ln.Addr()
+}
+
+// WebsocketURL is the websocket door's URL (ws://host:port/), once
+// started; "" when the door is off.
+func (r *Relay) WebsocketURL() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.web == nil {
+		return ""
+	}
+	return r.webURL
 }
 
 // Done is closed when the relay stops: Close, or the backend's loss.
@@ -135,7 +206,7 @@ func (r *Relay) Err() error {
 // Stats returns the counters so far.
 func (r *Relay) Stats() RelayStats {
 	return RelayStats{Accepted: r.accepted.Load(), Open: r.open.Load(), LinesIn: r.in.Load(), LinesOut: r.out.Load(),
-		LongLines: r.long.Load(), Orphans: r.orphans.Load()}
+		LongLines: r.long.Load(), Orphans: r.orphans.Load(), Websocket: r.websockets.Load(), BadFrames: r.badFrames.Load(), OOB: r.oob.Load()}
 }
 
 // Close stops the relay: no new clients, every client and the backend
@@ -156,11 +227,14 @@ func (r *Relay) stop(why error) {
 		if r.ln != nil {
 			_ = r.ln.Close()
 		}
+		if r.web != nil {
+			_ = r.web.Close() // the listener; upgraded clients are closed below
+		}
 		if r.backend != nil {
 			_ = r.backend.Close()
 		}
 		for _, c := range r.clients {
-			_ = c.Close()
+			c.close()
 		}
 	})
 }
@@ -171,21 +245,37 @@ func (r *Relay) accept() {
 		if err != nil {
 			return // closed
 		}
-		id := r.nextID.Add(1)
-		r.mu.Lock()
-		select {
-		case <-r.done:
-			r.mu.Unlock()
+		id, ok := r.register(peer{tcp: c})
+		if !ok {
 			_ = c.Close()
 			return
-		default:
 		}
-		r.clients[id] = c
-		r.mu.Unlock()
-		r.accepted.Add(1)
-		r.open.Add(1)
-		r.wg.Go(func() { r.serveClient(id, c) })
+		go func() {
+			defer r.wg.Done()
+			r.serveClient(id, peer{tcp: c})
+		}()
 	}
+}
+
+// register gives a new client its id and tracks it, adding one to the
+// relay's WaitGroup for the goroutine that will serve it (which calls
+// Done); false once the relay stopped.
+func (r *Relay) register(p peer) (uint64, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	select {
+	case <-r.done:
+		return 0, false
+	default:
+	}
+	// Added under mu before stop's close(done) takes it: never
+	// concurrently with Close's Wait.
+	r.wg.Add(1)
+	id := r.nextID.Add(1)
+	r.clients[id] = p
+	r.accepted.Add(1)
+	r.open.Add(1)
+	return id, true
 }
 
 // send queues a frame for the backend; false once the relay stopped.
@@ -198,19 +288,29 @@ func (r *Relay) send(frame []byte) bool {
 	}
 }
 
-// serveClient reads one client's lines until it goes away.
-func (r *Relay) serveClient(id uint64, c net.Conn) {
+// serveClient tells the backend of one client, reads its lines until it
+// goes away, and tells the backend that.
+func (r *Relay) serveClient(id uint64, p peer) {
 	defer func() {
 		r.mu.Lock()
 		delete(r.clients, id)
 		r.mu.Unlock()
-		_ = c.Close()
+		p.close()
 		r.open.Add(-1)
 		r.send(AppendFrame(nil, id, KindClose, nil))
 	}()
 	if !r.send(AppendFrame(nil, id, KindOpen, nil)) {
 		return
 	}
+	if p.ws != nil {
+		r.readWebsocket(id, p.ws)
+		return
+	}
+	r.readLines(id, p.tcp)
+}
+
+// readLines reads a line client's lines until it goes away.
+func (r *Relay) readLines(id uint64, c net.Conn) {
 	lr := newLineReader(bufio.NewReaderSize(c, r.cfg.MaxLine))
 	for {
 		line, cut, err := lr.next(true)
@@ -255,8 +355,8 @@ func (r *Relay) writeBackend() {
 	}
 }
 
-// readBackend routes the backend's lines to their clients, CRLF-ended,
-// each written straight to the client's socket: the floor trusts its
+// readBackend routes the backend's lines to their clients, each written
+// straight to the client's socket (CRLF-ended, or a v1 text message): the floor trusts its
 // clients to read (a client that stops reading holds up the others once
 // its socket buffer is full, which the benchmark's clients never do).
 func (r *Relay) readBackend() {
@@ -283,16 +383,15 @@ func (r *Relay) readBackend() {
 		r.mu.Lock()
 		c := r.clients[id]
 		r.mu.Unlock()
-		if c == nil {
+		if c == (peer{}) {
 			r.orphans.Add(1)
 			continue
 		}
 		if k == KindClose { // the echo hangs up: the client's reader ends and tells it
-			_ = c.Close()
+			r.hangUp(c)
 			continue
 		}
-		buf = append(append(buf[:0], payload...), '\r', '\n')
-		if _, err := c.Write(buf); err == nil {
+		if buf, err = c.writeLine(buf, payload); err == nil {
 			r.out.Add(1)
 		}
 	}

@@ -51,6 +51,9 @@ type Stack struct {
 	Portal, Server *Process
 	// TelnetAddr is the portal's telnet door, LinkAddr its link.
 	TelnetAddr, LinkAddr string
+	// WebsocketURL is the portal's websocket door (ws://HOST:PORT/) when
+	// PortalArgs opened it ("-websocket", "127.0.0.1:0"); empty otherwise.
+	WebsocketURL string
 
 	dir      string
 	grace    time.Duration
@@ -63,6 +66,8 @@ type Stack struct {
 var (
 	portalLine = regexp.MustCompile(`^portalsim portal: telnet (\S+),.* link (\S+)$`)
 	serverLine = regexp.MustCompile(`^portalsim server: pid (\d+)`)
+	// portalWebsocket finds the websocket door in portalLine's line.
+	portalWebsocket = regexp.MustCompile(` websocket (\S+),`)
 )
 
 // StartStack starts the portal, awaits its line saying where it
@@ -107,6 +112,9 @@ func StartStack(ctx context.Context, cfg StackConfig) (_ *Stack, err error) {
 		return nil, err
 	}
 	s.TelnetAddr, s.LinkAddr = m[1], m[2]
+	if w := portalWebsocket.FindStringSubmatch(m[0]); w != nil {
+		s.WebsocketURL = "ws://" + w[1] + "/"
+	}
 	s.Server, err = StartProcess("portalsim server", cfg.Exe, append([]string{"server", "-portal", s.LinkAddr, "-load-test",
 		"-link-secret-file", secret, "-log-level", "warn"}, cfg.ServerArgs...), nil, cfg.Stderr)
 	if err != nil {

@@ -87,3 +87,19 @@ func TestStackFailureRemovesTheSecret(t *testing.T) {
 		t.Errorf("the secret's directory is still there after a failed start: %v", err)
 	}
 }
+
+// The portal's listening line gives its telnet door, its link and, when
+// open, its websocket door.
+func TestPortalLine(t *testing.T) {
+	t.Parallel()
+	line := "portalsim portal: telnet 127.0.0.1:1, websocket 127.0.0.1:2, link 127.0.0.1:3"
+	if m := portalLine.FindStringSubmatch(line); m == nil || m[1] != "127.0.0.1:1" || m[2] != "127.0.0.1:3" {
+		t.Errorf("portal line: %q", m)
+	}
+	if w := portalWebsocket.FindStringSubmatch(line); w == nil || w[1] != "127.0.0.1:2" {
+		t.Errorf("portal line's websocket door: %q", w)
+	}
+	if w := portalWebsocket.FindStringSubmatch("portalsim portal: telnet 127.0.0.1:1, link 127.0.0.1:3"); w != nil {
+		t.Errorf("a websocket door in a line without one: %q", w)
+	}
+}
