@@ -47,6 +47,7 @@ func Execute(ctx context.Context, plan *Plan, opts Options, meta reports.Meta, s
 	if obs != nil {
 		mon.OnSample = obs.Health
 	}
+	mon.Clients = func() int64 { return agg.Snapshot(time.Now()).Open() }
 	monCtx, stopMon := context.WithCancel(context.Background())
 	monDone := make(chan struct{})
 	go func() { defer close(monDone); mon.Run(monCtx) }()
