@@ -255,8 +255,11 @@ func (a *Aggregator) roll(sec int) {
 // player's send in the next), and a result for a packed second unpacks
 // its histograms for good: packing each second as soon as the next
 // began left most of a 4,000-player run's timeline unpacked, 264 KiB a
-// second and action (BENCHMARKS.md, "Generator cost per client").
-const packLag = 3
+// second and action (BENCHMARKS.md, "Generator cost per client"). A
+// second later is enough: a result is late by the time its player takes
+// to hand it over (milliseconds, unless the generator is overloaded),
+// and every second kept open costs its histograms.
+const packLag = 1
 
 // gaugesLocked writes the client gauges into second's interval.
 // The second is over; its latency histograms are packed packLag seconds
