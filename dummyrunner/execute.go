@@ -48,6 +48,7 @@ func Execute(ctx context.Context, plan *Plan, opts Options, meta reports.Meta, s
 		mon.OnSample = obs.Health
 	}
 	mon.Clients = func() int64 { return agg.Snapshot(time.Now()).Open() }
+	mon.Begin() // the base memory, before the runner dials anyone
 	monCtx, stopMon := context.WithCancel(context.Background())
 	monDone := make(chan struct{})
 	go func() { defer close(monDone); mon.Run(monCtx) }()

@@ -30,6 +30,7 @@ type Monitor struct {
 	Clients func() int64
 
 	mu       sync.Mutex
+	begun    bool                    // Begin ran
 	mem      reports.GeneratorMemory // the base and the steady-state sample
 	cpuStart time.Duration
 	cpuEnd   time.Duration
@@ -42,22 +43,34 @@ type Monitor struct {
 	lastWall time.Time
 }
 
-// Run samples until ctx ends.
-func (h *Monitor) Run(ctx context.Context) {
+// Begin takes the samples the run is measured from: the CPU time so far
+// and, when Clients is set, the memory before any client (the base of
+// [reports.GeneratorMemory]). Call it before the first client dials, so
+// that none is counted in the base; Run calls it if it was not called.
+// Only the first call samples.
+func (h *Monitor) Begin() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.begun {
+		return
+	}
+	h.begun = true
 	var lim syscall.Rlimit
 	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil {
-		h.mu.Lock()
 		h.fdLimit = int(lim.Cur)
-		h.mu.Unlock()
 	}
-	h.lastCPU, h.lastWall = cpuTime(), time.Now()
-	h.mu.Lock()
-	h.cpuStart = h.lastCPU
 	if h.Clients != nil {
 		runtime.GC() // the live heap is as of the last collection: make it now's
 		h.mem.BaseRSS, h.mem.BaseHeap, h.mem.BaseStacks = sampleMemory()
 	}
-	h.mu.Unlock()
+	h.lastCPU, h.lastWall = cpuTime(), time.Now()
+	h.cpuStart = h.lastCPU
+}
+
+// Run samples until ctx ends (after [Monitor.Begin], which it calls if
+// it was not called).
+func (h *Monitor) Run(ctx context.Context) {
+	h.Begin()
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
@@ -182,6 +195,9 @@ func (h *Monitor) Judge(rep *reports.Report, lim Health, shared bool) {
 	}
 	if g.CPUMean > lim.MaxCPU && shared {
 		g.Notes = append(g.Notes, fmt.Sprintf("mean CPU %.0f%% includes the embedded portal and game server", 100*g.CPUMean))
+	}
+	if shared && (g.CPUTime > 0 || g.Memory.Clients > 0) {
+		g.Notes = append(g.Notes, "memory per client and CPU per command include the embedded portal and game server (-target measures the generator alone)")
 	}
 	if reasons := GeneratorProblems(g, lim); len(reasons) > 0 {
 		rep.Meta.Valid = false

@@ -3,6 +3,8 @@ package dummyrunner
 import (
 	"context"
 	"runtime"
+	"slices"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -67,4 +69,53 @@ func TestMonitorWithoutClientsRecordsNoMemory(t *testing.T) {
 			t.Errorf("memory %+v, want none", m)
 		}
 	})
+}
+
+// TestMonitorBeginSamplesTheBaseOnce: the base memory is the one Begin
+// took (before the runner dials anyone), not one Run takes later, when
+// the clients may already hold memory.
+func TestMonitorBeginSamplesTheBaseOnce(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		mon := Monitor{Clients: func() int64 { return 0 }}
+		mon.Begin()
+		base := mon.mem
+		held := make([]byte, 8<<20) // what clients would hold by the time Run starts
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { defer close(done); mon.Run(ctx) }()
+		synctest.Wait()
+		cancel()
+		<-done
+		runtime.KeepAlive(held)
+		if mon.mem != base {
+			t.Errorf("base after Run %+v, want Begin's %+v", mon.mem, base)
+		}
+	})
+}
+
+// TestJudgeNotesTheEmbeddedStackInTheCost: with the portal and game
+// server in the generator's process, the report says that its memory
+// per client and CPU per command include them; alone, it says nothing.
+func TestJudgeNotesTheEmbeddedStackInTheCost(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		shared   bool
+		wantNote bool
+	}{
+		{"embedded", true, true},
+		{"alone", false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			mon := Monitor{cpuStart: time.Second, cpuEnd: 2 * time.Second, mem: reports.GeneratorMemory{Clients: 10, RSS: 1 << 20}}
+			rep := reports.New(reports.Meta{Clients: 10})
+			mon.Judge(rep, Health{MaxCPU: 1, MaxTimerLateness: time.Hour}, tc.shared)
+			got := slices.ContainsFunc(rep.Generator.Notes, func(n string) bool { return strings.Contains(n, "include the embedded portal") })
+			if got != tc.wantNote {
+				t.Errorf("notes %q: embedded note %v, want %v", rep.Generator.Notes, got, tc.wantNote)
+			}
+		})
+	}
 }
