@@ -21,6 +21,7 @@ type Aggregator struct {
 
 	// The last completed second, for the progress line.
 	cur, last window
+	packed    int // the first second of the timeline not packed yet (see packLag)
 }
 
 // window holds what happened in one second.
@@ -237,6 +238,9 @@ func (a *Aggregator) roll(sec int) {
 	for q := a.cur.second; q < sec; q++ { // quiet seconds keep the gauges too
 		a.gaugesLocked(q)
 	}
+	for ; a.packed < sec-packLag; a.packed++ {
+		a.rep.IntervalAt(a.packed).Compact()
+	}
 	if sec > a.cur.second+1 { // a quiet second in between: nothing happened in the last one
 		a.cur.answered, a.cur.failed = 0, 0
 		a.cur.latency.Reset()
@@ -245,14 +249,26 @@ func (a *Aggregator) roll(sec int) {
 	a.cur.latency.Reset()
 }
 
+// packLag is how many seconds after its end a second of the timeline
+// is packed. Results reach the aggregator a little late and out of
+// order (a command answered at the end of a second comes after another
+// player's send in the next), and a result for a packed second unpacks
+// its histograms for good: packing each second as soon as the next
+// began left most of a 4,000-player run's timeline unpacked, 264 KiB a
+// second and action (BENCHMARKS.md, "Generator cost per client"). A
+// second later is enough: a result is late by the time its player takes
+// to hand it over (milliseconds, unless the generator is overloaded),
+// and every second kept open costs its histograms.
+const packLag = 1
+
 // gaugesLocked writes the client gauges into second's interval.
-// The second is over, so its latency histogram is packed: a long run's
-// timeline then costs a few hundred bytes per second, not 264 KiB.
+// The second is over; its latency histograms are packed packLag seconds
+// later (roll): a long run's timeline then costs a few hundred bytes per
+// second, not 264 KiB.
 func (a *Aggregator) gaugesLocked(second int) {
 	iv := a.rep.IntervalAt(second)
 	iv.LoggedIn = a.counts[StateLoggedIn]
 	iv.Connected = int64(len(a.states)) - a.counts[StateConnecting]
-	iv.Compact()
 }
 
 // Tick lets time move on without results (a quiet second).

@@ -12,8 +12,11 @@ type eventQueue struct {
 	once   sync.Once
 }
 
-// queueLen is how many events a connection may hold for its player.
-const queueLen = 64
+// queueLen is how many events a connection may hold for its player:
+// a read brings one or two (text, a prompt), so a player that falls
+// this far behind is the generator's own bottleneck, which its health
+// shows; each event is 64 bytes, held by every idle connection.
+const queueLen = 16
 
 func newEventQueue() eventQueue {
 	return eventQueue{events: make(chan connEvent, queueLen), done: make(chan struct{})}

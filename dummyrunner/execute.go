@@ -47,11 +47,13 @@ func Execute(ctx context.Context, plan *Plan, opts Options, meta reports.Meta, s
 	if obs != nil {
 		mon.OnSample = obs.Health
 	}
+	mon.Clients = func() int64 { return agg.Snapshot(time.Now()).Open() }
+	results := make(chan Result, resultsLen)
+	mon.Begin() // the base memory: all but the clients, before the runner dials any
 	monCtx, stopMon := context.WithCancel(context.Background())
 	monDone := make(chan struct{})
 	go func() { defer close(monDone); mon.Run(monCtx) }()
 
-	results := make(chan Result, 1<<16)
 	runDone := make(chan error, 1)
 	go func() { runDone <- runner.Run(ctx, results) }()
 	progCtx, stopProg := context.WithCancel(context.Background())
@@ -82,6 +84,15 @@ func Execute(ctx context.Context, plan *Plan, opts Options, meta reports.Meta, s
 	rep.Check(plan.thresholds)
 	return rep, err
 }
+
+// resultsLen is how many results the players may hand over ahead of the
+// aggregator: 200 ms of 20,000 a second. Its ring of 240-byte results
+// becomes resident as the run goes round it; at 1<<16 it was 15 MiB,
+// which showed as memory per client (BENCHMARKS.md, "Generator cost per
+// client"). The aggregator takes a result in about a microsecond, so a
+// player that waits here is one whose generator is saturated, which its
+// health shows.
+const resultsLen = 1 << 12
 
 // maxDetails bounds the lost details RequireMeasurements quotes.
 const maxDetails = 5

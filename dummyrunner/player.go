@@ -567,8 +567,8 @@ func (p *player) complete(at time.Time) {
 		return // the echo probe that stands for the login screen is not a command
 	}
 	text := out.output()
-	if out.login {
-		p.lastSaid = text // for the log line of a login that fails
+	if out.login && !p.loggedIn {
+		p.lastSaid = text // for the log line of a login that fails; not kept once logged in
 	}
 	if res.Check = p.check(out, text); res.Check != nil && res.Check.Failed {
 		res.Reason = ReasonCheck // answered, but not as the checks want: a failed command
@@ -584,6 +584,7 @@ func (p *player) complete(at time.Time) {
 	}
 	if out.login && !p.loggedIn && p.loginDone(out, text) {
 		p.loggedIn = true
+		p.lastSaid = "" // only a failed login logs it: not kept for the rest of the run
 		p.releaseLogin()
 		p.setState(StateLoggedIn, "logged_in", at)
 		if o, ok := p.conn.(oobAsker); ok {

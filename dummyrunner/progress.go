@@ -72,3 +72,7 @@ func (p Progress) Add(o Progress) Progress {
 	p.Errors += o.Errors
 	return p
 }
+
+// Open is the number of clients with a connection open: connected, at
+// the login screen, logging in, logged in or logging out.
+func (p Progress) Open() int64 { return p.Connected + p.LoginScreen + p.LoggingIn + p.LoggedIn }

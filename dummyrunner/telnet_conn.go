@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -100,9 +101,63 @@ func newTelnetConn(nc, tcp net.Conn, opts telnetOptions) *telnetConn {
 	return c
 }
 
+// A connection waits for the server in a small buffer of its own,
+// which holds most reads (a command's answer); a read that fills it
+// says more is on its way, so the next one borrows a large buffer from
+// largeReads until a read leaves room. Thousands of idle players then
+// hold 1 KiB each, not 8 (BENCHMARKS.md, "Generator cost per client"):
+// a normal_player's reads average under 200 bytes (the room's messages).
+const (
+	smallRead = 1 << 10
+	largeRead = 8 << 10
+)
+
+// largeReads are the large read buffers, shared by every connection.
+var largeReads = sync.Pool{New: func() any { b := make([]byte, largeRead); return &b }}
+
+// readBuffers is a connection's choice between its small buffer and a
+// borrowed large one.
+type readBuffers struct {
+	small []byte
+	large *[]byte // borrowed from largeReads while reads fill their buffer
+}
+
+// next is the buffer for the next read.
+func (b *readBuffers) next() []byte {
+	if b.large != nil {
+		return *b.large
+	}
+	if b.small == nil {
+		b.small = make([]byte, smallRead)
+	}
+	return b.small
+}
+
+// done says how much the last read (into next's buffer) brought, after
+// its bytes are used: a full buffer borrows the large one for the next
+// read, a read that left room gives it back.
+func (b *readBuffers) done(n int) {
+	switch full := n == len(b.next()); {
+	case full && b.large == nil:
+		b.large = largeReads.Get().(*[]byte)
+	case !full && b.large != nil:
+		b.release()
+	}
+}
+
+// release gives the large buffer back, if borrowed.
+func (b *readBuffers) release() {
+	if b.large != nil {
+		largeReads.Put(b.large)
+		b.large = nil
+	}
+}
+
 func (c *telnetConn) read() {
-	buf := make([]byte, 8192)
+	var bufs readBuffers
+	defer bufs.release()
 	for {
+		buf := bufs.next()
 		n, err := c.readSome(buf)
 		now := time.Now() // the arrival, before the quick-ACK syscall
 		c.quick.arm()     // before the next read: what arrives next is ACKed at once
@@ -154,6 +209,7 @@ func (c *telnetConn) read() {
 				c.write(reply)
 			}
 		}
+		bufs.done(n)
 		if err != nil {
 			if errors.Is(err, telnet.ErrMCCP2Corrupt) {
 				c.corrupt.Add(1)

@@ -256,3 +256,35 @@ func TestDialTelnetFails(t *testing.T) {
 		t.Logf("dial error: %v", err) // the reason is the OS's; any error will do
 	}
 }
+
+// TestReadBuffers: a connection reads into its small buffer; a read that
+// fills it borrows a large one for the next read, which it gives back
+// after a read that leaves room.
+func TestReadBuffers(t *testing.T) {
+	t.Parallel()
+	var b readBuffers
+	steps := []struct {
+		n        int // what the read brings
+		wantNext int // the next read's buffer
+	}{
+		{10, smallRead},
+		{smallRead, largeRead},
+		{largeRead, largeRead},
+		{largeRead - 1, smallRead},
+		{0, smallRead},
+	}
+	if got := len(b.next()); got != smallRead {
+		t.Fatalf("first buffer %d bytes, want %d", got, smallRead)
+	}
+	for i, s := range steps {
+		b.done(s.n)
+		if got := len(b.next()); got != s.wantNext {
+			t.Errorf("step %d: after a read of %d, next buffer %d bytes, want %d", i, s.n, got, s.wantNext)
+		}
+	}
+	b.done(smallRead)
+	b.release()
+	if b.large != nil || len(b.next()) != smallRead {
+		t.Errorf("after release: large %v, next %d bytes; want none and %d", b.large, len(b.next()), smallRead)
+	}
+}

@@ -18,7 +18,8 @@ import (
 // duplicates), Clients and Procs summed, the shard labels joined with
 // ","; other fields keep r's value unless it is empty. The generator's
 // CPUMax and FDMax take the maximum, CPUMean the mean weighted by Procs,
-// FDLimit the smallest non-zero limit. The records of a fault both saw
+// FDLimit the smallest non-zero limit, CPUTime and every Memory figure
+// the sum. The records of a fault both saw
 // (the same Index) are summed, with the earliest start and latest end.
 // Threshold results are dropped: Check the merged report again.
 //
@@ -107,6 +108,8 @@ func (r *Report) Merge(o *Report) error {
 	if og.FDLimit > 0 && (g.FDLimit == 0 || og.FDLimit < g.FDLimit) {
 		g.FDLimit = og.FDLimit
 	}
+	g.CPUTime += og.CPUTime
+	g.Memory.add(og.Memory)
 	g.Notes = appendUnique(g.Notes, og.Notes...)
 	r.Faults = mergeFaults(r.Faults, o.Faults)
 

@@ -412,8 +412,78 @@ type Generator struct {
 	FDMax int `json:"fd_max"`
 	// FDLimit is the file descriptor limit.
 	FDLimit int `json:"fd_limit"`
+	// CPUTime is the generator's CPU time (user and system, all its
+	// threads) while it ran, summed over its processes; zero in a report
+	// that did not record it (before it was added). See CPUPerCommand.
+	CPUTime time.Duration `json:"cpu_time_ns,omitempty"`
+	// Memory is the generator's memory with the most clients connected;
+	// zero in a report that did not record it. See
+	// [GeneratorMemory.RSSPerClient].
+	Memory GeneratorMemory `json:"memory,omitzero"`
 	// Notes are remarks about the generator, e.g. warnings.
 	Notes []string `json:"notes,omitempty"`
+}
+
+// CPUPerCommand is the generator's CPU time per command it sent (sent:
+// the report's Totals().Sent), or 0 when either is unknown.
+func (g *Generator) CPUPerCommand(sent int64) time.Duration {
+	if sent <= 0 || g.CPUTime <= 0 {
+		return 0
+	}
+	return g.CPUTime / time.Duration(sent)
+}
+
+// GeneratorMemory is what the generator's process held at its steady
+// state (the last once-a-second sample with the most clients connected),
+// and before its first client connected (the Base fields): the
+// difference divided by Clients is what one client costs. With several
+// processes every field is the sum over them.
+type GeneratorMemory struct {
+	// Clients is the number of clients connected (from the TCP connection
+	// to the end) at the sample.
+	Clients int64 `json:"clients"`
+	// RSS is the process's resident set size, in bytes.
+	RSS int64 `json:"rss_bytes"`
+	// Heap is the Go heap's live bytes (marked by the last collection).
+	Heap int64 `json:"heap_bytes"`
+	// Stacks is the memory of the goroutines' stacks, in bytes.
+	Stacks int64 `json:"stacks_bytes"`
+	// BaseRSS, BaseHeap and BaseStacks are RSS, Heap and Stacks before
+	// the first client connected.
+	BaseRSS    int64 `json:"base_rss_bytes"`
+	BaseHeap   int64 `json:"base_heap_bytes"`
+	BaseStacks int64 `json:"base_stacks_bytes"`
+}
+
+// perClient is (v - base) / Clients, 0 without clients.
+func (m GeneratorMemory) perClient(v, base int64) float64 {
+	if m.Clients <= 0 {
+		return 0
+	}
+	return float64(v-base) / float64(m.Clients)
+}
+
+// RSSPerClient is the resident memory one connected client costs, in
+// bytes: (RSS - BaseRSS) / Clients; 0 when not measured.
+func (m GeneratorMemory) RSSPerClient() float64 { return m.perClient(m.RSS, m.BaseRSS) }
+
+// HeapPerClient is the live Go heap one connected client costs, in
+// bytes: (Heap - BaseHeap) / Clients; 0 when not measured.
+func (m GeneratorMemory) HeapPerClient() float64 { return m.perClient(m.Heap, m.BaseHeap) }
+
+// StacksPerClient is the goroutine stack memory one connected client
+// costs, in bytes: (Stacks - BaseStacks) / Clients; 0 when not measured.
+func (m GeneratorMemory) StacksPerClient() float64 { return m.perClient(m.Stacks, m.BaseStacks) }
+
+// add adds o's figures to m's (the processes of one run).
+func (m *GeneratorMemory) add(o GeneratorMemory) {
+	m.Clients += o.Clients
+	m.RSS += o.RSS
+	m.Heap += o.Heap
+	m.Stacks += o.Stacks
+	m.BaseRSS += o.BaseRSS
+	m.BaseHeap += o.BaseHeap
+	m.BaseStacks += o.BaseStacks
 }
 
 // New returns an empty report of the run meta describes, with every map
@@ -651,6 +721,12 @@ func (r *Report) Validate() error {
 			bad("generator cpu use %v is not a fraction", f)
 			break
 		}
+	}
+	if g.CPUTime < 0 {
+		bad("generator cpu time %v is negative", g.CPUTime)
+	}
+	if m := g.Memory; m.Clients < 0 || m.RSS < 0 || m.Heap < 0 || m.Stacks < 0 || m.BaseRSS < 0 || m.BaseHeap < 0 || m.BaseStacks < 0 {
+		bad("generator memory has a negative figure: %+v", m)
 	}
 	return errors.Join(errs...)
 }

@@ -210,7 +210,7 @@ func newHTMLPage(r *reports.Report) *htmlPage {
 	p.Clients = htmlClients(r.Clients, plannedClients(r))
 	p.Transports = htmlTransports(r)
 	p.Lag = htmlLag(r.Lag)
-	p.Generator = htmlGenerator(r.Generator)
+	p.Generator = htmlGenerator(r.Generator, total.Sent)
 	p.Cards = htmlCards(r, total, p.ThresholdsPass)
 
 	// Plots.
@@ -421,7 +421,7 @@ func htmlLag(l reports.Lag) []htmlLagRow {
 	}
 }
 
-func htmlGenerator(g reports.Generator) []htmlField {
+func htmlGenerator(g reports.Generator, sent int64) []htmlField {
 	dist := func(h *reports.Histogram) string {
 		if h.Count() == 0 {
 			return "—"
@@ -435,12 +435,20 @@ func htmlGenerator(g reports.Generator) []htmlField {
 		fds = fmt.Sprintf("max %s of limit %s", fmtInt(int64(g.FDMax)), fmtInt(int64(g.FDLimit)))
 		fdBad = g.FDLimit > 0 && float64(g.FDMax) > 0.8*float64(g.FDLimit)
 	}
-	return []htmlField{
+	fields := []htmlField{
 		{Label: "Timer lateness", Value: dist(g.TimerLateness), Bad: g.TimerLateness.Quantile(0.99) > 10*time.Millisecond},
 		{Label: "Send slip", Value: dist(g.SendSlip), Bad: g.SendSlip.Quantile(0.99) > 10*time.Millisecond},
 		{Label: "CPU", Value: fmt.Sprintf("mean %s · max %s of all cores", fmtPercent(g.CPUMean), fmtPercent(g.CPUMax)), Bad: g.CPUMax > 0.9},
 		{Label: "File descriptors", Value: fds, Bad: fdBad},
 	}
+	if m := g.Memory; m.Clients > 0 {
+		fields = append(fields, htmlField{Label: "Memory per client", Value: fmt.Sprintf("%s RSS · %s heap · %s stacks (%s clients)",
+			fmtBytes(int64(m.RSSPerClient())), fmtBytes(int64(m.HeapPerClient())), fmtBytes(int64(m.StacksPerClient())), fmtInt(m.Clients))})
+	}
+	if c := g.CPUPerCommand(sent); c > 0 {
+		fields = append(fields, htmlField{Label: "CPU per command", Value: FormatDuration(c)})
+	}
+	return fields
 }
 
 func htmlCards(r *reports.Report, total *reports.Action, thresholdsPassed int) []htmlField {

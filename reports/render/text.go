@@ -55,6 +55,9 @@ func Text(w io.Writer, r *reports.Report) error {
 	g := r.Generator
 	fmt.Fprintf(ew, "generator: timer lateness p99 %s, CPU mean %.0f%% max %.0f%%, fds max %d of %d\n",
 		FormatDuration(g.TimerLateness.Quantile(.99)), 100*g.CPUMean, 100*g.CPUMax, g.FDMax, g.FDLimit)
+	if line := generatorCostText(&g, tot.Sent); line != "" {
+		fmt.Fprintf(ew, "  %s\n", line)
+	}
 	for _, name := range r.TransportNames() {
 		fmt.Fprintf(ew, "  %s: %s\n", safeText(name), wireText(r.Transports[name].Wire))
 	}
@@ -187,4 +190,20 @@ func (e *errWriter) Write(p []byte) (int, error) {
 	n, err := e.w.Write(p)
 	e.err = err
 	return n, err
+}
+
+// generatorCostText is what the generator cost: memory per connected
+// client at steady state and CPU time per command sent; "" when the
+// report recorded neither (a report older than these figures).
+func generatorCostText(g *reports.Generator, sent int64) string {
+	var parts []string
+	if m := g.Memory; m.Clients > 0 {
+		parts = append(parts, fmt.Sprintf("memory per client %s RSS, %s heap, %s stacks (%d clients: RSS %s, heap %s; before any: %s, %s)",
+			fmtBytes(int64(m.RSSPerClient())), fmtBytes(int64(m.HeapPerClient())), fmtBytes(int64(m.StacksPerClient())),
+			m.Clients, fmtBytes(m.RSS), fmtBytes(m.Heap), fmtBytes(m.BaseRSS), fmtBytes(m.BaseHeap)))
+	}
+	if c := g.CPUPerCommand(sent); c > 0 {
+		parts = append(parts, fmt.Sprintf("CPU %s per command (%s for %d commands)", FormatDuration(c), FormatDuration(g.CPUTime), sent))
+	}
+	return strings.Join(parts, "; ")
 }
