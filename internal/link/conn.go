@@ -228,14 +228,12 @@ func (c *Conn) writeDirect(fd uintptr) bool {
 			c.wn += n
 		}
 		switch {
-		case err == syscall.EINTR:
-			continue
-		case err == syscall.EAGAIN:
-			return true
-		case err != nil:
+		case err == nil && n > 0:
+		case errors.Is(err, syscall.EINTR):
+		case err == nil, errors.Is(err, syscall.EAGAIN):
+			return true // the socket is full: the writer waits for room
+		default:
 			c.werr = err
-			return true
-		case n <= 0:
 			return true
 		}
 	}
