@@ -479,8 +479,12 @@ func (s *Server) resume(lnk, n uint64) {
 
 // ackInterval is how often the server acknowledges processed messages
 // at least; ackBatch is how many it processes at most between acks.
+// Answers carry the acknowledgement of what they answer (sendAcking), so
+// the interval matters only for input that has no answer; its ticker
+// wakes the server even when idle, hence not more often than this
+// (the portal's, likewise).
 const (
-	ackInterval = 20 * time.Millisecond
+	ackInterval = 100 * time.Millisecond
 	ackBatch    = 512
 )
 

@@ -10,7 +10,7 @@ import "github.com/portalsim/portalsim/internal/link"
 // the answer to a command) is sent again, in order, on the new link.
 
 // maxUnacked bounds the messages the server keeps for a resend. A portal
-// acknowledges every few milliseconds, so only a portal that never does
+// acknowledges every ackInterval, so only a portal that never does
 // (an old or a broken one) reaches it; the oldest are then given up,
 // counted and logged.
 const maxUnacked = 1 << 16

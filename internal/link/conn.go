@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -38,9 +39,22 @@ type Conn struct {
 	done   chan struct{}
 	wrDone chan struct{}
 
+	// raw, for a socket that has one (TCP, Unix), lets a sender write
+	// directly (see pushUnlock); nil: only the writer goroutine writes.
+	// direct is raw's write function, made once; wbuf, wn and werr are
+	// its argument and results, used by one direct write at a time (the
+	// one that set writing).
+	raw    syscall.RawConn
+	direct func(fd uintptr) bool
+	wbuf   []byte
+	wn     int
+	werr   error
+
 	// mu guards the fields below.
 	mu      sync.Mutex
 	pending []byte
+	spare   []byte // a written buffer, for the next take
+	writing bool   // a batch taken from pending is being written (by the writer or a sender)
 	queued  uint64 // bytes ever enqueued
 	written uint64 // bytes ever written
 	err     error  // first error; set once
@@ -64,6 +78,12 @@ func NewConn(nc net.Conn, cfg Config) *Conn {
 		wrDone:    make(chan struct{}),
 	}
 	c.flushed = sync.NewCond(&c.mu)
+	if sc, ok := nc.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			c.raw = raw
+			c.direct = c.writeDirect
+		}
+	}
 	go c.writeLoop()
 	return c
 }
@@ -72,44 +92,152 @@ func NewConn(nc net.Conn, cfg Config) *Conn {
 // network. It fails once the link is closed.
 func (c *Conn) Send(m Message) error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.closed {
+		defer c.mu.Unlock()
 		return c.closedErrLocked()
 	}
 	var err error
 	before := len(c.pending)
 	c.pending, err = AppendFrame(c.pending, m)
 	if err != nil {
+		c.mu.Unlock()
 		return err
 	}
-	return c.queuedLocked(before)
+	return c.pushUnlock(before)
 }
 
 // enqueue queues an encoded frame for the writer.
 func (c *Conn) enqueue(frame []byte) error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.closed {
+		defer c.mu.Unlock()
 		return c.closedErrLocked()
 	}
 	before := len(c.pending)
 	c.pending = append(c.pending, frame...)
-	return c.queuedLocked(before)
+	return c.pushUnlock(before)
 }
 
-// queuedLocked accounts for the bytes queued since before and wakes the
-// writer. c.mu must be held.
-func (c *Conn) queuedLocked(before int) error {
+// pushUnlock accounts for the bytes queued since before and gets them
+// written; c.mu is held on entry and released on return.
+//
+// When nothing is being written, the sender writes what is queued
+// itself, with one non-blocking write (a goroutine switch to the writer
+// costs more than the write); whatever the socket does not take at once
+// goes to the writer goroutine, in front of what was queued meanwhile.
+// While a write is under way, what is queued waits for the writer, which
+// takes it all in one batch: under load, frames still go out together.
+func (c *Conn) pushUnlock(before int) error {
 	c.queued += uint64(len(c.pending) - before)
 	if len(c.pending) > c.max {
 		c.failLocked(fmt.Errorf("%d bytes waiting: %w", len(c.pending), ErrQueueFull))
-		return c.err
+		err := c.err
+		c.mu.Unlock()
+		return err
 	}
+	if c.writing {
+		c.mu.Unlock() // the writer (or the sender writing now) comes back for it
+		return nil
+	}
+	if c.raw == nil {
+		c.wakeWriter()
+		c.mu.Unlock()
+		return nil
+	}
+	buf := c.takeLocked()
+	c.mu.Unlock()
+	n, err := c.tryWrite(buf)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.writtenLocked(n)
+	if err != nil {
+		c.failLocked(fmt.Errorf("write: %w", err))
+	}
+	if c.closed {
+		// Closed during the write, or by its error: what is left is
+		// dropped with the rest of the queue, as the writer would. The
+		// message was queued; the link is lost under it (see Lost).
+		c.giveLocked(buf)
+		return nil
+	}
+	if n < len(buf) {
+		// The socket is full: the rest goes first, then what came meanwhile.
+		rest := make([]byte, 0, len(buf)-n+len(c.pending))
+		rest = append(rest, buf[n:]...)
+		c.pending = append(rest, c.pending...)
+	}
+	c.giveLocked(buf)
+	if len(c.pending) > 0 {
+		c.wakeWriter()
+	}
+	return nil
+}
+
+// wakeWriter wakes the writer goroutine.
+func (c *Conn) wakeWriter() {
 	select {
 	case c.wake <- struct{}{}:
 	default:
 	}
-	return nil
+}
+
+// takeLocked takes everything queued, to be written by the caller, who
+// gives the buffer back with giveLocked. c.mu must be held.
+func (c *Conn) takeLocked() []byte {
+	buf := c.pending
+	c.pending, c.spare = c.spare[:0], nil
+	c.writing = true
+	return buf
+}
+
+// giveLocked ends a write of buf, taken by takeLocked. c.mu must be held.
+func (c *Conn) giveLocked(buf []byte) {
+	c.writing = false
+	if cap(buf) <= 4<<20 && cap(buf) > cap(c.spare) {
+		c.spare = buf[:0]
+	}
+}
+
+// writtenLocked counts n bytes written. c.mu must be held.
+func (c *Conn) writtenLocked(n int) {
+	if n > 0 {
+		c.written += uint64(n)
+		c.flushed.Broadcast()
+	}
+}
+
+// tryWrite writes what of b the socket takes without waiting, and
+// reports how much; an error means the link is broken. A socket that
+// cannot be written now (a deadline, a close under way) takes nothing.
+func (c *Conn) tryWrite(b []byte) (int, error) {
+	c.wbuf, c.wn, c.werr = b, 0, nil
+	if err := c.raw.Write(c.direct); err != nil {
+		c.wbuf = nil
+		return 0, nil // not written: the writer will meet the error
+	}
+	c.wbuf = nil
+	return c.wn, c.werr
+}
+
+// writeDirect is raw's write function for tryWrite: it writes c.wbuf
+// until the socket would block, and never waits.
+func (c *Conn) writeDirect(fd uintptr) bool {
+	for c.wn < len(c.wbuf) {
+		n, err := syscall.Write(int(fd), c.wbuf[c.wn:])
+		if n > 0 {
+			c.wn += n
+		}
+		switch {
+		case err == nil && n > 0:
+		case errors.Is(err, syscall.EINTR):
+		case err == nil, errors.Is(err, syscall.EAGAIN):
+			return true // the socket is full: the writer waits for room
+		default:
+			c.werr = err
+			return true
+		}
+	}
+	return true
 }
 
 // Lost reports whether err, returned by c.Send, means the link is gone
@@ -208,7 +336,6 @@ func (c *Conn) failLocked(err error) {
 
 func (c *Conn) writeLoop() {
 	defer close(c.wrDone)
-	var buf []byte
 	for {
 		select {
 		case <-c.wake:
@@ -216,22 +343,22 @@ func (c *Conn) writeLoop() {
 			return
 		}
 		c.mu.Lock()
-		buf, c.pending = c.pending, buf[:0]
+		// A sender writing now wakes the writer again if it leaves
+		// something; until then what is queued is its to write.
+		for !c.writing && len(c.pending) > 0 {
+			buf := c.takeLocked()
+			c.mu.Unlock()
+			_, err := c.nc.Write(buf)
+			c.mu.Lock()
+			if err != nil {
+				c.failLocked(fmt.Errorf("write: %w", err))
+				c.mu.Unlock()
+				return
+			}
+			c.writtenLocked(len(buf))
+			c.giveLocked(buf)
+		}
 		c.mu.Unlock()
-		if len(buf) == 0 {
-			continue
-		}
-		if _, err := c.nc.Write(buf); err != nil {
-			c.fail(fmt.Errorf("write: %w", err))
-			return
-		}
-		c.mu.Lock()
-		c.written += uint64(len(buf))
-		c.flushed.Broadcast()
-		c.mu.Unlock()
-		if cap(buf) > 4<<20 {
-			buf = nil
-		}
 	}
 }
 

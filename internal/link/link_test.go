@@ -203,7 +203,7 @@ func FuzzFrameReader(f *testing.F) {
 }
 
 // tcpPair returns both ends of a loopback TCP connection.
-func tcpPair(t *testing.T) (accepted, dialed net.Conn) {
+func tcpPair(t testing.TB) (accepted, dialed net.Conn) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
