@@ -10,13 +10,10 @@
 //
 // Concurrency model: each connection has one reader goroutine and one
 // writer goroutine draining a bounded outbound buffer, so a slow client
-// only ever fills its own buffer (a plain telnet connection's output is
-// written by the goroutine that produced it when the socket takes it at
-// once, without waiting; only the rest waits for the writer). The
-// handler's session table is guarded by one mutex that is never held
-// across I/O; per-session state has its own mutex. The game-server link
-// has one reader goroutine, and a writer (see internal/link) that batches
-// the frames a sender could not write at once. While no game server is
+// only ever fills its own buffer. The handler's session table is guarded
+// by one mutex that is never held across I/O; per-session state has its
+// own mutex. The game-server link has one reader goroutine, and a single
+// writer (see internal/link) that batches frames. While no game server is
 // linked, messages meant for it are held in order (bounded) and replayed
 // when one connects.
 package portal

@@ -659,10 +659,6 @@ func (h *Handler) dispatchShared(s *Session, cmds []link.Command, enc *fanoutEnc
 			h.log.Error("session.output.panic", "sessid", s.sessid, "panic", r, "stack", string(debug.Stack()))
 		}
 	}()
-	if b, ok := s.proto.(outputBatcher); ok && len(cmds) > 1 {
-		b.holdOutput()
-		defer b.releaseOutput()
-	}
 	shared, _ := s.proto.(sharedOutput)
 	for i, c := range cmds {
 		h.stats.outputs.Add(1)
@@ -676,14 +672,6 @@ func (h *Handler) dispatchShared(s *Session, cmds []link.Command, enc *fanoutEnc
 			s.proto.SendDefault(c)
 		}
 	}
-}
-
-// outputBatcher is a protocol that can write the output of one message
-// from the server at once (a text and its prompt in one system call):
-// between holdOutput and releaseOutput its output is kept, then written.
-type outputBatcher interface {
-	holdOutput()
-	releaseOutput()
 }
 
 // Get returns the released session with sessid, or nil.

@@ -42,31 +42,17 @@ const (
 
 // outbox is a connection's bounded outbound buffer, drained by one writer
 // goroutine that writes whatever has piled up at once. The bound counts
-// bytes before compression, whatever the kind of the chunks. With a
-// direct write (plain telnet over TCP), a producer that finds nothing
-// being written writes its output itself, without waiting, and leaves to
-// the writer only what the socket did not take; the writer's batch and a
-// producer's are never written at once (writing).
+// bytes before compression, whatever the kind of the chunks.
 type outbox struct {
 	limit int
 	wake  chan struct{}
-	// direct, when set (before the outbox is used), writes stream chunks
-	// without waiting and returns how many bytes the socket took: a
-	// producer that finds the writer idle writes its output itself
-	// (see put), saving the hand-off to the writer goroutine.
-	direct func(batch []chunk) int
 
 	// mu guards the fields below.
 	mu       sync.Mutex
 	pending  []chunk
-	spare    []chunk // a written batch's slice, for the next take
-	size     int     // bytes in pending
-	closing  bool    // close the connection once pending is written
+	size     int  // bytes in pending
+	closing  bool // close the connection once pending is written
 	overflow bool
-	writing  bool // a batch taken from pending is being written (by the writer or a producer)
-	marked   bool // compression was asked for once: from then on only the writer writes
-	halted   bool // the writer has ended: nothing is written any more
-	held     int  // holds in force (see hold)
 }
 
 func newOutbox(limit int) *outbox {
@@ -81,121 +67,11 @@ func (o *outbox) write(b []byte) bool { return o.put(chunk{data: b, kind: chunkB
 func (o *outbox) put(c chunk) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if !o.queueLocked(c) {
-		return false
-	}
-	switch {
-	case o.held > 0: // release writes it
-	case o.directLocked():
-		o.writeDirectLocked()
-	default:
-		o.signal()
-	}
-	return true
-}
-
-// hold keeps what is queued from now on from being written until
-// release: the output of one message from the server goes out in one
-// write. Calls nest.
-func (o *outbox) hold() {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.held++
-}
-
-// release ends a hold and writes what it kept.
-func (o *outbox) release() {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.held--
-	switch {
-	case o.held > 0 || len(o.pending) == 0:
-	case o.directLocked():
-		o.writeDirectLocked()
-	default:
-		o.signal()
-	}
-}
-
-// directLocked reports whether the caller may write what is queued
-// itself: there is a direct write, nobody is writing, the writer goroutine
-// runs and nothing is or was ever compressed. o.mu must be held.
-func (o *outbox) directLocked() bool {
-	return o.direct != nil && len(o.pending) > 0 && !o.writing && !o.marked && !o.halted && !o.closing
-}
-
-// writeDirectLocked writes what is queued with one direct write (see
-// directLocked); what the socket refuses goes back in front of what was
-// queued meanwhile, for the writer goroutine. o.mu must be held; it is
-// released during the write.
-func (o *outbox) writeDirectLocked() {
-	batch := o.takeLocked()
-	o.mu.Unlock()
-	n := o.direct(batch)
-	o.mu.Lock()
-	if rest := unwritten(batch, n); len(rest) > 0 {
-		// The socket is full (or failing): the rest goes first, for the
-		// writer, which waits for room (or meets the error).
-		pending := make([]chunk, 0, len(rest)+len(o.pending))
-		pending = append(append(pending, rest...), o.pending...)
-		o.pending = pending
-		for _, r := range rest {
-			o.size += len(r.data)
-		}
-	}
-	o.giveLocked(batch)
-	if len(o.pending) > 0 || o.closing {
-		o.signal()
-	}
-}
-
-// unwritten returns what of batch is left once its first n bytes are
-// written; a chunk cut in two keeps its tail.
-func unwritten(batch []chunk, n int) []chunk {
-	for i, c := range batch {
-		if n < len(c.data) {
-			rest := batch[i:]
-			if n > 0 {
-				rest = append([]chunk{{data: c.data[n:], kind: c.kind}}, rest[1:]...)
-			}
-			return rest
-		}
-		n -= len(c.data)
-	}
-	return nil
-}
-
-// takeLocked takes everything queued, to be written by the caller, who
-// gives the slice back with giveLocked. o.mu must be held.
-func (o *outbox) takeLocked() []chunk {
-	batch := o.pending
-	o.pending, o.spare = o.spare[:0], nil
-	o.size = 0
-	o.writing = true
-	return batch
-}
-
-// giveLocked ends the write of batch, taken by takeLocked. o.mu must be held.
-func (o *outbox) giveLocked(batch []chunk) {
-	o.writing = false
-	clear(batch) // let the written bytes go
-	if cap(batch) <= 1024 && cap(batch) > cap(o.spare) {
-		o.spare = batch[:0]
-	}
+	return o.putLocked(c)
 }
 
 // putLocked is put; o.mu must be held.
 func (o *outbox) putLocked(c chunk) bool {
-	if !o.queueLocked(c) {
-		return false
-	}
-	o.signal()
-	return true
-}
-
-// queueLocked appends c to pending, unless the outbox is closing or c
-// overflows it. o.mu must be held.
-func (o *outbox) queueLocked(c chunk) bool {
 	if o.closing || o.overflow {
 		return false
 	}
@@ -205,6 +81,7 @@ func (o *outbox) queueLocked(c chunk) bool {
 	}
 	o.pending = append(o.pending, c)
 	o.size += len(c.data)
+	o.signal()
 	return true
 }
 
@@ -213,7 +90,6 @@ func (o *outbox) queueLocked(c chunk) bool {
 func (o *outbox) startCompress(start []byte) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.marked = true
 	if !o.putLocked(chunk{data: start, kind: chunkBytes}) {
 		return false
 	}
@@ -227,7 +103,6 @@ func (o *outbox) startCompress(start []byte) bool {
 func (o *outbox) stopCompress() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.marked = true
 	if o.closing || o.overflow {
 		return // the last batch of a closing connection finishes the stream
 	}
@@ -268,11 +143,7 @@ func (o *outbox) signal() {
 // requested close. It returns flush's error, or nil once done is closed
 // or a requested close has flushed everything.
 func (o *outbox) run(done <-chan struct{}, flush func(batch []chunk, last bool) error) error {
-	defer func() {
-		o.mu.Lock()
-		o.halted = true
-		o.mu.Unlock()
-	}()
+	var batch []chunk
 	for {
 		select {
 		case <-o.wake:
@@ -280,25 +151,19 @@ func (o *outbox) run(done <-chan struct{}, flush func(batch []chunk, last bool) 
 			return nil
 		}
 		o.mu.Lock()
-		if o.writing {
-			// A producer is writing; it wakes the writer again if it
-			// leaves something (or the outbox is closing).
-			o.mu.Unlock()
-			continue
-		}
+		batch, o.pending = o.pending, batch[:0]
+		o.size = 0
 		closing := o.closing
-		batch := o.takeLocked()
 		o.mu.Unlock()
 		// Nothing can be queued once closing is set: this is the last batch.
-		var err error
 		if len(batch) > 0 || closing {
-			err = flush(batch, closing)
+			if err := flush(batch, closing); err != nil {
+				return err
+			}
 		}
-		o.mu.Lock()
-		o.giveLocked(batch)
-		o.mu.Unlock()
-		if err != nil {
-			return err
+		clear(batch) // let the written bytes go
+		if cap(batch) > 1024 {
+			batch = nil
 		}
 		if closing {
 			return nil

@@ -69,7 +69,6 @@ var (
 	_ Protocol      = (*telnetConn)(nil)
 	_ SessionBinder = (*telnetConn)(nil)
 	_ playerConn    = (*telnetConn)(nil)
-	_ outputBatcher = (*telnetConn)(nil)
 )
 
 // serveTelnet sets up a new telnet connection and starts its goroutines.
@@ -103,7 +102,6 @@ func newTelnetConn(p *Portal, nc net.Conn, key string) *telnetConn {
 	}
 	c.lines.Max = p.cfg.MaxLineLength
 	c.outText, c.outPrompt = c.sendText, c.sendPrompt
-	c.out.direct = newDirectWrite(nc)
 	return c
 }
 
@@ -219,12 +217,6 @@ func (c *telnetConn) queue(b []byte) {
 		c.stopWriter()
 	}
 }
-
-// holdOutput and releaseOutput implement outputBatcher.
-func (c *telnetConn) holdOutput() { c.out.hold() }
-
-// releaseOutput: see holdOutput.
-func (c *telnetConn) releaseOutput() { c.out.release() }
 
 func (c *telnetConn) stopWriter() { c.stopOnce.Do(func() { close(c.stop) }) }
 
