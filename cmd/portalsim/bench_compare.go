@@ -23,7 +23,9 @@ echo round trip's p50/p90/p99/p99.9, answered/s, lost players and failed
 probes, and the CPU the target's processes spent per round trip, all over
 the steady window (every player logged in, until the end), then each
 target's ratios against the floor. Targets: floor (bench floor), portal
-(portalsim portal + server -load-test, throttles off), evennia and
+(portalsim portal + server -load-test, throttles off, players spread
+over start rooms of 10 so that a login is not announced to everyone:
+bench fanout measures that), evennia and
 evennia-nodelay (stock Evennia 5 with --no-throttle --dummyrunner-mixin,
 and --amp-nodelay), or HOST:PORT (any MUD; -target-pids for its CPU).
 -transports measures every target once per transport, in order:

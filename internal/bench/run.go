@@ -67,7 +67,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.Load.check(); err != nil {
 		return nil, err
 	}
-	e := &env{exe: cfg.Exe, stderr: cfg.Stderr, profile: cfg.ProfileDir != "", evennia: cfg.Evennia,
+	e := &env{exe: cfg.Exe, stderr: cfg.Stderr, profile: cfg.ProfileDir != "", evennia: cfg.Evennia, players: cfg.Players,
 		externalPIDs: cfg.TargetPIDs, externalLogin: cfg.TargetLogin, externalWebsocket: cfg.TargetWebsocket}
 	if cfg.TargetWebsocket != "" {
 		if err := checkWebsocketURL(cfg.TargetWebsocket); err != nil {

@@ -44,6 +44,7 @@ type env struct {
 	exe     string    // the portalsim binary
 	stderr  io.Writer // the targets' stderr
 	profile bool      // serve -pprof on the processes that can
+	players int       // the load's players (the portal's game spreads them over rooms)
 	evennia targets.EvenniaConfig
 	// externalPIDs are the processes of an external target, for its CPU.
 	externalPIDs  []int
@@ -157,10 +158,21 @@ type portalTarget struct{}
 func (portalTarget) name() string { return TargetPortal }
 func (portalTarget) login() Login { return Logins["portalsim"] }
 
+// playersPerRoom is how many players share a start room in the portal
+// target's game. The floor announces nothing; a game that announced each
+// login to everyone in one room (Evennia's Limbo) would make the bench's
+// login phase n(n-1)/2 messages, which "bench fanout" measures apart,
+// and flood each probe's answer with announcements.
+const playersPerRoom = 10
+
+// startRooms is the game server's -start-rooms for players.
+func startRooms(players int) int { return max(1, (players+playersPerRoom-1)/playersPerRoom) }
+
 func (portalTarget) start(ctx context.Context, e *env, _ string) (*running, error) {
 	r := &running{pprof: map[string]string{}}
 	cfg := procstack.StackConfig{Exe: e.exe, Stderr: e.stderr, StartTimeout: startTimeout, StopGrace: stopGrace,
-		PortalArgs: []string{"-websocket", "127.0.0.1:0"}}
+		PortalArgs: []string{"-websocket", "127.0.0.1:0"},
+		ServerArgs: []string{"-start-rooms", strconv.Itoa(startRooms(e.players))}}
 	if e.profile {
 		for _, p := range []struct {
 			name string
