@@ -396,8 +396,9 @@ func (p *Proxy) dial(client net.Conn, id uint64, target string) {
 	defer cancel()
 	server, err := (&net.Dialer{}).DialContext(ctx, "tcp", target)
 	if err != nil {
-		client.Close()
+		// Counted first: whoever sees the client closed sees it counted.
 		p.count(func(s *Stats) { s.DialFailed++ })
+		client.Close()
 		return
 	}
 	p.attach(client, server, id)
