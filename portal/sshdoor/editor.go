@@ -136,6 +136,9 @@ func (e *LineEditor) flushEcho(emit func(Event)) {
 		emit(Event{Kind: EventEcho, Line: e.echoBuf})
 		e.echoBuf = e.echoBuf[:0]
 	}
+	if cap(e.echoBuf) > 4096 {
+		e.echoBuf = nil // a flood of keys' memory goes once it is reported
+	}
 }
 
 // add appends a byte of text to the line.
@@ -201,9 +204,6 @@ func (e *LineEditor) reset() {
 	e.buf = e.buf[:0]
 	if cap(e.buf) > 4096 {
 		e.buf = nil // a long line's memory goes with it
-	}
-	if cap(e.echoBuf) > 4096 {
-		e.echoBuf = nil
 	}
 	e.overflow = false
 }

@@ -102,6 +102,19 @@ func TestLineEditor(t *testing.T) {
 	}
 }
 
+func TestLineEditorFloodKeepsEcho(t *testing.T) {
+	t.Parallel()
+	// Ctrl-C echoes without reporting an event: 2,000 of them in one read
+	// grow the unreported echo past the size at which it is shrunk.
+	echo, events := record(&LineEditor{Echo: true}, strings.Repeat("\x03", 2000)+"ok\r")
+	if want := strings.Repeat("^C\r\n", 2000) + "ok\r\n"; echo != want {
+		t.Errorf("echo: got %d bytes, want %d", len(echo), len(want))
+	}
+	if diff := cmp.Diff([]string{"line:ok"}, events); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+}
+
 func TestLineEditorNoEcho(t *testing.T) {
 	t.Parallel()
 	e := &LineEditor{}
