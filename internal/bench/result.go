@@ -8,6 +8,39 @@ import (
 	"time"
 )
 
+// Figures are what a Row and a TransportRow measure alike: the echo
+// probes of the steady window, the players and their losses of the
+// whole run.
+type Figures struct {
+	// RoundTrips is how many echo probes were answered in the window.
+	RoundTrips int64 `json:"round_trips"`
+	// Throughput is RoundTrips per second of the window.
+	Throughput float64 `json:"throughput_per_s"`
+	// P50 is the echo round trip's median in the window.
+	P50 time.Duration `json:"p50_ns"`
+	// P90 is the echo round trip's 90th percentile in the window.
+	P90 time.Duration `json:"p90_ns"`
+	// P99 is the echo round trip's 99th percentile in the window.
+	P99 time.Duration `json:"p99_ns"`
+	// P999 is the echo round trip's 99.9th percentile in the window.
+	P999 time.Duration `json:"p999_ns"`
+	// LoggedIn is how many players logged in, of Players.
+	LoggedIn int `json:"logged_in"`
+	// Players is how many players were started.
+	Players int `json:"players"`
+	// LostPlayers is how many players did not finish, whole run.
+	LostPlayers int64 `json:"lost_players"`
+	// FailedCommands is how many echo probes went unanswered (timeout,
+	// disconnect), whole run.
+	FailedCommands int64 `json:"failed_commands"`
+}
+
+// Lost says whether the players lost anything: a player or an echo
+// probe, or a login.
+func (f Figures) Lost() bool {
+	return f.LostPlayers > 0 || f.FailedCommands > 0 || f.LoggedIn < f.Players
+}
+
 // Row is one target's figures, all of the steady window but Lost and
 // Failed, which are of the whole run.
 type Row struct {
@@ -25,22 +58,9 @@ type Row struct {
 	// Window is the steady window's length: every player logged in,
 	// until the run's planned end.
 	Window time.Duration `json:"window_ns"`
-	// RoundTrips is how many echo probes were answered in the window.
-	RoundTrips int64 `json:"round_trips"`
-	// Throughput is RoundTrips per second of the window.
-	Throughput float64 `json:"throughput_per_s"`
-	// P50 ... P999 are the echo round trip's quantiles in the window.
-	P50  time.Duration `json:"p50_ns"`
-	P90  time.Duration `json:"p90_ns"`
-	P99  time.Duration `json:"p99_ns"`
-	P999 time.Duration `json:"p999_ns"`
-	// LoggedIn is how many players logged in, of Players.
-	LoggedIn int `json:"logged_in"`
-	Players  int `json:"players"`
-	// LostPlayers is how many players did not finish; FailedCommands how
-	// many echo probes went unanswered (timeout, disconnect), whole run.
-	LostPlayers    int64 `json:"lost_players"`
-	FailedCommands int64 `json:"failed_commands"`
+	// Figures are the target's echo probes in the window, its players
+	// and their losses.
+	Figures
 	// CPU is the target's processes' CPU time over the window, and
 	// CPUPerRoundTrip that divided by RoundTrips; HasCPU is false when it
 	// could not be read (no pids, not Linux).
@@ -66,31 +86,15 @@ type Row struct {
 type TransportRow struct {
 	// Transport names it (telnet, websocket).
 	Transport string `json:"transport"`
-	// RoundTrips, Throughput and P50 ... P999 are its players' echo
-	// probes in the window, as in Row.
-	RoundTrips int64         `json:"round_trips"`
-	Throughput float64       `json:"throughput_per_s"`
-	P50        time.Duration `json:"p50_ns"`
-	P90        time.Duration `json:"p90_ns"`
-	P99        time.Duration `json:"p99_ns"`
-	P999       time.Duration `json:"p999_ns"`
-	// LoggedIn is how many of its Players logged in; LostPlayers and
-	// FailedCommands are its share of the row's, whole run.
-	LoggedIn       int   `json:"logged_in"`
-	Players        int   `json:"players"`
-	LostPlayers    int64 `json:"lost_players"`
-	FailedCommands int64 `json:"failed_commands"`
-}
-
-// Lost says whether the transport's players lost anything.
-func (t TransportRow) Lost() bool {
-	return t.LostPlayers > 0 || t.FailedCommands > 0 || t.LoggedIn < t.Players
+	// Figures are its players' echo probes in the window, as in Row, and
+	// its share of the row's players and losses.
+	Figures
 }
 
 // Lost says whether the target lost players or commands (a skipped row
 // lost nothing: it did not run).
 func (r Row) Lost() bool {
-	return r.Skipped == "" && (r.LostPlayers > 0 || r.FailedCommands > 0 || r.LoggedIn < r.Players)
+	return r.Skipped == "" && r.Figures.Lost()
 }
 
 // Ratio is a target's figures divided by the floor's over the same
@@ -119,6 +123,15 @@ func ratio(a, b float64) float64 {
 	return a / b
 }
 
+// figuresRatio is a's latency and throughput over b's: a Ratio without
+// its names or CPU.
+func figuresRatio(a, b Figures) Ratio {
+	return Ratio{
+		P50: ratio(float64(a.P50), float64(b.P50)), P90: ratio(float64(a.P90), float64(b.P90)),
+		P99: ratio(float64(a.P99), float64(b.P99)), P999: ratio(float64(a.P999), float64(b.P999)),
+		Throughput: ratio(a.Throughput, b.Throughput)}
+}
+
 // Ratios divides each row but base's by base's row of the same
 // transport (a row without a transport is telnet's), and each transport
 // of a split row by base's same transport of the same pass. Skipped rows
@@ -137,10 +150,8 @@ func Ratios(rows []Row, base string) []Ratio {
 			continue
 		}
 		b := &rows[i]
-		x := Ratio{Target: r.Target, Against: base, Transport: tr,
-			P50: ratio(float64(r.P50), float64(b.P50)), P90: ratio(float64(r.P90), float64(b.P90)),
-			P99: ratio(float64(r.P99), float64(b.P99)), P999: ratio(float64(r.P999), float64(b.P999)),
-			Throughput: ratio(r.Throughput, b.Throughput)}
+		x := figuresRatio(r.Figures, b.Figures)
+		x.Target, x.Against, x.Transport = r.Target, base, tr
 		if r.HasCPU && b.HasCPU {
 			x.CPUPerRoundTrip = ratio(float64(r.CPUPerRoundTrip), float64(b.CPUPerRoundTrip))
 		}
@@ -150,11 +161,9 @@ func Ratios(rows []Row, base string) []Ratio {
 			if j < 0 {
 				continue
 			}
-			bt := b.Transports[j]
-			out = append(out, Ratio{Target: r.Target, Against: base, Transport: tr, Split: t.Transport,
-				P50: ratio(float64(t.P50), float64(bt.P50)), P90: ratio(float64(t.P90), float64(bt.P90)),
-				P99: ratio(float64(t.P99), float64(bt.P99)), P999: ratio(float64(t.P999), float64(bt.P999)),
-				Throughput: ratio(t.Throughput, bt.Throughput)})
+			y := figuresRatio(t.Figures, b.Transports[j].Figures)
+			y.Target, y.Against, y.Transport, y.Split = r.Target, base, tr, t.Transport
+			out = append(out, y)
 		}
 	}
 	return out

@@ -15,11 +15,11 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 func TestRatios(t *testing.T) {
 	t.Parallel()
 	rows := []Row{
-		{Target: "portal", P50: 2 * time.Millisecond, P90: 3 * time.Millisecond, P99: 8 * time.Millisecond, P999: 10 * time.Millisecond,
-			Throughput: 150, HasCPU: true, CPUPerRoundTrip: 30 * time.Microsecond},
-		{Target: "floor", P50: time.Millisecond, P90: 2 * time.Millisecond, P99: 4 * time.Millisecond, P999: 0,
-			Throughput: 200, HasCPU: true, CPUPerRoundTrip: 10 * time.Microsecond},
-		{Target: "127.0.0.1:4000", P50: 50 * time.Millisecond, Throughput: 100},
+		{Target: "portal", Figures: Figures{P50: 2 * time.Millisecond, P90: 3 * time.Millisecond, P99: 8 * time.Millisecond, P999: 10 * time.Millisecond,
+			Throughput: 150}, HasCPU: true, CPUPerRoundTrip: 30 * time.Microsecond},
+		{Target: "floor", Figures: Figures{P50: time.Millisecond, P90: 2 * time.Millisecond, P99: 4 * time.Millisecond, P999: 0,
+			Throughput: 200}, HasCPU: true, CPUPerRoundTrip: 10 * time.Microsecond},
+		{Target: "127.0.0.1:4000", Figures: Figures{P50: 50 * time.Millisecond, Throughput: 100}},
 	}
 	got := Ratios(rows, "floor")
 	want := []Ratio{
@@ -56,11 +56,11 @@ func TestRowLost(t *testing.T) {
 		row  Row
 		want bool
 	}{
-		{"all in, nothing lost", Row{Players: 3, LoggedIn: 3}, false},
-		{"a lost player", Row{Players: 3, LoggedIn: 3, LostPlayers: 1}, true},
-		{"a failed probe", Row{Players: 3, LoggedIn: 3, FailedCommands: 1}, true},
-		{"not all logged in", Row{Players: 3, LoggedIn: 2}, true},
-		{"skipped: not run, nothing lost", Row{Players: 0, Skipped: "no websocket door"}, false},
+		{"all in, nothing lost", Row{Figures: Figures{Players: 3, LoggedIn: 3}}, false},
+		{"a lost player", Row{Figures: Figures{Players: 3, LoggedIn: 3, LostPlayers: 1}}, true},
+		{"a failed probe", Row{Figures: Figures{Players: 3, LoggedIn: 3, FailedCommands: 1}}, true},
+		{"not all logged in", Row{Figures: Figures{Players: 3, LoggedIn: 2}}, true},
+		{"skipped: not run, nothing lost", Row{Figures: Figures{Players: 0}, Skipped: "no websocket door"}, false},
 	}
 	for _, tt := range tests {
 		if got := tt.row.Lost(); got != tt.want {
@@ -75,15 +75,15 @@ func TestResultOutput(t *testing.T) {
 	t.Parallel()
 	res := &Result{Players: 200, Rate: 1, Duration: 30 * time.Second, Seed: 1, Transports: []string{TransportTelnet}, Start: time.Date(2026, 12, 7, 6, 0, 0, 0, time.UTC), Machine: "linux/amd64, 2 CPUs",
 		Rows: []Row{
-			{Target: "floor", Transport: TransportTelnet, Processes: []namedPID{{"relay", 10}, {"echo", 11}}, Window: 29 * time.Second, RoundTrips: 5800, Throughput: 200,
+			{Target: "floor", Transport: TransportTelnet, Processes: []namedPID{{"relay", 10}, {"echo", 11}}, Window: 29 * time.Second, Figures: Figures{RoundTrips: 5800, Throughput: 200,
 				P50: 130 * time.Microsecond, P90: 200 * time.Microsecond, P99: 280 * time.Microsecond, P999: 900 * time.Microsecond,
-				LoggedIn: 200, Players: 200, CPU: 420 * time.Millisecond, CPUPerRoundTrip: 72 * time.Microsecond, HasCPU: true, Valid: true},
-			{Target: "portal", Transport: TransportTelnet, Processes: []namedPID{{"portal", 20}, {"server", 21}}, Window: 28 * time.Second, RoundTrips: 5600, Throughput: 200,
+				LoggedIn: 200, Players: 200}, CPU: 420 * time.Millisecond, CPUPerRoundTrip: 72 * time.Microsecond, HasCPU: true, Valid: true},
+			{Target: "portal", Transport: TransportTelnet, Processes: []namedPID{{"portal", 20}, {"server", 21}}, Window: 28 * time.Second, Figures: Figures{RoundTrips: 5600, Throughput: 200,
 				P50: 260 * time.Microsecond, P90: 400 * time.Microsecond, P99: 580 * time.Microsecond, P999: 2 * time.Millisecond,
-				LoggedIn: 200, Players: 200, CPU: 1320 * time.Millisecond, CPUPerRoundTrip: 235 * time.Microsecond, HasCPU: true, Valid: true},
-			{Target: "evennia", Transport: TransportTelnet, Window: 20 * time.Second, RoundTrips: 3000, Throughput: 150,
+				LoggedIn: 200, Players: 200}, CPU: 1320 * time.Millisecond, CPUPerRoundTrip: 235 * time.Microsecond, HasCPU: true, Valid: true},
+			{Target: "evennia", Transport: TransportTelnet, Window: 20 * time.Second, Figures: Figures{RoundTrips: 3000, Throughput: 150,
 				P50: 31600 * time.Microsecond, P90: 50 * time.Millisecond, P99: 76 * time.Millisecond, P999: 120 * time.Millisecond,
-				LoggedIn: 199, Players: 200, LostPlayers: 1, FailedCommands: 3, Valid: false, InvalidReasons: []string{"generator CPU saturated"}},
+				LoggedIn: 199, Players: 200, LostPlayers: 1, FailedCommands: 3}, Valid: false, InvalidReasons: []string{"generator CPU saturated"}},
 		}}
 	res.Ratios = Ratios(res.Rows, TargetFloor)
 	checkGolden(t, res, "table.golden", "result.json.golden")
@@ -128,16 +128,16 @@ func TestRatiosPerTransport(t *testing.T) {
 	t.Parallel()
 	ms := func(n float64) time.Duration { return time.Duration(n * float64(time.Millisecond)) }
 	rows := []Row{
-		{Target: "floor", Transport: TransportTelnet, P50: ms(1), Throughput: 100},
-		{Target: "portal", Transport: TransportTelnet, P50: ms(2), Throughput: 100},
-		{Target: "floor", Transport: TransportWebsocket, P50: ms(4), Throughput: 100},
-		{Target: "portal", Transport: TransportWebsocket, P50: ms(6), Throughput: 50},
+		{Target: "floor", Transport: TransportTelnet, Figures: Figures{P50: ms(1), Throughput: 100}},
+		{Target: "portal", Transport: TransportTelnet, Figures: Figures{P50: ms(2), Throughput: 100}},
+		{Target: "floor", Transport: TransportWebsocket, Figures: Figures{P50: ms(4), Throughput: 100}},
+		{Target: "portal", Transport: TransportWebsocket, Figures: Figures{P50: ms(6), Throughput: 50}},
 		{Target: "127.0.0.1:4000", Transport: TransportWebsocket, Skipped: "no websocket door"},
-		{Target: "floor", Transport: TransportMixed, P50: ms(2), Throughput: 100, Transports: []TransportRow{
-			{Transport: "telnet", P50: ms(1), Throughput: 50}, {Transport: "websocket", P50: ms(4), Throughput: 50}}},
-		{Target: "portal", Transport: TransportMixed, P50: ms(3), Throughput: 100, Transports: []TransportRow{
-			{Transport: "telnet", P50: ms(2), Throughput: 50}, {Transport: "websocket", P50: ms(8), Throughput: 50}}},
-		{Target: "portal", Transport: "other", P50: ms(1)}, // no floor over it
+		{Target: "floor", Transport: TransportMixed, Figures: Figures{P50: ms(2), Throughput: 100}, Transports: []TransportRow{
+			{Transport: "telnet", Figures: Figures{P50: ms(1), Throughput: 50}}, {Transport: "websocket", Figures: Figures{P50: ms(4), Throughput: 50}}}},
+		{Target: "portal", Transport: TransportMixed, Figures: Figures{P50: ms(3), Throughput: 100}, Transports: []TransportRow{
+			{Transport: "telnet", Figures: Figures{P50: ms(2), Throughput: 50}}, {Transport: "websocket", Figures: Figures{P50: ms(8), Throughput: 50}}}},
+		{Target: "portal", Transport: "other", Figures: Figures{P50: ms(1)}}, // no floor over it
 	}
 	type key struct{ target, transport, split string }
 	got := map[key][2]float64{}
@@ -171,14 +171,14 @@ func TestResultOutputTransports(t *testing.T) {
 	t.Parallel()
 	ms := func(n float64) time.Duration { return time.Duration(n * float64(time.Millisecond)) }
 	row := func(target, transport string, p50 float64, cpu time.Duration) Row {
-		return Row{Target: target, Transport: transport, Window: 10 * time.Second, RoundTrips: 1000, Throughput: 100,
-			P50: ms(p50), P90: ms(2 * p50), P99: ms(3 * p50), P999: ms(4 * p50), LoggedIn: 100, Players: 100,
+		return Row{Target: target, Transport: transport, Window: 10 * time.Second, Figures: Figures{RoundTrips: 1000, Throughput: 100,
+			P50: ms(p50), P90: ms(2 * p50), P99: ms(3 * p50), P999: ms(4 * p50), LoggedIn: 100, Players: 100},
 			CPU: 1000 * cpu, CPUPerRoundTrip: cpu, HasCPU: true, Valid: true}
 	}
 	split := func(r Row, tel, ws float64, wsLost int64) Row {
 		r.Transports = []TransportRow{
-			{Transport: "telnet", RoundTrips: 500, Throughput: 50, P50: ms(tel), P90: ms(2 * tel), P99: ms(3 * tel), P999: ms(4 * tel), LoggedIn: 50, Players: 50},
-			{Transport: "websocket", RoundTrips: 500, Throughput: 50, P50: ms(ws), P90: ms(2 * ws), P99: ms(3 * ws), P999: ms(4 * ws), LoggedIn: 50 - int(wsLost), Players: 50, LostPlayers: wsLost},
+			{Transport: "telnet", Figures: Figures{RoundTrips: 500, Throughput: 50, P50: ms(tel), P90: ms(2 * tel), P99: ms(3 * tel), P999: ms(4 * tel), LoggedIn: 50, Players: 50}},
+			{Transport: "websocket", Figures: Figures{RoundTrips: 500, Throughput: 50, P50: ms(ws), P90: ms(2 * ws), P99: ms(3 * ws), P999: ms(4 * ws), LoggedIn: 50 - int(wsLost), Players: 50, LostPlayers: wsLost}},
 		}
 		r.LoggedIn -= int(wsLost)
 		r.LostPlayers += wsLost
@@ -189,7 +189,7 @@ func TestResultOutputTransports(t *testing.T) {
 		Rows: []Row{
 			row("floor", TransportTelnet, 0.1, 50*time.Microsecond),
 			row("portal", TransportTelnet, 0.2, 150*time.Microsecond),
-			{Target: "127.0.0.1:4000", Transport: TransportTelnet, Window: 10 * time.Second, RoundTrips: 1000, Throughput: 100, P50: ms(0.5), LoggedIn: 100, Players: 100, Valid: true},
+			{Target: "127.0.0.1:4000", Transport: TransportTelnet, Window: 10 * time.Second, Figures: Figures{RoundTrips: 1000, Throughput: 100, P50: ms(0.5), LoggedIn: 100, Players: 100}, Valid: true},
 			row("floor", TransportWebsocket, 0.2, 80*time.Microsecond),
 			row("portal", TransportWebsocket, 0.3, 200*time.Microsecond),
 			{Target: "127.0.0.1:4000", Transport: TransportWebsocket, Skipped: "no websocket door known (give it with -target-websocket ws://HOST:PORT/)"},

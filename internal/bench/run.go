@@ -189,7 +189,7 @@ func runTarget(ctx context.Context, t target, transport string, cfg Config, e *e
 	}()
 	end := time.NewTimer(time.Until(start.Add(cfg.Duration)))
 	defer end.Stop()
-	row = Row{Target: t.name(), Transport: transport, Processes: rn.procs, Players: cfg.Players}
+	row = Row{Target: t.name(), Transport: transport, Processes: rn.procs, Figures: Figures{Players: cfg.Players}}
 	var out *outcome
 	cpuOK := false
 	var profiles <-chan map[string]string
@@ -271,9 +271,7 @@ func fillRow(row *Row, w windowStats, rep *reports.Report, hasCPU bool) {
 		return
 	}
 	row.Window = w.end.Sub(w.start)
-	row.RoundTrips = w.answered
-	row.Throughput = float64(w.answered) / row.Window.Seconds()
-	row.P50, row.P90, row.P99, row.P999 = w.latency.Quantile(0.50), w.latency.Quantile(0.90), w.latency.Quantile(0.99), w.latency.Quantile(0.999)
+	row.fillProbes(w.answered, w.latency, row.Window)
 	row.HasCPU = hasCPU
 	if hasCPU && w.answered > 0 {
 		row.CPUPerRoundTrip = row.CPU / time.Duration(w.answered)
@@ -282,6 +280,17 @@ func fillRow(row *Row, w windowStats, rep *reports.Report, hasCPU bool) {
 		row.Valid = false
 		row.InvalidReasons = append(row.InvalidReasons, "no echo probe answered in the steady window")
 	}
+}
+
+// fillProbes fills f's echo probes of the window: how many were
+// answered, per second of the window (none when it is empty), and the
+// quantiles of their round trips.
+func (f *Figures) fillProbes(answered int64, latency *reports.Histogram, window time.Duration) {
+	f.RoundTrips = answered
+	if window > 0 {
+		f.Throughput = float64(answered) / window.Seconds()
+	}
+	f.P50, f.P90, f.P99, f.P999 = latency.Quantile(0.50), latency.Quantile(0.90), latency.Quantile(0.99), latency.Quantile(0.999)
 }
 
 // takeProfiles fetches a CPU profile of each process (by its -pprof

@@ -149,11 +149,8 @@ func splitRow(row *Row, w windowStats, rep *reports.Report) {
 	for _, name := range names {
 		tr := TransportRow{Transport: name}
 		if s, ok := w.byTransport[name]; ok {
-			tr.RoundTrips, tr.LoggedIn = s.answered, s.loggedIn
-			if row.Window > 0 {
-				tr.Throughput = float64(s.answered) / row.Window.Seconds()
-			}
-			tr.P50, tr.P90, tr.P99, tr.P999 = s.latency.Quantile(0.50), s.latency.Quantile(0.90), s.latency.Quantile(0.99), s.latency.Quantile(0.999)
+			tr.LoggedIn = s.loggedIn
+			tr.fillProbes(s.answered, s.latency, row.Window)
 		}
 		if t := rep.Transports[name]; t != nil {
 			tr.Players = int(t.Clients.Started)
