@@ -2,6 +2,7 @@ package capacity
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/portalsim/portalsim/dummyrunner"
@@ -89,6 +90,14 @@ func Judge(rep *reports.Report, slo []reports.Threshold, health dummyrunner.Heal
 		o.Broken = append(o.Broken, fmt.Sprintf("no steady second between the logins and the logouts (a steady window of %v asked): the SLO was not measured", window))
 	case t.Latency.Count() == 0:
 		o.Broken = append(o.Broken, "no command was answered in the steady window")
+	}
+	// Whatever else made the report invalid (its accounting does not add
+	// up, a process of a -procs run failed) leaves the SLO unmeasured;
+	// the generator's problems are its health, judged by the search.
+	for _, r := range rep.Meta.InvalidReasons {
+		if !slices.Contains(o.GeneratorProblems, r) {
+			o.Broken = append(o.Broken, "the trial's report is invalid: "+r)
+		}
 	}
 	for _, res := range steady.Check(slo) {
 		switch {

@@ -112,6 +112,17 @@ func TestJudge(t *testing.T) {
 			t.Errorf("broken %q lacks %q", o.Broken, want)
 		}
 	}
+
+	// A report whose accounting does not add up measured nothing to hold
+	// the SLO with; the generator's own problems are its health, not this.
+	rep = trialReport(t)
+	rep.Generator.CPUMean = 0.99
+	rep.Meta.Valid = false
+	rep.Meta.InvalidReasons = append(dummyrunner.GeneratorProblems(&rep.Generator, health), "2 clients never reported an end")
+	o = Judge(rep, mustThresholds(t, "p99(*) < 50ms"), health, 10*time.Second)
+	if o.Held || len(o.Broken) != 1 || o.Broken[0] != "the trial's report is invalid: 2 clients never reported an end" {
+		t.Errorf("invalid report: got held %v, broken %q; want broken by its invalid reason alone", o.Held, o.Broken)
+	}
 }
 
 func TestAt(t *testing.T) {
