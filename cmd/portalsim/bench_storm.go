@@ -302,7 +302,11 @@ func printStorm(w io.Writer, rep *stormReport) {
 	fmt.Fprintf(w, "storm %s (%s), %s, %d dialers, %d source addresses, %v (rates over the %v from %v)\n",
 		s.Target, where, throttle, s.Dialers, s.Sources, s.Elapsed.Round(time.Millisecond), s.Window.Round(time.Millisecond), s.WindowStart)
 	fmt.Fprintf(w, "  attempted %d, accepted %d, answered %d, queued %d%s\n", s.Attempted, s.Accepted, s.Answered, s.Queued, failedText(s.Failed))
-	fmt.Fprintf(w, "  accepted/s %.1f (%d first bytes in the window)\n", s.AcceptRate, s.AcceptedInWindow)
+	if s.Window <= 0 {
+		fmt.Fprintf(w, "  accepted/s: none measured: the window is empty (the storm was over within -warmup %v; a longer storm or -warmup 0 measures it)\n", s.WindowStart.Round(time.Millisecond))
+	} else {
+		fmt.Fprintf(w, "  accepted/s %.1f (%d first bytes in the window)\n", s.AcceptRate, s.AcceptedInWindow)
+	}
 	if s.Probe {
 		fmt.Fprintf(w, "  answered/s %.1f (%d answers in the window, %d of them queued first)\n", s.AnswerRate, s.AnsweredInWindow, s.QueuedInWindow)
 	}

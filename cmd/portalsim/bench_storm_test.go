@@ -49,6 +49,18 @@ func TestBenchStormThrottleOff(t *testing.T) {
 	}
 }
 
+// A storm over before its warm-up measured no rate: it says so instead
+// of printing 0/s.
+func TestBenchStormWithinWarmup(t *testing.T) {
+	text, rep := runStorm(t, "-conns", "20", "-dialers", "4", "-duration", "30s", "-warmup", "20s")
+	if s := rep.Storm; s == nil || s.Accepted != 20 || s.Window != 0 {
+		t.Fatalf("storm summary: %+v", s)
+	}
+	if !strings.Contains(text, "accepted/s: none measured: the window is empty") || strings.Contains(text, "accepted/s 0.0") {
+		t.Errorf("output for an empty window:\n%s", text)
+	}
+}
+
 // Throttle on: every connection probes; the release rate is reported
 // against the setting (not judged: the test machine's timing is not).
 func TestBenchStormThrottleOn(t *testing.T) {
