@@ -14,6 +14,11 @@ const (
 	// DefaultStepTimeout bounds one wait: a player's command, a say's
 	// arrival at every listener, the login phase's announcements.
 	DefaultStepTimeout = 2 * time.Minute
+	// DefaultAnnounceQuiet is how long the login phase waits for
+	// announcements once none has come for that long: the game has
+	// scattered the players (a start room per few players), so the rest
+	// will not come.
+	DefaultAnnounceQuiet = 5 * time.Second
 	// DefaultPassword is every player's password.
 	DefaultPassword = "fanout-pw"
 )
@@ -43,6 +48,11 @@ type Config struct {
 	// that has not reached every listener in this time counts the missing
 	// ones as lost.
 	StepTimeout time.Duration
+	// AnnounceQuiet ends the wait for the login announcements once the
+	// last login is in and no announcement has come for this long; 0
+	// means [DefaultAnnounceQuiet]. The missing ones count as not
+	// delivered, as at the step timeout.
+	AnnounceQuiet time.Duration
 	// Prefix starts every account name (Prefix + "_" + number); "" means
 	// one made for the run, so that runs against one game never collide.
 	Prefix string
@@ -70,6 +80,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.StepTimeout == 0 {
 		c.StepTimeout = DefaultStepTimeout
+	}
+	if c.AnnounceQuiet == 0 {
+		c.AnnounceQuiet = DefaultAnnounceQuiet
 	}
 	if c.Password == "" {
 		c.Password = DefaultPassword
@@ -102,6 +115,9 @@ func (c Config) Validate() error {
 	}
 	if c.StepTimeout < 0 {
 		errs = append(errs, fmt.Errorf("step timeout %v: want 0 or more", c.StepTimeout))
+	}
+	if c.AnnounceQuiet < 0 {
+		errs = append(errs, fmt.Errorf("announce quiet %v: want 0 or more", c.AnnounceQuiet))
 	}
 	if len(errs) == 0 {
 		return nil

@@ -89,9 +89,16 @@ func TestRunDeliversEverything(t *testing.T) {
 // gathers the players for the says.
 func TestRunSpreadGameCountsMissingAnnouncements(t *testing.T) {
 	t.Parallel()
-	res, err := fanout.Run(context.Background(), fanout.Config{Target: startGame(t, 2), RoomSizes: []int{4}, Says: 3, StepTimeout: time.Second})
+	// A step timeout far longer than the quiet period: the login phase
+	// ends once the announcements stop, not at the timeout.
+	const stepTimeout = time.Minute
+	res, err := fanout.Run(context.Background(), fanout.Config{Target: startGame(t, 2), RoomSizes: []int{4}, Says: 3,
+		StepTimeout: stepTimeout, AnnounceQuiet: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if d := res.Login.AllDelivered; d >= stepTimeout {
+		t.Errorf("the login phase waited %v, the whole step timeout, for announcements that stopped", d)
 	}
 	// 4 players over 2 rooms: 2 per room, one announcement each, of 6.
 	if l := res.Login; l.Expected != 6 || l.Delivered != 2 {
@@ -112,6 +119,7 @@ func TestConfigValidate(t *testing.T) {
 		{Target: "x:1", RoomSizes: []int{1}},
 		{Target: "x:1", RoomSizes: []int{10}, Players: 5},
 		{Target: "x:1", Says: -1},
+		{Target: "x:1", AnnounceQuiet: -time.Second},
 	} {
 		if err := c.Validate(); !errors.Is(err, fanout.ErrInvalidConfig) {
 			t.Errorf("%+v: %v, want ErrInvalidConfig", c, err)

@@ -189,12 +189,9 @@ func (r *runner) login(ctx context.Context) (LoginResult, error) {
 		return res, err
 	}
 	res.LastLogin = time.Unix(0, lastLogin.Load()).Sub(start)
-	wctx, cancel := r.step(ctx)
-	defer cancel()
-	select {
-	case <-r.allEntered:
+	if r.awaitAnnouncements(ctx) {
 		res.AllDelivered = time.Unix(0, r.enteredAt.Load()).Sub(start)
-	case <-wctx.Done():
+	} else {
 		if ctx.Err() != nil {
 			return res, context.Cause(ctx)
 		}
@@ -211,6 +208,33 @@ func (r *runner) login(ctx context.Context) (LoginResult, error) {
 	r.cfg.Progress("logged in: last login after %v, %d of %d announcements in %v", res.LastLogin.Round(time.Millisecond),
 		res.Delivered, res.Expected, res.AllDelivered.Round(time.Millisecond))
 	return res, nil
+}
+
+// awaitAnnouncements waits for every login announcement: true once all
+// came; false at the step timeout, when ctx ends, or once none has come
+// for AnnounceQuiet (a game that scatters its players never sends the
+// rest; waiting out the step timeout would only delay the run).
+func (r *runner) awaitAnnouncements(ctx context.Context) bool {
+	wctx, cancel := r.step(ctx)
+	defer cancel()
+	tick := time.NewTicker(min(r.cfg.AnnounceQuiet/4, time.Second))
+	defer tick.Stop()
+	heard, heardAt := r.entered.Load(), time.Now()
+	for {
+		select {
+		case <-r.allEntered:
+			return true
+		case <-wctx.Done():
+			return false
+		case now := <-tick.C:
+			if n := r.entered.Load(); n != heard {
+				heard, heardAt = n, now
+			} else if now.Sub(heardAt) >= r.cfg.AnnounceQuiet {
+				r.cfg.Progress("no login announcement for %v: the game did not start the players in one room", r.cfg.AnnounceQuiet)
+				return false
+			}
+		}
+	}
 }
 
 // announced counts the login announcement of who (the text before
