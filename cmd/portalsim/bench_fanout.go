@@ -41,7 +41,7 @@ func runBenchFanout(ctx context.Context, args []string, stdout, stderr io.Writer
 	players := fs.Int("players", 0, "players logging into one room (and the pool rooms are filled from); 0: the largest room size")
 	says := fs.Int("says", fanout.DefaultSays, "says measured per room size")
 	conc := fs.Int("login-concurrency", 0, "players logging in at once; 0: all")
-	timeout := fs.Duration("timeout", fanout.DefaultStepTimeout, "longest wait for one step (a command, a say reaching everyone, the login announcements; those end sooner once none has come for 5 s: a game that spreads its players over rooms never sends the rest)")
+	timeout := fs.Duration("timeout", fanout.DefaultStepTimeout, fmt.Sprintf("longest wait for one step (a command, a say reaching everyone, the login announcements; those end sooner once none has come for %v: a game that spreads its players over rooms never sends the rest)", fanout.DefaultAnnounceQuiet))
 	jsonOut := fs.String("json", "", "also write the result as JSON to this file")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (with the embedded game: portal, game server and players) to this file")
 	if err := parse(fs, args); err != nil {
