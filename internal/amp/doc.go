@@ -1,5 +1,6 @@
 // Package amp speaks Evennia's side of the Portal<->Server link: Twisted's
-// AMP box framing, and Evennia's commands and their Compressed argument.
+// AMP box framing, Evennia's commands and their Compressed argument, and
+// the pickled payloads those commands carry, mapped to typed Go values.
 //
 // The layers, from the wire up:
 //
@@ -14,10 +15,22 @@
 //   - Compressed arguments ([Compressor], [Decompressor]): Evennia zlibs
 //     its packed_data in raw pieces of up to 65535 bytes, one field per
 //     piece (name, name.2, name.3, ...); inflating is bounded.
+//   - Pickles ([DecodePickle], [AppendPickle]): Python values as Evennia
+//     pickles them (protocol 5). Decoding first scans the opcodes against
+//     an allow-list (no opcode that names a class, calls or imports
+//     anything is accepted), then runs github.com/kisielk/og-rek's
+//     unpickler, then converts its result to this package's value model
+//     ([Tuple], [List], [Dict], [Bytes], ...) within depth and size limits.
+//     Encoding is this package's own append encoder.
+//   - Payloads ([Msg], [Admin], [SessionData], [Status]): the
+//     (sessid, kwargs) tuple of Evennia's Msg* and Admin* commands as typed
+//     values. What a type does not model (unknown keys, values of other
+//     Python types) is kept as decoded values and written back unchanged.
 //
 // Nothing here does I/O beyond the [Reader] and [Writer] it is given, and
 // nothing is safe for concurrent use unless said: a [Reader], [Writer],
-// [Compressor] or [Decompressor] belongs to one goroutine.
+// [Compressor] or [Decompressor] belongs to one goroutine. Decoded values
+// share no memory with the buffers they were decoded from.
 //
 // The package is a leaf: it imports nothing from the project.
 package amp

@@ -28,7 +28,29 @@ var (
 	// ErrCompressed is returned for a Compressed argument that does not
 	// inflate (bad zlib data, truncated stream, bad checksum).
 	ErrCompressed = errors.New("amp: bad compressed argument")
-	// ErrPayloadTooLarge is returned when an inflated argument passes
-	// [Limits.MaxPayload].
+	// ErrPayloadTooLarge is returned when an inflated argument or a pickle
+	// passes [Limits.MaxPayload].
 	ErrPayloadTooLarge = errors.New("amp: payload too large")
+	// ErrPickle is returned for a malformed pickle.
+	ErrPickle = errors.New("amp: malformed pickle")
+	// ErrPickleGlobal is returned for a pickle that names a class or a
+	// function, calls one or builds an object (GLOBAL, STACK_GLOBAL,
+	// REDUCE, BUILD, INST, OBJ, NEWOBJ, EXT*, PERSID): no such pickle is
+	// accepted, whatever it names.
+	ErrPickleGlobal = errors.New("amp: pickle names a global")
+	// ErrPickleOpcode is returned for a pickle with an opcode this package
+	// does not accept: text-mode opcodes Python 3 never writes at
+	// protocol 5, Python 2 strings, sets, out-of-band buffers, or an
+	// unknown opcode.
+	ErrPickleOpcode = errors.New("amp: pickle opcode not supported")
+	// ErrPickleLimit is returned for a pickle nested deeper than
+	// [Limits.MaxDepth] or with more values than [Limits.MaxNodes].
+	ErrPickleLimit = errors.New("amp: pickle too deep or too large")
+	// ErrPythonType is returned when encoding a Go value that has no
+	// Python counterpart in this package's value model.
+	ErrPythonType = errors.New("amp: no python type for a value")
+	// ErrPayload is returned for a pickle whose value does not have the
+	// shape of the payload asked for (a Msg that is no (sessid, dict)
+	// tuple, a status that is no 6-tuple, ...).
+	ErrPayload = errors.New("amp: unexpected payload shape")
 )
