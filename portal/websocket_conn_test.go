@@ -257,7 +257,10 @@ func TestWebsocketRefusesBadInputAndGoesOn(t *testing.T) {
 // keepalive, and its session with it.
 func TestWebsocketUnansweredPingIsLost(t *testing.T) {
 	t.Parallel()
-	st := wsStack(t, portal.Config{Keepalive: 50 * time.Millisecond})
+	// A ping every second: the client answers pings only while it reads,
+	// and its login must not outlast one interval under a loaded -race
+	// run (50 ms did); once held, the session is lost within two.
+	st := wsStack(t, portal.Config{Keepalive: time.Second})
 	proxy, err := faults.NewProxy(faults.ProxyConfig{Target: st.Portal.DoorAddr(portal.DoorWebsocket).String()})
 	if err != nil {
 		t.Fatal(err)
