@@ -1,0 +1,25 @@
+// Package ampbridge translates between a stock Evennia 5.0.1 Server's AMP
+// payloads (as package amp decodes them) and our link's messages (package
+// link), so that an Evennia Server can stand behind our portal through a
+// bridge that is, towards the portal, a game server and, towards
+// Evennia, its Portal (design-14-step2.md).
+//
+// Everything here is a pure function of its inputs and of a [Store]: no
+// sockets, no clock. The pieces:
+//
+//   - Values (values.go): Python values (amp's model) to link values and
+//     back. The link carries every number as a float64; an integral one
+//     goes back to Evennia as an int, as Python's json.loads would read it.
+//   - Times (times.go): Python's time.time() floats to time.Time and back,
+//     exactly for every float Evennia writes.
+//   - Protocol flags (flags.go): SCREENWIDTH and SCREENHEIGHT are {0: n}
+//     dicts in Evennia and ints on our link; every other flag is the same
+//     value on both sides.
+//   - Sessions (session.go, store.go): a [Store] keeps, per sessid, the
+//     session dict as Evennia would hold it (its keys, None values, keys
+//     our link does not know, values of other Python types) and merges
+//     what each side says into it; see [Store] for which side wins.
+//
+// Nothing here is safe for concurrent use: a [Store] belongs to the
+// bridge's one loop.
+package ampbridge
