@@ -19,7 +19,16 @@
 //     session dict as Evennia would hold it (its keys, None values, keys
 //     our link does not know, values of other Python types) and merges
 //     what each side says into it; see [Store] for which side wins.
+//   - Messages (translator.go, server.go, portal.go, commands.go): a
+//     [Translator] turns an Evennia Server's payload into the link message
+//     for the portal ([Translator.FromServer]) and the portal's link
+//     message into payloads for the Server ([Translator.ToServer]); the
+//     inverses speak as Evennia's Portal and Server, for fakes of them.
+//     What has no counterpart is an error ([ErrNoCounterpart],
+//     [ErrUnexpected], [ErrValue]) or, for Msg entries of another shape,
+//     dropped and counted ([Stats]); what the link cannot carry of a
+//     session stays in the [Store] and goes back to Evennia.
 //
-// Nothing here is safe for concurrent use: a [Store] belongs to the
-// bridge's one loop.
+// Nothing here is safe for concurrent use: a [Store] and a [Translator]
+// belong to the bridge's one loop.
 package ampbridge

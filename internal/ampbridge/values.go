@@ -10,6 +10,11 @@ import (
 	"github.com/portalsim/portalsim/internal/amp"
 )
 
+// linkMaxDepth is how deep the link's codec lets a value nest (its
+// maxDepth, internal/link/codec.go): a command's argument, a kwarg, a
+// flag are at depth 1.
+const linkMaxDepth = 32
+
 // maxExactInt is the largest integer every float64 up to it can hold
 // exactly (2^53).
 const maxExactInt = 1 << 53
@@ -27,9 +32,16 @@ const maxExactInt = 1 << 53
 //	                    as json.dumps writes it (0 → "0", True → "true",
 //	                    None → "null"): what Evennia's webclient gets
 //
-// An int that needs more than 64 bits, a NaN or infinite float, and a
-// dict whose keys collide once written as strings are [ErrValue].
-func toLink(v any) (any, error) {
+// An int that needs more than 64 bits, a NaN or infinite float, a dict
+// whose keys collide once written as strings, and a value nested deeper
+// than the link carries are [ErrValue].
+func toLink(v any) (any, error) { return toLinkAt(v, 1) }
+
+// toLinkAt converts v, found at depth (1 for a top-level value).
+func toLinkAt(v any, depth int) (any, error) {
+	if depth > linkMaxDepth {
+		return nil, fmt.Errorf("nested deeper than %d: %w", linkMaxDepth, ErrValue)
+	}
 	switch x := v.(type) {
 	case nil, bool, string, int64:
 		return x, nil
@@ -45,19 +57,23 @@ func toLink(v any) (any, error) {
 	case amp.Bytes:
 		return string(x), nil
 	case amp.Tuple:
-		return listToLink(x)
+		return listToLinkAt(x, depth)
 	case amp.List:
-		return listToLink(x)
+		return listToLinkAt(x, depth)
 	case amp.Dict:
-		return dictToLink(x)
+		return dictToLinkAt(x, depth)
 	}
 	return nil, fmt.Errorf("python value of Go type %T: %w", v, ErrValue)
 }
 
-func listToLink(l []any) ([]any, error) {
+// listToLink converts a list of top-level values (a command's args).
+func listToLink(l []any) ([]any, error) { return listToLinkAt(l, 0) }
+
+// listToLinkAt converts a list found at depth; its items are one deeper.
+func listToLinkAt(l []any, depth int) ([]any, error) {
 	out := make([]any, len(l))
 	for i, e := range l {
-		v, err := toLink(e)
+		v, err := toLinkAt(e, depth+1)
 		if err != nil {
 			return nil, fmt.Errorf("[%d]: %w", i, err)
 		}
@@ -66,8 +82,12 @@ func listToLink(l []any) ([]any, error) {
 	return out, nil
 }
 
-// dictToLink converts a dict; nil gives nil.
-func dictToLink(d amp.Dict) (map[string]any, error) {
+// dictToLink converts a dict of top-level values (kwargs, config,
+// server_data); nil gives nil.
+func dictToLink(d amp.Dict) (map[string]any, error) { return dictToLinkAt(d, 0) }
+
+// dictToLinkAt converts a dict found at depth; its values are one deeper.
+func dictToLinkAt(d amp.Dict, depth int) (map[string]any, error) {
 	if d == nil {
 		return nil, nil
 	}
@@ -80,7 +100,7 @@ func dictToLink(d amp.Dict) (map[string]any, error) {
 		if _, dup := out[k]; dup {
 			return nil, fmt.Errorf("dict key %q twice once written as str: %w", k, ErrValue)
 		}
-		v, err := toLink(it.Value)
+		v, err := toLinkAt(it.Value, depth+1)
 		if err != nil {
 			return nil, fmt.Errorf("[%q]: %w", k, err)
 		}

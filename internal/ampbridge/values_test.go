@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/portalsim/portalsim/internal/amp"
+	"github.com/portalsim/portalsim/internal/link"
 )
 
 func TestToLink(t *testing.T) {
@@ -92,5 +93,31 @@ func TestTimesRoundTrip(t *testing.T) {
 	}
 	if !timeToLink(0).IsZero() || timeToPython(timeToLink(0)) != 0 {
 		t.Fatalf("0 is not the zero time both ways")
+	}
+}
+
+// TestToLinkDepth checks that a value nests as deep as the link's codec
+// carries and no deeper.
+func TestToLinkDepth(t *testing.T) {
+	t.Parallel()
+	nest := func(n int) any {
+		var v any = "x"
+		for range n - 1 {
+			v = amp.List{v}
+		}
+		return v
+	}
+	for _, tt := range []struct {
+		levels int
+		err    error
+	}{{linkMaxDepth, nil}, {linkMaxDepth + 1, ErrValue}} {
+		var tr Translator
+		m, err := tr.FromServer(Payload{Msg: &amp.Msg{Sessid: 1, Commands: []amp.Command{{Name: "x", Args: amp.List{nest(tt.levels)}}}}})
+		if !errors.Is(err, tt.err) {
+			t.Fatalf("%d levels: error %v, want %v", tt.levels, err, tt.err)
+		}
+		if _, lerr := link.AppendFrame(nil, m); err == nil && lerr != nil {
+			t.Fatalf("%d levels: the link refuses it: %v", tt.levels, lerr)
+		}
 	}
 }
