@@ -54,7 +54,7 @@ func (t *Translator) FromServer(p Payload) (link.Message, error) {
 		if a.Session == nil {
 			return link.Message{}, fmt.Errorf("SLOGIN without sessiondata: %w", ErrUnexpected)
 		}
-		d := t.Store.FromServer(sessid, a.Session)
+		d := t.serverSession(sessid, a.Session)
 		return link.Message{Op: link.OpServerLogin, Sessid: sessid, Session: &d}, nil
 	case amp.OpServerDisconnect:
 		return link.Message{Op: link.OpServerDisconnect, Sessid: sessid, Reason: a.Reason}, nil
@@ -84,9 +84,21 @@ func (t *Translator) serverSync(a *amp.Admin) (link.Message, error) {
 		if err != nil {
 			return link.Message{}, err
 		}
-		m.Sessions = append(m.Sessions, t.Store.FromServer(sessid, a.Sessions[id]))
+		m.Sessions = append(m.Sessions, t.serverSession(sessid, a.Sessions[id]))
 	}
 	return m, nil
+}
+
+// serverSession merges the Server's dict of a session into the store
+// and returns the session whole. A session the store does not have
+// (closed on the portal while the Server spoke of it; the portal ignores
+// it) is translated from the dict alone and not kept.
+func (t *Translator) serverSession(sessid uint64, d *amp.SessionData) link.SessionData {
+	if _, ok := t.Store.sessions[sessid]; !ok {
+		var alone Store
+		return alone.FromServer(sessid, d)
+	}
+	return t.Store.FromServer(sessid, d)
 }
 
 // sortedIDs returns the sessids of a sessiondata map in order.

@@ -258,3 +258,18 @@ func mustToServer(t *testing.T, tr *Translator, m link.Message) {
 		t.Fatalf("%v: %v", m.Op, err)
 	}
 }
+
+// TestServerSessionUnknown checks that the Server's word on a session
+// the portal has closed is translated but not kept.
+func TestServerSessionUnknown(t *testing.T) {
+	t.Parallel()
+	var tr Translator
+	m, err := tr.FromServer(Payload{Admin: &amp.Admin{Sessid: 8, Op: amp.OpServerLogin,
+		Session: session(amp.Item{Key: "logged_in", Value: true}, amp.Item{Key: "uid", Value: int64(3)})}})
+	if err != nil || m.Session == nil || m.Session.Uid != 3 || !m.Session.LoggedIn {
+		t.Fatalf("SLOGIN: %+v, %v", m, err)
+	}
+	if tr.Store.Len() != 0 {
+		t.Fatalf("the store keeps %d sessions, want none", tr.Store.Len())
+	}
+}
