@@ -1,0 +1,304 @@
+package ampbridge
+
+import (
+	"math"
+	"time"
+
+	"github.com/portalsim/portalsim/internal/amp"
+	"github.com/portalsim/portalsim/internal/link"
+)
+
+// owner says which side's value of a session field wins (see [Store]).
+type owner uint8
+
+const (
+	// ownerPortal fields are the protocol side, set by the portal
+	// (Evennia's PCONNSYNC carries them): a value the portal sends wins.
+	ownerPortal owner = iota + 1
+	// ownerServer fields are the account side, set by the Server: the
+	// Server's value wins, and the portal's is taken only while the
+	// Server has never given one.
+	ownerServer
+)
+
+// field is one key of Evennia's session dict that our link models: how
+// its value reads from and goes into an amp.SessionData, and how it maps
+// to and from link.SessionData.
+type field struct {
+	key   string
+	owner owner
+	// amp gives the typed field's Python value and whether it is set
+	// (not zero); setAMP takes a Python value if it has the field's type.
+	amp    func(*amp.SessionData) (any, bool)
+	setAMP func(*amp.SessionData, any) bool
+	// toLink puts a Python value into d if it has a counterpart (a value
+	// of another type leaves d as it is: the [Store] keeps it for
+	// Evennia); fromLink gives d's value as Python's (None for the zero
+	// value of a field Evennia leaves None).
+	toLink   func(d *link.SessionData, v any)
+	fromLink func(d *link.SessionData) any
+}
+
+// fields are Evennia's SESSION_SYNC_ATTRS, in its order.
+var fields = []field{
+	strField("protocol_key", ownerPortal, false,
+		func(s *amp.SessionData) *string { return &s.ProtocolKey }, func(d *link.SessionData) *string { return &d.ProtocolKey }),
+	strField("address", ownerPortal, true,
+		func(s *amp.SessionData) *string { return &s.Address }, func(d *link.SessionData) *string { return &d.Address }),
+	strField("suid", ownerServer, true,
+		func(s *amp.SessionData) *string { return &s.Suid }, func(d *link.SessionData) *string { return &d.Suid }),
+	sessidField(),
+	intField("uid", ownerServer, true,
+		func(s *amp.SessionData) *int64 { return &s.Uid }, func(d *link.SessionData) *int64 { return &d.Uid }),
+	strField("csessid", ownerPortal, true,
+		func(s *amp.SessionData) *string { return &s.Csessid }, func(d *link.SessionData) *string { return &d.Csessid }),
+	strField("uname", ownerServer, true,
+		func(s *amp.SessionData) *string { return &s.Uname }, func(d *link.SessionData) *string { return &d.Uname }),
+	boolField("logged_in", ownerServer,
+		func(s *amp.SessionData) *bool { return &s.LoggedIn }, func(d *link.SessionData) *bool { return &d.LoggedIn }),
+	intField("puid", ownerServer, true,
+		func(s *amp.SessionData) *int64 { return &s.Puid }, func(d *link.SessionData) *int64 { return &d.Puid }),
+	timeField("conn_time", ownerPortal,
+		func(s *amp.SessionData) *float64 { return &s.ConnTime }, func(d *link.SessionData) *time.Time { return &d.ConnTime }),
+	timeField("cmd_last", ownerServer,
+		func(s *amp.SessionData) *float64 { return &s.CmdLast }, func(d *link.SessionData) *time.Time { return &d.CmdLast }),
+	timeField("cmd_last_visible", ownerServer,
+		func(s *amp.SessionData) *float64 { return &s.CmdLastVisible }, func(d *link.SessionData) *time.Time { return &d.CmdLastVisible }),
+	intField("cmd_total", ownerServer, false,
+		func(s *amp.SessionData) *int64 { return &s.CmdTotal }, func(d *link.SessionData) *int64 { return &d.CmdTotal }),
+	flagsField(),
+	dictField("server_data", ownerServer,
+		func(s *amp.SessionData) *amp.Dict { return &s.ServerData }, func(d *link.SessionData) *map[string]any { return &d.ServerData }),
+	strField("cmdset_storage_string", ownerServer, false,
+		func(s *amp.SessionData) *string { return &s.CmdsetStorage }, func(d *link.SessionData) *string { return &d.CmdsetStorage }),
+}
+
+// Keys of Evennia's session dict with a special role.
+const (
+	keyProtocolFlags = "protocol_flags"
+	keyCmdsetStorage = "cmdset_storage_string"
+)
+
+// fieldOf returns the field of key, or nil if our link does not model it.
+func fieldOf(key string) *field {
+	for i := range fields {
+		if fields[i].key == key {
+			return &fields[i]
+		}
+	}
+	return nil
+}
+
+// typedAMP returns the amp and setAMP functions of a comparable field.
+func typedAMP[V comparable](at func(*amp.SessionData) *V) (func(*amp.SessionData) (any, bool), func(*amp.SessionData, any) bool) {
+	var zero V
+	get := func(s *amp.SessionData) (any, bool) { v := *at(s); return v, v != zero }
+	set := func(s *amp.SessionData, v any) bool {
+		x, ok := v.(V)
+		if ok {
+			*at(s) = x
+		}
+		return ok
+	}
+	return get, set
+}
+
+// orNone returns v, or None for the zero value if nullable.
+func orNone[V comparable](v V, nullable bool) any {
+	var zero V
+	if nullable && v == zero {
+		return nil
+	}
+	return v
+}
+
+func strField(key string, o owner, nullable bool, at func(*amp.SessionData) *string, lk func(*link.SessionData) *string) field {
+	get, set := typedAMP(at)
+	return field{key: key, owner: o, amp: get, setAMP: set,
+		toLink: func(d *link.SessionData, v any) {
+			if s, ok := v.(string); ok {
+				*lk(d) = s
+			}
+		},
+		fromLink: func(d *link.SessionData) any { return orNone(*lk(d), nullable) },
+	}
+}
+
+func intField(key string, o owner, nullable bool, at func(*amp.SessionData) *int64, lk func(*link.SessionData) *int64) field {
+	get, set := typedAMP(at)
+	return field{key: key, owner: o, amp: get, setAMP: set,
+		toLink: func(d *link.SessionData, v any) {
+			if n, ok := v.(int64); ok {
+				*lk(d) = n
+			}
+		},
+		fromLink: func(d *link.SessionData) any { return orNone(*lk(d), nullable) },
+	}
+}
+
+func boolField(key string, o owner, at func(*amp.SessionData) *bool, lk func(*link.SessionData) *bool) field {
+	get, set := typedAMP(at)
+	return field{key: key, owner: o, amp: get, setAMP: set,
+		toLink: func(d *link.SessionData, v any) {
+			if b, ok := v.(bool); ok {
+				*lk(d) = b
+			}
+		},
+		fromLink: func(d *link.SessionData) any { return *lk(d) },
+	}
+}
+
+func sessidField() field {
+	get, set := typedAMP(func(s *amp.SessionData) *int64 { return &s.Sessid })
+	return field{key: "sessid", owner: ownerPortal, amp: get, setAMP: set,
+		toLink: func(d *link.SessionData, v any) {
+			if n, ok := v.(int64); ok && n > 0 {
+				d.Sessid = uint64(n)
+			}
+		},
+		fromLink: func(d *link.SessionData) any {
+			if d.Sessid > math.MaxInt64 {
+				return nil
+			}
+			return int64(d.Sessid)
+		},
+	}
+}
+
+func timeField(key string, o owner, at func(*amp.SessionData) *float64, lk func(*link.SessionData) *time.Time) field {
+	get, set := typedAMP(at)
+	return field{key: key, owner: o, amp: get, setAMP: set,
+		toLink: func(d *link.SessionData, v any) {
+			switch x := v.(type) {
+			case float64:
+				*lk(d) = timeToLink(x)
+			case int64:
+				*lk(d) = timeToLink(float64(x))
+			}
+		},
+		fromLink: func(d *link.SessionData) any { return timeToPython(*lk(d)) },
+	}
+}
+
+func dictAMP(at func(*amp.SessionData) *amp.Dict) (func(*amp.SessionData) (any, bool), func(*amp.SessionData, any) bool) {
+	get := func(s *amp.SessionData) (any, bool) { d := *at(s); return d, d != nil }
+	set := func(s *amp.SessionData, v any) bool {
+		d, ok := v.(amp.Dict)
+		if ok {
+			*at(s) = d
+		}
+		return ok
+	}
+	return get, set
+}
+
+func dictField(key string, o owner, at func(*amp.SessionData) *amp.Dict, lk func(*link.SessionData) *map[string]any) field {
+	get, set := dictAMP(at)
+	return field{key: key, owner: o, amp: get, setAMP: set,
+		toLink: func(d *link.SessionData, v any) {
+			if x, ok := v.(amp.Dict); ok {
+				if m, err := dictToLink(x); err == nil {
+					*lk(d) = m
+				}
+			}
+		},
+		fromLink: func(d *link.SessionData) any {
+			x, err := dictToPython(*lk(d))
+			if err != nil {
+				return nil
+			}
+			return orEmpty(x)
+		},
+	}
+}
+
+// orEmpty returns d, or an empty dict for nil: Evennia's dicts of a
+// session are never None.
+func orEmpty(d amp.Dict) amp.Dict {
+	if d == nil {
+		return amp.Dict{}
+	}
+	return d
+}
+
+// flagsField is protocol_flags: converted flag by flag (flags.go); the
+// [Store] merges it flag by flag.
+func flagsField() field {
+	get, set := dictAMP(func(s *amp.SessionData) *amp.Dict { return &s.ProtocolFlags })
+	return field{key: keyProtocolFlags, owner: ownerPortal, amp: get, setAMP: set,
+		toLink: func(d *link.SessionData, v any) {
+			x, ok := v.(amp.Dict)
+			if !ok {
+				return
+			}
+			d.ProtocolFlags = make(map[string]any, len(x))
+			for _, it := range x {
+				k, ok := it.Key.(string)
+				if !ok {
+					continue // no counterpart: kept for Evennia by the store
+				}
+				if lv, err := flagToLink(k, it.Value); err == nil {
+					d.ProtocolFlags[k] = lv
+				}
+			}
+		},
+		fromLink: func(d *link.SessionData) any {
+			x, err := flagsToPython(d.ProtocolFlags)
+			if err != nil {
+				return nil
+			}
+			return orEmpty(x)
+		},
+	}
+}
+
+// pyValues returns the keys and the Python values of an amp.SessionData,
+// as amp writes them: a key's value is its typed field's if set, else
+// Extra's, else the field's zero.
+func pyValues(s *amp.SessionData) ([]string, map[string]any) {
+	keys := s.Keys
+	if keys == nil {
+		for _, f := range fields {
+			if _, set := f.amp(s); set {
+				keys = append(keys, f.key)
+			}
+		}
+		for _, it := range s.Extra {
+			if k, ok := it.Key.(string); ok && fieldOf(k) == nil {
+				keys = append(keys, k)
+			}
+		}
+	}
+	vals := make(map[string]any, len(keys))
+	for _, k := range keys {
+		f := fieldOf(k)
+		if f != nil {
+			if v, set := f.amp(s); set {
+				vals[k] = v
+				continue
+			}
+		}
+		if v, ok := s.Extra.Get(k); ok {
+			vals[k] = v
+			continue
+		}
+		if f != nil {
+			vals[k], _ = f.amp(s)
+		}
+	}
+	return keys, vals
+}
+
+// ampSession returns the amp.SessionData of keys with vals: each value
+// in its typed field if it has the field's type, else in Extra.
+func ampSession(keys []string, vals map[string]any) *amp.SessionData {
+	s := &amp.SessionData{Keys: keys}
+	for _, k := range keys {
+		v := vals[k]
+		if f := fieldOf(k); f != nil && f.setAMP(s, v) {
+			continue
+		}
+		s.Extra = append(s.Extra, amp.Item{Key: k, Value: v})
+	}
+	return s
+}

@@ -1,0 +1,213 @@
+package ampbridge
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"slices"
+	"strconv"
+
+	"github.com/portalsim/portalsim/internal/amp"
+)
+
+// linkMaxDepth is how deep the link's codec lets a value nest (its
+// maxDepth, internal/link/codec.go): a command's argument, a kwarg, a
+// flag are at depth 1.
+const linkMaxDepth = 32
+
+// maxExactInt is the largest integer every float64 up to it can hold
+// exactly (2^53).
+const maxExactInt = 1 << 53
+
+// toLink converts a Python value (amp's model) to a link value:
+//
+//	Python              link
+//	None, bool, str     nil, bool, string
+//	int                 int64 (the link sends it as a float64)
+//	float               float64 (not NaN or ±Inf: the link refuses them)
+//	bytes               string (the link has no bytes; Evennia decodes
+//	                    bytes with the session's encoding too)
+//	tuple, list         []any
+//	dict                map[string]any; a key that is no str is written
+//	                    as json.dumps writes it (0 → "0", True → "true",
+//	                    None → "null"): what Evennia's webclient gets
+//
+// An int that needs more than 64 bits, a NaN or infinite float, a dict
+// whose keys collide once written as strings, and a value nested deeper
+// than the link carries are [ErrValue].
+func toLink(v any) (any, error) { return toLinkAt(v, 1) }
+
+// toLinkAt converts v, found at depth (1 for a top-level value).
+func toLinkAt(v any, depth int) (any, error) {
+	if depth > linkMaxDepth {
+		return nil, fmt.Errorf("nested deeper than %d: %w", linkMaxDepth, ErrValue)
+	}
+	switch x := v.(type) {
+	case nil, bool, string, int64:
+		return x, nil
+	case int:
+		return int64(x), nil
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, fmt.Errorf("float %v: %w", x, ErrValue)
+		}
+		return x, nil
+	case *big.Int:
+		return nil, fmt.Errorf("int %v wider than 64 bits: %w", x, ErrValue)
+	case amp.Bytes:
+		return string(x), nil
+	case amp.Tuple:
+		return listToLinkAt(x, depth)
+	case amp.List:
+		return listToLinkAt(x, depth)
+	case amp.Dict:
+		return dictToLinkAt(x, depth)
+	}
+	return nil, fmt.Errorf("python value of Go type %T: %w", v, ErrValue)
+}
+
+// listToLink converts a list of top-level values (a command's args).
+func listToLink(l []any) ([]any, error) { return listToLinkAt(l, 0) }
+
+// listToLinkAt converts a list found at depth; its items are one deeper.
+func listToLinkAt(l []any, depth int) ([]any, error) {
+	out := make([]any, len(l))
+	for i, e := range l {
+		v, err := toLinkAt(e, depth+1)
+		if err != nil {
+			return nil, fmt.Errorf("[%d]: %w", i, err)
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// dictToLink converts a dict of top-level values (kwargs, config,
+// server_data); nil gives nil.
+func dictToLink(d amp.Dict) (map[string]any, error) { return dictToLinkAt(d, 0) }
+
+// dictToLinkAt converts a dict found at depth; its values are one deeper.
+func dictToLinkAt(d amp.Dict, depth int) (map[string]any, error) {
+	if d == nil {
+		return nil, nil
+	}
+	out := make(map[string]any, len(d))
+	for _, it := range d {
+		k, err := keyToLink(it.Key)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := out[k]; dup {
+			return nil, fmt.Errorf("dict key %q twice once written as str: %w", k, ErrValue)
+		}
+		v, err := toLinkAt(it.Value, depth+1)
+		if err != nil {
+			return nil, fmt.Errorf("[%q]: %w", k, err)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// keyToLink writes a dict key as json.dumps does.
+func keyToLink(k any) (string, error) {
+	switch x := k.(type) {
+	case string:
+		return x, nil
+	case int64:
+		return strconv.FormatInt(x, 10), nil
+	case bool:
+		return strconv.FormatBool(x), nil
+	case nil:
+		return "null", nil
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64), nil
+	}
+	return "", fmt.Errorf("dict key of Go type %T: %w", k, ErrValue)
+}
+
+// toPython converts a link value to a Python value (amp's model):
+//
+//	link                          Python
+//	nil, bool, string             None, bool, str
+//	a Go integer                  int
+//	float64, float32              int if integral and within ±2^53 (the
+//	                              link sends every number as a float64,
+//	                              and Evennia's json.loads reads 3 as an
+//	                              int), else float
+//	[]any, []string               list
+//	map[string]any                dict, its keys sorted
+//
+// Any other Go type is [ErrValue].
+func toPython(v any) (any, error) {
+	switch x := v.(type) {
+	case nil, bool, string, int64:
+		return x, nil
+	case int:
+		return int64(x), nil
+	case int32:
+		return int64(x), nil
+	case uint32:
+		return int64(x), nil
+	case uint64:
+		if x > math.MaxInt64 {
+			return new(big.Int).SetUint64(x), nil
+		}
+		return int64(x), nil
+	case float32:
+		return floatToPython(float64(x)), nil
+	case float64:
+		return floatToPython(x), nil
+	case []any:
+		return listToPython(x)
+	case []string:
+		out := make(amp.List, len(x))
+		for i, s := range x {
+			out[i] = s
+		}
+		return out, nil
+	case map[string]any:
+		return dictToPython(x)
+	}
+	return nil, fmt.Errorf("link value of Go type %T: %w", v, ErrValue)
+}
+
+func floatToPython(f float64) any {
+	if f == math.Trunc(f) && math.Abs(f) <= maxExactInt {
+		return int64(f)
+	}
+	return f
+}
+
+func listToPython(l []any) (amp.List, error) {
+	out := make(amp.List, len(l))
+	for i, e := range l {
+		v, err := toPython(e)
+		if err != nil {
+			return nil, fmt.Errorf("[%d]: %w", i, err)
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// dictToPython converts a map to a dict with its keys sorted; nil gives nil.
+func dictToPython(m map[string]any) (amp.Dict, error) {
+	if m == nil {
+		return nil, nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := make(amp.Dict, len(keys))
+	for i, k := range keys {
+		v, err := toPython(m[k])
+		if err != nil {
+			return nil, fmt.Errorf("[%q]: %w", k, err)
+		}
+		out[i] = amp.Item{Key: k, Value: v}
+	}
+	return out, nil
+}
