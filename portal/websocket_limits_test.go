@@ -206,6 +206,16 @@ func TestWebsocketQuitLogsTheBrowserOut(t *testing.T) {
 		}
 		_ = a.Close()
 		awaitTables(t, st)
+		// The game's answer to the quit (SDISCONN) may still be on its way
+		// once the tables agree: the tab closed before it came.
+		if err := testutil.Await(wait, 5*time.Millisecond, func() error {
+			if st.Portal.Handler().BrowserRemembered(key) {
+				return errors.New("the browser is still remembered as logged in after the quit")
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
 		next := dialWS(t, st, key+"&tabB&b")
 		if got := wsExpect(t, next, `You become leaver|connect <username>`); strings.Contains(got, "You become") {
 			t.Errorf("after the quit, the browser still logs in: %q", got)
