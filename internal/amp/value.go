@@ -65,12 +65,17 @@ func (d *Dict) Set(key, value any) {
 // keyRank orders the types of dict keys: None, bool, int, float, str,
 // bytes, then anything else.
 func keyRank(k any) int {
-	switch k.(type) {
+	switch k := k.(type) {
 	case nil:
 		return 0
 	case bool:
 		return 1
-	case int64, int, *big.Int:
+	case int64, int:
+		return 2
+	case *big.Int:
+		if k == nil {
+			return 6 // no int: a Go caller's mistake, never a key
+		}
 		return 2
 	case float64:
 		return 3
