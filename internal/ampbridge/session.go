@@ -270,6 +270,7 @@ func pyValues(s *amp.SessionData) ([]string, map[string]any) {
 		}
 	}
 	vals := make(map[string]any, len(keys))
+	extra := newDictIndex(s.Extra) // a peer's dict: no lookup along it per key
 	for _, k := range keys {
 		f := fieldOf(k)
 		if f != nil {
@@ -278,7 +279,7 @@ func pyValues(s *amp.SessionData) ([]string, map[string]any) {
 				continue
 			}
 		}
-		if v, ok := s.Extra.Get(k); ok {
+		if v, ok := extra.get(k); ok {
 			vals[k] = v
 			continue
 		}

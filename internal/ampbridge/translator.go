@@ -47,10 +47,17 @@ type Stats struct {
 	// cmdname: [[args], {kwargs}] (amp.Msg.Extra): Evennia's own
 	// data_out fails on them too.
 	MsgEntries uint64
+	// StoreKeys counts keys and protocol flags of sessions the Store did
+	// not keep, past [MaxEntryKeys] ([Store.Dropped]).
+	StoreKeys uint64
 }
 
 // Stats returns the counters.
-func (t *Translator) Stats() Stats { return t.stats }
+func (t *Translator) Stats() Stats {
+	s := t.stats
+	s.StoreKeys = t.Store.Dropped()
+	return s
+}
 
 // restartOps are the restart operations and their link op and mode.
 var restartOps = map[amp.Operation]struct {

@@ -23,7 +23,8 @@ const maxExactInt = 1 << 53
 //
 //	Python              link
 //	None, bool, str     nil, bool, string
-//	int                 int64 (the link sends it as a float64)
+//	int                 int64 within ±2^53 (the link sends it as a
+//	                    float64, exact only that far)
 //	float               float64 (not NaN or ±Inf: the link refuses them)
 //	bytes               string (the link has no bytes; Evennia decodes
 //	                    bytes with the session's encoding too)
@@ -32,7 +33,7 @@ const maxExactInt = 1 << 53
 //	                    as json.dumps writes it (0 → "0", True → "true",
 //	                    None → "null"): what Evennia's webclient gets
 //
-// An int that needs more than 64 bits, a NaN or infinite float, a dict
+// An int beyond ±2^53, a NaN or infinite float, a dict
 // whose keys collide once written as strings, and a value nested deeper
 // than the link carries are [ErrValue].
 func toLink(v any) (any, error) { return toLinkAt(v, 1) }
@@ -43,17 +44,19 @@ func toLinkAt(v any, depth int) (any, error) {
 		return nil, fmt.Errorf("nested deeper than %d: %w", linkMaxDepth, ErrValue)
 	}
 	switch x := v.(type) {
-	case nil, bool, string, int64:
+	case nil, bool, string:
 		return x, nil
+	case int64:
+		return exactInt(x)
 	case int:
-		return int64(x), nil
+		return exactInt(int64(x))
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return nil, fmt.Errorf("float %v: %w", x, ErrValue)
 		}
 		return x, nil
 	case *big.Int:
-		return nil, fmt.Errorf("int %v wider than 64 bits: %w", x, ErrValue)
+		return nil, fmt.Errorf("int %v beyond ±2^53: %w", x, ErrValue)
 	case amp.Bytes:
 		return string(x), nil
 	case amp.Tuple:
@@ -64,6 +67,14 @@ func toLinkAt(v any, depth int) (any, error) {
 		return dictToLinkAt(x, depth)
 	}
 	return nil, fmt.Errorf("python value of Go type %T: %w", v, ErrValue)
+}
+
+// exactInt returns i if the link's float64 holds it exactly.
+func exactInt(i int64) (any, error) {
+	if i > maxExactInt || i < -maxExactInt {
+		return nil, fmt.Errorf("int %d beyond ±2^53 (the link would round it): %w", i, ErrValue)
+	}
+	return i, nil
 }
 
 // listToLink converts a list of top-level values (a command's args).

@@ -28,6 +28,13 @@ func TestToLink(t *testing.T) {
 		{"int keys as json writes them", amp.Dict{{Key: int64(0), Value: int64(78)}, {Key: true, Value: nil}, {Key: nil, Value: 1.5}},
 			map[string]any{"0": int64(78), "true": nil, "null": 1.5}, nil},
 		{"big int", amp.List{big.NewInt(1).Lsh(big.NewInt(1), 70)}, nil, ErrValue},
+		// The link carries numbers as float64: ints past ±2^53 would be
+		// rounded.
+		{"2^53", int64(1 << 53), int64(1 << 53), nil},
+		{"-2^53", int64(-1 << 53), int64(-1 << 53), nil},
+		{"2^53+1", int64(1<<53 + 1), nil, ErrValue},
+		{"-2^53-1", amp.List{int64(-1<<53 - 1)}, nil, ErrValue},
+		{"go int past 2^53", 1<<53 + 1, nil, ErrValue},
 		{"nan", math.NaN(), nil, ErrValue},
 		{"colliding keys", amp.Dict{{Key: int64(0), Value: 1.0}, {Key: "0", Value: 2.0}}, nil, ErrValue},
 	}
