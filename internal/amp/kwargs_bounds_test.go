@@ -10,7 +10,8 @@ import (
 
 // TestEncodeLargeSessionLinear: a session dict of 100k keys, as decoded
 // (Keys naming every key, Extra holding the unmodelled ones), encodes in
-// linear time (review-amp.md finding 5).
+// linear time (review-amp.md finding 5): 2 s under -race on a loaded
+// machine, minutes when quadratic.
 func TestEncodeLargeSessionLinear(t *testing.T) {
 	t.Parallel()
 	const n = 100_000
@@ -30,7 +31,7 @@ func TestEncodeLargeSessionLinear(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("not encoded within 20 s")
+	case <-time.After(time.Minute):
+		t.Fatal("not encoded within a minute")
 	}
 }
