@@ -2,6 +2,7 @@ package amp
 
 import (
 	"cmp"
+	"math"
 	"math/big"
 )
 
@@ -143,3 +144,37 @@ func bigOf(v any) *big.Int {
 	}
 	return new(big.Int)
 }
+
+// hashKey returns a Go map key for a dict key, equal for the keys
+// keyEqual takes as the same (ints by value whatever their Go type, NaNs
+// equal); ok is false for a value that is no dict key.
+func hashKey(k any) (any, bool) {
+	switch x := k.(type) {
+	case nil:
+		return noneKey{}, true
+	case bool, string, Bytes, int64:
+		return x, true
+	case int:
+		return int64(x), true
+	case *big.Int:
+		if x == nil {
+			return nil, false
+		}
+		if x.IsInt64() {
+			return x.Int64(), true
+		}
+		return bigKey(x.String()), true
+	case float64:
+		if math.IsNaN(x) {
+			return nanKey{}, true
+		}
+		return x + 0, true // -0 and 0 are one key
+	}
+	return nil, false
+}
+
+type (
+	noneKey struct{}
+	nanKey  struct{}
+	bigKey  string
+)
