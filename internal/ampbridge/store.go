@@ -45,6 +45,9 @@ type Store struct {
 	connSeq uint64
 	// dropped counts the keys and flags not kept past MaxEntryKeys.
 	dropped uint64
+	// unlinked counts the values FromServer left out of the link's
+	// session.
+	unlinked uint64
 }
 
 // MaxEntryKeys is the most keys other than SESSION_SYNC_ATTRS a [Store]
@@ -117,7 +120,9 @@ func (s *Store) FromServer(sessid uint64, d *amp.SessionData) link.SessionData {
 		}
 		e.set(k, v)
 	}
-	return e.link(sessid)
+	l, lost := e.link(sessid)
+	s.unlinked += uint64(lost)
+	return l
 }
 
 // mergeFlags returns old updated with new, as dict.update does, if both
@@ -253,16 +258,17 @@ func onlyFlags(stored any, names map[string]any) amp.Dict {
 }
 
 // link returns the session as the link carries it: each modelled field
-// that has a counterpart, and the link's own sequence numbers.
-func (e *entry) link(sessid uint64) link.SessionData {
-	d := link.SessionData{Sessid: sessid, Seq: e.seq, SyncRev: e.syncRev}
+// that has a counterpart, and the link's own sequence numbers; lost is
+// how many values it left out (see field.toLink).
+func (e *entry) link(sessid uint64) (d link.SessionData, lost int) {
+	d = link.SessionData{Sessid: sessid, Seq: e.seq, SyncRev: e.syncRev}
 	for _, k := range e.keys {
 		if f := fieldOf(k); f != nil {
-			f.toLink(&d, e.vals[k])
+			lost += f.toLink(&d, e.vals[k])
 		}
 	}
 	d.Sessid = sessid // the store's key, whatever the dict says
-	return d
+	return d, lost
 }
 
 // Link returns the session sessid as the link carries it, and whether
@@ -272,7 +278,8 @@ func (s *Store) Link(sessid uint64) (link.SessionData, bool) {
 	if !ok {
 		return link.SessionData{}, false
 	}
-	return e.link(sessid), true
+	d, _ := e.link(sessid)
+	return d, true
 }
 
 // Evennia returns the dict of session sessid for Evennia, and whether
@@ -317,6 +324,12 @@ func (s *Store) Clear() { clear(s.sessions) }
 // Dropped returns how many keys and protocol flags of sessions the store
 // did not keep, past [MaxEntryKeys].
 func (s *Store) Dropped() uint64 { return s.dropped }
+
+// Unlinked returns how many values of session dicts [Store.FromServer]
+// left out of the sessions it returned, as the link cannot carry them
+// (a server_data or a protocol flag holding a NaN, an int past 2^53, a
+// flag whose name is no str): each is kept for Evennia.
+func (s *Store) Unlinked() uint64 { return s.unlinked }
 
 // Len returns how many sessions the store has.
 func (s *Store) Len() int { return len(s.sessions) }
