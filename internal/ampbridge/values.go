@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/portalsim/portalsim/internal/amp"
 )
@@ -31,7 +32,8 @@ const maxExactInt = 1 << 53
 //	tuple, list         []any
 //	dict                map[string]any; a key that is no str is written
 //	                    as json.dumps writes it (0 → "0", True → "true",
-//	                    None → "null"): what Evennia's webclient gets
+//	                    None → "null", 1.0 → "1.0", inf → "Infinity"):
+//	                    what Evennia's webclient gets
 //
 // An int beyond ±2^53, a NaN or infinite float, a dict
 // whose keys collide once written as strings, and a value nested deeper
@@ -120,7 +122,8 @@ func dictToLinkAt(d amp.Dict, depth int) (map[string]any, error) {
 	return out, nil
 }
 
-// keyToLink writes a dict key as json.dumps does.
+// keyToLink writes a dict key as json.dumps does; a bytes key (which
+// json.dumps refuses) is [ErrValue].
 func keyToLink(k any) (string, error) {
 	switch x := k.(type) {
 	case string:
@@ -131,10 +134,38 @@ func keyToLink(k any) (string, error) {
 		return strconv.FormatBool(x), nil
 	case nil:
 		return "null", nil
+	case *big.Int:
+		if x != nil {
+			return x.String(), nil
+		}
 	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64), nil
+		return pyFloatRepr(x), nil
 	}
 	return "", fmt.Errorf("dict key of Go type %T: %w", k, ErrValue)
+}
+
+// pyFloatRepr writes f as json.dumps writes a float key: Python's repr
+// (the shortest digits that read back as f; 1.0, 1e+16, 1.5e-07),
+// and Infinity, -Infinity, NaN.
+func pyFloatRepr(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	}
+	e := strconv.FormatFloat(f, 'e', -1, 64) // 1.5e-07, 1e+16: as Python writes them
+	exp, _ := strconv.Atoi(e[strings.IndexByte(e, 'e')+1:])
+	if exp < -4 || exp >= 16 {
+		return e
+	}
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.ContainsRune(s, '.') {
+		s += ".0"
+	}
+	return s
 }
 
 // toPython converts a link value to a Python value (amp's model):
