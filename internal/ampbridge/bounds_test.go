@@ -58,7 +58,7 @@ func TestLargeSessionDictsLinear(t *testing.T) {
 	if !ok {
 		t.Fatal("session 1 lost")
 	}
-	if len(d.Keys) > MaxEntryKeys+len(amp.SessionKeys) || len(d.ProtocolFlags) > MaxEntryKeys {
+	if len(d.Keys) > MaxEntryKeys+len(amp.SessionKeys()) || len(d.ProtocolFlags) > MaxEntryKeys {
 		t.Fatalf("stored %d keys, %d flags; want at most %d", len(d.Keys), len(d.ProtocolFlags), MaxEntryKeys)
 	}
 	if v, _ := d.ProtocolFlags.Get("ANSI"); v != true {

@@ -79,6 +79,9 @@ var newSessionKeys = func() []string {
 	return keys
 }()
 
+// portalConnSyncKeys are the keys of a PCONNSYNC's sessiondata.
+var portalConnSyncKeys = amp.PortalConnSyncKeys()
+
 func (s *Store) entry(sessid uint64) *entry {
 	if s.sessions == nil {
 		s.sessions = make(map[uint64]*entry)
@@ -171,7 +174,7 @@ func (s *Store) FromPortal(d *link.SessionData, partial bool) *amp.SessionData {
 	}
 	keys := e.keys
 	if partial {
-		keys = amp.PortalConnSyncKeys
+		keys = portalConnSyncKeys
 	}
 	for _, k := range keys {
 		if f := fieldOf(k); f != nil {
