@@ -157,7 +157,10 @@ func setFlag(flags *dictIndex, k, v any, dropped *uint64) {
 // FromPortal merges the session d the portal sent and returns the dict
 // for Evennia: every key the session has if !partial (PCONN, the PSYNC
 // answer), else PCONNSYNC's keys ([amp.PortalConnSyncKeys]) with only
-// the protocol flags d carries (the portal sends those it changed).
+// the protocol flags d carries (the portal sends those it changed). Its
+// Keys are the caller's; the values (the protocol_flags and server_data
+// Dicts, any list or dict) are the store's own: read them, encode them,
+// but do not change them.
 func (s *Store) FromPortal(d *link.SessionData, partial bool) *amp.SessionData {
 	e := s.entry(d.Sessid)
 	if len(e.keys) == 0 {
@@ -286,7 +289,8 @@ func (s *Store) Link(sessid uint64) (link.SessionData, bool) {
 }
 
 // Evennia returns the dict of session sessid for Evennia, and whether
-// the store has it.
+// the store has it. As with [Store.FromPortal], its values are the
+// store's own: not to be changed.
 func (s *Store) Evennia(sessid uint64) (*amp.SessionData, bool) {
 	e, ok := s.sessions[sessid]
 	if !ok {
