@@ -133,3 +133,17 @@ func TestStoreNewSessionKeysOnce(t *testing.T) {
 		t.Fatalf("ANSI = %v, want true", v)
 	}
 }
+
+// TestFieldsAreSessionKeys: the bridge's table of session fields lists
+// amp's SESSION_SYNC_ATTRS, in order (review-amp.md finding 16: the two
+// lists are kept, each with its own accessors, and must not drift).
+func TestFieldsAreSessionKeys(t *testing.T) {
+	t.Parallel()
+	keys := make([]string, len(fields))
+	for i, f := range fields {
+		keys[i] = f.key
+	}
+	if diff := cmp.Diff(amp.SessionKeys(), keys); diff != "" {
+		t.Fatalf("fields (-amp +bridge):\n%s", diff)
+	}
+}
