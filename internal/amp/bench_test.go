@@ -30,7 +30,7 @@ func benchPSYNC(n int) amp.Admin {
 			CmdTotal: 42, CmdsetStorage: "commands.default_cmdsets.AccountCmdSet",
 			ProtocolFlags: amp.Dict{{Key: "ANSI", Value: true}, {Key: "ENCODING", Value: "utf-8"}, {Key: "SCREENWIDTH", Value: amp.Dict{{Key: int64(0), Value: int64(80)}}}, {Key: "TTYPE", Value: true}},
 			Extra:         amp.Dict{{Key: "csessid", Value: nil}, {Key: "suid", Value: nil}},
-			Keys:          amp.SessionKeys,
+			Keys:          amp.SessionKeys(),
 		}
 	}
 	return amp.Admin{Op: amp.OpPortalSync, Sessions: sessions, PortalStartTime: 1765100000.25,

@@ -101,3 +101,20 @@ func TestOperationString(t *testing.T) {
 		}
 	}
 }
+
+// TestPackageTablesCopied: what the package hands out of its tables is
+// the caller's to change (review-amp.md finding 12).
+func TestPackageTablesCopied(t *testing.T) {
+	t.Parallel()
+	amp.PortalConnSyncKeys()[0] = "x"
+	amp.SessionKeys()[0] = "x"
+	spec, _ := amp.LookupCommand([]byte(amp.CommandMsgStatus))
+	spec.Arguments[0].Name = "x"
+	spec.Response[0].Name = "x"
+	if amp.PortalConnSyncKeys()[0] != "protocol_key" || amp.SessionKeys()[0] != "protocol_key" {
+		t.Fatal("a key list changed by a caller")
+	}
+	if spec, _ := amp.LookupCommand([]byte(amp.CommandMsgStatus)); spec.Arguments[0].Name != amp.ArgStatus || spec.Response[0].Name != amp.ArgStatus {
+		t.Fatal("a command spec changed by a caller")
+	}
+}

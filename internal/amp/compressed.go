@@ -185,8 +185,11 @@ func (d *Decompressor) inflate(piece []byte, limit int) error {
 			if len(d.out) > limit {
 				return fmt.Errorf("more than %d bytes: %w", limit, ErrPayloadTooLarge)
 			}
-			// Grow geometrically but never past limit+1: one byte over
-			// the limit is enough to know it is over.
+			// Grow geometrically, asking for no more than limit+1 (one
+			// byte over the limit is enough to know it is over).
+			// slices.Grow may round the capacity up, by up to about a
+			// quarter for large slices: out may hold that much past the
+			// limit before the check above refuses it.
 			grow := min(max(cap(d.out), 512), limit+1-len(d.out))
 			d.out = slices.Grow(d.out, grow)
 		}

@@ -49,6 +49,9 @@ var (
 	// ErrPythonType is returned when encoding a Go value that has no
 	// Python counterpart in this package's value model.
 	ErrPythonType = errors.New("amp: no python type for a value")
+	// ErrIntRange is returned when encoding an int beyond what
+	// [DecodePickle] accepts: -2^127 to 2^127-1 (a LONG1 of 16 bytes).
+	ErrIntRange = errors.New("amp: int out of range")
 	// ErrPayload is returned for a pickle whose value does not have the
 	// shape of the payload asked for (a Msg that is no (sessid, dict)
 	// tuple, a status that is no 6-tuple, ...).

@@ -1,6 +1,9 @@
 package amp
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Evennia's AMP commands (evennia/server/portal/amp.py).
 const (
@@ -82,10 +85,13 @@ var commandSpecs = []CommandSpec{
 	}, Response: []Argument{{ArgResult, ArgString}}},
 }
 
-// LookupCommand returns Evennia's declaration of the command name.
+// LookupCommand returns Evennia's declaration of the command name: a
+// copy, which the caller may change.
 func LookupCommand(name []byte) (CommandSpec, bool) {
 	for _, c := range commandSpecs {
 		if c.Name == string(name) {
+			c.Arguments = slices.Clone(c.Arguments)
+			c.Response = slices.Clone(c.Response)
 			return c, true
 		}
 	}

@@ -102,6 +102,9 @@ func FuzzPickle(f *testing.F) {
 			}
 			return
 		}
+		if n := strBytes(v); n > fuzzLimits.MaxPayload {
+			t.Fatalf("decoded to %d bytes of strs and bytes, past the limit %d", n, fuzzLimits.MaxPayload)
+		}
 		p, err := amp.AppendPickle(nil, v)
 		if err != nil {
 			t.Fatalf("encode %#v: %v", v, err)
@@ -114,6 +117,30 @@ func FuzzPickle(f *testing.F) {
 			t.Fatalf("round trip (-before +after):\n%s", diff)
 		}
 	})
+}
+
+// strBytes counts the bytes of the strs and bytes in v, at each use.
+func strBytes(v any) int {
+	n := 0
+	switch v := v.(type) {
+	case string:
+		n = len(v)
+	case amp.Bytes:
+		n = len(v)
+	case amp.Tuple:
+		for _, x := range v {
+			n += strBytes(x)
+		}
+	case amp.List:
+		for _, x := range v {
+			n += strBytes(x)
+		}
+	case amp.Dict:
+		for _, it := range v {
+			n += strBytes(it.Key) + strBytes(it.Value)
+		}
+	}
+	return n
 }
 
 func isPickleError(err error) bool {

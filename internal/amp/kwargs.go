@@ -1,7 +1,5 @@
 package amp
 
-import "slices"
-
 // Payload types map some keys of a Python dict to typed fields and keep
 // the rest. The rule, the same for every such type:
 //
@@ -88,23 +86,27 @@ func decodeKwargs[T any](t *T, table []kwField[T], d Dict) (keys []string, extra
 	return keys, extra
 }
 
-// encodeKwargs returns the dict of t by table, keys and extra.
+// encodeKwargs returns the dict of t by table, keys and extra. Its
+// lookups go through maps: keys and extra may be as long as a peer's
+// dict.
 func encodeKwargs[T any](t *T, table []kwField[T], keys []string, extra Dict) Dict {
 	d := make(Dict, 0, len(table)+len(extra))
-	written := func(k string) bool { return slices.Contains(keys, k) }
+	written := make(map[string]bool, max(len(keys), len(table)))
 	if keys == nil {
 		for _, f := range table {
 			if v, set := f.get(t); set {
 				d = append(d, Item{Key: f.key, Value: v})
+				written[f.key] = true
 			}
 		}
-		written = func(k string) bool { _, ok := d.Get(k); return ok }
 	}
+	extraAt := strIndex(extra)
 	for _, k := range keys {
-		d = append(d, Item{Key: k, Value: kwValue(t, table, k, extra)})
+		d = append(d, Item{Key: k, Value: kwValue(t, table, k, extra, extraAt)})
+		written[k] = true
 	}
 	for _, it := range extra {
-		if k, ok := it.Key.(string); ok && written(k) {
+		if k, ok := it.Key.(string); ok && written[k] {
 			continue
 		}
 		d = append(d, it)
@@ -112,16 +114,30 @@ func encodeKwargs[T any](t *T, table []kwField[T], keys []string, extra Dict) Di
 	return d
 }
 
-// kwValue is the value encodeKwargs writes for key k.
-func kwValue[T any](t *T, table []kwField[T], k string, extra Dict) any {
+// strIndex maps each str key of d to the index of its first item.
+func strIndex(d Dict) map[string]int {
+	at := make(map[string]int, len(d))
+	for i, it := range d {
+		if k, ok := it.Key.(string); ok {
+			if _, seen := at[k]; !seen {
+				at[k] = i
+			}
+		}
+	}
+	return at
+}
+
+// kwValue is the value encodeKwargs writes for key k; extraAt is
+// strIndex(extra).
+func kwValue[T any](t *T, table []kwField[T], k string, extra Dict, extraAt map[string]int) any {
 	i := fieldIndex(table, k)
 	if i >= 0 {
 		if v, set := table[i].get(t); set {
 			return v
 		}
 	}
-	if v, ok := extra.Get(k); ok {
-		return v
+	if j, ok := extraAt[k]; ok {
+		return extra[j].Value
 	}
 	if i >= 0 {
 		v, _ := table[i].get(t)

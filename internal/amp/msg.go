@@ -2,6 +2,7 @@ package amp
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 )
 
@@ -88,8 +89,14 @@ func DecodeMsg(p []byte, lim Limits) (Msg, error) {
 	return m, nil
 }
 
-// AppendMsg appends the packed_data pickle of m to dst.
+// AppendMsg appends the packed_data pickle of m to dst. A Msg that
+// would write a dict key twice (two commands of one name, a command and
+// an Extra entry of its name) is [ErrPythonType]: Python would keep the
+// last one only.
 func AppendMsg(dst []byte, m *Msg) ([]byte, error) {
+	if err := msgKeysUnique(m); err != nil {
+		return dst, err
+	}
 	start := len(dst)
 	out := append(dst, opProto, 5, opFrame, 0, 0, 0, 0, 0, 0, 0, 0)
 	out = appendInt(out, m.Sessid)
@@ -134,4 +141,26 @@ func appendCommand(out []byte, c Command) ([]byte, error) {
 		return out, err
 	}
 	return append(out, opAppends), nil
+}
+
+// msgKeysUnique checks that the entries of m have distinct keys.
+func msgKeysUnique(m *Msg) error {
+	seen := make(map[any]bool, len(m.Commands)+len(m.Extra))
+	for _, c := range m.Commands {
+		if seen[c.Name] {
+			return fmt.Errorf("command %q twice: %w", c.Name, ErrPythonType)
+		}
+		seen[c.Name] = true
+	}
+	for _, it := range m.Extra {
+		h, ok := hashKey(it.Key)
+		if !ok {
+			continue // no dict key: appendItem refuses it
+		}
+		if seen[h] {
+			return fmt.Errorf("key %v twice: %w", it.Key, ErrPythonType)
+		}
+		seen[h] = true
+	}
+	return nil
 }

@@ -21,7 +21,7 @@ func TestAdminRoundTrip(t *testing.T) {
 			Extra: amp.Dict{{Key: "uid", Value: nil}, {Key: "uname", Value: nil}},
 		}}},
 		{name: "pconnsync keys", in: amp.Admin{Sessid: 3, Op: amp.OpPortalConnSync, Session: &amp.SessionData{
-			ProtocolKey: "telnet", Sessid: 3, Keys: amp.PortalConnSyncKeys,
+			ProtocolKey: "telnet", Sessid: 3, Keys: amp.PortalConnSyncKeys(),
 		}}},
 		{name: "slogin", in: amp.Admin{Sessid: 3, Op: amp.OpServerLogin, Session: &amp.SessionData{LoggedIn: true, Uid: 2}}},
 		{name: "sdisconn empty reason", in: amp.Admin{Sessid: 3, Op: amp.OpServerDisconnect, Keys: []string{"operation", "reason"}}},

@@ -20,7 +20,10 @@ import (
 // [ErrPickleGlobal], whatever it names. The unpickler is og-rek's; its
 // dicts are Go maps, so Python's insertion order is lost, and decoded
 // [Dict]s have their keys sorted instead. Values the pickle shares (the
-// memo) are copied at each use, within [Limits.MaxNodes].
+// memo) are counted at each use: the values within [Limits.MaxNodes],
+// the bytes of str and bytes values within [Limits.MaxPayload] (past it,
+// [ErrPayloadTooLarge]), so that what decodes can be pickled again or
+// sent on in about as many bytes as the pickle may have.
 func DecodePickle(p []byte, lim Limits) (any, error) {
 	lim = lim.orDefaults()
 	if len(p) > lim.MaxPayload {
@@ -79,11 +82,20 @@ var inputs = sync.Pool{New: func() any {
 	return in
 }}
 
-// converter turns og-rek's values into this package's, counting values
-// and depth.
+// converter turns og-rek's values into this package's, counting values,
+// depth and the bytes of strs and bytes.
 type converter struct {
 	lim   Limits
 	nodes int
+	bytes int
+}
+
+// use counts n bytes of a str or bytes value.
+func (c *converter) use(n int) error {
+	if c.bytes += n; c.bytes > c.lim.MaxPayload {
+		return fmt.Errorf("strs and bytes of more than %d bytes in all: %w", c.lim.MaxPayload, ErrPayloadTooLarge)
+	}
+	return nil
 }
 
 func (c *converter) value(v any, depth int) (any, error) {
@@ -96,15 +108,17 @@ func (c *converter) value(v any, depth int) (any, error) {
 	switch v := v.(type) {
 	case ogrek.None:
 		return nil, nil
-	case bool, int64, float64, string:
+	case bool, int64, float64:
 		return v, nil
+	case string:
+		return v, c.use(len(v))
 	case *big.Int:
 		if v.IsInt64() {
 			return v.Int64(), nil
 		}
 		return new(big.Int).Set(v), nil
 	case ogrek.Bytes:
-		return Bytes(v), nil
+		return Bytes(v), c.use(len(v))
 	case ogrek.Tuple:
 		items, err := c.items(v, depth)
 		return Tuple(items), err

@@ -129,16 +129,19 @@ func appendInt(out []byte, i int64) []byte {
 	return append(append(out, opLong1, byte(n)), b[:n]...)
 }
 
-// appendBig writes a big int as LONG1 (at most 255 bytes: LONG4 is
-// refused, as og-rek cannot read it).
+// appendBig writes a big int as LONG1, of at most maxLong1 bytes: the
+// ints [DecodePickle] accepts; others are refused with [ErrIntRange].
 func appendBig(out []byte, v *big.Int) ([]byte, error) {
+	if v == nil {
+		return out, fmt.Errorf("nil *big.Int: %w", ErrPythonType)
+	}
 	if v.IsInt64() {
 		return appendInt(out, v.Int64()), nil
 	}
 	// Two's complement of v in n bytes, little-endian.
-	n := (v.BitLen() + 8) / 8
-	if n > 255 {
-		return out, fmt.Errorf("int of %d bytes: %w", n, ErrPythonType)
+	n := twosComplementLen(v)
+	if n > maxLong1 {
+		return out, fmt.Errorf("int of %d bytes (max %d): %w", n, maxLong1, ErrIntRange)
 	}
 	t := new(big.Int).Set(v)
 	if v.Sign() < 0 {
@@ -150,6 +153,16 @@ func appendBig(out []byte, v *big.Int) ([]byte, error) {
 		out = append(out, be[i])
 	}
 	return out, nil
+}
+
+// twosComplementLen is the fewest bytes that hold v in two's complement.
+func twosComplementLen(v *big.Int) int {
+	if v.Sign() < 0 {
+		// -2^(8n-1) fits in n bytes: count the bits of -v-1.
+		m := new(big.Int).Neg(v)
+		return (m.Sub(m, big.NewInt(1)).BitLen() + 8) / 8
+	}
+	return (v.BitLen() + 8) / 8
 }
 
 // appendCounted writes s with the short opcode (1-byte length) or the

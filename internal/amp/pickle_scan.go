@@ -33,7 +33,15 @@ const (
 	argCount4            // a 4-byte little-endian length, then that many bytes
 	argProto             // PROTO's 1-byte version
 	argFrame             // FRAME's 8-byte little-endian length
+	argLong1             // LONG1's 1-byte length, at most maxLong1, then that many bytes
 )
+
+// maxLong1 is the longest LONG1 accepted, in bytes: ints of -2^127 to
+// 2^127-1, far more than Evennia sends. og-rek reads LONG1's length byte
+// as a signed number (a length of 128 or more reads no bytes, so the
+// bytes the scan would skip run as opcodes) and decodes the digits in
+// time quadratic in their count; a low cap closes both.
+const maxLong1 = 16
 
 var pickleOps = [256]uint8{
 	0x80: argProto,  // PROTO
@@ -45,7 +53,7 @@ var pickleOps = [256]uint8{
 	'J':  argFixed4, // BININT
 	'K':  argFixed1, // BININT1
 	'M':  argFixed2, // BININT2
-	0x8a: argCount1, // LONG1
+	0x8a: argLong1,  // LONG1
 	'G':  argFixed8, // BINFLOAT
 	0x8c: argCount1, // SHORT_BINUNICODE
 	'X':  argCount4, // BINUNICODE
@@ -113,50 +121,51 @@ func scanPickle(p []byte, maxOps int) error {
 	return fmt.Errorf("no STOP: %w", ErrPickle)
 }
 
-// memoScan follows the memo slots that may hold a list.
+// memoScan follows the memo slots that may hold a list. Slots are
+// numbered as Python and og-rek number them: MEMOIZE fills slot
+// len(memo), the count of distinct slots filled so far.
 type memoScan struct {
-	prev   byte                // the previous opcode
-	next   uint64              // the slot the next MEMOIZE fills
-	unsafe map[uint64]struct{} // slots that may hold a list
+	list   bool            // the top of the stack may be a list
+	filled map[uint64]bool // the slots filled; true if it may hold a list
 }
 
 func (s *memoScan) op(op byte, arg []byte) error {
-	if op != 0x95 { // a FRAME between two opcodes does not part them
-		defer func() { s.prev = op }()
-	}
 	switch op {
 	case 0x94: // MEMOIZE
-		s.put(s.next)
-		s.next++
+		s.put(uint64(len(s.filled)))
 	case 'q': // BINPUT
 		s.put(uint64(arg[0]))
 	case 'r': // LONG_BINPUT
 		s.put(uint64(binary.LittleEndian.Uint32(arg)))
 	case 'h': // BINGET
+		s.list = false
 		return s.get(uint64(arg[0]))
 	case 'j': // LONG_BINGET
+		s.list = false
 		return s.get(uint64(binary.LittleEndian.Uint32(arg)))
+	case 0x80, 0x95: // PROTO, FRAME: the stack is as it was
+	case ']', 'l', 'a', 'e', '0':
+		// A list on top (Python memoizes one only right after
+		// EMPTY_LIST; the others are for pickles written to slip past,
+		// and after POP the top is not known).
+		s.list = true
+	default:
+		s.list = false
 	}
 	return nil
 }
 
-// put records what a memo slot now holds: a list, if the opcode before
-// left one on top (Python memoizes only after EMPTY_LIST; the others are
-// for pickles written to slip past).
+// put records what a memo slot now holds: whether it may be a list. Memo
+// ops leave the stack as it was, so the flag stays for the next one.
 func (s *memoScan) put(slot uint64) {
-	switch s.prev {
-	case ']', 'l', 'a', 'e', '0':
-		if s.unsafe == nil {
-			s.unsafe = make(map[uint64]struct{})
-		}
-		s.unsafe[slot] = struct{}{}
-	default:
-		delete(s.unsafe, slot)
+	if s.filled == nil {
+		s.filled = make(map[uint64]bool)
 	}
+	s.filled[slot] = s.list
 }
 
 func (s *memoScan) get(slot uint64) error {
-	if _, bad := s.unsafe[slot]; bad {
+	if s.filled[slot] {
 		return fmt.Errorf("a list used twice (og-rek would decode its second use wrong): %w", ErrPickleOpcode)
 	}
 	return nil
@@ -177,11 +186,14 @@ func argLen(kind uint8, rest []byte) (int, error) {
 		n = 4
 	case argFixed8, argFrame:
 		n = 8
-	case argCount1:
+	case argCount1, argLong1:
 		if len(rest) < 1 {
 			return 0, truncated()
 		}
 		n = 1 + uint64(rest[0])
+		if kind == argLong1 && rest[0] > maxLong1 {
+			return 0, fmt.Errorf("LONG1 of %d bytes (max %d): %w", rest[0], maxLong1, ErrPickleLimit)
+		}
 	case argCount4:
 		if len(rest) < 4 {
 			return 0, truncated()

@@ -70,8 +70,9 @@ func (r *Reader) ReadBox() (Box, error) {
 }
 
 // readField reads a key of n bytes and its value, keeping the box within
-// MaxBox. Memory grows with the bytes that arrive, never ahead of them by
-// more than one value.
+// MaxBox. Memory grows with the bytes that arrive: room for one value
+// (at most 64 KiB) is made before its bytes come, and slices.Grow may
+// round the buffer's capacity up by about a quarter.
 func (r *Reader) readField(n int, total *int) error {
 	if err := r.readBytes(n, total); err != nil {
 		return fmt.Errorf("key: %w", err)

@@ -56,18 +56,22 @@ var sessionFields = []kwField[SessionData]{
 	typedField("cmdset_storage_string", func(s *SessionData) *string { return &s.CmdsetStorage }),
 }
 
-// PortalConnSyncKeys are the keys of the sessiondata of a PCONNSYNC, the
-// fields the Portal owns (portalsessionhandler.sync).
-var PortalConnSyncKeys = []string{"protocol_key", "address", "sessid", "csessid", "conn_time", "protocol_flags", "server_data"}
+// PortalConnSyncKeys returns the keys of the sessiondata of a PCONNSYNC,
+// the fields the Portal owns (portalsessionhandler.sync); a new slice at
+// each call.
+func PortalConnSyncKeys() []string {
+	return []string{"protocol_key", "address", "sessid", "csessid", "conn_time", "protocol_flags", "server_data"}
+}
 
-// SessionKeys are all the keys of a full sessiondata, in Evennia's order.
-var SessionKeys = func() []string {
+// SessionKeys returns all the keys of a full sessiondata, in Evennia's
+// order; a new slice at each call.
+func SessionKeys() []string {
 	keys := make([]string, len(sessionFields))
 	for i, f := range sessionFields {
 		keys[i] = f.key
 	}
 	return keys
-}()
+}
 
 // sessionFromValue decodes one sessiondata dict.
 func sessionFromValue(v any) (*SessionData, bool) {

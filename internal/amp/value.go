@@ -2,6 +2,7 @@ package amp
 
 import (
 	"cmp"
+	"math"
 	"math/big"
 )
 
@@ -65,12 +66,17 @@ func (d *Dict) Set(key, value any) {
 // keyRank orders the types of dict keys: None, bool, int, float, str,
 // bytes, then anything else.
 func keyRank(k any) int {
-	switch k.(type) {
+	switch k := k.(type) {
 	case nil:
 		return 0
 	case bool:
 		return 1
-	case int64, int, *big.Int:
+	case int64, int:
+		return 2
+	case *big.Int:
+		if k == nil {
+			return 6 // no int: a Go caller's mistake, never a key
+		}
 		return 2
 	case float64:
 		return 3
@@ -138,3 +144,37 @@ func bigOf(v any) *big.Int {
 	}
 	return new(big.Int)
 }
+
+// hashKey returns a Go map key for a dict key, equal for the keys
+// keyEqual takes as the same (ints by value whatever their Go type, NaNs
+// equal); ok is false for a value that is no dict key.
+func hashKey(k any) (any, bool) {
+	switch x := k.(type) {
+	case nil:
+		return noneKey{}, true
+	case bool, string, Bytes, int64:
+		return x, true
+	case int:
+		return int64(x), true
+	case *big.Int:
+		if x == nil {
+			return nil, false
+		}
+		if x.IsInt64() {
+			return x.Int64(), true
+		}
+		return bigKey(x.String()), true
+	case float64:
+		if math.IsNaN(x) {
+			return nanKey{}, true
+		}
+		return x + 0, true // -0 and 0 are one key
+	}
+	return nil, false
+}
+
+type (
+	noneKey struct{}
+	nanKey  struct{}
+	bigKey  string
+)

@@ -51,6 +51,10 @@ func commandToPython(c link.Command) (amp.Command, error) {
 // payloads: one while the names differ, a new one when a name comes
 // again (a Python dict has each key once; Evennia would merge them).
 func msgsOf(sessid uint64, cmds []link.Command) ([]Payload, error) {
+	id, err := pySessid(sessid)
+	if err != nil {
+		return nil, err
+	}
 	var out []Payload
 	var cur *amp.Msg
 	for _, c := range cmds {
@@ -59,7 +63,7 @@ func msgsOf(sessid uint64, cmds []link.Command) ([]Payload, error) {
 			return nil, err
 		}
 		if cur == nil || hasCommand(cur, c.Name) {
-			cur = &amp.Msg{Sessid: int64(sessid)}
+			cur = &amp.Msg{Sessid: id}
 			out = append(out, Payload{Msg: cur})
 		}
 		cur.Commands = append(cur.Commands, pc)

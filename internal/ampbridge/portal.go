@@ -45,13 +45,17 @@ func (t *Translator) ToServer(m *link.Message) ([]Payload, error) {
 	case link.OpPortalConnect, link.OpPortalConnSync:
 		return t.portalSession(m)
 	case link.OpPortalDisconnect:
+		id, err := pySessid(m.Sessid)
+		if err != nil {
+			return nil, err
+		}
 		t.Store.Forget(m.Sessid)
-		return admin(amp.Admin{Sessid: int64(m.Sessid), Op: amp.OpPortalDisconnect}), nil
+		return admin(amp.Admin{Sessid: id, Op: amp.OpPortalDisconnect}), nil
 	case link.OpPortalDisconnectAll:
 		t.Store.Clear()
 		return admin(amp.Admin{Op: amp.OpPortalDisconnectAll}), nil
 	case link.OpPortalSync:
-		return t.psyncAnswer(m), nil
+		return t.psyncAnswer(m)
 	case link.OpDataIn:
 		return msgsOf(m.Sessid, m.Data)
 	case link.OpAck, link.OpError, link.OpHello:
@@ -69,15 +73,22 @@ func (t *Translator) portalSession(m *link.Message) ([]Payload, error) {
 	if d.Sessid == 0 {
 		d.Sessid = m.Sessid
 	}
+	id, err := pySessid(d.Sessid)
+	if err != nil {
+		return nil, err
+	}
 	op, partial := amp.OpPortalConnect, m.Op == link.OpPortalConnSync
 	if partial {
 		op = amp.OpPortalConnSync
 	}
-	return admin(amp.Admin{Sessid: int64(d.Sessid), Op: op, Session: t.Store.FromPortal(&d, partial)}), nil
+	return admin(amp.Admin{Sessid: id, Op: op, Session: t.Store.FromPortal(&d, partial)}), nil
 }
 
 // psyncAnswer translates the portal's PSYNC answer.
-func (t *Translator) psyncAnswer(m *link.Message) []Payload {
+func (t *Translator) psyncAnswer(m *link.Message) ([]Payload, error) {
+	if err := sessidsFit(m.Sessions); err != nil {
+		return nil, err
+	}
 	a := amp.Admin{Op: amp.OpPortalSync, RestartMode: m.Mode, PortalStartTime: timeToPython(t.PortalStart),
 		Sessions: make(map[int64]*amp.SessionData, len(m.Sessions)), Keys: slices.Clone(psyncAnswerKeys)}
 	if m.Mode == "" {
@@ -90,7 +101,17 @@ func (t *Translator) psyncAnswer(m *link.Message) []Payload {
 		a.Sessions[int64(d.Sessid)] = t.Store.FromPortal(d, false)
 	}
 	t.Store.Retain(func(id uint64) bool { return in[id] })
-	return admin(a)
+	return admin(a), nil
+}
+
+// sessidsFit checks that every session's sessid has a Python int.
+func sessidsFit(sessions []link.SessionData) error {
+	for i := range sessions {
+		if _, err := pySessid(sessions[i].Sessid); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // FromPortal is the inverse of [Translator.ToServer]: an Evennia

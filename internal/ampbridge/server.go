@@ -131,6 +131,10 @@ func (t *Translator) ToPortal(m *link.Message) ([]Payload, error) {
 	if op, _, ok := restartOp(m.Op); ok {
 		return admin(amp.Admin{Op: op}), nil // Evennia's Server sends no mode: the op says it
 	}
+	id, err := pySessid(m.Sessid)
+	if err != nil {
+		return nil, err
+	}
 	switch m.Op {
 	case link.OpPortalSync:
 		return admin(amp.Admin{Op: amp.OpPortalSync, ServerPID: t.ServerPID, ServerInfo: orEmpty(t.ServerInfo),
@@ -141,14 +145,14 @@ func (t *Translator) ToPortal(m *link.Message) ([]Payload, error) {
 			return nil, fmt.Errorf("SLOGIN without session: %w", ErrUnexpected)
 		}
 		s := &amp.SessionData{LoggedIn: d.LoggedIn, Uid: d.Uid, Keys: []string{"logged_in", "uid"}}
-		return admin(amp.Admin{Sessid: int64(m.Sessid), Op: amp.OpServerLogin, Session: s}), nil
+		return admin(amp.Admin{Sessid: id, Op: amp.OpServerLogin, Session: s}), nil
 	case link.OpServerDisconnect:
-		return admin(amp.Admin{Sessid: int64(m.Sessid), Op: amp.OpServerDisconnect, Reason: m.Reason,
+		return admin(amp.Admin{Sessid: id, Op: amp.OpServerDisconnect, Reason: m.Reason,
 			Keys: []string{"operation", "reason"}}), nil
 	case link.OpServerDisconnectAll:
 		return admin(amp.Admin{Op: amp.OpServerDisconnectAll, Reason: m.Reason, Keys: []string{"operation", "reason"}}), nil
 	case link.OpServerSync:
-		return t.toPortalSync(m), nil
+		return t.toPortalSync(m)
 	case link.OpServerConnect:
 		config, err := dictToPython(m.Config)
 		if err != nil {
@@ -167,13 +171,16 @@ func (t *Translator) ToPortal(m *link.Message) ([]Payload, error) {
 
 // toPortalSync is SSYNC as Evennia's Server writes it (clean only when
 // partial).
-func (t *Translator) toPortalSync(m *link.Message) []Payload {
+func (t *Translator) toPortalSync(m *link.Message) ([]Payload, error) {
+	if err := sessidsFit(m.Sessions); err != nil {
+		return nil, err
+	}
 	a := amp.Admin{Op: amp.OpServerSync, Partial: !m.Clean, Sessions: make(map[int64]*amp.SessionData, len(m.Sessions))}
 	for i := range m.Sessions {
 		d := &m.Sessions[i]
 		a.Sessions[int64(d.Sessid)] = t.Store.FromPortal(d, false)
 	}
-	return admin(a)
+	return admin(a), nil
 }
 
 // dataOutMsgs is a DATAOUT as Msgs, one per session.

@@ -33,9 +33,11 @@ type field struct {
 	setAMP func(*amp.SessionData, any) bool
 	// toLink puts a Python value into d if it has a counterpart (a value
 	// of another type leaves d as it is: the [Store] keeps it for
-	// Evennia); fromLink gives d's value as Python's (None for the zero
-	// value of a field Evennia leaves None).
-	toLink   func(d *link.SessionData, v any)
+	// Evennia) and returns how many values of the field's type it left
+	// out because the link cannot carry them (a server_data or a flag
+	// holding a NaN, an int past 2^53, ...); fromLink gives d's value as
+	// Python's (None for the zero value of a field Evennia leaves None).
+	toLink   func(d *link.SessionData, v any) int
 	fromLink func(d *link.SessionData) any
 }
 
@@ -115,10 +117,11 @@ func orNone[V comparable](v V, nullable bool) any {
 func strField(key string, o owner, nullable bool, at func(*amp.SessionData) *string, lk func(*link.SessionData) *string) field {
 	get, set := typedAMP(at)
 	return field{key: key, owner: o, amp: get, setAMP: set,
-		toLink: func(d *link.SessionData, v any) {
+		toLink: func(d *link.SessionData, v any) int {
 			if s, ok := v.(string); ok {
 				*lk(d) = s
 			}
+			return 0
 		},
 		fromLink: func(d *link.SessionData) any { return orNone(*lk(d), nullable) },
 	}
@@ -127,10 +130,11 @@ func strField(key string, o owner, nullable bool, at func(*amp.SessionData) *str
 func intField(key string, o owner, nullable bool, at func(*amp.SessionData) *int64, lk func(*link.SessionData) *int64) field {
 	get, set := typedAMP(at)
 	return field{key: key, owner: o, amp: get, setAMP: set,
-		toLink: func(d *link.SessionData, v any) {
+		toLink: func(d *link.SessionData, v any) int {
 			if n, ok := v.(int64); ok {
 				*lk(d) = n
 			}
+			return 0
 		},
 		fromLink: func(d *link.SessionData) any { return orNone(*lk(d), nullable) },
 	}
@@ -139,10 +143,11 @@ func intField(key string, o owner, nullable bool, at func(*amp.SessionData) *int
 func boolField(key string, o owner, at func(*amp.SessionData) *bool, lk func(*link.SessionData) *bool) field {
 	get, set := typedAMP(at)
 	return field{key: key, owner: o, amp: get, setAMP: set,
-		toLink: func(d *link.SessionData, v any) {
+		toLink: func(d *link.SessionData, v any) int {
 			if b, ok := v.(bool); ok {
 				*lk(d) = b
 			}
+			return 0
 		},
 		fromLink: func(d *link.SessionData) any { return *lk(d) },
 	}
@@ -151,10 +156,11 @@ func boolField(key string, o owner, at func(*amp.SessionData) *bool, lk func(*li
 func sessidField() field {
 	get, set := typedAMP(func(s *amp.SessionData) *int64 { return &s.Sessid })
 	return field{key: "sessid", owner: ownerPortal, amp: get, setAMP: set,
-		toLink: func(d *link.SessionData, v any) {
+		toLink: func(d *link.SessionData, v any) int {
 			if n, ok := v.(int64); ok && n > 0 {
 				d.Sessid = uint64(n)
 			}
+			return 0
 		},
 		fromLink: func(d *link.SessionData) any {
 			if d.Sessid > math.MaxInt64 {
@@ -168,13 +174,14 @@ func sessidField() field {
 func timeField(key string, o owner, at func(*amp.SessionData) *float64, lk func(*link.SessionData) *time.Time) field {
 	get, set := typedAMP(at)
 	return field{key: key, owner: o, amp: get, setAMP: set,
-		toLink: func(d *link.SessionData, v any) {
+		toLink: func(d *link.SessionData, v any) int {
 			switch x := v.(type) {
 			case float64:
 				*lk(d) = timeToLink(x)
 			case int64:
 				*lk(d) = timeToLink(float64(x))
 			}
+			return 0
 		},
 		fromLink: func(d *link.SessionData) any { return timeToPython(*lk(d)) },
 	}
@@ -195,12 +202,17 @@ func dictAMP(at func(*amp.SessionData) *amp.Dict) (func(*amp.SessionData) (any, 
 func dictField(key string, o owner, at func(*amp.SessionData) *amp.Dict, lk func(*link.SessionData) *map[string]any) field {
 	get, set := dictAMP(at)
 	return field{key: key, owner: o, amp: get, setAMP: set,
-		toLink: func(d *link.SessionData, v any) {
-			if x, ok := v.(amp.Dict); ok {
-				if m, err := dictToLink(x); err == nil {
-					*lk(d) = m
-				}
+		toLink: func(d *link.SessionData, v any) int {
+			x, ok := v.(amp.Dict)
+			if !ok {
+				return 0
 			}
+			m, err := dictToLink(x)
+			if err != nil {
+				return 1 // kept for Evennia by the store
+			}
+			*lk(d) = m
+			return 0
 		},
 		fromLink: func(d *link.SessionData) any {
 			x, err := dictToPython(*lk(d))
@@ -226,21 +238,27 @@ func orEmpty(d amp.Dict) amp.Dict {
 func flagsField() field {
 	get, set := dictAMP(func(s *amp.SessionData) *amp.Dict { return &s.ProtocolFlags })
 	return field{key: keyProtocolFlags, owner: ownerPortal, amp: get, setAMP: set,
-		toLink: func(d *link.SessionData, v any) {
+		toLink: func(d *link.SessionData, v any) int {
 			x, ok := v.(amp.Dict)
 			if !ok {
-				return
+				return 0
 			}
 			d.ProtocolFlags = make(map[string]any, len(x))
+			lost := 0
 			for _, it := range x {
 				k, ok := it.Key.(string)
 				if !ok {
-					continue // no counterpart: kept for Evennia by the store
+					lost++ // no counterpart: kept for Evennia by the store
+					continue
 				}
-				if lv, err := flagToLink(k, it.Value); err == nil {
-					d.ProtocolFlags[k] = lv
+				lv, err := flagToLink(k, it.Value)
+				if err != nil {
+					lost++ // the same
+					continue
 				}
+				d.ProtocolFlags[k] = lv
 			}
+			return lost
 		},
 		fromLink: func(d *link.SessionData) any {
 			x, err := flagsToPython(d.ProtocolFlags)
@@ -270,6 +288,7 @@ func pyValues(s *amp.SessionData) ([]string, map[string]any) {
 		}
 	}
 	vals := make(map[string]any, len(keys))
+	extra := newDictIndex(s.Extra) // a peer's dict: no lookup along it per key
 	for _, k := range keys {
 		f := fieldOf(k)
 		if f != nil {
@@ -278,7 +297,7 @@ func pyValues(s *amp.SessionData) ([]string, map[string]any) {
 				continue
 			}
 		}
-		if v, ok := s.Extra.Get(k); ok {
+		if v, ok := extra.get(k); ok {
 			vals[k] = v
 			continue
 		}

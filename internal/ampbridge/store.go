@@ -33,17 +33,33 @@ import (
 //     the portal's is taken only for a key the Server never gave (a new
 //     session, or a store that began after the Server synced).
 //
+// A session keeps Evennia's SESSION_SYNC_ATTRS and at most
+// [MaxEntryKeys] other keys, and at most MaxEntryKeys protocol flags: a
+// key or flag past them is not kept (nor sent on the link) and is counted
+// ([Store.Dropped]).
+//
 // The zero Store is ready to use; it is not safe for concurrent use.
 type Store struct {
 	sessions map[uint64]*entry
 	// connSeq is the highest PCONN sequence the Server has applied.
 	connSeq uint64
+	// dropped counts the keys and flags not kept past MaxEntryKeys.
+	dropped uint64
+	// unlinked counts the values FromServer left out of the link's
+	// session.
+	unlinked uint64
 }
+
+// MaxEntryKeys is the most keys other than SESSION_SYNC_ATTRS a [Store]
+// keeps for a session, and the most protocol flags.
+const MaxEntryKeys = 1024
 
 // entry is one session's dict.
 type entry struct {
-	keys []string
-	vals map[string]any
+	keys    []string
+	vals    map[string]any
+	others  int     // keys that are no SESSION_SYNC_ATTRS
+	dropped *uint64 // the store's count
 	// seq and syncRev are the link's own (link.SessionData.Seq and
 	// SyncRev): seq from the portal's PCONN, syncRev the revision of the
 	// last portal sync the Server has applied ([Store.Applied]).
@@ -63,21 +79,32 @@ var newSessionKeys = func() []string {
 	return keys
 }()
 
+// portalConnSyncKeys are the keys of a PCONNSYNC's sessiondata.
+var portalConnSyncKeys = amp.PortalConnSyncKeys()
+
 func (s *Store) entry(sessid uint64) *entry {
 	if s.sessions == nil {
 		s.sessions = make(map[uint64]*entry)
 	}
 	e := s.sessions[sessid]
 	if e == nil {
-		e = &entry{vals: make(map[string]any, len(fields))}
+		e = &entry{vals: make(map[string]any, len(fields)), dropped: &s.dropped}
 		s.sessions[sessid] = e
 	}
 	return e
 }
 
-// set stores v under key, adding the key if it is new.
+// set stores v under key, adding the key if it is new and the entry has
+// room for it.
 func (e *entry) set(key string, v any) {
 	if _, ok := e.vals[key]; !ok {
+		if fieldOf(key) == nil {
+			if e.others >= MaxEntryKeys {
+				*e.dropped++
+				return
+			}
+			e.others++
+		}
 		e.keys = append(e.keys, key)
 	}
 	e.vals[key] = v
@@ -92,36 +119,56 @@ func (s *Store) FromServer(sessid uint64, d *amp.SessionData) link.SessionData {
 	for _, k := range keys {
 		v := vals[k]
 		if k == keyProtocolFlags {
-			v = mergeFlags(e.vals[k], v)
+			v = mergeFlags(e.vals[k], v, e.dropped)
 		}
 		e.set(k, v)
 	}
-	return e.link(sessid)
+	l, lost := e.link(sessid)
+	s.unlinked += uint64(lost)
+	return l
 }
 
 // mergeFlags returns old updated with new, as dict.update does, if both
-// are dicts; else new.
-func mergeFlags(old, new any) any {
-	o, ok1 := old.(amp.Dict)
-	n, ok2 := new.(amp.Dict)
-	if !ok1 || !ok2 {
+// are dicts; else new. Either way, flags past MaxEntryKeys are counted in
+// dropped and left out.
+func mergeFlags(old, new any, dropped *uint64) any {
+	n, ok := new.(amp.Dict)
+	if !ok {
 		return new
 	}
-	out := slices.Clone(o)
+	o, _ := old.(amp.Dict)
+	out := newDictIndex(o)
 	for _, it := range n {
-		out.Set(it.Key, it.Value)
+		setFlag(out, it.Key, it.Value, dropped)
 	}
-	return out
+	return out.d
+}
+
+// setFlag sets flag k of flags to v if flags has it or has room for it,
+// else counts it in dropped.
+func setFlag(flags *dictIndex, k, v any, dropped *uint64) {
+	if len(flags.d) >= MaxEntryKeys && !flags.has(k) {
+		*dropped++
+		return
+	}
+	flags.set(k, v)
 }
 
 // FromPortal merges the session d the portal sent and returns the dict
 // for Evennia: every key the session has if !partial (PCONN, the PSYNC
 // answer), else PCONNSYNC's keys ([amp.PortalConnSyncKeys]) with only
-// the protocol flags d carries (the portal sends those it changed).
+// the protocol flags d carries (the portal sends those it changed). Its
+// Keys are the caller's; the values (the protocol_flags and server_data
+// Dicts, any list or dict) are the store's own: read them, encode them,
+// but do not change them.
 func (s *Store) FromPortal(d *link.SessionData, partial bool) *amp.SessionData {
 	e := s.entry(d.Sessid)
 	if len(e.keys) == 0 {
-		e.keys = slices.Clone(newSessionKeys)
+		// A new session: its keys in Evennia's order, with the portal's
+		// values.
+		for _, k := range newSessionKeys {
+			e.set(k, fieldOf(k).fromLink(d))
+		}
 	}
 	if d.CmdsetStorage != "" {
 		if _, ok := e.vals[keyCmdsetStorage]; !ok {
@@ -130,7 +177,7 @@ func (s *Store) FromPortal(d *link.SessionData, partial bool) *amp.SessionData {
 	}
 	keys := e.keys
 	if partial {
-		keys = amp.PortalConnSyncKeys
+		keys = portalConnSyncKeys
 	}
 	for _, k := range keys {
 		if f := fieldOf(k); f != nil {
@@ -153,7 +200,7 @@ func (e *entry) mergePortal(f *field, d *link.SessionData) {
 	old, known := e.vals[f.key]
 	switch {
 	case f.key == keyProtocolFlags:
-		e.set(f.key, mergePortalFlags(old, d.ProtocolFlags))
+		e.set(f.key, mergePortalFlags(old, d.ProtocolFlags, e.dropped))
 	case !known:
 		e.set(f.key, f.fromLink(d))
 	case f.owner == ownerPortal && !sameOnLink(f, old, d):
@@ -172,21 +219,21 @@ func sameOnLink(f *field, old any, d *link.SessionData) bool {
 // mergePortalFlags merges the portal's flags into the stored dict: a
 // flag whose stored value reads on the link as the portal's keeps its
 // Python form; a flag the portal does not send is kept.
-func mergePortalFlags(old any, flags map[string]any) amp.Dict {
+func mergePortalFlags(old any, flags map[string]any, dropped *uint64) amp.Dict {
 	o, _ := old.(amp.Dict)
-	out := slices.Clone(o)
+	out := newDictIndex(o)
 	names := slices.Sorted(maps.Keys(flags))
 	for _, k := range names {
 		pv, err := flagToPython(k, flags[k])
 		if err != nil {
 			continue // no Python counterpart: the stored value stays
 		}
-		if sv, ok := out.Get(k); ok && sameFlag(k, sv, pv) {
+		if sv, ok := out.get(k); ok && sameFlag(k, sv, pv) {
 			continue
 		}
-		out.Set(k, pv)
+		setFlag(out, k, pv, dropped)
 	}
-	return orEmpty(out)
+	return orEmpty(out.d)
 }
 
 // sameFlag reports whether two Python values of flag k read the same on
@@ -217,16 +264,17 @@ func onlyFlags(stored any, names map[string]any) amp.Dict {
 }
 
 // link returns the session as the link carries it: each modelled field
-// that has a counterpart, and the link's own sequence numbers.
-func (e *entry) link(sessid uint64) link.SessionData {
-	d := link.SessionData{Sessid: sessid, Seq: e.seq, SyncRev: e.syncRev}
+// that has a counterpart, and the link's own sequence numbers; lost is
+// how many values it left out (see field.toLink).
+func (e *entry) link(sessid uint64) (d link.SessionData, lost int) {
+	d = link.SessionData{Sessid: sessid, Seq: e.seq, SyncRev: e.syncRev}
 	for _, k := range e.keys {
 		if f := fieldOf(k); f != nil {
-			f.toLink(&d, e.vals[k])
+			lost += f.toLink(&d, e.vals[k])
 		}
 	}
 	d.Sessid = sessid // the store's key, whatever the dict says
-	return d
+	return d, lost
 }
 
 // Link returns the session sessid as the link carries it, and whether
@@ -236,11 +284,13 @@ func (s *Store) Link(sessid uint64) (link.SessionData, bool) {
 	if !ok {
 		return link.SessionData{}, false
 	}
-	return e.link(sessid), true
+	d, _ := e.link(sessid)
+	return d, true
 }
 
 // Evennia returns the dict of session sessid for Evennia, and whether
-// the store has it.
+// the store has it. As with [Store.FromPortal], its values are the
+// store's own: not to be changed.
 func (s *Store) Evennia(sessid uint64) (*amp.SessionData, bool) {
 	e, ok := s.sessions[sessid]
 	if !ok {
@@ -277,6 +327,16 @@ func (s *Store) Retain(keep func(sessid uint64) bool) {
 
 // Clear drops every session (PDISCONNALL).
 func (s *Store) Clear() { clear(s.sessions) }
+
+// Dropped returns how many keys and protocol flags of sessions the store
+// did not keep, past [MaxEntryKeys].
+func (s *Store) Dropped() uint64 { return s.dropped }
+
+// Unlinked returns how many values of session dicts [Store.FromServer]
+// left out of the sessions it returned, as the link cannot carry them
+// (a server_data or a protocol flag holding a NaN, an int past 2^53, a
+// flag whose name is no str): each is kept for Evennia.
+func (s *Store) Unlinked() uint64 { return s.unlinked }
 
 // Len returns how many sessions the store has.
 func (s *Store) Len() int { return len(s.sessions) }

@@ -2,6 +2,7 @@ package ampbridge
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/portalsim/portalsim/internal/amp"
@@ -47,10 +48,22 @@ type Stats struct {
 	// cmdname: [[args], {kwargs}] (amp.Msg.Extra): Evennia's own
 	// data_out fails on them too.
 	MsgEntries uint64
+	// StoreKeys counts keys and protocol flags of sessions the Store did
+	// not keep, past [MaxEntryKeys] ([Store.Dropped]).
+	StoreKeys uint64
+	// SessionValues counts values of session dicts the Server sent that
+	// the link cannot carry, left out of the sessions on the link and kept
+	// for Evennia ([Store.Unlinked]).
+	SessionValues uint64
 }
 
 // Stats returns the counters.
-func (t *Translator) Stats() Stats { return t.stats }
+func (t *Translator) Stats() Stats {
+	s := t.stats
+	s.StoreKeys = t.Store.Dropped()
+	s.SessionValues = t.Store.Unlinked()
+	return s
+}
 
 // restartOps are the restart operations and their link op and mode.
 var restartOps = map[amp.Operation]struct {
@@ -83,6 +96,15 @@ func sessidOf(id int64) (uint64, error) {
 		return 0, fmt.Errorf("sessid %d: %w", id, ErrUnexpected)
 	}
 	return uint64(id), nil
+}
+
+// pySessid is the Python int of a link sessid: one past 2^63-1 has none
+// of ours (Evennia's are small), [ErrValue].
+func pySessid(id uint64) (int64, error) {
+	if id > math.MaxInt64 {
+		return 0, fmt.Errorf("sessid %d beyond 2^63-1: %w", id, ErrValue)
+	}
+	return int64(id), nil
 }
 
 // noCounterpart says that the link's op has no Evennia counterpart.

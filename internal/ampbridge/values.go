@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/portalsim/portalsim/internal/amp"
 )
@@ -23,16 +24,18 @@ const maxExactInt = 1 << 53
 //
 //	Python              link
 //	None, bool, str     nil, bool, string
-//	int                 int64 (the link sends it as a float64)
+//	int                 int64 within ±2^53 (the link sends it as a
+//	                    float64, exact only that far)
 //	float               float64 (not NaN or ±Inf: the link refuses them)
 //	bytes               string (the link has no bytes; Evennia decodes
 //	                    bytes with the session's encoding too)
 //	tuple, list         []any
 //	dict                map[string]any; a key that is no str is written
 //	                    as json.dumps writes it (0 → "0", True → "true",
-//	                    None → "null"): what Evennia's webclient gets
+//	                    None → "null", 1.0 → "1.0", inf → "Infinity"):
+//	                    what Evennia's webclient gets
 //
-// An int that needs more than 64 bits, a NaN or infinite float, a dict
+// An int beyond ±2^53, a NaN or infinite float, a dict
 // whose keys collide once written as strings, and a value nested deeper
 // than the link carries are [ErrValue].
 func toLink(v any) (any, error) { return toLinkAt(v, 1) }
@@ -43,17 +46,19 @@ func toLinkAt(v any, depth int) (any, error) {
 		return nil, fmt.Errorf("nested deeper than %d: %w", linkMaxDepth, ErrValue)
 	}
 	switch x := v.(type) {
-	case nil, bool, string, int64:
+	case nil, bool, string:
 		return x, nil
+	case int64:
+		return exactInt(x)
 	case int:
-		return int64(x), nil
+		return exactInt(int64(x))
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return nil, fmt.Errorf("float %v: %w", x, ErrValue)
 		}
 		return x, nil
 	case *big.Int:
-		return nil, fmt.Errorf("int %v wider than 64 bits: %w", x, ErrValue)
+		return nil, fmt.Errorf("int %v beyond ±2^53: %w", x, ErrValue)
 	case amp.Bytes:
 		return string(x), nil
 	case amp.Tuple:
@@ -64,6 +69,14 @@ func toLinkAt(v any, depth int) (any, error) {
 		return dictToLinkAt(x, depth)
 	}
 	return nil, fmt.Errorf("python value of Go type %T: %w", v, ErrValue)
+}
+
+// exactInt returns i if the link's float64 holds it exactly.
+func exactInt(i int64) (any, error) {
+	if i > maxExactInt || i < -maxExactInt {
+		return nil, fmt.Errorf("int %d beyond ±2^53 (the link would round it): %w", i, ErrValue)
+	}
+	return i, nil
 }
 
 // listToLink converts a list of top-level values (a command's args).
@@ -109,7 +122,8 @@ func dictToLinkAt(d amp.Dict, depth int) (map[string]any, error) {
 	return out, nil
 }
 
-// keyToLink writes a dict key as json.dumps does.
+// keyToLink writes a dict key as json.dumps does; a bytes key (which
+// json.dumps refuses) is [ErrValue].
 func keyToLink(k any) (string, error) {
 	switch x := k.(type) {
 	case string:
@@ -120,10 +134,38 @@ func keyToLink(k any) (string, error) {
 		return strconv.FormatBool(x), nil
 	case nil:
 		return "null", nil
+	case *big.Int:
+		if x != nil {
+			return x.String(), nil
+		}
 	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64), nil
+		return pyFloatRepr(x), nil
 	}
 	return "", fmt.Errorf("dict key of Go type %T: %w", k, ErrValue)
+}
+
+// pyFloatRepr writes f as json.dumps writes a float key: Python's repr
+// (the shortest digits that read back as f; 1.0, 1e+16, 1.5e-07),
+// and Infinity, -Infinity, NaN.
+func pyFloatRepr(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	}
+	e := strconv.FormatFloat(f, 'e', -1, 64) // 1.5e-07, 1e+16: as Python writes them
+	exp, _ := strconv.Atoi(e[strings.IndexByte(e, 'e')+1:])
+	if exp < -4 || exp >= 16 {
+		return e
+	}
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.ContainsRune(s, '.') {
+		s += ".0"
+	}
+	return s
 }
 
 // toPython converts a link value to a Python value (amp's model):

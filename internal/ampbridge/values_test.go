@@ -28,7 +28,23 @@ func TestToLink(t *testing.T) {
 		{"int keys as json writes them", amp.Dict{{Key: int64(0), Value: int64(78)}, {Key: true, Value: nil}, {Key: nil, Value: 1.5}},
 			map[string]any{"0": int64(78), "true": nil, "null": 1.5}, nil},
 		{"big int", amp.List{big.NewInt(1).Lsh(big.NewInt(1), 70)}, nil, ErrValue},
+		// The link carries numbers as float64: ints past ±2^53 would be
+		// rounded.
+		{"2^53", int64(1 << 53), int64(1 << 53), nil},
+		{"-2^53", int64(-1 << 53), int64(-1 << 53), nil},
+		{"2^53+1", int64(1<<53 + 1), nil, ErrValue},
+		{"-2^53-1", amp.List{int64(-1<<53 - 1)}, nil, ErrValue},
+		{"go int past 2^53", 1<<53 + 1, nil, ErrValue},
 		{"nan", math.NaN(), nil, ErrValue},
+		// json.dumps writes float keys as Python's repr, and ints of any
+		// size (review-amp.md finding 9).
+		{"float and big int keys as json writes them", amp.Dict{{Key: 1.0, Value: int64(0)}, {Key: 1e16, Value: int64(1)},
+			{Key: math.Inf(1), Value: int64(2)}, {Key: math.Inf(-1), Value: int64(3)}, {Key: 1.5e-7, Value: int64(4)},
+			{Key: math.Copysign(0, -1), Value: int64(5)}, {Key: 123456.789, Value: int64(6)}, {Key: 1e15, Value: int64(7)},
+			{Key: 0.0001, Value: int64(8)}, {Key: math.NaN(), Value: int64(9)}, {Key: new(big.Int).Lsh(big.NewInt(1), 70), Value: int64(10)}},
+			map[string]any{"1.0": int64(0), "1e+16": int64(1), "Infinity": int64(2), "-Infinity": int64(3), "1.5e-07": int64(4),
+				"-0.0": int64(5), "123456.789": int64(6), "1000000000000000.0": int64(7), "0.0001": int64(8), "NaN": int64(9),
+				"1180591620717411303424": int64(10)}, nil},
 		{"colliding keys", amp.Dict{{Key: int64(0), Value: 1.0}, {Key: "0", Value: 2.0}}, nil, ErrValue},
 	}
 	for _, tt := range tests {
