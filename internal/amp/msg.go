@@ -153,7 +153,7 @@ func msgKeysUnique(m *Msg) error {
 		seen[c.Name] = true
 	}
 	for _, it := range m.Extra {
-		h, ok := hashKey(it.Key)
+		h, ok := HashKey(it.Key)
 		if !ok {
 			continue // no dict key: appendItem refuses it
 		}

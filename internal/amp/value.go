@@ -145,10 +145,10 @@ func bigOf(v any) *big.Int {
 	return new(big.Int)
 }
 
-// hashKey returns a Go map key for a dict key, equal for the keys
-// keyEqual takes as the same (ints by value whatever their Go type, NaNs
+// HashKey returns a Go map key for a dict key, equal for the keys
+// a Dict takes as the same (ints by value whatever their Go type, NaNs
 // equal); ok is false for a value that is no dict key.
-func hashKey(k any) (any, bool) {
+func HashKey(k any) (any, bool) {
 	switch x := k.(type) {
 	case nil:
 		return noneKey{}, true

@@ -1,11 +1,6 @@
 package ampbridge
 
-import (
-	"math"
-	"math/big"
-
-	"github.com/portalsim/portalsim/internal/amp"
-)
+import "github.com/portalsim/portalsim/internal/amp"
 
 // dictIndex is an amp.Dict with its keys indexed, for lookups in time
 // independent of its length: the dicts it holds come from a peer.
@@ -25,7 +20,7 @@ func newDictIndex(d amp.Dict) *dictIndex {
 
 // get returns the value of key.
 func (x *dictIndex) get(key any) (any, bool) {
-	if h, ok := hashKey(key); ok {
+	if h, ok := amp.HashKey(key); ok {
 		i, ok := x.at[h]
 		if !ok {
 			return nil, false
@@ -43,7 +38,7 @@ func (x *dictIndex) has(key any) bool {
 
 // set sets the value of key, adding it at the end if it is new.
 func (x *dictIndex) set(key, value any) {
-	h, ok := hashKey(key)
+	h, ok := amp.HashKey(key)
 	if !ok {
 		x.d.Set(key, value)
 		return
@@ -55,38 +50,3 @@ func (x *dictIndex) set(key, value any) {
 	x.at[h] = len(x.d)
 	x.d = append(x.d, amp.Item{Key: key, Value: value})
 }
-
-// hashKey returns a Go map key for a Python dict key: equal for the keys
-// amp.Dict takes as the same (amp's keyEqual: same type and value, ints
-// by value whatever their Go type, NaNs equal). ok is false for a value
-// that is no dict key.
-func hashKey(k any) (any, bool) {
-	switch x := k.(type) {
-	case nil:
-		return noneKey{}, true
-	case bool, string, amp.Bytes, int64:
-		return x, true
-	case int:
-		return int64(x), true
-	case *big.Int:
-		if x == nil {
-			return nil, false
-		}
-		if x.IsInt64() {
-			return x.Int64(), true
-		}
-		return bigKey(x.String()), true
-	case float64:
-		if math.IsNaN(x) {
-			return nanKey{}, true
-		}
-		return x + 0, true // -0 and 0 are one key
-	}
-	return nil, false
-}
-
-type (
-	noneKey struct{}
-	nanKey  struct{}
-	bigKey  string
-)

@@ -2,7 +2,6 @@ package ampbridge
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/portalsim/portalsim/internal/amp"
 )
@@ -71,22 +70,4 @@ func isSizeFlag(name string) bool { return name == flagScreenWidth || name == fl
 
 // flagsToPython converts the link's protocol flags to Evennia's dict,
 // its keys sorted.
-func flagsToPython(m map[string]any) (amp.Dict, error) {
-	if m == nil {
-		return nil, nil
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	out := make(amp.Dict, len(keys))
-	for i, k := range keys {
-		v, err := flagToPython(k, m[k])
-		if err != nil {
-			return nil, err
-		}
-		out[i] = amp.Item{Key: k, Value: v}
-	}
-	return out, nil
-}
+func flagsToPython(m map[string]any) (amp.Dict, error) { return mapToPython(m, flagToPython) }

@@ -43,22 +43,22 @@ type field struct {
 
 // fields are Evennia's SESSION_SYNC_ATTRS, in its order.
 var fields = []field{
-	strField("protocol_key", ownerPortal, false,
+	sameField("protocol_key", ownerPortal, false,
 		func(s *amp.SessionData) *string { return &s.ProtocolKey }, func(d *link.SessionData) *string { return &d.ProtocolKey }),
-	strField("address", ownerPortal, true,
+	sameField("address", ownerPortal, true,
 		func(s *amp.SessionData) *string { return &s.Address }, func(d *link.SessionData) *string { return &d.Address }),
-	strField("suid", ownerServer, true,
+	sameField("suid", ownerServer, true,
 		func(s *amp.SessionData) *string { return &s.Suid }, func(d *link.SessionData) *string { return &d.Suid }),
 	sessidField(),
-	intField("uid", ownerServer, true,
+	sameField("uid", ownerServer, true,
 		func(s *amp.SessionData) *int64 { return &s.Uid }, func(d *link.SessionData) *int64 { return &d.Uid }),
-	strField("csessid", ownerPortal, true,
+	sameField("csessid", ownerPortal, true,
 		func(s *amp.SessionData) *string { return &s.Csessid }, func(d *link.SessionData) *string { return &d.Csessid }),
-	strField("uname", ownerServer, true,
+	sameField("uname", ownerServer, true,
 		func(s *amp.SessionData) *string { return &s.Uname }, func(d *link.SessionData) *string { return &d.Uname }),
-	boolField("logged_in", ownerServer,
+	sameField("logged_in", ownerServer, false,
 		func(s *amp.SessionData) *bool { return &s.LoggedIn }, func(d *link.SessionData) *bool { return &d.LoggedIn }),
-	intField("puid", ownerServer, true,
+	sameField("puid", ownerServer, true,
 		func(s *amp.SessionData) *int64 { return &s.Puid }, func(d *link.SessionData) *int64 { return &d.Puid }),
 	timeField("conn_time", ownerPortal,
 		func(s *amp.SessionData) *float64 { return &s.ConnTime }, func(d *link.SessionData) *time.Time { return &d.ConnTime }),
@@ -66,12 +66,12 @@ var fields = []field{
 		func(s *amp.SessionData) *float64 { return &s.CmdLast }, func(d *link.SessionData) *time.Time { return &d.CmdLast }),
 	timeField("cmd_last_visible", ownerServer,
 		func(s *amp.SessionData) *float64 { return &s.CmdLastVisible }, func(d *link.SessionData) *time.Time { return &d.CmdLastVisible }),
-	intField("cmd_total", ownerServer, false,
+	sameField("cmd_total", ownerServer, false,
 		func(s *amp.SessionData) *int64 { return &s.CmdTotal }, func(d *link.SessionData) *int64 { return &d.CmdTotal }),
 	flagsField(),
 	dictField("server_data", ownerServer,
 		func(s *amp.SessionData) *amp.Dict { return &s.ServerData }, func(d *link.SessionData) *map[string]any { return &d.ServerData }),
-	strField("cmdset_storage_string", ownerServer, false,
+	sameField("cmdset_storage_string", ownerServer, false,
 		func(s *amp.SessionData) *string { return &s.CmdsetStorage }, func(d *link.SessionData) *string { return &d.CmdsetStorage }),
 }
 
@@ -114,42 +114,19 @@ func orNone[V comparable](v V, nullable bool) any {
 	return v
 }
 
-func strField(key string, o owner, nullable bool, at func(*amp.SessionData) *string, lk func(*link.SessionData) *string) field {
+// sameField is a field of one type on both sides (a string, an int, a
+// bool): a value of another type from Evennia leaves the link's as it
+// is; a nullable one's zero value goes back to Evennia as None.
+func sameField[V comparable](key string, o owner, nullable bool, at func(*amp.SessionData) *V, lk func(*link.SessionData) *V) field {
 	get, set := typedAMP(at)
 	return field{key: key, owner: o, amp: get, setAMP: set,
 		toLink: func(d *link.SessionData, v any) int {
-			if s, ok := v.(string); ok {
-				*lk(d) = s
+			if x, ok := v.(V); ok {
+				*lk(d) = x
 			}
 			return 0
 		},
 		fromLink: func(d *link.SessionData) any { return orNone(*lk(d), nullable) },
-	}
-}
-
-func intField(key string, o owner, nullable bool, at func(*amp.SessionData) *int64, lk func(*link.SessionData) *int64) field {
-	get, set := typedAMP(at)
-	return field{key: key, owner: o, amp: get, setAMP: set,
-		toLink: func(d *link.SessionData, v any) int {
-			if n, ok := v.(int64); ok {
-				*lk(d) = n
-			}
-			return 0
-		},
-		fromLink: func(d *link.SessionData) any { return orNone(*lk(d), nullable) },
-	}
-}
-
-func boolField(key string, o owner, at func(*amp.SessionData) *bool, lk func(*link.SessionData) *bool) field {
-	get, set := typedAMP(at)
-	return field{key: key, owner: o, amp: get, setAMP: set,
-		toLink: func(d *link.SessionData, v any) int {
-			if b, ok := v.(bool); ok {
-				*lk(d) = b
-			}
-			return 0
-		},
-		fromLink: func(d *link.SessionData) any { return *lk(d) },
 	}
 }
 

@@ -2,6 +2,7 @@ package ampbridge
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"math/big"
 	"slices"
@@ -235,19 +236,27 @@ func listToPython(l []any) (amp.List, error) {
 
 // dictToPython converts a map to a dict with its keys sorted; nil gives nil.
 func dictToPython(m map[string]any) (amp.Dict, error) {
+	return mapToPython(m, func(k string, v any) (any, error) {
+		p, err := toPython(v)
+		if err != nil {
+			return nil, fmt.Errorf("[%q]: %w", k, err)
+		}
+		return p, nil
+	})
+}
+
+// mapToPython converts m to a dict with its keys sorted, each value by
+// conv; nil gives nil.
+func mapToPython(m map[string]any, conv func(k string, v any) (any, error)) (amp.Dict, error) {
 	if m == nil {
 		return nil, nil
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(m))
 	out := make(amp.Dict, len(keys))
 	for i, k := range keys {
-		v, err := toPython(m[k])
+		v, err := conv(k, m[k])
 		if err != nil {
-			return nil, fmt.Errorf("[%q]: %w", k, err)
+			return nil, err
 		}
 		out[i] = amp.Item{Key: k, Value: v}
 	}
