@@ -181,3 +181,22 @@ func TestBoxClone(t *testing.T) {
 		t.Fatalf("size: got %d, want %d", got, want)
 	}
 }
+
+func TestReaderSetLimits(t *testing.T) {
+	t.Parallel()
+	big := strings.Repeat("x", 3000)
+	in := append(wire("a", "1"), wire("b", big)...)
+	in = append(in, wire("c", big)...)
+	rd := amp.NewReader(bytes.NewReader(in), amp.Limits{MaxBox: 1024})
+	if _, err := rd.ReadBox(); err != nil {
+		t.Fatalf("first box: %v", err)
+	}
+	rd.SetLimits(amp.Limits{}) // the defaults: the large box fits now
+	if b, err := rd.ReadBox(); err != nil || len(b[0].Value) != len(big) {
+		t.Fatalf("second box: %v", err)
+	}
+	rd.SetLimits(amp.Limits{MaxBox: 1024})
+	if _, err := rd.ReadBox(); !errors.Is(err, amp.ErrBoxTooLarge) {
+		t.Fatalf("third box: got %v, want %v", err, amp.ErrBoxTooLarge)
+	}
+}

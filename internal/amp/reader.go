@@ -33,6 +33,11 @@ func NewReader(r io.Reader, lim Limits) *Reader {
 	return &Reader{r: bufio.NewReaderSize(r, readBufferSize), lim: lim.orDefaults()}
 }
 
+// SetLimits changes the limits for the boxes read after it (the zero
+// value means the defaults): a peer that is not yet known reads within
+// small limits, and gets the larger ones once it says who it is.
+func (r *Reader) SetLimits(lim Limits) { r.lim = lim.orDefaults() }
+
 // ReadBox returns the next box. The box and its fields are valid until the
 // next call ([Box.Clone] keeps one). At the end of the stream between two
 // boxes it returns io.EOF; inside a box, io.ErrUnexpectedEOF. After any
