@@ -34,15 +34,15 @@ type Bridge struct {
 	stats   counters
 
 	// Owned by the loop.
-	tr       ampbridge.Translator
-	codec    codec
-	conns    map[*ampConn]struct{}
-	nextID   uint64
-	server   *serverConn // the Evennia Server linked, or nil
-	launcher *ampConn    // the launcher that spoke last, or nil
-	cmd      []string    // the Server's command line (SSTART)
-	spawning int         // Server processes started whose parent has not exited
-	psyncPush bool       // push the status to the launcher at the next PSYNC
+	tr        ampbridge.Translator
+	codec     codec
+	conns     map[*ampConn]struct{}
+	nextID    uint64
+	server    *serverConn // the Evennia Server linked, or nil
+	launcher  *ampConn    // the launcher that spoke last, or nil
+	cmd       []string    // the Server's command line (SSTART)
+	spawning  int         // Server processes started whose parent has not exited
+	psyncPush bool        // push the status to the launcher at the next PSYNC
 }
 
 // event is something for the loop.

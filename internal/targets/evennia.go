@@ -135,25 +135,12 @@ type Evennia struct {
 // game. It returns once the server is up (start.sh waits for the game
 // server, not just the portal). Call [Evennia.Stop] when done.
 func StartEvennia(ctx context.Context, cfg EvenniaConfig) (*Evennia, error) {
-	game := filepath.Join(cfg.Dir, "mygame")
-	if err := copyEvenniaGame(ctx, cfg.Venv, cfg.Game, game); err != nil {
-		return nil, fmt.Errorf("copy the Evennia game: %w", err)
+	game, err := copyGame(ctx, cfg)
+	if err != nil {
+		return nil, err
 	}
-	e := &Evennia{GameDir: game, scripts: cfg.Scripts,
-		env: []string{"EVENNIA_VENV=" + cfg.Venv, "EVENNIA_GAMEDIR=" + game, "START_TIMEOUT=90", "STOP_TIMEOUT=30"}}
-	if cfg.Accounts > 0 {
-		out, err := RunScript(ctx, e.env, filepath.Join(cfg.Scripts, "make_accounts.sh"), strconv.Itoa(cfg.Accounts))
-		if err != nil {
-			return nil, fmt.Errorf("create accounts: %w", err)
-		}
-		if e.Accounts, err = parseAccounts(out, cfg.Accounts); err != nil {
-			return nil, fmt.Errorf("make_accounts.sh %d: %w", cfg.Accounts, err)
-		}
-		e.AccountsFile = filepath.Join(cfg.Dir, "accounts.csv")
-		if err := writeAccounts(e.AccountsFile, e.Accounts); err != nil {
-			return nil, err
-		}
-	}
+	e := &Evennia{GameDir: game.Dir, Accounts: game.Accounts, AccountsFile: game.AccountsFile,
+		scripts: cfg.Scripts, env: game.scriptEnv}
 	var last error
 	for range StartAttempts {
 		port, err := FreePortBlock(EvenniaPortOffsets...)
