@@ -27,7 +27,9 @@ target's ratios against the floor. Targets: floor (bench floor), portal
 over start rooms of 10 so that a login is not announced to everyone:
 bench fanout measures that), evennia and
 evennia-nodelay (stock Evennia 5 with --no-throttle --dummyrunner-mixin,
-and --amp-nodelay), or HOST:PORT (any MUD; -target-pids for its CPU).
+and --amp-nodelay), evennia-portalsim (the same stock Evennia Server
+behind our portal: portalsim portal -server-protocol evennia-amp, started
+by Evennia's launcher), or HOST:PORT (any MUD; -target-pids for its CPU).
 -transports measures every target once per transport, in order:
 telnet (the default), websocket (the floor's and the portal's websocket
 doors, Evennia's webclient port; a HOST:PORT target's only with

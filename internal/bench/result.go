@@ -41,6 +41,19 @@ func (f Figures) Lost() bool {
 	return f.LostPlayers > 0 || f.FailedCommands > 0 || f.LoggedIn < f.Players
 }
 
+// ProcessUsage is what one of a target's processes used in the window.
+type ProcessUsage struct {
+	// Name and PID name the process ("portal", "server", ...).
+	Name string `json:"name"`
+	PID  int    `json:"pid"`
+	// CPU is its CPU time over the window.
+	CPU time.Duration `json:"cpu_ns"`
+	// RSS is its resident memory at the window's end, and RSSPerPlayer
+	// that divided by the players.
+	RSS          int64 `json:"rss_bytes"`
+	RSSPerPlayer int64 `json:"rss_per_player_bytes"`
+}
+
 // Row is one target's figures, all of the steady window but Lost and
 // Failed, which are of the whole run.
 type Row struct {
@@ -67,6 +80,10 @@ type Row struct {
 	CPU             time.Duration `json:"cpu_ns"`
 	CPUPerRoundTrip time.Duration `json:"cpu_per_round_trip_ns"`
 	HasCPU          bool          `json:"has_cpu"`
+	// Usage is each process's share: its CPU over the window and its
+	// resident memory at the window's end (none when they could not be
+	// read).
+	Usage []ProcessUsage `json:"usage,omitempty"`
 	// Valid is false when the figures cannot be trusted: the generator
 	// was saturated (the report's validity), or there was no window.
 	Valid          bool     `json:"valid"`

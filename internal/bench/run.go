@@ -217,6 +217,7 @@ wait:
 		}
 	}
 	if opened {
+		before := readStats(rn.procs)
 		cpu0, cpuErr := procstack.CPU(pids(rn.procs))
 		t0 := time.Now()
 		win.open(t0)
@@ -232,6 +233,7 @@ wait:
 		win.close(time.Now())
 		cpuOK = cpuErr == nil && err == nil
 		row.CPU = cpu1 - cpu0
+		row.Usage = usage(rn.procs, before, readStats(rn.procs), cfg.Players)
 	}
 	if out == nil {
 		o := <-done
@@ -254,6 +256,34 @@ wait:
 		}
 	}
 	return row, out.err
+}
+
+// readStats reads each process's figures; nil where one cannot be read.
+func readStats(procs []namedPID) []*procstack.Stat {
+	out := make([]*procstack.Stat, len(procs))
+	for i, p := range procs {
+		if st, err := procstack.ReadStat(p.PID); err == nil {
+			out[i] = &st
+		}
+	}
+	return out
+}
+
+// usage is each process's CPU between the two readings and its memory
+// at the second; a process missing from either is left out.
+func usage(procs []namedPID, before, after []*procstack.Stat, players int) []ProcessUsage {
+	var out []ProcessUsage
+	for i, p := range procs {
+		if before[i] == nil || after[i] == nil {
+			continue
+		}
+		u := ProcessUsage{Name: p.Name, PID: p.PID, CPU: after[i].CPU - before[i].CPU, RSS: after[i].RSS}
+		if players > 0 {
+			u.RSSPerPlayer = u.RSS / int64(players)
+		}
+		out = append(out, u)
+	}
+	return out
 }
 
 // fillRow fills row's figures from the window and the run's report.

@@ -70,8 +70,41 @@ func (r *Result) WriteTable(w io.Writer) error {
 			return err
 		}
 	}
+	writeUsage(w, r.Rows, split)
 	writeAlarms(w, r.Rows, split)
 	return nil
+}
+
+// writeUsage writes each row's processes: CPU over the window, and
+// memory at its end, per player too.
+func writeUsage(w io.Writer, rows []Row, over bool) {
+	first := true
+	for _, row := range rows {
+		if len(row.Usage) == 0 {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w)
+			first = false
+		}
+		name := row.Target
+		if over {
+			name += " over " + transportOf(row)
+		}
+		parts := make([]string, len(row.Usage))
+		for i, u := range row.Usage {
+			parts[i] = fmt.Sprintf("%s %.2f s CPU, %s RSS (%s per player)", u.Name, u.CPU.Seconds(), kib(u.RSS), kib(u.RSSPerPlayer))
+		}
+		fmt.Fprintf(w, "processes of %s: %s\n", name, strings.Join(parts, "; "))
+	}
+}
+
+// kib writes a size in KiB, or MiB from 10 MiB.
+func kib(b int64) string {
+	if b >= 10<<20 {
+		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
+	}
+	return fmt.Sprintf("%.1f KiB", float64(b)/(1<<10))
 }
 
 // writeAlarms writes a loud line for every lost, invalid or skipped row;

@@ -23,11 +23,13 @@ const (
 	TargetPortal         = "portal"
 	TargetEvennia        = "evennia"
 	TargetEvenniaNodelay = "evennia-nodelay"
+	// TargetEvenniaPortalsim is stock Evennia's Server behind our portal.
+	TargetEvenniaPortalsim = "evennia-portalsim"
 )
 
 // TargetNames lists the targets the bench starts itself.
 func TargetNames() []string {
-	return []string{TargetFloor, TargetPortal, TargetEvennia, TargetEvenniaNodelay}
+	return []string{TargetFloor, TargetPortal, TargetEvennia, TargetEvenniaNodelay, TargetEvenniaPortalsim}
 }
 
 // target is a system under test the bench can start and stop.
@@ -115,6 +117,8 @@ func newTarget(name string, e *env) (target, error) {
 		return evenniaTarget{nodelay: false}, nil
 	case TargetEvenniaNodelay:
 		return evenniaTarget{nodelay: true}, nil
+	case TargetEvenniaPortalsim:
+		return evenniaPortalsimTarget{}, nil
 	}
 	l, ok := Logins[e.externalLogin]
 	if !ok {

@@ -51,8 +51,10 @@ var EvenniaCopyPorts = []int{GameTelnet, GameWeb, GameWebsocket, GameTelnetTLS, 
 
 // PrepareEvennia copies cfg.Game into cfg.Dir, makes cfg.Accounts
 // accounts in it, and writes its runtime settings for a free block of
-// ports (cfg.Args are ignored: the portal in front has its own
-// throttles). Nothing is started.
+// ports. Of cfg.Args, the Server's settings of start.sh are taken:
+// --no-throttle (its account creation and login throttles off; the
+// connection and command rates are the portal's own flags) and
+// --dummyrunner-mixin. Nothing is started.
 func PrepareEvennia(ctx context.Context, cfg EvenniaConfig) (*EvenniaCopy, error) {
 	g, err := copyGame(ctx, cfg)
 	if err != nil {
@@ -61,10 +63,22 @@ func PrepareEvennia(ctx context.Context, cfg EvenniaConfig) (*EvenniaCopy, error
 	if g.Port, err = FreePortBlock(EvenniaCopyPorts...); err != nil {
 		return nil, err
 	}
-	settings := fmt.Sprintf("# Written by portalsim's targets.PrepareEvennia.\n"+
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Written by portalsim's targets.PrepareEvennia.\n"+
 		"TELNET_PORTS = [%d]\nAMP_PORT = %d\nWEBSERVER_PORTS = [(%d, %d)]\nWEBSOCKET_CLIENT_PORT = %d\n",
 		g.Port+GameTelnet, g.Port+GameAMP, g.Port+GameWeb, g.Port+GameWebInternal, g.Port+GameWebsocket)
-	if err := os.WriteFile(filepath.Join(g.Dir, "server", "conf", "runtime_settings.py"), []byte(settings), 0o644); err != nil {
+	for _, a := range cfg.Args {
+		switch a {
+		case "--dummyrunner-mixin":
+			b.WriteString("from evennia.server.profiling.settings_mixin import *  # noqa\n")
+		case "--no-throttle":
+			b.WriteString("CREATION_THROTTLE_LIMIT = None\nCREATION_THROTTLE_TIMEOUT = None\n" +
+				"LOGIN_THROTTLE_LIMIT = None\nLOGIN_THROTTLE_TIMEOUT = None\n")
+		default:
+			return nil, fmt.Errorf("PrepareEvennia: argument %q: want --no-throttle or --dummyrunner-mixin", a)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(g.Dir, "server", "conf", "runtime_settings.py"), []byte(b.String()), 0o644); err != nil {
 		return nil, err
 	}
 	return g, nil
