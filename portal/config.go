@@ -36,6 +36,13 @@ const (
 	DefaultDoorHandshakeTimeout = 10 * time.Second
 )
 
+// TimeSessidBase returns a first sessid ([Config.FirstSessid]) above
+// every sessid of a portal run started before now that made fewer than
+// 1,024 sessions per millisecond since its start: the Unix time in
+// milliseconds times 1,024, which stays below 2^53 (exact in a float64,
+// as JSON and our link's values carry numbers) until the year 2248.
+func TimeSessidBase(now time.Time) uint64 { return uint64(now.UnixMilli()) << 10 }
+
 // The texts Evennia sends for the input limits and the connect queue.
 const (
 	CommandRateWarning = "You entered commands too fast. Wait a moment and try again."
@@ -144,6 +151,13 @@ type Config struct {
 	// speaks again ([RespondingNotice]) or another server takes its place.
 	// 0 means [DefaultLinkTimeout]; negative: never.
 	LinkHeartbeat, LinkTimeout time.Duration
+	// FirstSessid is the first sessid of this portal run; 0 means 1. A
+	// game server that tells portal runs apart (ours: by the run id of
+	// the link's handshake) needs nothing else; one that does not (a
+	// stock Evennia Server, which keeps its sessions when its Portal
+	// restarts, Evennia bug 5.2) gets sessids that no earlier run used
+	// from a first sessid that grows with the time ([TimeSessidBase]).
+	FirstSessid uint64
 	// ServerName is shown in the DoS message; "" means [DefaultServerName].
 	ServerName string
 

@@ -172,6 +172,9 @@ func newHandler(cfg Config, up *uplink) *Handler {
 		browsers: browserLogins{ttl: cfg.WebLoginTTL},
 	}
 	h.throttle = NewThrottle(cfg.MaxConnectionRate, h.release)
+	if cfg.FirstSessid > 1 {
+		h.lastSessid.Store(cfg.FirstSessid - 1)
+	}
 	return h
 }
 

@@ -124,6 +124,30 @@ func TestSessidsUniqueAndIncreasing(t *testing.T) {
 	}
 }
 
+// A run given a first sessid starts there; a run started later with a
+// time-based first sessid starts above every sessid of the earlier one
+// (a stock Evennia Server keeps its sessions across a portal restart).
+func TestFirstSessid(t *testing.T) {
+	t.Parallel()
+	cfg := noThrottle()
+	start := time.Date(2026, 12, 7, 18, 0, 0, 0, time.UTC)
+	cfg.FirstSessid = TimeSessidBase(start)
+	h := newTestHandler(t, cfg)
+	if id := h.Connect(&fakeProto{}).Sessid(); id != cfg.FirstSessid {
+		t.Fatalf("first sessid %d, want %d", id, cfg.FirstSessid)
+	}
+	for range 1000 {
+		h.GenerateSessid()
+	}
+	last := h.GenerateSessid()
+	if next := TimeSessidBase(start.Add(time.Millisecond)); next <= last {
+		t.Fatalf("a run 1 ms later starts at %d, at or below %d of the earlier run's 1,002nd session", next, last)
+	}
+	if base := TimeSessidBase(time.Date(2248, 1, 1, 0, 0, 0, 0, time.UTC)); base >= 1<<53 {
+		t.Fatalf("TimeSessidBase in 2248 = %d, past 2^53", base)
+	}
+}
+
 func TestConnectSendsPCONNWithSyncData(t *testing.T) {
 	t.Parallel()
 	h := newTestHandler(t, noThrottle())

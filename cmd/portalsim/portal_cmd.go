@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/portalsim/portalsim/internal/ampportal"
+	"github.com/portalsim/portalsim/portal"
 )
 
 const portalUsage = `Run the portal alone. It accepts players on the telnet port and one game
@@ -54,6 +55,9 @@ func runPortal(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		// The bridge is the only game server: the link is internal, on a
 		// random loopback port, with a secret of this run.
 		cfg.LinkAddr, cfg.AllowRemoteLink = "127.0.0.1:0", false
+		// Evennia's Server keeps its sessions when its Portal restarts
+		// (bug 5.2): no sessid of an earlier run may come again.
+		cfg.FirstSessid = portal.TimeSessidBase(time.Now())
 	} else if cfg.LinkSecret, err = sec.portalSecret(stdout); err != nil {
 		return err
 	}
