@@ -210,6 +210,28 @@ var _ = Describe("a stock Evennia 5 Server behind our portal", Ordered, Label("e
 		Expect(longest).To(BeNumerically(">", 500*time.Millisecond), "some command waited out the reload")
 	}, SpecTimeout(6*time.Minute))
 
+	It("gives a player who connects while the Server restarts a login screen once it is back (Evennia's Portal gives none)", func(ctx SpecContext) {
+		acc := account()
+		Expect(portal.Err).To(gbytes.Say(`(?s).*`), "the portal's log so far is read: the lines below are this reload's")
+		reloaded := make(chan string, 1)
+		go func() {
+			defer GinkgoRecover()
+			out, _ := game.Launcher(ctx, "reload")
+			reloaded <- out
+		}()
+		// The old Server has gone: the portal holds the new session's
+		// PCONN for the next one (Evennia's drops it: spec bug 5.5).
+		Eventually(ctx, portal.Err).WithTimeout(answer).Should(gbytes.Say(`amp\.server\.gone`))
+		p, err := testutil.DialTelnet(game.Addr(targets.GameTelnet))
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(p.Close)
+		Eventually(ctx, portal.Err).WithTimeout(answer).Should(gbytes.Say(`link\.synced .*replayed=[1-9]`),
+			"the new Server got the session's PCONN from the hold, so it connected in the gap")
+		Eventually(ctx, reloaded).WithTimeout(answer).Should(Receive(ContainSubstring("Server reloaded")))
+		logIn(p, acc)
+		expect(p, `Limbo`)
+	}, SpecTimeout(2*time.Minute))
+
 	It("stops the Server and the portal with evennia stop", func(ctx SpecContext) {
 		Expect(launcher(ctx, "stop")).To(ContainSubstring("Evennia shut down"))
 		Eventually(ctx, portal).WithTimeout(answer).Should(gexec.Exit(0))
