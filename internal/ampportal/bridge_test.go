@@ -179,6 +179,36 @@ func TestLauncherReload(t *testing.T) {
 	}
 }
 
+// An in-game reload, then "evennia stop" before the Server has gone:
+// the launcher is told, and the Server is not started again (spec bug
+// 5.19: Evennia's Portal keeps one of the two actions).
+func TestServerReloadThenLauncherStop(t *testing.T) {
+	t.Parallel()
+	p := newFakePortal(t)
+	cmd, starts := starter(t)
+	b := startBridge(t, p, ampportal.Config{GameDir: gameDir(t), ServerCommand: cmd})
+	started(t, starts)
+	srv, pl := connectServer(t, b, p, 10, link.ModeShutdown)
+	srv.answerOf(srv.say(link.Message{Op: link.OpServerReload}))
+	if m := pl.recv(t); m.Op != link.OpServerReload {
+		t.Fatalf("on the link: %v, want SRELOAD", m.Op)
+	}
+	launcher := dialPeer(t, b)
+	launcher.answerOf(launcher.launch(amp.OpServerShutdown, amp.Dict{}))
+	pl.send(t, link.Message{Op: link.OpServerReload, Mode: link.ModeReload})
+	srv.command(false)
+	srv.nc.Close()
+	push := launcher.next()
+	if st := decodeStatus(t, push); string(push.Command()) != amp.CommandMsgStatus || st.ServerRunning {
+		t.Fatalf("the launcher got %v, want a status push with the Server down", push)
+	}
+	launcher.answer(push.Tag())
+	launcher.status() // the bridge has handled the Server's going: no start came of it
+	if s := b.Stats(); s.Spawned != 1 {
+		t.Fatalf("stats: %+v, want only the first start", s)
+	}
+}
+
 // "evennia stop": SSHUTD stops the Server, PSHUTD asks the owner to
 // stop the portal.
 func TestLauncherStop(t *testing.T) {
