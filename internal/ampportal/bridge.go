@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/exec"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,8 @@ type Bridge struct {
 	ln  net.Listener
 	// removePID removes the PID file at Close.
 	removePID func()
+	// spawn starts a Server process (cmd.Start; tests replace it).
+	spawn func(*exec.Cmd) error
 
 	events  chan event
 	stop    chan struct{} // closed by Close
@@ -112,6 +115,7 @@ func New(cfg Config) (*Bridge, error) {
 		shutReq: make(chan struct{}),
 		conns:   make(map[*ampConn]struct{}),
 		cmd:     cfg.ServerCommand,
+		spawn:   (*exec.Cmd).Start,
 	}
 	b.codec.lim = cfg.Limits
 	b.codec.dec.Max = cfg.Limits.MaxPayload

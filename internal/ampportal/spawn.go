@@ -30,7 +30,7 @@ func (b *Bridge) startServer(c *ampConn, tag []byte) {
 	}
 	cmd, logf, err := b.serverCommand()
 	if err == nil {
-		err = cmd.Start()
+		err = b.spawn(cmd)
 		if err != nil {
 			logf.Close()
 		}
