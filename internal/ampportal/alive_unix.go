@@ -1,8 +1,18 @@
+//go:build unix
+
 package ampportal
 
-import "syscall"
+import (
+	"errors"
+	"syscall"
+)
 
-// alive reports whether process pid exists.
+// alive reports whether process pid exists (one of another user's
+// refuses the signal, and exists).
 func alive(pid int) bool {
-	return pid > 0 && syscall.Kill(pid, 0) == nil
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }

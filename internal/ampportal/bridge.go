@@ -28,13 +28,16 @@ type Bridge struct {
 	// spawn starts a Server process (cmd.Start; tests replace it).
 	spawn func(*exec.Cmd) error
 
-	events  chan event
-	stop    chan struct{} // closed by Close
-	done    chan struct{} // closed when the loop returns
-	shutReq chan struct{} // closed when Evennia asks the portal to stop
-	shut    sync.Once
-	wg      sync.WaitGroup
-	stats   counters
+	events    chan event
+	stop      chan struct{} // closed by Close
+	stopOnce  sync.Once
+	done      chan struct{} // closed when the loop returns
+	shutReq   chan struct{} // closed when Evennia asks the portal to stop
+	shut      sync.Once
+	wg        sync.WaitGroup
+	stats     counters
+	trStats   atomic.Pointer[ampbridge.Stats]
+	startOnce sync.Once
 
 	// Owned by the loop.
 	tr        ampbridge.Translator
@@ -46,10 +49,15 @@ type Bridge struct {
 	cmd       []string    // the Server's command line (SSTART)
 	spawning  int         // Server processes started whose parent has not exited
 	psyncPush bool        // push the status to the launcher at the next PSYNC
+	takeover  string      // the portal's token for the next Server's link
 }
 
-// event is something for the loop.
+// event is something for the loop: an accepted connection, a box or the
+// end of an AMP connection, a link made or a message of one, a Server
+// process's parent that exited.
 type event struct {
+	accept net.Conn
+
 	amp     *ampConn
 	box     amp.Box
 	ampErr  error
@@ -65,7 +73,6 @@ type event struct {
 	linkErr error
 
 	spawned *spawnResult
-	accept  net.Conn
 }
 
 // counters are the bridge's statistics.
@@ -73,12 +80,13 @@ type counters struct {
 	servers, launchers, boxesIn, boxesOut atomic.Uint64
 	refused, translateErrors, spawned     atomic.Uint64
 	spawnFailed, linkFailed, answerErrors atomic.Uint64
+	connsRefused, acceptErrors            atomic.Uint64
 }
 
 // Stats are the bridge's counters.
 type Stats struct {
-	// Servers and Launchers count the Evennia Server and launcher
-	// connections taken.
+	// Servers and Launchers count the connections that turned out to be
+	// an Evennia Server's, and the launcher's (or another status query's).
 	Servers, Launchers uint64
 	// BoxesIn and BoxesOut count the commands from and to Evennia
 	// processes.
@@ -96,7 +104,11 @@ type Stats struct {
 	LinkFailed uint64
 	// AnswerErrors counts the errors Evennia answered our commands with.
 	AnswerErrors uint64
-	// Translator is what the translation dropped and kept.
+	// ConnsRefused counts connections closed because MaxConns were open
+	// (the one idle longest goes), AcceptErrors failed accepts.
+	ConnsRefused, AcceptErrors uint64
+	// Translator is what the translation dropped and kept (as of the
+	// loop's last tick).
 	Translator ampbridge.Stats
 }
 
@@ -109,13 +121,13 @@ func New(cfg Config) (*Bridge, error) {
 	b := &Bridge{
 		cfg:     cfg,
 		log:     cfg.Logger.With("component", "ampportal"),
+		spawn:   (*exec.Cmd).Start,
 		events:  make(chan event, 1024),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 		shutReq: make(chan struct{}),
 		conns:   make(map[*ampConn]struct{}),
 		cmd:     cfg.ServerCommand,
-		spawn:   (*exec.Cmd).Start,
 	}
 	b.codec.lim = cfg.Limits
 	b.codec.dec.Max = cfg.Limits.MaxPayload
@@ -123,8 +135,14 @@ func New(cfg Config) (*Bridge, error) {
 }
 
 // Start listens on the AMP address and starts the loop (and the Server,
-// if Config.ServerCommand says how).
+// if Config.ServerCommand says how). A Bridge starts once.
 func (b *Bridge) Start() error {
+	err := errors.New("ampportal: the bridge was started before")
+	b.startOnce.Do(func() { err = b.start() })
+	return err
+}
+
+func (b *Bridge) start() error {
 	if b.cfg.PIDFile != "" {
 		remove, err := writePIDFile(b.cfg.PIDFile)
 		if err != nil {
@@ -150,8 +168,13 @@ func (b *Bridge) Start() error {
 	return nil
 }
 
-// Addr is where the bridge listens.
-func (b *Bridge) Addr() net.Addr { return b.ln.Addr() }
+// Addr is where the bridge listens; nil before Start.
+func (b *Bridge) Addr() net.Addr {
+	if b.ln == nil {
+		return nil
+	}
+	return b.ln.Addr()
+}
 
 // ShutdownRequested is closed when Evennia asks the portal to stop (the
 // launcher's PSHUTD: "evennia stop"); the owner should then stop the
@@ -159,22 +182,51 @@ func (b *Bridge) Addr() net.Addr { return b.ln.Addr() }
 func (b *Bridge) ShutdownRequested() <-chan struct{} { return b.shutReq }
 
 // Close stops listening, closes every connection and waits for the
-// bridge's goroutines. It is idempotent.
+// bridge's goroutines (not for a Server process being started: its
+// twistd parent is left to exit by itself). No Server is started from
+// the moment Close is called. It is idempotent.
 func (b *Bridge) Close() error {
-	select {
-	case <-b.stop:
-	default:
+	b.stopOnce.Do(func() {
 		close(b.stop)
 		if b.ln != nil {
 			_ = b.ln.Close()
 		}
-	}
+	})
 	b.wg.Wait()
+	b.drain()
 	if b.removePID != nil {
 		b.removePID()
 		b.removePID = nil
 	}
 	return nil
+}
+
+// drain closes what events left queued at Close hold: connections
+// accepted and links made that the loop never took.
+func (b *Bridge) drain() {
+	for {
+		select {
+		case ev := <-b.events:
+			if ev.accept != nil {
+				_ = ev.accept.Close()
+			}
+			if ev.upConn != nil {
+				_ = ev.upConn.Close()
+			}
+		default:
+			return
+		}
+	}
+}
+
+// stopping reports whether Close was called.
+func (b *Bridge) stopping() bool {
+	select {
+	case <-b.stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // Stats returns the counters.
@@ -183,12 +235,21 @@ func (b *Bridge) Stats() Stats {
 	s := Stats{Servers: c.servers.Load(), Launchers: c.launchers.Load(), BoxesIn: c.boxesIn.Load(),
 		BoxesOut: c.boxesOut.Load(), Refused: c.refused.Load(), TranslateErrors: c.translateErrors.Load(),
 		Spawned: c.spawned.Load(), SpawnFailed: c.spawnFailed.Load(), LinkFailed: c.linkFailed.Load(),
-		AnswerErrors: c.answerErrors.Load()}
+		AnswerErrors: c.answerErrors.Load(), ConnsRefused: c.connsRefused.Load(), AcceptErrors: c.acceptErrors.Load()}
+	if t := b.trStats.Load(); t != nil {
+		s.Translator = *t
+	}
 	return s
 }
 
-// post hands ev to the loop; false once the bridge is closing.
+// post hands ev to the loop; false once the loop has ended (what it
+// holds is then closed by Close's drain).
 func (b *Bridge) post(ev event) bool {
+	select {
+	case <-b.done:
+		return false
+	default:
+	}
 	select {
 	case b.events <- ev:
 		return true
@@ -202,15 +263,27 @@ func (b *Bridge) requestShutdown() {
 	b.shut.Do(func() { close(b.shutReq) })
 }
 
+// acceptLoop accepts until Close; a failed accept (out of descriptors,
+// say) is retried after a growing pause, as net/http does.
 func (b *Bridge) acceptLoop() {
+	var pause time.Duration
 	for {
 		nc, err := b.ln.Accept()
 		if err != nil {
-			if !errors.Is(err, net.ErrClosed) {
-				b.log.Error("amp.accept", "err", err)
+			if errors.Is(err, net.ErrClosed) {
+				return
 			}
-			return
+			b.stats.acceptErrors.Add(1)
+			pause = min(max(2*pause, 5*time.Millisecond), time.Second)
+			b.log.Error("amp.accept", "err", err, "retry_in", pause)
+			select {
+			case <-time.After(pause):
+				continue
+			case <-b.stop:
+				return
+			}
 		}
+		pause = 0
 		if !b.post(event{accept: nc}) {
 			_ = nc.Close()
 			return
@@ -235,6 +308,8 @@ func (b *Bridge) loop() {
 			if s := b.server; s != nil {
 				s.keep(now)
 			}
+			st := b.tr.Stats()
+			b.trStats.Store(&st)
 		case ev := <-b.events:
 			b.handle(ev)
 		}
@@ -245,19 +320,14 @@ func (b *Bridge) loop() {
 func (b *Bridge) handle(ev event) {
 	switch {
 	case ev.accept != nil:
-		b.nextID++
-		c := &ampConn{nc: ev.accept, id: b.nextID, w: amp.NewWriter(ev.accept), timeout: b.cfg.WriteTimeout}
-		if tc, ok := ev.accept.(*net.TCPConn); ok {
-			_ = tc.SetNoDelay(true)
-		}
-		b.conns[c] = struct{}{}
-		b.wg.Add(1)
-		go func() { defer b.wg.Done(); b.read(c, b.cfg.Limits) }()
+		b.accepted(ev.accept)
 	case ev.ampGone:
 		b.ampGone(ev.amp, ev.ampErr)
 	case ev.amp != nil:
 		b.stats.boxesIn.Add(1)
+		ev.amp.lastSeen = time.Now()
 		b.ampBox(ev.amp, ev.box)
+		ev.amp.proceed()
 	case ev.up != nil:
 		b.linkUp(ev.up, ev.upConn, ev.upHello, ev.upErr)
 	case ev.lc != nil:
@@ -273,8 +343,42 @@ func (b *Bridge) handle(ev event) {
 	}
 }
 
+// accepted takes a new connection: its reader and writer start, and if
+// MaxConns are open, the one that said nothing for longest (never the
+// Server's) is closed to make room.
+func (b *Bridge) accepted(nc net.Conn) {
+	if len(b.conns) >= b.cfg.MaxConns {
+		var idle *ampConn
+		for c := range b.conns {
+			if c.role != roleServer && (idle == nil || c.lastSeen.Before(idle.lastSeen)) {
+				idle = c
+			}
+		}
+		if idle == nil {
+			b.stats.connsRefused.Add(1)
+			_ = nc.Close()
+			return
+		}
+		b.stats.connsRefused.Add(1)
+		b.log.Warn("amp.conns.full", "max", b.cfg.MaxConns, "closed", idle.id)
+		idle.close()
+	}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		_ = tc.SetNoDelay(true)
+	}
+	b.nextID++
+	c := newAMPConn(nc, b.nextID, b.cfg.WriteTimeout)
+	b.conns[c] = struct{}{}
+	b.wg.Add(2)
+	go func() { defer b.wg.Done(); b.read(c, b.cfg.Limits) }()
+	go func() { defer b.wg.Done(); c.writeLoop() }()
+}
+
 // ampBox dispatches one box of c by its kind and c's role.
 func (b *Bridge) ampBox(c *ampConn, box amp.Box) {
+	if c.ended() {
+		return // closed by the bridge: what it still sent is not taken
+	}
 	kind, err := box.Kind()
 	if err != nil {
 		b.log.Warn("amp.box.refused", "conn", c.id, "err", err)
@@ -324,7 +428,7 @@ func (b *Bridge) result(c *ampConn, kind amp.Kind, box amp.Box) {
 
 // ampGone forgets a closed connection.
 func (b *Bridge) ampGone(c *ampConn, err error) {
-	if err != nil && !c.closed {
+	if err != nil && !c.closed.Load() {
 		b.log.Warn("amp.conn.error", "conn", c.id, "err", err)
 	}
 	c.close()

@@ -1,11 +1,19 @@
 package ampportal
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/portalsim/portalsim/internal/amp"
 	"github.com/portalsim/portalsim/internal/ampbridge"
 )
+
+// errArguments is a box whose Compressed argument does not inflate:
+// Twisted fails such a box before its responder runs, with an UNKNOWN
+// error, and closes the connection. A payload that inflates but does
+// not unpickle is the responder's failure: an EXCEPTION error, and the
+// connection stays.
+var errArguments = errors.New("the packed_data argument does not parse")
 
 // codec turns boxes into Evennia's payloads and back; it belongs to the
 // loop.
@@ -16,11 +24,12 @@ type codec struct {
 	buf  []byte
 }
 
-// payloadOf decodes the packed_data of a Server's Admin or Msg command.
+// payloadOf decodes the packed_data of a Server's Admin or Msg command;
+// an error wrapping errArguments if it does not inflate.
 func (c *codec) payloadOf(box amp.Box) (ampbridge.Payload, error) {
 	data, err := c.dec.Argument(box, amp.ArgPackedData)
 	if err != nil {
-		return ampbridge.Payload{}, err
+		return ampbridge.Payload{}, fmt.Errorf("%w: %w", errArguments, err)
 	}
 	switch name := string(box.Command()); name {
 	case amp.CommandAdminServer2Portal:
@@ -34,9 +43,10 @@ func (c *codec) payloadOf(box amp.Box) (ampbridge.Payload, error) {
 	}
 }
 
-// send writes p to the Server (AdminPortal2Server or MsgPortal2Server)
-// with an ask, and returns its tag.
-func (c *codec) send(to *ampConn, p ampbridge.Payload) (uint64, error) {
+// encode returns the command name and arguments that carry p to the
+// Server (AdminPortal2Server or MsgPortal2Server). The arguments are
+// valid until the next call.
+func (c *codec) encode(p ampbridge.Payload) (string, []amp.Field, error) {
 	var err error
 	name := amp.CommandAdminPortal2Server
 	if p.Admin != nil {
@@ -46,14 +56,11 @@ func (c *codec) send(to *ampConn, p ampbridge.Payload) (uint64, error) {
 		c.buf, err = amp.AppendMsg(c.buf[:0], p.Msg)
 	}
 	if err != nil {
-		return 0, err
+		return "", nil, err
 	}
 	args, err := c.comp.AppendArgument(nil, amp.ArgPackedData, c.buf)
-	if err != nil {
-		return 0, err
-	}
 	if cap(c.buf) > 1<<20 {
 		c.buf = nil
 	}
-	return to.ask(name, args...)
+	return name, args, err
 }

@@ -20,6 +20,11 @@ const (
 	DefaultMaxPending = 10_000
 	// DefaultStallAfter: see Config.StallAfter.
 	DefaultStallAfter = 10 * time.Second
+	// DefaultMaxPendingBytes bounds the bytes of the boxes an Evennia
+	// Server may send before its link to the portal is up.
+	DefaultMaxPendingBytes = 64 << 20
+	// DefaultMaxConns bounds the AMP connections open at once.
+	DefaultMaxConns = 64
 )
 
 // controlLimits bound what a connection may send before it says it is
@@ -70,9 +75,15 @@ type Config struct {
 	// does not read for this long is disconnected. 0 means
 	// [DefaultWriteTimeout].
 	WriteTimeout time.Duration
-	// MaxPending bounds the messages a Server may send before its link
-	// is up; 0 means [DefaultMaxPending].
-	MaxPending int
+	// MaxPending and MaxPendingBytes bound what a Server may send before
+	// its link is up: the messages, and the bytes of the boxes they came
+	// in; past either the Server's connection is closed (it reconnects).
+	// 0 means [DefaultMaxPending], [DefaultMaxPendingBytes].
+	MaxPending, MaxPendingBytes int
+	// MaxConns bounds the AMP connections open at once (the Server's, the
+	// launcher's, status queries); one more closes the one that has said
+	// nothing for longest, never the Server's. 0 means [DefaultMaxConns].
+	MaxConns int
 	// StallAfter is how long the Server may leave a box unanswered
 	// before the Bridge stops vouching for it on the link (its
 	// heartbeats): the portal then tells the players the game is not
@@ -93,6 +104,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxPending <= 0 {
 		c.MaxPending = DefaultMaxPending
+	}
+	if c.MaxPendingBytes <= 0 {
+		c.MaxPendingBytes = DefaultMaxPendingBytes
+	}
+	if c.MaxConns <= 0 {
+		c.MaxConns = DefaultMaxConns
 	}
 	if c.StallAfter == 0 {
 		c.StallAfter = DefaultStallAfter

@@ -31,7 +31,17 @@
 // launcher last gave (SSTART), as Evennia's Portal does. A restart the
 // launcher asks for is restarted by the launcher (its SSTART).
 //
-// One goroutine, the Bridge's loop, owns all state; each connection has a
-// reader goroutine that hands it boxes and messages. Writes to Evennia
-// are whole boxes, one Write each, from the loop.
+// One goroutine, the Bridge's loop, owns all state. Each AMP connection
+// has a reader goroutine that hands the loop one box at a time (so a
+// peer has one box in memory at most, read within small limits until its
+// PSYNC shows it is the Server) and a writer goroutine that writes what
+// the loop queues for it, bounded: a peer that does not read is closed,
+// and never holds the loop up. A connection must say something within
+// 10 s, and at most Config.MaxConns are open.
+//
+// The AMP port has no authentication, in Evennia as here: it listens on
+// loopback only, and every local user can reach it. Such a user can stop
+// or restart the Server as the launcher does, and, with no Server
+// running, start a command line of their choosing (SSTART) as the user
+// portalsim runs as; the same holds for Evennia's own Portal.
 package ampportal

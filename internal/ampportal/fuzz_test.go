@@ -1,57 +1,54 @@
-package ampportal
+package ampportal_test
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"os/exec"
 	"testing"
+	"time"
 
 	"github.com/portalsim/portalsim/internal/amp"
-	"github.com/portalsim/portalsim/internal/link"
+	"github.com/portalsim/portalsim/internal/ampportal"
 )
 
-// FuzzBridgeBoxes feeds what a local peer of the AMP port sends (any
-// bytes, read as boxes) to the bridge's handling, as one connection:
-// nothing may panic, whatever the commands, payloads, launcher
-// operations and answers. No process is started and no link made.
+// FuzzBridgeBoxes sends what a local peer of the AMP port might (any
+// bytes) to a running bridge, as one connection, in front of a portal
+// that answers a Server's PSYNC: nothing may panic, whatever the
+// commands, payloads, launcher operations and answers, and the bridge
+// closes the connection once the peer has finished. No process is
+// started.
 func FuzzBridgeBoxes(f *testing.F) {
 	for _, seed := range fuzzSeeds(f) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		b, err := New(Config{Addr: "127.0.0.1:0", PortalLink: "127.0.0.1:1", LinkSecret: link.Secret("0123456789abcdef0123456789abcdef"),
+		p := newFakePortal(t)
+		p.autoSync = true
+		b, err := ampportal.New(ampportal.Config{Addr: "127.0.0.1:0", PortalLink: p.ln.Addr().String(), LinkSecret: secret,
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			t.Fatal(err)
 		}
-		b.spawn = func(*exec.Cmd) error { return errors.New("no process in a fuzz test") }
-		ours, theirs := net.Pipe()
-		go func() { _, _ = io.Copy(io.Discard, theirs) }()
-		c := &ampConn{nc: ours, id: 1, w: amp.NewWriter(ours), timeout: DefaultWriteTimeout}
-		b.conns[c] = struct{}{}
-		r := amp.NewReader(bytes.NewReader(data), controlLimits)
-		for first := true; ; first = false {
-			box, err := r.ReadBox()
-			if err != nil {
-				break
-			}
-			if first && classify(box) == roleServer {
-				r.SetLimits(amp.Limits{})
-			}
-			b.ampBox(c, box.Clone())
-			if s := b.server; s != nil && s.amp == c {
-				// What the portal would answer, so that the Server's
-				// later boxes are handled as after a link.
-				s.fromPortal(link.Message{Op: link.OpPortalSync})
-			}
+		ampportal.SetSpawn(b, func(*exec.Cmd) error { return errors.New("no process in a fuzz test") })
+		if err := b.Start(); err != nil {
+			t.Fatal(err)
 		}
-		b.ampGone(c, nil)
-		close(b.done) // no loop ran: the dial's goroutine must not wait for it
-		b.wg.Wait()
-		theirs.Close()
+		defer b.Close()
+		nc, err := net.Dial("tcp", b.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		_ = nc.SetDeadline(time.Now().Add(wait))
+		go func() {
+			_, _ = nc.Write(data)
+			_ = nc.(*net.TCPConn).CloseWrite()
+		}()
+		if _, err := io.Copy(io.Discard, nc); err != nil {
+			t.Fatalf("the bridge did not close the connection after its peer finished: %v", err)
+		}
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -28,6 +29,8 @@ type fakePortal struct {
 	t     testing.TB
 	ln    net.Listener
 	links chan *portalLink
+	// autoSync answers every link's PSYNC (set before a bridge links).
+	autoSync bool
 }
 
 // portalLink is one link a bridge made to the fake portal.
@@ -44,14 +47,29 @@ func newFakePortal(t testing.TB) *fakePortal {
 		t.Fatal(err)
 	}
 	p := &fakePortal{t: t, ln: ln, links: make(chan *portalLink, 8)}
-	t.Cleanup(func() { ln.Close() })
+	var mu sync.Mutex
+	var conns []*link.Conn
+	done := make(chan struct{})
+	t.Cleanup(func() {
+		ln.Close()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
 	go func() {
+		defer close(done)
 		for {
 			nc, err := ln.Accept()
 			if err != nil {
 				return
 			}
 			c := link.NewConn(nc, link.Config{})
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
 			ctx, cancel := context.WithTimeout(context.Background(), wait)
 			peer, err := c.PortalHandshake(ctx, secret, link.Hello{RunID: "run", Started: time.Unix(1700000000, 0), Link: 1},
 				func(link.Hello) error { return nil })
@@ -61,21 +79,33 @@ func newFakePortal(t testing.TB) *fakePortal {
 				continue
 			}
 			pl := &portalLink{c: c, peer: peer, msgs: make(chan link.Message, 1024)}
-			t.Cleanup(func() { c.Close() })
-			go func() {
-				defer close(pl.msgs)
-				for {
-					m, err := c.Recv()
-					if err != nil {
-						return
-					}
-					pl.msgs <- m
-				}
-			}()
-			p.links <- pl
+			go p.receive(pl)
+			select {
+			case p.links <- pl:
+			default: // nobody takes links (a fuzz run): it only answers
+			}
 		}
 	}()
 	return p
+}
+
+// receive reads a link's messages for the test, answering a PSYNC if
+// autoSync; one the test does not read is dropped rather than blocking.
+func (p *fakePortal) receive(pl *portalLink) {
+	defer close(pl.msgs)
+	for {
+		m, err := pl.c.Recv()
+		if err != nil {
+			return
+		}
+		if p.autoSync && m.Op == link.OpPortalSync {
+			_ = pl.c.Send(link.Message{Op: link.OpPortalSync, Mode: link.ModeShutdown})
+		}
+		select {
+		case pl.msgs <- m:
+		default:
+		}
+	}
 }
 
 // next returns the next link a bridge made.
@@ -132,13 +162,20 @@ func (l *portalLink) ackedTo(t testing.TB, n uint64) {
 // closed waits for the link to close.
 func (l *portalLink) closed(t testing.TB) {
 	t.Helper()
+	l.drain(t, func(link.Message) {})
+}
+
+// drain hands f every message until the link closes.
+func (l *portalLink) drain(t testing.TB, f func(link.Message)) {
+	t.Helper()
 	deadline := time.After(wait)
 	for {
 		select {
-		case _, ok := <-l.msgs:
+		case m, ok := <-l.msgs:
 			if !ok {
 				return
 			}
+			f(m)
 		case <-deadline:
 			t.Fatal("the link stays open")
 		}
@@ -417,6 +454,31 @@ func starter(t testing.TB) ([]string, <-chan struct{}) {
 		}
 	}()
 	return []string{"/bin/sh", "-c", "echo started > " + fifo}, ch
+}
+
+// gatedStarter is starter whose command then waits, before it exits,
+// until release is called.
+func gatedStarter(t testing.TB) (cmd []string, starts <-chan struct{}, release func()) {
+	t.Helper()
+	cmd, starts = starter(t)
+	gate := filepath.Join(t.TempDir(), "gate")
+	if err := syscall.Mkfifo(gate, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd[len(cmd)-1] += "; read x < " + gate
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			f, err := os.OpenFile(gate, os.O_WRONLY, 0) // blocks until the command reads
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			_, _ = f.WriteString("go\n")
+			f.Close()
+		})
+	}
+	return cmd, starts, release
 }
 
 // started waits for one start reported on ch.

@@ -55,7 +55,14 @@ func writePIDFile(path string) (remove func(), err error) {
 		}
 	}
 	mine := strconv.Itoa(os.Getpid())
-	if err := os.WriteFile(path, []byte(mine), 0o644); err != nil {
+	// Written whole under another name, then renamed: the launcher never
+	// reads half a pid.
+	tmp := path + ".tmp" + mine
+	if err := os.WriteFile(tmp, []byte(mine), 0o644); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
 		return nil, err
 	}
 	return func() {

@@ -51,11 +51,13 @@ func (b *Bridge) launcherBox(c *ampConn, box amp.Box) {
 	case amp.OpServerStart:
 		b.launcherStart(c, box, tag)
 	case amp.OpServerReload, amp.OpServerReset, amp.OpServerShutdown, amp.OpServerShutdownOld:
-		if s != nil {
-			s.onGone = append(s.onGone, b.pushStatus)
-			s.restart(launcherModes[op])
-		}
 		c.answer(tag)
+		if s == nil {
+			b.pushStatus() // no Server to wait for: the launcher waits for this
+			return
+		}
+		s.onGone = append(s.onGone, b.pushStatus)
+		s.restart(launcherModes[op])
 	case amp.OpPortalShutdown:
 		c.answer(tag)
 		if s == nil {
@@ -86,12 +88,14 @@ func (b *Bridge) launcherStart(c *ampConn, box amp.Box, tag []byte) {
 		b.refuse(c, tag, err)
 		return
 	}
-	b.cmd = cmd
+	if b.server == nil || !b.server.synced {
+		b.psyncPush = true // the launcher waits to hear of the next Server
+	}
 	if b.server != nil || b.spawning > 0 {
 		c.answer(tag) // as Evennia's Portal: nothing to start
 		return
 	}
-	b.psyncPush = true
+	b.cmd = cmd // kept only when it starts a Server: see the README on the AMP port
 	b.startServer(c, tag)
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portalsim/portalsim/internal/amp"
+	"github.com/portalsim/portalsim/internal/ampbridge"
 	"github.com/portalsim/portalsim/internal/link"
 )
 
@@ -18,10 +19,13 @@ type serverConn struct {
 	b    *Bridge
 	amp  *ampConn
 	link *link.Conn // nil until the handshake is done
-	// pending is what the Server said before the link was up.
-	pending []link.Message
-	// psyncTag is the ask of the Server's PSYNC: answered after the
-	// portal's reply went to the Server, as Evennia's Portal does.
+	// pending is what the Server said before the link was up, and
+	// pendingBytes the size of the boxes it came in.
+	pending      []link.Message
+	pendingBytes int
+	// psyncTag is the ask of the Server's PSYNC (nil if it asked for no
+	// answer): answered after the portal's reply went to the Server, as
+	// Evennia's Portal does.
 	psyncTag []byte
 	synced   bool // the portal's PSYNC reply went to the Server
 
@@ -35,12 +39,17 @@ type serverConn struct {
 	requested     string
 	launcherAsked bool
 	onGone        []func()
+	// lost says the portal closed the link: the portal is going, and
+	// what the Server asked for is not done.
+	lost bool
 
 	said time.Time     // when the link was last written to
 	beat time.Duration // heartbeat interval the portal wants
 }
 
 // waitIn is one message from the portal waiting for Evennia's answers.
+// A message whose box could not be written never settles: the link then
+// ends with it unacknowledged, and the portal gives it to the next Server.
 type waitIn struct {
 	op      link.Op
 	open    int // boxes not yet answered
@@ -52,62 +61,63 @@ type waitIn struct {
 func (b *Bridge) serverBox(c *ampConn, box amp.Box) {
 	tag := box.Tag()
 	p, err := b.codec.payloadOf(box)
-	if err != nil {
+	switch {
+	case errors.Is(err, errArguments):
 		// As Twisted: arguments that do not parse end the connection.
 		b.stats.refused.Add(1)
-		b.log.Warn("amp.server.payload", "conn", c.id, "err", err)
+		b.log.Warn("amp.server.arguments", "conn", c.id, "err", err)
 		c.fail(tag, amp.ErrorCodeUnknown, "Unknown Error")
-		c.close()
+		c.finish()
+		return
+	case err != nil:
+		// As Evennia's responder, which unpickles: an error, the link stays.
+		b.refuse(c, tag, err)
 		return
 	}
 	if p.Admin != nil && p.Admin.Op == amp.OpPortalSync {
-		b.serverSync(c, box, tag)
+		b.serverSync(c, p, tag)
 		return
 	}
 	s := b.server
 	if s == nil || s.amp != c {
-		b.stats.refused.Add(1)
-		c.fail(tag, amp.ErrorCodeException, "the Server has not sent PSYNC on this connection")
+		b.refuse(c, tag, errors.New("the Server has not sent PSYNC on this connection"))
 		return
 	}
 	m, err := b.tr.FromServer(p)
 	if err != nil {
 		b.stats.translateErrors.Add(1)
-		b.log.Warn("amp.server.translate", "err", err)
-		c.fail(tag, amp.ErrorCodeException, err.Error())
+		b.refuse(c, tag, err)
 		return
 	}
-	s.fromEvennia(m)
+	s.fromEvennia(m, box.Size())
 	c.answer(tag)
 }
 
 // serverSync takes a Server's PSYNC: the Server says who it is, and
 // the bridge links it to the portal. A new Server takes the place of
 // the one before it, as in Evennia.
-func (b *Bridge) serverSync(c *ampConn, box amp.Box, tag []byte) {
+func (b *Bridge) serverSync(c *ampConn, p ampbridge.Payload, tag []byte) {
 	if old := b.server; old != nil {
 		if old.amp == c {
-			b.stats.refused.Add(1)
-			c.fail(tag, amp.ErrorCodeException, "a second PSYNC on the connection")
+			b.refuse(c, tag, errors.New("a second PSYNC on the connection"))
 			return
 		}
 		b.log.Warn("amp.server.replaced", "old", old.amp.id, "new", c.id)
 		old.amp.close()
 		b.serverGone(old)
 	}
-	p, _ := b.codec.payloadOf(box) // it decoded once already
 	if _, err := b.tr.FromServer(p); err != nil {
 		b.stats.translateErrors.Add(1)
-		c.fail(tag, amp.ErrorCodeException, err.Error())
+		b.refuse(c, tag, err)
 		return
 	}
 	s := &serverConn{b: b, amp: c, psyncTag: bytes.Clone(tag), asks: make(map[uint64]*waitIn)}
-	if s.psyncTag == nil {
-		s.psyncTag = []byte{} // answered with nothing: it asked for nothing
-	}
 	b.server = s
+	c.max = serverQueueMax
+	c.serverLimits.Store(true) // its next boxes may be as large as the Server's are
 	b.log.Info("amp.server.connected", "conn", c.id, "spid", b.tr.ServerPID)
-	s.dial(link.Hello{PID: int(b.tr.ServerPID), Started: time.Now()})
+	mine := link.Hello{PID: int(b.tr.ServerPID), Started: time.Now(), Takeover: b.takeover}
+	s.dial(mine)
 }
 
 // dialTimeout bounds the connect and the handshake to the portal.
@@ -119,14 +129,21 @@ func (s *serverConn) dial(mine link.Hello) {
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
+		defer cancel()
+		go func() { // Close does not wait out the dial
+			select {
+			case <-b.stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
 		ev := event{up: s}
-		nc, err := net.DialTimeout("tcp", b.cfg.PortalLink, dialTimeout)
+		var d net.Dialer
+		nc, err := d.DialContext(ctx, "tcp", b.cfg.PortalLink)
 		if err == nil {
 			lc := link.NewConn(nc, link.Config{})
-			ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
-			ev.upHello, err = lc.ServerHandshake(ctx, b.cfg.LinkSecret, mine)
-			cancel()
-			if err != nil {
+			if ev.upHello, err = lc.ServerHandshake(ctx, b.cfg.LinkSecret, mine); err != nil {
 				_ = lc.Close()
 			} else {
 				ev.upConn = lc
@@ -154,6 +171,7 @@ func (b *Bridge) linkUp(s *serverConn, lc *link.Conn, peer link.Hello, err error
 		s.amp.close()
 		return
 	}
+	b.takeover = "" // used: the portal took this link
 	s.link = lc
 	s.beat = time.Second
 	if peer.Timeout > 0 {
@@ -172,23 +190,17 @@ func (b *Bridge) linkUp(s *serverConn, lc *link.Conn, peer link.Hello, err error
 	}()
 	s.sendLink(link.Message{Op: link.OpPortalSync})
 	pending := s.pending
-	s.pending = nil
+	s.pending, s.pendingBytes = nil, 0
 	for _, m := range pending {
 		s.sendLink(m)
 	}
 }
 
-// sendLink sends m to the portal, or keeps it until the link is up. A
-// message carries the acknowledgement of what Evennia has answered.
+// sendLink sends m to the portal. A message carries the acknowledgement
+// of what Evennia has answered.
 func (s *serverConn) sendLink(m link.Message) {
 	if s.link == nil {
-		if len(s.pending) >= s.b.cfg.MaxPending {
-			s.b.log.Error("amp.server.pending.full", "max", s.b.cfg.MaxPending)
-			s.amp.close()
-			return
-		}
-		s.pending = append(s.pending, m)
-		return
+		return // gone: nothing is kept for a link that will not come
 	}
 	if n := s.in.Processed(); m.Op != link.OpAck && n > 0 {
 		m.Ack = n
@@ -206,10 +218,10 @@ func (s *serverConn) sendLink(m link.Message) {
 	}
 }
 
-// fromEvennia sends the portal what the Server said. A restart the
-// Server announces is remembered: the Server is started again when it
-// has gone.
-func (s *serverConn) fromEvennia(m link.Message) {
+// fromEvennia sends the portal what the Server said (in a box of size
+// bytes), or keeps it until the link is up. A restart the Server
+// announces is remembered: the Server is started again when it has gone.
+func (s *serverConn) fromEvennia(m link.Message, size int) {
 	switch m.Op {
 	case link.OpServerReload, link.OpServerReset, link.OpServerShutdown:
 		if s.requested != "" {
@@ -217,7 +229,18 @@ func (s *serverConn) fromEvennia(m link.Message) {
 		}
 		s.requested = modeOf(m.Op, m.Mode)
 	}
-	s.sendLink(m)
+	if s.link != nil {
+		s.sendLink(m)
+		return
+	}
+	cfg := &s.b.cfg
+	if len(s.pending) >= cfg.MaxPending || s.pendingBytes+size > cfg.MaxPendingBytes {
+		s.b.log.Error("amp.server.pending.full", "messages", len(s.pending), "bytes", s.pendingBytes)
+		s.amp.close()
+		return
+	}
+	s.pending = append(s.pending, m)
+	s.pendingBytes += size
 }
 
 // restart announces a restart the launcher asked for (mode
@@ -243,6 +266,9 @@ func (s *serverConn) restart(mode string) {
 // fromPortal passes one message of the portal to the Server.
 func (s *serverConn) fromPortal(m link.Message) {
 	b := s.b
+	if s.amp.ended() {
+		return // unprocessed: the link ends without acknowledging it
+	}
 	switch m.Op {
 	case link.OpAck, link.OpHello:
 		s.done(m.Op)
@@ -253,6 +279,9 @@ func (s *serverConn) fromPortal(m link.Message) {
 		return
 	case link.OpServerReload, link.OpServerReset, link.OpServerShutdown:
 		m.Mode = modeOf(m.Op, m.Mode)
+		if m.Takeover != "" {
+			b.takeover = m.Takeover // the next Server's link presents it
+		}
 		if s.requested == "" {
 			// The portal asks: acknowledge, as any game server does, then
 			// tell the Server.
@@ -262,38 +291,44 @@ func (s *serverConn) fromPortal(m link.Message) {
 	}
 	payloads, err := b.tr.ToServer(&m)
 	if err != nil {
-		b.stats.translateErrors.Add(1)
-		b.log.Warn("link.portal.translate", "op", m.Op, "sessid", m.Sessid, "err", err)
-		s.sendLink(link.Message{Op: link.OpError, Sessid: m.Sessid, Err: fmt.Sprintf("%v: %v", m.Op, err)})
-		s.done(m.Op)
+		s.undeliverable(m, err)
 		return
 	}
 	w := &waitIn{op: m.Op, applied: appliedBy(&m), at: time.Now()}
 	for _, p := range payloads {
-		tag, err := b.codec.send(s.amp, p)
+		name, args, err := b.codec.encode(p)
 		if err != nil {
-			if !s.amp.closed {
-				b.stats.translateErrors.Add(1)
-				b.log.Error("amp.encode", "op", m.Op, "sessid", m.Sessid, "err", err)
-			}
-			continue
+			s.undeliverable(m, err)
+			return // the payloads before it were sent: those are answered and counted with w
 		}
-		b.stats.boxesOut.Add(1)
-		w.open++
-		s.asks[tag] = w
+		tag, err := s.amp.ask(name, args...)
+		w.open++ // a box not written never settles: see waitIn
+		if err == nil {
+			b.stats.boxesOut.Add(1)
+			s.asks[tag] = w
+		}
 	}
 	s.waiting = append(s.waiting, w)
 	s.settle()
 	if m.Op == link.OpPortalSync && !s.synced {
 		s.synced = true
 		s.amp.answer(s.psyncTag)
-		s.psyncTag = nil
 		b.log.Info("amp.server.synced", "sessions", len(m.Sessions), "mode", m.Mode)
 		if b.psyncPush {
 			b.psyncPush = false
 			b.pushStatus()
 		}
 	}
+}
+
+// undeliverable reports a message of the portal no Evennia Server could
+// take (no counterpart, a value Python cannot hold): the portal gets an
+// error, and the message counts as processed in its turn.
+func (s *serverConn) undeliverable(m link.Message, err error) {
+	s.b.stats.translateErrors.Add(1)
+	s.b.log.Warn("link.portal.translate", "op", m.Op, "sessid", m.Sessid, "err", err)
+	s.sendLink(link.Message{Op: link.OpError, Sessid: m.Sessid, Err: fmt.Sprintf("%v: %v", m.Op, err)})
+	s.done(m.Op)
 }
 
 // appliedBy returns the session data the Server holds once it has
@@ -374,14 +409,16 @@ func (s *serverConn) stalled(now time.Time) bool {
 	return after > 0 && len(s.waiting) > 0 && s.waiting[0].open > 0 && now.Sub(s.waiting[0].at) > after
 }
 
-// linkLost: the portal closed the link. The Server's connection is
-// closed too: it reconnects and is linked anew.
+// linkLost: the portal closed the link (it is stopping, or refused this
+// Server). The Server's connection is closed too: a Server that keeps
+// running reconnects and is linked anew; nothing it asked for is done.
 func (s *serverConn) linkLost(err error) {
 	if !errors.Is(err, link.ErrClosed) {
 		s.b.log.Warn("link.portal.lost", "err", err)
 	}
 	_ = s.link.Close()
 	s.link = nil
+	s.lost = true
 	s.amp.close()
 }
 
@@ -401,7 +438,7 @@ func (s *serverConn) closeLink() {
 // serverGone ends s: the link closes (what Evennia did not answer is
 // replayed by the portal to the next Server), and what waited for the
 // Server to go runs: the launcher is told, a Server that asked for a
-// restart is started again.
+// restart is started again (unless the portal or the bridge is going).
 func (b *Bridge) serverGone(s *serverConn) {
 	if b.server == s {
 		b.server = nil
@@ -412,7 +449,8 @@ func (b *Bridge) serverGone(s *serverConn) {
 	for _, f := range s.onGone {
 		f()
 	}
-	if (s.requested == link.ModeReload || s.requested == link.ModeReset) && !s.launcherAsked {
+	restart := s.requested == link.ModeReload || s.requested == link.ModeReset
+	if restart && !s.launcherAsked && !s.lost && !b.stopping() {
 		b.startServer(nil, nil)
 	}
 }

@@ -1,7 +1,7 @@
 package ampportal
 
 import (
-	"errors"
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -24,6 +24,9 @@ type spawnResult struct {
 // appended to the Server's log. c, if set, is answered (tag) once the
 // twistd parent has exited.
 func (b *Bridge) startServer(c *ampConn, tag []byte) {
+	if b.stopping() {
+		return
+	}
 	if len(b.cmd) == 0 {
 		b.log.Error("amp.server.start", "err", "no command line to start the Server with: run \"evennia start\"")
 		return
@@ -39,16 +42,15 @@ func (b *Bridge) startServer(c *ampConn, tag []byte) {
 		b.stats.spawnFailed.Add(1)
 		b.log.Error("amp.server.start", "cmd", b.cmd, "err", err)
 		if c != nil {
-			c.fail(tag, "EXCEPTION", err.Error())
+			b.refuse(c, tag, err)
 		}
 		return
 	}
 	b.stats.spawned.Add(1)
 	b.spawning++
+	tag = bytes.Clone(tag) // the box's bytes are its reader's again once the loop is done with it
 	b.log.Info("amp.server.starting", "cmd", b.cmd, "pid", cmd.Process.Pid)
-	b.wg.Add(1)
-	go func() {
-		defer b.wg.Done()
+	go func() { // not waited for by Close: twistd's parent exits by itself
 		err := cmd.Wait()
 		logf.Close()
 		b.post(event{spawned: &spawnResult{conn: c, tag: tag, err: err}})
@@ -137,6 +139,9 @@ func serverEnv(base []string, gameDir string) []string {
 // launcher names twistd bare, to be found on the PATH of the virtualenv.
 func lookPath(name string, env []string) (string, error) {
 	if strings.Contains(name, "/") {
+		if !filepath.IsAbs(name) {
+			return "", fmt.Errorf("%q: a relative path: %w", name, exec.ErrNotFound)
+		}
 		return name, nil
 	}
 	var path string
@@ -146,13 +151,13 @@ func lookPath(name string, env []string) (string, error) {
 		}
 	}
 	for _, dir := range filepath.SplitList(path) {
-		if dir == "" {
-			continue
+		if !filepath.IsAbs(dir) {
+			continue // "" and relative entries: the current directory is not searched (exec.ErrDot)
 		}
 		f := filepath.Join(dir, name)
 		if st, err := os.Stat(f); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
 			return f, nil
 		}
 	}
-	return "", fmt.Errorf("%q: %w on the PATH (start portalsim with Evennia's virtualenv active)", name, errors.New("not found"))
+	return "", fmt.Errorf("%q on the PATH (start portalsim with Evennia's virtualenv active): %w", name, exec.ErrNotFound)
 }
