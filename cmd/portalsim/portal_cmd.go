@@ -35,6 +35,9 @@ func runPortal(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer stopPprof()
 	cfg := pf.config()
 	cfg.Logger = log
+	if cfg.Protocols, err = outboundProtocols(log); err != nil {
+		return err
+	}
 	cfg.AllowRemoteLink = lf.allowRemote
 	if cfg.LinkSecret, err = sec.portalSecret(stdout); err != nil {
 		return err
