@@ -19,8 +19,7 @@
 // never signed on) and its session closes first, so the game never
 // holds a stale one; game output cannot inject IRC commands (CR and LF
 // split lines, other control characters are dropped, lines are cut to
-// IRC's 512 bytes, a private message goes only to a nick); bot_data_in
-// carries the whole text (Evennia's arrives as its first character); TLS
+// IRC's 512 bytes, a private message goes only to a nick); TLS
 // certificates are verified (Config.TLSConfig for a private CA).
 //
 // Concurrency model: each bot is one goroutine that dials, reads the IRC
