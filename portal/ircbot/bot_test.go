@@ -320,7 +320,7 @@ func TestBotKeepalive(t *testing.T) {
 	t.Parallel()
 	irc := startIRCServer(t, nil)
 	cfg := testConfig()
-	cfg.Keepalive = 100 * time.Millisecond
+	cfg.Keepalive = 250 * time.Millisecond
 	s := startStack(t, cfg)
 	s.sconn(t, botConfig(irc.ln.Addr(), "#ev", false))
 	c := irc.accept(t)

@@ -109,11 +109,12 @@ func (f *Factory) Start(ctx context.Context, h *portal.Handler, config map[strin
 		f.log.Info("ircbot.replaced", "uid", set.UID, "old", old.set.Address(), "new", set.Address())
 		old.retire()
 	}
+	f.stats.started.Add(1) // before it runs: by the time it has a session, it is counted
 	if !h.Go(b.run) {
+		f.stats.started.Add(^uint64(0)) // it never ran
 		b.stop()
 		return ErrPortalClosing
 	}
-	f.stats.started.Add(1)
 	f.log.Info("ircbot.started", "uid", set.UID, "address", set.Address(), "nick", set.Nick, "port", set.Port, "tls", set.TLS)
 	return nil
 }
