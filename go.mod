@@ -7,6 +7,7 @@ require (
 	github.com/chromedp/cdproto v0.160.1
 	github.com/chromedp/chromedp v0.23.1
 	github.com/coder/websocket v1.8.15
+	github.com/ergochat/irc-go v0.5.0
 	github.com/google/go-cmp v0.7.0
 	github.com/kisielk/og-rek v1.3.0
 	github.com/montanaflynn/stats v0.14.0

@@ -2,6 +2,7 @@ package portal_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"regexp"
@@ -223,5 +224,40 @@ func TestCloseLogsDroppedHold(t *testing.T) {
 	p.Close()
 	if out := logs.String(); !regexp.MustCompile(`msg=link.held.dropped .*messages=\d+ input=1 `).MatchString(out) {
 		t.Fatalf("no link.held.dropped line counting the held input in:\n%s", out)
+	}
+}
+
+// A protocol factory's goroutines, started with Handler.Go, are the
+// portal's: Close cancels the factory's context and waits for them, and
+// Go refuses once the portal is closing.
+func TestFactoryGoroutinesEndWithClose(t *testing.T) {
+	t.Parallel()
+	started, ended := make(chan struct{}), make(chan struct{})
+	p := startPortal(t, portal.Config{Protocols: map[string]portal.ProtocolFactory{
+		"bot": func(ctx context.Context, h *portal.Handler, _ map[string]any) error {
+			if !h.Go(func() {
+				close(started)
+				<-ctx.Done()
+				close(ended)
+			}) {
+				return errors.New("refused")
+			}
+			return nil
+		},
+	}})
+	s := dialServer(t, p)
+	s.expectOps(link.OpPortalSync)
+	if err := s.c.Send(link.Message{Op: link.OpServerConnect, Protocol: "bot"}); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	p.Close()
+	select {
+	case <-ended:
+	default:
+		t.Fatal("Close returned before the factory's goroutine ended")
+	}
+	if p.Handler().Go(func() {}) {
+		t.Fatal("Go ran a goroutine after Close")
 	}
 }

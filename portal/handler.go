@@ -41,6 +41,9 @@ type Handler struct {
 	perAddr    addrCounts // sessions by address, for Config.MaxSessionsPerAddress
 	addrLog    refusalLog // connections over the cap: a line every 10 s at most
 	browsers   browserLogins
+	// goFn runs a goroutine the portal tracks (Portal.goSafe); nil for a
+	// handler made without a portal (tests), see [Handler.Go].
+	goFn func(func()) bool
 
 	// announceMu orders PCONNs: a sequence number and its PCONN's place
 	// on the link are taken together (see announceLocked).
@@ -182,6 +185,19 @@ func newHandler(cfg Config, up *uplink) *Handler {
 // grow and are never reused, also across game-server restarts.
 func (h *Handler) GenerateSessid() uint64 { return h.lastSessid.Add(1) }
 
+// Go runs f in a goroutine the portal tracks: [Portal.Close] waits for
+// it (after cancelling the context the portal gave the factory, which f
+// must heed), and a panic in f is logged, not fatal. It returns false,
+// without running f, once the portal is closing. For the goroutines of
+// outbound protocols ([ProtocolFactory]).
+func (h *Handler) Go(f func()) bool {
+	if h.goFn == nil {
+		go f()
+		return true
+	}
+	return h.goFn(f)
+}
+
 // Connect registers a new connection and puts it through the connect
 // throttle. The session gets its sessid here, before the protocol starts
 // any goroutine; a protocol that keeps its session implements
@@ -191,9 +207,13 @@ func (h *Handler) GenerateSessid() uint64 { return h.lastSessid.Add(1) }
 // stopped), the session is closed at once with [ReasonPortalShutdown].
 // A session from an address over Config.MaxSessionsPerAddress is told
 // and closed at once with [ReasonAddressLimit]. Its login timer
-// (Config.LoginTimeout) starts here, before it queues.
+// (Config.LoginTimeout) starts here, before it queues, unless the
+// protocol's session is logged in from the start ([LoggedInProtocol]).
 func (h *Handler) Connect(p Protocol) *Session {
 	s := newSession(h, h.GenerateSessid(), p, time.Now())
+	if lp, ok := p.(LoggedInProtocol); ok && lp.AccountUID() > 0 {
+		s.data.Uid, s.data.LoggedIn = lp.AccountUID(), true // before s is shared: no lock needed
+	}
 	h.stats.connected.Add(1)
 	limit := h.cfg.MaxSessionsPerAddress
 	s.addrHeld = limit > 0 && h.perAddr.add(s.addr, limit)
@@ -207,7 +227,9 @@ func (h *Handler) Connect(p Protocol) *Session {
 		return s
 	}
 	s.mu.Lock()
-	h.startLoginTimerLocked(s)
+	if !s.data.LoggedIn {
+		h.startLoginTimerLocked(s)
+	}
 	s.mu.Unlock()
 	waiting, wait := h.throttle.Admit(s)
 	switch {
@@ -227,7 +249,11 @@ func (h *Handler) Connect(p Protocol) *Session {
 func (h *Handler) release(s *Session) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.state.CompareAndSwap(int32(StateQueued), int32(StateConnected)) {
+	to := StateConnected
+	if s.data.LoggedIn {
+		to = StateLoggedIn // logged in from the start (LoggedInProtocol)
+	}
+	if !s.state.CompareAndSwap(int32(StateQueued), int32(to)) {
 		return // closed while queued
 	}
 	if s.hold == holdWaiting {

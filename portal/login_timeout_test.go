@@ -101,3 +101,64 @@ func TestLoginTimeoutOff(t *testing.T) {
 		}
 	})
 }
+
+// botProto is a protocol logged in from the start (LoggedInProtocol), as
+// the IRC bot is.
+type botProto struct {
+	fakeProto
+	uid int64
+}
+
+func (b *botProto) AccountUID() int64 { return b.uid }
+
+var _ LoggedInProtocol = (*botProto)(nil)
+
+// A session logged in from the start (an outbound bot) announces itself
+// logged in with its account's uid, is logged in at once, and never
+// times out waiting for a login; with a uid of 0 it starts as any other.
+func TestLoggedInProtocolStartsLoggedIn(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		h := newTestHandler(t, noThrottle())
+		bot := h.Connect(&botProto{uid: 7})
+		plain := h.Connect(&botProto{})
+		if bot.State() != StateLoggedIn || plain.State() != StateConnected {
+			t.Fatalf("states %v and %v, want logged-in and connected", bot.State(), plain.State())
+		}
+		ms := sent(h)
+		if len(ms) < 2 || ms[0].Op != link.OpPortalConnect || ms[0].Session == nil {
+			t.Fatalf("first message %v, want the bot's PCONN", ops(ms))
+		}
+		if d := ms[0].Session; d.Uid != 7 || !d.LoggedIn || d.ProtocolKey != "fake" {
+			t.Fatalf("PCONN data uid %d, logged_in %v, key %q; want 7, true, fake", d.Uid, d.LoggedIn, d.ProtocolKey)
+		}
+		if d := ms[1].Session; d == nil || d.Uid != 0 || d.LoggedIn {
+			t.Fatalf("the uid-0 session's PCONN says logged in: %+v", d)
+		}
+		time.Sleep(DefaultLoginTimeout + time.Minute)
+		synctest.Wait()
+		if bot.State() != StateLoggedIn || plain.CloseReason() != ReasonLoginTimeout {
+			t.Fatalf("after the login timeout: bot %v, plain closed for %v", bot.State(), plain.CloseReason())
+		}
+	})
+}
+
+// A session logged in from the start that waits in the connect queue is
+// logged in when released, and is not timed out while it waits.
+func TestLoggedInProtocolQueued(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		h := newTestHandler(t, Config{MaxConnectionRate: 1, MaxCommandRate: -1, LoginTimeout: time.Second})
+		defer h.Throttle().Stop()
+		first := h.Connect(&fakeProto{})
+		bot := h.Connect(&botProto{uid: 3})
+		if bot.State() != StateQueued {
+			t.Fatalf("bot %v, want queued behind the first session", bot.State())
+		}
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		if bot.State() != StateLoggedIn || first.CloseReason() != ReasonLoginTimeout {
+			t.Fatalf("bot %v (want logged-in); first closed for %v (want login-timeout)", bot.State(), first.CloseReason())
+		}
+	})
+}

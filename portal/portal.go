@@ -81,6 +81,7 @@ func New(cfg Config) (*Portal, error) {
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.up = newUplink(cfg.Logger, cfg.HoldLimit, cfg.HoldBytes)
 	p.h = newHandler(cfg, p.up)
+	p.h.goFn = p.goSafe
 	return p, nil
 }
 

@@ -35,7 +35,23 @@ type SessionBinder interface {
 	Bind(s *Session)
 }
 
+// LoggedInProtocol is an optional interface of a [Protocol] whose session
+// is logged in from the start: an outbound bot the game server started
+// (SCONN) for one of its accounts, as Evennia's IRC bot sets uid and
+// logged_in before it connects. [Handler.Connect] gives its session the
+// account's uid and logged_in, and no login timer (Config.LoginTimeout):
+// the session's PCONN says it is logged in, and the server logs the
+// account in (Evennia's portal_connect). A uid of 0 or less is ignored:
+// the session starts as any other.
+type LoggedInProtocol interface {
+	Protocol
+	// AccountUID is the uid of the account the session is logged in to.
+	AccountUID() int64
+}
+
 // ProtocolFactory starts an outbound protocol for [Handler.ServerConnect]
 // (Evennia's SCONN: IRC, RSS, ... bots). It must call [Handler.Connect]
-// like any other protocol. config comes from the game server.
+// like any other protocol. config comes from the game server. ctx ends
+// when the portal closes; a factory starts its goroutines with
+// [Handler.Go], so that the portal's Close waits for them.
 type ProtocolFactory func(ctx context.Context, h *Handler, config map[string]any) error

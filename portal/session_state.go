@@ -7,6 +7,7 @@ import "fmt"
 // Transitions (each made in exactly one place, see session.go):
 //
 //	StateQueued    -> StateConnected  throttle released it; PCONN sent (or held)
+//	StateQueued    -> StateLoggedIn   the same, for a session logged in from the start (LoggedInProtocol)
 //	StateQueued    -> StateClosed     closed while queued; the server never heard of it, no PDISCONN
 //	StateConnected -> StateLoggedIn   SLOGIN from the server, or an SSYNC saying logged in
 //	StateConnected -> StateClosed     any close; exactly one PDISCONN
@@ -14,7 +15,8 @@ import "fmt"
 //	StateLoggedIn  -> StateClosed     any close; exactly one PDISCONN
 //
 // A session not logged in (queued or connected) has a login timer
-// running (Config.LoginTimeout); the move to StateLoggedIn stops it, the
+// running (Config.LoginTimeout), except a queued one logged in from the
+// start (LoggedInProtocol), which never had one; the move to StateLoggedIn stops it, the
 // move back starts it anew (Handler.setLoggedInLocked).
 type SessionState int32
 

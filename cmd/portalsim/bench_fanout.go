@@ -143,10 +143,14 @@ func startFanoutGame(ctx context.Context) (*embedded.Stack, error) {
 	if err != nil {
 		return nil, err
 	}
+	pcfg := portal.Config{TelnetAddr: "127.0.0.1:0", MaxConnectionRate: -1, MaxCommandRate: -1, LoginTimeout: -1, Keepalive: -1}
+	if pcfg.Protocols, err = outboundProtocols(nil); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	st, err := embedded.Start(ctx, embedded.Config{
-		Portal: portal.Config{TelnetAddr: "127.0.0.1:0", MaxConnectionRate: -1, MaxCommandRate: -1, LoginTimeout: -1, Keepalive: -1},
+		Portal: pcfg,
 		Sim:    sim.Config{World: w, LoginScreenDelay: -1},
 	})
 	if err != nil {

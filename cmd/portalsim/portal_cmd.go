@@ -50,6 +50,9 @@ func runPortal(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer stopPprof()
 	cfg := pf.config()
 	cfg.Logger = log
+	if cfg.Protocols, err = outboundProtocols(log); err != nil {
+		return err
+	}
 	cfg.AllowRemoteLink = lf.allowRemote
 	if af.evennia() {
 		// The bridge is the only game server: the link is internal, on a

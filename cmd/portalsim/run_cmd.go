@@ -412,10 +412,14 @@ func startEmbedded(ctx context.Context, log *slog.Logger, linkProxy bool) (*embe
 	if err != nil {
 		return nil, err
 	}
+	pcfg := embedded.LoadTestPortal(log)
+	if pcfg.Protocols, err = outboundProtocols(log); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	st, err := embedded.Start(ctx, embedded.Config{
-		Portal:    embedded.LoadTestPortal(log),
+		Portal:    pcfg,
 		Sim:       sim.Config{World: w, Logger: log, RedialMin: 10 * time.Millisecond},
 		LinkProxy: linkProxy,
 	})

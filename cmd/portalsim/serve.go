@@ -45,6 +45,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	pcfg := pf.config()
 	pcfg.Logger = log
+	if pcfg.Protocols, err = outboundProtocols(log); err != nil {
+		return err
+	}
 	pcfg.AllowRemoteLink = lf.allowRemote // the link secret is new for this run
 	scfg := sf.config("", world)          // embedded.Start sets the portal's link address
 	scfg.Logger = log
