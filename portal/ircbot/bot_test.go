@@ -20,7 +20,7 @@ func TestBotRegistersAndJoins(t *testing.T) {
 	s := startStack(t, testConfig())
 	s.sconn(t, botConfig(irc.ln.Addr(), "#ev", false))
 	c := irc.accept(t)
-	c.register(t, "evbot", "#ev")
+	register(t, c, "evbot", "#ev")
 	d := s.awaitPCONN(t, 1)
 	if d.ProtocolKey != "ircbot" || d.Address != "#ev@127.0.0.1" || d.Uid != 7 || !d.LoggedIn {
 		t.Fatalf("PCONN key %q, address %q, uid %d, logged_in %v; want ircbot, #ev@127.0.0.1, 7, true",
@@ -40,10 +40,10 @@ func TestBotBothDirections(t *testing.T) {
 	s := startStack(t, testConfig())
 	s.sconn(t, botConfig(irc.ln.Addr(), "#ev", "0"))
 	c := irc.accept(t)
-	c.register(t, "evbot", "#ev")
+	register(t, c, "evbot", "#ev")
 	sessid := s.awaitPCONN(t, 1).Sessid
 
-	c.send(t, ":alice!a@h PRIVMSG #ev :hello \x0304world", ":bob!b@h PRIVMSG evbot :who",
+	c.Send(t, ":alice!a@h PRIVMSG #ev :hello \x0304world", ":bob!b@h PRIVMSG evbot :who",
 		":alice!a@h PRIVMSG #ev :\x01ACTION waves\x01")
 	checkInput(t, s.awaitInput(t, "msg"), "hello |rworld|n", map[string]any{"user": "alice", "channel": "#ev"})
 	checkInput(t, s.awaitInput(t, "privmsg"), "who", map[string]any{"user": "bob", "channel": "evbot"})
@@ -54,22 +54,22 @@ func TestBotBothDirections(t *testing.T) {
 		link.Command{Name: "privmsg", Args: []any{"Who list: bob"}, Kwargs: map[string]any{"user": "bob"}},
 		link.Command{Name: "request_nicklist", Args: []any{""}},
 		link.Command{Name: "ping", Args: []any{""}})
-	if before := c.expect(t, "PRIVMSG #ev :\x0304,99Bob\x0f says hi"); len(before) != 0 {
+	if before := c.Expect(t, "PRIVMSG #ev :\x0304,99Bob\x0f says hi"); len(before) != 0 {
 		t.Fatalf("the bot sent %q before the channel message (text must be ignored)", before)
 	}
-	c.expect(t, "PRIVMSG bob :Who list: bob")
-	c.expect(t, "NAMES #ev")
-	c.send(t, ":irc.test 353 evbot = #ev :@alice bob", ":irc.test 366 evbot #ev :End of NAMES list")
+	c.Expect(t, "PRIVMSG bob :Who list: bob")
+	c.Expect(t, "NAMES #ev")
+	c.Send(t, ":irc.test 353 evbot = #ev :@alice bob", ":irc.test 366 evbot #ev :End of NAMES list")
 	nl := s.awaitInput(t, "nicklist")
 	if got := nl.Kwargs["nicklist"]; !slices.Equal(anyStrings(got), []string{"@alice", "bob"}) {
 		t.Fatalf("nicklist %v", got)
 	}
-	ping := c.next(t)
+	ping := c.Next(t)
 	token, ok := strings.CutPrefix(ping, "PING :")
 	if !ok {
 		t.Fatalf("line %q, want the game's PING", ping)
 	}
-	c.send(t, ":irc.test PONG irc.test :"+token)
+	c.Send(t, ":irc.test PONG irc.test :"+token)
 	if timing, ok := s.awaitInput(t, "ping").Kwargs["timing"].(float64); !ok || timing < 0 {
 		t.Fatalf("ping timing %v", timing)
 	}
@@ -110,7 +110,7 @@ func TestBotOutputCannotInject(t *testing.T) {
 	s := startStack(t, testConfig())
 	s.sconn(t, botConfig(irc.ln.Addr(), "#ev", nil))
 	c := irc.accept(t)
-	c.register(t, "evbot", "#ev")
+	register(t, c, "evbot", "#ev")
 	sessid := s.awaitPCONN(t, 1).Sessid
 
 	long := strings.Repeat("0123456789 ", 150)
@@ -121,7 +121,7 @@ func TestBotOutputCannotInject(t *testing.T) {
 		link.Command{Name: "channel", Args: []any{long}},
 		link.Command{Name: "channel", Args: []any{"end"}})
 	var got []string
-	for _, l := range append(c.expect(t, "PRIVMSG #ev :end"), "PRIVMSG #ev :end") {
+	for _, l := range append(c.Expect(t, "PRIVMSG #ev :end"), "PRIVMSG #ev :end") {
 		if len(l)+2 > 512 {
 			t.Fatalf("line of %d bytes", len(l)+2)
 		}
@@ -151,7 +151,7 @@ func TestBotDeduplicated(t *testing.T) {
 	cfg := botConfig(irc.ln.Addr(), "#ev", false)
 	s.sconn(t, cfg)
 	c := irc.accept(t)
-	c.register(t, "evbot", "#ev")
+	register(t, c, "evbot", "#ev")
 	first := s.awaitPCONN(t, 1)
 
 	cfg = botConfig(irc.ln.Addr(), "#ev", false) // the same settings, a new map: as after a reload
@@ -162,21 +162,21 @@ func TestBotDeduplicated(t *testing.T) {
 	}
 	select {
 	case extra := <-irc.conns:
-		extra.close()
+		extra.Close()
 		t.Fatal("a second connection for the same bot")
 	default:
 	}
 
 	cfg["channel"] = "#other"
 	s.sconn(t, cfg)
-	if got := c.closed(t); len(got) == 0 || !strings.HasPrefix(got[len(got)-1], "QUIT") {
+	if got := c.Closed(t); len(got) == 0 || !strings.HasPrefix(got[len(got)-1], "QUIT") {
 		t.Fatalf("the replaced bot sent %q, want a QUIT last", got)
 	}
 	s.await(t, "the replaced session's PDISCONN", func(log []testutil.FakeMessage) bool {
 		return slices.Contains(disconnects(log), first.Sessid)
 	})
 	c2 := irc.accept(t)
-	c2.register(t, "evbot", "#other")
+	register(t, c2, "evbot", "#other")
 	if d := s.awaitPCONN(t, 2); d.Address != "#other@127.0.0.1" || d.Sessid == first.Sessid {
 		t.Fatalf("new PCONN %+v", d)
 	}
@@ -193,25 +193,25 @@ func TestBotReconnects(t *testing.T) {
 	s := startStack(t, testConfig())
 	s.sconn(t, botConfig(irc.ln.Addr(), "#ev", false))
 	c := irc.accept(t)
-	c.register(t, "evbot", "#ev")
+	register(t, c, "evbot", "#ev")
 	first := s.awaitPCONN(t, 1)
 
-	c.send(t, "ERROR :Closing link (server restarting)")
-	c.close()
+	c.Send(t, "ERROR :Closing link (server restarting)")
+	c.Close()
 	s.await(t, "PDISCONN after the drop", func(log []testutil.FakeMessage) bool {
 		return slices.Contains(disconnects(log), first.Sessid)
 	})
 	c2 := irc.accept(t)
-	c2.register(t, "evbot", "#ev")
+	register(t, c2, "evbot", "#ev")
 	second := s.awaitPCONN(t, 2)
 	if second.Sessid == first.Sessid {
 		t.Fatal("the new session has the old sessid")
 	}
 
 	s.out(t, second.Sessid, link.Command{Name: "reconnect"})
-	c2.expect(t, "QUIT :Reconnecting")
+	c2.Expect(t, "QUIT :Reconnecting")
 	c3 := irc.accept(t)
-	c3.register(t, "evbot", "#ev")
+	register(t, c3, "evbot", "#ev")
 	s.awaitPCONN(t, 3)
 	var reasons []string
 	for _, m := range s.game.Ops(link.OpPortalDisconnect) {
@@ -230,19 +230,19 @@ func TestBotStopsOnServerDisconnect(t *testing.T) {
 	s := startStack(t, testConfig())
 	s.sconn(t, botConfig(irc.ln.Addr(), "#ev", false))
 	c := irc.accept(t)
-	c.register(t, "evbot", "#ev")
+	register(t, c, "evbot", "#ev")
 	sessid := s.awaitPCONN(t, 1).Sessid
 
 	if err := s.game.Send(link.Message{Op: link.OpServerDisconnect, Sessid: sessid, Reason: "bot deleted"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := c.closed(t); len(got) == 0 || got[len(got)-1] != "QUIT :bot deleted" {
+	if got := c.Closed(t); len(got) == 0 || got[len(got)-1] != "QUIT :bot deleted" {
 		t.Fatalf("the bot sent %q, want QUIT :bot deleted last", got)
 	}
 	awaitCond(t, "the bot forgotten", func() bool { return s.f.Running() == 0 })
 	// A new SCONN for the account starts a new bot at once.
 	s.sconn(t, botConfig(irc.ln.Addr(), "#ev", false))
-	irc.accept(t).register(t, "evbot", "#ev")
+	register(t, irc.accept(t), "evbot", "#ev")
 	s.awaitPCONN(t, 2)
 }
 
@@ -270,12 +270,12 @@ func TestBotNickInUse(t *testing.T) {
 	s := startStack(t, testConfig())
 	s.sconn(t, botConfig(irc.ln.Addr(), "#ev", false))
 	c := irc.accept(t)
-	c.expect(t, "NICK evbot")
-	c.send(t, ":irc.test 433 * evbot :Nickname already in use")
-	c.expect(t, "NICK evbot_")
-	c.send(t, ":irc.test 001 evbot_ :Welcome")
-	c.expect(t, "JOIN #ev")
-	c.send(t, ":evbot_!u@h JOIN #ev", ":alice!a@h PRIVMSG evbot_ :about")
+	c.Expect(t, "NICK evbot")
+	c.Send(t, ":irc.test 433 * evbot :Nickname already in use")
+	c.Expect(t, "NICK evbot_")
+	c.Send(t, ":irc.test 001 evbot_ :Welcome")
+	c.Expect(t, "JOIN #ev")
+	c.Send(t, ":evbot_!u@h JOIN #ev", ":alice!a@h PRIVMSG evbot_ :about")
 	checkInput(t, s.awaitInput(t, "privmsg"), "about", map[string]any{"user": "alice", "channel": "evbot_"})
 }
 
@@ -297,13 +297,13 @@ func TestSCONNInvalidSettings(t *testing.T) {
 // Over TLS, with the server's certificate checked against the test's CA.
 func TestBotTLS(t *testing.T) {
 	t.Parallel()
-	cert, pool, _, _ := selfSigned(t, t.TempDir())
+	cert, pool, _, _ := testutil.SelfSignedCert(t, t.TempDir())
 	irc := startIRCServer(t, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	cfg := testConfig()
 	cfg.TLSConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	s := startStack(t, cfg)
 	s.sconn(t, botConfig(irc.ln.Addr(), "#ev", "true"))
-	irc.accept(t).register(t, "evbot", "#ev")
+	register(t, irc.accept(t), "evbot", "#ev")
 	if d := s.awaitPCONN(t, 1); d.Address != "#ev@127.0.0.1" {
 		t.Fatalf("PCONN %+v", d)
 	}
@@ -324,14 +324,14 @@ func TestBotKeepalive(t *testing.T) {
 	s := startStack(t, cfg)
 	s.sconn(t, botConfig(irc.ln.Addr(), "#ev", false))
 	c := irc.accept(t)
-	c.register(t, "evbot", "#ev")
+	register(t, c, "evbot", "#ev")
 	first := s.awaitPCONN(t, 1)
-	c.expect(t, "PING :keepalive")
-	c.closed(t)
+	c.Expect(t, "PING :keepalive")
+	c.Closed(t)
 	s.await(t, "PDISCONN of the silent connection", func(log []testutil.FakeMessage) bool {
 		return slices.Contains(disconnects(log), first.Sessid)
 	})
-	irc.accept(t).register(t, "evbot", "#ev")
+	register(t, irc.accept(t), "evbot", "#ev")
 	s.awaitPCONN(t, 2)
 }
 
@@ -342,14 +342,14 @@ func TestBotQuitsAtShutdown(t *testing.T) {
 	s := startStack(t, testConfig())
 	s.sconn(t, botConfig(irc.ln.Addr(), "#ev", false))
 	c := irc.accept(t)
-	c.register(t, "evbot", "#ev")
+	register(t, c, "evbot", "#ev")
 	s.awaitPCONN(t, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 	if err := s.p.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := c.closed(t); !slices.Equal(got, []string{"QUIT :Portal shutting down"}) {
+	if got := c.Closed(t); !slices.Equal(got, []string{"QUIT :Portal shutting down"}) {
 		t.Fatalf("at shutdown the bot sent %q, want only its QUIT", got)
 	}
 	if s.f.Running() != 0 {
@@ -367,9 +367,9 @@ func TestBotPongJumpsTheQueue(t *testing.T) {
 	s := startStack(t, cfg)
 	s.sconn(t, botConfig(irc.ln.Addr(), "#ev", false))
 	c := irc.accept(t)
-	c.expect(t, "NICK evbot") // the first line goes at once; the next waits an hour
-	c.send(t, "PING :irc.test")
-	if l := c.next(t); l != "PONG :irc.test" {
+	c.Expect(t, "NICK evbot") // the first line goes at once; the next waits an hour
+	c.Send(t, "PING :irc.test")
+	if l := c.Next(t); l != "PONG :irc.test" {
 		t.Fatalf("line %q, want the PONG", l)
 	}
 }

@@ -1,20 +1,10 @@
 package ircbot_test
 
 import (
-	"bufio"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -166,7 +156,7 @@ func disconnects(log []testutil.FakeMessage) []uint64 {
 // hands each to the test, which plays the server's side of the talk.
 type ircServer struct {
 	ln    net.Listener
-	conns chan *ircConn
+	conns chan *testutil.IRCConn
 }
 
 // startIRCServer listens on a random loopback port; with tlsCfg, over TLS.
@@ -179,7 +169,7 @@ func startIRCServer(t testing.TB, tlsCfg *tls.Config) *ircServer {
 	if tlsCfg != nil {
 		ln = tls.NewListener(ln, tlsCfg)
 	}
-	s := &ircServer{ln: ln, conns: make(chan *ircConn, 16)}
+	s := &ircServer{ln: ln, conns: make(chan *testutil.IRCConn, 16)}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -188,7 +178,7 @@ func startIRCServer(t testing.TB, tlsCfg *tls.Config) *ircServer {
 			if err != nil {
 				return
 			}
-			s.conns <- newIRCConn(nc)
+			s.conns <- testutil.NewIRCConn(nc)
 		}
 	}()
 	t.Cleanup(func() {
@@ -197,7 +187,7 @@ func startIRCServer(t testing.TB, tlsCfg *tls.Config) *ircServer {
 		for {
 			select {
 			case c := <-s.conns:
-				c.close()
+				c.Close()
 			default:
 				return
 			}
@@ -207,11 +197,11 @@ func startIRCServer(t testing.TB, tlsCfg *tls.Config) *ircServer {
 }
 
 // accept returns the next connection the bot made.
-func (s *ircServer) accept(t testing.TB) *ircConn {
+func (s *ircServer) accept(t testing.TB) *testutil.IRCConn {
 	t.Helper()
 	select {
 	case c := <-s.conns:
-		t.Cleanup(c.close)
+		t.Cleanup(c.Close)
 		return c
 	case <-time.After(wait):
 		t.Fatal("no connection from the bot")
@@ -219,154 +209,19 @@ func (s *ircServer) accept(t testing.TB) *ircConn {
 	}
 }
 
-// ircConn is the server's end of one connection: the lines the bot
-// sent, in order, and a way to answer. Like a real server, it closes the
-// connection after the bot's QUIT.
-type ircConn struct {
-	nc    net.Conn
-	lines chan string // closed when the bot's side ends
-}
-
-func newIRCConn(nc net.Conn) *ircConn {
-	c := &ircConn{nc: nc, lines: make(chan string, 1024)}
-	go func() {
-		defer close(c.lines)
-		sc := bufio.NewScanner(nc)
-		sc.Buffer(make([]byte, 4096), 4096)
-		sc.Split(scanCRLF)
-		for sc.Scan() {
-			c.lines <- sc.Text()
-			if strings.HasPrefix(sc.Text(), "QUIT") {
-				nc.Close() // as IRC servers do
-			}
-		}
-	}()
-	return c
-}
-
-// scanCRLF splits at CR LF only, as IRC does: a lone CR or LF the bot
-// sent would show inside a line, where the tests look for it.
-func scanCRLF(data []byte, atEOF bool) (int, []byte, error) {
-	if i := strings.Index(string(data), "\r\n"); i >= 0 {
-		return i + 2, data[:i], nil
-	}
-	if atEOF && len(data) > 0 {
-		return len(data), data, nil
-	}
-	return 0, nil, nil
-}
-
-// send writes lines from the server, each ended by CR LF.
-func (c *ircConn) send(t testing.TB, lines ...string) {
-	t.Helper()
-	for _, l := range lines {
-		if _, err := c.nc.Write([]byte(l + "\r\n")); err != nil {
-			t.Fatalf("send %q: %v", l, err)
-		}
-	}
-}
-
-// next returns the next line from the bot.
-func (c *ircConn) next(t testing.TB) string {
-	t.Helper()
-	select {
-	case l, ok := <-c.lines:
-		if !ok {
-			t.Fatal("the bot closed the connection")
-		}
-		return l
-	case <-time.After(wait):
-		t.Fatal("no line from the bot")
-		return ""
-	}
-}
-
-// expect reads lines from the bot until one equal to want, and returns
-// the lines before it; it fails if the connection ends first.
-func (c *ircConn) expect(t testing.TB, want string) []string {
-	t.Helper()
-	var before []string
-	for {
-		l := c.next(t)
-		if l == want {
-			return before
-		}
-		before = append(before, l)
-	}
-}
-
-// closed waits until the bot closes its side, and returns what it sent before.
-func (c *ircConn) closed(t testing.TB) []string {
-	t.Helper()
-	var got []string
-	timeout := time.After(wait)
-	for {
-		select {
-		case l, ok := <-c.lines:
-			if !ok {
-				return got
-			}
-			got = append(got, l)
-		case <-timeout:
-			t.Fatalf("the bot did not close the connection; it sent %q", got)
-		}
-	}
-}
-
-func (c *ircConn) close() { c.nc.Close() }
-
 // register plays the server's side of registration and join: it returns
 // once the bot's JOIN is answered.
-func (c *ircConn) register(t testing.TB, nick, channel string) {
+func register(t testing.TB, c *testutil.IRCConn, nick, channel string) {
 	t.Helper()
-	if l := c.next(t); l != "NICK "+nick {
+	if l := c.Next(t); l != "NICK "+nick {
 		t.Fatalf("first line %q, want NICK %s", l, nick)
 	}
-	if l := c.next(t); !strings.HasPrefix(l, "USER ") {
+	if l := c.Next(t); !strings.HasPrefix(l, "USER ") {
 		t.Fatalf("second line %q, want USER", l)
 	}
-	c.send(t, ":irc.test 001 "+nick+" :Welcome "+nick, ":irc.test 376 "+nick+" :End of MOTD")
-	c.expect(t, "JOIN "+channel)
-	c.send(t, ":"+nick+"!~"+nick+"@127.0.0.1 JOIN :"+channel)
-}
-
-// selfSigned makes a certificate for 127.0.0.1 and localhost, and writes
-// it and its key as PEM files in dir (for a server that reads files).
-func selfSigned(t testing.TB, dir string) (cert tls.Certificate, pool *x509.CertPool, certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
-	if cert, err = tls.X509KeyPair(certPEM, keyPEM); err != nil {
-		t.Fatal(err)
-	}
-	pool = x509.NewCertPool()
-	pool.AppendCertsFromPEM(certPEM)
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, certPEM, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, keyPEM, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return cert, pool, certFile, keyFile
+	c.Send(t, ":irc.test 001 "+nick+" :Welcome "+nick, ":irc.test 376 "+nick+" :End of MOTD")
+	c.Expect(t, "JOIN "+channel)
+	c.Send(t, ":"+nick+"!~"+nick+"@127.0.0.1 JOIN :"+channel)
 }
 
 // awaitCond polls cond until it holds (for state that no message announces).
