@@ -33,6 +33,12 @@ type EvenniaCopy struct {
 	scriptEnv []string
 }
 
+// EvenniaSuperuser is the superuser (account #1) install.sh's smoke
+// test made in the installed game, and so in every copy: start.sh's
+// default, unless $EVENNIA_SUPERUSER_USERNAME and _PASSWORD said
+// otherwise at install.
+var EvenniaSuperuser = EvenniaAccount{Name: "admin", Password: "AdminPass123!"}
+
 // The ports of an [EvenniaCopy]'s block, as offsets from P: Evennia's
 // layout (telnet, web, websocket, its Server's internal web server, AMP)
 // and the two doors Evennia ships shut (telnet over TLS, SSH).
@@ -54,7 +60,8 @@ var EvenniaCopyPorts = []int{GameTelnet, GameWeb, GameWebsocket, GameTelnetTLS, 
 // ports. Of cfg.Args, the Server's settings of start.sh are taken:
 // --no-throttle (its account creation and login throttles off; the
 // connection and command rates are the portal's own flags) and
-// --dummyrunner-mixin. Nothing is started.
+// --dummyrunner-mixin; and --irc sets IRC_ENABLED (Evennia's IRC bots,
+// which its "irc2chan" command makes). Nothing is started.
 func PrepareEvennia(ctx context.Context, cfg EvenniaConfig) (*EvenniaCopy, error) {
 	g, err := copyGame(ctx, cfg)
 	if err != nil {
@@ -74,8 +81,10 @@ func PrepareEvennia(ctx context.Context, cfg EvenniaConfig) (*EvenniaCopy, error
 		case "--no-throttle":
 			b.WriteString("CREATION_THROTTLE_LIMIT = None\nCREATION_THROTTLE_TIMEOUT = None\n" +
 				"LOGIN_THROTTLE_LIMIT = None\nLOGIN_THROTTLE_TIMEOUT = None\n")
+		case "--irc":
+			b.WriteString("IRC_ENABLED = True\n")
 		default:
-			return nil, fmt.Errorf("PrepareEvennia: argument %q: want --no-throttle or --dummyrunner-mixin", a)
+			return nil, fmt.Errorf("PrepareEvennia: argument %q: want --no-throttle, --dummyrunner-mixin or --irc", a)
 		}
 	}
 	if err := os.WriteFile(filepath.Join(g.Dir, "server", "conf", "runtime_settings.py"), []byte(b.String()), 0o644); err != nil {

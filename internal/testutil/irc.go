@@ -20,11 +20,21 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/portalsim/portalsim/internal/testenv"
 )
+
+// TB is what the IRC helpers need of a test: *testing.T, or Ginkgo's
+// GinkgoT().
+type TB interface {
+	testenv.TB
+	Fatal(args ...any)
+	Logf(format string, args ...any)
+	Cleanup(func())
+	TempDir() string
+	Failed() bool
+}
 
 // ircWait bounds every wait of the IRC helpers: a hang guard.
 const ircWait = 20 * time.Second
@@ -71,7 +81,7 @@ func scanCRLF(data []byte, atEOF bool) (int, []byte, error) {
 }
 
 // Send writes lines, each ended by CR LF.
-func (c *IRCConn) Send(t testing.TB, lines ...string) {
+func (c *IRCConn) Send(t TB, lines ...string) {
 	t.Helper()
 	for _, l := range lines {
 		if _, err := c.nc.Write([]byte(l + "\r\n")); err != nil {
@@ -81,7 +91,7 @@ func (c *IRCConn) Send(t testing.TB, lines ...string) {
 }
 
 // Next returns the next line.
-func (c *IRCConn) Next(t testing.TB) string {
+func (c *IRCConn) Next(t TB) string {
 	t.Helper()
 	select {
 	case l, ok := <-c.lines:
@@ -97,7 +107,7 @@ func (c *IRCConn) Next(t testing.TB) string {
 
 // Expect reads lines until one equal to want, and returns the lines
 // before it; it fails if the connection ends first.
-func (c *IRCConn) Expect(t testing.TB, want string) []string {
+func (c *IRCConn) Expect(t TB, want string) []string {
 	t.Helper()
 	var before []string
 	for {
@@ -111,7 +121,7 @@ func (c *IRCConn) Expect(t testing.TB, want string) []string {
 
 // Await reads lines until one contains want (answering PINGs), and
 // returns it.
-func (c *IRCConn) Await(t testing.TB, want string) string {
+func (c *IRCConn) Await(t TB, want string) string {
 	t.Helper()
 	for {
 		l := c.Next(t)
@@ -125,7 +135,7 @@ func (c *IRCConn) Await(t testing.TB, want string) string {
 }
 
 // Closed waits until the other side closes, and returns what it sent before.
-func (c *IRCConn) Closed(t testing.TB) []string {
+func (c *IRCConn) Closed(t TB) []string {
 	t.Helper()
 	var got []string
 	timeout := time.After(ircWait)
@@ -147,7 +157,7 @@ func (c *IRCConn) Close() { c.nc.Close() }
 
 // DialIRC connects a person to the IRC server at port, registers nick
 // and joins channel.
-func DialIRC(t testing.TB, port int, nick, channel string) *IRCConn {
+func DialIRC(t TB, port int, nick, channel string) *IRCConn {
 	t.Helper()
 	nc, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 	if err != nil {
@@ -166,7 +176,7 @@ func DialIRC(t testing.TB, port int, nick, channel string) *IRCConn {
 // SelfSignedCert makes a certificate for 127.0.0.1 and localhost, and
 // writes it and its key as PEM files in dir (for a server that reads
 // files); pool trusts it.
-func SelfSignedCert(t testing.TB, dir string) (cert tls.Certificate, pool *x509.CertPool, certFile, keyFile string) {
+func SelfSignedCert(t TB, dir string) (cert tls.Certificate, pool *x509.CertPool, certFile, keyFile string) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -219,7 +229,7 @@ const ngircdHint = "apt-get install ngircd (.ci/run does)"
 // ports; it stops when the test ends. A port taken meanwhile by someone
 // else (ngircd goes on without it) is a new try with two new ports.
 // Without ngircd the test skips, or fails when CI is set (testenv).
-func StartNgircd(t testing.TB) *Ngircd {
+func StartNgircd(t TB) *Ngircd {
 	t.Helper()
 	bin := testenv.Need(t, ngircdHint, "/usr/sbin/ngircd", "ngircd")
 	dir := t.TempDir()
@@ -268,7 +278,7 @@ func ngircdConf(dir string, plain, tlsPort int, certFile, keyFile string) string
 }
 
 // freeIRCPort returns a loopback port free a moment ago.
-func freeIRCPort(t testing.TB) int {
+func freeIRCPort(t TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -281,7 +291,7 @@ func freeIRCPort(t testing.TB) int {
 // runNgircd starts ngircd and reports whether it listens on both ports
 // (from its log); if not, it is stopped again. Its log is shown if the
 // test fails.
-func runNgircd(t testing.TB, bin, conf string, ports ...int) bool {
+func runNgircd(t TB, bin, conf string, ports ...int) bool {
 	t.Helper()
 	cmd := exec.Command(bin, "-n", "-f", conf)
 	out, err := cmd.StdoutPipe()

@@ -52,7 +52,7 @@ var _ = Describe("a stock Evennia 5 Server behind our portal", Ordered, Label("e
 
 	BeforeAll(func(ctx SpecContext) {
 		cfg := testutil.NeedEvennia(GinkgoT())
-		cfg.Dir, cfg.Accounts = GinkgoT().TempDir(), loadPlayers+8
+		cfg.Dir, cfg.Accounts, cfg.Args = GinkgoT().TempDir(), loadPlayers+8, []string{"--irc"}
 		var err error
 		game, err = targets.PrepareEvennia(ctx, cfg)
 		Expect(err).NotTo(HaveOccurred())
@@ -231,6 +231,35 @@ var _ = Describe("a stock Evennia 5 Server behind our portal", Ordered, Label("e
 		logIn(p, acc)
 		expect(p, `Limbo`)
 	}, SpecTimeout(2*time.Minute))
+
+	It("relays a channel to IRC and back through Evennia's IRC bot, which the portal runs (SCONN), the same bot across evennia reload", func(ctx SpecContext) {
+		irc := testutil.StartNgircd(GinkgoT())
+		alice := testutil.DialIRC(GinkgoT(), irc.Plain, "alice", "#evennia")
+		admin, err := testutil.DialTelnet(game.Addr(targets.GameTelnet))
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(admin.Close)
+		logIn(admin, targets.EvenniaSuperuser)
+		expect(admin, `Limbo`)
+		Expect(admin.Send(fmt.Sprintf("irc2chan public = 127.0.0.1 %d #evennia evbot", irc.Plain))).To(Succeed())
+		alice.Await(GinkgoT(), ":evbot!") // the bot joins the channel
+
+		alice.Send(GinkgoT(), "PRIVMSG #evennia :hello from irc")
+		expect(admin, `hello from irc`)
+		Expect(admin.Send("public hello from evennia")).To(Succeed())
+		Expect(alice.Await(GinkgoT(), " PRIVMSG #evennia :")).To(ContainSubstring("hello from evennia"))
+
+		Expect(launcher(ctx, "reload")).To(ContainSubstring("Server reloaded"))
+		expect(admin, `Server restarted`)
+		alice.Send(GinkgoT(), "PRIVMSG #evennia :after the reload")
+		expect(admin, `after the reload`)
+		// The bot lives in the portal: the reload neither drops it nor makes
+		// a second (a Server that sends its SCONN again gets the one that
+		// runs: Evennia's Portal makes another, issue #3077).
+		alice.Send(GinkgoT(), "NAMES #evennia")
+		names := alice.Await(GinkgoT(), " 353 ")
+		Expect(strings.Fields(names)).To(ContainElement(MatchRegexp(`^:?[@+]?evbot$`)))
+		Expect(names).NotTo(MatchRegexp(`evbot_`), "a second bot")
+	}, SpecTimeout(3*time.Minute))
 
 	It("stops the Server and the portal with evennia stop", func(ctx SpecContext) {
 		Expect(launcher(ctx, "stop")).To(ContainSubstring("Evennia shut down"))
