@@ -172,6 +172,19 @@ var _ = Describe("a stock Evennia 5 Server behind our portal", Ordered, Label("e
 		}
 	}, SpecTimeout(3*time.Minute))
 
+	It("keeps a player connected and playing across evennia reset", func(ctx SpecContext) {
+		acc := account()
+		p, err := testutil.DialTelnet(game.Addr(targets.GameTelnet))
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(p.Close)
+		logIn(p, acc)
+		expect(p, `Limbo`)
+		Expect(launcher(ctx, "reset")).To(ContainSubstring("Server reset"))
+		expect(p, `Server restarted`)
+		Expect(p.Send("say after the reset")).To(Succeed())
+		expect(p, `You say, "after the reset`)
+	}, SpecTimeout(2*time.Minute))
+
 	It("keeps all 50 players of the load generator and answers every command across evennia reload", func(ctx SpecContext) {
 		dir := GinkgoT().TempDir()
 		Expect(os.MkdirAll(filepath.Join(dir, "evennia"), 0o755)).To(Succeed())
