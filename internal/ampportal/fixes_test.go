@@ -115,10 +115,7 @@ func TestSSTARTWhileServerRunsKeepsNothing(t *testing.T) {
 	srv, pl := connectServer(t, b, p, 10, link.ModeShutdown)
 	intruder := dialPeer(t, b)
 	intruder.answerOf(intruder.launch(amp.OpServerStart, toList(planted)))
-	srv.answerOf(srv.say(link.Message{Op: link.OpServerReload}))
-	pl.recv(t)
-	pl.send(t, link.Message{Op: link.OpServerReload, Mode: link.ModeReload})
-	srv.command(false)
+	inGameReload(t, srv, pl)
 	srv.nc.Close()
 	started(t, legitStarts)
 	select {
@@ -198,10 +195,7 @@ func TestPortalGoneDuringServerReloadStartsNothing(t *testing.T) {
 	b := startBridge(t, p, ampportal.Config{GameDir: gameDir(t), ServerCommand: cmd})
 	started(t, starts)
 	srv, pl := connectServer(t, b, p, 10, link.ModeShutdown)
-	srv.answerOf(srv.say(link.Message{Op: link.OpServerReload}))
-	pl.recv(t)
-	pl.send(t, link.Message{Op: link.OpServerReload, Mode: link.ModeReload})
-	srv.command(false)
+	inGameReload(t, srv, pl)
 	pl.c.Close() // the portal stops: it closes the link
 	srv.closedByBridge()
 	dialPeer(t, b).status() // the bridge has handled the Server's going

@@ -498,3 +498,17 @@ func gameDir(t testing.TB) string {
 	}
 	return dir
 }
+
+// inGameReload plays an in-game reload: the Server asks for it, the
+// portal acknowledges, and the Server is told by the bridge.
+func inGameReload(t testing.TB, srv *peer, pl *portalLink) {
+	t.Helper()
+	srv.answerOf(srv.say(link.Message{Op: link.OpServerReload}))
+	if m := pl.recv(t); m.Op != link.OpServerReload || m.Mode != link.ModeReload {
+		t.Fatalf("on the link: %v %q, want SRELOAD reload", m.Op, m.Mode)
+	}
+	pl.send(t, link.Message{Op: link.OpServerReload, Mode: link.ModeReload})
+	if m, _ := srv.command(false); m.Op != link.OpServerReload || m.Mode != link.ModeReload {
+		t.Fatalf("the Server got %v %q, want SRELOAD reload", m.Op, m.Mode)
+	}
+}

@@ -36,12 +36,7 @@ func TestBotRegistersAndJoins(t *testing.T) {
 // channel and privmsg output reach IRC; its text output does not.
 func TestBotBothDirections(t *testing.T) {
 	t.Parallel()
-	irc := startIRCServer(t, nil)
-	s := startStack(t, testConfig())
-	s.sconn(t, botConfig(irc.ln.Addr(), "#ev", "0"))
-	c := irc.accept(t)
-	register(t, c, "evbot", "#ev")
-	sessid := s.awaitPCONN(t, 1).Sessid
+	_, s, c, sessid := joinedBot(t, "0")
 
 	c.Send(t, ":alice!a@h PRIVMSG #ev :hello \x0304world", ":bob!b@h PRIVMSG evbot :who",
 		":alice!a@h PRIVMSG #ev :\x01ACTION waves\x01")
@@ -106,12 +101,7 @@ func checkInput(t *testing.T, c link.Command, text string, kw map[string]any) {
 // message goes only to a nick.
 func TestBotOutputCannotInject(t *testing.T) {
 	t.Parallel()
-	irc := startIRCServer(t, nil)
-	s := startStack(t, testConfig())
-	s.sconn(t, botConfig(irc.ln.Addr(), "#ev", nil))
-	c := irc.accept(t)
-	register(t, c, "evbot", "#ev")
-	sessid := s.awaitPCONN(t, 1).Sessid
+	_, s, c, sessid := joinedBot(t, nil)
 
 	long := strings.Repeat("0123456789 ", 150)
 	s.out(t, sessid,
@@ -226,12 +216,7 @@ func TestBotReconnects(t *testing.T) {
 // the game disconnects it; one the game disconnects quits and stays away.
 func TestBotStopsOnServerDisconnect(t *testing.T) {
 	t.Parallel()
-	irc := startIRCServer(t, nil)
-	s := startStack(t, testConfig())
-	s.sconn(t, botConfig(irc.ln.Addr(), "#ev", false))
-	c := irc.accept(t)
-	register(t, c, "evbot", "#ev")
-	sessid := s.awaitPCONN(t, 1).Sessid
+	irc, s, c, sessid := joinedBot(t, false)
 
 	if err := s.game.Send(link.Message{Op: link.OpServerDisconnect, Sessid: sessid, Reason: "bot deleted"}); err != nil {
 		t.Fatal(err)

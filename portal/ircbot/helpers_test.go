@@ -236,3 +236,16 @@ func awaitCond(t testing.TB, what string, cond func() bool) {
 		t.Fatal(err)
 	}
 }
+
+// joinedBot starts a portal with the bot factory, a fake IRC server and a
+// bot on it (ssl as the game's config says), registered and joined to
+// #ev: the bot's session is connected to the game.
+func joinedBot(t testing.TB, ssl any) (irc *ircServer, s *stack, c *testutil.IRCConn, sessid uint64) {
+	t.Helper()
+	irc = startIRCServer(t, nil)
+	s = startStack(t, testConfig())
+	s.sconn(t, botConfig(irc.ln.Addr(), "#ev", ssl))
+	c = irc.accept(t)
+	register(t, c, "evbot", "#ev")
+	return irc, s, c, s.awaitPCONN(t, 1).Sessid
+}
