@@ -99,6 +99,45 @@ func checkInput(t *testing.T, c link.Command, text string, kw map[string]any) {
 // Game output can never become an IRC command of its own: CR, LF and
 // NUL split or vanish, long text is cut to IRC's 512 bytes, a private
 // message goes only to a nick.
+// The nick list goes to the game only when it asked for it (as
+// Evennia's game uses it): the NAMES reply that comes with a JOIN, or
+// any the server sends unasked, makes no input.
+func TestBotNicklistOnlyOnRequest(t *testing.T) {
+	t.Parallel()
+	_, s, c, sessid := joinedBot(t, "0")
+	c.Send(t, ":irc.test 353 evbot = #ev :@alice evbot", ":irc.test 366 evbot #ev :End of NAMES list",
+		":alice!a@h PRIVMSG #ev :after the names")
+	s.awaitInput(t, "msg") // the reader handled the 366 before it
+	for _, in := range inputs(s.game.Messages()) {
+		if in.Kwargs["type"] == "nicklist" {
+			t.Fatalf("unasked nick list reached the game: %+v", in)
+		}
+	}
+	s.out(t, sessid, link.Command{Name: "request_nicklist", Args: []any{""}})
+	c.Expect(t, "NAMES #ev")
+	c.Send(t, ":irc.test 353 evbot = #ev :@alice evbot", ":irc.test 366 evbot #ev :End of NAMES list",
+		":irc.test 353 evbot = #ev :carol", ":irc.test 366 evbot #ev :End of NAMES list",
+		":alice!a@h PRIVMSG #ev :after the second")
+	s.await(t, "the second msg", func(log []testutil.FakeMessage) bool {
+		n := 0
+		for _, in := range inputs(log) {
+			if in.Kwargs["type"] == "msg" {
+				n++
+			}
+		}
+		return n == 2
+	})
+	var lists [][]string
+	for _, in := range inputs(s.game.Messages()) {
+		if in.Kwargs["type"] == "nicklist" {
+			lists = append(lists, anyStrings(in.Kwargs["nicklist"]))
+		}
+	}
+	if len(lists) != 1 || !slices.Equal(lists[0], []string{"@alice", "evbot"}) {
+		t.Fatalf("nick lists %v, want the one asked for", lists)
+	}
+}
+
 func TestBotOutputCannotInject(t *testing.T) {
 	t.Parallel()
 	_, s, c, sessid := joinedBot(t, nil)

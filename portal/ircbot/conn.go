@@ -54,6 +54,8 @@ type conn struct {
 	heard  atomic.Int64  // when the server last said something, in Unix ns
 	joined atomic.Bool   // the bot joined its channel; its session exists
 	asked  atomic.Bool   // the game asked for a reconnect
+	// nicklist: the game asked for the nick list and has not had it yet.
+	nicklist atomic.Bool
 
 	// st and nickTries belong to the reader.
 	st        ircState
@@ -162,12 +164,28 @@ func (c *conn) handle(m ircmsg.Message) error {
 		}
 	case "ERROR":
 		return &ServerError{Command: m.Command, Text: lastParam(m)}
+	case "366": // RPL_ENDOFNAMES: the nick list, if the game asked for it
+		cmd, ok := c.st.event(m)
+		c.takeNamesDropped()
+		if ok && c.nicklist.Swap(false) {
+			c.input(cmd)
+		}
 	default:
-		if cmd, ok := c.st.event(m); ok {
+		cmd, ok := c.st.event(m)
+		c.takeNamesDropped()
+		if ok {
 			c.input(cmd)
 		}
 	}
 	return nil
+}
+
+// takeNamesDropped counts the NAMES tokens the reader left out.
+func (c *conn) takeNamesDropped() {
+	if n := c.st.namesDropped; n > 0 {
+		c.st.namesDropped = 0
+		c.b.f.stats.namesDropped.Add(n)
+	}
 }
 
 // lastParam is the message's last parameter, or "".
