@@ -142,6 +142,7 @@ func (b *bot) setConn(c *conn) bool {
 	return true
 }
 
+// isStopped reports whether the bot stopped (see stop).
 func (b *bot) isStopped() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -166,18 +167,18 @@ func (b *bot) stop() *conn {
 	return c
 }
 
-// retire stops a bot replaced by another: its session closes (the game
-// hears of it) and its connection quits.
+// retire stops a bot replaced by another: first the bot, so that it
+// never reconnects whatever state its connection is in (its session
+// may already be closed by the connection's own end), then its
+// connection quits and its session closes (the game hears of it).
 func (b *bot) retire() {
-	b.mu.Lock()
-	c := b.cur
-	b.mu.Unlock()
-	if s := c.session(); s != nil {
-		s.Close(portal.ReasonServerDisconnect, "") // calls c.Close: stop and QUIT
+	c := b.stop()
+	if c == nil {
 		return
 	}
-	if c := b.stop(); c != nil {
-		c.quit("Replaced")
+	c.quit("Replaced")
+	if s := c.session(); s != nil {
+		s.Close(portal.ReasonServerDisconnect, "") // a no-op if already closed
 	}
 }
 

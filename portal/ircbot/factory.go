@@ -100,6 +100,9 @@ func (f *Factory) Start(ctx context.Context, h *portal.Handler, config map[strin
 	key := botKey{h, set.UID}
 	f.mu.Lock()
 	old := f.bots[key]
+	if old != nil && old.isStopped() {
+		old = nil // stopping, not yet forgotten: no bot to keep or replace
+	}
 	if old != nil && old.set == set {
 		f.mu.Unlock()
 		f.stats.duplicates.Add(1)
