@@ -3,6 +3,7 @@ package ircbot_test
 import (
 	"context"
 	"crypto/tls"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/portalsim/portalsim/internal/link"
 	"github.com/portalsim/portalsim/internal/testutil"
+	"github.com/portalsim/portalsim/portal/ircbot"
 )
 
 // A bot registers, joins its channel, and only then becomes a session
@@ -253,6 +255,51 @@ func TestBotReconnects(t *testing.T) {
 
 // A bot that cannot reach its network keeps trying, with backoff, until
 // the game disconnects it; one the game disconnects quits and stays away.
+// A server that drops the bot right after it joins gets the growing
+// backoff, as Evennia's (whose factory never resets its delay): only a
+// connection that stayed joined for Config.BackoffReset starts the
+// delay again at MinBackoff.
+func TestBotBackoffGrowsForFlappingServer(t *testing.T) {
+	t.Parallel()
+	const flaps = 5
+	for _, tc := range []struct {
+		name  string
+		reset time.Duration
+		grows bool
+	}{
+		{"dropped at once", time.Hour, true},
+		{"stayed joined", time.Nanosecond, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			irc := startIRCServer(t, nil)
+			rec := newReconnectLog()
+			cfg := testConfig()
+			cfg.MinBackoff, cfg.MaxBackoff, cfg.BackoffReset = time.Millisecond, time.Second, tc.reset
+			cfg.Logger = slog.New(rec)
+			s := startStack(t, cfg)
+			s.sconn(t, botConfig(irc.ln.Addr(), "#ev", false))
+			for range flaps {
+				c := irc.accept(t)
+				register(t, c, "evbot", "#ev")
+				c.Close() // dropped right after the join
+			}
+			irc.accept(t) // the bot logged its reconnect before it dialled
+			var want []time.Duration
+			for i := range flaps {
+				d := cfg.MinBackoff
+				if tc.grows {
+					d = ircbot.Backoff(i, cfg.MinBackoff, cfg.MaxBackoff)
+				}
+				want = append(want, d)
+			}
+			if got := rec.got(); !slices.Equal(got, want) {
+				t.Fatalf("reconnect delays %v, want %v", got, want)
+			}
+		})
+	}
+}
+
 func TestBotStopsOnServerDisconnect(t *testing.T) {
 	t.Parallel()
 	irc, s, c, sessid := joinedBot(t, false)

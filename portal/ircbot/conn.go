@@ -57,9 +57,11 @@ type conn struct {
 	// nicklist: the game asked for the nick list and has not had it yet.
 	nicklist atomic.Bool
 
-	// st and nickTries belong to the reader.
+	// st, nickTries and joinedAt belong to the reader (joinedAt is read
+	// by the bot's goroutine, the same, once run returned).
 	st        ircState
 	nickTries int
+	joinedAt  time.Time // when it joined its channel
 
 	// mu guards the fields below.
 	mu    sync.Mutex
@@ -151,6 +153,7 @@ func (c *conn) handle(m ircmsg.Message) error {
 		}
 	case "JOIN":
 		if len(m.Params) > 0 && sameName(m.Nick(), c.st.nick) && sameName(m.Params[0], c.st.channel) && !c.joined.Swap(true) {
+			c.joinedAt = time.Now()
 			c.startSession()
 		}
 	case "KICK": // <channel> <nick> :reason
