@@ -300,6 +300,39 @@ func TestBotBackoffGrowsForFlappingServer(t *testing.T) {
 	}
 }
 
+// After a KICK the bot joins again; if that JOIN is refused (474
+// banned) the connection ends (its session closes, the game hears of it)
+// and is made anew with backoff, rather than staying outside its channel
+// with a live session. An accepted rejoin keeps the session.
+func TestBotKicked(t *testing.T) {
+	t.Parallel()
+	t.Run("rejoin refused", func(t *testing.T) {
+		t.Parallel()
+		irc, s, c, sessid := joinedBot(t, false)
+		c.Send(t, ":op!o@h KICK #ev evbot :go away")
+		c.Expect(t, "JOIN #ev")
+		c.Send(t, ":irc.test 474 evbot #ev :Cannot join channel (+b)")
+		s.await(t, "PDISCONN of the kicked bot", func(log []testutil.FakeMessage) bool {
+			return slices.Contains(disconnects(log), sessid)
+		})
+		register(t, irc.accept(t), "evbot", "#ev") // reconnected
+		s.awaitPCONN(t, 2)
+	})
+	t.Run("rejoin accepted", func(t *testing.T) {
+		t.Parallel()
+		_, s, c, sessid := joinedBot(t, false)
+		c.Send(t, ":op!o@h KICK #ev evbot :go away")
+		c.Expect(t, "JOIN #ev")
+		c.Send(t, ":evbot!~evbot@127.0.0.1 JOIN :#ev", ":irc.test 474 evbot #other :Cannot join channel (+b)",
+			":alice!a@h PRIVMSG #ev :welcome back")
+		s.awaitInput(t, "msg") // the reader handled the lines before it
+		log := s.game.Messages()
+		if d := disconnects(log); len(d) != 0 || len(pconns(log)) != 1 {
+			t.Fatalf("PDISCONNs %v, %d PCONNs: an accepted rejoin must keep session %d", d, len(pconns(log)), sessid)
+		}
+	})
+}
+
 func TestBotStopsOnServerDisconnect(t *testing.T) {
 	t.Parallel()
 	irc, s, c, sessid := joinedBot(t, false)

@@ -62,6 +62,7 @@ type conn struct {
 	st        ircState
 	nickTries int
 	joinedAt  time.Time // when it joined its channel
+	inChannel bool      // it is in its channel now (not before its JOIN, nor after a KICK)
 
 	// mu guards the fields below.
 	mu    sync.Mutex
@@ -148,17 +149,24 @@ func (c *conn) handle(m ircmsg.Message) error {
 	case "432", "433", "436", "437": // the nick is erroneous, in use, colliding, unavailable
 		return c.nickRefused(m)
 	case "403", "405", "471", "473", "474", "475", "476", "477": // the JOIN is refused
-		if !c.joined.Load() && len(m.Params) > 1 && sameName(m.Params[1], c.st.channel) {
+		// the first JOIN, or the one after a KICK: outside its channel
+		// the bot has nothing to do, so the connection ends and is made
+		// anew with backoff
+		if !c.inChannel && len(m.Params) > 1 && sameName(m.Params[1], c.st.channel) {
 			return &ServerError{Command: m.Command, Text: lastParam(m)}
 		}
 	case "JOIN":
-		if len(m.Params) > 0 && sameName(m.Nick(), c.st.nick) && sameName(m.Params[0], c.st.channel) && !c.joined.Swap(true) {
-			c.joinedAt = time.Now()
-			c.startSession()
+		if len(m.Params) > 0 && sameName(m.Nick(), c.st.nick) && sameName(m.Params[0], c.st.channel) {
+			c.inChannel = true
+			if !c.joined.Swap(true) {
+				c.joinedAt = time.Now()
+				c.startSession()
+			}
 		}
 	case "KICK": // <channel> <nick> :reason
 		if len(m.Params) > 1 && sameName(m.Params[0], c.st.channel) && sameName(m.Params[1], c.st.nick) {
 			c.b.log.Warn("ircbot.kicked", "by", m.Nick(), "reason", lastParam(m))
+			c.inChannel = false
 			c.send("JOIN", c.st.channel)
 		}
 	case "NICK":
