@@ -75,3 +75,33 @@ func TestStartReplacesStoppingBot(t *testing.T) {
 		t.Fatalf("stats %+v: an SCONN for a stopping bot started nothing", st)
 	}
 }
+
+// panicConn is a connection whose reads panic.
+type panicConn struct{ net.Conn }
+
+func (panicConn) Read([]byte) (int, error) { panic("read") }
+
+// A panic while reading still ends the connection: the writer stops and
+// the session closes (the game hears of it), rather than staying open
+// with IRC input dead.
+func TestConnPanicEndsSession(t *testing.T) {
+	t.Parallel()
+	_, h, b := newTestBot(t, testSettings)
+	a, z := net.Pipe()
+	t.Cleanup(func() { a.Close(); z.Close() })
+	c := newConn(b, panicConn{a})
+	s := h.Connect(c)
+	go c.write()
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("no panic")
+			}
+		}()
+		_ = c.run()
+	}()
+	<-c.done
+	if st := s.State(); st != portal.StateClosed {
+		t.Fatalf("session %v after the reader panicked, want closed", st)
+	}
+}

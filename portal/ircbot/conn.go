@@ -92,26 +92,29 @@ func newConn(b *bot, nc net.Conn) *conn {
 }
 
 // run registers, then reads until the connection ends, and closes the
-// session if it had one. It returns why the connection ended.
-func (c *conn) run() error {
+// session if it had one. It returns why the connection ended. The end
+// is deferred: a panic (recovered by portal.Handler.Go) still closes
+// the socket, stops the writer and closes the session.
+func (c *conn) run() (err error) {
+	defer func() {
+		c.nc.Close()
+		close(c.ended)
+		<-c.done
+		c.mu.Lock()
+		if c.fail != nil {
+			err = c.fail
+		}
+		if c.hard != nil {
+			c.hard.Stop()
+		}
+		c.mu.Unlock()
+		if s := c.session(); s != nil {
+			s.Close(closeReason(err, c.asked.Load()), "")
+		}
+	}()
 	c.send("NICK", c.st.nick)
 	c.send("USER", c.b.set.Nick, "0", "*", c.b.set.Nick)
-	err := c.read()
-	c.nc.Close()
-	close(c.ended)
-	<-c.done
-	c.mu.Lock()
-	if c.fail != nil {
-		err = c.fail
-	}
-	if c.hard != nil {
-		c.hard.Stop()
-	}
-	c.mu.Unlock()
-	if s := c.session(); s != nil {
-		s.Close(closeReason(err, c.asked.Load()), "")
-	}
-	return err
+	return c.read()
 }
 
 // read reads and handles the server's lines until the connection ends.
