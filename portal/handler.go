@@ -306,7 +306,9 @@ func (h *Handler) HandshakeDone(s *Session) {
 		return
 	case holdReleased:
 		s.hold = holdNone
-		if s.State() == StateConnected {
+		// released as connected, or as logged in from the start
+		// (LoggedInProtocol); not closed meanwhile
+		if st := s.State(); st == StateConnected || st == StateLoggedIn {
 			h.announceLocked(s)
 		}
 		s.mu.Unlock()

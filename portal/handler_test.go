@@ -693,3 +693,46 @@ func TestConfigValidate(t *testing.T) {
 		t.Fatalf("zero Config invalid: %v", err)
 	}
 }
+
+// heldBot is a LoggedInProtocol that negotiates before its PCONN
+// (Session.HoldConnect from Bind, as a protocol with a handshake does).
+type heldBot struct{ fakeProto }
+
+func (*heldBot) AccountUID() int64 { return 7 }
+func (*heldBot) Bind(s *Session)   { s.HoldConnect() }
+
+// heldPlain is the same protocol without LoggedInProtocol.
+type heldPlain struct{ fakeProto }
+
+func (*heldPlain) Bind(s *Session) { s.HoldConnect() }
+
+// A session whose PCONN was held gets it at HandshakeDone, whether it
+// was released as connected or as logged in from the start
+// (LoggedInProtocol): otherwise the server never hears of it.
+func TestHeldSessionAnnounced(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		proto Protocol
+		state SessionState
+	}{
+		{"plain", &heldPlain{}, StateConnected},
+		{"logged in", &heldBot{}, StateLoggedIn},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newTestHandler(t, noThrottle())
+			s := h.Connect(tc.proto)
+			if st := s.State(); st != tc.state {
+				t.Fatalf("state %v, want %v", st, tc.state)
+			}
+			if got := ops(sent(h)); strings.Contains(got, "PCONN") {
+				t.Fatalf("PCONN before HandshakeDone: %q", got)
+			}
+			h.HandshakeDone(s)
+			if got := ops(sent(h)); !strings.Contains(got, "PCONN") {
+				t.Fatalf("after HandshakeDone the server was sent %q: no PCONN", got)
+			}
+		})
+	}
+}

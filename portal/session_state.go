@@ -7,7 +7,8 @@ import "fmt"
 // Transitions (each made in exactly one place, see session.go):
 //
 //	StateQueued    -> StateConnected  throttle released it; PCONN sent (or held)
-//	StateQueued    -> StateLoggedIn   the same, for a session logged in from the start (LoggedInProtocol)
+//	StateQueued    -> StateLoggedIn   the same, for a session logged in from the start (LoggedInProtocol);
+//	                                  a held PCONN goes at HandshakeDone, in either state
 //	StateQueued    -> StateClosed     closed while queued; the server never heard of it, no PDISCONN
 //	StateConnected -> StateLoggedIn   SLOGIN from the server, or an SSYNC saying logged in
 //	StateConnected -> StateClosed     any close; exactly one PDISCONN

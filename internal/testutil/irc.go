@@ -304,8 +304,18 @@ func runNgircd(t TB, bin, conf string, ports ...int) bool {
 	}
 	var mu sync.Mutex
 	var logged []string
+	// ready carries the first verdict only: the reader may reach several
+	// (each "Can't bind", listening, its end) and never blocks on one.
 	ready := make(chan bool, 1)
+	report := func(ok bool) {
+		select {
+		case ready <- ok:
+		default:
+		}
+	}
+	readerDone := make(chan struct{})
 	go func() {
+		defer close(readerDone)
 		want := len(ports)
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
@@ -315,18 +325,21 @@ func runNgircd(t TB, bin, conf string, ports ...int) bool {
 			mu.Unlock()
 			switch {
 			case strings.Contains(line, "Can't bind"):
-				ready <- false
+				report(false)
 			case slices.ContainsFunc(ports, func(p int) bool { return strings.Contains(line, "Now listening on [127.0.0.1]:"+strconv.Itoa(p)) }):
 				if want--; want == 0 {
-					ready <- true
+					report(true)
 				}
 			}
 		}
 		_, _ = io.Copy(io.Discard, out)
-		ready <- false
+		report(false)
 	}()
+	// stop kills ngircd and waits for it only once its output is read
+	// (os/exec: Wait must not run before the reads from StdoutPipe end).
 	stop := func() {
 		_ = cmd.Process.Kill()
+		<-readerDone
 		_ = cmd.Wait()
 	}
 	ok := false

@@ -48,19 +48,20 @@ func newBot(pctx context.Context, f *Factory, h *portal.Handler, set Settings) *
 }
 
 // run connects, and connects again after each connection ends, until
-// the bot stops. The delay grows with each connection that failed
-// before joining its channel ([Backoff]); a reconnect the game asked
+// the bot stops. The delay grows with each connection that did not stay
+// joined to its channel for Config.BackoffReset ([Backoff]), and starts
+// again at MinBackoff after one that did; a reconnect the game asked
 // for goes at once.
 func (b *bot) run() {
 	defer b.stop()
 	fails := 0
 	for {
-		joined, asked, err := b.connect()
+		joinedFor, asked, err := b.connect()
 		if b.isStopped() || b.ctx.Err() != nil {
 			b.log.Info("ircbot.stopped", "err", err)
 			return
 		}
-		if joined {
+		if joinedFor >= b.f.cfg.BackoffReset {
 			fails = 0
 		}
 		var delay time.Duration
@@ -88,30 +89,33 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 // connect makes one connection and runs it until it ends: it reports
-// whether it joined its channel, whether the game asked for a
-// reconnect, and why it ended.
-func (b *bot) connect() (joined, asked bool, err error) {
+// how long it stayed joined to its channel (0: it never joined),
+// whether the game asked for a reconnect, and why it ended.
+func (b *bot) connect() (joinedFor time.Duration, asked bool, err error) {
 	nc, err := b.dial()
 	if err != nil {
 		b.f.stats.connectFailures.Add(1)
-		return false, false, err
+		return 0, false, err
 	}
 	b.f.stats.connects.Add(1)
 	c := newConn(b, nc)
 	if !b.setConn(c) {
 		nc.Close()
-		return false, false, nil
+		return 0, false, nil
 	}
 	defer b.setConn(nil)
 	stop := context.AfterFunc(b.pctx, c.closeSoon)
 	defer stop()
 	if !b.h.Go(c.write) {
 		nc.Close()
-		return false, false, ErrPortalClosing
+		return 0, false, ErrPortalClosing
 	}
 	b.log.Info("ircbot.connected", "remote", nc.RemoteAddr().String())
 	err = c.run()
-	return c.joined.Load(), c.asked.Load(), err
+	if c.joined.Load() {
+		joinedFor = time.Since(c.joinedAt)
+	}
+	return joinedFor, c.asked.Load(), err
 }
 
 // dial connects to the network, over TLS if asked, within DialTimeout.
@@ -142,6 +146,7 @@ func (b *bot) setConn(c *conn) bool {
 	return true
 }
 
+// isStopped reports whether the bot stopped (see stop).
 func (b *bot) isStopped() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -166,18 +171,18 @@ func (b *bot) stop() *conn {
 	return c
 }
 
-// retire stops a bot replaced by another: its session closes (the game
-// hears of it) and its connection quits.
+// retire stops a bot replaced by another: first the bot, so that it
+// never reconnects whatever state its connection is in (its session
+// may already be closed by the connection's own end), then its
+// connection quits and its session closes (the game hears of it).
 func (b *bot) retire() {
-	b.mu.Lock()
-	c := b.cur
-	b.mu.Unlock()
-	if s := c.session(); s != nil {
-		s.Close(portal.ReasonServerDisconnect, "") // calls c.Close: stop and QUIT
+	c := b.stop()
+	if c == nil {
 		return
 	}
-	if c := b.stop(); c != nil {
-		c.quit("Replaced")
+	c.quit("Replaced")
+	if s := c.session(); s != nil {
+		s.Close(portal.ReasonServerDisconnect, "") // a no-op if already closed
 	}
 }
 

@@ -3,6 +3,7 @@ package ircbot_test
 import (
 	"context"
 	"crypto/tls"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/portalsim/portalsim/internal/link"
 	"github.com/portalsim/portalsim/internal/testutil"
+	"github.com/portalsim/portalsim/portal/ircbot"
 )
 
 // A bot registers, joins its channel, and only then becomes a session
@@ -99,6 +101,45 @@ func checkInput(t *testing.T, c link.Command, text string, kw map[string]any) {
 // Game output can never become an IRC command of its own: CR, LF and
 // NUL split or vanish, long text is cut to IRC's 512 bytes, a private
 // message goes only to a nick.
+// The nick list goes to the game only when it asked for it (as
+// Evennia's game uses it): the NAMES reply that comes with a JOIN, or
+// any the server sends unasked, makes no input.
+func TestBotNicklistOnlyOnRequest(t *testing.T) {
+	t.Parallel()
+	_, s, c, sessid := joinedBot(t, "0")
+	c.Send(t, ":irc.test 353 evbot = #ev :@alice evbot", ":irc.test 366 evbot #ev :End of NAMES list",
+		":alice!a@h PRIVMSG #ev :after the names")
+	s.awaitInput(t, "msg") // the reader handled the 366 before it
+	for _, in := range inputs(s.game.Messages()) {
+		if in.Kwargs["type"] == "nicklist" {
+			t.Fatalf("unasked nick list reached the game: %+v", in)
+		}
+	}
+	s.out(t, sessid, link.Command{Name: "request_nicklist", Args: []any{""}})
+	c.Expect(t, "NAMES #ev")
+	c.Send(t, ":irc.test 353 evbot = #ev :@alice evbot", ":irc.test 366 evbot #ev :End of NAMES list",
+		":irc.test 353 evbot = #ev :carol", ":irc.test 366 evbot #ev :End of NAMES list",
+		":alice!a@h PRIVMSG #ev :after the second")
+	s.await(t, "the second msg", func(log []testutil.FakeMessage) bool {
+		n := 0
+		for _, in := range inputs(log) {
+			if in.Kwargs["type"] == "msg" {
+				n++
+			}
+		}
+		return n == 2
+	})
+	var lists [][]string
+	for _, in := range inputs(s.game.Messages()) {
+		if in.Kwargs["type"] == "nicklist" {
+			lists = append(lists, anyStrings(in.Kwargs["nicklist"]))
+		}
+	}
+	if len(lists) != 1 || !slices.Equal(lists[0], []string{"@alice", "evbot"}) {
+		t.Fatalf("nick lists %v, want the one asked for", lists)
+	}
+}
+
 func TestBotOutputCannotInject(t *testing.T) {
 	t.Parallel()
 	_, s, c, sessid := joinedBot(t, nil)
@@ -214,6 +255,84 @@ func TestBotReconnects(t *testing.T) {
 
 // A bot that cannot reach its network keeps trying, with backoff, until
 // the game disconnects it; one the game disconnects quits and stays away.
+// A server that drops the bot right after it joins gets the growing
+// backoff, as Evennia's (whose factory never resets its delay): only a
+// connection that stayed joined for Config.BackoffReset starts the
+// delay again at MinBackoff.
+func TestBotBackoffGrowsForFlappingServer(t *testing.T) {
+	t.Parallel()
+	const flaps = 5
+	for _, tc := range []struct {
+		name  string
+		reset time.Duration
+		grows bool
+	}{
+		{"dropped at once", time.Hour, true},
+		{"stayed joined", time.Nanosecond, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			irc := startIRCServer(t, nil)
+			rec := newReconnectLog()
+			cfg := testConfig()
+			cfg.MinBackoff, cfg.MaxBackoff, cfg.BackoffReset = time.Millisecond, time.Second, tc.reset
+			cfg.Logger = slog.New(rec)
+			s := startStack(t, cfg)
+			s.sconn(t, botConfig(irc.ln.Addr(), "#ev", false))
+			for range flaps {
+				c := irc.accept(t)
+				register(t, c, "evbot", "#ev")
+				c.Close() // dropped right after the join
+			}
+			irc.accept(t) // the bot logged its reconnect before it dialled
+			var want []time.Duration
+			for i := range flaps {
+				d := cfg.MinBackoff
+				if tc.grows {
+					d = ircbot.Backoff(i, cfg.MinBackoff, cfg.MaxBackoff)
+				}
+				want = append(want, d)
+			}
+			if got := rec.got(); !slices.Equal(got, want) {
+				t.Fatalf("reconnect delays %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+// After a KICK the bot joins again; if that JOIN is refused (474
+// banned) the connection ends (its session closes, the game hears of it)
+// and is made anew with backoff, rather than staying outside its channel
+// with a live session. An accepted rejoin keeps the session.
+func TestBotKicked(t *testing.T) {
+	t.Parallel()
+	t.Run("rejoin refused", func(t *testing.T) {
+		t.Parallel()
+		irc, s, c, sessid := joinedBot(t, false)
+		c.Send(t, ":op!o@h KICK #ev evbot :go away")
+		c.Expect(t, "JOIN #ev")
+		c.Send(t, ":irc.test 474 evbot #ev :Cannot join channel (+b)")
+		s.await(t, "PDISCONN of the kicked bot", func(log []testutil.FakeMessage) bool {
+			return slices.Contains(disconnects(log), sessid)
+		})
+		register(t, irc.accept(t), "evbot", "#ev") // reconnected
+		s.awaitPCONN(t, 2)
+	})
+	t.Run("rejoin accepted", func(t *testing.T) {
+		t.Parallel()
+		_, s, c, sessid := joinedBot(t, false)
+		c.Send(t, ":op!o@h KICK #ev evbot :go away")
+		c.Expect(t, "JOIN #ev")
+		c.Send(t, ":evbot!~evbot@127.0.0.1 JOIN :#ev", ":irc.test 474 evbot #other :Cannot join channel (+b)",
+			":alice!a@h PRIVMSG #ev :welcome back")
+		s.awaitInput(t, "msg") // the reader handled the lines before it
+		log := s.game.Messages()
+		if d := disconnects(log); len(d) != 0 || len(pconns(log)) != 1 {
+			t.Fatalf("PDISCONNs %v, %d PCONNs: an accepted rejoin must keep session %d", d, len(pconns(log)), sessid)
+		}
+	})
+}
+
 func TestBotStopsOnServerDisconnect(t *testing.T) {
 	t.Parallel()
 	irc, s, c, sessid := joinedBot(t, false)

@@ -14,6 +14,10 @@ const (
 	DefaultMinBackoff = time.Second
 	// DefaultMaxBackoff caps the reconnect delay (Evennia's maxDelay).
 	DefaultMaxBackoff = time.Minute
+	// DefaultBackoffReset is how long a connection must stay joined to
+	// its channel for the reconnect delay to start again at MinBackoff
+	// (Evennia's maxDelay: its factory never resets the delay).
+	DefaultBackoffReset = time.Minute
 	// DefaultDialTimeout bounds a connect and its TLS handshake.
 	DefaultDialTimeout = 30 * time.Second
 	// DefaultRegisterTimeout bounds the time from connect to joining the channel.
@@ -44,6 +48,11 @@ type Config struct {
 	// MinBackoff is the first reconnect delay; it grows 1.5 times each
 	// failed attempt, up to MaxBackoff (see [Backoff]). 0: the defaults.
 	MinBackoff, MaxBackoff time.Duration
+	// BackoffReset: a connection that stayed joined to its channel this
+	// long starts the reconnect delay again at MinBackoff; one dropped
+	// sooner (a server that drops the bot right after it joins) lets it
+	// grow. 0: [DefaultBackoffReset].
+	BackoffReset time.Duration
 	// DialTimeout bounds a connect and its TLS handshake; 0: [DefaultDialTimeout].
 	DialTimeout time.Duration
 	// RegisterTimeout bounds the time from connect to joining the
@@ -68,7 +77,7 @@ func (c Config) Validate() error {
 		name string
 		v    time.Duration
 	}{
-		{"MinBackoff", c.MinBackoff}, {"MaxBackoff", c.MaxBackoff}, {"DialTimeout", c.DialTimeout},
+		{"MinBackoff", c.MinBackoff}, {"MaxBackoff", c.MaxBackoff}, {"BackoffReset", c.BackoffReset}, {"DialTimeout", c.DialTimeout},
 		{"RegisterTimeout", c.RegisterTimeout}, {"Keepalive", c.Keepalive}, {"LineInterval", c.LineInterval},
 	} {
 		if d.v < 0 {
@@ -99,6 +108,7 @@ func (c Config) withDefaults() Config {
 	}
 	set(&c.MinBackoff, DefaultMinBackoff)
 	set(&c.MaxBackoff, max(DefaultMaxBackoff, c.MinBackoff))
+	set(&c.BackoffReset, DefaultBackoffReset)
 	set(&c.DialTimeout, DefaultDialTimeout)
 	set(&c.RegisterTimeout, DefaultRegisterTimeout)
 	set(&c.Keepalive, DefaultKeepalive)

@@ -54,10 +54,15 @@ type conn struct {
 	heard  atomic.Int64  // when the server last said something, in Unix ns
 	joined atomic.Bool   // the bot joined its channel; its session exists
 	asked  atomic.Bool   // the game asked for a reconnect
+	// nicklist: the game asked for the nick list and has not had it yet.
+	nicklist atomic.Bool
 
-	// st and nickTries belong to the reader.
+	// st, nickTries and joinedAt belong to the reader (joinedAt is read
+	// by the bot's goroutine, the same, once run returned).
 	st        ircState
 	nickTries int
+	joinedAt  time.Time // when it joined its channel
+	inChannel bool      // it is in its channel now (not before its JOIN, nor after a KICK)
 
 	// mu guards the fields below.
 	mu    sync.Mutex
@@ -87,26 +92,29 @@ func newConn(b *bot, nc net.Conn) *conn {
 }
 
 // run registers, then reads until the connection ends, and closes the
-// session if it had one. It returns why the connection ended.
-func (c *conn) run() error {
+// session if it had one. It returns why the connection ended. The end
+// is deferred: a panic (recovered by portal.Handler.Go) still closes
+// the socket, stops the writer and closes the session.
+func (c *conn) run() (err error) {
+	defer func() {
+		c.nc.Close()
+		close(c.ended)
+		<-c.done
+		c.mu.Lock()
+		if c.fail != nil {
+			err = c.fail
+		}
+		if c.hard != nil {
+			c.hard.Stop()
+		}
+		c.mu.Unlock()
+		if s := c.session(); s != nil {
+			s.Close(closeReason(err, c.asked.Load()), "")
+		}
+	}()
 	c.send("NICK", c.st.nick)
 	c.send("USER", c.b.set.Nick, "0", "*", c.b.set.Nick)
-	err := c.read()
-	c.nc.Close()
-	close(c.ended)
-	<-c.done
-	c.mu.Lock()
-	if c.fail != nil {
-		err = c.fail
-	}
-	if c.hard != nil {
-		c.hard.Stop()
-	}
-	c.mu.Unlock()
-	if s := c.session(); s != nil {
-		s.Close(closeReason(err, c.asked.Load()), "")
-	}
-	return err
+	return c.read()
 }
 
 // read reads and handles the server's lines until the connection ends.
@@ -144,16 +152,24 @@ func (c *conn) handle(m ircmsg.Message) error {
 	case "432", "433", "436", "437": // the nick is erroneous, in use, colliding, unavailable
 		return c.nickRefused(m)
 	case "403", "405", "471", "473", "474", "475", "476", "477": // the JOIN is refused
-		if !c.joined.Load() && len(m.Params) > 1 && sameName(m.Params[1], c.st.channel) {
+		// the first JOIN, or the one after a KICK: outside its channel
+		// the bot has nothing to do, so the connection ends and is made
+		// anew with backoff
+		if !c.inChannel && len(m.Params) > 1 && sameName(m.Params[1], c.st.channel) {
 			return &ServerError{Command: m.Command, Text: lastParam(m)}
 		}
 	case "JOIN":
-		if len(m.Params) > 0 && sameName(m.Nick(), c.st.nick) && sameName(m.Params[0], c.st.channel) && !c.joined.Swap(true) {
-			c.startSession()
+		if len(m.Params) > 0 && sameName(m.Nick(), c.st.nick) && sameName(m.Params[0], c.st.channel) {
+			c.inChannel = true
+			if !c.joined.Swap(true) {
+				c.joinedAt = time.Now()
+				c.startSession()
+			}
 		}
 	case "KICK": // <channel> <nick> :reason
 		if len(m.Params) > 1 && sameName(m.Params[0], c.st.channel) && sameName(m.Params[1], c.st.nick) {
 			c.b.log.Warn("ircbot.kicked", "by", m.Nick(), "reason", lastParam(m))
+			c.inChannel = false
 			c.send("JOIN", c.st.channel)
 		}
 	case "NICK":
@@ -162,12 +178,28 @@ func (c *conn) handle(m ircmsg.Message) error {
 		}
 	case "ERROR":
 		return &ServerError{Command: m.Command, Text: lastParam(m)}
+	case "366": // RPL_ENDOFNAMES: the nick list, if the game asked for it
+		cmd, ok := c.st.event(m)
+		c.takeNamesDropped()
+		if ok && c.nicklist.Swap(false) {
+			c.input(cmd)
+		}
 	default:
-		if cmd, ok := c.st.event(m); ok {
+		cmd, ok := c.st.event(m)
+		c.takeNamesDropped()
+		if ok {
 			c.input(cmd)
 		}
 	}
 	return nil
+}
+
+// takeNamesDropped counts the NAMES tokens the reader left out.
+func (c *conn) takeNamesDropped() {
+	if n := c.st.namesDropped; n > 0 {
+		c.st.namesDropped = 0
+		c.b.f.stats.namesDropped.Add(n)
+	}
 }
 
 // lastParam is the message's last parameter, or "".

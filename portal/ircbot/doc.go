@@ -5,9 +5,10 @@
 // joins one channel and then becomes a portal session logged in to the
 // bot's account from the start (protocol_key "ircbot", address
 // "<channel>@<network>"). What is said in the channel, to the bot in
-// private and the channel's nick list reach the game as "bot_data_in"
-// input; the game's "channel", "privmsg", "request_nicklist", "ping" and
-// "reconnect" output goes back to IRC. Everything else the game sends
+// private and the channel's nick list (when the game asked for it,
+// bounded in bytes) reach the game as "bot_data_in" input; the game's
+// "channel", "privmsg", "request_nicklist", "ping" and "reconnect"
+// output goes back to IRC. Everything else the game sends
 // the session ("text", "prompt", ...) is ignored and counted, as Evennia
 // ignores it: the bot is a session like any other and would otherwise
 // repeat to IRC whatever reaches its account.

@@ -36,6 +36,7 @@ type counters struct {
 	connects, connectFailures, sessions atomic.Uint64
 	inputs, linesSent, linesDropped     atomic.Uint64
 	ignored, refused, badLines          atomic.Uint64
+	namesDropped                        atomic.Uint64
 }
 
 // Stats is a snapshot of a Factory's counters.
@@ -62,6 +63,10 @@ type Stats struct {
 	Ignored, Refused uint64
 	// BadLines counts lines from IRC servers that do not parse.
 	BadLines uint64
+	// NamesDropped counts tokens of NAMES replies left out of the nick
+	// list: longer than a nick, or past the list's bounds (10000 nicks,
+	// 64 KiB).
+	NamesDropped uint64
 }
 
 // New returns a Factory, or the problems of cfg (wrapping [ErrInvalidConfig]).
@@ -95,6 +100,9 @@ func (f *Factory) Start(ctx context.Context, h *portal.Handler, config map[strin
 	key := botKey{h, set.UID}
 	f.mu.Lock()
 	old := f.bots[key]
+	if old != nil && old.isStopped() {
+		old = nil // stopping, not yet forgotten: no bot to keep or replace
+	}
 	if old != nil && old.set == set {
 		f.mu.Unlock()
 		f.stats.duplicates.Add(1)
@@ -143,5 +151,6 @@ func (f *Factory) Stats() Stats {
 		Connects: c.connects.Load(), ConnectFailures: c.connectFailures.Load(), Sessions: c.sessions.Load(),
 		Inputs: c.inputs.Load(), LinesSent: c.linesSent.Load(), LinesDropped: c.linesDropped.Load(),
 		Ignored: c.ignored.Load(), Refused: c.refused.Load(), BadLines: c.badLines.Load(),
+		NamesDropped: c.namesDropped.Load(),
 	}
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -248,4 +250,41 @@ func joinedBot(t testing.TB, ssl any) (irc *ircServer, s *stack, c *testutil.IRC
 	c = irc.accept(t)
 	register(t, c, "evbot", "#ev")
 	return irc, s, c, s.awaitPCONN(t, 1).Sessid
+}
+
+// reconnectLog is a slog handler that records the delays of the bots'
+// "ircbot.reconnect" log lines (attribute "in").
+type reconnectLog struct {
+	mu     *sync.Mutex
+	delays *[]time.Duration
+}
+
+func newReconnectLog() reconnectLog {
+	return reconnectLog{mu: new(sync.Mutex), delays: new([]time.Duration)}
+}
+
+func (reconnectLog) Enabled(context.Context, slog.Level) bool { return true }
+func (h reconnectLog) WithAttrs([]slog.Attr) slog.Handler     { return h }
+func (h reconnectLog) WithGroup(string) slog.Handler          { return h }
+
+func (h reconnectLog) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != "ircbot.reconnect" {
+		return nil
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "in" {
+			h.mu.Lock()
+			*h.delays = append(*h.delays, a.Value.Duration())
+			h.mu.Unlock()
+		}
+		return true
+	})
+	return nil
+}
+
+// got returns the delays logged so far.
+func (h reconnectLog) got() []time.Duration {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]time.Duration(nil), *h.delays...)
 }

@@ -12,8 +12,15 @@ import (
 // server (evennia.server.inputfuncs.bot_data_in).
 const inputCommand = "bot_data_in"
 
-// maxNames bounds the nick list collected for one NAMES reply.
-const maxNames = 10000
+// Bounds of the nick list collected for one NAMES reply, which reaches
+// the game as one input: at most maxNames nicks of maxNamesBytes in all;
+// a token longer than maxNickToken (IRC's nick length limit, with room
+// for the prefix characters of a channel's modes) is no nick.
+const (
+	maxNames      = 10000
+	maxNamesBytes = 64 << 10
+	maxNickToken  = 64 + 8
+)
 
 // ircState is what reading the server's messages needs: the bot's nick
 // (as the server has it now), its channel and the nick list being
@@ -21,6 +28,10 @@ const maxNames = 10000
 type ircState struct {
 	nick, channel string
 	names         []any
+	namesBytes    int // the bytes of names
+	// namesDropped counts the tokens of NAMES replies left out of the
+	// list (too long, or past its bounds); the reader takes it.
+	namesDropped uint64
 }
 
 // event converts one message from the IRC server into the game's input,
@@ -35,9 +46,7 @@ func (st *ircState) event(m ircmsg.Message) (cmd link.Command, ok bool) {
 	case "353": // RPL_NAMREPLY: <me> <type> <channel> :<nicks>
 		if len(m.Params) >= 4 && sameName(m.Params[2], st.channel) {
 			for n := range strings.FieldsSeq(m.Params[3]) {
-				if len(st.names) < maxNames {
-					st.names = append(st.names, clean(n))
-				}
+				st.addName(n)
 			}
 		}
 	case "366": // RPL_ENDOFNAMES: <me> <channel> :End of NAMES list
@@ -46,11 +55,22 @@ func (st *ircState) event(m ircmsg.Message) (cmd link.Command, ok bool) {
 			if names == nil {
 				names = []any{}
 			}
-			st.names = nil
+			st.names, st.namesBytes = nil, 0
 			return botInput("", "nicklist", "server", strings.ToLower(m.Params[1]), "nicklist", names), true
 		}
 	}
 	return link.Command{}, false
+}
+
+// addName adds one token of a NAMES reply to the nick list, unless it
+// is too long for a nick or the list is full (then it is counted).
+func (st *ircState) addName(n string) {
+	if len(n) > maxNickToken || len(st.names) >= maxNames || st.namesBytes+len(n) > maxNamesBytes {
+		st.namesDropped++
+		return
+	}
+	st.names = append(st.names, clean(n))
+	st.namesBytes += len(n)
 }
 
 // privmsg converts a PRIVMSG. As in Evennia, a channel message starting

@@ -1,9 +1,11 @@
 package ircbot
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/ergochat/irc-go/ircmsg"
+	"github.com/ergochat/irc-go/ircreader"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/portalsim/portalsim/internal/link"
@@ -90,5 +92,53 @@ func TestSameName(t *testing.T) {
 		if got := sameName(tc.a, tc.b); got != tc.want {
 			t.Errorf("sameName(%q, %q) = %v", tc.a, tc.b, got)
 		}
+	}
+}
+
+// A hostile server's NAMES reply cannot make one huge input (it would
+// be one link frame, past the link's limit): tokens longer than a nick
+// are dropped and counted, and the list is bounded in bytes.
+func TestNicklistBoundedInBytes(t *testing.T) {
+	t.Parallel()
+	token := strings.Repeat("n", 9000)
+	line := ":s 353 evbot = #ev :" + token
+	// the line is one the bot's reader accepts
+	r := ircreader.NewIRCReader(strings.NewReader(line + "\r\n"))
+	if _, err := r.ReadLine(); err != nil {
+		t.Fatalf("reader refuses the line: %v", err)
+	}
+	st := ircState{nick: "evbot", channel: "#ev"}
+	long, err := ircmsg.ParseLineStrict(line, false, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 1000 {
+		st.event(long)
+	}
+	if st.namesDropped != 1000 || len(st.names) != 0 {
+		t.Fatalf("%d dropped, %d kept, want the 1000 long tokens dropped", st.namesDropped, len(st.names))
+	}
+	// nick-sized tokens, far past the byte bound
+	nicks, err := ircmsg.ParseLineStrict(":s 353 evbot = #ev :"+strings.TrimSpace(strings.Repeat(strings.Repeat("x", maxNickToken)+" ", 100)), false, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 100 {
+		st.event(nicks)
+	}
+	end, _ := ircmsg.ParseLineStrict(":s 366 evbot #ev :End", false, 0)
+	cmd, ok := st.event(end)
+	if !ok {
+		t.Fatal("no nicklist input")
+	}
+	if got, want := len(cmd.Kwargs["nicklist"].([]any)), maxNamesBytes/maxNickToken; got != want {
+		t.Fatalf("%d nicks kept, want %d (the byte bound)", got, want)
+	}
+	frame, err := link.AppendFrame(nil, link.Message{Op: link.OpDataIn, Sessid: 1, Data: []link.Command{cmd}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(frame) > 2*maxNamesBytes {
+		t.Fatalf("one nicklist input is a %d-byte link frame, want at most %d", len(frame), 2*maxNamesBytes)
 	}
 }

@@ -13,7 +13,7 @@ const backoffFactor = 1.5
 // a connection ended): minDelay × 1.5ⁿ, at most maxDelay. With Evennia's
 // values (1 s, 60 s): 1 s, 1.5 s, 2.25 s, ... 57.7 s (n = 10), then 60 s.
 // Unlike Evennia's, the delay starts again at minDelay once a connection
-// has joined its channel.
+// has stayed joined to its channel for a while (Config.BackoffReset).
 func Backoff(n int, minDelay, maxDelay time.Duration) time.Duration {
 	d := float64(minDelay) * math.Pow(backoffFactor, float64(max(n, 0)))
 	if d >= float64(maxDelay) {

@@ -94,8 +94,14 @@ func (c *conn) outPrivmsg(args []any, kwargs map[string]any) {
 }
 
 // outNicklist asks the server for the channel's nicks; they reach the
-// game as a "nicklist" input.
-func (c *conn) outNicklist([]any, map[string]any) { c.send("NAMES", c.b.set.Channel) }
+// game as a "nicklist" input at the end of the next NAMES reply. Only a
+// request makes one: the game (Evennia's IRCBot.execute_cmd) drops a
+// nick list nobody asked for, and the server's NAMES replies (one comes
+// with each JOIN) are not the game's to carry.
+func (c *conn) outNicklist([]any, map[string]any) {
+	c.nicklist.Store(true)
+	c.send("NAMES", c.b.set.Channel)
+}
 
 // outPing pings the server; the round trip reaches the game as a "ping"
 // input with its "timing" in seconds.
