@@ -61,7 +61,7 @@ var _ = Describe("portalsim run -metrics", Label("cli", "load", "metrics"), func
 		Expect(sample(body, `portalsim_clients{state="logged_in"}`)).To(BeNumerically(">", 0))
 		Expect(sample(body, `portalsim_generator_cpu_ratio{proc="0"}`)).To(BeNumerically(">=", 0))
 		s.Signal(syscall.SIGINT)
-		Eventually(ctx, s).Should(gexec.Exit())
+		Eventually(s).WithContext(ctx).Should(gexec.Exit())
 	}, SpecTimeout(2*time.Minute))
 
 	It("serves the merged metrics of -procs children from the parent", func(ctx SpecContext) {
@@ -87,6 +87,6 @@ pacing: {timestep: 100ms, chance_of_action: 1, chance_of_login: 1, login_concurr
 		}).WithPolling(20 * time.Millisecond).Should(HaveExactElements(
 			BeNumerically(">=", 0), BeNumerically(">=", 0), BeNumerically("==", 6), BeNumerically("==", 2)))
 		s.Signal(syscall.SIGINT)
-		Eventually(ctx, s).Should(gexec.Exit(98))
+		Eventually(s).WithContext(ctx).Should(gexec.Exit(98))
 	}, SpecTimeout(2*time.Minute))
 })

@@ -113,7 +113,9 @@ var _ = Describe("a stock Evennia 5 Server behind our portal", Ordered, Label("e
 		expect(ws, tin.Name+` says, "hello from tintin"`)
 		Expect(ws.Send("say hello from the web")).To(Succeed())
 		expect(ws, `You say, "hello from the web"`)
-		Eventually(ctx, tts).WithTimeout(answer).Should(gexec.Exit(), "TinTin++ quits once it sees the websocket player's say")
+		// Not Eventually(ctx, tts): Gomega formats a second argument (%#v) to
+		// see whether it is a duration, racing with gexec's writes to it.
+		Eventually(tts).WithContext(ctx).WithTimeout(answer).Should(gexec.Exit(), "TinTin++ quits once it sees the websocket player's say")
 		b, err := os.ReadFile(logFile)
 		Expect(err).NotTo(HaveOccurred())
 		seen := stripANSI(string(b))
@@ -200,10 +202,10 @@ var _ = Describe("a stock Evennia 5 Server behind our portal", Ordered, Label("e
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(func() { rs.Kill() })
 		// Everyone logged in (the portal's stats line counts them), then the reload.
-		Eventually(ctx, portal.Err).WithTimeout(2 * time.Minute).Should(gbytes.Say(`logged_in=` + strconv.Itoa(loadPlayers) + ` `))
+		Eventually(portal.Err).WithContext(ctx).WithTimeout(2 * time.Minute).Should(gbytes.Say(`logged_in=` + strconv.Itoa(loadPlayers) + ` `))
 		Expect(launcher(ctx, "reload")).To(ContainSubstring("Server reloaded"))
 		Expect(rs.ExitCode()).To(Equal(-1), "the run was still going when the reload was over")
-		Eventually(ctx, rs).WithTimeout(3 * time.Minute).Should(gexec.Exit())
+		Eventually(rs).WithContext(ctx).WithTimeout(3 * time.Minute).Should(gexec.Exit())
 		rep, err := reports.ReadFile(out)
 		Expect(err).NotTo(HaveOccurred(), "the run wrote no report:\n%s", rs.Err.Contents())
 		Expect(rs.ExitCode()).To(Equal(0), "a threshold failed:\n%s%s", rs.Out.Contents(), rs.Err.Contents())
@@ -234,11 +236,11 @@ var _ = Describe("a stock Evennia 5 Server behind our portal", Ordered, Label("e
 		}()
 		// The old Server has gone: the portal holds the new session's
 		// PCONN for the next one (Evennia's drops it: spec bug 5.5).
-		Eventually(ctx, portal.Err).WithTimeout(answer).Should(gbytes.Say(`amp\.server\.gone`))
+		Eventually(portal.Err).WithContext(ctx).WithTimeout(answer).Should(gbytes.Say(`amp\.server\.gone`))
 		p, err := testutil.DialTelnet(game.Addr(targets.GameTelnet))
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(p.Close)
-		Eventually(ctx, portal.Err).WithTimeout(answer).Should(gbytes.Say(`link\.synced .*replayed=[1-9]`),
+		Eventually(portal.Err).WithContext(ctx).WithTimeout(answer).Should(gbytes.Say(`link\.synced .*replayed=[1-9]`),
 			"the new Server got the session's PCONN from the hold, so it connected in the gap")
 		Eventually(ctx, reloaded).WithTimeout(answer).Should(Receive(ContainSubstring("Server reloaded")))
 		logIn(p, acc)
@@ -276,7 +278,7 @@ var _ = Describe("a stock Evennia 5 Server behind our portal", Ordered, Label("e
 
 	It("stops the Server and the portal with evennia stop", func(ctx SpecContext) {
 		Expect(launcher(ctx, "stop")).To(ContainSubstring("Evennia shut down"))
-		Eventually(ctx, portal).WithTimeout(answer).Should(gexec.Exit(0))
+		Eventually(portal).WithContext(ctx).WithTimeout(answer).Should(gexec.Exit(0))
 		_, err := os.Stat(filepath.Join(game.Dir, "server", "portal.pid"))
 		Expect(os.IsNotExist(err)).To(BeTrue(), "portal.pid is removed")
 	}, SpecTimeout(2*time.Minute))

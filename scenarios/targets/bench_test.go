@@ -30,7 +30,7 @@ var _ = Describe("portalsim bench against a stock Evennia", Label("targets", "sl
 		s, err := gexec.Start(cmd, GinkgoWriter, GinkgoWriter)
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(func() { s.Kill() })
-		Eventually(ctx, s).WithTimeout(90 * time.Second).Should(gexec.Exit())
+		Eventually(s).WithContext(ctx).WithTimeout(90 * time.Second).Should(gexec.Exit())
 		Expect(s.ExitCode()).To(Equal(0), quoted(s))
 		b, err := os.ReadFile(out)
 		Expect(err).NotTo(HaveOccurred())

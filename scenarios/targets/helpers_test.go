@@ -33,7 +33,7 @@ func run(ctx SpecContext, dir, scenario, target string, args ...string) (*report
 	s, err := gexec.Start(cmd, GinkgoWriter, GinkgoWriter)
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(func() { s.Kill() })
-	Eventually(ctx, s).WithTimeout(runTimeout).Should(gexec.Exit())
+	Eventually(s).WithContext(ctx).WithTimeout(runTimeout).Should(gexec.Exit())
 	rep, err := reports.ReadFile(out)
 	Expect(err).NotTo(HaveOccurred(), "the run wrote no report; its output:\n%s%s", s.Out.Contents(), s.Err.Contents())
 	return rep, s
