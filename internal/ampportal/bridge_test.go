@@ -185,11 +185,7 @@ func TestLauncherReload(t *testing.T) {
 // 5.19: Evennia's Portal keeps one of the two actions).
 func TestServerReloadThenLauncherStop(t *testing.T) {
 	t.Parallel()
-	p := newFakePortal(t)
-	cmd, starts := starter(t)
-	b := startBridge(t, p, ampportal.Config{GameDir: gameDir(t), ServerCommand: cmd})
-	started(t, starts)
-	srv, pl := connectServer(t, b, p, 10, link.ModeShutdown)
+	b, srv, pl, _ := startedServer(t)
 	srv.answerOf(srv.say(link.Message{Op: link.OpServerReload}))
 	if m := pl.recv(t); m.Op != link.OpServerReload {
 		t.Fatalf("on the link: %v, want SRELOAD", m.Op)

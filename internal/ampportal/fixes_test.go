@@ -190,11 +190,7 @@ func TestPSYNCWithoutAskIsNotAnswered(t *testing.T) {
 // starts no Server: nobody would link it.
 func TestPortalGoneDuringServerReloadStartsNothing(t *testing.T) {
 	t.Parallel()
-	p := newFakePortal(t)
-	cmd, starts := starter(t)
-	b := startBridge(t, p, ampportal.Config{GameDir: gameDir(t), ServerCommand: cmd})
-	started(t, starts)
-	srv, pl := connectServer(t, b, p, 10, link.ModeShutdown)
+	b, srv, pl, _ := startedServer(t)
 	inGameReload(t, srv, pl)
 	pl.c.Close() // the portal stops: it closes the link
 	srv.closedByBridge()

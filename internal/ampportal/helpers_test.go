@@ -512,3 +512,16 @@ func inGameReload(t testing.TB, srv *peer, pl *portalLink) {
 		t.Fatalf("the Server got %v %q, want SRELOAD reload", m.Op, m.Mode)
 	}
 }
+
+// startedServer starts a bridge that starts a Server (a starter command)
+// and links a fake Evennia Server (pid 10) to a fake portal; starts
+// reports each later start.
+func startedServer(t testing.TB) (b *ampportal.Bridge, srv *peer, pl *portalLink, starts <-chan struct{}) {
+	t.Helper()
+	p := newFakePortal(t)
+	cmd, starts := starter(t)
+	b = startBridge(t, p, ampportal.Config{GameDir: gameDir(t), ServerCommand: cmd})
+	started(t, starts)
+	srv, pl = connectServer(t, b, p, 10, link.ModeShutdown)
+	return b, srv, pl, starts
+}
