@@ -215,13 +215,7 @@ func TestLauncherStop(t *testing.T) {
 	srv, pl := connectServer(t, b, p, 10, link.ModeShutdown)
 	launcher := dialPeer(t, b)
 	launcher.answerOf(launcher.launch(amp.OpServerShutdown, amp.Dict{}))
-	if m := pl.recv(t); m.Op != link.OpServerShutdown {
-		t.Fatalf("on the link: %v, want SSHUTD", m.Op)
-	}
-	pl.send(t, link.Message{Op: link.OpServerShutdown, Mode: link.ModeShutdown})
-	if m, _ := srv.command(false); m.Op != link.OpServerShutdown {
-		t.Fatalf("the Server got %v", m.Op)
-	}
+	serverShutdown(t, srv, pl)
 	// Only once: the portal's acknowledgement is not taken for a request.
 	srv.nc.Close()
 	pl.drain(t, func(m link.Message) {
@@ -236,11 +230,7 @@ func TestLauncherStop(t *testing.T) {
 	default:
 	}
 	launcher.answerOf(launcher.launch(amp.OpPortalShutdown, amp.Dict{}))
-	select {
-	case <-b.ShutdownRequested():
-	case <-time.After(wait):
-		t.Fatal("PSHUTD did not ask for the shutdown")
-	}
+	awaitShutdown(t, b, "PSHUTD did not ask for the shutdown")
 }
 
 // PSHUTD while a Server is linked stops the Server first (Evennia's
@@ -252,17 +242,9 @@ func TestLauncherPortalShutdownStopsServer(t *testing.T) {
 	srv, pl := connectServer(t, b, p, 10, link.ModeShutdown)
 	launcher := dialPeer(t, b)
 	launcher.answerOf(launcher.launch(amp.OpPortalShutdown, amp.Dict{}))
-	if m := pl.recv(t); m.Op != link.OpServerShutdown {
-		t.Fatalf("on the link: %v, want SSHUTD", m.Op)
-	}
-	pl.send(t, link.Message{Op: link.OpServerShutdown, Mode: link.ModeShutdown})
-	srv.command(false)
+	serverShutdown(t, srv, pl)
 	srv.nc.Close()
-	select {
-	case <-b.ShutdownRequested():
-	case <-time.After(wait):
-		t.Fatal("no shutdown once the Server went")
-	}
+	awaitShutdown(t, b, "no shutdown once the Server went")
 }
 
 func TestRefusals(t *testing.T) {

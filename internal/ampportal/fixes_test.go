@@ -38,13 +38,7 @@ func TestInputNotAcknowledgedWhenServerCut(t *testing.T) {
 	for i := range 5 { // what reaches the bridge before the link closes must not be acknowledged
 		_ = pl.c.Send(link.Message{Op: link.OpDataIn, Sessid: 5, Data: link.TextData("say " + strconv.Itoa(i))})
 	}
-	most := uint64(0)
-	pl.drain(t, func(m link.Message) {
-		if m.Op == link.OpAck {
-			most = max(most, m.Seen)
-		}
-		most = max(most, m.Ack)
-	})
+	most := pl.mostAcked(t)
 	if most > 1 {
 		t.Fatalf("acknowledged %d messages; the Server answered only the PSYNC reply", most)
 	}
@@ -251,13 +245,7 @@ func TestFinalAcknowledgement(t *testing.T) {
 	srv.command(false)
 	srv.command(true) // the third is not answered
 	srv.nc.Close()
-	var most uint64
-	pl.drain(t, func(m link.Message) {
-		if m.Op == link.OpAck {
-			most = max(most, m.Seen)
-		}
-		most = max(most, m.Ack)
-	})
+	most := pl.mostAcked(t)
 	if most != 3 {
 		t.Fatalf("final acknowledgement %d, want 3 (the PSYNC reply and two answered inputs)", most)
 	}

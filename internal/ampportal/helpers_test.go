@@ -150,7 +150,7 @@ func (l *portalLink) ackedTo(t testing.TB, n uint64) {
 			if !ok {
 				t.Fatalf("the link closed before an acknowledgement of %d", n)
 			}
-			if (m.Op == link.OpAck && m.Seen >= n) || m.Ack >= n {
+			if acked(m) >= n {
 				return
 			}
 		case <-deadline:
@@ -163,6 +163,24 @@ func (l *portalLink) ackedTo(t testing.TB, n uint64) {
 func (l *portalLink) closed(t testing.TB) {
 	t.Helper()
 	l.drain(t, func(link.Message) {})
+}
+
+// acked is how many messages m acknowledges (an ACK's Seen, any
+// message's Ack).
+func acked(m link.Message) uint64 {
+	if m.Op == link.OpAck {
+		return max(m.Seen, m.Ack)
+	}
+	return m.Ack
+}
+
+// mostAcked reads the link until it closes and returns the most any of
+// its messages acknowledged.
+func (l *portalLink) mostAcked(t testing.TB) uint64 {
+	t.Helper()
+	var most uint64
+	l.drain(t, func(m link.Message) { most = max(most, acked(m)) })
+	return most
 }
 
 // drain hands f every message until the link closes.
@@ -524,4 +542,27 @@ func startedServer(t testing.TB) (b *ampportal.Bridge, srv *peer, pl *portalLink
 	started(t, starts)
 	srv, pl = connectServer(t, b, p, 10, link.ModeShutdown)
 	return b, srv, pl, starts
+}
+
+// serverShutdown plays a stop the bridge asked for: SSHUTD on the link,
+// the portal's acknowledgement, and the Server told.
+func serverShutdown(t testing.TB, srv *peer, pl *portalLink) {
+	t.Helper()
+	if m := pl.recv(t); m.Op != link.OpServerShutdown {
+		t.Fatalf("on the link: %v, want SSHUTD", m.Op)
+	}
+	pl.send(t, link.Message{Op: link.OpServerShutdown, Mode: link.ModeShutdown})
+	if m, _ := srv.command(false); m.Op != link.OpServerShutdown {
+		t.Fatalf("the Server got %v", m.Op)
+	}
+}
+
+// awaitShutdown waits for the bridge to ask its owner to stop the portal.
+func awaitShutdown(t testing.TB, b *ampportal.Bridge, why string) {
+	t.Helper()
+	select {
+	case <-b.ShutdownRequested():
+	case <-time.After(wait):
+		t.Fatal(why)
+	}
 }

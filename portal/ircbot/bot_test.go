@@ -18,11 +18,7 @@ import (
 // logged in to its account, as Evennia's does at signedOn.
 func TestBotRegistersAndJoins(t *testing.T) {
 	t.Parallel()
-	irc := startIRCServer(t, nil)
-	s := startStack(t, testConfig())
-	s.sconn(t, botConfig(irc.ln.Addr(), "#ev", false))
-	c := irc.accept(t)
-	register(t, c, "evbot", "#ev")
+	_, s, _, _ := joinedBot(t, false)
 	d := s.awaitPCONN(t, 1)
 	if d.ProtocolKey != "ircbot" || d.Address != "#ev@127.0.0.1" || d.Uid != 7 || !d.LoggedIn {
 		t.Fatalf("PCONN key %q, address %q, uid %d, logged_in %v; want ircbot, #ev@127.0.0.1, 7, true",
@@ -220,11 +216,7 @@ func TestBotDeduplicated(t *testing.T) {
 // made anew; so is one the game asks to reconnect.
 func TestBotReconnects(t *testing.T) {
 	t.Parallel()
-	irc := startIRCServer(t, nil)
-	s := startStack(t, testConfig())
-	s.sconn(t, botConfig(irc.ln.Addr(), "#ev", false))
-	c := irc.accept(t)
-	register(t, c, "evbot", "#ev")
+	irc, s, c, _ := joinedBot(t, false)
 	first := s.awaitPCONN(t, 1)
 
 	c.Send(t, "ERROR :Closing link (server restarting)")
@@ -442,12 +434,7 @@ func TestBotKeepalive(t *testing.T) {
 // A portal that shuts down ends its bots with a QUIT.
 func TestBotQuitsAtShutdown(t *testing.T) {
 	t.Parallel()
-	irc := startIRCServer(t, nil)
-	s := startStack(t, testConfig())
-	s.sconn(t, botConfig(irc.ln.Addr(), "#ev", false))
-	c := irc.accept(t)
-	register(t, c, "evbot", "#ev")
-	s.awaitPCONN(t, 1)
+	_, s, c, _ := joinedBot(t, false)
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 	if err := s.p.Shutdown(ctx); err != nil {
