@@ -348,6 +348,7 @@ func (b *Bridge) handle(ev event) {
 // Server's) is closed to make room.
 func (b *Bridge) accepted(nc net.Conn) {
 	if len(b.conns) >= b.cfg.MaxConns {
+		b.stats.connsRefused.Add(1)
 		var idle *ampConn
 		for c := range b.conns {
 			if c.role != roleServer && (idle == nil || c.lastSeen.Before(idle.lastSeen)) {
@@ -355,11 +356,9 @@ func (b *Bridge) accepted(nc net.Conn) {
 			}
 		}
 		if idle == nil {
-			b.stats.connsRefused.Add(1)
 			_ = nc.Close()
 			return
 		}
-		b.stats.connsRefused.Add(1)
 		b.log.Warn("amp.conns.full", "max", b.cfg.MaxConns, "closed", idle.id)
 		idle.close()
 	}
@@ -390,15 +389,16 @@ func (b *Bridge) ampBox(c *ampConn, box amp.Box) {
 		b.result(c, kind, box)
 		return
 	}
+	name := string(box.Command())
 	if c.role == roleUnknown {
-		c.role = classify(box)
+		c.role = classify(name)
 		if c.role == roleServer {
 			b.stats.servers.Add(1)
 		} else {
 			b.stats.launchers.Add(1)
 		}
 	}
-	switch name := string(box.Command()); name {
+	switch name {
 	case amp.CommandAdminServer2Portal, amp.CommandMsgServer2Portal:
 		b.serverBox(c, box)
 	case amp.CommandMsgStatus:

@@ -22,6 +22,7 @@ type codec struct {
 	dec  amp.Decompressor
 	comp amp.Compressor
 	buf  []byte
+	args []amp.Field
 }
 
 // payloadOf decodes the packed_data of a Server's Admin or Msg command;
@@ -58,9 +59,9 @@ func (c *codec) encode(p ampbridge.Payload) (string, []amp.Field, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	args, err := c.comp.AppendArgument(nil, amp.ArgPackedData, c.buf)
+	c.args, err = c.comp.AppendArgument(c.args[:0], amp.ArgPackedData, c.buf)
 	if cap(c.buf) > 1<<20 {
 		c.buf = nil
 	}
-	return name, args, err
+	return name, c.args, err
 }

@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"time"
 
 	"github.com/portalsim/portalsim/internal/amp"
 	"github.com/portalsim/portalsim/internal/link"
+	"github.com/portalsim/portalsim/internal/loopback"
 )
 
 // Defaults of [Config].
@@ -119,12 +119,8 @@ func (c Config) withDefaults() Config {
 
 // validate says what is wrong with c.
 func (c Config) validate() error {
-	host, _, err := net.SplitHostPort(c.Addr)
-	if err != nil {
-		return fmt.Errorf("%w: amp address %q: %w", ErrInvalidConfig, c.Addr, err)
-	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return fmt.Errorf("%w: amp address %q is not loopback: AMP has no authentication", ErrInvalidConfig, c.Addr)
+	if err := loopback.Check(c.Addr); err != nil {
+		return fmt.Errorf("%w: amp address: %w (AMP has no authentication)", ErrInvalidConfig, err)
 	}
 	if c.PortalLink == "" {
 		return fmt.Errorf("%w: no portal link address", ErrInvalidConfig)

@@ -1,7 +1,6 @@
 package ampportal
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -25,9 +24,10 @@ const (
 	roleControl
 )
 
-// classify returns the role a connection's first command gives it.
-func classify(b amp.Box) role {
-	switch string(b.Command()) {
+// classify returns the role a connection's first command (its name)
+// gives it.
+func classify(name string) role {
+	switch name {
 	case amp.CommandAdminServer2Portal, amp.CommandMsgServer2Portal:
 		return roleServer
 	}
@@ -183,7 +183,8 @@ func (c *ampConn) write(box amp.Box) error {
 // ask writes a command with the next tag and returns the tag.
 func (c *ampConn) ask(name string, args ...amp.Field) (uint64, error) {
 	c.tags++
-	return c.tags, c.write(amp.NewCommand(name, amp.AppendTag(nil, c.tags), args...))
+	var tag [16]byte // NewCommand copies it
+	return c.tags, c.write(amp.NewCommand(name, amp.AppendTag(tag[:0], c.tags), args...))
 }
 
 // answer answers the command tagged tag (no answer if it wants none).
@@ -224,8 +225,8 @@ func (c *ampConn) close() {
 // parseTag reads a tag this side wrote (lower-case hex); false for any
 // other.
 func parseTag(t []byte) (uint64, bool) {
-	if len(t) == 0 || len(t) > 16 {
-		return 0, false
+	if len(t) == 0 || len(t) > 16 || (len(t) > 1 && t[0] == '0') {
+		return 0, false // leading zeros: not a tag of ours
 	}
 	var n uint64
 	for _, ch := range t {
@@ -237,9 +238,6 @@ func parseTag(t []byte) (uint64, bool) {
 		default:
 			return 0, false
 		}
-	}
-	if !bytes.Equal(amp.AppendTag(nil, n), t) {
-		return 0, false // leading zeros: not a tag of ours
 	}
 	return n, true
 }

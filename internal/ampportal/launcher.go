@@ -9,31 +9,34 @@ import (
 
 // statusAsked answers MsgStatus with the status tuple the launcher reads.
 func (b *Bridge) statusAsked(c *ampConn, box amp.Box) {
-	st := b.status()
-	data, err := amp.AppendStatus(nil, &st)
+	f, err := b.statusField()
 	if err != nil {
-		b.log.Error("amp.status.encode", "err", err)
 		c.fail(box.Tag(), amp.ErrorCodeException, err.Error())
 		return
 	}
-	c.answer(box.Tag(), amp.Field{Key: []byte(amp.ArgStatus), Value: data})
+	c.answer(box.Tag(), f)
 }
 
 // pushStatus tells the launcher the status unasked, as Evennia's Portal
 // does when a Server it was asked to stop has gone or a Server it was
 // asked to start has synced: the launcher waits for it.
 func (b *Bridge) pushStatus() {
-	c := b.launcher
-	if c == nil {
-		return
+	if c := b.launcher; c != nil {
+		if f, err := b.statusField(); err == nil {
+			_, _ = c.ask(amp.CommandMsgStatus, f)
+		}
 	}
+}
+
+// statusField is the status argument (a pickled [amp.Status]); an error
+// is logged.
+func (b *Bridge) statusField() (amp.Field, error) {
 	st := b.status()
 	data, err := amp.AppendStatus(nil, &st)
 	if err != nil {
 		b.log.Error("amp.status.encode", "err", err)
-		return
 	}
-	_, _ = c.ask(amp.CommandMsgStatus, amp.Field{Key: []byte(amp.ArgStatus), Value: data})
+	return amp.Field{Key: []byte(amp.ArgStatus), Value: data}, err
 }
 
 // launcherBox runs one instruction of Evennia's launcher.

@@ -218,7 +218,6 @@ wait:
 	}
 	if opened {
 		before := readStats(rn.procs)
-		cpu0, cpuErr := procstack.CPU(pids(rn.procs))
 		t0 := time.Now()
 		win.open(t0)
 		if cfg.ProfileDir != "" && len(rn.pprof) > 0 {
@@ -229,11 +228,13 @@ wait:
 		case o := <-done:
 			out = &o
 		}
-		cpu1, err := procstack.CPU(pids(rn.procs))
+		after := readStats(rn.procs)
 		win.close(time.Now())
-		cpuOK = cpuErr == nil && err == nil
-		row.CPU = cpu1 - cpu0
-		row.Usage = usage(rn.procs, before, readStats(rn.procs), cfg.Players)
+		row.Usage = usage(rn.procs, before, after, cfg.Players)
+		cpuOK = len(row.Usage) == len(rn.procs) // every process read at both ends
+		for _, u := range row.Usage {
+			row.CPU += u.CPU
+		}
 	}
 	if out == nil {
 		o := <-done

@@ -73,14 +73,6 @@ type namedPID struct {
 	PID  int    `json:"pid"`
 }
 
-func pids(ps []namedPID) []int {
-	out := make([]int, len(ps))
-	for i, p := range ps {
-		out[i] = p.PID
-	}
-	return out
-}
-
 // ParseTargets reads -targets: a comma-separated list of target names
 // and HOST:PORT addresses.
 func ParseTargets(list string) ([]string, error) {

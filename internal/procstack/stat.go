@@ -47,19 +47,6 @@ func ReadStat(pid int) (Stat, error) {
 	return st, nil
 }
 
-// CPU returns the summed CPU time of pids (see [Stat.CPU]).
-func CPU(pids []int) (time.Duration, error) {
-	var sum time.Duration
-	for _, pid := range pids {
-		st, err := ReadStat(pid)
-		if err != nil {
-			return 0, err
-		}
-		sum += st.CPU
-	}
-	return sum, nil
-}
-
 // parseStat returns utime + stime, in clock ticks, and rss, in pages,
 // from the contents of /proc/PID/stat: "pid (comm) state ppid ..." with
 // utime and stime the 14th and 15th fields, rss the 24th. comm may hold

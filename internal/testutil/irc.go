@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/portalsim/portalsim/internal/targets"
 	"github.com/portalsim/portalsim/internal/testenv"
 )
 
@@ -235,7 +236,11 @@ func StartNgircd(t TB) *Ngircd {
 	dir := t.TempDir()
 	_, pool, certFile, keyFile := SelfSignedCert(t, dir)
 	for try := 1; ; try++ {
-		plain, tlsPort := freeIRCPort(t), freeIRCPort(t)
+		plain, err := targets.FreePortBlock(0, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tlsPort := plain + 1
 		conf := filepath.Join(dir, "ngircd.conf")
 		if err := os.WriteFile(conf, []byte(ngircdConf(dir, plain, tlsPort, certFile, keyFile)), 0o644); err != nil {
 			t.Fatal(err)
@@ -275,17 +280,6 @@ func ngircdConf(dir string, plain, tlsPort int, certFile, keyFile string) string
 	KeyFile = %s
 	Ports = %d
 `, plain, filepath.Join(dir, "ngircd.pid"), certFile, keyFile, tlsPort)
-}
-
-// freeIRCPort returns a loopback port free a moment ago.
-func freeIRCPort(t TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // runNgircd starts ngircd and reports whether it listens on both ports

@@ -139,6 +139,8 @@ func writeClean(b *strings.Builder, s string, lines bool) {
 
 // rawMarkup escapes s so that Evennia shows it as written (Evennia's
 // ansi.raw): an IRC nick such as "a|rb" must not colour the channel.
-func rawMarkup(s string) string {
-	return strings.NewReplacer("|", "||", "{", "{{").Replace(s)
-}
+func rawMarkup(s string) string { return rawEscaper.Replace(s) }
+
+// rawEscaper doubles Evennia's markup characters (made once: a Replacer
+// builds its tables at first use).
+var rawEscaper = strings.NewReplacer("|", "||", "{", "{{")

@@ -178,16 +178,11 @@ func (c *conn) handle(m ircmsg.Message) error {
 		}
 	case "ERROR":
 		return &ServerError{Command: m.Command, Text: lastParam(m)}
-	case "366": // RPL_ENDOFNAMES: the nick list, if the game asked for it
-		cmd, ok := c.st.event(m)
-		c.takeNamesDropped()
-		if ok && c.nicklist.Swap(false) {
-			c.input(cmd)
-		}
 	default:
 		cmd, ok := c.st.event(m)
 		c.takeNamesDropped()
-		if ok {
+		// RPL_ENDOFNAMES (366) gives the nick list: only if the game asked.
+		if ok && (m.Command != "366" || c.nicklist.Swap(false)) {
 			c.input(cmd)
 		}
 	}

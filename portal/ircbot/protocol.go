@@ -123,7 +123,7 @@ func (c *conn) say(target, text string) {
 	if text == "" {
 		return
 	}
-	limit := textBudget(c.b.set.Nick+strings.Repeat("_", maxNickTries), target)
+	limit := textBudget(c.b.set.Nick, target) - maxNickTries // room for the "_"s a nick in use gets
 	for _, line := range ircLines(evenniaToIRC(text), limit) {
 		c.send("PRIVMSG", target, line)
 	}

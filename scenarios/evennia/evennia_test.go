@@ -68,7 +68,7 @@ var _ = Describe("a stock Evennia 5 Server behind our portal", Ordered, Label("e
 			portal.Kill()
 			game.KillServer()
 		})
-		Eventually(portal.Out).WithTimeout(answer).Should(gbytes.Say("Evennia's AMP port"))
+		Eventually(portal.Out).WithContext(ctx).WithTimeout(answer).Should(gbytes.Say("Evennia's AMP port"))
 		Expect(launcher(ctx, "start")).To(ContainSubstring("Server started"))
 		// The launcher returns once twistd has forked the Server; the
 		// Server is up once it has synced with the portal.
@@ -320,7 +320,9 @@ func logIn(p player, acc targets.EvenniaAccount) {
 	expect(p, `You become `+acc.Name)
 }
 
-func stripANSI(s string) string { return regexp.MustCompile(`\x1b\[[0-9;]*m`).ReplaceAllString(s, "") }
+func stripANSI(s string) string { return ansiCodes.ReplaceAllString(s, "") }
+
+var ansiCodes = regexp.MustCompile(`\x1b\[[0-9;]*m`)
 
 func copyFile(from, to string) {
 	GinkgoHelper()
