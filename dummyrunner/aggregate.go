@@ -141,6 +141,8 @@ func (a *Aggregator) Add(r Result) {
 		rep.Lag.Total.Record(max(r.Latency, 0))
 	case KindLateness:
 		rep.Generator.TimerLateness.Record(r.Latency)
+		l := &rep.IntervalAt(sec).Load
+		l.TimerLate = max(l.TimerLate, r.Latency)
 	case KindFaultStart:
 		a.faultBegan(r)
 	case KindFaultEnd:

@@ -327,3 +327,26 @@ func TestAggregatorQuietSecondsKeepGauges(t *testing.T) {
 		}
 	}
 }
+
+// The timer probe's lateness goes to the run's histogram and, at its
+// worst per second, to the second's machine load.
+func TestAggregatorTimerLatenessPerSecond(t *testing.T) {
+	t.Parallel()
+	a := newTestAggregator(1)
+	for _, r := range []struct {
+		s  float64
+		ms int
+	}{{0.1, 2}, {0.5, 7}, {0.9, 1}, {2.2, 30}} {
+		a.Add(Result{Kind: KindLateness, At: at(r.s), Latency: time.Duration(r.ms) * time.Millisecond})
+	}
+	rep := a.Close(at(3))
+	if n := rep.Generator.TimerLateness.Count(); n != 4 {
+		t.Errorf("the lateness histogram holds %d readings, want 4", n)
+	}
+	want := []time.Duration{7 * time.Millisecond, 0, 30 * time.Millisecond}
+	for i, w := range want {
+		if got := rep.Timeline[i].Load.TimerLate; got != w {
+			t.Errorf("second %d: timer late %v, want %v", i, got, w)
+		}
+	}
+}

@@ -13,7 +13,8 @@ import (
 
 // Execute runs the plan with a Runner, folds every result into a
 // report with an Aggregator (showing each to opts.Observer first, if
-// set), watches the generator's health with a Monitor, and returns the finished report with the scenario's thresholds
+// set), watches the generator's health with a Monitor and the machine's
+// load with a MachineSampler, and returns the finished report with the scenario's thresholds
 // checked. progress, if not nil, is called with the live numbers once a
 // second until the run ends. shared says the server runs in this process,
 // so the CPU judgement counts it too. meta.Clients is filled in.
@@ -53,6 +54,9 @@ func Execute(ctx context.Context, plan *Plan, opts Options, meta reports.Meta, s
 	monCtx, stopMon := context.WithCancel(context.Background())
 	monDone := make(chan struct{})
 	go func() { defer close(monDone); mon.Run(monCtx) }()
+	machine := NewMachineSampler(agg.start, opts.TargetPIDs)
+	machineDone := make(chan struct{})
+	go func() { defer close(machineDone); machine.Run(monCtx) }()
 
 	runDone := make(chan error, 1)
 	go func() { runDone <- runner.Run(ctx, results) }()
@@ -75,11 +79,14 @@ func Execute(ctx context.Context, plan *Plan, opts Options, meta reports.Meta, s
 	<-progDone
 	stopMon()
 	<-monDone
+	<-machineDone
 	rep := agg.Close(time.Now())
 	rep.Meta.Interrupted = runner.Interrupted()
 	mon.Judge(rep, sc.Health, shared)
+	ApplyMachine(rep, machine, LoadScope(shared, opts.TargetPIDs, meta.Target))
 	if !opts.Partial {
 		RequireMeasurements(rep)
+		MarkBusy(rep, sc.Health)
 	}
 	rep.Check(plan.thresholds)
 	return rep, err

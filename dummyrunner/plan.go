@@ -137,6 +137,7 @@ func (pl *Plan) checkSettings(p *problems) {
 	p.duration("logout_grace", s.LogoutGrace, MinTimeout, MaxTimeout)
 	p.duration("health.max_timer_lateness", s.Health.MaxTimerLateness, MinTimeout, MaxTimeout)
 	p.number("health.max_cpu", s.Health.MaxCPU, 0, 1, true)
+	p.number("health.max_background_cpu", s.Health.MaxBackgroundCPU, 0, 1, true)
 }
 
 // checkThresholds parses the thresholds and, when every profile loaded

@@ -40,6 +40,10 @@ type Options struct {
 	// SSHTarget overrides the scenario's ssh.target (host:port): the SSH
 	// door, for the ssh transport.
 	SSHTarget string
+	// TargetPIDs are the target's processes on this machine: their CPU
+	// time counts as the run's own in the machine load, not as other
+	// processes' (see [reports.Load]).
+	TargetPIDs []int
 	// Backstage is the embedded game's link and server, for the faults
 	// that act on them; nil against a target.
 	Backstage Backstage

@@ -205,6 +205,11 @@ type Health struct {
 	// MaxCPU: a mean process CPU use above this fraction of all cores
 	// invalidates the run. Above 0, at most 1, default 0.95.
 	MaxCPU float64 `yaml:"max_cpu,omitempty"`
+	// MaxBackgroundCPU: a mean CPU use by other processes (the machine's
+	// load less the run's own, see reports.Load) above this fraction of
+	// all cores marks the run as measured on a busy machine
+	// (reports.Meta.BusyReasons). Above 0, at most 1, default 0.25.
+	MaxBackgroundCPU float64 `yaml:"max_background_cpu,omitempty"`
 }
 
 // DefaultScenario returns the built-in default scenario, as written (see
@@ -334,6 +339,9 @@ func (s *Scenario) defaults() {
 	}
 	if s.Health.MaxCPU == 0 {
 		s.Health.MaxCPU = 0.95
+	}
+	if s.Health.MaxBackgroundCPU == 0 {
+		s.Health.MaxBackgroundCPU = DefaultMaxBackgroundCPU
 	}
 }
 

@@ -34,7 +34,7 @@ func TestDefaultScenario(t *testing.T) {
 		{"LogoutGrace", pl.sc.LogoutGrace, 5 * time.Second},
 		{"Session", pl.sc.Session, SessionSpec{Actions: 10, Think: 2 * time.Second}},
 		{"MaxSessions", pl.sc.MaxSessions, 10_000},
-		{"Health", pl.sc.Health, Health{MaxTimerLateness: 250 * time.Millisecond, MaxCPU: 0.95}},
+		{"Health", pl.sc.Health, Health{MaxTimerLateness: 250 * time.Millisecond, MaxCPU: 0.95, MaxBackgroundCPU: DefaultMaxBackgroundCPU}},
 		{"Thresholds", strings.Join(pl.sc.Thresholds, "; "), "p99(*) < 1s; errors == 0; lost_clients == 0"},
 		{"len(ParsedThresholds)", len(pl.Thresholds()), 3},
 		{"PlannedDuration", pl.PlannedDuration(), 30 * time.Second},

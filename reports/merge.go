@@ -11,11 +11,14 @@ import (
 // run, to r, exactly: counters and gauges are summed, maps and histograms
 // merged, and timelines merged second by second after aligning them on
 // Meta.Start (o's seconds are shifted by o's start minus r's start,
-// rounded to whole seconds).
+// rounded to whole seconds). A second's machine load merges as the same
+// second on the same machine seen by two processes (see Load): parts run
+// on different machines merge their loads only roughly.
 //
 // Meta becomes the union: the earliest Start, a Duration covering both
-// runs, Valid only if both are, the invalid reasons of both (without
-// duplicates), Clients and Procs summed, the shard labels joined with
+// runs, Valid only if both are, the invalid reasons and the busy reasons
+// of both (without duplicates), LoadScopeGenerator if either counted only
+// the generator, Clients and Procs summed, the shard labels joined with
 // ","; other fields keep r's value unless it is empty. The generator's
 // CPUMax and FDMax take the maximum, CPUMean the mean weighted by Procs,
 // FDLimit the smallest non-zero limit, CPUTime and every Memory figure
@@ -168,6 +171,8 @@ func (m *Meta) merge(o *Meta) {
 		slices.SortFunc(m.Shards, compareShards)
 	}
 	m.InvalidReasons = appendUnique(m.InvalidReasons, o.InvalidReasons...)
+	m.BusyReasons = appendUnique(m.BusyReasons, o.BusyReasons...)
+	m.LoadScope = mergeLoadScope(m.LoadScope, o.LoadScope)
 	m.Clients += o.Clients
 	m.Procs = max(m.Procs, 1) + max(o.Procs, 1)
 	var shards []string
@@ -192,6 +197,19 @@ func (m *Meta) merge(o *Meta) {
 	if m.Machine == (Machine{}) {
 		m.Machine = o.Machine
 	}
+}
+
+// mergeLoadScope is the scope of the machine load of two parts of a run:
+// LoadScopeGenerator if either counted only the generator, else the one
+// that is set.
+func mergeLoadScope(a, b string) string {
+	if a == LoadScopeGenerator || b == LoadScopeGenerator {
+		return LoadScopeGenerator
+	}
+	if a == "" {
+		return b
+	}
+	return a
 }
 
 // ShardID is one shard of a run: Index of Count (0 <= Index < Count),

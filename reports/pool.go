@@ -25,6 +25,8 @@ func Pool(rs []*Report, trim int) (*Report, error) {
 			return nil, fmt.Errorf("pool run %d: scenario %q (%s), want %q (%s): %w", i+1, r.Meta.Scenario, r.Meta.Model, first.Meta.Scenario, first.Meta.Model, ErrMismatch)
 		}
 		out.Meta.Interrupted = out.Meta.Interrupted || r.Meta.Interrupted
+		out.Meta.BusyReasons = appendUnique(out.Meta.BusyReasons, r.Meta.BusyReasons...)
+		out.Meta.LoadScope = mergeLoadScope(out.Meta.LoadScope, r.Meta.LoadScope)
 		if !r.Meta.Valid {
 			out.Meta.Valid = false
 			out.Meta.InvalidReasons = appendUnique(out.Meta.InvalidReasons, r.Meta.InvalidReasons...)

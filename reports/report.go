@@ -155,6 +155,16 @@ type Meta struct {
 	Names string `json:"names,omitempty"`
 	// NameNonce is the nonce of "unique" names.
 	NameNonce string `json:"name_nonce,omitempty"`
+	// LoadScope says which processes the machine load's Own counts:
+	// LoadScopeRun or LoadScopeGenerator; empty when the machine load
+	// was not measured.
+	LoadScope string `json:"load_scope,omitempty"`
+	// BusyReasons says why the machine was too busy for the run's
+	// numbers to be trusted as the server's alone (other processes'
+	// CPU, CPU steal); empty when it was not. Unlike InvalidReasons, it
+	// does not make the run invalid: the numbers describe the server on
+	// a shared machine. Merge joins both reports' reasons.
+	BusyReasons []string `json:"busy_reasons,omitempty"`
 	// Completion is how the run knew a command's output was complete:
 	// "prompt", "marker", "regex", "echo" or "quiet 200ms" (a quiet gap
 	// adds up to the gap to every latency's wait, not to the latency:
@@ -361,6 +371,9 @@ type Interval struct {
 	// Actions is Latency per action kind (only the actions answered in the
 	// second), so runs can be compared action by action over time.
 	Actions map[string]*Histogram `json:"actions,omitempty"`
+	// Load is the machine's load in the second: what else ran beside
+	// the run; not measured in reports of older generators.
+	Load Load `json:"load,omitzero"`
 }
 
 // ActionLatency returns the second's latency histogram of one action, creating it.
@@ -396,6 +409,7 @@ func (iv *Interval) add(o *Interval) {
 	for name, h := range o.Actions {
 		iv.ActionLatency(name).Merge(h)
 	}
+	iv.Load.Merge(o.Load)
 }
 
 // Generator describes the load generator's own health during the run.
@@ -494,6 +508,7 @@ func New(meta Meta) *Report {
 		meta.Procs = 1
 	}
 	meta.InvalidReasons = slices.Clone(meta.InvalidReasons)
+	meta.BusyReasons = slices.Clone(meta.BusyReasons)
 	meta.Shards = slices.Clone(meta.Shards)
 	r := &Report{
 		Version: Version,
@@ -618,6 +633,7 @@ func (r *Report) Clone() *Report {
 	}
 	c := *r
 	c.Meta.InvalidReasons = slices.Clone(r.Meta.InvalidReasons)
+	c.Meta.BusyReasons = slices.Clone(r.Meta.BusyReasons)
 	c.Meta.Shards = slices.Clone(r.Meta.Shards)
 	c.Clients.Lost = maps.Clone(r.Clients.Lost)
 	c.Clients.LostDetails = maps.Clone(r.Clients.LostDetails)
@@ -712,6 +728,9 @@ func (r *Report) Validate() error {
 		}
 		if iv.Sent < 0 || iv.Answered < 0 || iv.Failed < 0 || iv.Connected < 0 || iv.LoggedIn < 0 {
 			bad("timeline second %d: negative count", i)
+		}
+		if err := iv.Load.validate(); err != "" {
+			bad("timeline second %d: machine load: %s", i, err)
 		}
 	}
 	r.validateTransports(bad)

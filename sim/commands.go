@@ -119,6 +119,9 @@ func (x *cmdCall) hasSwitch(names ...string) bool {
 // n.MsgAll). An empty line shows the login screen before login and does
 // nothing after it. Execute never calls c or n with the world locked.
 func (w *World) Execute(c Caller, n Notifier, line string) {
+	if commandCost > 0 {
+		spend(commandCost)
+	}
 	text, changed := playerText(line)
 	text, linked := noLinks(text)
 	if changed || linked {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -46,7 +45,6 @@ type benchCompareOpts struct {
 	cfg        bench.Config
 	targets    string
 	transports string
-	targetPIDs string
 	jsonOut    string
 	quiet      bool
 }
@@ -62,7 +60,7 @@ func benchCompareFlags(w io.Writer) (*flag.FlagSet, *benchCompareOpts) {
 	fs.StringVar(&o.targets, "targets", "floor,portal", "targets in order, comma-separated: "+strings.Join(bench.TargetNames(), ", ")+", or HOST:PORT")
 	fs.StringVar(&o.transports, "transports", bench.TransportTelnet, "transports in order, comma-separated, each a pass over every target: "+strings.Join(bench.TransportNames(), ", "))
 	fs.StringVar(&o.cfg.TargetWebsocket, "target-websocket", "", "websocket door of a HOST:PORT target (ws://HOST:PORT/), for -transports websocket and mixed")
-	fs.StringVar(&o.targetPIDs, "target-pids", "", "pids of a HOST:PORT target's processes, comma-separated, for its CPU figure")
+	fs.Var((*pidList)(&o.cfg.TargetPIDs), "target-pids", "pids of a HOST:PORT target's processes, comma-separated, for its CPU figure")
 	fs.StringVar(&o.cfg.TargetLogin, "target-login", "portalsim", "login of a HOST:PORT target: "+strings.Join(bench.LoginNames(), ", "))
 	fs.StringVar(&o.jsonOut, "json", "", "write the result as JSON to this file")
 	fs.StringVar(&o.cfg.ReportsDir, "reports", "", "write each target's full run report (TARGET.json) to this directory")
@@ -83,16 +81,6 @@ func runBenchCompare(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	if cfg.Transports, err = bench.ParseTransports(o.transports); err != nil {
 		return exitErr{ExitInvalidConfig, err}
-	}
-	for _, p := range strings.Split(o.targetPIDs, ",") {
-		if p = strings.TrimSpace(p); p == "" {
-			continue
-		}
-		pid, err := strconv.Atoi(p)
-		if err != nil || pid <= 0 {
-			return usagef("-target-pids: %q is not a pid", p)
-		}
-		cfg.TargetPIDs = append(cfg.TargetPIDs, pid)
 	}
 	if cfg.Exe, err = os.Executable(); err != nil {
 		return err

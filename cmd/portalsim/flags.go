@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -195,4 +196,32 @@ func (s *simFlags) config(portalAddr string, w *sim.World) sim.Config {
 		delay = -1
 	}
 	return sim.Config{PortalAddr: portalAddr, World: w, LoginScreenDelay: delay, Prompt: s.prompt, PortalTimeout: offIfNotPositive(s.linkTimeout)}
+}
+
+// pidList is a flag of process ids, comma-separated ("123,456").
+type pidList []int
+
+func (l *pidList) String() string {
+	parts := make([]string, len(*l))
+	for i, p := range *l {
+		parts[i] = strconv.Itoa(p)
+	}
+	return strings.Join(parts, ",")
+}
+
+// Set parses a comma-separated list of pids, replacing the list.
+func (l *pidList) Set(v string) error {
+	var pids []int
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		pid, err := strconv.Atoi(p)
+		if err != nil || pid <= 0 {
+			return fmt.Errorf("%q is not a pid", p)
+		}
+		pids = append(pids, pid)
+	}
+	*l = pids
+	return nil
 }

@@ -192,6 +192,14 @@ func runProcs(ctx context.Context, plan *dummyrunner.Plan, path string, f runFla
 		total = plan.Sessions() - first
 	}
 	n := childCount(f.procs, total)
+	// The machine's load as this process sees it: its own CPU (the
+	// embedded portal and game server, when they run here) and the
+	// target's pids; the children count theirs, and the merge adds them.
+	machine := dummyrunner.NewMachineSampler(time.Now(), f.targetPIDs)
+	machineCtx, stopMachine := context.WithCancel(context.Background())
+	machineDone := make(chan struct{})
+	go func() { defer close(machineDone); machine.Run(machineCtx) }()
+	defer func() { stopMachine(); <-machineDone }()
 	progress := make([]dummyrunner.Progress, n)
 	reps := make([]*reports.Report, n)
 	var mu sync.Mutex
@@ -282,6 +290,10 @@ func runProcs(ctx context.Context, plan *dummyrunner.Plan, path string, f runFla
 			rep.Meta.InvalidReasons = append(rep.Meta.InvalidReasons, e.Error())
 		}
 	}
+	stopMachine()
+	<-machineDone
+	dummyrunner.ApplyMachine(rep, machine, dummyrunner.LoadScope(opts.Backstage != nil, f.targetPIDs, opts.Target))
 	dummyrunner.RequireMeasurements(rep) // of the whole run: the children leave it to us
+	dummyrunner.MarkBusy(rep, plan.Scenario().Health)
 	return rep, nil
 }

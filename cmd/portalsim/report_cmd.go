@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -31,7 +32,8 @@ const reportUsage = `Work with run reports (the JSON files "portalsim run" write
 
 Exit codes of compare: 0 no significant change, 3 improvement only,
 4 regression, 5 not enough data, 6 invalid input (an invalid run, or runs
-of different scenarios); 1 and 2 are errors and bad usage.`
+of different scenarios), 7 inconclusive (one run shared the machine
+with more other work); 1 and 2 are errors and bad usage.`
 
 func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -163,18 +165,31 @@ Several runs per side (comma-separated, best interleaved: base, head, base,
 head) are pooled: each is trimmed of its warm-up and cool-down and their
 time windows compared together.
 
+The machine's load: each run records, per second, the CPU other
+processes used (on Linux; older reports have none). A second whose
+background load is more than -busy-margin (10% of all cores) above the
+pair's quiet level (the lower of the runs' median seconds) is busy; the
+busy seconds are dropped from both runs by position (the same second of
+each run, which interleaved runs pair up), and the count said, unless
+-keep-busy or too few seconds would remain. A regression or an
+improvement whose runs' mean background loads, over the seconds
+compared, were more than -load-diff (5% of all cores) apart is
+inconclusive: exit 7, "the machine was busier during HEAD" (or BASE: a
+neighbour can speed a lightly loaded run up, too). An absolute
+threshold ("errors > 0") fails whatever the load. -ignore-load judges
+without the machine. The load is judged only when every process of the
+run was told apart (an embedded run, or -target-pids, or a target on
+another machine).
+
 Exit codes: 0 no significant change, 3 improvement only, 4 regression,
 5 not enough data, 6 invalid input (an invalid run, different scenarios,
-an interrupted run against a complete one without -allow-interrupted).`
+an interrupted run against a complete one without -allow-interrupted),
+7 inconclusive (one run shared the machine with more other work).`
 
 func reportCompare(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("report compare", compareUsage, stderr)
-	var ths stringList
-	fs.Var(&ths, "threshold", "a comparison threshold, e.g. \"p99 +10%\" (repeatable)")
-	alpha := fs.Float64("alpha", compare.DefaultAlpha, "significance level")
-	minEffect := fs.Float64("min-effect", compare.DefaultMinEffect, "smallest relative change that counts (0.1 = 10%)")
-	format := fs.String("format", "text", "text, markdown or json")
-	allowInterrupted := fs.Bool("allow-interrupted", false, "compare an interrupted run (stopped before its planned end) with a complete one")
+	var cf compareFlags
+	cf.register(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -182,15 +197,46 @@ func reportCompare(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 2 {
 		return usagef("report compare: want BASE and HEAD, got %d files", len(pos))
 	}
-	base, err := readPooled(pos[0])
+	base, err := readPooled(strings.Split(pos[0], ","))
 	if err != nil {
 		return exitErr{compare.VerdictInvalid.ExitCode(), err}
 	}
-	head, err := readPooled(pos[1])
+	head, err := readPooled(strings.Split(pos[1], ","))
 	if err != nil {
 		return exitErr{compare.VerdictInvalid.ExitCode(), err}
 	}
-	parsed, err := compare.ParseThresholds(ths)
+	return cf.compare(base, head, stdout)
+}
+
+// compareFlags are the flags of a comparison of two (pooled) runs,
+// shared by "report compare" and "bench compare".
+type compareFlags struct {
+	thresholds       stringList
+	alpha, minEffect float64
+	format           string
+	allowInterrupted bool
+	load             loadOpts
+}
+
+func (cf *compareFlags) register(fs *flag.FlagSet) {
+	fs.Var(&cf.thresholds, "threshold", "a comparison threshold, e.g. \"p99 +10%\" (repeatable)")
+	fs.Float64Var(&cf.alpha, "alpha", compare.DefaultAlpha, "significance level")
+	fs.Float64Var(&cf.minEffect, "min-effect", compare.DefaultMinEffect, "smallest relative change that counts (0.1 = 10%)")
+	fs.StringVar(&cf.format, "format", "text", "text, markdown or json")
+	fs.BoolVar(&cf.allowInterrupted, "allow-interrupted", false, "compare an interrupted run (stopped before its planned end) with a complete one")
+	cf.load.register(fs)
+}
+
+// compare compares the pooled runs (see readPooled), writes the
+// comparison in the chosen format and returns the verdict's exit code
+// as an exitErr (nil for no change).
+func (cf *compareFlags) compare(base, head *reports.Report, stdout io.Writer) error {
+	switch cf.format {
+	case "text", "markdown", "md", "json":
+	default:
+		return usagef("-format %q: want text, markdown or json", cf.format)
+	}
+	parsed, err := compare.ParseThresholds(cf.thresholds)
 	if err != nil {
 		return usageError{err}
 	}
@@ -206,12 +252,14 @@ func reportCompare(args []string, stdout, stderr io.Writer) error {
 	if err := errors.Join(errs...); err != nil {
 		return usageError{err}
 	}
-	c, err := compare.Compare(base, head, compare.Options{Alpha: *alpha, MinEffect: *minEffect, Thresholds: parsed, Trim: -1,
-		TrimmedBefore: "10% of each run's seconds", AllowInterrupted: *allowInterrupted}) // loadSide pools: reports.Pool(rs, -1)
+	opts := compare.Options{Alpha: cf.alpha, MinEffect: cf.minEffect, Thresholds: parsed, Trim: -1,
+		TrimmedBefore: "10% of each run's seconds", AllowInterrupted: cf.allowInterrupted} // readPooled pools: reports.Pool(rs, -1)
+	cf.load.apply(&opts)
+	c, err := compare.Compare(base, head, opts)
 	if err != nil {
-		return err
+		return usageError{err}
 	}
-	switch *format {
+	switch cf.format {
 	case "text":
 		err = render.ComparisonText(stdout, c)
 	case "markdown", "md":
@@ -220,8 +268,6 @@ func reportCompare(args []string, stdout, stderr io.Writer) error {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		err = enc.Encode(c)
-	default:
-		return usagef("report compare: -format %q: want text, markdown or json", *format)
 	}
 	if err != nil {
 		return err
@@ -232,11 +278,28 @@ func reportCompare(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// readPooled reads a comma-separated list of reports and pools them, each
-// trimmed of its warm-up and cool-down.
-func readPooled(list string) (*reports.Report, error) {
+// loadOpts are the flags of how a comparison judges the machine's load.
+type loadOpts struct {
+	ignore, keepBusy     bool
+	busyMargin, loadDiff float64
+}
+
+func (o *loadOpts) register(fs *flag.FlagSet) {
+	fs.BoolVar(&o.ignore, "ignore-load", false, "judge the runs without regard to the machine's load: drop no second, never inconclusive")
+	fs.BoolVar(&o.keepBusy, "keep-busy", false, "compare the busy seconds too instead of dropping them from both runs")
+	fs.Float64Var(&o.busyMargin, "busy-margin", compare.DefaultBusyMargin, "a second is busy when other processes used this share of all cores above the pair's quiet level")
+	fs.Float64Var(&o.loadDiff, "load-diff", compare.DefaultLoadDiff, "a regression or an improvement is inconclusive when the runs' mean background loads were this share of all cores apart")
+}
+
+func (o loadOpts) apply(opts *compare.Options) {
+	opts.IgnoreLoad, opts.KeepBusy, opts.BusyMargin, opts.LoadDiff = o.ignore, o.keepBusy, o.busyMargin, o.loadDiff
+}
+
+// readPooled reads reports and pools them, each trimmed of its warm-up
+// and cool-down.
+func readPooled(paths []string) (*reports.Report, error) {
 	var rs []*reports.Report
-	for _, p := range strings.Split(list, ",") {
+	for _, p := range paths {
 		r, err := reports.ReadFile(p)
 		if err != nil {
 			return nil, err

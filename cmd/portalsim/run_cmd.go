@@ -60,6 +60,7 @@ type runFlags struct {
 	seed                                  int64
 	quiet                                 bool
 	runID                                 string // the run's identity, shared by its -procs children
+	targetPIDs                            pidList
 	logs                                  logFlags
 }
 
@@ -68,6 +69,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.websocketURL, "websocket-url", "", "ws://host:port/ of the websocket door, for the websocket transport (default: the scenario's websocket.url, or the embedded portal's)")
 	fs.StringVar(&f.tlsTarget, "tls-target", "", "host:port of the TLS telnet door, for the tls transport (default: the scenario's tls.target, or the embedded portal's telnet-tls door)")
 	fs.StringVar(&f.sshTarget, "ssh-target", "", "host:port of the SSH door, for the ssh transport (default: the scenario's ssh.target, or the embedded portal's)")
+	fs.Var(&f.targetPIDs, "target-pids", "pids of the target's processes on this machine, comma-separated: their CPU counts as the run's own, not as background load")
 	fs.IntVar(&f.clients, "clients", 0, "number of players (closed model), overriding the scenario")
 	fs.DurationVar(&f.duration, "duration", 0, "how long the closed model runs, overriding the scenario")
 	fs.Int64Var(&f.seed, "seed", 0, "random seed, overriding the scenario: the same seed sends the same commands")
@@ -139,7 +141,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	sc := plan.Scenario() // as compiled: the defaults filled
 	f.runID = newRunID()
-	opts := dummyrunner.Options{Target: f.target, Logger: log} // a failed login says why, once per step and reason
+	opts := dummyrunner.Options{Target: f.target, Logger: log, TargetPIDs: f.targetPIDs} // a failed login says why, once per step and reason
 	if f.shard != "" {
 		if opts.First, opts.Count, err = shardRange(f.shard, plan.Sessions()); err != nil {
 			return err

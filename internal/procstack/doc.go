@@ -2,9 +2,10 @@
 // measurement commands: one [Process] (a child re-executing the
 // portalsim binary, its stdout read for a readiness line, its stderr's
 // tail kept for errors), a [Stack] ("portalsim portal" and "portalsim
-// server" as two processes joined by a temporary link secret), and
+// server" as two processes joined by a temporary link secret),
 // [ReadStat], what /proc says of a process (CPU time, memory,
-// descriptors).
+// descriptors), and [ReadMachine], what /proc/stat says of the whole
+// machine (the CPU time of all cores, the runnable tasks).
 //
 // It is the one implementation shared by "portalsim bench" (its floor
 // and portal targets), "bench floor" (its echo process), "bench

@@ -43,6 +43,11 @@ const (
 	// VerdictNoChange means no metric changed significantly (or only
 	// within the limits of its thresholds). Exit code 0.
 	VerdictNoChange
+	// VerdictInconclusive means the comparison would be a regression or
+	// an improvement but one run shared the machine with more other work
+	// than the other (see LoadComparison): the change cannot be told from
+	// the neighbours' doing. Exit code 7.
+	VerdictInconclusive
 )
 
 var verdictNames = [...]string{
@@ -51,10 +56,11 @@ var verdictNames = [...]string{
 	VerdictRegression:   "regression",
 	VerdictImprovement:  "improvement",
 	VerdictNoChange:     "no_change",
+	VerdictInconclusive: "inconclusive",
 }
 
 // String returns the verdict's name: "invalid", "insufficient",
-// "regression", "improvement" or "no_change".
+// "regression", "improvement", "no_change" or "inconclusive".
 func (v Verdict) String() string {
 	if v >= 0 && int(v) < len(verdictNames) {
 		return verdictNames[v]
@@ -64,8 +70,8 @@ func (v Verdict) String() string {
 
 // ExitCode returns the process exit code of the verdict: 0 for
 // VerdictNoChange, 3 for VerdictImprovement, 4 for VerdictRegression, 5
-// for VerdictInsufficient and 6 for VerdictInvalid (and for an unknown
-// verdict).
+// for VerdictInsufficient, 7 for VerdictInconclusive and 6 for
+// VerdictInvalid (and for an unknown verdict).
 func (v Verdict) ExitCode() int {
 	switch v {
 	case VerdictNoChange:
@@ -76,6 +82,8 @@ func (v Verdict) ExitCode() int {
 		return 4
 	case VerdictInsufficient:
 		return 5
+	case VerdictInconclusive:
+		return 7
 	}
 	return 6
 }
@@ -172,6 +180,22 @@ type Options struct {
 	// AllowInterrupted compares an interrupted run (Meta.Interrupted)
 	// with a complete one; without it such a pair is VerdictInvalid.
 	AllowInterrupted bool
+	// IgnoreLoad judges the runs without regard to the machine's load
+	// (reports.Load): no second is dropped and no verdict is
+	// inconclusive.
+	IgnoreLoad bool
+	// KeepBusy compares the busy seconds too instead of dropping them
+	// from both runs; a verdict may still be inconclusive.
+	KeepBusy bool
+	// BusyMargin is how far above the pair's quiet level a second's
+	// background load (other processes' CPU and steal, a share of all
+	// cores) must be for the second to be busy; 0 means
+	// DefaultBusyMargin.
+	BusyMargin float64
+	// LoadDiff is how far apart the runs' mean background loads must be,
+	// after any drop, for a regression or an improvement to be
+	// VerdictInconclusive; 0 means DefaultLoadDiff.
+	LoadDiff float64
 }
 
 // Comparison is the outcome of Compare.
@@ -188,6 +212,9 @@ type Comparison struct {
 	// Absolute holds the results of the absolute comparison thresholds,
 	// evaluated on the head run; Pass is false for a failed one.
 	Absolute []reports.ThresholdResult `json:"absolute,omitempty"`
+	// Load is the machine's load during both runs and what the
+	// comparison made of it; nil for invalid runs.
+	Load *LoadComparison `json:"load,omitempty"`
 	// Checks shows the response checks of both runs side by side, per
 	// action and then all together ("*"); empty when neither run checked
 	// a command. It does not affect the verdict.
@@ -211,14 +238,15 @@ type Comparison struct {
 }
 
 // Passed reports whether the comparison lets a build pass: the verdict is
-// neither VerdictRegression nor VerdictInvalid (nor unknown). It is false
-// for a nil Comparison.
+// neither VerdictRegression nor VerdictInvalid (nor unknown); an
+// inconclusive comparison passes, as one that found too little data. It
+// is false for a nil Comparison.
 func (c *Comparison) Passed() bool {
 	if c == nil {
 		return false
 	}
 	switch c.Verdict {
-	case VerdictNoChange, VerdictImprovement, VerdictInsufficient:
+	case VerdictNoChange, VerdictImprovement, VerdictInsufficient, VerdictInconclusive:
 		return true
 	}
 	return false
@@ -442,6 +470,10 @@ func Compare(base, head *reports.Report, opts Options) (*Comparison, error) {
 	if err != nil {
 		return nil, err
 	}
+	lcfg, err := opts.resolveLoad()
+	if err != nil {
+		return nil, err
+	}
 	c := &Comparison{
 		Verdict:        VerdictInvalid,
 		Rows:           []MetricDiff{},
@@ -466,6 +498,14 @@ func Compare(base, head *reports.Report, opts Options) (*Comparison, error) {
 		c.Trim = max(1, int(math.Round(trimFraction*float64(shorter))))
 	}
 	sb, sh := newSide(base, c.Trim), newSide(head, c.Trim)
+	c.Load, sb, sh = judgeLoad(base, head, sb, sh, lcfg, cfg.minSamples)
+	if c.Load.Note != "" {
+		c.Reasons = append(c.Reasons, c.Load.Note)
+	}
+	if c.Load.Dropped > 0 {
+		c.Reasons = append(c.Reasons, fmt.Sprintf("%d busy seconds (background above %.0f%% of all cores: %d in the base run, %d in the head run) dropped from both runs by position; %d compared",
+			c.Load.Dropped, 100*c.Load.BusyAbove, c.Load.BusyBase, c.Load.BusyHead, c.Load.Kept))
+	}
 
 	// The metrics to compare.
 	keys := map[diffKey]bool{
@@ -585,6 +625,12 @@ func Compare(base, head *reports.Report, opts Options) (*Comparison, error) {
 		c.Verdict = VerdictImprovement
 	default:
 		c.Verdict = VerdictNoChange
+	}
+	// An absolute threshold (errors > 0) fails whatever the neighbours
+	// did; a change of the statistics may be theirs.
+	if why := c.Load.inconclusive(c.Verdict, lcfg); why != "" && !absFailed {
+		c.Verdict = VerdictInconclusive
+		c.Reasons = append(c.Reasons, why)
 	}
 	return c, nil
 }

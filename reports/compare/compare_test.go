@@ -28,6 +28,10 @@ type synthRun struct {
 	failRate float64                  // the chance a command fails
 	fails    int                      // commands that fail in the middle second, on top
 	meta     func(*reports.Meta)
+	// slowAt, if set, is a further latency factor per second (a
+	// neighbour's doing), and load the machine's load per second.
+	slowAt func(sec int) float64
+	load   func(sec int) reports.Load
 }
 
 // defaultRun is 40 s at 150 looks and 50 measure_lags a second: 32
@@ -76,7 +80,11 @@ func synthReport(t testing.TB, s synthRun) *reports.Report {
 					iv.Failed++
 					continue
 				}
-				d := time.Duration(float64(s.median[name]) * s.slow * math.Exp(s.sigma*rng.NormFloat64()))
+				slow := s.slow
+				if s.slowAt != nil {
+					slow *= s.slowAt(sec)
+				}
+				d := time.Duration(float64(s.median[name]) * slow * math.Exp(s.sigma*rng.NormFloat64()))
 				a.Answered++
 				iv.Answered++
 				a.Latency.Record(d)
@@ -90,6 +98,9 @@ func synthReport(t testing.TB, s synthRun) *reports.Report {
 			a.Failed["timeout"] += int64(s.fails)
 			iv.Sent += int64(s.fails)
 			iv.Failed += int64(s.fails)
+		}
+		if s.load != nil {
+			iv.Load = s.load(sec)
 		}
 		iv.Latency = pack(live[reports.AllActions])
 		for _, name := range names {
@@ -653,6 +664,7 @@ func TestVerdict(t *testing.T) {
 		{VerdictRegression, "regression", 4, false},
 		{VerdictInsufficient, "insufficient", 5, true},
 		{VerdictInvalid, "invalid", 6, false},
+		{VerdictInconclusive, "inconclusive", 7, true},
 		{Verdict(42), "verdict(42)", 6, false},
 	}
 	for _, tc := range tests {

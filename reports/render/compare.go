@@ -29,6 +29,7 @@ func ComparisonText(w io.Writer, c *compare.Comparison) error {
 		fmt.Fprintf(ew, "%s %s (head: %s)\n", mark, safeText(a.Expr), safeText(a.Actual))
 	}
 	writeChecksText(ew, c)
+	writeLoadText(ew, c.Load)
 	trimmed := fmt.Sprintf("%ds trimmed at each end", c.Trim)
 	if c.Trim == 0 && c.TrimmedBefore != "" {
 		trimmed = safeText(c.TrimmedBefore) + " trimmed at each end"
@@ -58,6 +59,7 @@ func ComparisonMarkdown(w io.Writer, c *compare.Comparison) error {
 		fmt.Fprintf(ew, "\n`%s`: head %s, %s\n", mdCode(a.Expr, false), mdEscape(a.Actual), mark)
 	}
 	writeChecksMarkdown(ew, c)
+	writeLoadMarkdown(ew, c.Load)
 	if len(c.Reasons) > 0 {
 		fmt.Fprintln(ew)
 		for _, r := range c.Reasons {

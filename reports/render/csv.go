@@ -17,6 +17,7 @@ import (
 var CSVHeader = []string{
 	"second", "time", "action", "sent", "answered", "failed",
 	"p50_ms", "p90_ms", "p99_ms", "throughput_per_s", "connected", "logged_in",
+	"other_cpu", "own_cpu", "steal_cpu", "run_queue", "timer_late_ms",
 }
 
 // CSVAllActions is the action column of the rows of all actions together.
@@ -30,7 +31,11 @@ const CSVAllActions = "*"
 // the commands sent, answered and failed in the second; the p50, p90
 // and p99 of their latency in milliseconds (empty when none was
 // answered); the answers per second (the last second may be partial);
-// and the clients connected and logged in at the end of the second.
+// the clients connected and logged in at the end of the second; and the
+// machine's load in the second (see reports.Load: other processes' CPU,
+// the run's own and steal as shares of all cores, the run queue, the
+// generator timer's worst lateness in milliseconds; empty when it was
+// not measured).
 // The timeline counts sent and failed commands of all actions only, so
 // an action's own row leaves those two empty rather than guess; its
 // answered count and latencies are its own.
@@ -45,7 +50,7 @@ func CSV(w io.Writer, r *reports.Report) error {
 			at = r.Meta.Start.Add(time.Duration(iv.Second) * time.Second).UTC().Format(time.RFC3339)
 		}
 		sec := strconv.Itoa(iv.Second)
-		gauges := []string{itoa(iv.Connected), itoa(iv.LoggedIn)}
+		gauges := append([]string{itoa(iv.Connected), itoa(iv.LoggedIn)}, csvLoad(iv.Load)...)
 		row := append([]string{sec, at, CSVAllActions, itoa(iv.Sent), itoa(iv.Answered), itoa(iv.Failed)}, csvLatency(iv.Latency)...)
 		row = append(row, strconv.FormatInt(iv.Answered, 10))
 		if err := cw.Write(append(row, gauges...)); err != nil {
@@ -66,6 +71,16 @@ func CSV(w io.Writer, r *reports.Report) error {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	return nil
+}
+
+// csvLoad is the machine-load cells of a second, empty when it was not
+// measured.
+func csvLoad(l reports.Load) []string {
+	if !l.Measured() {
+		return []string{"", "", "", "", ""}
+	}
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) }
+	return []string{f(l.Other()), f(l.Own), f(l.Steal), f(l.RunQueue), f(float64(l.TimerLate) / float64(time.Millisecond))}
 }
 
 // csvLatency is the p50, p90 and p99 of h in milliseconds, or three

@@ -53,6 +53,7 @@ type htmlPage struct {
 	Description    string
 	Valid          bool
 	InvalidReasons []string
+	BusyReasons    []string
 	Meta           []htmlField
 	Cards          []htmlField
 	Actions        []htmlActionRow
@@ -164,6 +165,7 @@ func newHTMLPage(r *reports.Report) *htmlPage {
 		Description:    m.Description,
 		Valid:          m.Valid,
 		InvalidReasons: m.InvalidReasons,
+		BusyReasons:    m.BusyReasons,
 		Thresholds:     r.Thresholds,
 		Notes:          r.Generator.Notes,
 	}
@@ -219,6 +221,8 @@ func newHTMLPage(r *reports.Report) *htmlPage {
 	p.Plots = []htmlPlot{
 		{ID: "latency-time", SVG: latencyOverTimePlot(r.Timeline, stats),
 			Caption: "The median (p50), 99th percentile and maximum latency of the commands answered in each second, all actions together. Hover for the values."},
+		{ID: "machine-load", SVG: machineLoadPlot(r.Timeline),
+			Caption: "The machine's CPU in each second, as a share of all its cores: the run's own processes, other processes (the background load a comparison judges), and CPU steal. Latency that rises with the background is the neighbours' doing. Hover for the run queue and the generator's timer lateness."},
 		{ID: "percentiles", SVG: percentilePlot(series),
 			Caption: "Latency at each percentile over the whole run, for all commands and per action: the x axis spreads the tail (each step to the right is ten times rarer), up to the highest percentile the number of samples supports. Read a point as “this fraction of commands was answered within this time”."},
 		{ID: "throughput", SVG: throughputPlot(r.Timeline),

@@ -53,7 +53,7 @@ func runChromium(ctx context.Context, t *testing.T, bin string, args ...string) 
 }
 
 // TestHTMLInBrowser renders the golden report page in headless Chromium:
-// a screenshot must show the five plots, and the page must load without
+// a screenshot must show the six plots, and the page must load without
 // script errors with its SVG plots in the DOM. Set
 // PORTALSIM_SCREENSHOT_DIR to keep a copy of the screenshot.
 func TestHTMLInBrowser(t *testing.T) {
@@ -91,10 +91,10 @@ func TestHTMLInBrowser(t *testing.T) {
 	}
 
 	// The screenshot.
-	const width, height = 1200, 3400
+	const width, height = 1200, 3900
 	shot := filepath.Join(dir, "shot.png")
 	_, _, took = runChromium(ctx, t, bin, "--hide-scrollbars", "--force-device-scale-factor=1",
-		"--screenshot="+shot, "--window-size=1200,3400", url)
+		"--screenshot="+shot, "--window-size=1200,3900", url)
 	t.Logf("chromium --screenshot took %v; screenshot %s", took, shot)
 	if keep := os.Getenv("PORTALSIM_SCREENSHOT_DIR"); keep != "" {
 		if data, err := os.ReadFile(shot); err == nil {
@@ -126,8 +126,8 @@ func TestHTMLInBrowser(t *testing.T) {
 	// the boxes, then look for each plot's own colours inside its box.
 	boxes := svgBoxes(img, color.RGBA{0xe3, 0xe3, 0xe3, 0xff})
 	t.Logf("plot boxes in the screenshot: %v", boxes)
-	if len(boxes) < 5 {
-		t.Fatalf("found %d plot boxes in the screenshot, want 5", len(boxes))
+	if len(boxes) < 6 {
+		t.Fatalf("found %d plot boxes in the screenshot, want 6", len(boxes))
 	}
 	checks := []struct {
 		name   string
@@ -135,6 +135,7 @@ func TestHTMLInBrowser(t *testing.T) {
 		min    int      // pixels of each colour at least
 	}{
 		{"latency over time", []string{colP50, colP99}, 200},
+		{"machine load", []string{colLoadOwn, colLoadOther}, 300},
 		{"percentiles", []string{colAll, svg.Palette[0], svg.Palette[1]}, 200},
 		{"throughput", []string{colAnswered, colFailed}, 300},
 		{"sessions", []string{colConn, colLogged}, 200},

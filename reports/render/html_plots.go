@@ -27,6 +27,10 @@ const (
 	colPlanned  = "#9a9a9a"
 	colFunnel   = "#4e79a7"
 	colLost     = "#c0392b"
+	// The machine load: the run's own CPU, other processes', steal.
+	colLoadOwn   = "#4e79a7"
+	colLoadOther = "#e15759"
+	colLoadSteal = "#9a9a9a"
 )
 
 // secondStats is what the timeline plots need of one second.
@@ -383,4 +387,70 @@ func funnelTip(s funnelStage, planned int64) string {
 		t += fmt.Sprintf("; %s lost before it: %s", fmtInt(n), htmlCounts(s.lost))
 	}
 	return t
+}
+
+// machineLoadPlot stacks the run's own CPU, other processes' and steal
+// per second, as percentages of all cores.
+func machineLoadPlot(tl []reports.Interval) template.HTML {
+	const id, title = "plot-machine-load", "Machine load over time (share of all cores)"
+	n := len(tl)
+	measured := 0
+	for i := range tl {
+		if tl[i].Load.Measured() {
+			measured++
+		}
+	}
+	if measured == 0 {
+		return svg.NoData(id, title, "the machine's load was not measured (a report of an older portalsim, or not Linux)")
+	}
+	zero, own, other, steal := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	hi := 100.0
+	for i := range tl {
+		l := tl[i].Load
+		own[i] = 100 * l.Own
+		other[i] = own[i] + 100*l.Other()
+		steal[i] = other[i] + 100*l.Steal
+		hi = math.Max(hi, steal[i])
+	}
+	legend := []svg.LegendItem{
+		{Label: "the run's own", Color: colLoadOwn, Area: true},
+		{Label: "other processes", Color: colLoadOther, Area: true},
+		{Label: "steal", Color: colLoadSteal, Area: true},
+	}
+	c := svg.NewCanvas(id, title, legend, svg.PlotHeight)
+	x, xt, xTitle := svg.TimeScale(n, svg.PlotLeft, svg.PlotRight)
+	y, yt := svg.CountScale(hi, c.Bottom, c.Top)
+	c.Axes(x, xt, xTitle, y, yt, "% of all cores")
+	c.StepArea(x, y, zero, own, colLoadOwn)
+	c.StepArea(x, y, own, other, colLoadOther)
+	c.StepArea(x, y, other, steal, colLoadSteal)
+	c.HoverColumns(x, n, func(from, to int) string {
+		var others, owns, queues []float64
+		var late time.Duration
+		for i := from; i < to; i++ {
+			if l := tl[i].Load; l.Measured() {
+				others, owns, queues = append(others, 100*l.Other()), append(owns, 100*l.Own), append(queues, l.RunQueue)
+				late = max(late, l.TimerLate)
+			}
+		}
+		if len(others) == 0 {
+			return secondsLabel(from, to) + ": not measured"
+		}
+		return fmt.Sprintf("%s: other processes %s%%, own %s%%, run queue %s, timer late up to %s", secondsLabel(from, to),
+			rangeFloat(others, "%.0f"), rangeFloat(owns, "%.0f"), rangeFloat(queues, "%.1f"), fmtLatency(late))
+	})
+	return c.Finish()
+}
+
+// rangeFloat formats the range of vs with format: one value or "lo–hi".
+func rangeFloat(vs []float64, format string) string {
+	lo, hi := vs[0], vs[0]
+	for _, v := range vs {
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
+	}
+	a, b := fmt.Sprintf(format, lo), fmt.Sprintf(format, hi)
+	if a == b {
+		return a
+	}
+	return a + "–" + b
 }

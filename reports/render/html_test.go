@@ -119,6 +119,12 @@ func buildHTMLFixture() *reports.Report {
 		}
 		loggedIn = max(loggedIn, 0)
 		stall := sec >= 60 && sec < 65
+		// The machine: the run's own 30%, a neighbour's 40% from t=30 to
+		// t=45, a run queue of two (four beside the neighbour).
+		iv.Load = reports.Load{Samples: 10, Own: 0.3, Busy: 0.32, RunQueue: 2, TimerLate: time.Millisecond}
+		if sec >= 30 && sec < 45 {
+			iv.Load.Busy, iv.Load.RunQueue, iv.Load.TimerLate = 0.72, 4, 9*time.Millisecond
+		}
 		// Each logged-in client sends a command every other second.
 		for c := int64(0); c < loggedIn; c++ {
 			if (c+int64(sec))%2 != 0 {
@@ -250,13 +256,13 @@ var (
 	externalRE = regexp.MustCompile(`<[a-zA-Z][^<>]*\s(src|href)\s*=\s*["']?[a-z]+:|url\(`)
 )
 
-// checkPage checks what every rendered page must satisfy: five
+// checkPage checks what every rendered page must satisfy: six
 // well-formed SVG plots and no script.
 func checkPage(t *testing.T, page string) {
 	t.Helper()
 	svgs := svgRE.FindAllString(page, -1)
-	if len(svgs) != 5 {
-		t.Errorf("%d SVG plots, want 5", len(svgs))
+	if len(svgs) != 6 {
+		t.Errorf("%d SVG plots, want 6", len(svgs))
 	}
 	for i, s := range svgs {
 		d := xml.NewDecoder(strings.NewReader(s))
@@ -292,9 +298,9 @@ func TestWriteHTMLContent(t *testing.T) {
 		"p99(*) &lt; 250ms", "✗ FAIL", "✓ pass", `unknown action &#34;emote&#34;`,
 		"in (client → server)", "GOMAXPROCS=8", "of limit 1,048,576",
 		// the plots
-		`id="plot-latency-time"`, `id="plot-percentiles"`, `id="plot-throughput"`, `id="plot-sessions"`, `id="plot-funnel"`,
+		`id="plot-latency-time"`, `id="plot-machine-load"`, `id="plot-percentiles"`, `id="plot-throughput"`, `id="plot-sessions"`, `id="plot-funnel"`,
 		"latency (log scale)", "99.9%", "time since start (m:ss)", "commands / s", "planned (200)", "−3 lost: refused 3",
-		"<title>t=61s: p50 ",
+		"<title>t=61s: p50 ", "% of all cores", "other processes 42%, own 30%, run queue 4.0, timer late up to 9.00ms",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
@@ -312,8 +318,8 @@ func TestWriteHTMLEmpty(t *testing.T) {
 			t.Parallel()
 			page := renderHTML(t, r)
 			checkPage(t, page)
-			if n := strings.Count(page, `class="nodata"`); n != 5 {
-				t.Errorf("%d plots say no data, want 5", n)
+			if n := strings.Count(page, `class="nodata"`); n != 6 {
+				t.Errorf("%d plots say no data, want 6", n)
 			}
 			for _, want := range []string{"INVALID", "no reason was recorded", "(unnamed scenario)", "No data: no commands were recorded.", "No data: no echo probes"} {
 				if !strings.Contains(page, want) {
@@ -336,8 +342,8 @@ func TestWriteHTMLTimelineWithoutAnswers(t *testing.T) {
 	if !strings.Contains(page, "no data: no commands were answered") {
 		t.Error("the latency plot of a run without answers does not say so")
 	}
-	if n := strings.Count(page, `class="nodata"`); n != 2 { // latency, percentiles
-		t.Errorf("%d plots say no data, want 2", n)
+	if n := strings.Count(page, `class="nodata"`); n != 3 { // latency, percentiles, machine load
+		t.Errorf("%d plots say no data, want 3", n)
 	}
 }
 

@@ -21,6 +21,9 @@ func Markdown(w io.Writer, r *reports.Report) error {
 	if r.Meta.Interrupted {
 		status += ", **INTERRUPTED**: " + interruptedText
 	}
+	if busy := busyText(r); busy != "" {
+		status += ", **BUSY MACHINE**: " + mdEscape(busy)
+	}
 	fmt.Fprintf(ew, "### Load run `%s`\n\n", mdCode(r.Meta.Scenario, false))
 	fmt.Fprintf(ew, "%s model, seed %d, %d players, %s, %s\n\n", mdEscape(r.Meta.Model), r.Meta.Seed, r.Meta.Clients, r.Meta.Duration.Round(1e6), status)
 	fmt.Fprint(ew, completionLine(r.Meta.Completion, mdEscape, "\n\n"))
@@ -53,6 +56,9 @@ func Markdown(w io.Writer, r *reports.Report) error {
 			mdPhases(ew, t.Phases)
 			fmt.Fprint(ew, "\n</details>\n")
 		}
+	}
+	if line := machineText(r); line != "" {
+		fmt.Fprintf(ew, "\n%s\n", mdEscape(line))
 	}
 	if len(r.Thresholds) > 0 {
 		fmt.Fprint(ew, "\n| threshold | actual | |\n|---|--:|---|\n")

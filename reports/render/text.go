@@ -64,6 +64,9 @@ func Text(w io.Writer, r *reports.Report) error {
 	for _, n := range g.Notes {
 		fmt.Fprintf(ew, "  note: %s\n", safeText(n))
 	}
+	if line := machineText(r); line != "" {
+		fmt.Fprintln(ew, safeText(line))
+	}
 	writeFaults(ew, r)
 	if len(r.Thresholds) > 0 {
 		fmt.Fprintln(ew, "\nthresholds:")
@@ -78,6 +81,9 @@ func Text(w io.Writer, r *reports.Report) error {
 			}
 			fmt.Fprintf(ew, "  %s %s   actual %s%s\n", mark, safeText(t.Expr), safeText(t.Actual), extra)
 		}
+	}
+	if busy := busyText(r); busy != "" {
+		fmt.Fprintf(ew, "\nBUSY MACHINE: %s\n", safeText(busy))
 	}
 	if !r.Meta.Valid {
 		fmt.Fprintf(ew, "\nRUN INVALID: %s\n", safeText(strings.Join(r.Meta.InvalidReasons, "; ")))

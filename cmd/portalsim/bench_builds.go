@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/portalsim/portalsim/reports"
+	"github.com/portalsim/portalsim/reports/compare"
+	"github.com/portalsim/portalsim/reports/render"
+)
+
+const benchBuildsUsage = `Compare two builds on one load scenario, as a CI job should: run the
+scenario with the base build, then the head build, alternately, -n times
+each ("portalsim run SCENARIO" of each binary: the embedded portal and
+game server of that build, or -run-arg=-target=HOST:PORT), print each
+run's latency and the machine's background load, then compare the
+pooled runs as "portalsim report compare" does (its flags below). Runs
+that alternate see the same slow drifts of the machine, and a neighbour
+that comes and goes lands on both sides; each run's busy seconds are
+dropped from both sides by position.
+
+Usage: portalsim bench compare [flags] BASE_BIN HEAD_BIN [SCENARIO]
+
+SCENARIO is a scenario file (default: run's embedded default). The
+reports stay in -dir if given (base-1.json, head-1.json, ... and each
+run's output), else in a temporary directory removed at the end.
+
+Exit codes: those of report compare (0 no change, 3 improvement, 4
+regression, 5 not enough data, 6 invalid runs, 7 inconclusive: one
+side shared the machine with more other work); 6 also when the base build
+cannot run the scenario (an older build without a feature the scenario
+uses), 1 when the head build cannot, 2 bad usage.`
+
+func runBenchBuilds(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench compare", benchBuildsUsage, stderr)
+	n := fs.Int("n", 2, "runs of each build, alternating base and head (1 to 50)")
+	dir := fs.String("dir", "", "keep the reports and each run's output in this directory (created if needed)")
+	var runArgs stringList
+	fs.Var(&runArgs, "run-arg", `an argument for every run, e.g. -run-arg=-target=127.0.0.1:4000 (repeatable)`)
+	var cf compareFlags
+	cf.register(fs)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) < 2 || len(pos) > 3 {
+		return usagef("bench compare: want BASE_BIN HEAD_BIN [SCENARIO], got %d arguments", len(pos))
+	}
+	if *n < 1 || *n > 50 {
+		return usagef("bench compare: -n %d: want 1 to 50", *n)
+	}
+	bins := map[string]string{"base": pos[0], "head": pos[1]}
+	for _, side := range []string{"base", "head"} {
+		if err := checkExecutable(bins[side]); err != nil {
+			return usagef("bench compare: the %s build: %v", side, err)
+		}
+	}
+	scenario := ""
+	if len(pos) == 3 {
+		scenario = pos[2]
+		if _, err := os.Stat(scenario); err != nil {
+			return usagef("bench compare: scenario: %v", err)
+		}
+	}
+	out := *dir
+	if out == "" {
+		if out, err = os.MkdirTemp("", "portalsim-bench-compare-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(out)
+	} else if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+
+	paths := map[string][]string{}
+	for i := 1; i <= *n; i++ {
+		for _, side := range []string{"base", "head"} {
+			r := buildRun{side: side, i: i, n: *n, bin: bins[side], scenario: scenario, args: runArgs, dir: out}
+			rep, err := r.run(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					return exitErr{ExitInterrupted, fmt.Errorf("bench compare: interrupted during %s run %d", side, i)}
+				}
+				code := ExitFailure
+				if side == "base" {
+					code = compare.VerdictInvalid.ExitCode()
+				}
+				return exitErr{code, err}
+			}
+			fmt.Fprintln(stdout, runLine(r, rep))
+			paths[side] = append(paths[side], r.report())
+		}
+	}
+	fmt.Fprintln(stdout)
+	base, err := readPooled(paths["base"])
+	if err != nil {
+		return exitErr{compare.VerdictInvalid.ExitCode(), err}
+	}
+	head, err := readPooled(paths["head"])
+	if err != nil {
+		return exitErr{compare.VerdictInvalid.ExitCode(), err}
+	}
+	return cf.compare(base, head, stdout)
+}
+
+// checkExecutable says why path is not a program to run, if it is not.
+func checkExecutable(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if st.IsDir() || st.Mode()&0o111 == 0 {
+		return fmt.Errorf("%s is not an executable file", path)
+	}
+	return nil
+}
+
+// buildRun is one run of one build.
+type buildRun struct {
+	side     string // "base" or "head"
+	i, n     int
+	bin      string
+	scenario string
+	args     []string
+	dir      string
+}
+
+func (r buildRun) report() string {
+	return filepath.Join(r.dir, fmt.Sprintf("%s-%d.json", r.side, r.i))
+}
+
+// run runs the build's "run" and reads its report. A run that failed a
+// threshold (exit 99) or was invalid (97) still wrote its report: the
+// comparison says what it makes of it. A run that wrote none failed.
+func (r buildRun) run(ctx context.Context) (*reports.Report, error) {
+	logPath := filepath.Join(r.dir, fmt.Sprintf("%s-%d.txt", r.side, r.i))
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close()
+	args := []string{"run"}
+	if r.scenario != "" {
+		args = append(args, r.scenario)
+	}
+	args = append(append(args, "-quiet", "-o", r.report()), r.args...)
+	_ = os.Remove(r.report()) // a report of an earlier bench in -dir is not this run's
+	cmd := exec.CommandContext(ctx, r.bin, args...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 30 * time.Second
+	runErr := cmd.Run()
+	rep, err := reports.ReadFile(r.report())
+	if err == nil {
+		return rep, nil
+	}
+	why := "it wrote no report"
+	if runErr != nil {
+		why = runErr.Error()
+	}
+	return nil, fmt.Errorf("bench compare: the %s build (%s) could not run the scenario in run %d: %s; its output, %s, ends:\n%s",
+		r.side, r.bin, r.i, why, logPath, tailOf(logPath, 15))
+}
+
+// tailOf returns the last lines of a file, indented.
+func tailOf(path string, lines int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "  (" + err.Error() + ")"
+	}
+	ls := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(ls) > lines {
+		ls = ls[len(ls)-lines:]
+	}
+	return "  " + strings.Join(ls, "\n  ")
+}
+
+// runLine sums one run up: its latency, and the machine's load beside it.
+func runLine(r buildRun, rep *reports.Report) string {
+	tot := rep.Totals()
+	line := fmt.Sprintf("%s %d/%d: %d answered, p50 %s, p99 %s", r.side, r.i, r.n, tot.Answered,
+		render.FormatDuration(tot.Latency.Quantile(.5)), render.FormatDuration(tot.Latency.Quantile(.99)))
+	if s := rep.Load(); s.Seconds > 0 {
+		line += fmt.Sprintf("; background load %.1f%% of all cores (max %.1f%% in a second), run queue %.1f", 100*s.Other, 100*s.OtherMax, s.RunQueue)
+		if s.Steal > 0 {
+			line += fmt.Sprintf(", steal %.1f%%", 100*s.Steal)
+		}
+	} else {
+		line += "; background load not measured"
+	}
+	for _, why := range rep.Meta.BusyReasons {
+		line += "; BUSY: " + why
+	}
+	if !rep.Meta.Valid {
+		line += "; INVALID: " + strings.Join(rep.Meta.InvalidReasons, "; ")
+	}
+	return line
+}
