@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"strings"
+	"slices"
 	"sync"
 	"time"
 
@@ -63,7 +63,14 @@ type machineReading struct {
 // report's Meta.Start) and whose own processes are this one and pids
 // (the target's, when it runs on this machine).
 func NewMachineSampler(start time.Time, pids []int) *MachineSampler {
-	return &MachineSampler{start: start, pids: pids}
+	self := os.Getpid()
+	var own []int // each once, and not this process: its CPU is counted already
+	for _, p := range pids {
+		if p != self && !slices.Contains(own, p) {
+			own = append(own, p)
+		}
+	}
+	return &MachineSampler{start: start, pids: own}
 }
 
 // Run reads the machine every 100 ms until ctx ends.
@@ -124,7 +131,9 @@ func (s *MachineSampler) read(now time.Time) {
 	d.steal += m.Steal - last.m.Steal
 	d.own += cur.own - last.own
 	for pid, c := range cur.pids {
-		if p, ok := last.pids[pid]; ok { // a pid gone or new counts from its next reading
+		// A pid gone or new counts from its next reading; one whose
+		// counter went back is another process by the same number.
+		if p, ok := last.pids[pid]; ok && c >= p {
 			d.own += c - p
 		}
 	}
@@ -170,7 +179,7 @@ func (s *MachineSampler) Apply(rep *reports.Report) {
 // LoadScope is the scope of the run's machine load (see
 // reports.Meta.LoadScope): [reports.LoadScopeRun] when the portal and
 // game server run in this process (embedded), their pids are given, or
-// the target is not on this machine (not a loopback address), else
+// the target is an address of another machine, else
 // [reports.LoadScopeGenerator].
 func LoadScope(embedded bool, targetPIDs []int, target string) string {
 	if embedded || len(targetPIDs) > 0 || !onThisMachine(target) {
@@ -179,22 +188,28 @@ func LoadScope(embedded bool, targetPIDs []int, target string) string {
 	return reports.LoadScopeGenerator
 }
 
-// onThisMachine reports whether a host:port (or URL host) is on this
-// machine: a loopback address, "localhost", or this host's name; an
-// address it cannot tell is taken as this machine's.
+// onThisMachine reports whether a host:port may be on this machine: a
+// loopback or unspecified address, an address of one of this machine's
+// interfaces, or a name (not resolved: a name may point here).
 func onThisMachine(target string) bool {
 	host := target
 	if h, _, err := net.SplitHostPort(target); err == nil {
 		host = h
 	}
-	if host == "" || strings.EqualFold(host, "localhost") {
-		return true
-	}
-	if name, err := os.Hostname(); err == nil && strings.EqualFold(host, name) {
-		return true
-	}
 	ip := net.ParseIP(host)
-	return ip == nil || ip.IsLoopback() || ip.IsUnspecified()
+	if ip == nil || ip.IsLoopback() || ip.IsUnspecified() {
+		return true
+	}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return true // cannot tell: as if here
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.Equal(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // MarkBusy marks rep as measured on a busy machine (Meta.BusyReasons)
@@ -208,10 +223,7 @@ func MarkBusy(rep *reports.Report, lim Health) {
 	if sum.Seconds == 0 {
 		return
 	}
-	limit := lim.MaxBackgroundCPU
-	if limit == 0 {
-		limit = DefaultMaxBackgroundCPU
-	}
+	limit := lim.MaxBackgroundCPU // Compile fills the default
 	if sum.Other > limit {
 		if rep.Meta.LoadScope == reports.LoadScopeGenerator {
 			note := fmt.Sprintf("processes beside the generator, the target's among them, used %.0f%% of all cores on average: give the target's pids (-target-pids) to tell a busy machine from a busy target", 100*sum.Other)

@@ -3,6 +3,7 @@ package dummyrunner
 import (
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -56,7 +57,7 @@ func TestMachineSamplerReads(t *testing.T) {
 		t.Skip("the machine is read from /proc on Linux only")
 	}
 	start := time.Now()
-	s := NewMachineSampler(start, []int{os.Getpid()})
+	s := NewMachineSampler(start, nil)
 	for i := range 4 {
 		s.read(start.Add(time.Duration(i) * machineEvery))
 		// Some CPU between the readings, past the kernel's 10 ms tick.
@@ -70,8 +71,18 @@ func TestMachineSamplerReads(t *testing.T) {
 	rep.IntervalAt(0)
 	s.Apply(rep)
 	l := rep.Timeline[0].Load
-	if l.Samples != 3 || l.RunQueue < 1 || l.Busy < 0 || l.Busy > 1.5 || l.Own < 0 {
-		t.Errorf("second 0 = %+v: want 3 readings after the first, a run queue of 1 at least (this test), shares of the cores", l)
+	if l.Samples != 3 || l.RunQueue < 1 || l.Busy <= 0 || l.Busy > 1.5 || l.Own <= 0 || l.Own > l.Busy+0.2 {
+		t.Errorf("second 0 = %+v: want 3 readings after the first, a run queue of 1 at least (this test), this process's CPU within the machine's", l)
+	}
+}
+
+// The target's pids are counted once each, and never this process's,
+// whose CPU the sampler counts already.
+func TestMachineSamplerPids(t *testing.T) {
+	t.Parallel()
+	s := NewMachineSampler(time.Now(), []int{7, os.Getpid(), 7, 9})
+	if want := []int{7, 9}; !slices.Equal(s.pids, want) {
+		t.Errorf("pids %v, want %v", s.pids, want)
 	}
 }
 

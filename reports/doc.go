@@ -4,7 +4,9 @@
 // A [Report] is filled by the Dummyrunner while it drives scripted
 // clients against a server: per-action command counters and latency
 // [Histogram]s, connection [Phase]s, the echo-probe [Lag] split, a
-// per-second [Interval] timeline and the generator's own health. Reports
+// per-second [Interval] timeline (each second with the machine's [Load]:
+// what other processes used of its cores beside the run) and the
+// generator's own health. Reports
 // of the same run produced by several processes or shards combine
 // exactly with [Report.Merge] and [MergeAll], because every distribution
 // is an HDR histogram rather than a list of samples.

@@ -15,11 +15,14 @@ const (
 	// is then the load of processes that are not part of the run.
 	LoadScopeRun = "run"
 	// LoadScopeGenerator means Load.Own counts the generator's processes
-	// only, while the target may be on the same machine (a loopback
-	// address whose pids were not given): Load.Other includes the
-	// target's own CPU, so it cannot tell a busier neighbour from a
-	// target that works harder.
+	// only, while the target may be on the same machine (an address of
+	// this machine, or a name, whose pids were not given): Load.Other
+	// includes the target's own CPU, so it cannot tell a busier
+	// neighbour from a target that works harder.
 	LoadScopeGenerator = "generator"
+	// LoadScopeMachines means the report merges parts measured on
+	// different machines: a second's load mixes them.
+	LoadScopeMachines = "machines"
 )
 
 // Load is the machine's load in one second of a run, as the generator
@@ -31,8 +34,9 @@ type Load struct {
 	// generator reads it ten times a second); 0 means the second was
 	// not measured (a report of an older generator, or not Linux).
 	Samples int `json:"samples,omitempty"`
-	// Busy is the share of all cores that ran any task: user, nice,
-	// system, irq and softirq time.
+	// Busy is the share of all cores that ran any task: user, nice and
+	// system time (interrupt time is left out: the run's own network
+	// work may be charged there).
 	Busy float64 `json:"busy,omitempty"`
 	// Own is the share of all cores the run's own processes used (see
 	// Meta.LoadScope for which they are).
@@ -68,17 +72,29 @@ func (l *Load) Merge(o Load) {
 	l.TimerLate = max(l.TimerLate, o.TimerLate)
 }
 
-// validate says what is wrong with l, or "": a negative count or
-// duration, or a share that is not a finite number from 0 on (a share
-// can exceed 1 a little: the kernel counts CPU time in ticks).
+// The bounds of a second's load figures that Validate accepts: a share
+// of the cores can exceed 1 a little (the kernel counts CPU time in
+// ticks), never by much; a run queue beyond a million tasks, or more
+// samples than readings a second, is not a measurement.
+const (
+	maxLoadShare    = 2.0
+	maxLoadRunQueue = 1e6
+	maxLoadSamples  = 1000
+)
+
+// validate says what is wrong with l, or "": a count or a duration out
+// of range, or a share that is not a number from 0 to maxLoadShare.
 func (l Load) validate() string {
-	if l.Samples < 0 || l.TimerLate < 0 {
-		return fmt.Sprintf("negative samples %d or lateness %v", l.Samples, l.TimerLate)
+	if l.Samples < 0 || l.Samples > maxLoadSamples || l.TimerLate < 0 {
+		return fmt.Sprintf("samples %d or lateness %v out of range", l.Samples, l.TimerLate)
 	}
-	for _, f := range []float64{l.Busy, l.Own, l.Steal, l.RunQueue} {
-		if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
-			return fmt.Sprintf("figure %v is not a finite number from 0 on", f)
+	for _, f := range []float64{l.Busy, l.Own, l.Steal} {
+		if math.IsNaN(f) || f < 0 || f > maxLoadShare {
+			return fmt.Sprintf("share %v of the cores is not from 0 to %v", f, maxLoadShare)
 		}
+	}
+	if math.IsNaN(l.RunQueue) || l.RunQueue < 0 || l.RunQueue > maxLoadRunQueue {
+		return fmt.Sprintf("run queue %v is not from 0 to %v", l.RunQueue, maxLoadRunQueue)
 	}
 	return ""
 }

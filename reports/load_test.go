@@ -76,3 +76,24 @@ func TestMergeAndPoolKeepTheMachine(t *testing.T) {
 		t.Errorf("pooled scope %q, busy %q, %d seconds, second 4 %+v", p.Meta.LoadScope, p.Meta.BusyReasons, len(p.Timeline), p.Timeline[4].Load)
 	}
 }
+
+// Parts of a run measured on different machines merge into a load the
+// comparison does not judge.
+func TestMergeAcrossMachines(t *testing.T) {
+	t.Parallel()
+	mk := func(host string, shard int) *Report {
+		r := New(Meta{Scenario: "s", LoadScope: LoadScopeRun, Machine: Machine{Hostname: host}, RunID: "r", Shards: []ShardID{{Index: shard, Count: 2}}})
+		r.IntervalAt(0).Load = Load{Samples: 10, Busy: 0.5, Own: 0.4}
+		return r
+	}
+	m, err := MergeAll(mk("a", 0), mk("b", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Meta.LoadScope != LoadScopeMachines {
+		t.Errorf("scope %q, want %q", m.Meta.LoadScope, LoadScopeMachines)
+	}
+	if m, _ := MergeAll(mk("a", 0), mk("a", 1)); m.Meta.LoadScope != LoadScopeRun {
+		t.Errorf("one machine's parts: scope %q, want %q", m.Meta.LoadScope, LoadScopeRun)
+	}
+}

@@ -17,8 +17,8 @@ import (
 //
 // Meta becomes the union: the earliest Start, a Duration covering both
 // runs, Valid only if both are, the invalid reasons and the busy reasons
-// of both (without duplicates), LoadScopeGenerator if either counted only
-// the generator, Clients and Procs summed, the shard labels joined with
+// of both (without duplicates), the narrower load scope
+// (LoadScopeMachines for parts of different host names), Clients and Procs summed, the shard labels joined with
 // ","; other fields keep r's value unless it is empty. The generator's
 // CPUMax and FDMax take the maximum, CPUMean the mean weighted by Procs,
 // FDLimit the smallest non-zero limit, CPUTime and every Memory figure
@@ -173,6 +173,9 @@ func (m *Meta) merge(o *Meta) {
 	m.InvalidReasons = appendUnique(m.InvalidReasons, o.InvalidReasons...)
 	m.BusyReasons = appendUnique(m.BusyReasons, o.BusyReasons...)
 	m.LoadScope = mergeLoadScope(m.LoadScope, o.LoadScope)
+	if m.Machine.Hostname != "" && o.Machine.Hostname != "" && m.Machine.Hostname != o.Machine.Hostname && m.LoadScope != "" {
+		m.LoadScope = LoadScopeMachines
+	}
 	m.Clients += o.Clients
 	m.Procs = max(m.Procs, 1) + max(o.Procs, 1)
 	var shards []string
@@ -200,11 +203,13 @@ func (m *Meta) merge(o *Meta) {
 }
 
 // mergeLoadScope is the scope of the machine load of two parts of a run:
-// LoadScopeGenerator if either counted only the generator, else the one
-// that is set.
+// the narrower of the two (LoadScopeMachines, then LoadScopeGenerator),
+// else the one that is set.
 func mergeLoadScope(a, b string) string {
-	if a == LoadScopeGenerator || b == LoadScopeGenerator {
-		return LoadScopeGenerator
+	for _, narrow := range []string{LoadScopeMachines, LoadScopeGenerator} {
+		if a == narrow || b == narrow {
+			return narrow
+		}
 	}
 	if a == "" {
 		return b

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -31,11 +32,23 @@ SCENARIO is a scenario file (default: run's embedded default). The
 reports stay in -dir if given (base-1.json, head-1.json, ... and each
 run's output), else in a temporary directory removed at the end.
 
+A head run that fails the scenario's own thresholds (its exit 99) is
+compared all the same, and the bench then exits 99 unless the comparison
+found a regression (4). A head run that is invalid, interrupted or
+cannot run at all ends the bench with exit 1; a base run that cannot
+run (an older build without a feature the scenario uses) or is invalid
+ends it with exit 8, so that a CI job can let that pass.
+
 Exit codes: those of report compare (0 no change, 3 improvement, 4
-regression, 5 not enough data, 6 invalid runs, 7 inconclusive: one
-side shared the machine with more other work); 6 also when the base build
-cannot run the scenario (an older build without a feature the scenario
-uses), 1 when the head build cannot, 2 bad usage.`
+regression, 5 not enough data, 6 invalid input, 7 inconclusive: one side
+shared the machine with more other work), 8 the base build could not
+make a valid run, 99 the head runs failed the scenario's thresholds,
+1 the head build could not make a valid run (or another error), 98
+interrupted, 2 bad usage.`
+
+// ExitBaseFailed is bench compare's exit code when the base build could
+// not make a valid run of the scenario.
+const ExitBaseFailed = 8
 
 func runBenchBuilds(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench compare", benchBuildsUsage, stderr)
@@ -54,6 +67,15 @@ func runBenchBuilds(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	if *n < 1 || *n > 50 {
 		return usagef("bench compare: -n %d: want 1 to 50", *n)
+	}
+	if _, err := cf.check(); err != nil { // before minutes of runs
+		return err
+	}
+	// The run lines go with the text; other formats are for a machine
+	// (json) or a page (markdown), so the lines go to stderr.
+	lines := stdout
+	if cf.format != "text" {
+		lines = stderr
 	}
 	bins := map[string]string{"base": pos[0], "head": pos[1]}
 	for _, side := range []string{"base", "head"} {
@@ -79,25 +101,31 @@ func runBenchBuilds(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 
 	paths := map[string][]string{}
+	headThresholds := 0 // head runs that failed the scenario's thresholds
 	for i := 1; i <= *n; i++ {
 		for _, side := range []string{"base", "head"} {
 			r := buildRun{side: side, i: i, n: *n, bin: bins[side], scenario: scenario, args: runArgs, dir: out}
-			rep, err := r.run(ctx)
-			if err != nil {
-				if ctx.Err() != nil {
-					return exitErr{ExitInterrupted, fmt.Errorf("bench compare: interrupted during %s run %d", side, i)}
-				}
-				code := ExitFailure
-				if side == "base" {
-					code = compare.VerdictInvalid.ExitCode()
-				}
-				return exitErr{code, err}
+			rep, code, err := r.run(ctx)
+			if ctx.Err() != nil {
+				return exitErr{ExitInterrupted, fmt.Errorf("bench compare: interrupted during %s run %d", side, i)}
 			}
-			fmt.Fprintln(stdout, runLine(r, rep))
+			if err == nil {
+				err = r.usable(rep, code)
+			}
+			if err != nil {
+				if side == "base" {
+					return exitErr{ExitBaseFailed, err}
+				}
+				return exitErr{ExitFailure, err}
+			}
+			if side == "head" && code == ExitThresholds {
+				headThresholds++
+			}
+			fmt.Fprintln(lines, runLine(r, rep, code))
 			paths[side] = append(paths[side], r.report())
 		}
 	}
-	fmt.Fprintln(stdout)
+	fmt.Fprintln(lines)
 	base, err := readPooled(paths["base"])
 	if err != nil {
 		return exitErr{compare.VerdictInvalid.ExitCode(), err}
@@ -106,7 +134,12 @@ func runBenchBuilds(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return exitErr{compare.VerdictInvalid.ExitCode(), err}
 	}
-	return cf.compare(base, head, stdout)
+	err = cf.compare(base, head, stdout)
+	var ec exitErr
+	if headThresholds > 0 && (err == nil || (errors.As(err, &ec) && ec.code != compare.VerdictRegression.ExitCode())) {
+		return exitErr{ExitThresholds, fmt.Errorf("bench compare: %d of %d head runs failed the scenario's thresholds (see their lines above)", headThresholds, *n)}
+	}
+	return err
 }
 
 // checkExecutable says why path is not a program to run, if it is not.
@@ -135,14 +168,31 @@ func (r buildRun) report() string {
 	return filepath.Join(r.dir, fmt.Sprintf("%s-%d.json", r.side, r.i))
 }
 
-// run runs the build's "run" and reads its report. A run that failed a
-// threshold (exit 99) or was invalid (97) still wrote its report: the
-// comparison says what it makes of it. A run that wrote none failed.
-func (r buildRun) run(ctx context.Context) (*reports.Report, error) {
-	logPath := filepath.Join(r.dir, fmt.Sprintf("%s-%d.txt", r.side, r.i))
+// usable says why a run that wrote its report cannot be compared, if it
+// cannot: an invalid run (exit 97) or one that ended otherwise than
+// complete or failing the scenario's thresholds (99).
+func (r buildRun) usable(rep *reports.Report, code int) error {
+	switch {
+	case !rep.Meta.Valid:
+		return fmt.Errorf("bench compare: the %s build's run %d is invalid: %s (see %s)", r.side, r.i,
+			render.SafeText(strings.Join(rep.Meta.InvalidReasons, "; ")), r.log())
+	case code != ExitOK && code != ExitThresholds:
+		return fmt.Errorf("bench compare: the %s build's run %d ended with exit %d (see %s)", r.side, r.i, code, r.log())
+	}
+	return nil
+}
+
+func (r buildRun) log() string {
+	return filepath.Join(r.dir, fmt.Sprintf("%s-%d.txt", r.side, r.i))
+}
+
+// run runs the build's "run" and reads its report, returning the run's
+// exit code too. A run that wrote no report failed.
+func (r buildRun) run(ctx context.Context) (*reports.Report, int, error) {
+	logPath := r.log()
 	logFile, err := os.Create(logPath)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer logFile.Close()
 	args := []string{"run"}
@@ -156,16 +206,24 @@ func (r buildRun) run(ctx context.Context) (*reports.Report, error) {
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 30 * time.Second
 	runErr := cmd.Run()
+	code := ExitOK
+	var ee *exec.ExitError
+	switch {
+	case errors.As(runErr, &ee):
+		code = ee.ExitCode()
+	case runErr != nil:
+		code = ExitFailure
+	}
 	rep, err := reports.ReadFile(r.report())
 	if err == nil {
-		return rep, nil
+		return rep, code, nil
 	}
-	why := "it wrote no report"
+	why := "it wrote no report: " + err.Error()
 	if runErr != nil {
 		why = runErr.Error()
 	}
-	return nil, fmt.Errorf("bench compare: the %s build (%s) could not run the scenario in run %d: %s; its output, %s, ends:\n%s",
-		r.side, r.bin, r.i, why, logPath, tailOf(logPath, 15))
+	return nil, code, fmt.Errorf("bench compare: the %s build (%s) could not run the scenario in run %d: %s; its output, %s, ends:\n%s",
+		r.side, r.bin, r.i, why, logPath, render.SafeText(tailOf(logPath, 15)))
 }
 
 // tailOf returns the last lines of a file, indented.
@@ -182,7 +240,7 @@ func tailOf(path string, lines int) string {
 }
 
 // runLine sums one run up: its latency, and the machine's load beside it.
-func runLine(r buildRun, rep *reports.Report) string {
+func runLine(r buildRun, rep *reports.Report, code int) string {
 	tot := rep.Totals()
 	line := fmt.Sprintf("%s %d/%d: %d answered, p50 %s, p99 %s", r.side, r.i, r.n, tot.Answered,
 		render.FormatDuration(tot.Latency.Quantile(.5)), render.FormatDuration(tot.Latency.Quantile(.99)))
@@ -195,10 +253,10 @@ func runLine(r buildRun, rep *reports.Report) string {
 		line += "; background load not measured"
 	}
 	for _, why := range rep.Meta.BusyReasons {
-		line += "; BUSY: " + why
+		line += "; BUSY: " + render.SafeText(why)
 	}
-	if !rep.Meta.Valid {
-		line += "; INVALID: " + strings.Join(rep.Meta.InvalidReasons, "; ")
+	if code == ExitThresholds {
+		line += "; THRESHOLDS FAILED (see " + r.log() + ")"
 	}
 	return line
 }

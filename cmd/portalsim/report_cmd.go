@@ -171,11 +171,12 @@ background load is more than -busy-margin (10% of all cores) above the
 pair's quiet level (the lower of the runs' median seconds) is busy; the
 busy seconds are dropped from both runs by position (the same second of
 each run, which interleaved runs pair up), and the count said, unless
--keep-busy or too few seconds would remain. A regression or an
-improvement whose runs' mean background loads, over the seconds
-compared, were more than -load-diff (5% of all cores) apart is
-inconclusive: exit 7, "the machine was busier during HEAD" (or BASE: a
-neighbour can speed a lightly loaded run up, too). An absolute
+-keep-busy, or fewer than half of the seconds (or than 8 windows) would
+remain. A comparison whose runs' mean background loads, over the
+seconds compared, were more than -load-diff (5% of all cores) apart is
+inconclusive, whatever it would have said: exit 7, "the machine was
+busier during HEAD" (or BASE: a neighbour can speed a lightly loaded
+run up, too, and a slowed base hides a slower head). An absolute
 threshold ("errors > 0") fails whatever the load. -ignore-load judges
 without the machine. The load is judged only when every process of the
 run was told apart (an embedded run, or -target-pids, or a target on
@@ -227,18 +228,39 @@ func (cf *compareFlags) register(fs *flag.FlagSet) {
 	cf.load.register(fs)
 }
 
+// check checks what can be checked before there are runs to compare:
+// the format, the thresholds' syntax and the options' ranges.
+func (cf *compareFlags) check() ([]compare.Threshold, error) {
+	switch cf.format {
+	case "text", "markdown", "md", "json":
+	default:
+		return nil, usagef("-format %q: want text, markdown or json", cf.format)
+	}
+	parsed, err := compare.ParseThresholds(cf.thresholds)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if err := cf.options(parsed).Check(); err != nil {
+		return nil, usageError{err}
+	}
+	return parsed, nil
+}
+
+// options are the comparison's options, with the parsed thresholds.
+func (cf *compareFlags) options(parsed []compare.Threshold) compare.Options {
+	opts := compare.Options{Alpha: cf.alpha, MinEffect: cf.minEffect, Thresholds: parsed, Trim: -1,
+		TrimmedBefore: "10% of each run's seconds", AllowInterrupted: cf.allowInterrupted} // readPooled pools: reports.Pool(rs, -1)
+	cf.load.apply(&opts)
+	return opts
+}
+
 // compare compares the pooled runs (see readPooled), writes the
 // comparison in the chosen format and returns the verdict's exit code
 // as an exitErr (nil for no change).
 func (cf *compareFlags) compare(base, head *reports.Report, stdout io.Writer) error {
-	switch cf.format {
-	case "text", "markdown", "md", "json":
-	default:
-		return usagef("-format %q: want text, markdown or json", cf.format)
-	}
-	parsed, err := compare.ParseThresholds(cf.thresholds)
+	parsed, err := cf.check()
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	// A misspelled action is a mistake in the command line, said before
 	// comparing, not a metric that cannot be evaluated after.
@@ -252,10 +274,7 @@ func (cf *compareFlags) compare(base, head *reports.Report, stdout io.Writer) er
 	if err := errors.Join(errs...); err != nil {
 		return usageError{err}
 	}
-	opts := compare.Options{Alpha: cf.alpha, MinEffect: cf.minEffect, Thresholds: parsed, Trim: -1,
-		TrimmedBefore: "10% of each run's seconds", AllowInterrupted: cf.allowInterrupted} // readPooled pools: reports.Pool(rs, -1)
-	cf.load.apply(&opts)
-	c, err := compare.Compare(base, head, opts)
+	c, err := compare.Compare(base, head, cf.options(parsed))
 	if err != nil {
 		return usageError{err}
 	}
@@ -287,8 +306,8 @@ type loadOpts struct {
 func (o *loadOpts) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.ignore, "ignore-load", false, "judge the runs without regard to the machine's load: drop no second, never inconclusive")
 	fs.BoolVar(&o.keepBusy, "keep-busy", false, "compare the busy seconds too instead of dropping them from both runs")
-	fs.Float64Var(&o.busyMargin, "busy-margin", compare.DefaultBusyMargin, "a second is busy when other processes used this share of all cores above the pair's quiet level")
-	fs.Float64Var(&o.loadDiff, "load-diff", compare.DefaultLoadDiff, "a regression or an improvement is inconclusive when the runs' mean background loads were this share of all cores apart")
+	fs.Float64Var(&o.busyMargin, "busy-margin", compare.DefaultBusyMargin, "a second is busy when other processes used this share of all cores above the pair's quiet level (0 to 1; 0: the default)")
+	fs.Float64Var(&o.loadDiff, "load-diff", compare.DefaultLoadDiff, "the comparison is inconclusive when the runs' mean background loads were this share of all cores apart (0 to 1; 0: the default)")
 }
 
 func (o loadOpts) apply(opts *compare.Options) {

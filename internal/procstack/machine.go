@@ -17,8 +17,11 @@ type Machine struct {
 	// "cpu" line but guest and guest_nice, which user and nice already
 	// count).
 	Total time.Duration
-	// Busy is the time the cores ran tasks: user, nice, system, irq and
-	// softirq (not idle, iowait or steal).
+	// Busy is the time the cores ran tasks: user, nice and system (not
+	// idle, iowait or steal, and not irq and softirq: with the kernel's
+	// IRQ time accounting the network work of the run's own sockets is
+	// charged there, not to its processes, and would look like another
+	// process's).
 	Busy time.Duration
 	// Steal is the time a hypervisor gave this machine's virtual cores to
 	// other guests (0 where the kernel does not report it).
@@ -73,7 +76,7 @@ func parseMachine(b []byte) (Machine, error) {
 			for _, v := range ticks {
 				total += v
 			}
-			busy := ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6]
+			busy := ticks[0] + ticks[1] + ticks[2]
 			m.Total = time.Duration(total) * clockTick
 			m.Busy = time.Duration(busy) * clockTick
 			m.Steal = time.Duration(ticks[7]) * clockTick

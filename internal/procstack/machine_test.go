@@ -17,7 +17,7 @@ func TestParseMachine(t *testing.T) {
 	tick := 10 * time.Millisecond
 	want := Machine{
 		Total:   (15734 + 10 + 6420 + 41906 + 392 + 5 + 290 + 7) * tick, // guest is in user already
-		Busy:    (15734 + 10 + 6420 + 5 + 290) * tick,
+		Busy:    (15734 + 10 + 6420) * tick,                             // not irq and softirq
 		Steal:   7 * tick,
 		Running: 3,
 	}

@@ -43,10 +43,10 @@ const (
 	// VerdictNoChange means no metric changed significantly (or only
 	// within the limits of its thresholds). Exit code 0.
 	VerdictNoChange
-	// VerdictInconclusive means the comparison would be a regression or
-	// an improvement but one run shared the machine with more other work
-	// than the other (see LoadComparison): the change cannot be told from
-	// the neighbours' doing. Exit code 7.
+	// VerdictInconclusive means one run shared the machine with more
+	// other work than the other (see LoadComparison), so that a change,
+	// or its absence, cannot be told from the neighbours' doing. Exit
+	// code 7.
 	VerdictInconclusive
 )
 
@@ -193,9 +193,19 @@ type Options struct {
 	// DefaultBusyMargin.
 	BusyMargin float64
 	// LoadDiff is how far apart the runs' mean background loads must be,
-	// after any drop, for a regression or an improvement to be
-	// VerdictInconclusive; 0 means DefaultLoadDiff.
+	// after any drop, for the comparison to be VerdictInconclusive; 0
+	// means DefaultLoadDiff.
 	LoadDiff float64
+}
+
+// Check says what is wrong with the options, as Compare would: an
+// error wrapping ErrCompare, or nil.
+func (o Options) Check() error {
+	if _, err := o.resolve(); err != nil {
+		return err
+	}
+	_, err := o.resolveLoad()
+	return err
 }
 
 // Comparison is the outcome of Compare.
@@ -498,13 +508,17 @@ func Compare(base, head *reports.Report, opts Options) (*Comparison, error) {
 		c.Trim = max(1, int(math.Round(trimFraction*float64(shorter))))
 	}
 	sb, sh := newSide(base, c.Trim), newSide(head, c.Trim)
-	c.Load, sb, sh = judgeLoad(base, head, sb, sh, lcfg, cfg.minSamples)
-	if c.Load.Note != "" {
-		c.Reasons = append(c.Reasons, c.Load.Note)
-	}
-	if c.Load.Dropped > 0 {
-		c.Reasons = append(c.Reasons, fmt.Sprintf("%d busy seconds (background above %.0f%% of all cores: %d in the base run, %d in the head run) dropped from both runs by position; %d compared",
-			c.Load.Dropped, 100*c.Load.BusyAbove, c.Load.BusyBase, c.Load.BusyHead, c.Load.Kept))
+	// Enough seconds must remain for MinSamples windows of the chosen
+	// length (an automatic window shrinks to fit, down to 1 s), and half
+	// of each run's: a run most of which a neighbour shared is not
+	// stood for by the rest (on the reference machine such remnants,
+	// a few seconds at one end of the run, gave false regressions).
+	minKept := max(max(cfg.window, 1)*cfg.minSamples, (max(sb.seconds(), sh.seconds())+1)/2)
+	c.Load, sb, sh = judgeLoad(base, head, sb, sh, lcfg, minKept)
+	for _, r := range []string{c.Load.Note, c.Load.Busy} {
+		if r != "" {
+			c.Reasons = append(c.Reasons, r)
+		}
 	}
 
 	// The metrics to compare.

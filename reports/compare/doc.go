@@ -11,5 +11,11 @@
 // [Verdict] with a process exit code each; package render writes it as a
 // table.
 //
+// The machine is judged along with the build ([LoadComparison]): the
+// seconds in which other processes took a share of the cores well above
+// the pair's quiet level are dropped from both runs by position, and a
+// regression or an improvement between runs whose background loads
+// differ is [VerdictInconclusive].
+//
 // Compare depends on nothing but its arguments and does not modify them.
 package compare

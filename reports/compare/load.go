@@ -15,10 +15,9 @@ const (
 	// seconds). On the 2-core reference machine a quiet second's
 	// background is 0 to 5%, and one busy core beside the run is 50%.
 	DefaultBusyMargin = 0.10
-	// DefaultLoadDiff is the default Options.LoadDiff: a regression or
-	// an improvement is inconclusive when the mean background load of
-	// the compared seconds differed between the runs by more than 5% of
-	// all cores.
+	// DefaultLoadDiff is the default Options.LoadDiff: a comparison is
+	// inconclusive when the mean background load of the compared
+	// seconds differed between the runs by more than 5% of all cores.
 	DefaultLoadDiff = 0.05
 )
 
@@ -48,6 +47,8 @@ type LoadComparison struct {
 	BusyHead int `json:"busy_head"`
 	Dropped  int `json:"dropped"`
 	Kept     int `json:"kept"`
+	// Busy says what was done with the busy seconds, if there were any.
+	Busy string `json:"busy,omitempty"`
 	// OtherBase and OtherHead are the mean background loads (other
 	// processes' CPU and steal) of the seconds compared: the figures
 	// that decide an inconclusive verdict.
@@ -83,7 +84,8 @@ func (o Options) resolveLoad() (loadConfig, error) {
 
 // judgeLoad looks at the load of the compared seconds of both runs:
 // whether it can be judged, and which seconds are busy. When it can and
-// busy seconds are to be dropped, it returns the sides without them.
+// busy seconds are to be dropped, it returns the sides without them, if
+// at least minSeconds remain of each.
 func judgeLoad(base, head *reports.Report, sb, sh side, cfg loadConfig, minSeconds int) (*LoadComparison, side, side) {
 	lc := &LoadComparison{Base: reports.SummarizeLoad(sb.tl), Head: reports.SummarizeLoad(sh.tl)}
 	switch {
@@ -92,8 +94,10 @@ func judgeLoad(base, head *reports.Report, sb, sh side, cfg loadConfig, minSecon
 	case lc.Base.Seconds*2 < sb.seconds() || lc.Head.Seconds*2 < sh.seconds():
 		lc.Note = fmt.Sprintf("the machine's load was not judged: measured in %d of %d compared seconds of the base run and %d of %d of the head run (a report of an older portalsim, or not Linux)",
 			lc.Base.Seconds, sb.seconds(), lc.Head.Seconds, sh.seconds())
+	case base.Meta.LoadScope == reports.LoadScopeMachines || head.Meta.LoadScope == reports.LoadScopeMachines:
+		lc.Note = "the machine's load was not judged: a run merges parts measured on different machines"
 	case base.Meta.LoadScope != reports.LoadScopeRun || head.Meta.LoadScope != reports.LoadScopeRun:
-		lc.Note = "the machine's load was not judged: the target ran on this machine and its CPU was not told apart from other processes' (give its pids: portalsim run -target-pids)"
+		lc.Note = "the machine's load was not judged: the target may run on this machine and its CPU was not told apart from other processes' (give its pids: portalsim run -target-pids)"
 	default:
 		lc.Judged = true
 	}
@@ -114,9 +118,17 @@ func judgeLoad(base, head *reports.Report, sb, sh side, cfg loadConfig, minSecon
 		drop[i] = bb || bh
 	}
 	kb, kh := keep(sb, drop), keep(sh, drop)
-	if !cfg.keepBusy && (lc.BusyBase > 0 || lc.BusyHead > 0) && kb.seconds() >= minSeconds && kh.seconds() >= minSeconds {
+	counts := fmt.Sprintf("background above %.0f%% of all cores: %d in the base run, %d in the head run", 100*lc.BusyAbove, lc.BusyBase, lc.BusyHead)
+	switch {
+	case lc.BusyBase == 0 && lc.BusyHead == 0:
+	case cfg.keepBusy:
+		lc.Busy = "busy seconds compared (-keep-busy; " + counts + ")"
+	case kb.seconds() < minSeconds || kh.seconds() < minSeconds:
+		lc.Busy = fmt.Sprintf("busy seconds compared (%s): dropping them would leave %d, fewer than the %d needed", counts, min(kb.seconds(), kh.seconds()), minSeconds)
+	default:
 		lc.Dropped = max(sb.seconds()-kb.seconds(), sh.seconds()-kh.seconds())
 		sb, sh = kb, kh
+		lc.Busy = fmt.Sprintf("%d busy seconds (%s) dropped from both runs by position; %d compared", lc.Dropped, counts, min(sb.seconds(), sh.seconds()))
 	}
 	lc.Kept = min(sb.seconds(), sh.seconds())
 	lc.OtherBase, lc.OtherHead = meanBackground(sb.tl), meanBackground(sh.tl)
@@ -168,14 +180,15 @@ func b2i(b bool) int {
 	return 0
 }
 
-// inconclusive returns why a regression or an improvement may be the
-// machine's doing rather than the build's, or "": the mean background
-// load of the seconds compared differed between the runs by more than
-// LoadDiff. Either way round: a neighbour slows a run down, and on a
+// inconclusive returns why a verdict of regression, improvement or no
+// change may be the machine's doing rather than the build's, or "": the
+// mean background load of the seconds compared differed between the
+// runs by more than LoadDiff. A neighbour slows a run down, and on a
 // lightly loaded machine it can also speed it up (the run's threads,
-// crowded onto fewer cores, wake each other without crossing cores).
+// crowded onto fewer cores, wake each other without crossing cores); a
+// slowed base can hide a slower head as well as fake one.
 func (lc *LoadComparison) inconclusive(v Verdict, cfg loadConfig) string {
-	if lc == nil || !lc.Judged || (v != VerdictRegression && v != VerdictImprovement) {
+	if lc == nil || !lc.Judged || (v != VerdictRegression && v != VerdictImprovement && v != VerdictNoChange) {
 		return ""
 	}
 	busier, quieter, otherBusy, otherQuiet := "HEAD", "BASE", lc.OtherHead, lc.OtherBase
@@ -185,6 +198,7 @@ func (lc *LoadComparison) inconclusive(v Verdict, cfg loadConfig) string {
 	if otherBusy-otherQuiet <= cfg.loadDiff {
 		return ""
 	}
-	return fmt.Sprintf("inconclusive: the machine was busier during %s: other processes used %.1f%% of all cores on average against %.1f%% during %s, more than %.0f%% apart; the %s cannot be told from the machine's doing (run again on a quiet machine, or -ignore-load to judge anyway)",
-		busier, 100*otherBusy, 100*otherQuiet, quieter, 100*cfg.loadDiff, v)
+	what := map[Verdict]string{VerdictRegression: "the regression", VerdictImprovement: "the improvement", VerdictNoChange: "a change, or its absence,"}[v]
+	return fmt.Sprintf("inconclusive: the machine was busier during %s: other processes used %.1f%% of all cores on average against %.1f%% during %s, more than %.0f%% apart; %s cannot be told from the machine's doing (run again on a quiet machine, or -ignore-load to judge anyway)",
+		busier, 100*otherBusy, 100*otherQuiet, quieter, 100*cfg.loadDiff, what)
 }

@@ -68,7 +68,7 @@ func hasReason(c *Comparison, part string) bool {
 // the rest shows no change; keeping them, the verdict is inconclusive.
 func TestCompareNeighbourOnHead(t *testing.T) {
 	t.Parallel()
-	base, head := measured(defaultRun(1)), measured(neighbour(defaultRun(2), 10, 30))
+	base, head := measured(defaultRun(1)), measured(neighbour(defaultRun(2), 10, 26))
 	if c := mustCompare(t, base, head, Options{IgnoreLoad: true}); c.Verdict != VerdictRegression {
 		t.Fatalf("ignoring the load: %s (%v), want a regression: the test's neighbour is too weak", c.Verdict, c.Reasons)
 	}
@@ -76,18 +76,30 @@ func TestCompareNeighbourOnHead(t *testing.T) {
 	if c.Verdict != VerdictNoChange {
 		t.Errorf("verdict %s, want no change: %v", c.Verdict, c.Reasons)
 	}
-	if c.Load == nil || !c.Load.Judged || c.Load.BusyHead != 20 || c.Load.BusyBase != 0 || c.Load.Dropped != 20 {
-		t.Errorf("load %+v: want 20 busy seconds of the head run dropped", c.Load)
+	if c.Load == nil || !c.Load.Judged || c.Load.BusyHead != 16 || c.Load.BusyBase != 0 || c.Load.Dropped != 16 {
+		t.Errorf("load %+v: want 16 busy seconds of the head run dropped", c.Load)
 	}
-	if !hasReason(c, "20 busy seconds") {
+	if !hasReason(c, "16 busy seconds (background above 12% of all cores: 0 in the base run, 16 in the head run) dropped from both runs by position; 16 compared") {
 		t.Errorf("the reasons do not count the dropped seconds: %v", c.Reasons)
 	}
 	c = mustCompare(t, base, head, Options{KeepBusy: true})
 	if c.Verdict != VerdictInconclusive || !hasReason(c, "busier during HEAD") {
 		t.Errorf("keeping the busy seconds: %s, %v; want inconclusive, the machine busier during HEAD", c.Verdict, c.Reasons)
 	}
-	if c.Load.Dropped != 0 {
-		t.Errorf("keeping the busy seconds, %d were dropped", c.Load.Dropped)
+	if c.Load.Dropped != 0 || !hasReason(c, "busy seconds compared (-keep-busy") {
+		t.Errorf("keeping the busy seconds: %d dropped, reasons %v", c.Load.Dropped, c.Reasons)
+	}
+	// With 5 s windows, 8 windows need 40 s: the 16 quiet seconds are
+	// too few, so the busy ones are compared and said to be.
+	c = mustCompare(t, base, head, Options{Window: 5})
+	if c.Load.Dropped != 0 || !hasReason(c, "dropping them would leave 16, fewer than the 40 needed") {
+		t.Errorf("5 s windows: %d dropped, reasons %v", c.Load.Dropped, c.Reasons)
+	}
+	// A neighbour through most of the head run leaves too little of it:
+	// fewer than half of its seconds.
+	c = mustCompare(t, base, measured(neighbour(defaultRun(2), 10, 30)), Options{})
+	if c.Load.Dropped != 0 || c.Verdict != VerdictInconclusive || !hasReason(c, "dropping them would leave 12, fewer than the 16 needed") {
+		t.Errorf("a neighbour through most of the run: %s, %d dropped, reasons %v", c.Verdict, c.Load.Dropped, c.Reasons)
 	}
 }
 
@@ -99,8 +111,8 @@ func TestCompareNeighbourThroughout(t *testing.T) {
 	if c.Verdict != VerdictInconclusive || !hasReason(c, "busier during HEAD") {
 		t.Errorf("verdict %s, %v; want inconclusive", c.Verdict, c.Reasons)
 	}
-	if c.Load.Dropped != 0 {
-		t.Errorf("%d seconds dropped, want none: too few would remain", c.Load.Dropped)
+	if c.Load.Dropped != 0 || !hasReason(c, "dropping them would leave 0") {
+		t.Errorf("%d seconds dropped, reasons %v: want none, too few would remain", c.Load.Dropped, c.Reasons)
 	}
 	if got := c.Verdict.ExitCode(); got != 7 {
 		t.Errorf("exit code %d, want 7", got)
@@ -163,12 +175,15 @@ func TestCompareLoadNotJudged(t *testing.T) {
 	busyHead := neighbour(defaultRun(2), 10, 30)
 	generatorOnly := measured(busyHead)
 	generatorOnly.meta = func(m *reports.Meta) { m.LoadScope = reports.LoadScopeGenerator }
+	machines := measured(busyHead)
+	machines.meta = func(m *reports.Meta) { m.LoadScope = reports.LoadScopeMachines }
 	for name, tc := range map[string]struct {
 		base, head synthRun
 		note       string
 	}{
 		"not measured": {defaultRun(1), func() synthRun { r := busyHead; r.load = nil; return r }(), "measured in 0 of"},
 		"target's CPU": {measured(defaultRun(1)), generatorOnly, "-target-pids"},
+		"machines":     {measured(defaultRun(1)), machines, "different machines"},
 	} {
 		c := mustCompare(t, tc.base, tc.head, Options{})
 		if c.Verdict != VerdictRegression {
@@ -187,5 +202,33 @@ func TestCompareLoadOptionsRefused(t *testing.T) {
 		if _, err := Compare(r, r, o); !errors.Is(err, ErrCompare) {
 			t.Errorf("%+v: error %v, want ErrCompare", o, err)
 		}
+	}
+}
+
+// Runs of different lengths pair their seconds by position as far as
+// the shorter goes; a busy second of either drops that position.
+func TestCompareNeighbourUnequalLengths(t *testing.T) {
+	t.Parallel()
+	head := defaultRun(2)
+	head.seconds = 36
+	c := mustCompare(t, measured(defaultRun(1)), measured(neighbour(head, 10, 20)), Options{})
+	if c.Verdict != VerdictNoChange || c.Load.Dropped != 10 || c.Load.Kept != 18 {
+		t.Errorf("verdict %s, load %+v: want no change, 10 dropped, 18 compared", c.Verdict, c.Load)
+	}
+}
+
+// A neighbour through the whole head run that did not show in its
+// latency still leaves the comparison inconclusive: a busy side can
+// hide a change as well as fake one.
+func TestCompareNoChangeWithBusyHead(t *testing.T) {
+	t.Parallel()
+	head := measured(neighbour(defaultRun(2), 0, 40))
+	head.slowAt = nil
+	c := mustCompare(t, measured(defaultRun(1)), head, Options{})
+	if c.Verdict != VerdictInconclusive || !hasReason(c, "a change, or its absence, cannot be told") {
+		t.Errorf("verdict %s, %v; want inconclusive", c.Verdict, c.Reasons)
+	}
+	if c := mustCompare(t, measured(defaultRun(1)), head, Options{IgnoreLoad: true}); c.Verdict != VerdictNoChange {
+		t.Errorf("ignoring the load: %s, want no change", c.Verdict)
 	}
 }

@@ -6,6 +6,10 @@ import (
 	"unicode"
 )
 
+// SafeText is safeText for the commands that print a report's text
+// themselves.
+func SafeText(s string) string { return safeText(s) }
+
 // safeText escapes the characters of s a terminal would act on, as Go
 // escapes them in a string literal ("\x1b", "\n", "\u202e"): a report
 // file is someone else's text, and its action names, reasons and notes

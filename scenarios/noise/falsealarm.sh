@@ -27,7 +27,8 @@
 # the third example:
 #   go build -ldflags '-X github.com/portalsim/portalsim/sim.slowCommand=60us' -o /tmp/portalsim-slow ./cmd/portalsim
 set -u
-cd "$(dirname "$0")/../.."
+# Paths given are the caller's; the script runs from the repository root.
+abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
 
 pairs=20 runs=1 bin="" head_bin="" scenario=scenarios/ci.yaml burner=0 burn_side=random
 burners=$(nproc) dir="" extra=()
@@ -35,18 +36,19 @@ while [ $# -gt 0 ]; do
   case $1 in
     -pairs) pairs=$2; shift 2 ;;
     -n) runs=$2; shift 2 ;;
-    -bin) bin=$2; shift 2 ;;
-    -head-bin) head_bin=$2; shift 2 ;;
-    -scenario) scenario=$2; shift 2 ;;
+    -bin) bin=$(abs "$2"); shift 2 ;;
+    -head-bin) head_bin=$(abs "$2"); shift 2 ;;
+    -scenario) scenario=$(abs "$2"); shift 2 ;;
     -burner) burner=1; shift ;;
     -burn-side) burn_side=$2; shift 2 ;;
     -burners) burners=$2; shift 2 ;;
-    -dir) dir=$2; shift 2 ;;
+    -dir) dir=$(abs "$2"); shift 2 ;;
     --) shift; extra=("$@"); break ;;
     *) sed -n '2,/^set -u/p' "$0" | sed 's/^# \{0,1\}//; /^set -u/d' >&2; exit 2 ;;
   esac
 done
 case $burn_side in base|head|random) ;; *) echo "falsealarm: -burn-side $burn_side: want base, head or random" >&2; exit 2 ;; esac
+cd "$(dirname "$0")/../.." || exit 1
 keep=1
 if [ -z "$dir" ]; then dir=$(mktemp -d); keep=0; trap 'rm -rf "$dir"' EXIT; fi
 mkdir -p "$dir"
@@ -59,9 +61,9 @@ head_bin=${head_bin:-$bin}
 names=([0]=no_change [3]=improvement [4]=regression [5]=insufficient [6]=invalid [7]=inconclusive)
 declare -A before after
 burn() { # burn SECONDS: one busy process per -burners
-  local k
-  for k in $(seq "$burners"); do timeout "$1" sha256sum /dev/zero >/dev/null 2>&1 & done
-  wait
+  local k pids=()
+  for k in $(seq "$burners"); do timeout "$1" sha256sum /dev/zero >/dev/null 2>&1 & pids+=($!); done
+  wait "${pids[@]}"
 }
 echo "pair  burner                        before (-ignore-load)  now"
 for p in $(seq "$pairs"); do
@@ -74,6 +76,7 @@ for p in $(seq "$pairs"); do
     for s in base head; do
       b=$bin; [ "$s" = head ] && b=$head_bin
       out="$dir/p$p-$s-$i.json"
+      rm -f "$out" # a report of an earlier use of -dir is not this run's
       "$b" run "$scenario" -quiet -o "$out" >"$dir/p$p-$s-$i.txt" 2>&1 &
       run=$!
       if [ "$burner" = 1 ] && [ "$s" = "$side" ] && [ "$i" = "$at" ]; then
@@ -88,8 +91,8 @@ for p in $(seq "$pairs"); do
     done
   done
   b=$(IFS=,; echo "${bases[*]}") h=$(IFS=,; echo "${heads[*]}")
-  "$bin" report compare -ignore-load "${extra[@]}" "$b" "$h" >"$dir/p$p-before.txt" 2>&1; v1=${names[$?]:-error}
-  "$bin" report compare "${extra[@]}" "$b" "$h" >"$dir/p$p-now.txt" 2>&1; v2=${names[$?]:-error}
+  "$bin" report compare -ignore-load ${extra[@]+"${extra[@]}"} "$b" "$h" >"$dir/p$p-before.txt" 2>&1; v1=${names[$?]:-error}
+  "$bin" report compare ${extra[@]+"${extra[@]}"} "$b" "$h" >"$dir/p$p-now.txt" 2>&1; v2=${names[$?]:-error}
   before[$v1]=$(( ${before[$v1]:-0} + 1 )); after[$v2]=$(( ${after[$v2]:-0} + 1 ))
   printf '%4d  %-28s  %-21s  %s\n' "$p" "$note" "$v1" "$v2"
 done

@@ -50,7 +50,10 @@ func niceStep(span float64, n int) float64 {
 // linearTicks returns the multiples of a nice step from 0 (or lo) to at
 // least hi, and the top of the axis.
 func linearTicks(lo, hi float64, n int, label func(v, step float64) string) ([]Tick, float64) {
-	if hi <= lo {
+	if math.IsNaN(lo) || math.IsInf(lo, 0) {
+		lo = 0
+	}
+	if !(hi > lo) || math.IsInf(hi, 0) { // NaN, +Inf or not above lo: a scale of one unit
 		hi = lo + 1
 	}
 	step := niceStep(hi-lo, n)

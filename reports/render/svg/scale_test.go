@@ -1,6 +1,7 @@
 package svg
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -63,5 +64,19 @@ func TestTimeAndNinesScales(t *testing.T) {
 	}
 	if got := strings.Join(labels, ","); got != "0%,50%,90%,99%,99.9%,99.99%" {
 		t.Errorf("nines ticks %s", got)
+	}
+}
+
+// A scale up to a value that is not finite (a hostile report's figure)
+// still ends, with a unit scale.
+func TestLinearTicksNotFinite(t *testing.T) {
+	for _, hi := range []float64{math.Inf(1), math.NaN(), math.Inf(-1), -5} {
+		ts, top := linearTicks(0, hi, 5, func(v, _ float64) string { return "" })
+		if len(ts) == 0 || len(ts) > 20 || top != 1 {
+			t.Errorf("linearTicks(0, %v) = %d ticks up to %v, want a unit scale", hi, len(ts), top)
+		}
+	}
+	if sc, _ := CountScale(math.Inf(1), 0, 100); sc.hi != 1 {
+		t.Errorf("CountScale(+Inf) reaches %v, want 1", sc.hi)
 	}
 }
