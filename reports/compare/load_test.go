@@ -45,9 +45,9 @@ func measured(r synthRun) synthRun {
 	return r
 }
 
-func mustCompare(t *testing.T, base, head synthRun, opts Options) *Comparison {
+func mustCompare(t *testing.T, base, head *reports.Report, opts Options) *Comparison {
 	t.Helper()
-	c, err := Compare(synthReport(t, base), synthReport(t, head), opts)
+	c, err := Compare(base, head, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func hasReason(c *Comparison, part string) bool {
 // the rest shows no change; keeping them, the verdict is inconclusive.
 func TestCompareNeighbourOnHead(t *testing.T) {
 	t.Parallel()
-	base, head := measured(defaultRun(1)), measured(neighbour(defaultRun(2), 10, 26))
+	base, head := synthReport(t, measured(defaultRun(1))), synthReport(t, measured(neighbour(defaultRun(2), 10, 26)))
 	if c := mustCompare(t, base, head, Options{IgnoreLoad: true}); c.Verdict != VerdictRegression {
 		t.Fatalf("ignoring the load: %s (%v), want a regression: the test's neighbour is too weak", c.Verdict, c.Reasons)
 	}
@@ -97,7 +97,7 @@ func TestCompareNeighbourOnHead(t *testing.T) {
 	}
 	// A neighbour through most of the head run leaves too little of it:
 	// fewer than half of its seconds.
-	c = mustCompare(t, base, measured(neighbour(defaultRun(2), 10, 30)), Options{})
+	c = mustCompare(t, base, synthReport(t, measured(neighbour(defaultRun(2), 10, 30))), Options{})
 	if c.Load.Dropped != 0 || c.Verdict != VerdictInconclusive || !hasReason(c, "dropping them would leave 12, fewer than the 16 needed") {
 		t.Errorf("a neighbour through most of the run: %s, %d dropped, reasons %v", c.Verdict, c.Load.Dropped, c.Reasons)
 	}
@@ -107,7 +107,7 @@ func TestCompareNeighbourOnHead(t *testing.T) {
 // compare: nothing is dropped and the regression is inconclusive.
 func TestCompareNeighbourThroughout(t *testing.T) {
 	t.Parallel()
-	c := mustCompare(t, measured(defaultRun(1)), measured(neighbour(defaultRun(2), 0, 40)), Options{})
+	c := mustCompare(t, synthReport(t, measured(defaultRun(1))), synthReport(t, measured(neighbour(defaultRun(2), 0, 40))), Options{})
 	if c.Verdict != VerdictInconclusive || !hasReason(c, "busier during HEAD") {
 		t.Errorf("verdict %s, %v; want inconclusive", c.Verdict, c.Reasons)
 	}
@@ -126,15 +126,16 @@ func TestCompareNeighbourThroughout(t *testing.T) {
 // verdict is inconclusive: a neighbour can speed a run up as well.
 func TestCompareSlowdownWithNeighbourOnBase(t *testing.T) {
 	t.Parallel()
-	head := measured(defaultRun(2))
-	head.slow = 1.3
-	c := mustCompare(t, measured(neighbour(defaultRun(1), 10, 25)), head, Options{})
+	hr := measured(defaultRun(2))
+	hr.slow = 1.3
+	head := synthReport(t, hr)
+	c := mustCompare(t, synthReport(t, measured(neighbour(defaultRun(1), 10, 25))), head, Options{})
 	if c.Verdict != VerdictRegression || c.Load.Dropped != 15 {
 		t.Errorf("verdict %s (%v), %d seconds dropped; want a regression, 15 dropped", c.Verdict, c.Reasons, c.Load.Dropped)
 	}
-	base := measured(neighbour(defaultRun(1), 0, 40))
-	base.slowAt = func(int) float64 { return 0.9 } // a neighbour that made the base faster
-	c = mustCompare(t, base, head, Options{})
+	br := measured(neighbour(defaultRun(1), 0, 40))
+	br.slowAt = func(int) float64 { return 0.9 } // a neighbour that made the base faster
+	c = mustCompare(t, synthReport(t, br), head, Options{})
 	if c.Verdict != VerdictInconclusive || !hasReason(c, "busier during BASE") {
 		t.Errorf("the neighbour throughout the base run: %s (%v), want inconclusive", c.Verdict, c.Reasons)
 	}
@@ -143,10 +144,11 @@ func TestCompareSlowdownWithNeighbourOnBase(t *testing.T) {
 // An improvement whose base run had the neighbour is inconclusive too.
 func TestCompareImprovementWithBusyBase(t *testing.T) {
 	t.Parallel()
-	head := measured(defaultRun(2))
-	head.slow = 0.7
-	base := measured(neighbour(defaultRun(1), 0, 40))
-	base.slowAt = nil // the neighbour took CPU but the base was not slower for it
+	hr := measured(defaultRun(2))
+	hr.slow = 0.7
+	br := measured(neighbour(defaultRun(1), 0, 40))
+	br.slowAt = nil // the neighbour took CPU but the base was not slower for it
+	base, head := synthReport(t, br), synthReport(t, hr)
 	c := mustCompare(t, base, head, Options{})
 	if c.Verdict != VerdictInconclusive || !hasReason(c, "busier during BASE") {
 		t.Errorf("verdict %s, %v; want inconclusive, busier during BASE", c.Verdict, c.Reasons)
@@ -159,9 +161,9 @@ func TestCompareImprovementWithBusyBase(t *testing.T) {
 // An absolute threshold fails however busy the machine was.
 func TestCompareAbsoluteThresholdWithBusyHead(t *testing.T) {
 	t.Parallel()
-	head := measured(neighbour(defaultRun(2), 0, 40))
-	head.fails = 3
-	c := mustCompare(t, measured(defaultRun(1)), head, Options{Thresholds: mustCompareThresholds(t, "errors > 0")})
+	hr := measured(neighbour(defaultRun(2), 0, 40))
+	hr.fails = 3
+	c := mustCompare(t, synthReport(t, measured(defaultRun(1))), synthReport(t, hr), Options{Thresholds: mustCompareThresholds(t, "errors > 0")})
 	if c.Verdict != VerdictRegression {
 		t.Errorf("verdict %s (%v), want a regression: errors > 0 failed", c.Verdict, c.Reasons)
 	}
@@ -185,7 +187,7 @@ func TestCompareLoadNotJudged(t *testing.T) {
 		"target's CPU": {measured(defaultRun(1)), generatorOnly, "-target-pids"},
 		"machines":     {measured(defaultRun(1)), machines, "different machines"},
 	} {
-		c := mustCompare(t, tc.base, tc.head, Options{})
+		c := mustCompare(t, synthReport(t, tc.base), synthReport(t, tc.head), Options{})
 		if c.Verdict != VerdictRegression {
 			t.Errorf("%s: verdict %s, want the regression the load would have explained", name, c.Verdict)
 		}
@@ -209,9 +211,9 @@ func TestCompareLoadOptionsRefused(t *testing.T) {
 // the shorter goes; a busy second of either drops that position.
 func TestCompareNeighbourUnequalLengths(t *testing.T) {
 	t.Parallel()
-	head := defaultRun(2)
-	head.seconds = 36
-	c := mustCompare(t, measured(defaultRun(1)), measured(neighbour(head, 10, 20)), Options{})
+	hr := defaultRun(2)
+	hr.seconds = 36
+	c := mustCompare(t, synthReport(t, measured(defaultRun(1))), synthReport(t, measured(neighbour(hr, 10, 20))), Options{})
 	if c.Verdict != VerdictNoChange || c.Load.Dropped != 10 || c.Load.Kept != 18 {
 		t.Errorf("verdict %s, load %+v: want no change, 10 dropped, 18 compared", c.Verdict, c.Load)
 	}
@@ -222,13 +224,14 @@ func TestCompareNeighbourUnequalLengths(t *testing.T) {
 // hide a change as well as fake one.
 func TestCompareNoChangeWithBusyHead(t *testing.T) {
 	t.Parallel()
-	head := measured(neighbour(defaultRun(2), 0, 40))
-	head.slowAt = nil
-	c := mustCompare(t, measured(defaultRun(1)), head, Options{})
+	hr := measured(neighbour(defaultRun(2), 0, 40))
+	hr.slowAt = nil
+	base, head := synthReport(t, measured(defaultRun(1))), synthReport(t, hr)
+	c := mustCompare(t, base, head, Options{})
 	if c.Verdict != VerdictInconclusive || !hasReason(c, "a change, or its absence, cannot be told") {
 		t.Errorf("verdict %s, %v; want inconclusive", c.Verdict, c.Reasons)
 	}
-	if c := mustCompare(t, measured(defaultRun(1)), head, Options{IgnoreLoad: true}); c.Verdict != VerdictNoChange {
+	if c := mustCompare(t, base, head, Options{IgnoreLoad: true}); c.Verdict != VerdictNoChange {
 		t.Errorf("ignoring the load: %s, want no change", c.Verdict)
 	}
 }
