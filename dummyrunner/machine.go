@@ -32,7 +32,7 @@ const machineEvery = 100 * time.Millisecond
 // MachineSampler reads the machine's load during a run (see
 // [reports.Load]): ten times a second, the CPU time of all cores and the
 // runnable tasks from /proc/stat, and the CPU time of the run's own
-// processes (this one and Pids). [MachineSampler.Apply] writes it into a
+// processes (this one and Pids). [ApplyMachine] writes it into a
 // report's timeline. Where /proc cannot be read (not Linux) it measures
 // nothing and says so once in Err.
 type MachineSampler struct {
@@ -110,8 +110,8 @@ func (s *MachineSampler) read(now time.Time) {
 	}
 	cur := machineReading{m: m, own: cpuTime(), pids: make(map[int]time.Duration, len(s.pids))}
 	for _, pid := range s.pids {
-		if st, err := procstack.ReadStat(pid); err == nil {
-			cur.pids[pid] = st.CPU
+		if cpu, err := procstack.ReadCPU(pid); err == nil {
+			cur.pids[pid] = cpu
 		}
 	}
 	s.mu.Lock()
@@ -141,12 +141,12 @@ func (s *MachineSampler) read(now time.Time) {
 	d.samples++
 }
 
-// Apply writes the load of each second the sampler measured into rep's
+// apply writes the load of each second the sampler measured into rep's
 // timeline, merged with what is there (the seconds seen by another
 // process of the run; see [reports.Load.Merge]); the generator timer's
 // lateness is the aggregator's. The seconds are aligned on the
 // report's Meta.Start; those outside its timeline are left out.
-func (s *MachineSampler) Apply(rep *reports.Report) {
+func (s *MachineSampler) apply(rep *reports.Report) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	shift := 0 // the sampler's seconds before the report's first
@@ -240,14 +240,15 @@ func MarkBusy(rep *reports.Report, lim Health) {
 	}
 }
 
-// ApplyMachine writes what s measured into rep (see
-// [MachineSampler.Apply]) with the load's scope, or a note of why the
+// ApplyMachine writes what s measured into rep, each second merged
+// with what is there (the same second seen by another process of the
+// run), with the load's scope, or a note of why the
 // machine could not be read.
 func ApplyMachine(rep *reports.Report, s *MachineSampler, scope string) {
 	if err := s.Err(); err != nil {
 		rep.Generator.Notes = append(rep.Generator.Notes, "machine load not measured: "+err.Error())
 		return
 	}
-	s.Apply(rep)
+	s.apply(rep)
 	rep.Meta.LoadScope = scope
 }

@@ -28,7 +28,7 @@ func TestMachineSamplerApply(t *testing.T) {
 	// sampler's second 1.
 	rep := reports.New(reports.Meta{Start: start.Add(sec)})
 	rep.IntervalAt(1).Load = reports.Load{Samples: 9, Busy: 0.3, Own: 0.1, RunQueue: 4} // another process's view
-	s.Apply(rep)
+	s.apply(rep)
 	if got := rep.Timeline[0].Load; got.Measured() {
 		t.Errorf("second 0 = %+v, want unmeasured (the sampler's second 1 was)", got)
 	}
@@ -42,7 +42,7 @@ func TestMachineSamplerApply(t *testing.T) {
 
 	rep = reports.New(reports.Meta{Start: start})
 	rep.IntervalAt(0)
-	s.Apply(rep)
+	s.apply(rep)
 	want = reports.Load{Samples: 10, Busy: 0.5, Own: 0.25, Steal: 0.05, RunQueue: 3}
 	if got := rep.Timeline[0].Load; got != want {
 		t.Errorf("aligned second 0 = %+v, want %+v", got, want)
@@ -69,7 +69,7 @@ func TestMachineSamplerReads(t *testing.T) {
 	}
 	rep := reports.New(reports.Meta{Start: start})
 	rep.IntervalAt(0)
-	s.Apply(rep)
+	s.apply(rep)
 	l := rep.Timeline[0].Load
 	if l.Samples != 3 || l.RunQueue < 1 || l.Busy <= 0 || l.Busy > 1.5 || l.Own <= 0 || l.Own > l.Busy+0.2 {
 		t.Errorf("second 0 = %+v: want 3 readings after the first, a run queue of 1 at least (this test), this process's CPU within the machine's", l)

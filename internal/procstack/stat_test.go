@@ -76,4 +76,11 @@ func TestReadStatOfRealProcesses(t *testing.T) {
 	if _, err := ReadStat(1 << 30); err == nil {
 		t.Error("no error for a pid that does not exist")
 	}
+	// ReadCPU reads the same counter, without the descriptors.
+	if cpu, err := ReadCPU(os.Getpid()); err != nil || cpu < before.CPU+50*time.Millisecond {
+		t.Errorf("ReadCPU(self) = %v, %v; want at least the %v ReadStat saw after the burn", cpu, err, before.CPU+50*time.Millisecond)
+	}
+	if _, err := ReadCPU(1 << 30); err == nil {
+		t.Error("ReadCPU: no error for a pid that does not exist")
+	}
 }

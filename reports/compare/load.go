@@ -113,8 +113,12 @@ func judgeLoad(base, head *reports.Report, sb, sh side, cfg loadConfig, minSecon
 	drop := make([]bool, n)
 	for i := range n {
 		bb, bh := busy(sb, i), busy(sh, i)
-		lc.BusyBase += b2i(bb)
-		lc.BusyHead += b2i(bh)
+		if bb {
+			lc.BusyBase++
+		}
+		if bh {
+			lc.BusyHead++
+		}
 		drop[i] = bb || bh
 	}
 	kb, kh := keep(sb, drop), keep(sh, drop)
@@ -159,25 +163,8 @@ func medianBackground(tl []reports.Interval) float64 {
 
 // meanBackground is the mean background load of the measured seconds.
 func meanBackground(tl []reports.Interval) float64 {
-	var sum float64
-	n := 0
-	for i := range tl {
-		if tl[i].Load.Measured() {
-			sum += background(tl[i].Load)
-			n++
-		}
-	}
-	if n == 0 {
-		return 0
-	}
-	return sum / float64(n)
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
+	s := reports.SummarizeLoad(tl)
+	return s.Other + s.Steal
 }
 
 // inconclusive returns why a verdict of regression, improvement or no
