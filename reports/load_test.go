@@ -3,6 +3,7 @@ package reports
 import (
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -74,6 +75,42 @@ func TestMergeAndPoolKeepTheMachine(t *testing.T) {
 	}
 	if p.Meta.LoadScope != LoadScopeRun || strings.Join(p.Meta.BusyReasons, ",") != "c" || len(p.Timeline) != 6 || p.Timeline[4].Load.Own != 0.1 {
 		t.Errorf("pooled scope %q, busy %q, %d seconds, second 4 %+v", p.Meta.LoadScope, p.Meta.BusyReasons, len(p.Timeline), p.Timeline[4].Load)
+	}
+}
+
+// Pool numbers each second's run, in order; Validate refuses a timeline
+// whose runs go back, or are negative.
+func TestPoolNumbersTheRuns(t *testing.T) {
+	t.Parallel()
+	mk := func() *Report {
+		r := New(Meta{Scenario: "s", Valid: true})
+		for sec := range 4 {
+			r.IntervalAt(sec).Answered = 1
+		}
+		return r
+	}
+	p, err := Pool([]*Report{mk(), mk(), mk()}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runs []int
+	for _, iv := range p.Timeline {
+		runs = append(runs, iv.Run)
+	}
+	if want := []int{0, 0, 1, 1, 2, 2}; !slices.Equal(runs, want) {
+		t.Errorf("pooled runs %v, want %v", runs, want)
+	}
+	if err := p.Validate(); err != nil {
+		t.Errorf("Validate of the pooled report: %v", err)
+	}
+	for _, bad := range [][]int{{0, 1, 0}, {-1, 0, 0}} {
+		r := mk()
+		for i, run := range bad {
+			r.Timeline[i].Run = run
+		}
+		if err := r.Validate(); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "pooled runs") {
+			t.Errorf("Validate with runs %v: %v, want an invalid report", bad, err)
+		}
 	}
 }
 

@@ -11,8 +11,10 @@ import (
 // one second) and laid end to end, and the totals are merged. Pool a
 // side's runs with the same trim, then compare.Compare with Trim -1. Pooling
 // interleaved runs (base, head, base, head) keeps slow drifts of the
-// machine from looking like a change. The pooled report is for comparing,
-// not for reading: its seconds no longer match wall-clock time.
+// machine from looking like a change. Each second keeps the index of its
+// run (Interval.Run), so that a comparison can take the runs as the unit
+// of its test. The pooled report is for comparing, not for reading: its
+// seconds no longer match wall-clock time.
 func Pool(rs []*Report, trim int) (*Report, error) {
 	if len(rs) == 0 {
 		return nil, ErrNoReports
@@ -40,6 +42,7 @@ func Pool(rs []*Report, trim int) (*Report, error) {
 			dst := out.IntervalAt(len(out.Timeline))
 			iv.Second = dst.Second
 			dst.add(&iv)
+			dst.Run = i
 			out.Meta.Duration += time.Second
 		}
 		totals := r.Clone()

@@ -374,6 +374,9 @@ type Interval struct {
 	// Load is the machine's load in the second: what else ran beside
 	// the run; not measured in reports of older generators.
 	Load Load `json:"load,omitzero"`
+	// Run tells pooled runs apart (see [Pool]): the index, from 0, of
+	// the run the second came from; 0 in a report of one run.
+	Run int `json:"run,omitempty"`
 }
 
 // ActionLatency returns the second's latency histogram of one action, creating it.
@@ -673,8 +676,9 @@ func (r *Report) Clone() *Report {
 
 // Validate checks that r is consistent: the Version is this package's
 // (else ErrVersion), no counter is negative, every action is Accounted,
-// the timeline is contiguous from 0 and the generator's figures are
-// finite. Other problems wrap ErrInvalid; all of them are joined.
+// the timeline is contiguous from 0 with its pooled runs (Interval.Run)
+// in order, and the generator's figures are finite. Other problems wrap
+// ErrInvalid; all of them are joined.
 func (r *Report) Validate() error {
 	if r.Version != Version {
 		return fmt.Errorf("%w: %d, want %d", ErrVersion, r.Version, Version)
@@ -728,6 +732,9 @@ func (r *Report) Validate() error {
 		}
 		if iv.Sent < 0 || iv.Answered < 0 || iv.Failed < 0 || iv.Connected < 0 || iv.LoggedIn < 0 {
 			bad("timeline second %d: negative count", i)
+		}
+		if iv.Run < 0 || (i > 0 && iv.Run < r.Timeline[i-1].Run) {
+			bad("timeline second %d: run %d (pooled runs are numbered from 0, in order)", i, iv.Run)
 		}
 		if err := iv.Load.validate(); err != "" {
 			bad("timeline second %d: machine load: %s", i, err)

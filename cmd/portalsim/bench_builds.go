@@ -20,11 +20,17 @@ const benchBuildsUsage = `Compare two builds on one load scenario, as a CI job s
 scenario with the base build, then the head build, alternately, -n times
 each ("portalsim run SCENARIO" of each binary: the embedded portal and
 game server of that build, or -run-arg=-target=HOST:PORT), print each
-run's latency and the machine's background load, then compare the
-pooled runs as "portalsim report compare" does (its flags below). Runs
-that alternate see the same slow drifts of the machine, and a neighbour
-that comes and goes lands on both sides; each run's busy seconds are
-dropped from both sides by position.
+run's latency and the machine's background load, then compare the runs
+as "portalsim report compare" does (its flags below): each run's level
+of a metric against the other side's, the run being the unit of the
+test. Whole runs of one build differ from each other, so the more runs
+the smaller the change that can be told from that noise: on a 2-core VM
+whose runs varied by 15% at p50 (one standard deviation), 5 runs a side
+catch a 50% slowdown 4 times in 5 and a 30% one 1 time in 3; 8 runs a
+side, 30% 2 times in 3. Runs that alternate see the
+same slow drifts of the machine, and a neighbour that comes and goes
+lands on both sides; each run's busy seconds are dropped from both sides
+by position.
 
 Usage: portalsim bench compare [flags] BASE_BIN HEAD_BIN [SCENARIO]
 
@@ -50,9 +56,14 @@ interrupted, 2 bad usage.`
 // not make a valid run of the scenario.
 const ExitBaseFailed = 8
 
+// DefaultBenchRuns is bench compare's default -n: the runs of each build.
+// With runs as the unit of the test, n decides the smallest change told
+// from run-to-run noise (see benchBuildsUsage).
+const DefaultBenchRuns = 5
+
 func runBenchBuilds(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench compare", benchBuildsUsage, stderr)
-	n := fs.Int("n", 2, "runs of each build, alternating base and head (1 to 50)")
+	n := fs.Int("n", DefaultBenchRuns, "runs of each build, alternating base and head (1 to 50; 2 or more to test over runs)")
 	dir := fs.String("dir", "", "keep the reports and each run's output in this directory (created if needed)")
 	var runArgs stringList
 	fs.Var(&runArgs, "run-arg", `an argument for every run, e.g. -run-arg=-target=127.0.0.1:4000 (repeatable)`)

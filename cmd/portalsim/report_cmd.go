@@ -150,20 +150,28 @@ type stringList []string
 func (l *stringList) String() string     { return strings.Join(*l, ", ") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
-const compareUsage = `Compare two runs of the same scenario: per metric (p50, p90, p99 of all
-commands and per action, throughput, error rate) the change of the median
-over the runs' time windows, its bootstrap confidence interval, and a
-Mann-Whitney U test, Holm-corrected over all metrics. A change fails the
-comparison only if it is significant AND at least the minimum effect (or
-beyond its threshold). Thresholds: "p99 +10%" (may rise 10%), "p99(looks)
-+20%", "throughput -5%" (may fall 5%), "errors > 0", "error_rate > 1%".
+const compareUsage = `Compare runs of the same scenario, one or several per side: per metric
+(p50, p90, p99 of all commands and per action, throughput, error rate)
+the change, its confidence interval and a p-value, Holm-corrected over
+the metrics that decide the verdict (per-action rows are informational
+unless a threshold names them). A change fails the comparison only if
+it is significant AND at least the minimum effect (or beyond its
+threshold). Thresholds: "p99 +10%" (may rise 10%), "p99(looks) +20%",
+"throughput -5%" (may fall 5%), "errors > 0", "error_rate > 1%".
 
 Usage: portalsim report compare [flags] BASE.json HEAD.json
-       portalsim report compare [flags] BASE1.json,BASE2.json HEAD1.json,HEAD2.json
+       portalsim report compare [flags] BASE1.json,BASE2.json,BASE3.json HEAD1.json,HEAD2.json,HEAD3.json
 
-Several runs per side (comma-separated, best interleaved: base, head, base,
-head) are pooled: each is trimmed of its warm-up and cool-down and their
-time windows compared together.
+Several runs per side (comma-separated, best interleaved: base, head,
+base, head) are each trimmed of their warm-up and cool-down, cut into
+time windows, and each run's level of a metric is the median of its
+windows; the levels of the two sides are compared with Student's t-test,
+the run being the unit: whole runs of one build differ from each other
+(on a small shared VM by 15% at p50, run to run), and only runs
+can show it. With one run on a side the windows are the unit (a
+Mann-Whitney U test and a bootstrap interval of the change of their
+medians): a shift of a whole run then looks like a change of the
+build, so gate on several runs a side (portalsim bench compare).
 
 The machine's load: each run records, per second, the CPU other
 processes used (on Linux; older reports have none). A second whose
@@ -216,6 +224,7 @@ type compareFlags struct {
 	alpha, minEffect float64
 	format           string
 	allowInterrupted bool
+	byWindows        bool
 	load             loadOpts
 }
 
@@ -225,6 +234,7 @@ func (cf *compareFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&cf.minEffect, "min-effect", compare.DefaultMinEffect, "smallest relative change that counts (0.1 = 10%)")
 	fs.StringVar(&cf.format, "format", "text", "text, markdown or json")
 	fs.BoolVar(&cf.allowInterrupted, "allow-interrupted", false, "compare an interrupted run (stopped before its planned end) with a complete one")
+	fs.BoolVar(&cf.byWindows, "by-windows", false, "test the time windows even with several runs a side, as before runs were the unit")
 	cf.load.register(fs)
 }
 
@@ -249,7 +259,7 @@ func (cf *compareFlags) check() ([]compare.Threshold, error) {
 // options are the comparison's options, with the parsed thresholds.
 func (cf *compareFlags) options(parsed []compare.Threshold) compare.Options {
 	opts := compare.Options{Alpha: cf.alpha, MinEffect: cf.minEffect, Thresholds: parsed, Trim: -1,
-		TrimmedBefore: "10% of each run's seconds", AllowInterrupted: cf.allowInterrupted} // readPooled pools: reports.Pool(rs, -1)
+		TrimmedBefore: "10% of each run's seconds", AllowInterrupted: cf.allowInterrupted, ByWindows: cf.byWindows} // readPooled pools: reports.Pool(rs, -1)
 	cf.load.apply(&opts)
 	return opts
 }

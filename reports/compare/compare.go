@@ -37,8 +37,10 @@ const (
 	// VerdictRegression means a metric is significantly worse in the
 	// head run, or a comparison threshold failed. Exit code 4.
 	VerdictRegression
-	// VerdictImprovement means some metric is significantly better in the
-	// head run and none is significantly worse. Exit code 3.
+	// VerdictImprovement means some metric that can decide the verdict
+	// (not an informational row: see MetricDiff.Informational) is
+	// significantly better in the head run and none of those is
+	// significantly worse. Exit code 3.
 	VerdictImprovement
 	// VerdictNoChange means no metric changed significantly (or only
 	// within the limits of its thresholds). Exit code 0.
@@ -107,6 +109,16 @@ func (v *Verdict) UnmarshalText(b []byte) error {
 	return nil
 }
 
+// The units of a comparison's tests (Comparison.TestUnit).
+const (
+	// UnitRuns: each run's level of a metric is a sample.
+	UnitRuns = "runs"
+	// UnitWindows: each window's value of a metric is a sample.
+	UnitWindows = "windows"
+	// UnitMixed: some metrics were tested over runs, some over windows.
+	UnitMixed = "mixed"
+)
+
 // The defaults of Options.
 const (
 	// DefaultAlpha is the default Options.Alpha.
@@ -158,8 +170,9 @@ type Options struct {
 	// counts, as a difference of rates (0.01 = one percentage point). 0
 	// means DefaultMinErrorEffect; a negative value means none.
 	MinErrorEffect float64
-	// MinSamples is the least number of windows with data each run needs
-	// for a metric to be compared; 0 means DefaultMinSamples.
+	// MinSamples is the least number of windows with data each side
+	// needs for a metric to be compared, and twice what a run needs for
+	// its level when the runs are the unit; 0 means DefaultMinSamples.
 	MinSamples int
 	// Window is the length of the sample windows in seconds; 0 chooses it
 	// per latency source (all commands, each action): the smallest of 1,
@@ -177,6 +190,11 @@ type Options struct {
 	// Thresholds are the comparison thresholds; a Threshold with
 	// only Expr set is parsed first.
 	Thresholds []Threshold
+	// ByWindows tests the windows even when each side has several runs,
+	// as with one run a side (a window still holds one run's seconds):
+	// to see how far a test of windows is misled by shifts of whole
+	// runs.
+	ByWindows bool
 	// AllowInterrupted compares an interrupted run (Meta.Interrupted)
 	// with a complete one; without it such a pair is VerdictInvalid.
 	AllowInterrupted bool
@@ -232,6 +250,15 @@ type Comparison struct {
 	// Window is the window length in seconds of the all-commands metrics,
 	// throughput and error rate (see MetricDiff.Window for each row).
 	Window int `json:"window_s"`
+	// RunsBase and RunsHead count the runs pooled on each side
+	// (reports.Interval.Run) among the compared seconds.
+	RunsBase int `json:"runs_base"`
+	RunsHead int `json:"runs_head"`
+	// TestUnit is the unit of the tests of the rows that decide the
+	// verdict: UnitRuns when all of them were tested over runs (see
+	// MetricDiff.LevelsBase), UnitWindows when none was, UnitMixed when
+	// some were; empty when none was tested.
+	TestUnit string `json:"test_unit,omitempty"`
 	// Trim is the number of seconds left out at each end of the timelines.
 	Trim int `json:"trim_s"`
 	// TrimmedBefore is Options.TrimmedBefore: the trimming done
@@ -262,8 +289,9 @@ func (c *Comparison) Passed() bool {
 	return false
 }
 
-// MetricDiff compares one metric of the two runs. Each run's sample is the
-// metric computed per window of Window seconds of its timeline.
+// MetricDiff compares one metric of the two sides. The metric is computed
+// per window of Window seconds of each run's timeline; the windows, or
+// the runs' levels (LevelsBase, LevelsHead), are the samples tested.
 type MetricDiff struct {
 	// Metric names the metric as thresholds do: "p99(*)", "p50(looks)",
 	// "throughput", "error_rate".
@@ -272,20 +300,37 @@ type MetricDiff struct {
 	Unit string `json:"unit"`
 	// Base and Head are the medians of the runs' samples; for the error
 	// rate, the rates over all compared windows (failed / finished).
+	// Tested over runs (LevelsBase set), they are the geometric means of
+	// the run levels, and for the error rate the means of the runs'
+	// rates.
 	Base float64 `json:"base"`
 	Head float64 `json:"head"`
 	// Change is Head/Base − 1 (0.1 is 10% higher); for the error rate it
 	// is the difference Head − Base.
 	Change float64 `json:"change"`
-	// CILow and CIHigh bound the 1−Alpha percentile-bootstrap confidence
-	// interval of Change; both are 0 when it could not be computed.
+	// CILow and CIHigh bound the 1−Alpha confidence interval of Change:
+	// a percentile bootstrap of the windows, or Student's t interval of
+	// the run levels when tested over runs; both are 0 when it could not
+	// be computed.
 	CILow  float64 `json:"ci_low"`
 	CIHigh float64 `json:"ci_high"`
-	// P is the two-sided p-value of the Mann–Whitney U test of the two
-	// samples; PAdjusted is P after the Holm–Bonferroni adjustment over
-	// all compared rows. Both are 1 for an Insufficient row.
+	// P is the two-sided p-value of the Mann–Whitney U test of the
+	// windows, or of Student's t-test of the run levels (of their
+	// logarithms, but for the error rate) when tested over runs;
+	// PAdjusted is P after the Holm–Bonferroni adjustment over the
+	// compared rows of its family: the rows that can decide the verdict,
+	// or the informational ones. Both are 1 for an Insufficient row.
 	P         float64 `json:"p"`
 	PAdjusted float64 `json:"p_adjusted"`
+	// LevelsBase and LevelsHead are the runs' levels of the metric, the
+	// median of each run's windows (its error rate for the error rate),
+	// in the order of the runs, of those with at least half of
+	// MinSamples windows for it, when the runs were the unit of the
+	// test: at least two such runs on each side (reports.Pool) whose
+	// levels spread within a side or agree across both. Empty when the
+	// windows were the unit.
+	LevelsBase []float64 `json:"levels_base,omitempty"`
+	LevelsHead []float64 `json:"levels_head,omitempty"`
 	// NBase and NHead are the sample sizes: the windows with data.
 	NBase int `json:"n_base"`
 	NHead int `json:"n_head"`
@@ -306,8 +351,9 @@ type MetricDiff struct {
 	// Threshold is the expression of the relative threshold that judged
 	// the metric instead of MinEffect, if any.
 	Threshold string `json:"threshold,omitempty"`
-	// Informational reports a row that never fails the comparison by
-	// itself (a single action's latency without a threshold).
+	// Informational reports a row that never decides the verdict, neither
+	// a regression nor an improvement (a single action's latency without
+	// a threshold).
 	Informational bool `json:"informational,omitempty"`
 	// Failed reports that this row makes the verdict a regression: a
 	// significant worsening, beyond its Threshold when there is one, or a
@@ -364,6 +410,7 @@ func compareKeys(a, b diffKey) int {
 type compareConfig struct {
 	alpha, minEffect, minErrorEffect float64
 	minSamples, window, trim         int // trim < 0: automatic
+	byWindows                        bool
 	relative                         map[diffKey]Threshold
 	absolute                         []Threshold
 }
@@ -372,7 +419,7 @@ func (o Options) resolve() (compareConfig, error) {
 	c := compareConfig{
 		alpha: o.Alpha, minEffect: o.MinEffect, minErrorEffect: o.MinErrorEffect,
 		minSamples: o.MinSamples, window: o.Window, trim: o.Trim,
-		relative: map[diffKey]Threshold{},
+		byWindows: o.ByWindows, relative: map[diffKey]Threshold{},
 	}
 	if c.alpha == 0 {
 		c.alpha = DefaultAlpha
@@ -437,8 +484,9 @@ func (o Options) resolve() (compareConfig, error) {
 	return c, nil
 }
 
-// Compare compares the head run with the base run, one run on each side,
-// of the same scenario, and tells a real change from noise.
+// Compare compares the head run with the base run of the same scenario,
+// each one run or several pooled (reports.Pool), and tells a real change
+// from noise.
 //
 // Each run's samples come from its timeline: after Trim seconds are left
 // out at each end, the remaining seconds are grouped into windows of
@@ -447,26 +495,43 @@ func (o Options) resolve() (compareConfig, error) {
 // one action, Interval.Actions), the throughput (answered commands per
 // second) or the error rate (failed / (answered + failed)). Windows
 // without data for a metric are left out of its sample (except for the
-// throughput, where a silent window counts as 0).
+// throughput, where a silent window counts as 0). A window of a pooled
+// report holds seconds of one run.
 //
 // The metrics compared are p50, p90 and p99 of all commands; p50 and p99
 // of each action both runs answered in the compared seconds; throughput
 // and error rate; and any other percentile a relative threshold names.
-// For each, the samples' medians are compared (the error rates over all
-// windows for the error rate) by their relative change, a Mann–Whitney U
-// test and a percentile-bootstrap confidence interval of the change; the
-// p-values are adjusted by Holm–Bonferroni over all compared metrics. See
-// MetricDiff for when a change is significant and when it fails, and
-// Verdict for the verdicts.
+// The p-values are adjusted by Holm–Bonferroni within two families: the
+// metrics that decide the verdict (all commands' latency, throughput,
+// error rate, and whatever a threshold names) and the informational
+// rest. See MetricDiff for when a change is significant and when it
+// fails, and Verdict for the verdicts. How a metric is tested depends on
+// the runs:
 //
-// The samples of consecutive windows are taken as independent. A slow
-// drift within a run breaks that assumption and makes changes look more
-// significant than they are; MinEffect is the guard against such
-// spurious differences. A latency row's Base and Head are medians of
-// per-window percentiles, meant for comparison: with the few dozen
-// commands of a short window a high percentile such as p99 is close to
-// the window's maximum, so it differs from the run's overall p99 and
-// shifts a little when the throughput alone changes.
+//   - With at least two runs on each side, the runs are the unit: each
+//     run's level is the median of its windows (its error rate for the
+//     error rate), and Student's t-test of the levels' logarithms gives
+//     the p-value and the confidence interval of the ratio of their
+//     geometric means. Whole runs of one build differ from each other (on
+//     the reference machine by 15% at p50, one standard deviation, every
+//     window of a run alike), and this test counts that as the noise it
+//     is. A metric whose runs agree exactly within each side but differ
+//     between the sides (no spread to test against), or that fewer than
+//     two runs a side have enough windows of, is tested over windows.
+//   - With one run on a side, the windows are the unit: the samples'
+//     medians are compared by their relative change (the error rates
+//     over all windows for the error rate), with a Mann–Whitney U test
+//     and a percentile-bootstrap confidence interval of the change. The
+//     samples of consecutive windows are taken as independent: a shift
+//     of the whole run, or a slow drift within it, makes changes look
+//     more significant than they are, and MinEffect is the only guard
+//     against them. Compare several interleaved runs a side to gate on.
+//
+// A latency row's Base and Head are medians of per-window percentiles,
+// meant for comparison: with the few dozen commands of a short window a
+// high percentile such as p99 is close to the window's maximum, so it
+// differs from the run's overall p99 and shifts a little when the
+// throughput alone changes.
 //
 // Compare returns an error wrapping ErrCompare only for a nil report or
 // bad options; runs that cannot be compared give VerdictInvalid. It does
@@ -520,6 +585,7 @@ func Compare(base, head *reports.Report, opts Options) (*Comparison, error) {
 			c.Reasons = append(c.Reasons, r)
 		}
 	}
+	c.RunsBase, c.RunsHead = sb.runs(), sh.runs()
 
 	// The metrics to compare.
 	keys := map[diffKey]bool{
@@ -565,7 +631,7 @@ func Compare(base, head *reports.Report, opts Options) (*Comparison, error) {
 	for _, src := range slices.Sorted(maps.Keys(pcts)) {
 		w := cfg.window
 		if w == 0 {
-			w = chooseWindow(sb.rate(src), sh.rate(src), min(sb.seconds(), sh.seconds()), cfg.minSamples)
+			w = chooseWindow(sb.rate(src), sh.rate(src), cfg.fits(sb, sh))
 		}
 		sources[src] = source{
 			window: w,
@@ -575,7 +641,9 @@ func Compare(base, head *reports.Report, opts Options) (*Comparison, error) {
 	}
 	c.Window = sources[reports.AllActions].window
 
-	// The rows, then Holm–Bonferroni over the rows tested.
+	// The rows, then Holm–Bonferroni over the rows tested, in two
+	// families: the rows that decide the verdict, and the informational
+	// ones, which need not spend the verdict's share of Alpha.
 	for _, k := range sorted {
 		src := sources[reports.AllActions]
 		if k.kind == diffLatency {
@@ -583,18 +651,7 @@ func Compare(base, head *reports.Report, opts Options) (*Comparison, error) {
 		}
 		c.Rows = append(c.Rows, diffRow(k, src.window, src.base, src.head, cfg))
 	}
-	var ps []float64
-	for _, r := range c.Rows {
-		if !r.Insufficient {
-			ps = append(ps, r.P)
-		}
-	}
-	adj := holm(ps)
-	for i := range c.Rows {
-		if !c.Rows[i].Insufficient {
-			c.Rows[i].PAdjusted, adj = adj[0], adj[1:]
-		}
-	}
+	adjust(c.Rows, sorted, cfg)
 
 	// Judge each row, then the absolute thresholds, then the whole.
 	allInsufficient := true
@@ -605,8 +662,8 @@ func Compare(base, head *reports.Report, opts Options) (*Comparison, error) {
 		judge(r, sorted[i], t, hasT, cfg)
 		allInsufficient = allInsufficient && r.Insufficient
 		failed = failed || r.Failed
-		better = better || (r.Significant && !r.Worse)
-		worse = worse || (r.Significant && r.Worse)
+		better = better || (r.Significant && !r.Worse && !r.Informational)
+		worse = worse || (r.Significant && r.Worse && !r.Informational)
 		if reason := rowReason(*r, cfg); reason != "" {
 			c.Reasons = append(c.Reasons, reason)
 		}
@@ -640,6 +697,13 @@ func Compare(base, head *reports.Report, opts Options) (*Comparison, error) {
 	default:
 		c.Verdict = VerdictNoChange
 	}
+	var changedByWindows []string
+	c.TestUnit, changedByWindows = testUnit(c.Rows)
+	if len(changedByWindows) > 0 && c.Verdict != VerdictInsufficient {
+		c.Reasons = append(c.Reasons, fmt.Sprintf("%s tested over windows, where a shift of a whole run, which runs of one build "+
+			"show from one to the next, looks like a change of the build; with several interleaved runs a side, each holding "+
+			"enough windows, the runs are the unit (portalsim bench compare)", strings.Join(changedByWindows, ", ")))
+	}
 	// An absolute threshold (errors > 0) fails whatever the neighbours
 	// did; a change of the statistics may be theirs.
 	if why := c.Load.inconclusive(c.Verdict, lcfg); why != "" && !absFailed {
@@ -647,6 +711,52 @@ func Compare(base, head *reports.Report, opts Options) (*Comparison, error) {
 		c.Reasons = append(c.Reasons, why)
 	}
 	return c, nil
+}
+
+// adjust sets the rows' PAdjusted: Holm–Bonferroni over the rows tested,
+// within each family, the rows that decide the verdict and the
+// informational ones (keys[i] is the metric of rows[i]).
+func adjust(rows []MetricDiff, keys []diffKey, cfg compareConfig) {
+	for _, family := range []bool{false, true} {
+		var idx []int
+		var ps []float64
+		for i, r := range rows {
+			if !r.Insufficient && cfg.informational(keys[i]) == family {
+				idx, ps = append(idx, i), append(ps, r.P)
+			}
+		}
+		for j, p := range holm(ps) {
+			rows[idx[j]].PAdjusted = p
+		}
+	}
+}
+
+// testUnit returns the unit of the tests of the rows that decide the
+// verdict (Comparison.TestUnit), and those of them tested over windows that
+// changed significantly.
+func testUnit(rows []MetricDiff) (unit string, changedByWindows []string) {
+	var byRuns, byWindows bool
+	for _, r := range rows {
+		switch {
+		case r.Insufficient || r.Informational:
+		case len(r.LevelsBase) > 0:
+			byRuns = true
+		default:
+			byWindows = true
+			if r.Failed || r.Significant {
+				changedByWindows = append(changedByWindows, r.Metric)
+			}
+		}
+	}
+	switch {
+	case byRuns && byWindows:
+		unit = UnitMixed
+	case byRuns:
+		unit = UnitRuns
+	case byWindows:
+		unit = UnitWindows
+	}
+	return unit, changedByWindows
 }
 
 // incomparable returns why the runs cannot be compared, if they cannot.
@@ -696,6 +806,30 @@ func newSide(r *reports.Report, trim int) side {
 
 func (s side) seconds() int { return len(s.tl) }
 
+// runWindows counts the windows of w seconds each run of the side holds,
+// in order: whole windows within the run's seconds, as series cuts them.
+func (s side) runWindows(w int) []int {
+	var ns []int
+	for start := 0; start < len(s.tl); {
+		end := start + 1
+		for end < len(s.tl) && s.tl[end].Run == s.tl[start].Run {
+			end++
+		}
+		ns = append(ns, (end-start)/w)
+		start = end
+	}
+	return ns
+}
+
+// runs counts the runs (reports.Interval.Run) of the side's seconds.
+func (s side) runs() int {
+	seen := map[int]bool{}
+	for i := range s.tl {
+		seen[s.tl[i].Run] = true
+	}
+	return len(seen)
+}
+
 // hist returns the latency histogram of a source in one second.
 func hist(iv *reports.Interval, src string) *reports.Histogram {
 	if src == reports.AllActions {
@@ -732,9 +866,8 @@ func (s side) rate(src string) float64 {
 
 // chooseWindow returns the smallest of windowSizes holding on average at
 // least windowTarget commands at the lower of the two rates, shortened to
-// the largest that still leaves minSamples windows in seconds (1 at
-// least).
-func chooseWindow(rateB, rateH float64, seconds, minSamples int) int {
+// the largest that fits(w) accepts (1 at least).
+func chooseWindow(rateB, rateH float64, fits func(w int) bool) int {
 	w := windowSizes[len(windowSizes)-1]
 	for _, s := range windowSizes {
 		if float64(s)*min(rateB, rateH) >= windowTarget {
@@ -742,31 +875,75 @@ func chooseWindow(rateB, rateH float64, seconds, minSamples int) int {
 			break
 		}
 	}
-	limit := seconds / minSamples
-	if w <= limit {
+	if fits(w) {
 		return w
 	}
-	w = 1
+	shorter := 1
 	for _, s := range windowSizes {
-		if s <= limit {
-			w = s
+		if s < w && fits(s) {
+			shorter = s
 		}
 	}
-	return w
+	return shorter
 }
 
-// series is one run's samples of the metrics of one source.
+// fits returns whether windows of w seconds leave enough samples: at
+// least minSamples windows on each side, and when the runs are to be
+// the unit, at least two runs a side holding a level's worth (perRun).
+func (c compareConfig) fits(sb, sh side) func(w int) bool {
+	byRuns := !c.byWindows && sb.runs() >= 2 && sh.runs() >= 2
+	return func(w int) bool {
+		wb, wh := sb.runWindows(w), sh.runWindows(w)
+		if min(sum(wb), sum(wh)) < c.minSamples {
+			return false
+		}
+		holding := func(ws []int) int {
+			n := 0
+			for _, k := range ws {
+				if k >= c.perRun() {
+					n++
+				}
+			}
+			return n
+		}
+		return !byRuns || min(holding(wb), holding(wh)) >= 2
+	}
+}
+
+// perRun is the number of windows a run needs for a level of a metric.
+func (c compareConfig) perRun() int { return max(1, c.minSamples/2) }
+
+// sum adds the counts up.
+func sum(xs []int) int {
+	n := 0
+	for _, x := range xs {
+		n += x
+	}
+	return n
+}
+
+// series is one side's samples of the metrics of one source, with the
+// run (reports.Interval.Run) of each sample's window.
 type series struct {
-	lat  map[float64][]float64 // per percentile, in ns
-	tput []float64             // answered per second (all commands only)
-	errs []counted             // failed of finished (all commands only)
+	lat     map[float64][]float64 // per percentile, in ns
+	latRun  []int                 // the run of each latency sample
+	tput    []float64             // answered per second (all commands only)
+	tputRun []int                 // the run of each throughput sample
+	errs    []counted             // failed of finished (all commands only)
+	errRun  []int                 // the run of each error sample
 }
 
-// series returns the samples of a source over windows of w seconds; the
-// seconds left after the last whole window are not used.
+// series returns the samples of a source over windows of w seconds. A
+// window holds seconds of one run: the seconds of a run left after its
+// last whole window are not used.
 func (s side) series(src string, w int, pcts []float64, scratch *reports.Histogram) series {
 	out := series{lat: map[float64][]float64{}}
-	for start := 0; start+w <= len(s.tl); start += w {
+	for start := 0; start+w <= len(s.tl); {
+		run := s.tl[start].Run
+		if j := slices.IndexFunc(s.tl[start:start+w], func(iv reports.Interval) bool { return iv.Run != run }); j >= 0 {
+			start += j // the window would cross into the next run
+			continue
+		}
 		scratch.Reset()
 		var answered, failed int64
 		for i := start; i < start+w; i++ {
@@ -775,15 +952,19 @@ func (s side) series(src string, w int, pcts []float64, scratch *reports.Histogr
 			answered += iv.Answered
 			failed += iv.Failed
 		}
+		start += w
 		if scratch.Count() > 0 {
 			for _, p := range pcts {
 				out.lat[p] = append(out.lat[p], float64(scratch.Quantile(p/100)))
 			}
+			out.latRun = append(out.latRun, run)
 		}
 		if src == reports.AllActions {
 			out.tput = append(out.tput, float64(answered)/float64(w))
+			out.tputRun = append(out.tputRun, run)
 			if answered+failed > 0 {
 				out.errs = append(out.errs, counted{failed: failed, total: answered + failed})
+				out.errRun = append(out.errRun, run)
 			}
 		}
 	}
@@ -791,24 +972,29 @@ func (s side) series(src string, w int, pcts []float64, scratch *reports.Histogr
 }
 
 // diffRow computes the statistics of one metric; judge then decides.
+// With at least two runs on each side the runs are the unit of the test
+// (runTest); else the windows are (uTest and a bootstrap interval).
 func diffRow(k diffKey, w int, b, h series, cfg compareConfig) MetricDiff {
 	r := MetricDiff{Metric: k.name(), Window: w, P: 1, PAdjusted: 1}
-	rng := rand.New(rand.NewPCG(bootstrapSeed, hashName(r.Metric)))
 	level := 1 - cfg.alpha
-	var xb, xh []float64
+	var xb, xh, lb, lh []float64
+	perRun := cfg.perRun()
 	switch k.kind {
 	case diffErrorRate:
 		r.Unit = "ratio"
 		xb, xh = rates(b.errs), rates(h.errs)
+		lb, lh = runRates(b.errs, b.errRun, perRun), runRates(h.errs, h.errRun, perRun)
 		r.Base, _ = pooledRate(b.errs, nil)
 		r.Head, _ = pooledRate(h.errs, nil)
 		r.Change = r.Head - r.Base
 	case diffThroughput:
 		r.Unit = "/s"
 		xb, xh = b.tput, h.tput
+		lb, lh = runLevels(xb, b.tputRun, perRun), runLevels(xh, h.tputRun, perRun)
 	default:
 		r.Unit = "ns"
 		xb, xh = b.lat[k.pct], h.lat[k.pct]
+		lb, lh = runLevels(xb, b.latRun, perRun), runLevels(xh, h.latRun, perRun)
 	}
 	r.NBase, r.NHead = len(xb), len(xh)
 	if k.kind != diffErrorRate {
@@ -821,6 +1007,14 @@ func diffRow(k diffKey, w int, b, h series, cfg compareConfig) MetricDiff {
 		r.Insufficient = true
 		return r
 	}
+	if !cfg.byWindows {
+		if t, ok := runTest(lb, lh, k.kind != diffErrorRate, level); ok {
+			r.LevelsBase, r.LevelsHead = lb, lh
+			r.Base, r.Head, r.Change, r.CILow, r.CIHigh, r.P = t.Base, t.Head, t.Change, t.Low, t.High, t.P
+			return r
+		}
+	}
+	rng := rand.New(rand.NewPCG(bootstrapSeed, hashName(r.Metric)))
 	r.P = uTest(xb, xh)
 	var ok bool
 	if k.kind == diffErrorRate {
@@ -864,11 +1058,18 @@ func judge(r *MetricDiff, key diffKey, t Threshold, hasT bool, cfg compareConfig
 	switch {
 	case hasT:
 		r.Failed = detected && r.Worse && math.Abs(r.Change) > t.limit
-	case kind == diffLatency && key.action != reports.AllActions:
+	case cfg.informational(key):
 		r.Informational = true
 	default:
 		r.Failed = r.Significant && r.Worse
 	}
+}
+
+// informational reports whether a metric's row never decides the
+// verdict: a single action's latency that no threshold names.
+func (c compareConfig) informational(key diffKey) bool {
+	_, hasT := c.relative[key]
+	return key.kind == diffLatency && key.action != reports.AllActions && !hasT
 }
 
 // rowReason explains a judged row that matters for the verdict, or
@@ -884,11 +1085,15 @@ func rowReason(r MetricDiff, cfg compareConfig) string {
 	if !r.Failed && !r.Significant {
 		return ""
 	}
-	change := fmt.Sprintf("%+.1f%% (%.0f%% CI %+.1f%% to %+.1f%%, adjusted p %.2g)",
-		100*r.Change, 100*(1-cfg.alpha), 100*r.CILow, 100*r.CIHigh, r.PAdjusted)
+	unit := ""
+	if len(r.LevelsBase) > 0 {
+		unit = fmt.Sprintf(", over %d base and %d head runs", len(r.LevelsBase), len(r.LevelsHead))
+	}
+	change := fmt.Sprintf("%+.1f%% (%.0f%% CI %+.1f%% to %+.1f%%, adjusted p %.2g%s)",
+		100*r.Change, 100*(1-cfg.alpha), 100*r.CILow, 100*r.CIHigh, r.PAdjusted, unit)
 	if r.Unit == "ratio" {
-		change = fmt.Sprintf("%+.2f percentage points (%.0f%% CI %+.2f to %+.2f, adjusted p %.2g)",
-			100*r.Change, 100*(1-cfg.alpha), 100*r.CILow, 100*r.CIHigh, r.PAdjusted)
+		change = fmt.Sprintf("%+.2f percentage points (%.0f%% CI %+.2f to %+.2f, adjusted p %.2g%s)",
+			100*r.Change, 100*(1-cfg.alpha), 100*r.CILow, 100*r.CIHigh, r.PAdjusted, unit)
 	}
 	switch {
 	case r.Failed && r.Threshold != "":
@@ -899,6 +1104,9 @@ func rowReason(r MetricDiff, cfg compareConfig) string {
 		return fmt.Sprintf("%s is worse: %s (informational: no threshold names it)", r.Metric, change)
 	case r.Worse:
 		return fmt.Sprintf("%s is worse: %s, within the threshold %q", r.Metric, change, r.Threshold)
+	}
+	if r.Informational {
+		return fmt.Sprintf("%s is better: %s (informational: no threshold names it)", r.Metric, change)
 	}
 	return fmt.Sprintf("%s is better: %s", r.Metric, change)
 }

@@ -599,9 +599,16 @@ func TestChooseWindow(t *testing.T) {
 		{0, 100, 200, 8, 10},
 	}
 	for _, tc := range tests {
-		if got := chooseWindow(tc.rateB, tc.rateH, tc.seconds, tc.min); got != tc.want {
-			t.Errorf("chooseWindow(%v, %v, %d, %d) = %d, want %d", tc.rateB, tc.rateH, tc.seconds, tc.min, got, tc.want)
+		fits := func(w int) bool { return tc.seconds/w >= tc.min }
+		if got := chooseWindow(tc.rateB, tc.rateH, fits); got != tc.want {
+			t.Errorf("chooseWindow(%v, %v, %d s, %d) = %d, want %d", tc.rateB, tc.rateH, tc.seconds, tc.min, got, tc.want)
 		}
+	}
+	// Pooled runs of 11 and 5 s: windows do not cross from one to the
+	// other, so 2 s windows number 5 + 2, too few; 1 s it is.
+	runs := func(w int) bool { return 11/w+5/w >= 8 }
+	if got := chooseWindow(20, 20, runs); got != 1 {
+		t.Errorf("chooseWindow over runs of 11 and 5 s = %d, want 1", got)
 	}
 }
 

@@ -3,11 +3,16 @@
 //
 // [Compare] computes each metric (percentiles of all commands' and each
 // action's latency, throughput, error rate) per time window of both
-// timelines and compares the samples with a Mann–Whitney U test
-// (golang.org/x/perf/benchmath's), a percentile-bootstrap confidence
-// interval of the change and a Holm–Bonferroni adjustment over all
-// metrics; a change counts when it is significant and at least a minimum
-// effect or beyond its [Threshold]. The [Comparison] it returns ends in a
+// timelines. With several runs pooled on each side, each run's level of
+// a metric is the median of its windows, and the levels are compared
+// with Student's t-test (the run is the unit: whole runs of one build
+// differ); with one run on a side, the windows are compared with a
+// Mann–Whitney U test (golang.org/x/perf/benchmath's) and a
+// percentile-bootstrap confidence interval of the change. A
+// Holm–Bonferroni adjustment covers the metrics that decide the verdict,
+// and separately the informational ones (each action's latency); a
+// change counts when it is significant and at least a minimum effect or
+// beyond its [Threshold]. The [Comparison] it returns ends in a
 // [Verdict] with a process exit code each; package render writes it as a
 // table.
 //

@@ -17,8 +17,8 @@ func ComparisonText(w io.Writer, c *compare.Comparison) error {
 	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "metric\tbase\thead\tchange\tci\tp\tn\t\t")
 	for _, r := range c.Rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\t\n", safeText(r.Metric), diffValue(r, r.Base), diffValue(r, r.Head),
-			diffChange(r, r.Change), diffCI(r), diffP(r), r.NBase, r.NHead, diffMark(r))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", safeText(r.Metric), diffValue(r, r.Base), diffValue(r, r.Head),
+			diffChange(r, r.Change), diffCI(r), diffP(r), diffN(r), diffMark(r))
 	}
 	tw.Flush()
 	for _, a := range c.Absolute {
@@ -34,8 +34,8 @@ func ComparisonText(w io.Writer, c *compare.Comparison) error {
 	if c.Trim == 0 && c.TrimmedBefore != "" {
 		trimmed = safeText(c.TrimmedBefore) + " trimmed at each end"
 	}
-	fmt.Fprintf(ew, "\nverdict: %s (alpha %.2g, min effect %.0f%%, %ds windows, %s)\n",
-		c.Verdict, c.Alpha, 100*c.MinEffect, c.Window, trimmed)
+	fmt.Fprintf(ew, "\nverdict: %s (alpha %.2g, min effect %.0f%%, %ds windows, %s%s)\n",
+		c.Verdict, c.Alpha, 100*c.MinEffect, c.Window, trimmed, testUnit(c))
 	for _, r := range c.Reasons {
 		fmt.Fprintf(ew, "  %s\n", safeText(r))
 	}
@@ -66,9 +66,42 @@ func ComparisonMarkdown(w io.Writer, c *compare.Comparison) error {
 			fmt.Fprintf(ew, "- %s\n", mdEscape(r))
 		}
 	}
-	fmt.Fprintf(ew, "\n<sub>Mann–Whitney U over %ds windows, Holm-corrected, alpha %.2g; a change counts when significant and at least %.0f%% (or beyond its threshold).</sub>\n",
-		c.Window, c.Alpha, 100*c.MinEffect)
+	test := fmt.Sprintf("Mann–Whitney U over %ds windows", c.Window)
+	switch c.TestUnit {
+	case compare.UnitRuns:
+		test = fmt.Sprintf("Student's t over the levels of %d base and %d head runs (%ds windows)", c.RunsBase, c.RunsHead, c.Window)
+	case compare.UnitMixed:
+		test = fmt.Sprintf("Student's t over the levels of %d base and %d head runs, or where they cannot tell, Mann–Whitney U over %ds windows", c.RunsBase, c.RunsHead, c.Window)
+	}
+	fmt.Fprintf(ew, "\n<sub>%s, Holm-corrected, alpha %.2g; a change counts when significant and at least %.0f%% (or beyond its threshold).</sub>\n",
+		test, c.Alpha, 100*c.MinEffect)
 	return ew.err
+}
+
+// testUnit says what the comparison's tests took as their unit, after a
+// comma, or nothing when nothing was compared.
+func testUnit(c *compare.Comparison) string {
+	switch c.TestUnit {
+	case compare.UnitRuns:
+		return fmt.Sprintf(", tested over %d base and %d head runs", c.RunsBase, c.RunsHead)
+	case compare.UnitWindows:
+		if c.RunsBase == 1 || c.RunsHead == 1 {
+			return ", tested over windows (one run on a side)"
+		}
+		return fmt.Sprintf(", tested over windows of %d base and %d head runs", c.RunsBase, c.RunsHead)
+	case compare.UnitMixed:
+		return fmt.Sprintf(", tested over %d base and %d head runs, some metrics over windows (n)", c.RunsBase, c.RunsHead)
+	}
+	return ""
+}
+
+// diffN gives a row's sample sizes: the runs when they were the unit,
+// else the windows.
+func diffN(r compare.MetricDiff) string {
+	if len(r.LevelsBase) > 0 {
+		return fmt.Sprintf("%d/%d runs", len(r.LevelsBase), len(r.LevelsHead))
+	}
+	return fmt.Sprintf("%d/%d", r.NBase, r.NHead)
 }
 
 func diffValue(r compare.MetricDiff, v float64) string {
@@ -125,6 +158,8 @@ func diffMark(r compare.MetricDiff) string {
 		return "worse (informational)"
 	case r.Significant && r.Worse:
 		return "worse"
+	case r.Significant && r.Informational:
+		return "better (informational)"
 	case r.Significant:
 		return "better"
 	}
