@@ -17,7 +17,7 @@ Usage: portalsim bench [flags]           the side-by-side comparison (below)
 // benchCommands are the subcommands of "portalsim bench", one file each.
 func benchCommands() map[string]command {
 	return map[string]command{
-		"compare": {"two builds on one scenario, alternately, N runs each: the pooled comparison CI gates on", runBenchBuilds},
+		"compare": {"two builds on one scenario, alternately, N runs each, compared run by run: what CI gates on", runBenchBuilds},
 		"fanout":  {"say latency per room size, and the all-in-one-room login announcement", runBenchFanout},
 		"storm":   {"open connections as fast as possible: accepted/s, the throttle's release rate, -hold N sessions", runBenchStorm},
 		"floor":   {"run the floor: a bare relay and echo, the physical limit (bench floor -listen ADDR)", runBenchFloor},

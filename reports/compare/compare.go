@@ -171,13 +171,16 @@ type Options struct {
 	// means DefaultMinErrorEffect; a negative value means none.
 	MinErrorEffect float64
 	// MinSamples is the least number of windows with data each side
-	// needs for a metric to be compared, and twice what a run needs for
-	// its level when the runs are the unit; 0 means DefaultMinSamples.
+	// needs for a metric to be compared; a run needs half as many,
+	// rounded down (1 at least), for its level when the runs are the
+	// unit. 0 means DefaultMinSamples.
 	MinSamples int
 	// Window is the length of the sample windows in seconds; 0 chooses it
 	// per latency source (all commands, each action): the smallest of 1,
 	// 2, 3, 5 and 10 s holding on average at least 30 answered commands in
-	// both runs, shortened if needed so that MinSamples windows fit.
+	// both runs, shortened if needed so that MinSamples windows fit on
+	// each side and, with runs as the unit, two runs a side each hold a
+	// level's worth.
 	Window int
 	// Trim is the number of seconds left out at each end of both
 	// timelines (warm-up and cool-down); 0 means 10% of the shorter
@@ -324,8 +327,8 @@ type MetricDiff struct {
 	PAdjusted float64 `json:"p_adjusted"`
 	// LevelsBase and LevelsHead are the runs' levels of the metric, the
 	// median of each run's windows (its error rate for the error rate),
-	// in the order of the runs, of those with at least half of
-	// MinSamples windows for it, when the runs were the unit of the
+	// in the order of the runs, of those with a level's worth of windows
+	// for it (see MinSamples), when the runs were the unit of the
 	// test: at least two such runs on each side (reports.Pool) whose
 	// levels spread within a side or agree across both. Empty when the
 	// windows were the unit.
@@ -688,7 +691,7 @@ func Compare(base, head *reports.Report, opts Options) (*Comparison, error) {
 			c.Rows[i].Failed = false
 		}
 		c.Reasons = append(c.Reasons, fmt.Sprintf(
-			"every metric has fewer than %d windows with data in a run (base %d s, head %d s compared after trimming %d s at each end)",
+			"every metric has fewer than %d windows with data on a side (base %d s, head %d s compared after trimming %d s at each end)",
 			cfg.minSamples, sb.seconds(), sh.seconds(), c.Trim))
 	case failed || absFailed:
 		c.Verdict = VerdictRegression
@@ -700,9 +703,15 @@ func Compare(base, head *reports.Report, opts Options) (*Comparison, error) {
 	var changedByWindows []string
 	c.TestUnit, changedByWindows = testUnit(c.Rows)
 	if len(changedByWindows) > 0 && c.Verdict != VerdictInsufficient {
-		c.Reasons = append(c.Reasons, fmt.Sprintf("%s tested over windows, where a shift of a whole run, which runs of one build "+
-			"show from one to the next, looks like a change of the build; with several interleaved runs a side, each holding "+
-			"enough windows, the runs are the unit (portalsim bench compare)", strings.Join(changedByWindows, ", ")))
+		why := "with one run on a side; compare several interleaved runs a side (portalsim bench compare)"
+		switch {
+		case cfg.byWindows:
+			why = "as told (-by-windows)"
+		case c.RunsBase >= 2 && c.RunsHead >= 2:
+			why = "as the runs could not tell: fewer than two runs a side with enough windows, or runs alike within each side but not across"
+		}
+		c.Reasons = append(c.Reasons, fmt.Sprintf("%s tested over windows, %s: a shift of a whole run, which runs of one build "+
+			"show from one to the next, looks like a change of the build there", strings.Join(changedByWindows, ", "), why))
 	}
 	// An absolute threshold (errors > 0) fails whatever the neighbours
 	// did; a change of the statistics may be theirs.
@@ -1079,7 +1088,7 @@ func rowReason(r MetricDiff, cfg compareConfig) string {
 		if r.Threshold == "" {
 			return ""
 		}
-		return fmt.Sprintf("threshold %q cannot be evaluated: %s has %d windows with data in the base run and %d in the head run, fewer than %d",
+		return fmt.Sprintf("threshold %q cannot be evaluated: %s has %d windows with data on the base side and %d on the head side, fewer than %d",
 			r.Threshold, r.Metric, r.NBase, r.NHead, cfg.minSamples)
 	}
 	if !r.Failed && !r.Significant {

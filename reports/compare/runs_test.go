@@ -64,10 +64,24 @@ func TestRunTest(t *testing.T) {
 				t.Errorf("runTest() (-want +got):\n%s", diff)
 			}
 			// Swapping the sides mirrors the change and keeps the p-value.
-			if sw, _ := runTest(tc.h, tc.b, tc.ratio, 0.95); ok && math.Abs(sw.P-got.P) > 1e-12 {
-				t.Errorf("runTest() swapped: p %v, want %v", sw.P, got.P)
+			sw, _ := runTest(tc.h, tc.b, tc.ratio, 0.95)
+			mirrored := sw.Change == -got.Change
+			if tc.ratio {
+				mirrored = math.Abs((1+sw.Change)*(1+got.Change)-1) < 1e-12
+			}
+			if ok && (math.Abs(sw.P-got.P) > 1e-12 || !mirrored) {
+				t.Errorf("runTest() swapped: p %v, change %v; want p %v and the change mirrored from %v", sw.P, sw.Change, got.P, got.Change)
 			}
 		})
+	}
+	// Thousands of runs a side (a hostile report): the normal
+	// distribution, no panic.
+	many := make([]float64, 30000)
+	for i := range many {
+		many[i] = float64(100 + i%7)
+	}
+	if got, ok := runTest(many, many[1:], true, 0.95); !ok || got.P < 0.5 || got.Low >= 0 || got.High <= 0 {
+		t.Errorf("runTest() of 30,000 runs a side = %+v, %v; want about no change", got, ok)
 	}
 	// An Alpha so small that the interval is infinite: no interval, and
 	// nothing that JSON cannot hold.
@@ -135,14 +149,14 @@ func TestCompareRunsShiftedAA(t *testing.T) {
 	// Told to test the windows, it is misled by the same runs.
 	w := mustCompare(t, base, head, Options{Trim: -1, MinEffect: -1, ByWindows: true})
 	if w.TestUnit != UnitWindows || len(row(t, w, "p50(*)").LevelsBase) != 0 || w.Verdict == VerdictNoChange ||
-		!hasReason(w, "tested over windows, where a shift of a whole run") {
+		!hasReason(w, "tested over windows, as told (-by-windows): a shift of a whole run") {
 		t.Errorf("ByWindows: verdict %v, unit %q, p50 run levels %v; want a change tested over windows, with the caveat: %q",
 			w.Verdict, w.TestUnit, row(t, w, "p50(*)").LevelsBase, w.Reasons)
 	}
 	// The first base run against the first head run, alone: the windows
 	// are the unit, and the 30% shift is a regression to them.
 	one := mustCompare(t, pooledRuns(t, 100, 1.0), pooledRuns(t, 200, 1.3), Options{Trim: -1})
-	if one.Verdict != VerdictRegression || one.RunsBase != 1 || one.TestUnit != UnitWindows || !hasReason(one, "tested over windows") {
+	if one.Verdict != VerdictRegression || one.RunsBase != 1 || one.TestUnit != UnitWindows || !hasReason(one, "tested over windows, with one run on a side") {
 		t.Errorf("one run a side: verdict %v, runs %d, unit %q; want a regression tested over windows, with the caveat: %q", one.Verdict, one.RunsBase, one.TestUnit, one.Reasons)
 	}
 }
