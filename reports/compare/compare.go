@@ -819,24 +819,28 @@ func (s side) seconds() int { return len(s.tl) }
 // in order: whole windows within the run's seconds, as series cuts them.
 func (s side) runWindows(w int) []int {
 	var ns []int
-	for start := 0; start < len(s.tl); {
-		end := start + 1
-		for end < len(s.tl) && s.tl[end].Run == s.tl[start].Run {
-			end++
-		}
-		ns = append(ns, (end-start)/w)
-		start = end
+	for _, seg := range s.segments() {
+		ns = append(ns, (seg[1]-seg[0])/w)
 	}
 	return ns
 }
 
 // runs counts the runs (reports.Interval.Run) of the side's seconds.
-func (s side) runs() int {
-	seen := map[int]bool{}
-	for i := range s.tl {
-		seen[s.tl[i].Run] = true
+func (s side) runs() int { return len(s.segments()) }
+
+// segments returns the side's runs as ranges [start, end) of its
+// seconds: consecutive seconds of one run (reports.Interval.Run).
+func (s side) segments() [][2]int {
+	var segs [][2]int
+	for start := 0; start < len(s.tl); {
+		end := start + 1
+		for end < len(s.tl) && s.tl[end].Run == s.tl[start].Run {
+			end++
+		}
+		segs = append(segs, [2]int{start, end})
+		start = end
 	}
-	return len(seen)
+	return segs
 }
 
 // hist returns the latency histogram of a source in one second.
@@ -947,37 +951,42 @@ type series struct {
 // last whole window are not used.
 func (s side) series(src string, w int, pcts []float64, scratch *reports.Histogram) series {
 	out := series{lat: map[float64][]float64{}}
-	for start := 0; start+w <= len(s.tl); {
-		run := s.tl[start].Run
-		if j := slices.IndexFunc(s.tl[start:start+w], func(iv reports.Interval) bool { return iv.Run != run }); j >= 0 {
-			start += j // the window would cross into the next run
-			continue
-		}
-		scratch.Reset()
-		var answered, failed int64
-		for i := start; i < start+w; i++ {
-			iv := &s.tl[i]
-			scratch.Merge(hist(iv, src)) // of a packed histogram, a decoding when scratch is empty
-			answered += iv.Answered
-			failed += iv.Failed
-		}
-		start += w
-		if scratch.Count() > 0 {
-			for _, p := range pcts {
-				out.lat[p] = append(out.lat[p], float64(scratch.Quantile(p/100)))
+	for _, seg := range s.segments() {
+		run := s.tl[seg[0]].Run
+		for start := seg[0]; start+w <= seg[1]; start += w {
+			scratch.Reset()
+			var answered, failed int64
+			for i := start; i < start+w; i++ {
+				iv := &s.tl[i]
+				scratch.Merge(hist(iv, src)) // of a packed histogram, a decoding when scratch is empty
+				answered += iv.Answered
+				failed += iv.Failed
 			}
-			out.latRun = append(out.latRun, run)
-		}
-		if src == reports.AllActions {
-			out.tput = append(out.tput, float64(answered)/float64(w))
-			out.tputRun = append(out.tputRun, run)
-			if answered+failed > 0 {
-				out.errs = append(out.errs, counted{failed: failed, total: answered + failed})
-				out.errRun = append(out.errRun, run)
-			}
+			out.add(src, run, w, pcts, scratch, answered, failed)
 		}
 	}
 	return out
+}
+
+// add appends one window's samples, of run run: its latency percentiles
+// (when it answered any), and for all commands its throughput and error
+// rate (when any command finished).
+func (out *series) add(src string, run, w int, pcts []float64, h *reports.Histogram, answered, failed int64) {
+	if h.Count() > 0 {
+		for _, p := range pcts {
+			out.lat[p] = append(out.lat[p], float64(h.Quantile(p/100)))
+		}
+		out.latRun = append(out.latRun, run)
+	}
+	if src != reports.AllActions {
+		return
+	}
+	out.tput = append(out.tput, float64(answered)/float64(w))
+	out.tputRun = append(out.tputRun, run)
+	if answered+failed > 0 {
+		out.errs = append(out.errs, counted{failed: failed, total: answered + failed})
+		out.errRun = append(out.errRun, run)
+	}
 }
 
 // diffRow computes the statistics of one metric; judge then decides.

@@ -30,14 +30,9 @@ func runRates(cs []counted, runs []int, minWindows int) []float64 {
 	order, byRun := groupByRun(cs, runs)
 	var out []float64
 	for _, r := range order {
-		if len(byRun[r]) < minWindows {
-			continue
+		if rate, ok := pooledRate(byRun[r], nil); ok && len(byRun[r]) >= minWindows {
+			out = append(out, rate)
 		}
-		var failed, total int64
-		for _, c := range byRun[r] {
-			failed, total = failed+c.failed, total+c.total
-		}
-		out = append(out, float64(failed)/float64(total))
 	}
 	return out
 }

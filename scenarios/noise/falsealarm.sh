@@ -65,6 +65,9 @@ if [ -z "$bin" ]; then
   go build -o "$bin" ./cmd/portalsim || exit 1
 fi
 head_bin=${head_bin:-$bin}
+# "before": an older build's statistics, or this one's without the machine and the runs.
+before_cmd=("$bin" report compare -ignore-load -by-windows)
+[ -n "$before_bin" ] && before_cmd=("$before_bin" report compare -ignore-load)
 
 names=([0]=no_change [3]=improvement [4]=regression [5]=insufficient [6]=invalid [7]=inconclusive)
 declare -A before after
@@ -99,11 +102,7 @@ for p in $(seq "$pairs"); do
     done
   done
   b=$(IFS=,; echo "${bases[*]}") h=$(IFS=,; echo "${heads[*]}")
-  if [ -n "$before_bin" ]; then
-    "$before_bin" report compare -ignore-load ${extra[@]+"${extra[@]}"} "$b" "$h" >"$dir/p$p-before.txt" 2>&1; v1=${names[$?]:-error}
-  else
-    "$bin" report compare -ignore-load -by-windows ${extra[@]+"${extra[@]}"} "$b" "$h" >"$dir/p$p-before.txt" 2>&1; v1=${names[$?]:-error}
-  fi
+  "${before_cmd[@]}" ${extra[@]+"${extra[@]}"} "$b" "$h" >"$dir/p$p-before.txt" 2>&1; v1=${names[$?]:-error}
   "$bin" report compare ${extra[@]+"${extra[@]}"} "$b" "$h" >"$dir/p$p-now.txt" 2>&1; v2=${names[$?]:-error}
   before[$v1]=$(( ${before[$v1]:-0} + 1 )); after[$v2]=$(( ${after[$v2]:-0} + 1 ))
   printf '%4d  %-28s  %-25s  %s\n' "$p" "$note" "$v1" "$v2"
